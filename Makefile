@@ -1,0 +1,63 @@
+# airsign — see README.md. `make test` is what CI runs; `make demo` is the tour.
+GO       ?= go
+FUZZTIME ?= 3s
+BENCHTIME ?= 1s
+
+# fyne (the kiosk GUI) needs the X11/GL headers; zbar-tools is the independent
+# QR decoder our image tests check against.
+APT_PACKAGES := pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
+                libxinerama-dev libxi-dev libxxf86vm-dev zbar-tools
+
+BINARIES := airsign-kiosk
+
+.PHONY: all build test check unit fuzz bench demo deps clean
+
+all: build
+
+# deps installs what the tests need: missing Debian packages (when run as
+# root with apt-get; otherwise it says what to install) and the Go modules.
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done | tr '\n' ' '); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "make: installing Debian packages: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "make: missing Debian packages, install them as root: apt-get install $$missing"; \
+	  fi; \
+	fi
+	$(GO) mod download
+
+build:
+	@mkdir -p bin
+	$(GO) build -o bin/ $(addprefix ./cmd/,$(BINARIES))
+
+check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 ./...
+
+# fuzz runs every fuzz target for FUZZTIME each (make fuzz FUZZTIME=5m for a
+# real session).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+test: deps check unit fuzz
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+# demo: a narrated 2-of-3 seed ceremony and share health check in ./demo-run.
+demo: build
+	$(GO) run ./cmd/airsign-demo --bin bin --dir demo-run
+
+clean:
+	rm -rf bin demo-run
