@@ -1,0 +1,133 @@
+package descriptor
+
+import (
+	"fmt"
+
+	"github.com/btcsuite/btcd/chaincfg"
+)
+
+// Network is the Bitcoin network a wallet lives on. Its zero value is not a
+// network, so that a descriptor someone forgot to fill in is refused instead
+// of silently becoming a mainnet wallet.
+type Network int
+
+// The networks airsign knows. Testnet, Signet and Regtest share the tpub key
+// encoding and coin type 1'; only their addresses differ.
+const (
+	Mainnet Network = iota + 1 // Bitcoin: xpub, coin type 0', bc1 addresses
+	Testnet                    // testnet3: tpub, coin type 1', tb1 addresses
+	Signet                     // default signet: tpub, coin type 1', tb1 addresses
+	Regtest                    // local regression test: tpub, coin type 1', bcrt1 addresses
+)
+
+var networkNames = [...]string{Mainnet: "mainnet", Testnet: "testnet", Signet: "signet", Regtest: "regtest"}
+
+// ParseNetwork reads the names written by Network.String, as used in
+// configuration files and command-line flags.
+func ParseNetwork(s string) (Network, error) {
+	for n := Mainnet; n <= Regtest; n++ {
+		if s == networkNames[n] {
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown network %q: use mainnet, testnet, signet or regtest", truncate(s))
+}
+
+// String returns the lowercase name ParseNetwork reads back.
+func (n Network) String() string {
+	if !n.valid() {
+		return fmt.Sprintf("Network(%d)", int(n))
+	}
+	return networkNames[n]
+}
+
+func (n Network) valid() bool { return n >= Mainnet && n <= Regtest }
+
+// Params returns btcd's parameters for the network, or nil for a value that
+// is not one of the declared networks.
+func (n Network) Params() *chaincfg.Params {
+	switch n {
+	case Mainnet:
+		return &chaincfg.MainNetParams
+	case Testnet:
+		return &chaincfg.TestNet3Params
+	case Signet:
+		return &chaincfg.SigNetParams
+	case Regtest:
+		return &chaincfg.RegressionNetParams
+	}
+	return nil
+}
+
+// CoinType returns the BIP44 coin type (unhardened): every test network uses
+// 1 so that test coins can never be derived from mainnet paths.
+func (n Network) CoinType() uint32 {
+	if n == Mainnet {
+		return 0
+	}
+	return 1
+}
+
+// isMainnet reports whether keys of the network use the mainnet (xpub)
+// encoding rather than the shared test encoding (tpub).
+func (n Network) isMainnet() bool { return n == Mainnet }
+
+// ScriptType is the kind of output a single-sig account pays to. Its zero
+// value is not a script type, for the same reason as Network's.
+type ScriptType int
+
+// The single-sig script types, each with its BIP43 purpose.
+const (
+	P2PKH      ScriptType = iota + 1 // legacy, BIP44
+	P2SHP2WPKH                       // nested segwit, BIP49
+	P2WPKH                           // native segwit v0, BIP84
+	P2TR                             // taproot key path, BIP86
+)
+
+var scriptNames = [...]string{P2PKH: "p2pkh", P2SHP2WPKH: "p2sh-p2wpkh", P2WPKH: "p2wpkh", P2TR: "p2tr"}
+
+// ParseScriptType reads the names written by ScriptType.String.
+func ParseScriptType(s string) (ScriptType, error) {
+	for t := P2PKH; t <= P2TR; t++ {
+		if s == scriptNames[t] {
+			return t, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown script type %q: use p2pkh, p2sh-p2wpkh, p2wpkh or p2tr", truncate(s))
+}
+
+// String returns the lowercase name ParseScriptType reads back.
+func (s ScriptType) String() string {
+	if !s.valid() {
+		return fmt.Sprintf("ScriptType(%d)", int(s))
+	}
+	return scriptNames[s]
+}
+
+func (s ScriptType) valid() bool { return s >= P2PKH && s <= P2TR }
+
+// Purpose returns the BIP43 purpose (unhardened) of the standard derivation
+// path for the script type, or 0 for an invalid value.
+func (s ScriptType) Purpose() uint32 {
+	switch s {
+	case P2PKH:
+		return 44
+	case P2SHP2WPKH:
+		return 49
+	case P2WPKH:
+		return 84
+	case P2TR:
+		return 86
+	}
+	return 0
+}
+
+// truncate shortens untrusted text before it is quoted in an error, so a
+// hostile QR payload cannot flood a screen or a log.
+func truncate(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
+}
