@@ -1,0 +1,141 @@
+// Package qr is the air gap's surface: it turns bytes into QR images and QR
+// images back into bytes. It holds no GUI toolkit, so the kiosk, the
+// coordinator and the command-line tools share one tested path.
+//
+// This file covers single QR codes (share cards, watch-only exports). The
+// multipart codecs (UR fountain codes, BBQr) build on it.
+package qr
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif" // decode GIF frames handed in by operators
+	_ "image/jpeg"
+	"image/png"
+
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
+	qrcode "github.com/skip2/go-qrcode"
+)
+
+// Limits on what an image may claim before we allocate for it. A QR image
+// that carries a frame of an animated transfer is a few hundred pixels wide;
+// 8192x8192 leaves room for camera stills and refuses decompression bombs.
+const (
+	MaxImageBytes  = 16 << 20
+	MaxImageSide   = 8192
+	MaxImagePixels = 40_000_000
+)
+
+// Level is a QR error-correction level.
+type Level int
+
+// The four QR error-correction levels, from least to most redundant.
+const (
+	Low Level = iota
+	Medium
+	Quartile
+	High
+)
+
+func (l Level) recovery() (qrcode.RecoveryLevel, error) {
+	switch l {
+	case Low:
+		return qrcode.Low, nil
+	case Medium:
+		return qrcode.Medium, nil
+	case Quartile:
+		return qrcode.High, nil // go-qrcode names Q "High" and H "Highest"
+	case High:
+		return qrcode.Highest, nil
+	}
+	return 0, fmt.Errorf("unknown QR error-correction level %d", int(l))
+}
+
+// ImageOptions says how a QR code is drawn.
+type ImageOptions struct {
+	Level        Level // error correction; zero value is Low
+	ModulePixels int   // pixels per module; 0 means 8
+}
+
+// Image draws content as one QR code with a quiet zone.
+func Image(content []byte, opt ImageOptions) (image.Image, error) {
+	if len(content) == 0 {
+		return nil, errors.New("nothing to draw: the QR content is empty")
+	}
+	rl, err := opt.Level.recovery()
+	if err != nil {
+		return nil, err
+	}
+	code, err := qrcode.New(string(content), rl)
+	if err != nil {
+		return nil, fmt.Errorf("cannot draw %d bytes as one QR code: %w", len(content), err)
+	}
+	px := opt.ModulePixels
+	if px <= 0 {
+		px = 8
+	}
+	return code.Image(-px), nil
+}
+
+// PNG draws content as one QR code and encodes it as PNG.
+func PNG(content []byte, opt ImageOptions) ([]byte, error) {
+	img, err := Image(content, opt)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("encoding QR image as PNG: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// ErrNoCode means no QR code could be read from an image.
+var ErrNoCode = errors.New("no QR code found in the image")
+
+// DecodeFile reads the single QR code in an encoded image (PNG, JPEG or the
+// first frame of a GIF). The image's declared size is checked before its
+// pixels are allocated.
+func DecodeFile(data []byte) ([]byte, error) {
+	if len(data) > MaxImageBytes {
+		return nil, fmt.Errorf("image is %d bytes, more than the %d a QR image may have: crop or shrink it", len(data), MaxImageBytes)
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("not a PNG, JPEG or GIF image: %w", err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxImageSide || cfg.Height > MaxImageSide || cfg.Width*cfg.Height > MaxImagePixels {
+		return nil, fmt.Errorf("%s image is %dx%d pixels; a QR image may be at most %dx%d: crop or shrink it", format, cfg.Width, cfg.Height, MaxImageSide, MaxImageSide)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s image: %w", format, err)
+	}
+	return DecodeImage(img)
+}
+
+// DecodeImage reads the single QR code in img. gozxing misses some clean
+// codes on its first try, so it retries with the other binarizer and with
+// inverted luminance before giving up.
+func DecodeImage(img image.Image) ([]byte, error) {
+	src := gozxing.NewLuminanceSourceFromImage(img)
+	sources := []gozxing.LuminanceSource{src, gozxing.NewInvertedLuminanceSource(src)}
+	hints := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
+	reader := zxqr.NewQRCodeReader()
+	for _, s := range sources {
+		for _, bin := range []func(gozxing.LuminanceSource) gozxing.Binarizer{gozxing.NewHybridBinarizer, gozxing.NewGlobalHistgramBinarizer} {
+			bmp, err := gozxing.NewBinaryBitmap(bin(s))
+			if err != nil {
+				continue
+			}
+			res, err := reader.Decode(bmp, hints)
+			if err == nil {
+				return []byte(res.GetText()), nil
+			}
+		}
+	}
+	return nil, ErrNoCode
+}
