@@ -1,0 +1,288 @@
+// Package home is the kiosk's home folder: its ed25519 device identity, the
+// wallets it knows (descriptors only, never a secret), the transcripts of the
+// ceremonies it ran, and its audit log.
+//
+//	HOME/identity.key        device private key (PKCS#8 PEM, mode 0600)
+//	HOME/identity.pub        device public key and key id
+//	HOME/audit.log           hash-chained audit log
+//	HOME/wallets/NAME.json   registered wallets
+//	HOME/transcripts/ID.json signed ceremony transcripts
+package home
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"time"
+
+	"airsign/offline/auditlog"
+)
+
+// Home is an initialized kiosk home folder.
+type Home struct {
+	dir string
+	key ed25519.PrivateKey
+	log *auditlog.Log
+}
+
+// ErrNotInitialized is returned by Open for a folder without an identity.
+var ErrNotInitialized = errors.New("kiosk home is not initialized")
+
+// Init creates the device identity key and an empty audit log in dir,
+// creating dir if needed. It refuses a folder that already has an identity:
+// replacing a device key would orphan every signature made with it.
+func Init(dir string, rand io.Reader, now time.Time) (*Home, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating kiosk home: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "identity.key")); err == nil {
+		return nil, fmt.Errorf("kiosk home %s is already initialized; its identity is kept", dir)
+	}
+	for _, sub := range []string{"wallets", "transcripts"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			return nil, fmt.Errorf("creating kiosk home: %w", err)
+		}
+	}
+	pub, priv, err := ed25519.GenerateKey(rand)
+	if err != nil {
+		return nil, fmt.Errorf("generating device key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, err
+	}
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	if err := writeNew(filepath.Join(dir, "identity.key"), keyPEM, 0o600); err != nil {
+		return nil, err
+	}
+	h := &Home{dir: dir, key: priv}
+	pubLine := fmt.Sprintf("airsign-kiosk %s %s\n", h.KeyID(), base64.StdEncoding.EncodeToString(pub))
+	if err := writeNew(filepath.Join(dir, "identity.pub"), []byte(pubLine), 0o644); err != nil {
+		return nil, err
+	}
+	log, err := auditlog.Create(filepath.Join(dir, "audit.log"))
+	if err != nil {
+		return nil, err
+	}
+	h.log = log
+	if err := log.Append("init", map[string]string{"device_key_id": h.KeyID(), "device_public_key": base64.StdEncoding.EncodeToString(pub)}, now); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Open loads an initialized home and verifies its audit log.
+func Open(dir string) (*Home, error) {
+	keyPEM, err := os.ReadFile(filepath.Join(dir, "identity.key"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s has no device identity; run: airsign-kiosk --home %s init", ErrNotInitialized, dir, dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading device key: %w", err)
+	}
+	block, _ := pem.Decode(keyPEM)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return nil, fmt.Errorf("%s/identity.key is not a PEM private key", dir)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s/identity.key: %w", dir, err)
+	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("%s/identity.key is not an ed25519 key", dir)
+	}
+	log, err := auditlog.Open(filepath.Join(dir, "audit.log"))
+	if err != nil {
+		return nil, err
+	}
+	return &Home{dir: dir, key: priv, log: log}, nil
+}
+
+// Dir is the home folder's path.
+func (h *Home) Dir() string { return h.dir }
+
+// PublicKey is the device's ed25519 public key.
+func (h *Home) PublicKey() ed25519.PublicKey { return h.key.Public().(ed25519.PublicKey) }
+
+// KeyID names the device key: the first 8 bytes of SHA-256 of the public key,
+// in hex.
+func (h *Home) KeyID() string { return KeyID(h.PublicKey()) }
+
+// KeyID names an ed25519 public key as the kiosk does.
+func KeyID(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return hex.EncodeToString(sum[:8])
+}
+
+// Sign signs msg with the device key.
+func (h *Home) Sign(msg []byte) []byte { return ed25519.Sign(h.key, msg) }
+
+// Log is the kiosk's audit log.
+func (h *Home) Log() *auditlog.Log { return h.log }
+
+// Wallet is a registered wallet: what the kiosk needs to recognise its own
+// inputs and change, and which share set activates it. No secret.
+type Wallet struct {
+	Name             string    `json:"name"`
+	Network          string    `json:"network"`
+	Script           string    `json:"script"`
+	Fingerprint      string    `json:"master_fingerprint"`
+	Descriptor       string    `json:"descriptor"`
+	AccountXpub      string    `json:"account_xpub"`
+	Cosigner         string    `json:"bip48_cosigner,omitempty"`
+	ShareSet         string    `json:"share_set"`
+	Threshold        int       `json:"threshold"`
+	Total            int       `json:"total"`
+	CeremonyID       string    `json:"ceremony_id"`
+	TranscriptSHA256 string    `json:"transcript_sha256"`
+	Created          time.Time `json:"created"`
+}
+
+var walletName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// CheckWalletName says whether name can name a wallet: 1 to 64 letters,
+// digits, dots, dashes and underscores, not starting with a dot or dash, so
+// that it is also a safe file name.
+func CheckWalletName(name string) error {
+	if !walletName.MatchString(name) {
+		return fmt.Errorf("wallet name %q is not allowed: use 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit", name)
+	}
+	return nil
+}
+
+// Wallet returns the wallet registered under name.
+func (h *Home) Wallet(name string) (*Wallet, error) {
+	if err := CheckWalletName(name); err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(h.dir, "wallets", name+".json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no wallet named %q is registered; list them with: airsign-kiosk --home %s wallets", name, h.dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var w Wallet
+	if err := json.Unmarshal(data, &w); err != nil {
+		return nil, fmt.Errorf("wallet %q: %w", name, err)
+	}
+	return &w, nil
+}
+
+// Wallets lists the registered wallets by name.
+func (h *Home) Wallets() ([]Wallet, error) {
+	files, err := filepath.Glob(filepath.Join(h.dir, "wallets", "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	var ws []Wallet
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var w Wallet
+		if err := json.Unmarshal(data, &w); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		ws = append(ws, w)
+	}
+	sort.Slice(ws, func(i, j int) bool { return ws[i].Name < ws[j].Name })
+	return ws, nil
+}
+
+// CheckNewWallet says whether w could be registered: its name is free and
+// its descriptor is not registered under another name, so one wallet is
+// never known twice. A ceremony asks before it writes any share.
+func (h *Home) CheckNewWallet(w Wallet) error {
+	if err := CheckWalletName(w.Name); err != nil {
+		return err
+	}
+	existing, err := h.Wallets()
+	if err != nil {
+		return err
+	}
+	for _, e := range existing {
+		if e.Name == w.Name {
+			return fmt.Errorf("a wallet named %q is already registered: choose another --name", w.Name)
+		}
+		if e.Descriptor == w.Descriptor {
+			return fmt.Errorf("this wallet is already registered as %q", e.Name)
+		}
+	}
+	return nil
+}
+
+// AddWallet registers w, if CheckNewWallet allows it.
+func (h *Home) AddWallet(w Wallet) error {
+	if err := h.CheckNewWallet(w); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(w, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeNew(filepath.Join(h.dir, "wallets", w.Name+".json"), append(data, '\n'), 0o644)
+}
+
+// SaveTranscript keeps a copy of a signed ceremony transcript.
+func (h *Home) SaveTranscript(ceremonyID string, data []byte) error {
+	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(ceremonyID) {
+		return fmt.Errorf("ceremony id %q is not 32 hex digits", ceremonyID)
+	}
+	return writeNew(filepath.Join(h.dir, "transcripts", ceremonyID+".json"), data, 0o644)
+}
+
+// writeNew writes a file that must not exist yet, through a temporary file
+// and a rename, so a crash leaves either nothing or the whole file.
+func writeNew(path string, data []byte, perm os.FileMode) error {
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("%s already exists; it is not overwritten", path)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil { // link, unlike rename, never replaces
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -1,0 +1,109 @@
+package home
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func TestInitOpen(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "kiosk")
+	h, err := Init(dir, rand.Reader, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := h.Sign([]byte("msg"))
+	h2, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ed25519.Verify(h2.PublicKey(), []byte("msg"), sig) {
+		t.Error("reopened home's key does not verify the first key's signature")
+	}
+	if got, want := h2.Log().Len(), uint64(1); got != want {
+		t.Errorf("audit log has %d entries after init, want %d", got, want)
+	}
+	pub, _ := os.ReadFile(filepath.Join(dir, "identity.pub"))
+	if !strings.Contains(string(pub), h.KeyID()) {
+		t.Errorf("identity.pub = %q, want it to name key id %s", pub, h.KeyID())
+	}
+	st, _ := os.Stat(filepath.Join(dir, "identity.key"))
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("identity.key mode = %v, want 0600", st.Mode().Perm())
+	}
+	if _, err := Init(dir, rand.Reader, t0); err == nil || !strings.Contains(err.Error(), "already initialized") {
+		t.Errorf("second Init: got %v, want already initialized", err)
+	}
+	if _, err := Open(t.TempDir()); !errors.Is(err, ErrNotInitialized) {
+		t.Errorf("Open(empty) = %v, want ErrNotInitialized", err)
+	}
+}
+
+func TestOpenRefusesTamperedLog(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Init(dir, rand.Reader, t0); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "audit.log")
+	data, _ := os.ReadFile(p)
+	// A line appended by hand without the right prev hash breaks the chain.
+	os.WriteFile(p, append(data, []byte(`{"seq":1,"time":"2026-01-01T00:00:00Z","kind":"x","prev":"00"}`+"\n")...), 0o600)
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "line 2 does not follow") {
+		t.Errorf("Open with a forged line: got %v, want a chain error", err)
+	}
+}
+
+func TestWallets(t *testing.T) {
+	h, err := Init(t.TempDir(), rand.Reader, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Wallet{Name: "treasury", Descriptor: "wpkh(A)", Created: t0}
+	b := Wallet{Name: "cold-2", Descriptor: "tr(B)", Created: t0}
+	for _, w := range []Wallet{a, b} {
+		if err := h.AddWallet(w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ws, err := h.Wallets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, w := range ws {
+		names = append(names, w.Name)
+	}
+	if got, want := strings.Join(names, ","), "cold-2,treasury"; got != want {
+		t.Errorf("wallets = %s, want %s", got, want)
+	}
+	got, err := h.Wallet("treasury")
+	if err != nil || got.Descriptor != a.Descriptor {
+		t.Errorf("Wallet(treasury) = %+v, %v; want descriptor %s", got, err, a.Descriptor)
+	}
+
+	refusals := []struct {
+		w    Wallet
+		want string
+	}{
+		{Wallet{Name: "treasury", Descriptor: "x"}, "already registered: choose another --name"},
+		{Wallet{Name: "copy", Descriptor: "wpkh(A)"}, `already registered as "treasury"`},
+		{Wallet{Name: "../escape", Descriptor: "y"}, "is not allowed"},
+		{Wallet{Name: "", Descriptor: "y"}, "is not allowed"},
+		{Wallet{Name: ".hidden", Descriptor: "y"}, "is not allowed"},
+	}
+	for _, r := range refusals {
+		if err := h.AddWallet(r.w); err == nil || !strings.Contains(err.Error(), r.want) {
+			t.Errorf("AddWallet(%q): got %v, want error containing %q", r.w.Name, err, r.want)
+		}
+	}
+	if _, err := h.Wallet("nope"); err == nil || !strings.Contains(err.Error(), "no wallet named") {
+		t.Errorf("Wallet(nope): got %v", err)
+	}
+}
