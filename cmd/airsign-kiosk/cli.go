@@ -1,0 +1,476 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"airsign/offline/ceremony"
+	"airsign/offline/hd"
+	"airsign/offline/home"
+	"airsign/psbt/descriptor"
+	"airsign/shamir"
+	"airsign/ui/qr"
+)
+
+const version = "0.1.0-dev"
+
+const usage = `Usage:
+    airsign-kiosk [--home DIR] init
+    airsign-kiosk [--home DIR] ceremony --network NET --script TYPE --threshold K --shares N --out OUTDIR
+                  [--words 12|24] [--dice ROLLS|-] [--mnemonic-file FILE|-]
+                  [--custodian NAME]... [--name NAME]
+    airsign-kiosk [--home DIR] wallets
+    airsign-kiosk [--home DIR] shares verify [--wallet NAME] SHARE...
+    airsign-kiosk version
+
+The kiosk home (--home, default $AIRSIGN_HOME or ~/.airsign-kiosk) holds the
+device identity, registered wallets and the audit log. It never holds a seed.
+
+init          create the device identity key and an empty audit log.
+ceremony      make a new seed (or split an existing one with --mnemonic-file),
+              split it into N shares of which any K rebuild it, write
+              share-<i>.txt and share-<i>.png for each custodian, the
+              watch-only export and the signed transcript into OUTDIR (which
+              must not exist), and register the wallet.
+              NET: mainnet, testnet, signet, regtest.
+              TYPE: p2wpkh, p2tr, p2sh-p2wpkh, p2pkh.
+              --dice mixes die rolls (digits 1-6; - reads them from standard
+              input) into the machine's randomness; 12 words need 50 rolls,
+              24 words 100.
+wallets       list registered wallets: name, script, network, fingerprint,
+              descriptor.
+shares verify health check: recombine the given shares (text files or QR
+              images) in memory, check they rebuild a registered wallet,
+              report which share is bad if not. Writes nothing but an audit
+              line.
+`
+
+// exit codes
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	home           string
+	now            func() time.Time
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
+	fs := flag.NewFlagSet("airsign-kiosk", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.home, "home", defaultHome(), "kiosk home folder")
+	if err := fs.Parse(args); err != nil {
+		return c.usageError(err.Error())
+	}
+	args = fs.Args()
+	if len(args) == 0 {
+		return c.usageError("no command given")
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "init":
+		err = c.init(rest)
+	case "ceremony":
+		err = c.ceremony(rest)
+	case "wallets":
+		err = c.wallets(rest)
+	case "shares":
+		if len(rest) == 0 || rest[0] != "verify" {
+			return c.usageError("shares takes a subcommand: shares verify SHARE...")
+		}
+		err = c.sharesVerify(rest[1:])
+	case "version":
+		fmt.Fprintf(stdout, "airsign-kiosk %s (%s)\n", version, runtime.Version())
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		return c.usageError(fmt.Sprintf("unknown command %q", cmd))
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		return c.usageError(string(ue))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "airsign-kiosk: error: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+func (c *cli) usageError(msg string) int {
+	fmt.Fprintf(c.stderr, "airsign-kiosk: error: %s\n\n%s", msg, usage)
+	return exitUsage
+}
+
+func defaultHome() string {
+	if h := os.Getenv("AIRSIGN_HOME"); h != "" {
+		return h
+	}
+	if d, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(d, ".airsign-kiosk")
+	}
+	return ".airsign-kiosk"
+}
+
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError(fmt.Sprintf("%s: %v", fs.Name(), err))
+	}
+	return nil
+}
+
+func (c *cli) init(args []string) error {
+	fs := newFlags("init")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usageError("init takes no arguments")
+	}
+	h, err := home.Init(c.home, rand.Reader, c.now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "kiosk home %s initialized\ndevice key %s\n", c.home, h.KeyID())
+	return nil
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func (c *cli) ceremony(args []string) error {
+	fs := newFlags("ceremony")
+	network := fs.String("network", "", "mainnet, testnet, signet or regtest")
+	script := fs.String("script", "", "p2wpkh, p2tr, p2sh-p2wpkh or p2pkh")
+	threshold := fs.Int("threshold", 0, "shares needed to rebuild the seed")
+	total := fs.Int("shares", 0, "shares to make")
+	out := fs.String("out", "", "output folder (must not exist)")
+	words := fs.Int("words", 24, "mnemonic length of a new seed: 12 or 24")
+	dice := fs.String("dice", "", "die rolls to mix in, or - to read them from standard input")
+	mnemonicFile := fs.String("mnemonic-file", "", "split this existing mnemonic instead (- for standard input)")
+	name := fs.String("name", "", "wallet name on this kiosk")
+	var custodians multiFlag
+	fs.Var(&custodians, "custodian", "custodian of the next share (repeat once per share)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usageError(fmt.Sprintf("ceremony takes no arguments, got %q", fs.Args()))
+	}
+	if *out == "" {
+		return usageError("ceremony needs --out OUTDIR")
+	}
+	if *dice == "-" && *mnemonicFile == "-" {
+		return usageError("--dice - and --mnemonic-file - cannot both read standard input")
+	}
+	net, err := descriptor.ParseNetwork(*network)
+	if err != nil {
+		return err
+	}
+	st, err := descriptor.ParseScriptType(*script)
+	if err != nil {
+		return err
+	}
+	h, err := home.Open(c.home)
+	if err != nil {
+		return err
+	}
+	p := ceremony.Params{
+		Network: net, Script: st, Threshold: *threshold, Total: *total, Words: *words,
+		Custodians: custodians, Name: *name,
+		Software: fmt.Sprintf("airsign-kiosk %s (%s)", version, runtime.Version()),
+	}
+	if *dice != "" {
+		text := []byte(*dice)
+		if *dice == "-" {
+			if text, err = readLimited(c.stdin, 4096, "dice rolls"); err != nil {
+				return err
+			}
+		}
+		if p.Dice, err = ceremony.ParseDice(text); err != nil {
+			return err
+		}
+		defer hd.Wipe(p.Dice)
+		defer hd.Wipe(text)
+	}
+	if *mnemonicFile != "" {
+		var m []byte
+		if *mnemonicFile == "-" {
+			m, err = readLimited(c.stdin, 4096, "mnemonic")
+		} else {
+			m, err = readFileLimited(*mnemonicFile, 4096, "mnemonic")
+		}
+		if err != nil {
+			return err
+		}
+		defer hd.Wipe(m)
+		p.Mnemonic = m
+	}
+	if _, err := os.Lstat(*out); err == nil {
+		return fmt.Errorf("output folder %s already exists: airsign never writes over shares; choose a new folder", *out)
+	}
+	res, err := ceremony.Run(p, rand.Reader, c.now(), h)
+	if err != nil {
+		return err
+	}
+	defer res.Wipe()
+	w := res.Wallet()
+	if err := h.CheckNewWallet(w); err != nil {
+		return err
+	}
+	if err := res.Write(*out, qrImager{}); err != nil {
+		return err
+	}
+	if err := h.SaveTranscript(w.CeremonyID, res.TranscriptFile); err != nil {
+		return err
+	}
+	if err := h.AddWallet(w); err != nil {
+		return err
+	}
+	t := res.Transcript
+	if err := h.Log().Append("ceremony", map[string]any{
+		"ceremony_id": t.CeremonyID, "kind": t.Kind, "wallet": t.WalletName, "network": t.Network,
+		"script": t.Script, "master_fingerprint": t.MasterFingerprint, "share_set": t.ShareSet,
+		"threshold": t.Threshold, "total": t.Total, "shares": t.Shares, "entropy_source": t.EntropySource,
+		"descriptor": t.Descriptor, "transcript_sha256": w.TranscriptSHA256,
+	}, c.now()); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "ceremony %s done (%s seed)\n", t.CeremonyID, t.Kind)
+	fmt.Fprintf(c.stdout, "wallet %q registered: %s %s, master fingerprint %s\n", t.WalletName, t.Network, t.Script, t.MasterFingerprint)
+	fmt.Fprintf(c.stdout, "share set %s: %d shares, any %d rebuild the seed; every share was read back and the set recombined\n", t.ShareSet, t.Total, t.Threshold)
+	for _, s := range t.Shares {
+		who := ""
+		if s.Custodian != "" {
+			who = " for " + s.Custodian
+		}
+		fmt.Fprintf(c.stdout, "  %s%s  sha256 %s\n", filepath.Join(*out, fmt.Sprintf("share-%d.txt", s.Index)), who, s.SHA256)
+	}
+	fmt.Fprintf(c.stdout, "watch-only export: %s\n", filepath.Join(*out, "watch-only.txt"))
+	fmt.Fprintf(c.stdout, "transcript:        %s\n", filepath.Join(*out, "transcript.json"))
+	fmt.Fprintf(c.stdout, "descriptor: %s\n", t.Descriptor)
+	return nil
+}
+
+func (c *cli) wallets(args []string) error {
+	fs := newFlags("wallets")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	h, err := home.Open(c.home)
+	if err != nil {
+		return err
+	}
+	ws, err := h.Wallets()
+	if err != nil {
+		return err
+	}
+	if len(ws) == 0 {
+		fmt.Fprintln(c.stderr, "no wallets registered yet; run a ceremony first")
+	}
+	for _, w := range ws {
+		fmt.Fprintf(c.stdout, "%s\t%s\t%s\t%s\t%s\n", w.Name, w.Script, w.Network, w.Fingerprint, w.Descriptor)
+	}
+	return nil
+}
+
+func (c *cli) sharesVerify(args []string) error {
+	fs := newFlags("shares verify")
+	walletName := fs.String("wallet", "", "the wallet the shares should rebuild")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageError("shares verify needs the share files (text or QR images)")
+	}
+	h, err := home.Open(c.home)
+	if err != nil {
+		return err
+	}
+	var shares []*shamir.Share
+	defer func() {
+		for _, s := range shares {
+			s.Wipe()
+		}
+	}()
+	// A failed check is evidence too: every outcome gets its audit line.
+	var verr error
+	wallet := *walletName
+	for _, path := range fs.Args() {
+		s, err := readShare(path)
+		if err != nil {
+			verr = err
+			break
+		}
+		shares = append(shares, s)
+	}
+	if verr == nil {
+		wallet, verr = c.verifyShares(h, shares, *walletName)
+	}
+	entry := map[string]any{"files": fs.Args(), "shares": shareNames(shares), "result": "ok"}
+	if wallet != "" {
+		entry["wallet"] = wallet
+	}
+	if verr != nil {
+		entry["result"] = "failed"
+		entry["reason"] = verr.Error()
+	}
+	if err := h.Log().Append("shares-verify", entry, c.now()); err != nil {
+		return errors.Join(verr, err)
+	}
+	return verr
+}
+
+// verifyShares recombines shares and checks they rebuild a registered
+// wallet, whose name it returns.
+func (c *cli) verifyShares(h *home.Home, shares []*shamir.Share, walletName string) (string, error) {
+	// Combine checks the shares against each other and against their
+	// fingerprint commitment before anything is compared with a wallet.
+	entropy, err := shamir.Combine(shares, hd.EntropyFingerprint)
+	if err != nil {
+		return "", err
+	}
+	defer hd.Wipe(entropy)
+	ws, err := h.Wallets()
+	if err != nil {
+		return "", err
+	}
+	var w *home.Wallet
+	for i := range ws {
+		if walletName != "" && ws[i].Name != walletName {
+			continue
+		}
+		if ws[i].ShareSet == shares[0].SetName() && ws[i].Fingerprint == fmt.Sprintf("%x", shares[0].Fingerprint) {
+			w = &ws[i]
+			break
+		}
+	}
+	if w == nil {
+		if walletName != "" {
+			if _, err := h.Wallet(walletName); err != nil {
+				return "", err
+			}
+			return "", fmt.Errorf("share %d is of set %s, which wallet %q does not use", shares[0].Index, shares[0].SetName(), walletName)
+		}
+		return "", fmt.Errorf("no registered wallet uses share set %s (fingerprint %x)", shares[0].SetName(), shares[0].Fingerprint)
+	}
+	// The fingerprint commitment already matched; rebuilding the account
+	// descriptor proves these shares make this very wallet.
+	net, err := descriptor.ParseNetwork(w.Network)
+	if err != nil {
+		return "", err
+	}
+	st, err := descriptor.ParseScriptType(w.Script)
+	if err != nil {
+		return "", err
+	}
+	master, err := hd.MasterFromEntropy(entropy, net)
+	if err != nil {
+		return "", err
+	}
+	defer master.Wipe()
+	d, err := master.Account(st, 0)
+	if err != nil {
+		return "", err
+	}
+	if d.String() != w.Descriptor {
+		return "", fmt.Errorf("shares rebuild fingerprint %s but not wallet %q's descriptor", w.Fingerprint, w.Name)
+	}
+	fmt.Fprintf(c.stdout, "OK: shares %s of set %s rebuild wallet %q (fingerprint %s); the seed was wiped from memory\n",
+		strings.Join(shareNames(shares), ", "), w.ShareSet, w.Name, w.Fingerprint)
+	return w.Name, nil
+}
+
+func shareNames(shares []*shamir.Share) []string {
+	var names []string
+	for _, s := range shares {
+		names = append(names, fmt.Sprintf("%d", s.Index))
+	}
+	return names
+}
+
+// readShare reads a share from a text file or a QR image.
+func readShare(path string) (*shamir.Share, error) {
+	data, err := readFileLimited(path, qr.MaxImageBytes, "share")
+	if err != nil {
+		return nil, err
+	}
+	defer hd.Wipe(data)
+	if isImage(data) {
+		text, err := qr.DecodeFile(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		defer hd.Wipe(text)
+		data = text
+	}
+	s, err := shamir.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+func isImage(data []byte) bool {
+	return bytes.HasPrefix(data, []byte("\x89PNG")) || bytes.HasPrefix(data, []byte("\xff\xd8\xff")) || bytes.HasPrefix(data, []byte("GIF8"))
+}
+
+func readFileLimited(path string, max int64, what string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := readLimited(f, max, what)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, nil
+}
+
+func readLimited(r io.Reader, max int64, what string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		hd.Wipe(data)
+		return nil, fmt.Errorf("%s is more than %d bytes; that is not a %s", what, max, what)
+	}
+	return data, nil
+}
+
+// qrImager draws share cards and exports as QR images for the ceremony.
+type qrImager struct{}
+
+func (qrImager) PNG(content []byte) ([]byte, error) {
+	return qr.PNG(content, qr.ImageOptions{Level: qr.Medium, ModulePixels: 8})
+}
+
+func (qrImager) ReadPNG(data []byte) ([]byte, error) { return qr.DecodeFile(data) }
