@@ -117,22 +117,28 @@ func DecodeFile(data []byte) ([]byte, error) {
 	return DecodeImage(img)
 }
 
-// DecodeImage reads the single QR code in img. gozxing misses some clean
-// codes on its first try, so it retries with the other binarizer and with
-// inverted luminance before giving up.
+// DecodeImage reads the single QR code in img. gozxing's detector misses
+// about 1 in 130 clean, generated codes (TestDecodeOwnImages measured it), so
+// an image is first read as a pure barcode (the way our own PNGs and
+// screenshots are), then through the detector with each binarizer, then
+// inverted.
 func DecodeImage(img image.Image) ([]byte, error) {
 	src := gozxing.NewLuminanceSourceFromImage(img)
-	sources := []gozxing.LuminanceSource{src, gozxing.NewInvertedLuminanceSource(src)}
-	hints := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
 	reader := zxqr.NewQRCodeReader()
-	for _, s := range sources {
+	pure := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true}
+	if bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src)); err == nil {
+		if res, err := reader.Decode(bmp, pure); err == nil {
+			return []byte(res.GetText()), nil
+		}
+	}
+	hints := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
+	for _, s := range []gozxing.LuminanceSource{src, gozxing.NewInvertedLuminanceSource(src)} {
 		for _, bin := range []func(gozxing.LuminanceSource) gozxing.Binarizer{gozxing.NewHybridBinarizer, gozxing.NewGlobalHistgramBinarizer} {
 			bmp, err := gozxing.NewBinaryBitmap(bin(s))
 			if err != nil {
 				continue
 			}
-			res, err := reader.Decode(bmp, hints)
-			if err == nil {
+			if res, err := reader.Decode(bmp, hints); err == nil {
 				return []byte(res.GetText()), nil
 			}
 		}
