@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -257,6 +258,22 @@ func BenchmarkCeremony2of3(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		res, err := Run(params(), detRand(uint64(i)), t0, newSigner(1))
 		if err != nil {
+			b.Fatal(err)
+		}
+		res.Wipe()
+	}
+}
+
+// BenchmarkCeremonyWrite2of3 is a whole ceremony as the operator waits for
+// it: run, write, read every share back from words and QR, recombine.
+func BenchmarkCeremonyWrite2of3(b *testing.B) {
+	dir := b.TempDir()
+	for i := 0; i < b.N; i++ {
+		res, err := Run(params(), detRand(uint64(i)), t0, newSigner(1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := res.Write(filepath.Join(dir, strconv.Itoa(i)), pngImager{}); err != nil {
 			b.Fatal(err)
 		}
 		res.Wipe()
