@@ -81,6 +81,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return c.usageError("no command given")
 	}
 	var err error
+	switch args[0] {
+	case "ceremony", "shares":
+		// these hold seeds and shares in memory
+		for _, w := range hardenProcess() {
+			fmt.Fprintf(stderr, "airsign-kiosk: warning: %s\n", w)
+		}
+	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "init":
 		err = c.init(rest)
