@@ -1,0 +1,290 @@
+package regtest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/btcjson"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/rpcclient"
+	"github.com/btcsuite/btcd/wire"
+)
+
+// SegwitActivationHeight is the first block height at which btcd v0.24.2
+// enforces segwit and taproot on regtest (BIP9: 144-block window, both
+// deployments signalled by btcd's miner, STARTED at 144, LOCKED_IN at 288,
+// ACTIVE at 432). The mempool applies the rules of the next block, so witness
+// spends are accepted once the tip is SegwitActivationHeight-1.
+const SegwitActivationHeight = 432
+
+// generateBatch bounds one `generate` call so a slow batch cannot look like
+// a hung RPC.
+const generateBatch = 500
+
+// Generate mines blocks to the node's mining address and returns their
+// hashes.
+func (n *Node) Generate(t testing.TB, blocks uint32) []*chainhash.Hash {
+	t.Helper()
+	hashes, err := n.generate(blocks)
+	if err != nil {
+		t.Fatalf("regtest: generate %d: %v", blocks, err)
+	}
+	return hashes
+}
+
+func (n *Node) generate(blocks uint32) ([]*chainhash.Hash, error) {
+	var all []*chainhash.Hash
+	for blocks > 0 {
+		k := min(blocks, generateBatch)
+		hs, err := n.client.Generate(k)
+		if err != nil {
+			return all, err
+		}
+		all = append(all, hs...)
+		blocks -= k
+	}
+	return all, nil
+}
+
+// Height returns the height of the node's best block.
+func (n *Node) Height(t testing.TB) int32 {
+	t.Helper()
+	h, err := n.client.GetBlockCount()
+	if err != nil {
+		t.Fatalf("regtest: getblockcount: %v", err)
+	}
+	return int32(h)
+}
+
+// BestHash returns the hash of the node's best block.
+func (n *Node) BestHash(t testing.TB) *chainhash.Hash {
+	t.Helper()
+	h, err := n.client.GetBestBlockHash()
+	if err != nil {
+		t.Fatalf("regtest: getbestblockhash: %v", err)
+	}
+	return h
+}
+
+// WaitForHeight waits until the node's best block is at least h.
+func (n *Node) WaitForHeight(t testing.TB, h int32, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last int64
+	for {
+		c, err := n.client.GetBlockCount()
+		if err == nil && int32(c) >= h {
+			return
+		}
+		if err == nil {
+			last = c
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("regtest: height %d not reached in %v (at %d, err %v)", h, timeout, last, err)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// WaitForTip waits until the node's best block is hash.
+func (n *Node) WaitForTip(t testing.TB, hash *chainhash.Hash, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		h, err := n.client.GetBestBlockHash()
+		if err == nil && h.IsEqual(hash) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("regtest: tip %v not reached in %v (at %v, err %v)", hash, timeout, h, err)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// Connect makes n open a persistent P2P connection (addnode add) to other,
+// which must have been started with Options.Listen, and waits until the
+// version handshake is done on both sides. It does not wait for the chains
+// to sync; use WaitForHeight for that. Connecting twice is a no-op.
+func (n *Node) Connect(t testing.TB, other *Node) {
+	t.Helper()
+	if other.p2pAddr == "" {
+		t.Fatalf("regtest: Connect: the other node was not started with Options.Listen")
+	}
+	if n.peerTo(t, other) != nil {
+		return
+	}
+	if err := n.client.AddNode(other.p2pAddr, rpcclient.ANAdd); err != nil {
+		t.Fatalf("regtest: addnode %s: %v", other.p2pAddr, err)
+	}
+	n.mu.Lock()
+	n.added[other.p2pAddr] = true
+	n.mu.Unlock()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if p := n.peerTo(t, other); p != nil && p.Version != 0 {
+			// other sees n at our end of the TCP connection.
+			for _, q := range other.peers(t) {
+				if q.Addr == p.AddrLocal && q.Version != 0 {
+					return
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("regtest: no P2P handshake with %s after 15s", other.p2pAddr)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// peerTo returns n's outbound peer entry for other, or nil.
+func (n *Node) peerTo(t testing.TB, other *Node) *btcjson.GetPeerInfoResult {
+	t.Helper()
+	for _, p := range n.peers(t) {
+		if p.Addr == other.p2pAddr && !p.Inbound {
+			return &p
+		}
+	}
+	return nil
+}
+
+func (n *Node) peers(t testing.TB) []btcjson.GetPeerInfoResult {
+	t.Helper()
+	ps, err := n.client.GetPeerInfo()
+	if err != nil {
+		t.Fatalf("regtest: getpeerinfo: %v", err)
+	}
+	return ps
+}
+
+// DisconnectAll drops every P2P connection of n: peers it added with Connect
+// are removed (so they are not redialled) and all others disconnected. It
+// waits until n reports no peers.
+func (n *Node) DisconnectAll(t testing.TB) {
+	t.Helper()
+	n.mu.Lock()
+	added := n.added
+	n.added = map[string]bool{}
+	n.mu.Unlock()
+	for addr := range added {
+		// Ignore errors: the connection may already be gone.
+		n.client.AddNode(addr, rpcclient.ANRemove)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ps := n.peers(t)
+		if len(ps) == 0 {
+			return
+		}
+		for _, p := range ps {
+			n.client.Node(btcjson.NDisconnect, fmt.Sprint(p.ID), nil)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("regtest: %d peers still connected after 15s", len(ps))
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// Reorg builds a real reorg of the given depth on a: a and b (both started
+// with Options.Listen) are synced to a common tip and disconnected, a mines
+// depth blocks, b mines depth+1, and then a connects to b and switches to
+// b's longer chain over P2P. On return both nodes are connected and at b's
+// tip; the blocks a mined are stale. It returns the stale (orphaned) hashes
+// and b's winning hashes, oldest first. Transactions already in a's mempool
+// are mined into the stale blocks; use ReorgWith to place transactions
+// precisely.
+func Reorg(t testing.TB, a, b *Node, depth int) (orphaned, winning []*chainhash.Hash) {
+	t.Helper()
+	return ReorgWith(t, a, b, depth, nil, nil)
+}
+
+// ReorgWith is Reorg with transactions: staleTxs are sent to a after the
+// nodes are disconnected, so they are confirmed only in a's first stale
+// block (after the reorg a puts them back in its mempool unless the winning
+// chain conflicts with them); winningTxs are sent to b and confirmed in b's
+// first block, for example a double spend of a stale transaction.
+func ReorgWith(t testing.TB, a, b *Node, depth int, staleTxs, winningTxs []*wire.MsgTx) (orphaned, winning []*chainhash.Hash) {
+	t.Helper()
+	if depth < 1 {
+		t.Fatalf("regtest: Reorg depth %d < 1", depth)
+	}
+	// Common starting point.
+	a.DisconnectAll(t)
+	b.DisconnectAll(t)
+	a.Connect(t, b)
+	ha, hb := a.Height(t), b.Height(t)
+	if ha > hb {
+		b.WaitForTip(t, a.BestHash(t), 30*time.Second)
+	} else {
+		a.WaitForTip(t, b.BestHash(t), 30*time.Second)
+	}
+	fork := a.BestHash(t)
+	a.DisconnectAll(t)
+	b.DisconnectAll(t)
+
+	for _, tx := range staleTxs {
+		a.Send(t, tx)
+	}
+	for _, tx := range winningTxs {
+		b.Send(t, tx)
+	}
+	orphaned = a.Generate(t, uint32(depth))
+	winning = b.Generate(t, uint32(depth+1))
+	if orphaned[0].IsEqual(winning[0]) {
+		t.Fatalf("regtest: Reorg: a and b mined the same block %v on %v; give them different mining addresses", orphaned[0], fork)
+	}
+
+	a.Connect(t, b)
+	a.WaitForTip(t, winning[len(winning)-1], 30*time.Second)
+	forkHeight := a.Height(t) - int32(depth) - 1
+	for i, h := range orphaned {
+		main, err := a.client.GetBlockHash(int64(forkHeight) + 1 + int64(i))
+		if err != nil {
+			t.Fatalf("regtest: getblockhash: %v", err)
+		}
+		if main.IsEqual(h) {
+			t.Fatalf("regtest: Reorg: block %v is still in a's main chain", h)
+		}
+	}
+	return orphaned, winning
+}
+
+// SoftForkStatus returns the BIP9 status ("defined", "started", "lockedin",
+// "active", "failed") btcd reports for a deployment ("segwit", "taproot",
+// "csv") — the state that applies to the next block.
+func (n *Node) SoftForkStatus(t testing.TB, name string) string {
+	t.Helper()
+	info, err := n.client.GetBlockChainInfo()
+	if err != nil {
+		t.Fatalf("regtest: getblockchaininfo: %v", err)
+	}
+	if info.UnifiedSoftForks != nil {
+		if f := info.UnifiedSoftForks.SoftForks[name]; f != nil && f.BIP9SoftForkDescription != nil {
+			return f.BIP9SoftForkDescription.Status
+		}
+	}
+	if info.SoftForks != nil {
+		if d := info.SoftForks.Bip9SoftForks[name]; d != nil {
+			return d.Status
+		}
+	}
+	t.Fatalf("regtest: getblockchaininfo reports no deployment %q", name)
+	return ""
+}
+
+// ActivateSegwitTaproot mines until segwit and taproot apply to the next
+// block (tip at SegwitActivationHeight-1 or above) and checks that the node
+// reports both as active.
+func ActivateSegwitTaproot(t testing.TB, n *Node) {
+	t.Helper()
+	if h := n.Height(t); h < SegwitActivationHeight-1 {
+		n.Generate(t, uint32(SegwitActivationHeight-1-h))
+	}
+	for _, f := range []string{"segwit", "taproot"} {
+		if s := n.SoftForkStatus(t, f); s != "active" {
+			t.Fatalf("regtest: %s is %q at height %d, want active", f, s, n.Height(t))
+		}
+	}
+}
