@@ -1,12 +1,20 @@
 // Package descriptor is the wallet model shared by the offline signer and
-// the online coordinator: single-sig account descriptors (BIP380-386) with
-// key origins, checksums and receive/change multipath keys (BIP389), the
-// strict extended-key parsing both sides need for input that crossed the air
-// gap, and SLIP-132 encodings for wallets that predate descriptors.
+// the online coordinator: single-sig account descriptors (BIP380-386) and
+// sorted multisig descriptors (BIP383 sortedmulti in wsh() or sh(wsh())) with
+// key origins, checksums and receive/change multipath keys (BIP389), BSMS
+// (BIP129) multisig setup records, the strict extended-key parsing both sides
+// need for input that crossed the air gap, and SLIP-132 encodings for
+// wallets that predate descriptors.
 //
 // The package holds public keys only. Parsers validate private keys as
 // thoroughly as public ones, so a damaged key gets a precise diagnosis, and
 // then refuse them.
+//
+// Multisig wallets are sortedmulti only: unsorted multi(...) is refused,
+// since its addresses depend on the order each cosigner lists the keys.
+// BSMS support covers plain and encrypted (TOKEN-based, DecryptBSMS) key and
+// descriptor records; key record signatures are verified in the legacy
+// signed-message format, and BIP322 signatures are not supported yet.
 package descriptor
 
 import (
@@ -34,8 +42,8 @@ const Hardened = hdkeychain.HardenedKeyStart
 var ErrMissingOrigin = errors.New("the key has no origin [fingerprint/path]: export the descriptor again with key origins (every wallet that exports descriptors can)")
 
 // maxDescriptorLen bounds what Parse reads from untrusted input. A
-// single-sig descriptor has about 150 characters; the margin leaves room for
-// the multisig descriptors that will share the parser.
+// single-sig descriptor has about 150 characters, and a multisig one about
+// 150 per key, so MaxMultisigKeys keys fit with room to spare.
 const maxDescriptorLen = 4096
 
 // KeyOrigin says where a key comes from: the fingerprint of the master key
@@ -76,17 +84,26 @@ func FormatPath(path []uint32) string {
 	return b.String()
 }
 
-// Descriptor is a single-sig account descriptor: script type, key origin,
-// account-level extended public key, and the receive/change multipath
-// <0;1>/* (BIP389) under it.
+// Descriptor is an account descriptor: script type, network, and the
+// account-level extended public keys with their origins, each followed by
+// the receive/change multipath <0;1>/* (BIP389).
 //
-// Multisig (wsh(sortedmulti(...)) and sh(wsh(sortedmulti(...)))) is meant to
-// arrive as a sibling type reusing the same key expressions and parser.
+// A single-sig descriptor (P2PKH, P2SHP2WPKH, P2WPKH, P2TR) has its key in
+// Origin and Key, and leaves Threshold and Keys zero. A multisig descriptor
+// (P2WSHMulti, P2SHP2WSHMulti) has its cosigners' keys in Keys, in the order
+// the descriptor lists them, and the number of signatures a spend needs in
+// Threshold; it leaves Origin and Key zero. Every address of a multisig
+// descriptor pays to the keys derived at the same branch and index, sorted
+// (sortedmulti), so the order of Keys changes the descriptor's text and
+// checksum but not its addresses.
 type Descriptor struct {
 	Script  ScriptType
 	Network Network
-	Origin  KeyOrigin
-	Key     *hdkeychain.ExtendedKey // account xpub/tpub, public only
+	Origin  KeyOrigin               // single-sig only
+	Key     *hdkeychain.ExtendedKey // single-sig only: account xpub/tpub, public only
+
+	Threshold int   // multisig only: signatures needed, 1..len(Keys)
+	Keys      []Key // multisig only: the cosigners' account keys
 }
 
 // shapes are the nested script expressions of each single-sig type,
@@ -119,43 +136,75 @@ func (d *Descriptor) format(step string) string {
 	if err := d.Validate(); err != nil {
 		return "invalid descriptor: " + err.Error()
 	}
-	expr := "[" + d.Origin.String() + "]" + standardString(d.Key, d.Network) + "/" + step + "/*"
+	keyExpr := func(o KeyOrigin, k *hdkeychain.ExtendedKey) string {
+		return "[" + o.String() + "]" + standardString(k, d.Network) + "/" + step + "/*"
+	}
+	var expr string
 	shape := shapes[d.Script]
+	if d.Script.Multisig() {
+		shape = multiShapes[d.Script]
+		parts := []string{strconv.Itoa(d.Threshold)}
+		for _, k := range d.Keys {
+			parts = append(parts, keyExpr(k.Origin, k.Key))
+		}
+		expr = strings.Join(parts, ",")
+	} else {
+		expr = keyExpr(d.Origin, d.Key)
+	}
 	for i := len(shape) - 1; i >= 0; i-- {
 		expr = shape[i] + "(" + expr + ")"
 	}
 	return withChecksum(expr)
 }
 
-// MasterFingerprint returns the fingerprint of the master key the account
-// derives from, which is how the kiosk finds the seed a PSBT input needs.
+// MasterFingerprint returns the fingerprint of the master key a single-sig
+// account derives from, which is how the kiosk finds the seed a PSBT input
+// needs. A multisig descriptor has one master per cosigner and returns the
+// zero fingerprint: use KeyFor and Keys[i].Origin.
 func (d *Descriptor) MasterFingerprint() [4]byte {
 	return d.Origin.Fingerprint
 }
 
-// Path returns the full derivation path from the master key to the key at
-// branch and index, as PSBT BIP32 derivation fields carry it.
+// Path returns the full derivation path from the master key to the
+// single-sig key at branch and index, as PSBT BIP32 derivation fields carry
+// it. A multisig descriptor has one path per cosigner and returns nil: use
+// Keys[i].Path.
 func (d *Descriptor) Path(branch, index uint32) []uint32 {
-	path := make([]uint32, 0, len(d.Origin.Path)+2)
-	path = append(path, d.Origin.Path...)
+	if d.Script.Multisig() {
+		return nil
+	}
+	return appendPath(d.Origin.Path, branch, index)
+}
+
+func appendPath(origin []uint32, branch, index uint32) []uint32 {
+	path := make([]uint32, 0, len(origin)+2)
+	path = append(path, origin...)
 	return append(path, branch, index)
 }
 
-// PublicKey derives the public key at branch (0 receive, 1 change) and
-// index. It uses BIP32 derivation proper (Derive, not DeriveNonStandard),
-// so keys match every other wallet even when a private key has leading
-// zeros.
+// PublicKey derives the single-sig public key at branch (0 receive, 1
+// change) and index. It uses BIP32 derivation proper (Derive, not
+// DeriveNonStandard), so keys match every other wallet even when a private
+// key has leading zeros. A multisig descriptor has one key per cosigner: use
+// PublicKeys.
 func (d *Descriptor) PublicKey(branch, index uint32) (*btcec.PublicKey, error) {
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}
+	if d.Script.Multisig() {
+		return nil, errors.New("a multisig descriptor has one public key per cosigner: use PublicKeys")
+	}
+	return derivePublic(d.Key, branch, index)
+}
+
+func derivePublic(key *hdkeychain.ExtendedKey, branch, index uint32) (*btcec.PublicKey, error) {
 	if branch > 1 {
 		return nil, fmt.Errorf("branch %d does not exist: use 0 for receive addresses and 1 for change", branch)
 	}
 	if index >= Hardened {
 		return nil, fmt.Errorf("address index %d is a hardened index, which an xpub cannot derive: use an index below %d", index, uint32(Hardened))
 	}
-	k, err := d.Key.Derive(branch)
+	k, err := key.Derive(branch)
 	if err != nil {
 		return nil, fmt.Errorf("deriving branch %d: %w", branch, err)
 	}
@@ -169,8 +218,13 @@ func (d *Descriptor) PublicKey(branch, index uint32) (*btcec.PublicKey, error) {
 
 // Address returns the address at branch (0 receive, 1 change) and index.
 // Taproot outputs commit to the key alone (BIP86): the output key is the
-// internal key tweaked with an empty script tree.
+// internal key tweaked with an empty script tree. Multisig outputs pay to
+// the hash of WitnessScript, directly (P2WSH) or through RedeemScript
+// (P2SH-P2WSH).
 func (d *Descriptor) Address(branch, index uint32) (btcutil.Address, error) {
+	if d != nil && d.Script.Multisig() {
+		return d.multisigAddress(branch, index)
+	}
 	pub, err := d.PublicKey(branch, index)
 	if err != nil {
 		return nil, err
@@ -208,33 +262,46 @@ func (d *Descriptor) PkScript(branch, index uint32) ([]byte, error) {
 	return txscript.PayToAddrScript(addr)
 }
 
-// Validate checks that the descriptor is complete and consistent: a public
-// key of the descriptor's network, and an origin that belongs to the key
+// Validate checks that the descriptor is complete and consistent: public
+// keys of the descriptor's network, each with an origin that belongs to it
 // (path length equal to the key's depth, last step equal to its child index,
 // fingerprint equal to its parent's at depth 1, coin type matching the
-// network). Parse validates what it returns; Validate is for descriptors
-// built in code.
+// network), and for multisig the limits of validateMulti. Parse validates
+// what it returns; Validate is for descriptors built in code.
 func (d *Descriptor) Validate() error {
 	switch {
 	case d == nil:
 		return errors.New("no descriptor")
 	case !d.Script.valid():
-		return fmt.Errorf("the descriptor's script type %v is not one of p2pkh, p2sh-p2wpkh, p2wpkh, p2tr", d.Script)
+		return fmt.Errorf("the descriptor's script type %v is not one of p2pkh, p2sh-p2wpkh, p2wpkh, p2tr, p2wsh-sortedmulti, p2sh-p2wsh-sortedmulti", d.Script)
 	case !d.Network.valid():
 		return fmt.Errorf("the descriptor's network %v is not one of mainnet, testnet, signet, regtest", d.Network)
+	case d.Script.Multisig():
+		return d.validateMulti()
+	case d.Threshold != 0 || len(d.Keys) != 0:
+		return fmt.Errorf("a %v descriptor has its one key in Origin and Key: Threshold and Keys are for multisig", d.Script)
 	case d.Key == nil:
 		return errors.New("the descriptor has no key")
-	case d.Key.IsPrivate():
+	}
+	return checkKey(d.Origin, d.Key, d.Network)
+}
+
+// checkKey is Validate for one key and its origin.
+func checkKey(o KeyOrigin, key *hdkeychain.ExtendedKey, net Network) error {
+	if key == nil {
+		return errors.New("no key")
+	}
+	if key.IsPrivate() {
 		return ErrPrivateKey
 	}
-	v, ok := lookupVersion(d.Key.Version())
+	v, ok := lookupVersion(key.Version())
 	if !ok {
-		return fmt.Errorf("%w: the descriptor's key has unknown version bytes %x", ErrInvalidExtendedKey, d.Key.Version())
+		return fmt.Errorf("%w: the descriptor's key has unknown version bytes %x", ErrInvalidExtendedKey, key.Version())
 	}
-	if v.mainnet != d.Network.isMainnet() {
-		return fmt.Errorf("%w: the key is a %s %s, but the wallet is on %s", ErrWrongNetwork, networkFamily(v.mainnet), v.prefix, d.Network)
+	if v.mainnet != net.isMainnet() {
+		return fmt.Errorf("%w: the key is a %s %s, but the wallet is on %s", ErrWrongNetwork, networkFamily(v.mainnet), v.prefix, net)
 	}
-	return checkOrigin(d.Origin, d.Key, d.Network)
+	return checkOrigin(o, key, net)
 }
 
 // standardPurposes are the BIP43 purposes whose second step is a coin type.
@@ -270,15 +337,18 @@ func checkOrigin(o KeyOrigin, key *hdkeychain.ExtendedKey, net Network) error {
 	return nil
 }
 
-// Parse reads a single-sig descriptor: pkh, sh(wpkh), wpkh or tr of one key
-// with origin, followed by /<0;1>/* or by one branch, /0/* or /1/* (either
-// yields the whole account). A checksum, when present, must match. Both '
-// and h mark hardened steps. Extended private keys are refused, and so are
-// keys without origin. A tpub's descriptor does not say which test network
-// it is for and is read as Testnet: use ParseForNetwork for Signet and
-// Regtest.
+// Parse reads an account descriptor: pkh, sh(wpkh), wpkh or tr of one key,
+// or wsh(sortedmulti(k,KEY,...)) or sh(wsh(sortedmulti(k,KEY,...))) of
+// 1 <= k <= n <= MaxMultisigKeys distinct keys. Every key has an origin and
+// is followed by /<0;1>/* or by one branch, /0/* or /1/* (either yields the
+// whole account; a multisig's keys all take the same form). A checksum, when
+// present, must match. Both ' and h mark hardened steps. Extended private
+// keys are refused, and so are keys without origin and unsorted multi(...).
+// A tpub's descriptor does not say which test network it is for and is read
+// as Testnet: use ParseForNetwork for Signet and Regtest.
 func Parse(s string) (*Descriptor, error) {
-	return parse(s, 0)
+	d, _, err := parse(s, 0)
+	return d, err
 }
 
 // ParseForNetwork is Parse for a wallet on net: the key must be encoded for
@@ -287,38 +357,44 @@ func ParseForNetwork(s string, net Network) (*Descriptor, error) {
 	if !net.valid() {
 		return nil, fmt.Errorf("%v is not a network: use Mainnet, Testnet, Signet or Regtest", net)
 	}
-	return parse(s, net)
+	d, _, err := parse(s, net)
+	return d, err
 }
 
-func parse(s string, net Network) (*Descriptor, error) {
+// parse is Parse that also returns the derivation step written after the
+// keys: multipath ("<0;1>"), "0" or "1".
+func parse(s string, net Network) (*Descriptor, string, error) {
 	s = strings.TrimSpace(s)
 	if len(s) > maxDescriptorLen {
-		return nil, fmt.Errorf("the descriptor has %d characters, more than the %d airsign reads: check what was scanned", len(s), maxDescriptorLen)
+		return nil, "", fmt.Errorf("the descriptor has %d characters, more than the %d airsign reads: check what was scanned", len(s), maxDescriptorLen)
 	}
 	if s == "" {
-		return nil, errors.New("the descriptor is empty")
+		return nil, "", errors.New("the descriptor is empty")
 	}
 	body, err := StripChecksum(s)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	names, args, err := peel(body)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	script, err := matchShape(names, args)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	if script.Multisig() {
+		return parseMulti(script, args, net)
 	}
 	k, err := parseKeyExpr(args[0], net)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	d := &Descriptor{Script: script, Network: k.net, Origin: k.origin, Key: k.key}
 	if err := d.Validate(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return d, nil
+	return d, k.step, nil
 }
 
 // peel unwraps nested script expressions, "sh(wpkh(KEY))" giving the names
@@ -400,18 +476,21 @@ func matchShape(names, args []string) (ScriptType, error) {
 		}
 		return t, nil
 	}
-	if last := names[len(names)-1]; last == "sortedmulti" || last == "multi" {
-		return 0, errors.New("multisig descriptors are not supported yet: airsign reads single-sig pkh, sh(wpkh), wpkh and tr descriptors")
+	for t, shape := range multiShapes {
+		if joined == strings.Join(shape, "(") {
+			return t, nil
+		}
 	}
-	return 0, fmt.Errorf("unsupported script expression %s(...): airsign reads pkh, sh(wpkh), wpkh and tr descriptors", truncate(joined))
+	return 0, unsupportedShape(names, joined)
 }
 
-// keyExpr is a parsed key expression: origin, account key, and the network
-// its encoding names.
+// keyExpr is a parsed key expression: origin, account key, the network its
+// encoding names, and the step after the key ("<0;1>", "0" or "1").
 type keyExpr struct {
 	origin KeyOrigin
 	key    *hdkeychain.ExtendedKey
 	net    Network
+	step   string
 }
 
 // parseKeyExpr reads "[fingerprint/path]xpub/<0;1>/*" (or /0/* or /1/*). A
@@ -473,7 +552,7 @@ func parseKeyExpr(s string, net Network) (*keyExpr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &keyExpr{origin: origin, key: key, net: net}, nil
+	return &keyExpr{origin: origin, key: key, net: net, step: strings.TrimSuffix(steps, "/*")}, nil
 }
 
 func isHex(s string) bool {

@@ -416,7 +416,7 @@ func TestParseErrors(t *testing.T) {
 		{"hardened wildcard", "tr(" + origin + xpub + "/0/*h)", nil, "hardened wildcards"},
 		{"single public key", "wpkh(" + origin + pubkey + ")", nil, "single public key"},
 		{"script tree", "tr(" + origin + xpub + "/<0;1>/*,{pk(" + pubkey + "),pk(" + pubkey + ")})", nil, "script trees"},
-		{"multisig", "wsh(sortedmulti(2," + origin + xpub + "/<0;1>/*," + origin + xpub + "/<0;1>/*))", nil, "multisig descriptors are not supported yet"},
+		{"multisig with one key twice", "wsh(sortedmulti(2," + origin + xpub + "/<0;1>/*," + origin + xpub + "/<0;1>/*))", nil, "keys 1 and 2 of the multisig are the same key"},
 		{"unknown script", "combo(" + origin + xpub + "/<0;1>/*)", nil, "unsupported script expression combo"},
 		{"unclosed", "wpkh(" + origin + xpub + "/<0;1>/*", nil, "not closed"},
 		{"two keys", "wpkh(" + origin + xpub + "/<0;1>/*," + origin + xpub + "/<0;1>/*)", nil, "takes one key"},
@@ -516,6 +516,14 @@ func FuzzParse(f *testing.F) {
 	f.Add(strings.Replace(d.String(), "tr(", "wpkh(", 1))
 	f.Add("sh(wpkh([73c5da0a/49'/1'/0']upub5EFU65HtV5TeiSHmZZm7FUffBGy8UKeqp7vw43jYbvZPpoVsgU93oac7Wk3u6moKegAEWtGNF8DehrnHtv21XXEMYRUocHqguyjknFHYfgY/<0;1>/*))")
 	f.Add("raw(deadbeef)#89f8spxm")
+	// Multisig: native and nested, every derivation form, and the
+	// largest wallet airsign registers.
+	f.Add("wsh(sortedmulti(2," + bip129Key1 + "/<0;1>/*," + bip129Key2 + "/<0;1>/*))")
+	f.Add("sh(wsh(sortedmulti(1," + bip129Key2 + "/0/*," + bip129Key1 + "/0/*)))")
+	f.Add(strings.ReplaceAll("wsh(sortedmulti(1,"+bip129Key1+"/1/*,"+bip129Key2+"/1/*))", "'", "h"))
+	f.Add(withChecksum(multiDesc(f, 3, 5, Testnet)))
+	f.Add(multiDesc(f, MaxMultisigKeys, MaxMultisigKeys, Mainnet))
+	f.Add("wsh(multi(2," + bip129Key1 + "/<0;1>/*," + bip129Key2 + "/<0;1>/*))")
 	f.Fuzz(func(t *testing.T, s string) {
 		d, err := Parse(s)
 		if err != nil {

@@ -221,7 +221,7 @@ func (d *decodedKey) publicKey(net Network) (*hdkeychain.ExtendedKey, error) {
 		bytes.Clone(d.parentFP[:]), d.depth, d.child, false), nil
 }
 
-// scriptKind is the SLIP-132 kind wallets use for a single-sig script type.
+// scriptKind is the SLIP-132 kind wallets use for a script type.
 func scriptKind(script ScriptType) (keyKind, bool) {
 	switch script {
 	case P2PKH, P2TR:
@@ -230,15 +230,20 @@ func scriptKind(script ScriptType) (keyKind, bool) {
 		return kindNestedWPKH, true
 	case P2WPKH:
 		return kindWPKH, true
+	case P2SHP2WSHMulti:
+		return kindNestedWSH, true
+	case P2WSHMulti:
+		return kindWSH, true
 	}
 	return 0, false
 }
 
-// SLIP132 encodes an extended public key the way single-sig wallets that
-// predate descriptors expect it: ypub/upub for P2SH-P2WPKH, zpub/vpub for
-// P2WPKH, and plain xpub/tpub for P2PKH and P2TR (SLIP-132 registers no
-// taproot version). Wallets use it to choose the script when they import a
-// bare key, so the encoding must match the descriptor's script.
+// SLIP132 encodes an extended public key the way wallets that predate
+// descriptors expect it: ypub/upub for P2SH-P2WPKH, zpub/vpub for P2WPKH,
+// Ypub/Upub for P2SH-P2WSH multisig, Zpub/Vpub for P2WSH multisig, and plain
+// xpub/tpub for P2PKH and P2TR (SLIP-132 registers no taproot version).
+// Wallets use it to choose the script when they import a bare key, so the
+// encoding must match the descriptor's script.
 func SLIP132(key *hdkeychain.ExtendedKey, script ScriptType, net Network) (string, error) {
 	if key == nil {
 		return "", errors.New("no extended key given")
@@ -248,7 +253,7 @@ func SLIP132(key *hdkeychain.ExtendedKey, script ScriptType, net Network) (strin
 	}
 	kind, ok := scriptKind(script)
 	if !ok {
-		return "", fmt.Errorf("%v is not a script type: use P2PKH, P2SHP2WPKH, P2WPKH or P2TR", script)
+		return "", fmt.Errorf("%v is not a script type: use P2PKH, P2SHP2WPKH, P2WPKH, P2TR, P2WSHMulti or P2SHP2WSHMulti", script)
 	}
 	if key.IsPrivate() {
 		return "", ErrPrivateKey

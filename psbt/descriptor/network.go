@@ -72,28 +72,39 @@ func (n Network) CoinType() uint32 {
 // encoding rather than the shared test encoding (tpub).
 func (n Network) isMainnet() bool { return n == Mainnet }
 
-// ScriptType is the kind of output a single-sig account pays to. Its zero
-// value is not a script type, for the same reason as Network's.
+// ScriptType is the kind of output an account pays to. Its zero value is
+// not a script type, for the same reason as Network's.
 type ScriptType int
 
-// The single-sig script types, each with its BIP43 purpose.
+// The script types, each with its BIP43 purpose. The multisig types pay to
+// a sorted multisig script (BIP67 order, BIP383 sortedmulti) of every
+// cosigner's key derived at the same branch and index.
 const (
-	P2PKH      ScriptType = iota + 1 // legacy, BIP44
-	P2SHP2WPKH                       // nested segwit, BIP49
-	P2WPKH                           // native segwit v0, BIP84
-	P2TR                             // taproot key path, BIP86
+	P2PKH          ScriptType = iota + 1 // legacy, BIP44
+	P2SHP2WPKH                           // nested segwit, BIP49
+	P2WPKH                               // native segwit v0, BIP84
+	P2TR                                 // taproot key path, BIP86
+	P2WSHMulti                           // wsh(sortedmulti(...)), BIP48 script type 2'
+	P2SHP2WSHMulti                       // sh(wsh(sortedmulti(...))), BIP48 script type 1'
 )
 
-var scriptNames = [...]string{P2PKH: "p2pkh", P2SHP2WPKH: "p2sh-p2wpkh", P2WPKH: "p2wpkh", P2TR: "p2tr"}
+var scriptNames = [...]string{
+	P2PKH:          "p2pkh",
+	P2SHP2WPKH:     "p2sh-p2wpkh",
+	P2WPKH:         "p2wpkh",
+	P2TR:           "p2tr",
+	P2WSHMulti:     "p2wsh-sortedmulti",
+	P2SHP2WSHMulti: "p2sh-p2wsh-sortedmulti",
+}
 
 // ParseScriptType reads the names written by ScriptType.String.
 func ParseScriptType(s string) (ScriptType, error) {
-	for t := P2PKH; t <= P2TR; t++ {
+	for t := P2PKH; t <= P2SHP2WSHMulti; t++ {
 		if s == scriptNames[t] {
 			return t, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown script type %q: use p2pkh, p2sh-p2wpkh, p2wpkh or p2tr", truncate(s))
+	return 0, fmt.Errorf("unknown script type %q: use p2pkh, p2sh-p2wpkh, p2wpkh, p2tr, p2wsh-sortedmulti or p2sh-p2wsh-sortedmulti", truncate(s))
 }
 
 // String returns the lowercase name ParseScriptType reads back.
@@ -104,10 +115,15 @@ func (s ScriptType) String() string {
 	return scriptNames[s]
 }
 
-func (s ScriptType) valid() bool { return s >= P2PKH && s <= P2TR }
+func (s ScriptType) valid() bool { return s >= P2PKH && s <= P2SHP2WSHMulti }
+
+// Multisig reports whether the script type is a sorted multisig, whose
+// descriptor holds its keys in Keys and its threshold in Threshold.
+func (s ScriptType) Multisig() bool { return s == P2WSHMulti || s == P2SHP2WSHMulti }
 
 // Purpose returns the BIP43 purpose (unhardened) of the standard derivation
-// path for the script type, or 0 for an invalid value.
+// path for the script type, or 0 for an invalid value. Both multisig types
+// use BIP48's purpose 48, and tell themselves apart by BIP48Type.
 func (s ScriptType) Purpose() uint32 {
 	switch s {
 	case P2PKH:
@@ -118,6 +134,21 @@ func (s ScriptType) Purpose() uint32 {
 		return 84
 	case P2TR:
 		return 86
+	case P2WSHMulti, P2SHP2WSHMulti:
+		return 48
+	}
+	return 0
+}
+
+// BIP48Type returns the script type step (unhardened) of BIP48's path
+// m/48'/coin'/account'/script_type': 2 for P2WSH, 1 for P2SH-P2WSH, and 0
+// for single-sig types, which have no such step.
+func (s ScriptType) BIP48Type() uint32 {
+	switch s {
+	case P2WSHMulti:
+		return 2
+	case P2SHP2WSHMulti:
+		return 1
 	}
 	return 0
 }
