@@ -214,6 +214,9 @@ func Run(p Params, rand io.Reader, now time.Time, signer Signer) (*Result, error
 }
 
 func (p *Params) check() error {
+	if p.Script.Multisig() {
+		return fmt.Errorf("a ceremony makes one key's wallet; %s is a multisig script: run a ceremony on each cosigner's kiosk, then register the multisig wallet", p.Script)
+	}
 	if p.Threshold < 2 {
 		return fmt.Errorf("threshold %d would let one person move the funds alone: use 2 or more", p.Threshold)
 	}

@@ -569,3 +569,58 @@ func TestTestnetFirstAddress(t *testing.T) {
 		t.Errorf("Address(0, 0) = %v, %v; want %s", addr, err, want)
 	}
 }
+
+// Keys derived through the parent cache equal keys walked from the master,
+// and Wipe zeroes the cache with the master.
+func TestDerivePrivateCache(t *testing.T) {
+	entropy := make([]byte, 16)
+	cached, err := MasterFromEntropy(entropy, descriptor.Regtest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := [][]uint32{}
+	for _, branch := range []uint32{0, 1} {
+		for i := uint32(0); i < 5; i++ {
+			paths = append(paths, []uint32{84 + descriptor.Hardened, 1 + descriptor.Hardened, descriptor.Hardened, branch, i})
+		}
+	}
+	paths = append(paths, []uint32{86 + descriptor.Hardened, 1 + descriptor.Hardened, descriptor.Hardened, 0, 0}, []uint32{7})
+	for _, p := range paths {
+		fresh, err := MasterFromEntropy(entropy, descriptor.Regtest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := fresh.walk(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := cached.DerivePrivate(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantKey, _ := want.ECPrivKey()
+		if !got.Key.Equals(&wantKey.Key) {
+			t.Errorf("%s: cached derivation differs from a walk from the master", descriptor.FormatPath(p))
+		}
+		fresh.Wipe()
+	}
+	if len(cached.parents) == 0 {
+		t.Fatal("nothing was cached")
+	}
+	var parents []*hdkeychain.ExtendedKey
+	for _, k := range cached.parents {
+		parents = append(parents, k)
+	}
+	cached.Wipe()
+	if len(cached.parents) != 0 {
+		t.Errorf("%d cached parents survive Wipe", len(cached.parents))
+	}
+	for _, k := range parents {
+		if k.IsPrivate() { // hdkeychain's Zero clears the key and this flag
+			t.Error("a cached parent key was not zeroed")
+		}
+	}
+	if _, err := cached.DerivePrivate(paths[0]); !errors.Is(err, ErrWiped) {
+		t.Errorf("after Wipe: got %v, want ErrWiped", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcutil"
@@ -23,7 +24,16 @@ type Master struct {
 	key *hdkeychain.ExtendedKey
 	net descriptor.Network
 	fp  [4]byte
+
+	// parents caches the parent keys of the paths signed with, so that
+	// signing many inputs derives one step per input instead of walking
+	// from the master each time. They are private keys: Wipe zeroes them.
+	mu      sync.Mutex
+	parents map[string]*hdkeychain.ExtendedKey
 }
+
+// maxCachedParents bounds the cache; a wallet signs from two branches.
+const maxCachedParents = 16
 
 // NewMaster derives the BIP32 master key from a seed (16 to 64 bytes). The
 // seed stays the caller's to wipe; the Master holds its own copy of the key.
@@ -101,12 +111,51 @@ func (m *Master) Network() descriptor.Network {
 	return m.net
 }
 
-// derive walks path from the master key, wiping every intermediate private
-// key. The result is the caller's to Zero.
+// derive returns the key at path, the caller's to Zero. For paths of two
+// or more steps it derives the last step from a cached parent.
 func (m *Master) derive(path []uint32) (*hdkeychain.ExtendedKey, error) {
-	if m == nil || m.key == nil {
+	if m == nil {
 		return nil, ErrWiped
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.key == nil {
+		return nil, ErrWiped
+	}
+	if len(path) < 2 {
+		return m.walk(path)
+	}
+	parentPath := path[:len(path)-1]
+	id := descriptor.FormatPath(parentPath)
+	parent, ok := m.parents[id]
+	if !ok {
+		var err error
+		if parent, err = m.walk(parentPath); err != nil {
+			return nil, err
+		}
+		if m.parents == nil || len(m.parents) >= maxCachedParents {
+			m.wipeParents()
+			m.parents = map[string]*hdkeychain.ExtendedKey{}
+		}
+		m.parents[id] = parent
+	}
+	child, err := parent.Derive(path[len(path)-1])
+	if err != nil {
+		return nil, fmt.Errorf("deriving %s: %w", descriptor.FormatPath(path), err)
+	}
+	return child, nil
+}
+
+func (m *Master) wipeParents() {
+	for id, k := range m.parents {
+		k.Zero()
+		delete(m.parents, id)
+	}
+}
+
+// walk derives path step by step from the master key, wiping every
+// intermediate private key.
+func (m *Master) walk(path []uint32) (*hdkeychain.ExtendedKey, error) {
 	if len(path) > 255 {
 		return nil, fmt.Errorf("the path has %d steps, deeper than BIP32 allows (255)", len(path))
 	}
@@ -194,7 +243,7 @@ func (m *Master) Account(script descriptor.ScriptType, account uint32) (*descrip
 	if purpose == 0 {
 		return nil, fmt.Errorf("%v is not a script type: use P2PKH, P2SHP2WPKH, P2WPKH or P2TR", script)
 	}
-	if m == nil || m.key == nil {
+	if m == nil {
 		return nil, ErrWiped
 	}
 	origin, key, err := m.account(purpose, m.net.CoinType(), account)
@@ -211,7 +260,7 @@ func (m *Master) Account(script descriptor.ScriptType, account uint32) (*descrip
 // CosignerKey returns the BIP48 key m/48'/coin'/account'/2' (P2WSH
 // multisig) with its origin, the kiosk's contribution to a multisig setup.
 func (m *Master) CosignerKey(account uint32) (descriptor.KeyOrigin, *hdkeychain.ExtendedKey, error) {
-	if m == nil || m.key == nil {
+	if m == nil {
 		return descriptor.KeyOrigin{}, nil, ErrWiped
 	}
 	return m.account(48, m.net.CoinType(), account, 2)
@@ -236,9 +285,15 @@ func (m *Master) DerivePrivate(path []uint32) (*btcec.PrivateKey, error) {
 // Wipe zeroes the master private key and chain code. The Master is unusable
 // afterwards; its methods return ErrWiped.
 func (m *Master) Wipe() {
-	if m == nil || m.key == nil {
+	if m == nil {
 		return
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.key == nil {
+		return
+	}
+	m.wipeParents()
 	m.key.Zero()
 	m.key = nil
 }
