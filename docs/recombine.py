@@ -142,7 +142,8 @@ def master_fingerprint(seed):
     I = hmac.new(b"Bitcoin seed", seed, hashlib.sha512).digest()
     k = int.from_bytes(I[:32], "big")
     if not 0 < k < N:
-        raise ShareError("this seed gives an invalid BIP32 master key")
+        raise ShareError("this seed gives an invalid BIP32 master key (I_L is 0 or not below n): "
+                         "no wallet can use it, so no share of it is genuine")
     return ripemd160(hashlib.sha256(pubkey(k)).digest())[:4]
 
 
@@ -169,16 +170,37 @@ def load_wordlist(path):
 
 
 # ---- the envelope and its three text forms --------------------------------
-def parse_envelope(b):
-    if len(b) < 5 or zlib.crc32(b[:-4]) != int.from_bytes(b[-4:], "little"):
+# Reading rules: docs/share-format.md, "Reading a share". Whitespace is ASCII
+# space, tab, CR and LF only; letters are folded in ASCII only.
+WS = " \t\r\n"
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+HUGE = 10**6  # stands for any written number too large to be a position
+
+
+def ws_split(s):
+    return [t for t in re.split(r"[ \t\r\n]+", s) if t]
+
+
+def lower(s):  # ASCII only: the Kelvin sign is not "k", long s is not "s"
+    return s.translate(_LOWER)
+
+
+def number(digits):  # value of one or more ASCII digits (no int() of 5000 digits)
+    return int(digits) if len(digits) <= 6 else HUGE
+
+
+def parse_envelope(b):  # checks in the documented order: CRC, version, length, length code, fields
+    if len(b) < 5:
+        raise ShareError(f"{len(b)} bytes long, too short to hold a version and a CRC")
+    if zlib.crc32(b[:-4]) != int.from_bytes(b[-4:], "little"):
         raise ShareError("CRC-32 mismatch: the share is damaged or mistyped")
     if b[0] != 1:
         raise ShareError(f"format version {b[0]}, this tool reads version 1")
     if len(b) not in LENGTHS:
         raise ShareError(f"{len(b)} bytes long, no share has that length")
     s = dict(set=b[1:3].hex(), k=(b[3] >> 4) + 1, n=(b[3] & 15) + 1, index=(b[4] >> 4) + 1,
-             x=b[5], fp=b[6:10].hex(), y=b[10:-4], raw=b)
-    if 16 + 4 * (b[4] & 15) != len(s["y"]):
+             x=b[5], fp=b[6:10].hex(), y=b[10:-4], L=len(b) - 14, raw=b)
+    if 16 + 4 * (b[4] & 15) != s["L"]:
         raise ShareError("its length code disagrees with its length")
     for bad, why in ((s["k"] < 2, "its threshold is below 2"), (s["k"] > s["n"], "its threshold is above its total"),
                      (s["index"] > s["n"], "its index is above its total"), (s["x"] == 0, "its x coordinate is 0")):
@@ -188,32 +210,37 @@ def parse_envelope(b):
 
 
 def word_index(tok, wl, pos):
-    tok = tok.lower()
-    if tok in wl:
-        return wl.index(tok)
-    hits = [i for i, w in enumerate(wl) if len(tok) >= 4 and w.startswith(tok)]
-    if len(hits) != 1:  # the word itself is secret: never echo it
-        raise ShareError(f"word {pos} is not a BIP39 English word (nor its first 4+ letters)")
-    return hits[0]
+    low = lower(tok)
+    if re.fullmatch(r"[a-z]+", low):
+        if low in wl:
+            return wl.index(low)
+        hits = [i for i, w in enumerate(wl) if len(low) >= 4 and w.startswith(low)]
+        if len(hits) == 1:
+            return hits[0]
+    # the word itself is secret: never echo it
+    raise ShareError(f"word {pos} is not a BIP39 English word (nor its first 4+ letters)")
 
 
-def words_to_bytes(text, wl):
-    words, numbers, pending = [], [], None
-    for tok in text.split():
-        m = re.fullmatch(r"(\d+)\.(.*)", tok)
-        if m and pending is None and m.group(2):
-            words.append(m.group(2)); numbers.append(int(m.group(1)))
-        elif m and pending is None:
-            pending = int(m.group(1))
-        elif m:
-            raise ShareError(f"number {pending}. is not followed by a word")
+def words_to_bytes(tokens, wl):
+    words, pending = [], None
+    for tok in tokens:
+        m = re.fullmatch(r"([0-9]+)\.(.*)", tok, re.S)
+        if m:  # "N." or "N.word": N must be the position of its word
+            if pending is not None:
+                raise ShareError(f"number {pending}. is not followed by a word")
+            num = number(m.group(1))
+            if num != len(words) + 1:
+                raise ShareError(f"word {len(words) + 1} is numbered {m.group(1)}: a word is missing, doubled or moved")
+            if m.group(2):
+                words.append(m.group(2))
+            else:
+                pending = num
         else:
-            words.append(tok); numbers.append(pending); pending = None
+            words.append(tok)
+            pending = None
     if pending is not None:
         raise ShareError(f"number {pending}. is not followed by a word")
-    if any(n is not None for n in numbers) and numbers != list(range(1, len(words) + 1)):
-        raise ShareError("the word numbers do not count 1, 2, 3, ...: a word is missing, doubled or moved")
-    if len(words) not in (22, 25, 28, 31, 34):
+    if len(words) not in (22, 25, 28, 31, 34):  # first: a missing or extra word shifts every later position
         raise ShareError(f"{len(words)} words, no share has that many")
     idx = [word_index(t, wl, i + 1) for i, t in enumerate(words)]
     nbytes, pad = divmod(11 * len(idx), 8)
@@ -235,35 +262,94 @@ def words_to_bytes(text, wl):
     raise ShareError("checksum (or padding) does not match: check every word and their order")
 
 
+def is_qr(line):  # a trimmed line starting with the prefix, ASCII case ignored
+    return lower(line[:len(QR_PREFIX)]) == lower(QR_PREFIX)
+
+
 def qr_to_bytes(line):
-    s = line[len(QR_PREFIX):].strip().upper().rstrip("=")
-    try:
-        if not re.fullmatch(r"[A-Z2-7]+", s):
-            raise binascii.Error
-        b = base64.b32decode(s + "=" * (-len(s) % 8))
-        if base64.b32encode(b).decode().rstrip("=") != s:
-            raise binascii.Error  # non-zero trailing bits
-    except binascii.Error:
-        raise ShareError(f"the {QR_PREFIX} text is not base32: damaged, or not an airsign share")
+    """Envelope bytes of a trimmed QR line: base32, either case, no '=' or
+    exactly RFC 4648's padding, no inner whitespace, zero leftover bits."""
+    text = line[len(QR_PREFIX):]
+    body = text.rstrip("=")
+    pad = len(text) - len(body)
+    err = ShareError(f"the {QR_PREFIX} text is not base32: damaged, or not an airsign share")
+    if pad and (len(text) % 8 or pad != -len(body) % 8):
+        raise err
+    if not re.fullmatch(r"[A-Za-z2-7]*", body) or len(body) % 8 in (1, 3, 6):
+        raise err
+    body = body.upper()
+    b = base64.b32decode(body + "=" * (-len(body) % 8))
+    if base64.b32encode(b).decode().rstrip("=") != body:
+        raise err  # non-zero leftover bits: a second text for the same share
     return b
 
 
+def header_kind(line):
+    t = [lower(w) for w in ws_split(line)]
+    if t[:1] == ["set"]:
+        return "set"
+    if t[:2] == ["wallet", "fingerprint"]:
+        return "fingerprint"
+    return None
+
+
+def check_header(n, line, s):
+    """A file's "set" and "wallet fingerprint" lines must agree with its share."""
+    t = [lower(w) for w in ws_split(line)]
+    hexd = lambda w, d: len(w) == d and re.fullmatch(r"[0-9a-f]+", w)
+    dec = lambda w: number(w) if re.fullmatch(r"[0-9]+", w) else None
+    malformed = ShareError(f"line {n} of the file starts like a header line but is not "
+                           "'set XXXX  share I of N  (any K recombine)' or 'wallet fingerprint XXXXXXXX': "
+                           "the file was edited")
+
+    def agree(field, got, want):
+        if got != want:
+            raise ShareError(f"line {n} of the file says {field} {got}, but the share in it has {field} {want}: "
+                             "the file was edited or mixes two shares")
+
+    if header_kind(line) == "fingerprint":
+        if len(t) != 3 or not hexd(t[2], 8):
+            raise malformed
+        return agree("wallet fingerprint", t[2], s["fp"])
+    if len(t) != 9 or t[2] != "share" or t[4] != "of" or t[6] != "(any" or t[8] != "recombine)" \
+            or not hexd(t[1], 4) or None in (dec(t[3]), dec(t[5]), dec(t[7])):
+        raise malformed
+    agree("set", t[1], s["set"])
+    agree("share number", dec(t[3]), s["index"])
+    agree("total", dec(t[5]), s["n"])
+    agree("threshold", dec(t[7]), s["k"])
+
+
 def parse_share(text, wl):
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    is_qr = lambda ln: ln.upper().startswith(QR_PREFIX)
-    if lines and lines[0].lower() == "airsign seed share":  # file form
-        word_lines = [ln for ln in lines if re.match(r"\d+\.", ln)]
-    else:  # bare words and/or QR text
-        word_lines = [ln for ln in lines if not is_qr(ln)]
-    forms = [("QR line", qr_to_bytes(ln)) for ln in lines if is_qr(ln)]
-    if word_lines:
-        forms.insert(0, ("words", words_to_bytes(" ".join(word_lines), wl)))
-    if not forms:
+    if text.startswith("\ufeff"):  # a byte order mark from an editor
+        text = text[1:]
+    lines = [ln.strip(WS) for ln in text.split("\n")]  # LF ends a line; CR is whitespace
+    first = next((ln for ln in lines if ln), "")
+    file_form = lower(first) == "airsign seed share"
+    tokens, qrs, headers = [], [], []
+    for n, ln in enumerate(lines, 1):
+        if not ln:
+            continue
+        if is_qr(ln):
+            qrs.append(parse_envelope(qr_to_bytes(ln)))
+        elif file_form and not re.match(r"[0-9]+\.", ln):
+            if header_kind(ln):  # other lines of a file are for people
+                headers.append((n, ln))
+        else:
+            tokens += ws_split(ln)
+    for i, q in enumerate(qrs[1:], 2):
+        if q["raw"] != qrs[0]["raw"]:
+            raise ShareError(f"its first QR line and QR line {i} are not the same share")
+    share = qrs[0] if qrs else None
+    if tokens:
+        share = parse_envelope(words_to_bytes(tokens, wl))
+        if qrs and qrs[0]["raw"] != share["raw"]:
+            raise ShareError("its words and QR line are not the same share")
+    if share is None:
         raise ShareError(f"no share found: expected BIP39 words or a line starting with {QR_PREFIX}")
-    for name, b in forms[1:]:
-        if b != forms[0][1]:
-            raise ShareError(f"its {forms[0][0]} and {name} are not the same share")
-    return parse_envelope(forms[0][1])
+    for n, ln in headers:
+        check_header(n, ln, share)
+    return share
 
 
 # ---- recombining and verifying ---------------------------------------------
@@ -276,8 +362,8 @@ def recombine(shares, wl):
     for s in shares:
         if s["set"] != first["set"]:
             raise ShareError(f"{name(s)} is from another set than {name(first)}")
-        for field, label in (("k", "threshold"), ("n", "total"), ("fp", "wallet fingerprint"), ("y", "length")):
-            if (len(s[field]) if field == "y" else s[field]) != (len(first[field]) if field == "y" else first[field]):
+        for field, label in (("k", "threshold"), ("n", "total"), ("fp", "wallet fingerprint"), ("L", "length")):
+            if s[field] != first[field]:
                 raise ShareError(f"{name(s)} disagrees with {name(first)} on the {label}")
     for a, b in combinations(shares, 2):
         if a["index"] == b["index"]:
@@ -327,6 +413,14 @@ def check(ok, what):  # not assert: python -O would skip those
         raise ShareError(f"self-test FAILED: {what}")
 
 
+def refused(f, *args):
+    try:
+        f(*args)
+    except ShareError:
+        return True
+    return False
+
+
 def self_test(wordlist_path):
     vectors = {b"": "9c1185a5c5e9fc54612808977ee8f548b2258d31", b"a": "0bdc9d2d256b3ee9daae347be6f4dc835a467ffe",
                b"abc": "8eb208f7e05d987a9b044a8e98c6b087f15a0bfc",
@@ -348,8 +442,15 @@ def self_test(wordlist_path):
         check(zlib.crc32(raw) == 0x2144DF1C, f"example share {i}: CRC residue")
         shares[i] = parse_envelope(raw)
         check(qr_to_bytes(QR_PREFIX + qr) == raw, f"example share {i}: QR text")
-        check(qr_to_bytes(QR_PREFIX + qr.lower() + "=="), f"example share {i}: lowercase QR text with padding")
+        check(qr_to_bytes(QR_PREFIX.lower() + qr.lower()) == raw, f"example share {i}: lowercase QR text")
+        check(refused(qr_to_bytes, QR_PREFIX + qr + "=="), f"example share {i}: QR text with wrong padding")
+        check(refused(qr_to_bytes, QR_PREFIX + qr[:9] + " " + qr[9:]), f"example share {i}: QR text with a space")
+        check(refused(qr_to_bytes, QR_PREFIX + qr.replace("U", "\u016b", 1)), f"example share {i}: non-ASCII QR text")
         check((shares[i]["index"], shares[i]["x"]) == (i, i), f"example share {i}: header")
+    # 34 bytes are 55 base32 characters; the last holds 2 bits and 3 leftover bits, which must be zero.
+    check(qr_to_bytes(QR_PREFIX + "A" * 54 + "Q=") == bytes(33) + b"\x02", "QR text of 34 bytes")
+    check(refused(qr_to_bytes, QR_PREFIX + "A" * 54 + "B"), "QR text with non-zero leftover bits")
+    check(refused(qr_to_bytes, QR_PREFIX + "A" * 54 + "Q=="), "QR text with too much padding")
     for a, b in combinations(shares.values(), 2):
         secret = interpolate([(a["x"], a["y"]), (b["x"], b["y"])], 0)
         check(secret == bytes(range(16)), "example: recombining two shares")
@@ -358,7 +459,12 @@ def self_test(wordlist_path):
         print(f"self-test: {wordlist_path} not found, word checks skipped", file=sys.stderr)
         return
     wl = load_wordlist(wordlist_path)
-    check(words_to_bytes(EXAMPLE[1][2], wl) == shares[1]["raw"], "example share 1: words")
+    check(words_to_bytes(ws_split(EXAMPLE[1][2]), wl) == shares[1]["raw"], "example share 1: words")
+    check(parse_share("AIRSIGN SEED SHARE\nset 7f3a share 1 of 3 (any 2 recombine)\n" + QR_PREFIX + EXAMPLE[1][1], wl)
+          ["raw"] == shares[1]["raw"], "example share 1: file with only a QR line")
+    check(refused(parse_share, "airsign seed share\nset 7f3a share 2 of 3 (any 2 recombine)\n" + QR_PREFIX
+                  + EXAMPLE[1][1], wl), "example share 1: file whose header names share 2")
+    check(refused(parse_share, EXAMPLE[1][2].replace(" ", "\u00a0"), wl), "words separated by no-break spaces")
     check(mnemonic(bytes(16), wl) == "abandon " * 11 + "about", "BIP39 mnemonic of zero entropy")
     check(mnemonic(bytes(range(16)), wl) == "abandon amount liar amount expire adjust cage candy arch gather "
           "drum buyer", "example mnemonic")

@@ -17,6 +17,14 @@ var (
 	// AIRSIGN-SHARE: line.
 	ErrNoShare = errors.New("no airsign share found: expected BIP39 words or a line starting with " + qrPrefix)
 
+	// ErrNotUTF8 means the text given to Parse is not valid UTF-8.
+	ErrNotUTF8 = errors.New("the share text is not valid UTF-8: it is damaged or not an airsign share")
+
+	// ErrInconsistent means more than threshold shares were given and they
+	// do not lie on one polynomial, and no subset of them recombines to
+	// the committed wallet fingerprint, so the odd ones cannot be named.
+	ErrInconsistent = errors.New("the shares do not fit together (they do not lie on one polynomial) and no subset of them recombines to the wallet fingerprint: at least one is wrong")
+
 	// ErrZeroX means a share has x coordinate 0. Its y value would be the
 	// secret itself, so no genuine share has it.
 	ErrZeroX = errors.New("its x coordinate is 0, which no genuine share has")
@@ -116,16 +124,41 @@ func (e *WordError) Error() string {
 	return fmt.Sprintf("word %d is not in the BIP39 English list", e.Position)
 }
 
-// NumberingError reports words whose written numbers do not count 1, 2, 3…:
-// a word was skipped, doubled or moved.
+// NumberingError reports a written number that is not its word's position
+// (a word was skipped, doubled or moved), or, with NoWord, a number not
+// followed by a word.
 type NumberingError struct {
-	Position int // where the word is, counting from 1
-	Number   int // the number written before it
+	Position int  // where the word is, counting from 1
+	Number   int  // the number written before it; maxNumber or more if huge
+	NoWord   bool // the number is followed by another number or nothing
 }
 
 // Error implements error.
 func (e *NumberingError) Error() string {
+	if e.NoWord {
+		return fmt.Sprintf("number %d. is not followed by a word", e.Number)
+	}
+	if e.Number >= maxNumber {
+		return fmt.Sprintf("word %d has a number too large: a word is missing, doubled or out of order", e.Position)
+	}
 	return fmt.Sprintf("word %d is numbered %d: a word is missing, doubled or out of order", e.Position, e.Number)
+}
+
+// HeaderError reports a "set" or "wallet fingerprint" header line of a
+// share file that is malformed (Field empty) or disagrees with the share
+// the file's words and QR line hold. Line counts from 1.
+type HeaderError struct {
+	Line      int
+	Field     string // "set", "share number", "total", "threshold", "wallet fingerprint"
+	Got, Want string // the header's value, the share's value
+}
+
+// Error implements error.
+func (e *HeaderError) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("line %d of the file starts like a header line but is not \"set XXXX  share I of N  (any K recombine)\" or \"wallet fingerprint XXXXXXXX\": the file was edited", e.Line)
+	}
+	return fmt.Sprintf("line %d of the file says %s %s, but the share in it has %s %s: the file was edited or mixes two shares", e.Line, e.Field, e.Got, e.Field, e.Want)
 }
 
 // ChecksumError reports a share whose CRC-32 (or, in the words form, whose

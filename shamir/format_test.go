@@ -125,7 +125,8 @@ func TestParseVariants(t *testing.T) {
 		"four-letter prefixes":   prefixes.String(),
 		"uppercase, CRLF":        shouty.String(),
 		"qr lowercase":           strings.ToLower(qr),
-		"qr with padding":        qr + "==",
+		"qr, body lowercase":     qrPrefix + strings.ToLower(qr[len(qrPrefix):]),
+		"qr, outer whitespace":   " \t" + qr + " \r\n",
 		"words and qr":           strings.Join(words, " ") + "\n" + qr + "\n",
 		"qr twice":               qr + "\n" + qr,
 		"file with a BOM":        "\ufeff" + string(s.File("Alice", time.Time{})),
@@ -459,9 +460,19 @@ func TestParseRefused(t *testing.T) {
 		{"length code 5", header(func(b []byte) { b[4] = 0x15 }),
 			func(err error) bool { return errors.Is(err, ErrLengthCode) },
 			"share 2 of set 7f3a (of 3) is not a valid share: its secret length field is wrong"},
-		{"truncated QR", s.QRText()[:40],
-			func(err error) bool { var e *LengthError; return errors.As(err, &e) },
-			"share is 16 bytes; airsign shares are 30, 34, 38, 42 or 46 bytes: the QR text is incomplete or not a share"},
+		// CRC first: a truncated share is a damaged share.
+		{"truncated QR", s.QRText()[:len(qrPrefix)+40],
+			func(err error) bool { var e *ChecksumError; return errors.As(err, &e) && !e.Words },
+			"share has a bad checksum: the QR text or bytes are damaged"},
+		{"valid CRC, no share's length", append([]byte(qrPrefix), b32.EncodeToString(reseal(s.Bytes()[:25]))...),
+			func(err error) bool { var e *LengthError; return errors.As(err, &e) && e.Len == 25 },
+			"share is 25 bytes; airsign shares are 30, 34, 38, 42 or 46 bytes: the QR text is incomplete or not a share"},
+		{"version before length", append([]byte(qrPrefix), b32.EncodeToString(reseal(append([]byte{2}, s.Bytes()[1:25]...)))...),
+			func(err error) bool { var e *VersionError; return errors.As(err, &e) && e.Version == 2 },
+			"share has format version 2; this airsign reads version 1: use the airsign release that made it"},
+		{"too short for a CRC", append([]byte(qrPrefix), b32.EncodeToString([]byte{1, 0, 0, 0})...),
+			func(err error) bool { var e *LengthError; return errors.As(err, &e) && e.Len == 4 },
+			"share is 4 bytes; airsign shares are 30, 34, 38, 42 or 46 bytes: the QR text is incomplete or not a share"},
 		{"QR not base32", []byte(qrPrefix + "0189"),
 			func(err error) bool { return errors.Is(err, ErrQRText) },
 			ErrQRText.Error()},
@@ -518,3 +529,153 @@ func BenchmarkParseWords(b *testing.B) {
 		s.Wipe()
 	}
 }
+
+// TestQRPadding: no '=' padding, or exactly RFC 4648's; nothing else.
+func TestQRPadding(t *testing.T) {
+	for _, l := range entropyLens {
+		s := fixedShare(l, 9)
+		qr := string(s.QRText())
+		pad := (8 - (len(qr)-len(qrPrefix))%8) % 8
+		for n := range 9 {
+			got, err := Parse([]byte(qr + strings.Repeat("=", n)))
+			if ok := n == 0 || n == pad; ok != (err == nil) || ok && !got.Equal(s) {
+				t.Errorf("%d bytes, %d '=' (RFC 4648: %d): Parse = %v, %v", l, n, pad, got, err)
+			} else if !ok && !errors.Is(err, ErrQRText) {
+				t.Errorf("%d bytes, %d '=': error %v, want ErrQRText", l, n, err)
+			}
+		}
+	}
+}
+
+// TestParseRules checks the reading rules of docs/share-format.md that
+// refuse odd input rather than guess.
+func TestParseRules(t *testing.T) {
+	s := fixedShare(16, 1)
+	words := strings.Fields(string(s.Words()))
+	qr := string(s.QRText())
+	body := qr[len(qrPrefix):]
+	file := string(s.File("Alice", time.Time{}))
+	numbered := func(f func(i int, w string) string) string {
+		var b strings.Builder
+		for i, w := range words {
+			b.WriteString(f(i+1, w) + " ")
+		}
+		return b.String()
+	}
+	// A QR text whose last character has a non-zero leftover bit: 30 bytes
+	// are 240 bits, 48 characters, no leftover; 34 bytes are 272 bits in
+	// 55 characters, 3 leftover bits.
+	s20 := fixedShare(20, 1)
+	q20 := []byte(s20.QRText())
+	q20[len(q20)-1] = b32Alphabet[strings.IndexByte(b32Alphabet, q20[len(q20)-1])|1]
+	// A share with a word holding a "k", to write it with the Kelvin sign.
+	var kShare *Share
+	var kWords []string
+	for seed := uint64(0); kShare == nil; seed++ {
+		c := fixedShare(16, seed)
+		for i, w := range strings.Fields(string(c.Words())) {
+			if strings.Contains(w, "k") {
+				kShare, kWords = c, strings.Fields(string(c.Words()))
+				kWords[i] = strings.Replace(w, "k", "\u212a", 1)
+				break
+			}
+		}
+	}
+	sub := func(old, new string) string { return strings.Replace(file, old, new, 1) }
+	isType := func(target any) func(error) bool {
+		return func(err error) bool { return errors.As(err, target) }
+	}
+	tests := []struct {
+		name  string
+		input string
+		ok    bool             // accepted, giving s (kShare for the Kelvin case)
+		check func(error) bool // for refusals
+	}{
+		// 2. Numbering.
+		{"numbers on some words only", numbered(func(i int, w string) string {
+			if i%3 == 0 {
+				return fmt.Sprintf("%d.%s", i, w)
+			}
+			return w
+		}), true, nil},
+		{"leading zeros", numbered(func(i int, w string) string { return fmt.Sprintf("%02d. %s", i, w) }), true, nil},
+		{"1) is not numbering", numbered(func(i int, w string) string { return fmt.Sprintf("%d) %s", i, w) }), false, isType(new(*WordCountError))},
+		{"1 word is not numbering", numbered(func(i int, w string) string { return fmt.Sprintf("%d %s", i, w) }), false, isType(new(*WordCountError))},
+		{"+1. is not numbering", "+1." + strings.Join(words, " "), false, func(err error) bool {
+			var e *WordError
+			return errors.As(err, &e) && e.Position == 1
+		}},
+		{"number after the last word", strings.Join(words, " ") + " 23.", false, func(err error) bool {
+			var e *NumberingError
+			return errors.As(err, &e) && e.NoWord && e.Number == 23
+		}},
+		{"two numbers in a row", "1. 2. " + strings.Join(words, " "), false, func(err error) bool {
+			var e *NumberingError
+			return errors.As(err, &e) && e.NoWord && e.Number == 1
+		}},
+		{"huge number", "1. " + words[0] + " 99999999999999999999999. " + strings.Join(words[1:], " "), false, func(err error) bool {
+			var e *NumberingError
+			return errors.As(err, &e) && e.Position == 2 && !e.NoWord
+		}},
+		// 9. ASCII whitespace only.
+		{"no-break space between words", strings.Join(words, "\u00a0"), false, isType(new(*WordCountError))},
+		{"vertical tab between words", strings.Join(words, "\v"), false, isType(new(*WordCountError))},
+		{"ideographic space between words", strings.Join(words, "\u3000"), false, isType(new(*WordCountError))},
+		{"Kelvin sign for k", strings.Join(kWords, " "), false, isType(new(*WordError))},
+		{"not UTF-8", strings.Join(words, " ") + "\n\xff", false, func(err error) bool { return errors.Is(err, ErrNotUTF8) }},
+		// 4. QR form.
+		{"QR, lowercase prefix", strings.ToLower(qrPrefix) + body, true, nil},
+		{"QR, space after the prefix", qrPrefix + " " + body, false, func(err error) bool { return errors.Is(err, ErrQRText) }},
+		{"QR, inner space", qrPrefix + body[:20] + " " + body[20:], false, func(err error) bool { return errors.Is(err, ErrQRText) }},
+		{"QR, inner CR", qrPrefix + body[:20] + "\r" + body[20:], false, func(err error) bool { return errors.Is(err, ErrQRText) }},
+		{"QR, = inside", qrPrefix + body[:40] + "=" + body[40:], false, func(err error) bool { return errors.Is(err, ErrQRText) }},
+		{"QR, long s for S", qrPrefix + strings.Replace(body, "S", "\u017f", 1), false, func(err error) bool { return errors.Is(err, ErrQRText) }},
+		{"QR, non-zero leftover bits", string(q20), false, func(err error) bool { return errors.Is(err, ErrQRText) }},
+		// 3. File form.
+		{"file, magic in capitals", sub(fileMagic, "AIRSIGN SEED SHARE"), true, nil},
+		{"file, only words", file[:strings.Index(file, qrPrefix)], true, nil},
+		{"file, only the QR line", fileMagic + "\nset 7f3a share 2 of 3 (any 2 recombine)\n" + qr + "\n", true, nil},
+		{"file, header respaced and in capitals", sub("set 7f3a  share 2 of 3  (any 2 recombine)", "SET 7F3A\tshare 02 of 3 (ANY 2 Recombine)"), true, nil},
+		{"file, no header lines", fileMagic + "\n" + qr + "\n", true, nil},
+		{"file, header names another share", sub("share 2 of 3", "share 1 of 3"), false, func(err error) bool {
+			var e *HeaderError
+			return errors.As(err, &e) && e.Field == "share number" && e.Line == 2
+		}},
+		{"file, header names another set", sub("set 7f3a", "set 7f3b"), false, func(err error) bool {
+			var e *HeaderError
+			return errors.As(err, &e) && e.Field == "set"
+		}},
+		{"file, header names another threshold", sub("any 2", "any 3"), false, func(err error) bool {
+			var e *HeaderError
+			return errors.As(err, &e) && e.Field == "threshold"
+		}},
+		{"file, header names another wallet", sub("fingerprint 73c5da0a", "fingerprint 73c5da0b"), false, func(err error) bool {
+			var e *HeaderError
+			return errors.As(err, &e) && e.Field == "wallet fingerprint" && e.Line == 3
+		}},
+		{"file, malformed set line", sub("(any 2 recombine)", ""), false, func(err error) bool {
+			var e *HeaderError
+			return errors.As(err, &e) && e.Field == "" && e.Line == 2
+		}},
+		{"file, indented QR line", sub(qrPrefix, "  "+qrPrefix), true, nil},
+		{"file, QR line after a no-break space is not a QR line", file[:strings.Index(file, "\n\n")+1] + "\u00a0" + qr + "\n", false, func(err error) bool { return errors.Is(err, ErrNoShare) }},
+		{"file, two QR lines", file + qr + "\n", true, nil},
+	}
+	for _, tt := range tests {
+		got, err := Parse([]byte(tt.input))
+		want := s
+		if tt.name == "Kelvin sign for k" {
+			want = kShare
+		}
+		switch {
+		case tt.ok && (err != nil || !got.Equal(want)):
+			t.Errorf("%s: Parse = %+v, %v; want the share", tt.name, got, err)
+		case !tt.ok && (got != nil || err == nil || !tt.check(err)):
+			t.Errorf("%s: Parse = %+v, %v (%T); want it refused", tt.name, got, err, err)
+		case !tt.ok:
+			assertNoSecret(t, err, []*Share{want}, nil)
+		}
+	}
+}
+
+const b32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"

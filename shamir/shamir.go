@@ -108,8 +108,10 @@ const maxFingerprintTries = 256
 // every share valid, all of the same set, threshold, total, wallet
 // fingerprint and length, no index or x given twice, at least threshold
 // shares, and finally that fingerprint(entropy) equals the fingerprint the
-// shares commit to. When it does not and more than threshold shares were
-// given, Combine recombines subsets to name the shares that do not fit.
+// shares commit to. More than threshold shares must be consistent: every
+// share after the first threshold lies on the polynomials through them;
+// when they are not, Combine refuses them, recombining subsets to name the
+// shares that do not fit.
 // Intermediate values are wiped; on error the result is nil. The caller
 // owns the returned entropy and wipes it when done.
 func Combine(shares []*Share, fingerprint FingerprintFunc) ([]byte, error) {
@@ -120,7 +122,20 @@ func Combine(shares []*Share, fingerprint FingerprintFunc) ([]byte, error) {
 		return nil, err
 	}
 	ref := shares[0]
-	secret, err := combineParts(shares)
+	// More than threshold shares must all lie on the polynomials through
+	// the first threshold ones; a share that does not is refused and
+	// named, never outvoted or ignored.
+	fits, err := consistent(shares)
+	if err != nil {
+		return nil, fmt.Errorf("shamir: %w", err)
+	}
+	if !fits {
+		if err := findInconsistent(shares, fingerprint); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("shamir: set %s: %w", ref.SetName(), ErrInconsistent)
+	}
+	secret, err := combineParts(shares[:ref.Threshold])
 	if err != nil {
 		return nil, fmt.Errorf("shamir: %w", err)
 	}
@@ -133,12 +148,32 @@ func Combine(shares []*Share, fingerprint FingerprintFunc) ([]byte, error) {
 		return secret, nil
 	}
 	wipe(secret)
-	if len(shares) > ref.Threshold {
-		if err := findInconsistent(shares, fingerprint); err != nil {
-			return nil, err
-		}
-	}
 	return nil, &FingerprintError{SetID: ref.SetID, Got: got, Want: ref.Fingerprint}
+}
+
+// consistent reports whether every share after the first threshold lies
+// on the polynomials through the first threshold shares. It evaluates them
+// at x_e with vault's Combine, which evaluates at 0: in GF(2^8) the points
+// (x_i + x_e, y_i) lie on g(t) = f(t + x_e), and g(0) = f(x_e). The x are
+// distinct (check), so the shifted x are distinct and non-zero.
+func consistent(shares []*Share) (bool, error) {
+	k := shares[0].Threshold
+	fits := true
+	for _, e := range shares[k:] {
+		shifted := make([]*Share, k)
+		for i, s := range shares[:k] {
+			shifted[i] = &Share{Y: s.Y, X: s.X ^ e.X}
+		}
+		y, err := combineParts(shifted)
+		if err != nil {
+			return false, err
+		}
+		if subtle.ConstantTimeCompare(y, e.Y) != 1 {
+			fits = false
+		}
+		wipe(y)
+	}
+	return fits, nil
 }
 
 // headerKey is what all shares of one set have in common.

@@ -211,6 +211,7 @@ func TestCombineRefused(t *testing.T) {
 	if again[0].SetID != a[0].SetID {
 		t.Fatal("same rand gave another set id")
 	}
+	third := splitFixed(t, entropy, 2, 3, 1) // and a third
 	other := splitFixed(t, mustHex(t, "ffeeddccbbaa99887766554433221100"), 2, 3, 1)
 
 	edit := func(s *Share, f func(*Share)) *Share {
@@ -315,6 +316,17 @@ func TestCombineRefused(t *testing.T) {
 			fmt.Sprintf("shares 2 and 5 of set %s do not fit the others (shares 1, 3 and 4 recombine correctly without them): set them aside", a[0].SetName()),
 		},
 		{
+			// Three shares of three splits with one set id: no two agree.
+			"no two shares fit", []*Share{a[0], again[1], third[2]},
+			func(err error) bool { return errors.Is(err, ErrInconsistent) },
+			fmt.Sprintf("shamir: set %s: %s", a[0].SetName(), ErrInconsistent),
+		},
+		{
+			"the same share twice", []*Share{a[1], a[0], a[1]},
+			func(err error) bool { var e *DuplicateError; return errors.As(err, &e) && e.Index == 2 },
+			fmt.Sprintf("share 2 of set %s given twice", a[0].SetName()),
+		},
+		{
 			"nil share", []*Share{a[0], nil},
 			func(err error) bool { return errors.Is(err, ErrNilShare) },
 			"shamir: share at position 2: nil share",
@@ -341,6 +353,18 @@ func TestCombineRefused(t *testing.T) {
 			}
 			assertNoSecret(t, err, tt.shares, entropy)
 		})
+	}
+	// k+1 consistent shares of a wrong secret: refused after one
+	// fingerprint, with no subset search (every subset gives that secret).
+	calls := 0
+	counting := func(e []byte) ([4]byte, error) { calls++; return cheapFingerprint(e) }
+	wrong := []*Share{
+		edit(other[0], func(s *Share) { s.Fingerprint = a[0].Fingerprint }),
+		edit(other[1], func(s *Share) { s.Fingerprint = a[0].Fingerprint }),
+		edit(other[2], func(s *Share) { s.Fingerprint = a[0].Fingerprint }),
+	}
+	if got, err := Combine(wrong, counting); got != nil || !errors.As(err, new(*FingerprintError)) || calls != 1 {
+		t.Errorf("Combine(consistent shares of another secret) = %x, %v after %d fingerprints; want FingerprintError after 1", got, err, calls)
 	}
 	if _, err := Combine(a, nil); !errors.Is(err, ErrNoFingerprintFunc) {
 		t.Errorf("Combine with no fingerprint func: got %v, want ErrNoFingerprintFunc", err)

@@ -121,13 +121,15 @@ func (s *Share) validate() error {
 	bad := func(err error) error {
 		return &InvalidShareError{SetID: s.SetID, Index: s.Index, Total: s.Total, Err: err}
 	}
+	// The order of the documented field rules; only hand-made values can
+	// fail ErrSplitParams or ErrIndexRange.
 	switch {
-	case s.Total < 2 || s.Total > maxShares || s.Threshold > maxShares:
-		return bad(ErrSplitParams)
 	case s.Threshold < 2:
 		return bad(ErrThresholdRange)
 	case s.Threshold > s.Total:
 		return bad(ErrThresholdAboveTotal)
+	case s.Total > maxShares:
+		return bad(ErrSplitParams)
 	case s.Index < 1:
 		return bad(ErrIndexRange)
 	case s.Index > s.Total:
@@ -140,12 +142,17 @@ func (s *Share) validate() error {
 	return nil
 }
 
-// ParseBytes parses the envelope bytes of a share and checks its CRC and
-// header. It does not keep b.
+// minEnvelope is the shortest input that holds a version byte and a CRC.
+const minEnvelope = 1 + crcLen
+
+// ParseBytes parses the envelope bytes of a share and checks, in the
+// documented order, its CRC, version, length, length code and header
+// fields. It does not keep b.
 func ParseBytes(b []byte) (*Share, error) {
-	// Every version ends with the CRC, so it is checked before the
-	// version; the length is known only for version 1.
-	if len(b) <= crcLen || b[0] == version && !validEntropyLen(len(b)-overhead) {
+	// Every version starts with the version byte and ends with the CRC,
+	// so the CRC is checked first, then the version; the length is known
+	// only for version 1.
+	if len(b) < minEnvelope {
 		return nil, &LengthError{Len: len(b)}
 	}
 	return parseChecked(b, false)
