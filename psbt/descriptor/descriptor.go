@@ -26,10 +26,8 @@ import (
 	"strings"
 
 	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/btcutil/hdkeychain"
-	"github.com/btcsuite/btcd/txscript"
 )
 
 // Hardened is added to a BIP32 index to make it hardened (the ' or h of a
@@ -188,32 +186,42 @@ func appendPath(origin []uint32, branch, index uint32) []uint32 {
 // key has leading zeros. A multisig descriptor has one key per cosigner: use
 // PublicKeys.
 func (d *Descriptor) PublicKey(branch, index uint32) (*btcec.PublicKey, error) {
-	if err := d.Validate(); err != nil {
+	b, err := d.Deriver(branch)
+	if err != nil {
 		return nil, err
 	}
-	if d.Script.Multisig() {
-		return nil, errors.New("a multisig descriptor has one public key per cosigner: use PublicKeys")
-	}
-	return derivePublic(d.Key, branch, index)
+	return b.PublicKey(index)
 }
 
-func derivePublic(key *hdkeychain.ExtendedKey, branch, index uint32) (*btcec.PublicKey, error) {
+func checkBranch(branch uint32) error {
 	if branch > 1 {
-		return nil, fmt.Errorf("branch %d does not exist: use 0 for receive addresses and 1 for change", branch)
+		return fmt.Errorf("branch %d does not exist: use 0 for receive addresses and 1 for change", branch)
 	}
+	return nil
+}
+
+func deriveIndex(branchKey *hdkeychain.ExtendedKey, branch, index uint32) (*btcec.PublicKey, error) {
 	if index >= Hardened {
 		return nil, fmt.Errorf("address index %d is a hardened index, which an xpub cannot derive: use an index below %d", index, uint32(Hardened))
 	}
-	k, err := key.Derive(branch)
+	k, err := branchKey.Derive(index)
 	if err != nil {
-		return nil, fmt.Errorf("deriving branch %d: %w", branch, err)
-	}
-	if k, err = k.Derive(index); err != nil {
 		// BIP32's invalid child (probability below 2^-127): wallets skip
 		// the index.
 		return nil, fmt.Errorf("deriving index %d of branch %d: %w: skip this index", index, branch, err)
 	}
 	return k.ECPubKey()
+}
+
+func derivePublic(key *hdkeychain.ExtendedKey, branch, index uint32) (*btcec.PublicKey, error) {
+	if err := checkBranch(branch); err != nil {
+		return nil, err
+	}
+	k, err := key.Derive(branch)
+	if err != nil {
+		return nil, fmt.Errorf("deriving branch %d: %w", branch, err)
+	}
+	return deriveIndex(k, branch, index)
 }
 
 // Address returns the address at branch (0 receive, 1 change) and index.
@@ -222,44 +230,21 @@ func derivePublic(key *hdkeychain.ExtendedKey, branch, index uint32) (*btcec.Pub
 // the hash of WitnessScript, directly (P2WSH) or through RedeemScript
 // (P2SH-P2WSH).
 func (d *Descriptor) Address(branch, index uint32) (btcutil.Address, error) {
-	if d != nil && d.Script.Multisig() {
-		return d.multisigAddress(branch, index)
-	}
-	pub, err := d.PublicKey(branch, index)
+	b, err := d.Deriver(branch)
 	if err != nil {
 		return nil, err
 	}
-	params := d.Network.Params()
-	switch d.Script {
-	case P2PKH:
-		return btcutil.NewAddressPubKeyHash(btcutil.Hash160(pub.SerializeCompressed()), params)
-	case P2SHP2WPKH:
-		w, err := btcutil.NewAddressWitnessPubKeyHash(btcutil.Hash160(pub.SerializeCompressed()), params)
-		if err != nil {
-			return nil, err
-		}
-		redeem, err := txscript.PayToAddrScript(w)
-		if err != nil {
-			return nil, err
-		}
-		return btcutil.NewAddressScriptHash(redeem, params)
-	case P2WPKH:
-		return btcutil.NewAddressWitnessPubKeyHash(btcutil.Hash160(pub.SerializeCompressed()), params)
-	case P2TR:
-		out := txscript.ComputeTaprootKeyNoScript(pub)
-		return btcutil.NewAddressTaproot(schnorr.SerializePubKey(out), params)
-	}
-	return nil, fmt.Errorf("%v is not a script type", d.Script)
+	return b.Address(index)
 }
 
 // PkScript returns the output script at branch and index, which is what
 // PSBT analysis compares outputs against.
 func (d *Descriptor) PkScript(branch, index uint32) ([]byte, error) {
-	addr, err := d.Address(branch, index)
+	b, err := d.Deriver(branch)
 	if err != nil {
 		return nil, err
 	}
-	return txscript.PayToAddrScript(addr)
+	return b.PkScript(index)
 }
 
 // Validate checks that the descriptor is complete and consistent: public

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/btcutil/hdkeychain"
 	"github.com/btcsuite/btcd/txscript"
 )
@@ -198,21 +197,11 @@ func (d *Descriptor) KeyFor(fp [4]byte) (int, bool) {
 // change) and index, in the order of Keys (not the sorted order of the
 // script).
 func (d *Descriptor) PublicKeys(branch, index uint32) ([]*btcec.PublicKey, error) {
-	if err := d.Validate(); err != nil {
+	b, err := d.Deriver(branch)
+	if err != nil {
 		return nil, err
 	}
-	if !d.Script.Multisig() {
-		return nil, fmt.Errorf("a %v descriptor has one public key: use PublicKey", d.Script)
-	}
-	pubs := make([]*btcec.PublicKey, len(d.Keys))
-	for i, k := range d.Keys {
-		pub, err := derivePublic(k.Key, branch, index)
-		if err != nil {
-			return nil, fmt.Errorf("key %d of %d: %w", i+1, len(d.Keys), err)
-		}
-		pubs[i] = pub
-	}
-	return pubs, nil
+	return b.PublicKeys(index)
 }
 
 // WitnessScript returns the multisig script at branch and index: the
@@ -220,15 +209,11 @@ func (d *Descriptor) PublicKeys(branch, index uint32) ([]*btcec.PublicKey, error
 // sortedmulti say, their number, and OP_CHECKMULTISIG. It is the PSBT
 // witness_script of inputs and outputs of the wallet.
 func (d *Descriptor) WitnessScript(branch, index uint32) ([]byte, error) {
-	pubs, err := d.PublicKeys(branch, index)
+	b, err := d.Deriver(branch)
 	if err != nil {
 		return nil, err
 	}
-	keys := make([][]byte, len(pubs))
-	for i, p := range pubs {
-		keys[i] = p.SerializeCompressed()
-	}
-	return multisigScript(d.Threshold, sortKeys(keys))
+	return b.WitnessScript(index)
 }
 
 // RedeemScript returns the P2SH redeem script at branch and index of the
@@ -236,37 +221,11 @@ func (d *Descriptor) WitnessScript(branch, index uint32) ([]byte, error) {
 // the P2WPKH program of the key for P2SHP2WPKH. It is the PSBT
 // redeem_script of their inputs and outputs. Other types have none.
 func (d *Descriptor) RedeemScript(branch, index uint32) ([]byte, error) {
-	if err := d.Validate(); err != nil {
-		return nil, err
-	}
-	switch d.Script {
-	case P2SHP2WSHMulti:
-		ws, err := d.WitnessScript(branch, index)
-		if err != nil {
-			return nil, err
-		}
-		return p2wshProgram(ws), nil
-	case P2SHP2WPKH:
-		pub, err := d.PublicKey(branch, index)
-		if err != nil {
-			return nil, err
-		}
-		return append([]byte{txscript.OP_0, 20}, btcutil.Hash160(pub.SerializeCompressed())...), nil
-	}
-	return nil, fmt.Errorf("a %v output has no redeem script: only p2sh-p2wpkh and p2sh-p2wsh-sortedmulti are wrapped in P2SH", d.Script)
-}
-
-func (d *Descriptor) multisigAddress(branch, index uint32) (btcutil.Address, error) {
-	ws, err := d.WitnessScript(branch, index)
+	b, err := d.Deriver(branch)
 	if err != nil {
 		return nil, err
 	}
-	params := d.Network.Params()
-	if d.Script == P2SHP2WSHMulti {
-		return btcutil.NewAddressScriptHash(p2wshProgram(ws), params)
-	}
-	hash := sha256.Sum256(ws)
-	return btcutil.NewAddressWitnessScriptHash(hash[:], params)
+	return b.RedeemScript(index)
 }
 
 // p2wshProgram is the segwit v0 output script paying to witness script ws.

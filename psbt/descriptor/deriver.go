@@ -1,0 +1,187 @@
+package descriptor
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/btcutil/hdkeychain"
+	"github.com/btcsuite/btcd/txscript"
+)
+
+// Deriver derives the keys and scripts of one branch of a descriptor. It
+// validates the descriptor and derives each cosigner's branch key once, so
+// that every index then costs one public derivation per key: what a PSBT
+// with many inputs, or a watcher scanning many addresses, needs. The
+// Descriptor's own methods go through a Deriver too, so both give the same
+// keys.
+type Deriver struct {
+	d      *Descriptor
+	branch uint32
+	keys   []*hdkeychain.ExtendedKey // branch keys, in the order of Keys (or the single Key)
+}
+
+// Deriver returns a Deriver for branch (0 receive, 1 change).
+func (d *Descriptor) Deriver(branch uint32) (*Deriver, error) {
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	if err := checkBranch(branch); err != nil {
+		return nil, err
+	}
+	accounts := []*hdkeychain.ExtendedKey{d.Key}
+	if d.Script.Multisig() {
+		accounts = accounts[:0]
+		for _, k := range d.Keys {
+			accounts = append(accounts, k.Key)
+		}
+	}
+	b := &Deriver{d: d, branch: branch}
+	for i, a := range accounts {
+		k, err := a.Derive(branch)
+		if err != nil {
+			if len(accounts) > 1 {
+				return nil, fmt.Errorf("key %d of %d: deriving branch %d: %w", i+1, len(accounts), branch, err)
+			}
+			return nil, fmt.Errorf("deriving branch %d: %w", branch, err)
+		}
+		b.keys = append(b.keys, k)
+	}
+	return b, nil
+}
+
+// PublicKey is the single-sig key at index.
+func (b *Deriver) PublicKey(index uint32) (*btcec.PublicKey, error) {
+	if b.d.Script.Multisig() {
+		return nil, errors.New("a multisig descriptor has one public key per cosigner: use PublicKeys")
+	}
+	return deriveIndex(b.keys[0], b.branch, index)
+}
+
+// PublicKeys are the cosigners' keys at index, in the order of Keys (not
+// the sorted order of the script).
+func (b *Deriver) PublicKeys(index uint32) ([]*btcec.PublicKey, error) {
+	if !b.d.Script.Multisig() {
+		return nil, fmt.Errorf("a %v descriptor has one public key: use PublicKey", b.d.Script)
+	}
+	pubs := make([]*btcec.PublicKey, len(b.keys))
+	for i, k := range b.keys {
+		pub, err := deriveIndex(k, b.branch, index)
+		if err != nil {
+			return nil, fmt.Errorf("key %d of %d: %w", i+1, len(b.keys), err)
+		}
+		pubs[i] = pub
+	}
+	return pubs, nil
+}
+
+// WitnessScript is the multisig script at index (see
+// Descriptor.WitnessScript).
+func (b *Deriver) WitnessScript(index uint32) ([]byte, error) {
+	pubs, err := b.PublicKeys(index)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([][]byte, len(pubs))
+	for i, p := range pubs {
+		keys[i] = p.SerializeCompressed()
+	}
+	return multisigScript(b.d.Threshold, sortKeys(keys))
+}
+
+// RedeemScript is the P2SH redeem script at index (see
+// Descriptor.RedeemScript).
+func (b *Deriver) RedeemScript(index uint32) ([]byte, error) {
+	switch b.d.Script {
+	case P2SHP2WSHMulti:
+		ws, err := b.WitnessScript(index)
+		if err != nil {
+			return nil, err
+		}
+		return p2wshProgram(ws), nil
+	case P2SHP2WPKH:
+		pub, err := b.PublicKey(index)
+		if err != nil {
+			return nil, err
+		}
+		return append([]byte{txscript.OP_0, 20}, btcutil.Hash160(pub.SerializeCompressed())...), nil
+	}
+	return nil, fmt.Errorf("a %v output has no redeem script: only p2sh-p2wpkh and p2sh-p2wsh-sortedmulti are wrapped in P2SH", b.d.Script)
+}
+
+// Address is the address at index (see Descriptor.Address).
+func (b *Deriver) Address(index uint32) (btcutil.Address, error) {
+	params := b.d.Network.Params()
+	if b.d.Script.Multisig() {
+		ws, err := b.WitnessScript(index)
+		if err != nil {
+			return nil, err
+		}
+		if b.d.Script == P2SHP2WSHMulti {
+			return btcutil.NewAddressScriptHash(p2wshProgram(ws), params)
+		}
+		hash := sha256.Sum256(ws)
+		return btcutil.NewAddressWitnessScriptHash(hash[:], params)
+	}
+	pub, err := b.PublicKey(index)
+	if err != nil {
+		return nil, err
+	}
+	return b.address(pub)
+}
+
+// address is the single-sig address paying to pub.
+func (b *Deriver) address(pub *btcec.PublicKey) (btcutil.Address, error) {
+	params := b.d.Network.Params()
+	switch b.d.Script {
+	case P2PKH:
+		return btcutil.NewAddressPubKeyHash(btcutil.Hash160(pub.SerializeCompressed()), params)
+	case P2SHP2WPKH:
+		w, err := btcutil.NewAddressWitnessPubKeyHash(btcutil.Hash160(pub.SerializeCompressed()), params)
+		if err != nil {
+			return nil, err
+		}
+		redeem, err := txscript.PayToAddrScript(w)
+		if err != nil {
+			return nil, err
+		}
+		return btcutil.NewAddressScriptHash(redeem, params)
+	case P2WPKH:
+		return btcutil.NewAddressWitnessPubKeyHash(btcutil.Hash160(pub.SerializeCompressed()), params)
+	case P2TR:
+		out := txscript.ComputeTaprootKeyNoScript(pub)
+		return btcutil.NewAddressTaproot(schnorr.SerializePubKey(out), params)
+	}
+	return nil, fmt.Errorf("%v is not a script type", b.d.Script)
+}
+
+// PkScript is the output script at index.
+func (b *Deriver) PkScript(index uint32) ([]byte, error) {
+	addr, err := b.Address(index)
+	if err != nil {
+		return nil, err
+	}
+	return txscript.PayToAddrScript(addr)
+}
+
+// KeyScript is the single-sig key at index and the output script paying to
+// it, from one derivation: what a signer checks an input against and then
+// verifies its signature with.
+func (b *Deriver) KeyScript(index uint32) (*btcec.PublicKey, []byte, error) {
+	pub, err := b.PublicKey(index)
+	if err != nil {
+		return nil, nil, err
+	}
+	addr, err := b.address(pub)
+	if err != nil {
+		return nil, nil, err
+	}
+	script, err := txscript.PayToAddrScript(addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pub, script, nil
+}
