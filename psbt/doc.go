@@ -1,0 +1,31 @@
+// Package psbt is the kiosk's judgement over partially signed
+// transactions that crossed the air gap from an untrusted coordinator: it
+// reads and writes them (Decode, Encode), proves what they do for a
+// registered wallet (Analyze), signs only what it proved (Sign) and turns
+// signatures into a network transaction (Finalize). It never holds a seed:
+// keys arrive through the small KeyRing interface for one signing session.
+//
+// Analyze recomputes every amount, fee, address and change claim from the
+// PSBT's own data and the wallet's descriptor, and refuses what it cannot
+// prove, each refusal with a stable Code and a sentence for people.
+//
+// Decode accepts BIP174 (version 0) and BIP370 (version 2) PSBTs in binary,
+// base64 or hex form and returns btcd's Packet, which is version 0 by
+// construction: a version 2 PSBT is converted by building its unsigned
+// transaction (BIP370's lock time determination included). Encode and
+// EncodeBase64 write BIP174 version 0.
+//
+// Every byte is treated as hostile. Before btcd's parser sees the data, a
+// strict scanner of the key-value maps refuses what btcd lets through or
+// cannot survive: oversized inputs, length prefixes that claim more bytes
+// than remain, transaction counts above MaxInputs and MaxOutputs, duplicate
+// keys in any map, trailing bytes and surplus maps, unknown PSBT versions,
+// fields of the wrong version, and malformed values of the fields btcd does
+// not check (global xpubs, BIP32 derivations, Taproot trees, proprietary
+// keys, UTXOs whose bytes do not match their transaction). Unknown and
+// proprietary (0xFC) fields are kept and written back unchanged, which is how
+// airsign's own approvals travel.
+//
+// Errors name the map (global map, input 3, output 1) and byte offset where
+// they were found; they wrap the sentinel errors below for errors.Is.
+package psbt
