@@ -1,0 +1,511 @@
+package psbt
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcutil"
+	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
+
+	"airsign/psbt/descriptor"
+)
+
+// Policy holds the limits Analyze enforces on its own. The kiosk's spending
+// policy (amounts, velocity, approvals) is applied on top of the Summary.
+type Policy struct {
+	// MaxFee refuses a transaction whose fee is above it; 0 means no cap.
+	MaxFee btcutil.Amount
+	// MaxFeeRate refuses a fee rate above it, in sat/vB; 0 means no cap.
+	MaxFeeRate float64
+	// MaxIndex is the highest address index accepted in a derivation
+	// path; 0 means DefaultMaxIndex. A path far beyond any address the
+	// coordinator could have watched is a sign of a malicious PSBT that
+	// wants us to pay to an address nobody will ever look at.
+	MaxIndex uint32
+}
+
+// DefaultMaxIndex is the highest address index accepted by default.
+const DefaultMaxIndex = 100_000
+
+// DefaultPolicy is a conservative starting point: fees above 0.01 BTC or
+// 1,000 sat/vB are refused.
+var DefaultPolicy = Policy{MaxFee: 1_000_000, MaxFeeRate: 1000}
+
+// OutputKind says what an output is to the wallet.
+type OutputKind int
+
+// Output kinds.
+const (
+	Payment  OutputKind = iota // to someone else: shown with its full address
+	Change                     // proven to pay back to this wallet
+	OpReturn                   // data, no value
+)
+
+func (k OutputKind) String() string {
+	switch k {
+	case Change:
+		return "change"
+	case OpReturn:
+		return "op_return"
+	}
+	return "payment"
+}
+
+// Input is what Analyze proved about one input.
+type Input struct {
+	Index    int
+	OutPoint wire.OutPoint
+	// Amount is verified: from the full previous transaction, or from the
+	// witness UTXO in an all-taproot transaction, where BIP341 signatures
+	// commit to every spent amount.
+	Amount btcutil.Amount
+	Ours   bool
+	// Branch and AddrIndex locate an input of ours in the wallet.
+	Branch, AddrIndex uint32
+	Address           string
+	pkScript          []byte
+	pub               *btcec.PublicKey // the wallet's key for an input of ours
+}
+
+// Output is what Analyze proved about one output.
+type Output struct {
+	Index   int
+	Amount  btcutil.Amount
+	Kind    OutputKind
+	Address string // empty for OP_RETURN and unknown scripts
+	Script  []byte
+	// Branch and AddrIndex locate a change output in the wallet.
+	Branch, AddrIndex uint32
+	// Data is an OP_RETURN output's pushed data.
+	Data []byte
+}
+
+// Summary is Analyze's account of a PSBT: every amount recomputed from the
+// PSBT's own data and the wallet's descriptor, nothing taken on trust.
+type Summary struct {
+	Network  descriptor.Network
+	TxID     chainhash.Hash // of the unsigned transaction
+	Inputs   []Input
+	Outputs  []Output
+	TotalIn  btcutil.Amount
+	TotalOut btcutil.Amount
+	// Fee is TotalIn - TotalOut, valid when FeeKnown.
+	Fee      btcutil.Amount
+	FeeKnown bool
+	// VSize is the estimated virtual size once signed, and FeeRate the
+	// fee over it in sat/vB.
+	VSize    int64
+	FeeRate  float64
+	Spent    btcutil.Amount // leaving the wallet: our inputs minus change
+	Refusals []Finding
+	Warnings []Finding
+}
+
+// Signable reports whether nothing refuses the PSBT and at least one input
+// is ours to sign.
+func (s *Summary) Signable() bool {
+	if len(s.Refusals) > 0 {
+		return false
+	}
+	for _, in := range s.Inputs {
+		if in.Ours {
+			return true
+		}
+	}
+	return false
+}
+
+const maxSatoshi = btcutil.Amount(btcutil.MaxSatoshi)
+
+// Analyze checks a PSBT against the wallet that is asked to sign it. It
+// trusts nothing the coordinator claims: an input is ours only when
+// re-deriving the wallet's script at the input's claimed path reproduces
+// the script it spends, an output is change only when the same holds for
+// it, and every amount comes from data the signature will commit to. What it
+// cannot prove it refuses, with a reason. An error means the PSBT could not
+// be examined at all.
+func Analyze(p *btcpsbt.Packet, w *descriptor.Descriptor, pol Policy) (*Summary, error) {
+	if p == nil || p.UnsignedTx == nil {
+		return nil, errors.New("no PSBT to analyze")
+	}
+	if w == nil || w.Key == nil {
+		return nil, errors.New("no wallet to analyze the PSBT against")
+	}
+	tx := p.UnsignedTx
+	if len(p.Inputs) != len(tx.TxIn) || len(p.Outputs) != len(tx.TxOut) {
+		return nil, fmt.Errorf("the PSBT has %d input and %d output maps for a transaction of %d inputs and %d outputs", len(p.Inputs), len(p.Outputs), len(tx.TxIn), len(tx.TxOut))
+	}
+	if pol.MaxIndex == 0 {
+		pol.MaxIndex = DefaultMaxIndex
+	}
+	a := &analysis{p: p, w: w, pol: pol, fp: fingerprintUint32(w.Origin.Fingerprint),
+		s: &Summary{Network: w.Network, TxID: tx.TxHash()}}
+	a.inputs()
+	a.outputs()
+	a.fee()
+	return a.s, nil
+}
+
+type analysis struct {
+	p        *btcpsbt.Packet
+	w        *descriptor.Descriptor
+	pol      Policy
+	fp       uint32
+	s        *Summary
+	derivers [2]*descriptor.Deriver
+}
+
+func (a *analysis) refuse(f Finding) { a.s.Refusals = append(a.s.Refusals, f) }
+func (a *analysis) warn(f Finding)   { a.s.Warnings = append(a.s.Warnings, f) }
+
+// fingerprintUint32 is a fingerprint as btcd's psbt package stores it: the
+// four bytes read little-endian.
+func fingerprintUint32(fp [4]byte) uint32 { return binary.LittleEndian.Uint32(fp[:]) }
+
+func (a *analysis) inputs() {
+	tx := a.p.UnsignedTx
+	seen := map[wire.OutPoint]int{}
+	allTaproot := a.allTaproot()
+	amountsKnown := true
+	for i, txIn := range tx.TxIn {
+		pin := &a.p.Inputs[i]
+		in := Input{Index: i, OutPoint: txIn.PreviousOutPoint}
+		if j, dup := seen[txIn.PreviousOutPoint]; dup {
+			a.refuse(inputFinding(CodeDuplicateInput, i, "spends %s, which input %d spends too", txIn.PreviousOutPoint, j))
+		}
+		seen[txIn.PreviousOutPoint] = i
+		a.checkSighash(i, pin)
+
+		utxo, ok := a.spentOutput(i, pin, txIn, allTaproot)
+		if !ok {
+			amountsKnown = false
+		} else {
+			in.pkScript = utxo.PkScript
+			if utxo.Value < 0 || btcutil.Amount(utxo.Value) > maxSatoshi {
+				a.refuse(inputFinding(CodeAmountRange, i, "spends %d satoshis, outside 0 to 21 million BTC", utxo.Value))
+				amountsKnown = false
+			} else {
+				in.Amount = btcutil.Amount(utxo.Value)
+				in.Address = a.address(utxo.PkScript)
+			}
+		}
+		if branch, index, claimed := a.claimedPath(i, -1, pin.Bip32Derivation, pin.TaprootBip32Derivation); claimed {
+			pub, match := a.keyAt(branch, index, in.pkScript)
+			switch {
+			case in.pkScript == nil:
+				// already refused for its missing UTXO
+			case match:
+				in.Ours, in.Branch, in.AddrIndex, in.pub = true, branch, index, pub
+			default:
+				a.refuse(inputFinding(CodeInputNotOurs, i, "claims this wallet's key at %s/%d/%d, but the script it spends is not that key's", descriptor.FormatPath(a.w.Origin.Path), branch, index))
+			}
+		}
+		a.s.Inputs = append(a.s.Inputs, in)
+	}
+	if !amountsKnown {
+		return
+	}
+	var total btcutil.Amount
+	for _, in := range a.s.Inputs {
+		total += in.Amount
+		if total > maxSatoshi {
+			a.refuse(txFinding(CodeAmountRange, "the inputs add up to more than 21 million BTC"))
+			return
+		}
+	}
+	a.s.TotalIn = total
+	a.s.FeeKnown = true
+
+	ours, foreign := 0, 0
+	for _, in := range a.s.Inputs {
+		if in.Ours {
+			ours++
+		} else {
+			foreign++
+		}
+	}
+	if ours == 0 {
+		a.refuse(txFinding(CodeNothingOurs, "no input spends a coin of wallet %x: there is nothing for this wallet to sign", a.w.Origin.Fingerprint))
+	} else if foreign > 0 {
+		for _, in := range a.s.Inputs {
+			if !in.Ours {
+				a.warn(inputFinding(CodeForeignInput, in.Index, "is not this wallet's; it will not be signed here"))
+			}
+		}
+	}
+}
+
+// allTaproot reports whether every input spends a taproot output according
+// to its witness UTXO. Only then may amounts come from witness UTXOs: a
+// BIP341 signature commits to every input's amount and script, so a lie
+// about any of them makes every signature invalid.
+func (a *analysis) allTaproot() bool {
+	for _, pin := range a.p.Inputs {
+		if pin.WitnessUtxo == nil || !txscript.IsPayToTaproot(pin.WitnessUtxo.PkScript) {
+			return false
+		}
+	}
+	return true
+}
+
+// spentOutput returns the output input i spends, from data it can verify.
+func (a *analysis) spentOutput(i int, pin *btcpsbt.PInput, txIn *wire.TxIn, allTaproot bool) (*wire.TxOut, bool) {
+	op := txIn.PreviousOutPoint
+	if pin.NonWitnessUtxo != nil {
+		if h := pin.NonWitnessUtxo.TxHash(); h != op.Hash {
+			a.refuse(inputFinding(CodePrevTxMismatch, i, "its previous transaction is %s, but the input spends %s", h, op.Hash))
+			return nil, false
+		}
+		if int(op.Index) >= len(pin.NonWitnessUtxo.TxOut) {
+			a.refuse(inputFinding(CodePrevTxMismatch, i, "spends output %d of a previous transaction that has %d outputs", op.Index, len(pin.NonWitnessUtxo.TxOut)))
+			return nil, false
+		}
+		out := pin.NonWitnessUtxo.TxOut[op.Index]
+		if w := pin.WitnessUtxo; w != nil && (w.Value != out.Value || !bytes.Equal(w.PkScript, out.PkScript)) {
+			a.refuse(inputFinding(CodeWitnessUTXOMismatch, i, "its witness UTXO says %d satoshis, its previous transaction %d: the PSBT contradicts itself", w.Value, out.Value))
+			return nil, false
+		}
+		return out, true
+	}
+	if pin.WitnessUtxo == nil {
+		a.refuse(inputFinding(CodeMissingUTXO, i, "carries neither the previous transaction nor the spent output: its amount cannot be known"))
+		return nil, false
+	}
+	if !allTaproot {
+		a.refuse(inputFinding(CodeMissingPrevTx, i, "carries only a witness UTXO; outside all-taproot transactions the full previous transaction is needed to prove the amount (the segwit fee attack): have the coordinator add non_witness_utxo"))
+		return nil, false
+	}
+	return pin.WitnessUtxo, true
+}
+
+func (a *analysis) checkSighash(i int, pin *btcpsbt.PInput) {
+	sh := pin.SighashType
+	switch {
+	case sh == 0 || sh == txscript.SigHashAll:
+		return
+	case sh&0x40 != 0:
+		a.refuse(inputFinding(CodeSighashForkID, i, "asks for sighash type %#x with SIGHASH_FORKID, which is for other chains than Bitcoin", uint32(sh)))
+	default:
+		a.refuse(inputFinding(CodeSighash, i, "asks for sighash type %#x; only ALL (and DEFAULT for taproot) is signed, so a signature cannot be reused for another transaction", uint32(sh)))
+	}
+}
+
+// claimedPath finds this wallet's derivation among an input's or output's
+// BIP32 fields and checks it fits the wallet's template:
+// account path, then branch 0 or 1, then an unhardened index up to
+// MaxIndex. A claim that does not fit is refused; claimed is true only for
+// one that fits.
+func (a *analysis) claimedPath(in, out int, ds []*btcpsbt.Bip32Derivation, tds []*btcpsbt.TaprootBip32Derivation) (branch, index uint32, claimed bool) {
+	var paths [][]uint32
+	for _, d := range ds {
+		if d.MasterKeyFingerprint == a.fp {
+			paths = append(paths, d.Bip32Path)
+		}
+	}
+	for _, d := range tds {
+		if d.MasterKeyFingerprint == a.fp && len(d.LeafHashes) == 0 {
+			paths = append(paths, d.Bip32Path)
+		}
+	}
+	if len(paths) == 0 {
+		return 0, 0, false
+	}
+	finding := func(format string, args ...any) Finding {
+		if in >= 0 {
+			return inputFinding(CodePathOutsideWallet, in, format, args...)
+		}
+		return outputFinding(CodePathOutsideWallet, out, format, args...)
+	}
+	account := a.w.Origin.Path
+	for _, path := range paths {
+		if len(path) != len(account)+2 || !equalPath(path[:len(account)], account) {
+			a.refuse(finding("claims path %s, which is not under this wallet's account %s", descriptor.FormatPath(path), descriptor.FormatPath(account)))
+			return 0, 0, false
+		}
+		b, idx := path[len(account)], path[len(account)+1]
+		switch {
+		case b != 0 && b != 1:
+			a.refuse(finding("claims path %s; branch %s is neither receive (0) nor change (1)", descriptor.FormatPath(path), descriptor.FormatPath([]uint32{b})))
+			return 0, 0, false
+		case idx >= descriptor.Hardened:
+			a.refuse(finding("claims path %s, whose address index is hardened; this wallet's addresses are not", descriptor.FormatPath(path)))
+			return 0, 0, false
+		case idx > a.pol.MaxIndex:
+			a.refuse(finding("claims address index %d, beyond the %d this kiosk accepts: no coordinator watches that far", idx, a.pol.MaxIndex))
+			return 0, 0, false
+		}
+		if claimed && (b != branch || idx != index) {
+			a.refuse(finding("claims two different paths of this wallet"))
+			return 0, 0, false
+		}
+		branch, index, claimed = b, idx, true
+	}
+	return branch, index, claimed
+}
+
+func equalPath(a, b []uint32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// keyAt derives the wallet's key at branch and index and reports whether
+// script pays to it.
+func (a *analysis) keyAt(branch, index uint32, script []byte) (*btcec.PublicKey, bool) {
+	if script == nil {
+		return nil, false
+	}
+	d, err := deriverFor(a.w, &a.derivers, branch)
+	if err != nil {
+		return nil, false
+	}
+	pub, want, err := d.KeyScript(index)
+	return pub, err == nil && bytes.Equal(want, script)
+}
+
+// deriverFor returns the cached Deriver of branch 0 or 1, making it on first
+// use.
+func deriverFor(w *descriptor.Descriptor, cache *[2]*descriptor.Deriver, branch uint32) (*descriptor.Deriver, error) {
+	if branch > 1 {
+		return nil, fmt.Errorf("branch %d does not exist", branch)
+	}
+	if cache[branch] == nil {
+		d, err := w.Deriver(branch)
+		if err != nil {
+			return nil, err
+		}
+		cache[branch] = d
+	}
+	return cache[branch], nil
+}
+
+func (a *analysis) address(script []byte) string {
+	_, addrs, _, err := txscript.ExtractPkScriptAddrs(script, a.w.Network.Params())
+	if err != nil || len(addrs) != 1 {
+		return ""
+	}
+	return addrs[0].EncodeAddress()
+}
+
+func (a *analysis) outputs() {
+	var total btcutil.Amount
+	overflow := false
+	for o, txOut := range a.p.UnsignedTx.TxOut {
+		pout := &a.p.Outputs[o]
+		out := Output{Index: o, Script: txOut.PkScript}
+		if txOut.Value < 0 || btcutil.Amount(txOut.Value) > maxSatoshi {
+			a.refuse(outputFinding(CodeAmountRange, o, "pays %d satoshis, outside 0 to 21 million BTC", txOut.Value))
+			overflow = true
+		} else {
+			out.Amount = btcutil.Amount(txOut.Value)
+			total += out.Amount
+			if total > maxSatoshi {
+				overflow = true
+			}
+		}
+		switch {
+		case len(txOut.PkScript) > 0 && txOut.PkScript[0] == txscript.OP_RETURN:
+			out.Kind = OpReturn
+			out.Data = opReturnData(txOut.PkScript)
+			if txOut.Value != 0 {
+				a.refuse(outputFinding(CodeOpReturnValue, o, "is an OP_RETURN carrying %d satoshis, which would be burned", txOut.Value))
+			}
+		default:
+			out.Address = a.address(txOut.PkScript)
+			if branch, index, claimed := a.claimedPath(-1, o, pout.Bip32Derivation, pout.TaprootBip32Derivation); claimed {
+				if _, match := a.keyAt(branch, index, txOut.PkScript); match {
+					out.Kind, out.Branch, out.AddrIndex = Change, branch, index
+					if branch == 0 {
+						a.warn(outputFinding(CodeChangeOnReceive, o, "returns to this wallet's receive address %d, not a change address", index))
+					}
+				} else {
+					a.refuse(outputFinding(CodeChangeMismatch, o, "claims to be change at %s/%d/%d but pays %s, which is not that address", descriptor.FormatPath(a.w.Origin.Path), branch, index, orHex(out.Address, txOut.PkScript)))
+				}
+			}
+			if out.Kind == Payment && out.Address == "" {
+				a.refuse(outputFinding(CodeUnknownScript, o, "pays script %x, which is no standard address type", txOut.PkScript))
+			}
+			if out.Kind == Payment && out.Address != "" && txOut.Value < dustLimit(txOut.PkScript) {
+				a.refuse(outputFinding(CodeDust, o, "pays %d satoshis, below the dust limit of %d for its script type: nodes would not relay it", txOut.Value, dustLimit(txOut.PkScript)))
+			}
+		}
+		a.s.Outputs = append(a.s.Outputs, out)
+	}
+	if overflow {
+		a.refuse(txFinding(CodeAmountRange, "the outputs add up to more than 21 million BTC"))
+		a.s.FeeKnown = false
+		return
+	}
+	a.s.TotalOut = total
+}
+
+func orHex(addr string, script []byte) string {
+	if addr != "" {
+		return addr
+	}
+	return "script " + hex.EncodeToString(script)
+}
+
+func opReturnData(script []byte) []byte {
+	pushes, err := txscript.PushedData(script[1:])
+	if err != nil {
+		return nil
+	}
+	return bytes.Join(pushes, nil)
+}
+
+func (a *analysis) fee() {
+	s := a.s
+	if !s.FeeKnown {
+		return
+	}
+	if s.TotalOut > s.TotalIn {
+		a.refuse(txFinding(CodeOutputsExceed, "the outputs (%d sat) add up to more than the inputs (%d sat)", int64(s.TotalOut), int64(s.TotalIn)))
+		s.FeeKnown = false
+		return
+	}
+	s.Fee = s.TotalIn - s.TotalOut
+	var oursIn, change btcutil.Amount
+	for _, in := range s.Inputs {
+		if in.Ours {
+			oursIn += in.Amount
+		}
+	}
+	for _, out := range s.Outputs {
+		if out.Kind == Change {
+			change += out.Amount
+		}
+	}
+	s.Spent = oursIn - change
+	scripts := make([][]byte, len(s.Inputs))
+	for i, in := range s.Inputs {
+		scripts[i] = in.pkScript
+	}
+	weight, exact := estimateWeight(a.p.UnsignedTx, scripts)
+	s.VSize = (weight + 3) / 4
+	if s.VSize > 0 {
+		s.FeeRate = float64(s.Fee) / float64(s.VSize)
+	}
+	if !exact {
+		a.warn(txFinding(CodeFeeRateEstimated, "the fee rate is estimated: some inputs are of a type whose signed size is not known in advance"))
+	}
+	if a.pol.MaxFee > 0 && s.Fee > a.pol.MaxFee {
+		a.refuse(txFinding(CodeFeeAboveCap, "the fee is %s, above the cap of %s", s.Fee, a.pol.MaxFee))
+	}
+	if a.pol.MaxFeeRate > 0 && s.FeeRate > a.pol.MaxFeeRate {
+		a.refuse(txFinding(CodeFeeRateAboveCap, "the fee rate is %.1f sat/vB, above the cap of %.1f sat/vB", s.FeeRate, a.pol.MaxFeeRate))
+	}
+}

@@ -1,0 +1,135 @@
+package psbt
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
+
+	"airsign/psbt/descriptor"
+)
+
+// KeyRing hands the signer the private key at a path of the wallet's master
+// key. The psbt package never holds a seed; hd.Master implements KeyRing
+// for the length of one signing session. The signer zeroes each key after
+// use.
+type KeyRing interface {
+	DerivePrivate(path []uint32) (*btcec.PrivateKey, error)
+}
+
+// ErrNotSignable is returned by Sign for a PSBT that Analyze refuses.
+var ErrNotSignable = errors.New("the PSBT is refused")
+
+// Sign analyzes p against w and, only if nothing is refused, signs every
+// input Analyze proved to be the wallet's, with SIGHASH_ALL (DEFAULT for
+// taproot) and deterministic nonces: RFC 6979 for ECDSA, BIP340's nonce
+// with all-zero auxiliary data for Schnorr. Each signature is verified
+// before it is added, and the transaction's sighash midstate is computed
+// once, so the cost grows linearly with the inputs. It returns the summary
+// it signed against.
+func Sign(p *btcpsbt.Packet, w *descriptor.Descriptor, pol Policy, keys KeyRing) (*Summary, error) {
+	s, err := Analyze(p, w, pol)
+	if err != nil {
+		return nil, err
+	}
+	if !s.Signable() {
+		if len(s.Refusals) > 0 {
+			return s, fmt.Errorf("%w: %s", ErrNotSignable, s.Refusals[0].Message)
+		}
+		return s, fmt.Errorf("%w: no input is this wallet's", ErrNotSignable)
+	}
+	tx := p.UnsignedTx
+	fetcher := txscript.NewMultiPrevOutFetcher(nil)
+	for i, in := range s.Inputs {
+		fetcher.AddPrevOut(tx.TxIn[i].PreviousOutPoint, wire.NewTxOut(int64(in.Amount), in.pkScript))
+	}
+	hashes := txscript.NewTxSigHashes(tx, fetcher)
+	for _, in := range s.Inputs {
+		if !in.Ours {
+			continue
+		}
+		if err := signInput(p, w, hashes, fetcher, in, in.pub, keys); err != nil {
+			return s, fmt.Errorf("input %d: %w", in.Index, err)
+		}
+	}
+	return s, nil
+}
+
+// signInput signs one input with the key ring's key for it, which must be
+// want, the wallet's public key for the input.
+func signInput(p *btcpsbt.Packet, w *descriptor.Descriptor, hashes *txscript.TxSigHashes, fetcher txscript.PrevOutputFetcher, in Input, want *btcec.PublicKey, keys KeyRing) error {
+	tx := p.UnsignedTx
+	pin := &p.Inputs[in.Index]
+	key, err := keys.DerivePrivate(w.Path(in.Branch, in.AddrIndex))
+	if err != nil {
+		return err
+	}
+	defer key.Zero()
+	pub := want
+
+	if w.Script == descriptor.P2TR {
+		hash, err := txscript.CalcTaprootSignatureHash(hashes, txscript.SigHashDefault, tx, in.Index, fetcher)
+		if err != nil {
+			return err
+		}
+		tweaked := txscript.TweakTaprootPrivKey(*key, nil)
+		defer tweaked.Zero()
+		sig, err := schnorr.Sign(tweaked, hash, schnorr.CustomNonce([32]byte{}))
+		if err != nil {
+			return err
+		}
+		outputKey, err := schnorr.ParsePubKey(in.pkScript[2:])
+		if err != nil {
+			return err
+		}
+		if !sig.Verify(hash, outputKey) {
+			return errors.New("the new signature does not verify with the output key of this input: the activated key is not this wallet's, or signing failed")
+		}
+		pin.TaprootKeySpendSig = sig.Serialize()
+		return nil
+	}
+
+	var hash []byte
+	switch w.Script {
+	case descriptor.P2WPKH:
+		hash, err = txscript.CalcWitnessSigHash(in.pkScript, hashes, txscript.SigHashAll, tx, in.Index, int64(in.Amount))
+	case descriptor.P2SHP2WPKH:
+		redeem, rerr := p2wpkhRedeem(pub)
+		if rerr != nil {
+			return rerr
+		}
+		if pin.RedeemScript != nil && !bytes.Equal(pin.RedeemScript, redeem) {
+			return errors.New("the PSBT's redeem script is not this key's P2WPKH script")
+		}
+		pin.RedeemScript = redeem
+		hash, err = txscript.CalcWitnessSigHash(redeem, hashes, txscript.SigHashAll, tx, in.Index, int64(in.Amount))
+	case descriptor.P2PKH:
+		hash, err = txscript.CalcSignatureHash(in.pkScript, txscript.SigHashAll, tx, in.Index)
+	default:
+		return fmt.Errorf("script type %v cannot be signed", w.Script)
+	}
+	if err != nil {
+		return err
+	}
+	sig := ecdsa.Sign(key, hash)
+	// Verifying with the wallet's public key, not the signing key's, also
+	// proves that the activated key is this wallet's.
+	if !sig.Verify(hash, pub) {
+		return errors.New("the new signature does not verify with the wallet's key for this input: the activated key is not this wallet's, or signing failed")
+	}
+	pin.PartialSigs = append(pin.PartialSigs, &btcpsbt.PartialSig{
+		PubKey:    pub.SerializeCompressed(),
+		Signature: append(sig.Serialize(), byte(txscript.SigHashAll)),
+	})
+	return nil
+}
+
+func p2wpkhRedeem(pub *btcec.PublicKey) ([]byte, error) {
+	return txscript.NewScriptBuilder().AddOp(txscript.OP_0).AddData(hash160(pub.SerializeCompressed())).Script()
+}
