@@ -30,6 +30,8 @@ const usage = `Usage:
                   [--custodian NAME]... [--name NAME]
     airsign-kiosk [--home DIR] wallets
     airsign-kiosk [--home DIR] shares verify [--wallet NAME] SHARE...
+    airsign-kiosk [--home DIR] inspect --in FILE [--wallet NAME] [--json]
+    airsign-kiosk [--home DIR] sign --in FILE --share SHARE [--share SHARE]... --out FILE [--wallet NAME]
     airsign-kiosk version
 
 The kiosk home (--home, default $AIRSIGN_HOME or ~/.airsign-kiosk) holds the
@@ -52,6 +54,14 @@ shares verify health check: recombine the given shares (text files or QR
               images) in memory, check they rebuild a registered wallet,
               report which share is bad if not. Writes nothing but an audit
               line.
+inspect       review a PSBT (binary, base64 or hex) against the registered
+              wallet whose coins it spends: every input and output re-derived,
+              amounts and fee proven, refusals with their reasons. Exit 0 when
+              signable, 2 when refused.
+sign          refuse exactly what inspect refuses; otherwise rebuild the key
+              from the shares in memory, sign the wallet's inputs, write the
+              signed PSBT to --out (a new file; .psbt is binary, anything else
+              base64) and wipe the key.
 `
 
 // exit codes
@@ -82,7 +92,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var err error
 	switch args[0] {
-	case "ceremony", "shares":
+	case "ceremony", "shares", "sign":
 		// these hold seeds and shares in memory
 		for _, w := range hardenProcess() {
 			fmt.Fprintf(stderr, "airsign-kiosk: warning: %s\n", w)
@@ -100,6 +110,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return c.usageError("shares takes a subcommand: shares verify SHARE...")
 		}
 		err = c.sharesVerify(rest[1:])
+	case "inspect":
+		err = c.inspect(rest)
+	case "sign":
+		err = c.sign(rest)
 	case "version":
 		fmt.Fprintf(stdout, "airsign-kiosk %s (%s)\n", version, runtime.Version())
 	case "help", "-h", "--help":
@@ -110,6 +124,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var ue usageError
 	if errors.As(err, &ue) {
 		return c.usageError(string(ue))
+	}
+	var re refusedError
+	if errors.As(err, &re) {
+		fmt.Fprintf(stderr, "airsign-kiosk: %v\n", err)
+		return exitRefused
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "airsign-kiosk: error: %v\n", err)

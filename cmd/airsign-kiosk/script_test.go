@@ -2,14 +2,24 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"airsign/offline/home"
+	"airsign/psbt"
+	"airsign/psbt/descriptor"
 	"airsign/shamir"
 )
 
@@ -27,6 +37,8 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"misread":   misread,
 			"swapwords": swapwords,
+			"mkpsbt":    mkpsbt,
+			"finalizes": finalizes,
 		},
 	})
 }
@@ -74,4 +86,104 @@ func atoi(ts *testscript.TestScript, s string) int {
 		ts.Fatalf("%s: %v", s, fmt.Errorf("want a word number from 1"))
 	}
 	return n
+}
+
+// mkpsbt HOME WALLET OUT [VARIANT] writes a base64 PSBT that spends two
+// coins of a wallet registered in the kiosk home HOME and pays 0.0007 BTC
+// away, with change, as an honest coordinator would build it; VARIANT makes
+// it dishonest in one way: sighash-single, fee-attack (witness UTXOs only,
+// on a segwit v0 wallet), change-elsewhere, foreign (no input of ours),
+// high-fee.
+func mkpsbt(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 || len(args) > 4 {
+		ts.Fatalf("usage: mkpsbt HOME WALLET OUT [VARIANT]")
+	}
+	h, err := home.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	w, err := h.Wallet(args[1])
+	ts.Check(err)
+	net, err := descriptor.ParseNetwork(w.Network)
+	ts.Check(err)
+	d, err := descriptor.ParseForNetwork(w.Descriptor, net)
+	ts.Check(err)
+	variant := ""
+	if len(args) == 4 {
+		variant = args[3]
+	}
+	payee := append([]byte{txscript.OP_0, 20}, bytes.Repeat([]byte{0x5a}, 20)...)
+	coin, fee := int64(60_000), int64(2_000)
+	if variant == "high-fee" {
+		coin, fee = 6_000_000, 1_100_000 // above DefaultPolicy's 0.01 BTC cap
+	}
+	tx := wire.NewMsgTx(2)
+	var prevs []*wire.MsgTx
+	for i, index := range []uint32{0, 1} {
+		script, err := d.PkScript(0, index)
+		ts.Check(err)
+		prev := wire.NewMsgTx(2)
+		prev.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: chainhash.Hash{byte(i + 1)}}, nil, nil))
+		prev.AddTxOut(wire.NewTxOut(coin, script))
+		prevs = append(prevs, prev)
+		tx.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: prev.TxHash(), Index: 0}, nil, nil))
+	}
+	change, err := d.PkScript(1, 0)
+	ts.Check(err)
+	tx.AddTxOut(wire.NewTxOut(70_000, payee))
+	tx.AddTxOut(wire.NewTxOut(2*coin-70_000-fee, change))
+	p, err := btcpsbt.NewFromUnsignedTx(tx)
+	ts.Check(err)
+	fp := binary.LittleEndian.Uint32(d.Origin.Fingerprint[:])
+	if variant == "foreign" {
+		fp ^= 1
+	}
+	derive := func(branch, index uint32) ([]*btcpsbt.Bip32Derivation, []*btcpsbt.TaprootBip32Derivation) {
+		pub, err := d.PublicKey(branch, index)
+		ts.Check(err)
+		if d.Script == descriptor.P2TR {
+			return nil, []*btcpsbt.TaprootBip32Derivation{{XOnlyPubKey: schnorr.SerializePubKey(pub), MasterKeyFingerprint: fp, Bip32Path: d.Path(branch, index)}}
+		}
+		return []*btcpsbt.Bip32Derivation{{PubKey: pub.SerializeCompressed(), MasterKeyFingerprint: fp, Bip32Path: d.Path(branch, index)}}, nil
+	}
+	for i := range prevs {
+		in := &p.Inputs[i]
+		in.NonWitnessUtxo = prevs[i]
+		if d.Script != descriptor.P2PKH {
+			in.WitnessUtxo = prevs[i].TxOut[0]
+		}
+		in.Bip32Derivation, in.TaprootBip32Derivation = derive(0, uint32(i))
+	}
+	p.Outputs[1].Bip32Derivation, p.Outputs[1].TaprootBip32Derivation = derive(1, 0)
+	switch variant {
+	case "", "foreign", "high-fee":
+	case "sighash-single":
+		p.Inputs[1].SighashType = txscript.SigHashSingle
+	case "fee-attack":
+		for i := range p.Inputs {
+			p.Inputs[i].NonWitnessUtxo = nil
+		}
+	case "change-elsewhere":
+		p.UnsignedTx.TxOut[1].PkScript = append([]byte{txscript.OP_0, 20}, bytes.Repeat([]byte{0x66}, 20)...)
+	default:
+		ts.Fatalf("unknown variant %q", variant)
+	}
+	var buf bytes.Buffer
+	ts.Check(p.Serialize(&buf))
+	ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(base64.StdEncoding.EncodeToString(buf.Bytes())+"\n"), 0o644))
+}
+
+// finalizes FILE checks that a signed PSBT finalizes into a transaction
+// whose every input passes btcd's script engine.
+func finalizes(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: finalizes FILE")
+	}
+	p, err := psbt.Decode([]byte(ts.ReadFile(args[0])))
+	ts.Check(err)
+	_, err = psbt.Finalize(p)
+	if neg && err == nil {
+		ts.Fatalf("%s finalizes", args[0])
+	}
+	if !neg && err != nil {
+		ts.Fatalf("%s: %v", args[0], err)
+	}
 }

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/btcsuite/btcd/btcutil"
+
+	"airsign/offline/home"
+	"airsign/psbt"
+)
+
+// groupAddress writes an address in blocks of four characters, so an
+// operator comparing it with another screen can keep their place.
+func groupAddress(addr string) string {
+	var b strings.Builder
+	for i, r := range addr {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// formatAmount shows an amount in BTC and in satoshis.
+func formatAmount(a btcutil.Amount) string {
+	sats := int64(a)
+	sign := ""
+	if sats < 0 {
+		sign, sats = "-", -sats
+	}
+	return fmt.Sprintf("%s%d.%08d BTC (%s sat)", sign, sats/1e8, sats%1e8, thousands(sats))
+}
+
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// writeReview prints the human review of an analyzed PSBT.
+func writeReview(w io.Writer, wallet *home.Wallet, s *psbt.Summary, psbtHash [32]byte) {
+	fmt.Fprintf(w, "PSBT sha256 %x\n", psbtHash)
+	fmt.Fprintf(w, "transaction %s on %s, checked against wallet %q (%s, fingerprint %s)\n\n", s.TxID, s.Network, wallet.Name, wallet.Script, wallet.Fingerprint)
+	fmt.Fprintf(w, "Inputs (%d):\n", len(s.Inputs))
+	for _, in := range s.Inputs {
+		who := "not this wallet's: will not be signed here"
+		if in.Ours {
+			who = fmt.Sprintf("this wallet's, address %d/%d", in.Branch, in.AddrIndex)
+		}
+		fmt.Fprintf(w, "  #%d %s  %s\n      %s\n", in.Index, formatAmount(in.Amount), who, groupAddress(in.Address))
+	}
+	fmt.Fprintf(w, "\nOutputs (%d):\n", len(s.Outputs))
+	for _, out := range s.Outputs {
+		switch out.Kind {
+		case psbt.Change:
+			fmt.Fprintf(w, "  #%d %s  CHANGE back to this wallet (address %d/%d, re-derived and matched)\n      %s\n", out.Index, formatAmount(out.Amount), out.Branch, out.AddrIndex, groupAddress(out.Address))
+		case psbt.OpReturn:
+			fmt.Fprintf(w, "  #%d %s  OP_RETURN data %x\n", out.Index, formatAmount(out.Amount), out.Data)
+		default:
+			addr := groupAddress(out.Address)
+			if out.Address == "" {
+				addr = fmt.Sprintf("script %x", out.Script)
+			}
+			fmt.Fprintf(w, "  #%d %s  PAYMENT to\n      %s\n", out.Index, formatAmount(out.Amount), addr)
+		}
+	}
+	fmt.Fprintln(w)
+	if s.FeeKnown {
+		fmt.Fprintf(w, "Leaves the wallet: %s\n", formatAmount(s.Spent))
+		fmt.Fprintf(w, "Fee: %s, %.1f sat/vB for about %d vB\n", formatAmount(s.Fee), s.FeeRate, s.VSize)
+	} else {
+		fmt.Fprintln(w, "Fee: cannot be proven (see the refusals)")
+	}
+	for _, f := range s.Warnings {
+		fmt.Fprintf(w, "WARNING [%s] %s\n", f.Code, f.Message)
+	}
+	for _, f := range s.Refusals {
+		fmt.Fprintf(w, "REFUSED [%s] %s\n", f.Code, f.Message)
+	}
+	if s.Signable() {
+		fmt.Fprintln(w, "\nVerdict: signable")
+	} else {
+		fmt.Fprintln(w, "\nVerdict: REFUSED, this PSBT will not be signed")
+	}
+}
+
+// jsonSummary is inspect --json's output: stable field names for scripts.
+type jsonSummary struct {
+	PSBTSHA256 string        `json:"psbt_sha256"`
+	TxID       string        `json:"txid"`
+	Network    string        `json:"network"`
+	Wallet     string        `json:"wallet"`
+	Signable   bool          `json:"signable"`
+	Inputs     []jsonInput   `json:"inputs"`
+	Outputs    []jsonOutput  `json:"outputs"`
+	TotalIn    int64         `json:"total_in_sat"`
+	TotalOut   int64         `json:"total_out_sat"`
+	Fee        *int64        `json:"fee_sat"`
+	FeeRate    float64       `json:"fee_rate_sat_vb"`
+	VSize      int64         `json:"vsize"`
+	Spent      int64         `json:"spent_sat"`
+	Warnings   []jsonFinding `json:"warnings"`
+	Refusals   []jsonFinding `json:"refusals"`
+}
+
+type jsonInput struct {
+	Index   int    `json:"index"`
+	Amount  int64  `json:"amount_sat"`
+	Ours    bool   `json:"ours"`
+	Path    string `json:"path,omitempty"`
+	Address string `json:"address"`
+}
+
+type jsonOutput struct {
+	Index   int    `json:"index"`
+	Amount  int64  `json:"amount_sat"`
+	Kind    string `json:"kind"`
+	Address string `json:"address,omitempty"`
+	Script  string `json:"script"`
+	Path    string `json:"path,omitempty"`
+}
+
+type jsonFinding struct {
+	Code    string `json:"code"`
+	Input   *int   `json:"input,omitempty"`
+	Output  *int   `json:"output,omitempty"`
+	Message string `json:"message"`
+}
+
+func toJSON(wallet *home.Wallet, s *psbt.Summary, psbtHash [32]byte) ([]byte, error) {
+	j := jsonSummary{
+		PSBTSHA256: hex.EncodeToString(psbtHash[:]), TxID: s.TxID.String(), Network: s.Network.String(),
+		Wallet: wallet.Name, Signable: s.Signable(), TotalIn: int64(s.TotalIn), TotalOut: int64(s.TotalOut),
+		FeeRate: s.FeeRate, VSize: s.VSize, Spent: int64(s.Spent),
+		Inputs: []jsonInput{}, Outputs: []jsonOutput{}, Warnings: findings(s.Warnings), Refusals: findings(s.Refusals),
+	}
+	if s.FeeKnown {
+		fee := int64(s.Fee)
+		j.Fee = &fee
+	}
+	for _, in := range s.Inputs {
+		ji := jsonInput{Index: in.Index, Amount: int64(in.Amount), Ours: in.Ours, Address: in.Address}
+		if in.Ours {
+			ji.Path = fmt.Sprintf("%d/%d", in.Branch, in.AddrIndex)
+		}
+		j.Inputs = append(j.Inputs, ji)
+	}
+	for _, out := range s.Outputs {
+		jo := jsonOutput{Index: out.Index, Amount: int64(out.Amount), Kind: out.Kind.String(), Address: out.Address, Script: hex.EncodeToString(out.Script)}
+		if out.Kind == psbt.Change {
+			jo.Path = fmt.Sprintf("%d/%d", out.Branch, out.AddrIndex)
+		}
+		j.Outputs = append(j.Outputs, jo)
+	}
+	return json.MarshalIndent(j, "", "  ")
+}
+
+func findings(fs []psbt.Finding) []jsonFinding {
+	out := []jsonFinding{}
+	for _, f := range fs {
+		jf := jsonFinding{Code: string(f.Code), Message: f.Message}
+		if f.Input >= 0 {
+			i := f.Input
+			jf.Input = &i
+		}
+		if f.Output >= 0 {
+			o := f.Output
+			jf.Output = &o
+		}
+		out = append(out, jf)
+	}
+	return out
+}
+
+func codes(fs []psbt.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, string(f.Code))
+	}
+	return out
+}
+
