@@ -190,4 +190,3 @@ func codes(fs []psbt.Finding) []string {
 	}
 	return out
 }
-
