@@ -29,6 +29,13 @@ type Policy struct {
 	// coordinator could have watched is a sign of a malicious PSBT that
 	// wants us to pay to an address nobody will ever look at.
 	MaxIndex uint32
+	// Cosigner is the master fingerprint of the seed this kiosk holds. In a
+	// multisig wallet it names which of the cosigners' keys is ours
+	// (descriptor.KeyFor), and Analyze needs it: the descriptor alone does
+	// not say. A single-sig wallet names its one key in the descriptor;
+	// there Cosigner may stay zero, and when set it must be that key's
+	// fingerprint.
+	Cosigner [4]byte
 }
 
 // DefaultMaxIndex is the highest address index accepted by default.
@@ -71,7 +78,15 @@ type Input struct {
 	Branch, AddrIndex uint32
 	Address           string
 	pkScript          []byte
-	pub               *btcec.PublicKey // the wallet's key for an input of ours
+	// For an input of ours: our key's public key and full derivation path,
+	// and the scripts the wallet says it spends through (the redeem script
+	// of P2SH-wrapped types, the multisig witness script).
+	pub                   *btcec.PublicKey
+	path                  []uint32
+	redeemScript, witness []byte
+	// A foreign input's scripts as the PSBT gives them, for the size
+	// estimate only.
+	claimedRedeem, claimedWitness []byte
 }
 
 // Output is what Analyze proved about one output.
@@ -125,18 +140,38 @@ func (s *Summary) Signable() bool {
 const maxSatoshi = btcutil.Amount(btcutil.MaxSatoshi)
 
 // Analyze checks a PSBT against the wallet that is asked to sign it. It
-// trusts nothing the coordinator claims: an input is ours only when
-// re-deriving the wallet's script at the input's claimed path reproduces
-// the script it spends, an output is change only when the same holds for
-// it, and every amount comes from data the signature will commit to. What it
-// cannot prove it refuses, with a reason. An error means the PSBT could not
-// be examined at all.
+// trusts nothing the coordinator claims: an input is ours only when it
+// carries a BIP32 derivation of our key that fits the wallet's template and
+// re-deriving the wallet's script there reproduces the script it spends, an
+// output is change only when the same holds for it, and every amount comes
+// from data the signature will commit to. What it cannot prove it refuses,
+// with a reason. An error means the PSBT could not be examined at all.
+//
+// For a multisig wallet (wsh(sortedmulti) or sh(wsh(sortedmulti))),
+// pol.Cosigner says which cosigner this kiosk is. "Our key" is then that
+// cosigner's, and the script that must be reproduced is the whole multisig:
+// every cosigner's key at the claimed branch and index, with the wallet's
+// threshold. A witness or redeem script in the PSBT must be exactly the
+// wallet's, since other signers show and sign what it says.
 func Analyze(p *btcpsbt.Packet, w *descriptor.Descriptor, pol Policy) (*Summary, error) {
 	if p == nil || p.UnsignedTx == nil {
 		return nil, errors.New("no PSBT to analyze")
 	}
-	if w == nil || w.Key == nil {
+	if w == nil || (w.Script.Multisig() && len(w.Keys) == 0) || (!w.Script.Multisig() && w.Key == nil) {
 		return nil, errors.New("no wallet to analyze the PSBT against")
+	}
+	origin, us := w.Origin, -1
+	if w.Script.Multisig() {
+		if pol.Cosigner == ([4]byte{}) {
+			return nil, errors.New("the wallet is a multisig: set Policy.Cosigner to the master fingerprint of this kiosk's seed, so that its key among the cosigners' is known")
+		}
+		i, ok := w.KeyFor(pol.Cosigner)
+		if !ok {
+			return nil, fmt.Errorf("the multisig wallet has no key of master fingerprint %x: this kiosk's seed is not one of its cosigners", pol.Cosigner)
+		}
+		origin, us = w.Keys[i].Origin, i
+	} else if pol.Cosigner != ([4]byte{}) && pol.Cosigner != w.Origin.Fingerprint {
+		return nil, fmt.Errorf("the wallet's key is of master fingerprint %x, but this kiosk's seed is %x", w.Origin.Fingerprint, pol.Cosigner)
 	}
 	tx := p.UnsignedTx
 	if len(p.Inputs) != len(tx.TxIn) || len(p.Outputs) != len(tx.TxOut) {
@@ -145,7 +180,7 @@ func Analyze(p *btcpsbt.Packet, w *descriptor.Descriptor, pol Policy) (*Summary,
 	if pol.MaxIndex == 0 {
 		pol.MaxIndex = DefaultMaxIndex
 	}
-	a := &analysis{p: p, w: w, pol: pol, fp: fingerprintUint32(w.Origin.Fingerprint),
+	a := &analysis{p: p, w: w, pol: pol, origin: origin, us: us, fp: fingerprintUint32(origin.Fingerprint),
 		s: &Summary{Network: w.Network, TxID: tx.TxHash()}}
 	a.inputs()
 	a.outputs()
@@ -157,6 +192,8 @@ type analysis struct {
 	p        *btcpsbt.Packet
 	w        *descriptor.Descriptor
 	pol      Policy
+	origin   descriptor.KeyOrigin // of our key: the single-sig key, or our cosigner's
+	us       int                  // our index in a multisig's Keys; -1 for single-sig
 	fp       uint32
 	s        *Summary
 	derivers [2]*descriptor.Deriver
@@ -196,16 +233,10 @@ func (a *analysis) inputs() {
 				in.Address = a.address(utxo.PkScript)
 			}
 		}
-		if branch, index, claimed := a.claimedPath(i, -1, pin.Bip32Derivation, pin.TaprootBip32Derivation); claimed {
-			pub, match := a.keyAt(branch, index, in.pkScript)
-			switch {
-			case in.pkScript == nil:
-				// already refused for its missing UTXO
-			case match:
-				in.Ours, in.Branch, in.AddrIndex, in.pub = true, branch, index, pub
-			default:
-				a.refuse(inputFinding(CodeInputNotOurs, i, "claims this wallet's key at %s/%d/%d, but the script it spends is not that key's", descriptor.FormatPath(a.w.Origin.Path), branch, index))
-			}
+		in.claimedRedeem, in.claimedWitness = pin.RedeemScript, pin.WitnessScript
+		if branch, index, claimed := a.claimedPath(i, -1, pin.Bip32Derivation, pin.TaprootBip32Derivation); claimed && in.pkScript != nil {
+			// (an input without a known UTXO is already refused)
+			a.ourInput(i, pin, &in, branch, index)
 		}
 		a.s.Inputs = append(a.s.Inputs, in)
 	}
@@ -232,7 +263,7 @@ func (a *analysis) inputs() {
 		}
 	}
 	if ours == 0 {
-		a.refuse(txFinding(CodeNothingOurs, "no input spends a coin of wallet %x: there is nothing for this wallet to sign", a.w.Origin.Fingerprint))
+		a.refuse(txFinding(CodeNothingOurs, "no input spends a coin of wallet %x: there is nothing for this wallet to sign", a.origin.Fingerprint))
 	} else if foreign > 0 {
 		for _, in := range a.s.Inputs {
 			if !in.Ours {
@@ -323,10 +354,10 @@ func (a *analysis) claimedPath(in, out int, ds []*btcpsbt.Bip32Derivation, tds [
 		}
 		return outputFinding(CodePathOutsideWallet, out, format, args...)
 	}
-	account := a.w.Origin.Path
+	account := a.origin.Path
 	for _, path := range paths {
 		if len(path) != len(account)+2 || !equalPath(path[:len(account)], account) {
-			a.refuse(finding("claims path %s, which is not under this wallet's account %s", descriptor.FormatPath(path), descriptor.FormatPath(account)))
+			a.refuse(finding("claims path %s, which is not under this wallet's account %s%s", descriptor.FormatPath(path), descriptor.FormatPath(account), a.otherCosigner(path)))
 			return 0, 0, false
 		}
 		b, idx := path[len(account)], path[len(account)+1]
@@ -350,6 +381,18 @@ func (a *analysis) claimedPath(in, out int, ds []*btcpsbt.Bip32Derivation, tds [
 	return branch, index, claimed
 }
 
+// otherCosigner names the cosigner whose account a path of ours is under,
+// if it is another cosigner's: a PSBT that gives our fingerprint to another
+// cosigner's key.
+func (a *analysis) otherCosigner(path []uint32) string {
+	for j, k := range a.w.Keys {
+		if j != a.us && len(path) > len(k.Origin.Path) && equalPath(path[:len(k.Origin.Path)], k.Origin.Path) {
+			return fmt.Sprintf(" (it is under the account of cosigner %x, not this kiosk's)", k.Origin.Fingerprint)
+		}
+	}
+	return ""
+}
+
 func equalPath(a, b []uint32) bool {
 	if len(a) != len(b) {
 		return false
@@ -360,20 +403,6 @@ func equalPath(a, b []uint32) bool {
 		}
 	}
 	return true
-}
-
-// keyAt derives the wallet's key at branch and index and reports whether
-// script pays to it.
-func (a *analysis) keyAt(branch, index uint32, script []byte) (*btcec.PublicKey, bool) {
-	if script == nil {
-		return nil, false
-	}
-	d, err := deriverFor(a.w, &a.derivers, branch)
-	if err != nil {
-		return nil, false
-	}
-	pub, want, err := d.KeyScript(index)
-	return pub, err == nil && bytes.Equal(want, script)
 }
 
 // deriverFor returns the cached Deriver of branch 0 or 1, making it on first
@@ -426,13 +455,11 @@ func (a *analysis) outputs() {
 		default:
 			out.Address = a.address(txOut.PkScript)
 			if branch, index, claimed := a.claimedPath(-1, o, pout.Bip32Derivation, pout.TaprootBip32Derivation); claimed {
-				if _, match := a.keyAt(branch, index, txOut.PkScript); match {
+				if a.ourChange(o, pout, txOut.PkScript, out.Address, branch, index) {
 					out.Kind, out.Branch, out.AddrIndex = Change, branch, index
 					if branch == 0 {
 						a.warn(outputFinding(CodeChangeOnReceive, o, "returns to this wallet's receive address %d, not a change address", index))
 					}
-				} else {
-					a.refuse(outputFinding(CodeChangeMismatch, o, "claims to be change at %s/%d/%d but pays %s, which is not that address", descriptor.FormatPath(a.w.Origin.Path), branch, index, orHex(out.Address, txOut.PkScript)))
 				}
 			}
 			if out.Kind == Payment && out.Address == "" {
@@ -490,11 +517,14 @@ func (a *analysis) fee() {
 		}
 	}
 	s.Spent = oursIn - change
-	scripts := make([][]byte, len(s.Inputs))
+	spent := make([]spentScripts, len(s.Inputs))
 	for i, in := range s.Inputs {
-		scripts[i] = in.pkScript
+		spent[i] = spentScripts{pkScript: in.pkScript, redeem: in.claimedRedeem, witness: in.claimedWitness}
+		if in.Ours {
+			spent[i].redeem, spent[i].witness = in.redeemScript, in.witness
+		}
 	}
-	weight, exact := estimateWeight(a.p.UnsignedTx, scripts)
+	weight, exact := estimateWeight(a.p.UnsignedTx, spent)
 	s.VSize = (weight + 3) / 4
 	if s.VSize > 0 {
 		s.FeeRate = float64(s.Fee) / float64(s.VSize)

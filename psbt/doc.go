@@ -1,13 +1,19 @@
 // Package psbt is the kiosk's judgement over partially signed
 // transactions that crossed the air gap from an untrusted coordinator: it
 // reads and writes them (Decode, Encode), proves what they do for a
-// registered wallet (Analyze), signs only what it proved (Sign) and turns
-// signatures into a network transaction (Finalize). It never holds a seed:
-// keys arrive through the small KeyRing interface for one signing session.
+// registered wallet (Analyze), signs only what it proved (Sign), merges the
+// copies a multisig's cosigners signed (Combine) and turns signatures into a
+// network transaction (Finalize). It never holds a seed: keys arrive through
+// the small KeyRing interface for one signing session.
 //
 // Analyze recomputes every amount, fee, address and change claim from the
 // PSBT's own data and the wallet's descriptor, and refuses what it cannot
 // prove, each refusal with a stable Code and a sentence for people.
+// Wallets are single-sig (pkh, sh(wpkh), wpkh, tr) or sorted multisig
+// (wsh(sortedmulti), sh(wsh(sortedmulti))); for a multisig, Policy.Cosigner
+// says which cosigner's seed the kiosk holds, and an input or change output
+// is the wallet's only when the whole multisig, every cosigner's key with
+// the wallet's threshold, reproduces its script.
 //
 // Decode accepts BIP174 (version 0) and BIP370 (version 2) PSBTs in binary,
 // base64 or hex form and returns btcd's Packet, which is version 0 by

@@ -20,12 +20,21 @@ const (
 	CodePathOutsideWallet   Code = "path-outside-wallet"
 	CodeInputNotOurs        Code = "input-script-mismatch"
 	CodeChangeMismatch      Code = "change-pays-elsewhere"
-	CodeOpReturnValue       Code = "op-return-with-value"
-	CodeOutputsExceed       Code = "outputs-exceed-inputs"
-	CodeFeeAboveCap         Code = "fee-above-cap"
-	CodeFeeRateAboveCap     Code = "fee-rate-above-cap"
-	CodeUnknownScript       Code = "unknown-output-script"
-	CodeDust                Code = "dust-output"
+	// CodeChangeMultisigMismatch: change that claims our key, but whose
+	// witness script is a multisig of other cosigners or another threshold
+	// than the registered wallet's.
+	CodeChangeMultisigMismatch Code = "change-multisig-mismatch"
+	// CodeWitnessScriptMismatch and CodeRedeemScriptMismatch: an input or
+	// change output of ours whose witness or redeem script in the PSBT is
+	// not the wallet's at its path.
+	CodeWitnessScriptMismatch Code = "witness-script-mismatch"
+	CodeRedeemScriptMismatch  Code = "redeem-script-mismatch"
+	CodeOpReturnValue         Code = "op-return-with-value"
+	CodeOutputsExceed         Code = "outputs-exceed-inputs"
+	CodeFeeAboveCap           Code = "fee-above-cap"
+	CodeFeeRateAboveCap       Code = "fee-rate-above-cap"
+	CodeUnknownScript         Code = "unknown-output-script"
+	CodeDust                  Code = "dust-output"
 )
 
 // Warnings: shown to the operator, not blocking.

@@ -33,6 +33,11 @@ var ErrNotSignable = errors.New("the PSBT is refused")
 // before it is added, and the transaction's sighash midstate is computed
 // once, so the cost grows linearly with the inputs. It returns the summary
 // it signed against.
+//
+// For a multisig wallet (pol.Cosigner names our key, see Analyze) Sign
+// adds this cosigner's partial signature over the wallet's witness script
+// and sets the input's witness and redeem scripts from the wallet; the
+// other cosigners sign their own copies, and Combine merges them.
 func Sign(p *btcpsbt.Packet, w *descriptor.Descriptor, pol Policy, keys KeyRing) (*Summary, error) {
 	s, err := Analyze(p, w, pol)
 	if err != nil {
@@ -54,7 +59,7 @@ func Sign(p *btcpsbt.Packet, w *descriptor.Descriptor, pol Policy, keys KeyRing)
 		if !in.Ours {
 			continue
 		}
-		if err := signInput(p, w, hashes, fetcher, in, in.pub, keys); err != nil {
+		if err := signInput(p, w, hashes, fetcher, in, keys); err != nil {
 			return s, fmt.Errorf("input %d: %w", in.Index, err)
 		}
 	}
@@ -62,16 +67,16 @@ func Sign(p *btcpsbt.Packet, w *descriptor.Descriptor, pol Policy, keys KeyRing)
 }
 
 // signInput signs one input with the key ring's key for it, which must be
-// want, the wallet's public key for the input.
-func signInput(p *btcpsbt.Packet, w *descriptor.Descriptor, hashes *txscript.TxSigHashes, fetcher txscript.PrevOutputFetcher, in Input, want *btcec.PublicKey, keys KeyRing) error {
+// in.pub, the wallet's public key for the input.
+func signInput(p *btcpsbt.Packet, w *descriptor.Descriptor, hashes *txscript.TxSigHashes, fetcher txscript.PrevOutputFetcher, in Input, keys KeyRing) error {
 	tx := p.UnsignedTx
 	pin := &p.Inputs[in.Index]
-	key, err := keys.DerivePrivate(w.Path(in.Branch, in.AddrIndex))
+	key, err := keys.DerivePrivate(in.path)
 	if err != nil {
 		return err
 	}
 	defer key.Zero()
-	pub := want
+	pub := in.pub
 
 	if w.Script == descriptor.P2TR {
 		hash, err := txscript.CalcTaprootSignatureHash(hashes, txscript.SigHashDefault, tx, in.Index, fetcher)
@@ -100,15 +105,15 @@ func signInput(p *btcpsbt.Packet, w *descriptor.Descriptor, hashes *txscript.TxS
 	case descriptor.P2WPKH:
 		hash, err = txscript.CalcWitnessSigHash(in.pkScript, hashes, txscript.SigHashAll, tx, in.Index, int64(in.Amount))
 	case descriptor.P2SHP2WPKH:
-		redeem, rerr := p2wpkhRedeem(pub)
-		if rerr != nil {
-			return rerr
-		}
-		if pin.RedeemScript != nil && !bytes.Equal(pin.RedeemScript, redeem) {
-			return errors.New("the PSBT's redeem script is not this key's P2WPKH script")
-		}
-		pin.RedeemScript = redeem
-		hash, err = txscript.CalcWitnessSigHash(redeem, hashes, txscript.SigHashAll, tx, in.Index, int64(in.Amount))
+		// Analyze proved the PSBT's redeem script, if any, equal to
+		// the wallet's.
+		pin.RedeemScript = in.redeemScript
+		hash, err = txscript.CalcWitnessSigHash(in.redeemScript, hashes, txscript.SigHashAll, tx, in.Index, int64(in.Amount))
+	case descriptor.P2WSHMulti, descriptor.P2SHP2WSHMulti:
+		// BIP143: the script code is the witness script. Analyze proved
+		// the PSBT's scripts, if any, equal to the wallet's.
+		pin.WitnessScript, pin.RedeemScript = in.witness, in.redeemScript
+		hash, err = txscript.CalcWitnessSigHash(in.witness, hashes, txscript.SigHashAll, tx, in.Index, int64(in.Amount))
 	case descriptor.P2PKH:
 		hash, err = txscript.CalcSignatureHash(in.pkScript, txscript.SigHashAll, tx, in.Index)
 	default:
@@ -123,11 +128,24 @@ func signInput(p *btcpsbt.Packet, w *descriptor.Descriptor, hashes *txscript.TxS
 	if !sig.Verify(hash, pub) {
 		return errors.New("the new signature does not verify with the wallet's key for this input: the activated key is not this wallet's, or signing failed")
 	}
-	pin.PartialSigs = append(pin.PartialSigs, &btcpsbt.PartialSig{
+	addPartialSig(pin, &btcpsbt.PartialSig{
 		PubKey:    pub.SerializeCompressed(),
 		Signature: append(sig.Serialize(), byte(txscript.SigHashAll)),
 	})
 	return nil
+}
+
+// addPartialSig adds sig to the input, replacing any signature already
+// there for the same key: BIP174 keys partial signatures by public key, and
+// two would be a duplicate key. Ours, just verified, is the one to keep.
+func addPartialSig(pin *btcpsbt.PInput, sig *btcpsbt.PartialSig) {
+	for i, old := range pin.PartialSigs {
+		if bytes.Equal(old.PubKey, sig.PubKey) {
+			pin.PartialSigs[i] = sig
+			return
+		}
+	}
+	pin.PartialSigs = append(pin.PartialSigs, sig)
 }
 
 func p2wpkhRedeem(pub *btcec.PublicKey) ([]byte, error) {

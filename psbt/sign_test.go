@@ -117,3 +117,36 @@ func TestSignDerivesOncePerInput(t *testing.T) {
 		t.Errorf("derived %d keys for 10 inputs, want 10", keys.n)
 	}
 }
+
+// BIP174 lets a segwit input carry only its previous transaction, which is
+// what proves its amount. btcd's finalizer chooses between witness and
+// legacy spends by the witness UTXO alone and would build a legacy
+// scriptSig; Finalize adds the witness UTXO first.
+func TestFinalizeWithoutWitnessUTXO(t *testing.T) {
+	type wallet struct {
+		d       *descriptor.Descriptor
+		signers []*hd.Master
+	}
+	var wallets []wallet
+	for _, st := range allScripts {
+		m, d := testWallet(t, st, descriptor.Regtest)
+		wallets = append(wallets, wallet{d, []*hd.Master{m}})
+	}
+	for _, st := range multisigScripts {
+		masters, d := multisigWallet(t, st, 2)
+		wallets = append(wallets, wallet{d, masters[:2]})
+	}
+	for _, w := range wallets {
+		t.Run(w.d.Script.String(), func(t *testing.T) {
+			p := buildPSBT(t, w.d, []spend{{branch: 0, index: 3, amount: 60_000}}, []pay{{amount: 50_000, script: foreignScript(t, 9)}})
+			p.Inputs[0].WitnessUtxo = nil
+			combined, err := Combine(signedCopies(t, p, w.d, w.signers...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Finalize(combined); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
