@@ -29,6 +29,7 @@ const usage = `Usage:
                   [--words 12|24] [--dice ROLLS|-] [--mnemonic-file FILE|-]
                   [--custodian NAME]... [--name NAME]
     airsign-kiosk [--home DIR] wallets
+    airsign-kiosk [--home DIR] wallet add (--descriptor D | --bsms FILE) [--name NAME] [--yes]
     airsign-kiosk [--home DIR] shares verify [--wallet NAME] SHARE...
     airsign-kiosk [--home DIR] inspect --in FILE [--wallet NAME] [--json]
     airsign-kiosk [--home DIR] sign --in FILE --share SHARE [--share SHARE]... --out FILE [--wallet NAME]
@@ -50,6 +51,10 @@ ceremony      make a new seed (or split an existing one with --mnemonic-file),
               24 words 100.
 wallets       list registered wallets: name, script, network, fingerprint,
               descriptor.
+wallet add    register a multisig wallet (wsh or sh(wsh) sortedmulti, as a
+              descriptor or a BIP129 BSMS record) that one of this kiosk's own
+              keys is a cosigner of: shows every cosigner's key and which is
+              this kiosk's, and registers after you type yes (or with --yes).
 shares verify health check: recombine the given shares (text files or QR
               images) in memory, check they rebuild a registered wallet,
               report which share is bad if not. Writes nothing but an audit
@@ -112,6 +117,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = c.sharesVerify(rest[1:])
 	case "inspect":
 		err = c.inspect(rest)
+	case "wallet":
+		err = c.wallet(rest)
 	case "sign":
 		err = c.sign(rest)
 	case "version":

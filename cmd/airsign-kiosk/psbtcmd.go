@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -33,6 +34,20 @@ type loadedPSBT struct {
 	wallet  *home.Wallet
 	desc    *descriptor.Descriptor
 	summary *psbt.Summary
+	policy  psbt.Policy
+}
+
+// policyFor is the analysis policy for a registered wallet: the default
+// caps, and this kiosk's own key named by its fingerprint, which a multisig
+// needs to know which cosigner signs here.
+func policyFor(w *home.Wallet) (psbt.Policy, error) {
+	pol := psbt.DefaultPolicy
+	fp, err := hex.DecodeString(w.Fingerprint)
+	if err != nil || len(fp) != 4 {
+		return pol, fmt.Errorf("wallet %q has a malformed fingerprint %q", w.Name, w.Fingerprint)
+	}
+	pol.Cosigner = [4]byte(fp)
+	return pol, nil
 }
 
 // loadPSBT reads and decodes a PSBT (binary, base64 or hex) and analyzes it
@@ -72,11 +87,15 @@ func loadPSBT(h *home.Home, path, walletName string) (*loadedPSBT, error) {
 		if err != nil {
 			return nil, fmt.Errorf("wallet %q: %w", w.Name, err)
 		}
-		s, err := psbt.Analyze(p, d, psbt.DefaultPolicy)
+		pol, err := policyFor(w)
+		if err != nil {
+			return nil, err
+		}
+		s, err := psbt.Analyze(p, d, pol)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		cand := &loadedPSBT{packet: p, hash: l.hash, wallet: w, desc: d, summary: s}
+		cand := &loadedPSBT{packet: p, hash: l.hash, wallet: w, desc: d, summary: s, policy: pol}
 		if first == nil {
 			first = cand
 		}
@@ -246,17 +265,47 @@ func (c *cli) signWithShares(l *loadedPSBT, shares []*shamir.Share) ([]byte, err
 		return nil, err
 	}
 	defer master.Wipe()
-	account, err := master.Account(l.desc.Script, 0)
-	if err != nil {
+	if err := proveAccount(master, l.wallet, l.desc); err != nil {
 		return nil, err
 	}
-	if account.String() != l.desc.String() {
-		return nil, fmt.Errorf("the shares rebuild fingerprint %x but not wallet %q's account key", master.Fingerprint(), l.wallet.Name)
-	}
-	if _, err := psbt.Sign(l.packet, l.desc, psbt.DefaultPolicy, master); err != nil {
+	if _, err := psbt.Sign(l.packet, l.desc, l.policy, master); err != nil {
 		return nil, err
 	}
 	return psbt.Encode(l.packet)
+}
+
+// proveAccount checks that master derives the wallet's account key (for a
+// multisig, this kiosk's cosigner key), so shares of another wallet with a
+// colliding fingerprint can never sign.
+func proveAccount(master *hd.Master, w *home.Wallet, d *descriptor.Descriptor) error {
+	if w.Multisig == nil {
+		account, err := master.Account(d.Script, 0)
+		if err != nil {
+			return err
+		}
+		if account.String() != d.String() {
+			return fmt.Errorf("the shares rebuild fingerprint %x but not wallet %q's account key", master.Fingerprint(), w.Name)
+		}
+		return nil
+	}
+	us := w.Multisig.Us - 1
+	if us < 0 || us >= len(d.Keys) {
+		return fmt.Errorf("wallet %q names key %d of %d as this kiosk's", w.Name, w.Multisig.Us, len(d.Keys))
+	}
+	k := d.Keys[us]
+	priv, err := master.DerivePrivate(k.Origin.Path)
+	if err != nil {
+		return err
+	}
+	defer priv.Zero()
+	want, err := k.Key.ECPubKey()
+	if err != nil {
+		return err
+	}
+	if !priv.PubKey().IsEqual(want) {
+		return fmt.Errorf("the shares rebuild fingerprint %x but not this kiosk's key %d in wallet %q", master.Fingerprint(), w.Multisig.Us, w.Name)
+	}
+	return nil
 }
 
 func writeExclusive(path string, data []byte) error {

@@ -39,6 +39,9 @@ func TestScripts(t *testing.T) {
 			"swapwords": swapwords,
 			"mkpsbt":    mkpsbt,
 			"finalizes": finalizes,
+			"mkmulti":   mkmulti,
+			"spoof":     spoof,
+			"combine":   combine,
 		},
 	})
 }
@@ -132,17 +135,41 @@ func mkpsbt(ts *testscript.TestScript, neg bool, args []string) {
 	tx.AddTxOut(wire.NewTxOut(2*coin-70_000-fee, change))
 	p, err := btcpsbt.NewFromUnsignedTx(tx)
 	ts.Check(err)
-	fp := binary.LittleEndian.Uint32(d.Origin.Fingerprint[:])
+	fp := binary.LittleEndian.Uint32(d.Origin.Fingerprint[:]) // single-sig
 	if variant == "foreign" {
 		fp ^= 1
 	}
 	derive := func(branch, index uint32) ([]*btcpsbt.Bip32Derivation, []*btcpsbt.TaprootBip32Derivation) {
+		if d.Script.Multisig() {
+			var ds []*btcpsbt.Bip32Derivation
+			for _, k := range d.Keys {
+				pub, err := k.PublicKey(branch, index)
+				ts.Check(err)
+				kfp := binary.LittleEndian.Uint32(k.Origin.Fingerprint[:])
+				if variant == "foreign" {
+					kfp ^= 1
+				}
+				ds = append(ds, &btcpsbt.Bip32Derivation{PubKey: pub.SerializeCompressed(), MasterKeyFingerprint: kfp, Bip32Path: k.Path(branch, index)})
+			}
+			return ds, nil
+		}
 		pub, err := d.PublicKey(branch, index)
 		ts.Check(err)
 		if d.Script == descriptor.P2TR {
 			return nil, []*btcpsbt.TaprootBip32Derivation{{XOnlyPubKey: schnorr.SerializePubKey(pub), MasterKeyFingerprint: fp, Bip32Path: d.Path(branch, index)}}
 		}
 		return []*btcpsbt.Bip32Derivation{{PubKey: pub.SerializeCompressed(), MasterKeyFingerprint: fp, Bip32Path: d.Path(branch, index)}}, nil
+	}
+	scripts := func(branch, index uint32) (witness, redeem []byte) {
+		if d.Script.Multisig() {
+			witness, err = d.WitnessScript(branch, index)
+			ts.Check(err)
+		}
+		if d.Script == descriptor.P2SHP2WSHMulti || d.Script == descriptor.P2SHP2WPKH {
+			redeem, err = d.RedeemScript(branch, index)
+			ts.Check(err)
+		}
+		return witness, redeem
 	}
 	for i := range prevs {
 		in := &p.Inputs[i]
@@ -151,8 +178,10 @@ func mkpsbt(ts *testscript.TestScript, neg bool, args []string) {
 			in.WitnessUtxo = prevs[i].TxOut[0]
 		}
 		in.Bip32Derivation, in.TaprootBip32Derivation = derive(0, uint32(i))
+		in.WitnessScript, in.RedeemScript = scripts(0, uint32(i))
 	}
 	p.Outputs[1].Bip32Derivation, p.Outputs[1].TaprootBip32Derivation = derive(1, 0)
+	p.Outputs[1].WitnessScript, p.Outputs[1].RedeemScript = scripts(1, 0)
 	switch variant {
 	case "", "foreign", "high-fee":
 	case "sighash-single":
@@ -186,4 +215,74 @@ func finalizes(ts *testscript.TestScript, neg bool, args []string) {
 	if !neg && err != nil {
 		ts.Fatalf("%s: %v", args[0], err)
 	}
+}
+
+// mkmulti VAR SCRIPT K WATCHONLY... sets VAR to a sorted multisig
+// descriptor (SCRIPT wsh or sh-wsh) of the BIP48 cosigner keys in the
+// kiosks' watch-only exports, as a coordinator assembling a multisig would.
+func mkmulti(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 4 {
+		ts.Fatalf("usage: mkmulti VAR wsh|sh-wsh K WATCHONLY...")
+	}
+	var keys []string
+	for _, f := range args[3:] {
+		for _, line := range strings.Split(ts.ReadFile(f), "\n") {
+			if k, ok := strings.CutPrefix(line, "bip48-cosigner: "); ok {
+				if args[1] == "sh-wsh" { // the P2SH-P2WSH BIP48 type is 1'
+					k = strings.Replace(k, "/2']", "/1']", 1)
+				}
+				keys = append(keys, k+"/<0;1>/*")
+			}
+		}
+	}
+	desc := fmt.Sprintf("wsh(sortedmulti(%s,%s))", args[2], strings.Join(keys, ","))
+	if args[1] == "sh-wsh" {
+		desc = "sh(" + desc + ")"
+	}
+	sum, err := descriptor.Checksum(desc)
+	ts.Check(err)
+	ts.Setenv(args[0], desc+"#"+sum)
+}
+
+// spoof VAR FROM TO rewrites the descriptor in VAR so that the key of the
+// watch-only export TO carries the fingerprint of the export FROM: a
+// coordinator claiming a kiosk's fingerprint for a key that is not its.
+func spoof(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: spoof VAR FROM TO")
+	}
+	fp := func(file string) string {
+		for _, line := range strings.Split(ts.ReadFile(file), "\n") {
+			if k, ok := strings.CutPrefix(line, "bip48-cosigner: ["); ok {
+				return k[:8]
+			}
+		}
+		ts.Fatalf("%s has no cosigner key", file)
+		return ""
+	}
+	desc, err := descriptor.StripChecksum(ts.Getenv(args[0]))
+	ts.Check(err)
+	desc = strings.Replace(desc, "["+fp(args[2]), "["+fp(args[1]), 1)
+	sum, err := descriptor.Checksum(desc)
+	ts.Check(err)
+	ts.Setenv(args[0], desc+"#"+sum)
+}
+
+// combine OUT IN... combines signed PSBTs (BIP174 Combiner), as the
+// coordinator does with its cosigners' signatures.
+func combine(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: combine OUT IN...")
+	}
+	var packets []*btcpsbt.Packet
+	for _, f := range args[1:] {
+		p, err := psbt.Decode([]byte(ts.ReadFile(f)))
+		ts.Check(err)
+		packets = append(packets, p)
+	}
+	p, err := psbt.Combine(packets...)
+	ts.Check(err)
+	data, err := psbt.EncodeBase64(p)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(data+"\n"), 0o644))
 }

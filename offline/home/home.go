@@ -146,9 +146,20 @@ type Wallet struct {
 	ShareSet         string    `json:"share_set"`
 	Threshold        int       `json:"threshold"`
 	Total            int       `json:"total"`
-	CeremonyID       string    `json:"ceremony_id"`
-	TranscriptSHA256 string    `json:"transcript_sha256"`
+	CeremonyID       string    `json:"ceremony_id,omitempty"`
+	TranscriptSHA256 string    `json:"transcript_sha256,omitempty"`
 	Created          time.Time `json:"created"`
+	// Multisig is set for a multisig wallet this kiosk is one cosigner of;
+	// Fingerprint, ShareSet, Threshold and Total are then those of the
+	// kiosk's own key.
+	Multisig *Multisig `json:"multisig,omitempty"`
+}
+
+// Multisig describes a registered multisig wallet.
+type Multisig struct {
+	Threshold int `json:"threshold"` // signatures needed
+	Keys      int `json:"keys"`      // cosigners
+	Us        int `json:"us"`        // this kiosk's key, 1-based, in descriptor order
 }
 
 var walletName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
