@@ -607,17 +607,20 @@ func TestDerivePrivateCache(t *testing.T) {
 	if len(cached.parents) == 0 {
 		t.Fatal("nothing was cached")
 	}
-	var parents []*hdkeychain.ExtendedKey
-	for _, k := range cached.parents {
-		parents = append(parents, k)
+	var parents []*parentKey
+	for _, p := range cached.parents {
+		parents = append(parents, p)
 	}
 	cached.Wipe()
 	if len(cached.parents) != 0 {
 		t.Errorf("%d cached parents survive Wipe", len(cached.parents))
 	}
-	for _, k := range parents {
-		if k.IsPrivate() { // hdkeychain's Zero clears the key and this flag
-			t.Error("a cached parent key was not zeroed")
+	for _, p := range parents {
+		if p.ext.IsPrivate() { // hdkeychain's Zero clears the key and this flag
+			t.Error("a cached parent's extended key was not zeroed")
+		}
+		if !p.priv.Key.IsZero() {
+			t.Error("a cached parent's private key was not zeroed")
 		}
 	}
 	if _, err := cached.DerivePrivate(paths[0]); !errors.Is(err, ErrWiped) {

@@ -2,6 +2,8 @@ package hd
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha512"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -29,7 +31,21 @@ type Master struct {
 	// signing many inputs derives one step per input instead of walking
 	// from the master each time. They are private keys: Wipe zeroes them.
 	mu      sync.Mutex
-	parents map[string]*hdkeychain.ExtendedKey
+	parents map[string]*parentKey
+}
+
+// parentKey is a cached parent of signing paths, with what BIP32's private
+// child derivation needs from it computed once.
+type parentKey struct {
+	ext  *hdkeychain.ExtendedKey
+	priv *btcec.PrivateKey
+	pub  []byte // compressed
+}
+
+func (p *parentKey) zero() {
+	p.ext.Zero()
+	p.priv.Zero()
+	clear(p.pub)
 }
 
 // maxCachedParents bounds the cache; a wallet signs from two branches.
@@ -125,32 +141,78 @@ func (m *Master) derive(path []uint32) (*hdkeychain.ExtendedKey, error) {
 	if len(path) < 2 {
 		return m.walk(path)
 	}
-	parentPath := path[:len(path)-1]
-	id := descriptor.FormatPath(parentPath)
-	parent, ok := m.parents[id]
-	if !ok {
-		var err error
-		if parent, err = m.walk(parentPath); err != nil {
-			return nil, err
-		}
-		if m.parents == nil || len(m.parents) >= maxCachedParents {
-			m.wipeParents()
-			m.parents = map[string]*hdkeychain.ExtendedKey{}
-		}
-		m.parents[id] = parent
+	parent, err := m.parent(path[:len(path)-1])
+	if err != nil {
+		return nil, err
 	}
-	child, err := parent.Derive(path[len(path)-1])
+	child, err := parent.ext.Derive(path[len(path)-1])
 	if err != nil {
 		return nil, fmt.Errorf("deriving %s: %w", descriptor.FormatPath(path), err)
 	}
 	return child, nil
 }
 
+// parent returns the key at parentPath from the cache, deriving it on
+// first use. The caller holds m.mu.
+func (m *Master) parent(parentPath []uint32) (*parentKey, error) {
+	id := descriptor.FormatPath(parentPath)
+	if p, ok := m.parents[id]; ok {
+		return p, nil
+	}
+	ext, err := m.walk(parentPath)
+	if err != nil {
+		return nil, err
+	}
+	priv, err := ext.ECPrivKey()
+	if err != nil {
+		ext.Zero()
+		return nil, err
+	}
+	pub, err := ext.ECPubKey()
+	if err != nil {
+		ext.Zero()
+		priv.Zero()
+		return nil, err
+	}
+	if m.parents == nil || len(m.parents) >= maxCachedParents {
+		m.wipeParents()
+		m.parents = map[string]*parentKey{}
+	}
+	p := &parentKey{ext: ext, priv: priv, pub: pub.SerializeCompressed()}
+	m.parents[id] = p
+	return p, nil
+}
+
 func (m *Master) wipeParents() {
-	for id, k := range m.parents {
-		k.Zero()
+	for id, p := range m.parents {
+		p.zero()
 		delete(m.parents, id)
 	}
+}
+
+// ckdPriv is BIP32's private child derivation for a non-hardened index:
+// I = HMAC-SHA512(chain code, serP(parent public key) || ser32(i)), child =
+// parse256(I_L) + parent key mod n. Unlike hdkeychain's Derive, it does not
+// compute the child's public key, which the signer does not need: signing
+// 1,000 inputs saves 1,000 point multiplications.
+func ckdPriv(p *parentKey, index uint32) (*btcec.PrivateKey, error) {
+	mac := hmac.New(sha512.New, p.ext.ChainCode())
+	mac.Write(p.pub)
+	var idx [4]byte
+	binary.BigEndian.PutUint32(idx[:], index)
+	mac.Write(idx[:])
+	sum := mac.Sum(nil)
+	defer clear(sum)
+	var child btcec.ModNScalar
+	defer child.Zero()
+	if overflow := child.SetByteSlice(sum[:32]); overflow {
+		return nil, hdkeychain.ErrInvalidChild
+	}
+	child.Add(&p.priv.Key)
+	if child.IsZero() {
+		return nil, hdkeychain.ErrInvalidChild
+	}
+	return btcec.PrivKeyFromScalar(&child), nil
 }
 
 // walk derives path step by step from the master key, wiping every
@@ -273,6 +335,26 @@ func (m *Master) CosignerKey(account uint32) (descriptor.KeyOrigin, *hdkeychain.
 func (m *Master) DerivePrivate(path []uint32) (*btcec.PrivateKey, error) {
 	if len(path) == 0 {
 		return nil, errors.New("refusing to hand out the master private key: give the path of the key to sign with")
+	}
+	if m == nil {
+		return nil, ErrWiped
+	}
+	last := path[len(path)-1]
+	if len(path) >= 2 && last < descriptor.Hardened {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.key == nil {
+			return nil, ErrWiped
+		}
+		p, err := m.parent(path[:len(path)-1])
+		if err != nil {
+			return nil, err
+		}
+		key, err := ckdPriv(p, last)
+		if err != nil {
+			return nil, fmt.Errorf("deriving %s: %w: skip this index", descriptor.FormatPath(path), err)
+		}
+		return key, nil
 	}
 	k, err := m.derive(path)
 	if err != nil {
