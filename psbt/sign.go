@@ -78,14 +78,23 @@ func signInput(p *btcpsbt.Packet, w *descriptor.Descriptor, hashes *txscript.TxS
 	defer key.Zero()
 	pub := in.pub
 
+	switch w.Script {
+	case descriptor.P2SHP2WPKH:
+		// Analyze proved the PSBT's redeem script, if any, equal to
+		// the wallet's.
+		pin.RedeemScript = in.redeemScript
+	case descriptor.P2WSHMulti, descriptor.P2SHP2WSHMulti:
+		// Analyze proved the PSBT's scripts, if any, equal to the
+		// wallet's.
+		pin.WitnessScript, pin.RedeemScript = in.witness, in.redeemScript
+	}
+	hash, err := sigHash(w.Script, tx, hashes, fetcher, in)
+	if err != nil {
+		return err
+	}
+
 	if w.Script == descriptor.P2TR {
-		hash, err := txscript.CalcTaprootSignatureHash(hashes, txscript.SigHashDefault, tx, in.Index, fetcher)
-		if err != nil {
-			return err
-		}
-		tweaked := txscript.TweakTaprootPrivKey(*key, nil)
-		defer tweaked.Zero()
-		sig, err := schnorr.Sign(tweaked, hash, schnorr.CustomNonce([32]byte{}))
+		sig, err := signTaproot(key, nil, hash, [32]byte{})
 		if err != nil {
 			return err
 		}
@@ -100,28 +109,6 @@ func signInput(p *btcpsbt.Packet, w *descriptor.Descriptor, hashes *txscript.TxS
 		return nil
 	}
 
-	var hash []byte
-	switch w.Script {
-	case descriptor.P2WPKH:
-		hash, err = txscript.CalcWitnessSigHash(in.pkScript, hashes, txscript.SigHashAll, tx, in.Index, int64(in.Amount))
-	case descriptor.P2SHP2WPKH:
-		// Analyze proved the PSBT's redeem script, if any, equal to
-		// the wallet's.
-		pin.RedeemScript = in.redeemScript
-		hash, err = txscript.CalcWitnessSigHash(in.redeemScript, hashes, txscript.SigHashAll, tx, in.Index, int64(in.Amount))
-	case descriptor.P2WSHMulti, descriptor.P2SHP2WSHMulti:
-		// BIP143: the script code is the witness script. Analyze proved
-		// the PSBT's scripts, if any, equal to the wallet's.
-		pin.WitnessScript, pin.RedeemScript = in.witness, in.redeemScript
-		hash, err = txscript.CalcWitnessSigHash(in.witness, hashes, txscript.SigHashAll, tx, in.Index, int64(in.Amount))
-	case descriptor.P2PKH:
-		hash, err = txscript.CalcSignatureHash(in.pkScript, txscript.SigHashAll, tx, in.Index)
-	default:
-		return fmt.Errorf("script type %v cannot be signed", w.Script)
-	}
-	if err != nil {
-		return err
-	}
 	sig := ecdsa.Sign(key, hash)
 	// Verifying with the wallet's public key, not the signing key's, also
 	// proves that the activated key is this wallet's.
@@ -133,6 +120,42 @@ func signInput(p *btcpsbt.Packet, w *descriptor.Descriptor, hashes *txscript.TxS
 		Signature: append(sig.Serialize(), byte(txscript.SigHashAll)),
 	})
 	return nil
+}
+
+// sigHash is the digest Sign signs for input in of a wallet of script type
+// st: BIP341's with SIGHASH_DEFAULT for a taproot key-path spend, BIP143's
+// with SIGHASH_ALL for segwit version 0 (the script code is the P2WPKH
+// program's, the P2SH-P2WPKH redeem script's, or the multisig witness
+// script), and the legacy digest with SIGHASH_ALL for P2PKH. Of in it uses
+// Index, Amount and the scripts Analyze proved; it changes nothing. The
+// specification vectors (golden_test.go) drive it directly.
+func sigHash(st descriptor.ScriptType, tx *wire.MsgTx, hashes *txscript.TxSigHashes, fetcher txscript.PrevOutputFetcher, in Input) ([]byte, error) {
+	switch st {
+	case descriptor.P2TR:
+		return txscript.CalcTaprootSignatureHash(hashes, txscript.SigHashDefault, tx, in.Index, fetcher)
+	case descriptor.P2WPKH:
+		return txscript.CalcWitnessSigHash(in.pkScript, hashes, txscript.SigHashAll, tx, in.Index, int64(in.Amount))
+	case descriptor.P2SHP2WPKH:
+		return txscript.CalcWitnessSigHash(in.redeemScript, hashes, txscript.SigHashAll, tx, in.Index, int64(in.Amount))
+	case descriptor.P2WSHMulti, descriptor.P2SHP2WSHMulti:
+		// BIP143: the script code is the witness script.
+		return txscript.CalcWitnessSigHash(in.witness, hashes, txscript.SigHashAll, tx, in.Index, int64(in.Amount))
+	case descriptor.P2PKH:
+		return txscript.CalcSignatureHash(in.pkScript, txscript.SigHashAll, tx, in.Index)
+	}
+	return nil, fmt.Errorf("script type %v cannot be signed", st)
+}
+
+// signTaproot is Sign's BIP340 key-path primitive: the key tweaked by
+// BIP341's TapTweak with merkleRoot, then signed with BIP340's nonce
+// derived from the auxiliary randomness aux. Sign passes a nil merkle root
+// (BIP86: no script tree) and all-zero aux, which makes its signatures
+// deterministic; the BIP341 vectors (golden_test.go) pass their inputs'
+// merkle roots.
+func signTaproot(key *btcec.PrivateKey, merkleRoot, hash []byte, aux [32]byte) (*schnorr.Signature, error) {
+	tweaked := txscript.TweakTaprootPrivKey(*key, merkleRoot)
+	defer tweaked.Zero()
+	return schnorr.Sign(tweaked, hash, schnorr.CustomNonce(aux))
 }
 
 // addPartialSig adds sig to the input, replacing any signature already
