@@ -82,6 +82,7 @@ type Input struct {
 	// and the scripts the wallet says it spends through (the redeem script
 	// of P2SH-wrapped types, the multisig witness script).
 	pub                   *btcec.PublicKey
+	output                *btcec.PublicKey // P2TR: the output key the spent script pays to
 	path                  []uint32
 	redeemScript, witness []byte
 	// A foreign input's scripts as the PSBT gives them, for the size

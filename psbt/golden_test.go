@@ -344,7 +344,7 @@ func TestBIP341KeyPathVectors(t *testing.T) {
 			if got := hex.EncodeToString(hash); got != in.Intermediary.SigHash {
 				t.Errorf("%s (hash type %#x): sighash %s, want %s", name, g.HashType, got, in.Intermediary.SigHash)
 			}
-			sig, err := signTaproot(key, root, hash, [32]byte{})
+			sig, err := signTaproot(key, nil, root, hash, [32]byte{})
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}

@@ -17,6 +17,7 @@ import (
 type derived struct {
 	path     []uint32         // full derivation path of our key
 	pub      *btcec.PublicKey // our key
+	output   *btcec.PublicKey // P2TR only: the BIP86 output key the script pays to
 	pkScript []byte
 	redeem   []byte             // P2SH-wrapped types only
 	witness  []byte             // multisig only
@@ -31,6 +32,13 @@ func (a *analysis) deriveAt(branch, index uint32) (*derived, error) {
 	d, err := deriverFor(a.w, &a.derivers, branch)
 	if err != nil {
 		return nil, err
+	}
+	if a.w.Script == descriptor.P2TR {
+		pub, output, script, err := d.TaprootKeyScript(index)
+		if err != nil {
+			return nil, err
+		}
+		return &derived{path: a.w.Path(branch, index), pub: pub, output: output, pkScript: script}, nil
 	}
 	if !a.w.Script.Multisig() {
 		pub, script, err := d.KeyScript(index)
@@ -92,7 +100,7 @@ func (a *analysis) ourInput(i int, pin *btcpsbt.PInput, in *Input, branch, index
 		return
 	}
 	in.Ours, in.Branch, in.AddrIndex = true, branch, index
-	in.pub, in.path, in.redeemScript, in.witness = d.pub, d.path, d.redeem, d.witness
+	in.pub, in.output, in.path, in.redeemScript, in.witness = d.pub, d.output, d.path, d.redeem, d.witness
 }
 
 // ourChange reports whether output o, which claims our key at

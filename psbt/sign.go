@@ -9,6 +9,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
 	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 
@@ -94,15 +95,12 @@ func signInput(p *btcpsbt.Packet, w *descriptor.Descriptor, hashes *txscript.TxS
 	}
 
 	if w.Script == descriptor.P2TR {
-		sig, err := signTaproot(key, nil, hash, [32]byte{})
+		sig, err := signTaproot(key, pub, nil, hash, [32]byte{})
 		if err != nil {
 			return err
 		}
-		outputKey, err := schnorr.ParsePubKey(in.pkScript[2:])
-		if err != nil {
-			return err
-		}
-		if !sig.Verify(hash, outputKey) {
+		// in.output is the key Analyze proved the spent script pays to.
+		if !sig.Verify(hash, in.output) {
 			return errors.New("the new signature does not verify with the output key of this input: the activated key is not this wallet's, or signing failed")
 		}
 		pin.TaprootKeySpendSig = sig.Serialize()
@@ -152,8 +150,27 @@ func sigHash(st descriptor.ScriptType, tx *wire.MsgTx, hashes *txscript.TxSigHas
 // (BIP86: no script tree) and all-zero aux, which makes its signatures
 // deterministic; the BIP341 vectors (golden_test.go) pass their inputs'
 // merkle roots.
-func signTaproot(key *btcec.PrivateKey, merkleRoot, hash []byte, aux [32]byte) (*schnorr.Signature, error) {
-	tweaked := txscript.TweakTaprootPrivKey(*key, merkleRoot)
+//
+// internal is the key's public key when the caller has it (Sign has it from
+// Analyze): BIP341's tweak needs it, and computing it again costs a point
+// multiplication per input. If internal is not key's public key the tweaked
+// key is wrong and the signature fails the verification that follows it.
+func signTaproot(key *btcec.PrivateKey, internal *btcec.PublicKey, merkleRoot, hash []byte, aux [32]byte) (*schnorr.Signature, error) {
+	if internal == nil {
+		internal = key.PubKey()
+	}
+	d := key.Key
+	defer d.Zero()
+	ser := internal.SerializeCompressed()
+	if ser[0] == 0x03 { // odd y: BIP341 negates the key
+		d.Negate()
+	}
+	var t btcec.ModNScalar
+	if overflow := t.SetBytes((*[32]byte)(chainhash.TaggedHash(chainhash.TagTapTweak, ser[1:], merkleRoot))); overflow != 0 {
+		return nil, errors.New("the taproot tweak is not below the curve order (probability 2^-128): this key cannot sign")
+	}
+	d.Add(&t)
+	tweaked := btcec.PrivKeyFromScalar(&d)
 	defer tweaked.Zero()
 	return schnorr.Sign(tweaked, hash, schnorr.CustomNonce(aux))
 }

@@ -234,3 +234,22 @@ func (b *Deriver) KeyScript(index uint32) (*btcec.PublicKey, []byte, error) {
 	}
 	return pub, script, nil
 }
+
+// TaprootKeyScript is, for a P2TR descriptor, the internal key at index,
+// the BIP86 output key it commits to, and the output script: a signer
+// verifies its signature with the output key and would otherwise have to
+// lift it from the script again.
+func (b *Deriver) TaprootKeyScript(index uint32) (internal, output *btcec.PublicKey, script []byte, err error) {
+	if b.d.Script != P2TR {
+		return nil, nil, nil, fmt.Errorf("a %v descriptor has no taproot output key", b.d.Script)
+	}
+	if internal, err = b.PublicKey(index); err != nil {
+		return nil, nil, nil, err
+	}
+	output = txscript.ComputeTaprootKeyNoScript(internal)
+	script, err = txscript.PayToTaprootScript(output)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return internal, output, script, nil
+}
