@@ -1,0 +1,127 @@
+package qr
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/gif"
+	"strings"
+	"testing"
+)
+
+func testParts(n int) []string {
+	var parts []string
+	for i := 1; i <= n; i++ {
+		parts = append(parts, fmt.Sprintf("UR:BYTES/%d-%d/%s", i, n, strings.Repeat("LPAMCHCF", 4+i%3)))
+	}
+	return parts
+}
+
+func TestAnimatedGIFRoundTrip(t *testing.T) {
+	parts := testParts(12)
+	data, err := AnimatedGIF(parts, ImageOptions{Level: Low, ModulePixels: 3}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anim, err := gif.DecodeAll(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(anim.Image), len(parts); got != want {
+		t.Fatalf("%d frames, want %d", got, want)
+	}
+	if got, want := anim.Delay[0], 20; got != want {
+		t.Errorf("delay %d/100 s, want %d (5 frames/s)", got, want)
+	}
+	frames, err := DecodeFrames(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range frames {
+		if f.Err != nil {
+			t.Errorf("frame %d: %v", f.Index, f.Err)
+			continue
+		}
+		if string(f.Text) != parts[i] {
+			t.Errorf("frame %d = %q, want %q", f.Index, f.Text, parts[i])
+		}
+	}
+}
+
+func TestFramePNGs(t *testing.T) {
+	parts := testParts(3)
+	pngs, err := FramePNGs(parts, ImageOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, data := range pngs {
+		frames, err := DecodeFrames(data)
+		if err != nil || len(frames) != 1 || string(frames[0].Text) != parts[i] {
+			t.Errorf("png %d: %v %+v", i, err, frames)
+		}
+	}
+}
+
+// A blank frame in an animation is reported, and the others still read.
+func TestDecodeFramesLostFrame(t *testing.T) {
+	parts := testParts(3)
+	data, err := AnimatedGIF(parts, ImageOptions{ModulePixels: 3}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anim, _ := gif.DecodeAll(bytes.NewReader(data))
+	blank := image.NewPaletted(anim.Image[1].Bounds(), color.Palette{color.White, color.Black})
+	anim.Image[1] = blank
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, anim); err != nil {
+		t.Fatal(err)
+	}
+	frames, err := DecodeFrames(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if frames[1].Err == nil || frames[0].Err != nil || frames[2].Err != nil {
+		t.Errorf("frame errors %v %v %v, want only frame 2 unreadable", frames[0].Err, frames[1].Err, frames[2].Err)
+	}
+}
+
+func TestDecodeFramesRefusals(t *testing.T) {
+	// A small GIF whose logical screen is 8000x8000 with 40 one-pixel
+	// frames would make 40 full-screen canvases: refused from its blocks,
+	// before any frame is decoded.
+	one := image.NewPaletted(image.Rect(0, 0, 1, 1), color.Palette{color.White, color.Black})
+	anim := &gif.GIF{Config: image.Config{Width: 8000, Height: 8000, ColorModel: one.Palette}}
+	for i := 0; i < 40; i++ {
+		anim.Image = append(anim.Image, one)
+		anim.Delay = append(anim.Delay, 10)
+	}
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, anim); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DecodeFrames(buf.Bytes()); err == nil || !strings.Contains(err.Error(), "40 frames of 8000x8000") {
+		t.Errorf("got %v, want a size refusal", err)
+	}
+	if _, err := DecodeFrames([]byte("GIF89a\x01")); err == nil {
+		t.Error("a truncated GIF was read")
+	}
+	if _, err := AnimatedGIF(nil, ImageOptions{}, 5); err == nil {
+		t.Error("animated nothing")
+	}
+	if _, err := AnimatedGIF([]string{"A"}, ImageOptions{}, 0); err == nil {
+		t.Error("animated at 0 frames per second")
+	}
+}
+
+func TestCountGIFFrames(t *testing.T) {
+	parts := testParts(7)
+	data, err := AnimatedGIF(parts, ImageOptions{ModulePixels: 2}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := countGIFFrames(data)
+	if err != nil || n != 7 {
+		t.Errorf("countGIFFrames = %d, %v; want 7", n, err)
+	}
+}
