@@ -31,8 +31,10 @@ const usage = `Usage:
     airsign-kiosk [--home DIR] wallets
     airsign-kiosk [--home DIR] wallet add (--descriptor D | --bsms FILE) [--name NAME] [--yes]
     airsign-kiosk [--home DIR] shares verify [--wallet NAME] SHARE...
-    airsign-kiosk [--home DIR] inspect --in FILE [--wallet NAME] [--json]
-    airsign-kiosk [--home DIR] sign --in FILE --share SHARE [--share SHARE]... --out FILE [--wallet NAME]
+    airsign-kiosk [--home DIR] inspect --in FILE|FRAME... [--wallet NAME] [--json]
+    airsign-kiosk [--home DIR] sign --in FILE|FRAME... --share SHARE [--share SHARE]...
+                  (--out FILE | --qr-out DIR [--qr-format ur|bbqr|base64] [--max-fragment N] [--fps N])
+                  [--wallet NAME]
     airsign-kiosk version
 
 The kiosk home (--home, default $AIRSIGN_HOME or ~/.airsign-kiosk) holds the
@@ -59,14 +61,16 @@ shares verify health check: recombine the given shares (text files or QR
               images) in memory, check they rebuild a registered wallet,
               report which share is bad if not. Writes nothing but an audit
               line.
-inspect       review a PSBT (binary, base64 or hex) against the registered
+inspect       review a PSBT (binary, base64 or hex, or QR images: PNG/JPEG
+              frames or an animated GIF in UR, BBQr, pMofN or base64) against the registered
               wallet whose coins it spends: every input and output re-derived,
               amounts and fee proven, refusals with their reasons. Exit 0 when
               signable, 2 when refused.
 sign          refuse exactly what inspect refuses; otherwise rebuild the key
               from the shares in memory, sign the wallet's inputs, write the
               signed PSBT to --out (a new file; .psbt is binary, anything else
-              base64) and wipe the key.
+              base64) and/or as QR frames and an animated GIF to --qr-out (a
+              new folder), and wipe the key.
 `
 
 // exit codes

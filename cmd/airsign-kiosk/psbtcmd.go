@@ -35,6 +35,7 @@ type loadedPSBT struct {
 	desc    *descriptor.Descriptor
 	summary *psbt.Summary
 	policy  psbt.Policy
+	source  string // the file, or how many QR frames of which format
 }
 
 // policyFor is the analysis policy for a registered wallet: the default
@@ -53,8 +54,8 @@ func policyFor(w *home.Wallet) (psbt.Policy, error) {
 // loadPSBT reads and decodes a PSBT (binary, base64 or hex) and analyzes it
 // against the named wallet or, without a name, against the registered
 // wallet whose coins it spends.
-func loadPSBT(h *home.Home, path, walletName string) (*loadedPSBT, error) {
-	data, err := readFileLimited(path, psbt.MaxPSBTBytes, "PSBT")
+func loadPSBT(h *home.Home, paths []string, walletName string) (*loadedPSBT, error) {
+	data, path, err := readPSBTInput(paths)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +63,7 @@ func loadPSBT(h *home.Home, path, walletName string) (*loadedPSBT, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	l := &loadedPSBT{packet: p, hash: sha256.Sum256(data)}
+	l := &loadedPSBT{packet: p, hash: sha256.Sum256(data), source: path}
 	var candidates []home.Wallet
 	if walletName != "" {
 		w, err := h.Wallet(walletName)
@@ -95,7 +96,7 @@ func loadPSBT(h *home.Home, path, walletName string) (*loadedPSBT, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		cand := &loadedPSBT{packet: p, hash: l.hash, wallet: w, desc: d, summary: s, policy: pol}
+		cand := &loadedPSBT{packet: p, hash: l.hash, source: l.source, wallet: w, desc: d, summary: s, policy: pol}
 		if first == nil {
 			first = cand
 		}
@@ -112,30 +113,31 @@ func loadPSBT(h *home.Home, path, walletName string) (*loadedPSBT, error) {
 
 func (c *cli) inspect(args []string) error {
 	fs := newFlags("inspect")
-	in := fs.String("in", "", "the PSBT file (binary, base64 or hex)")
+	in := fs.String("in", "", "the PSBT file (binary, base64 or hex), or QR images (further frames follow as arguments)")
 	walletName := fs.String("wallet", "", "the wallet to check against (default: the one whose coins it spends)")
 	asJSON := fs.Bool("json", false, "print a machine-readable summary")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *in == "" || fs.NArg() != 0 {
-		return usageError("inspect needs --in FILE and no other arguments")
+	if *in == "" {
+		return usageError("inspect needs --in FILE (or --in FRAME FRAME...)")
 	}
 	h, err := home.Open(c.home)
 	if err != nil {
 		return err
 	}
-	l, err := loadPSBT(h, *in, *walletName)
+	l, err := loadPSBT(h, append([]string{*in}, fs.Args()...), *walletName)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		data, err := toJSON(l.wallet, l.summary, l.hash)
+		data, err := toJSON(l.wallet, l.summary, l.hash, l.source)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "%s\n", data)
 	} else {
+		fmt.Fprintf(c.stdout, "read from %s\n", l.source)
 		writeReview(c.stdout, l.wallet, l.summary, l.hash)
 	}
 	verdict := "signable"
@@ -163,31 +165,38 @@ func firstReason(s *psbt.Summary) string {
 
 func (c *cli) sign(args []string) error {
 	fs := newFlags("sign")
-	in := fs.String("in", "", "the PSBT file (binary, base64 or hex)")
+	in := fs.String("in", "", "the PSBT file (binary, base64 or hex), or QR images (further frames follow as arguments)")
 	out := fs.String("out", "", "where to write the signed PSBT (must not exist; .psbt writes binary, anything else base64)")
+	qrOut := fs.String("qr-out", "", "a new folder for the signed PSBT as QR frames (frame-NNN.png and animated.gif)")
+	qrFormat := fs.String("qr-format", "ur", "QR format for --qr-out: ur, bbqr or base64")
+	maxFragment := fs.Int("max-fragment", 0, "largest UR fragment in bytes (default 200)")
+	fps := fs.Int("fps", 5, "frames per second of animated.gif")
 	walletName := fs.String("wallet", "", "the wallet to sign with (default: the one whose coins it spends)")
 	var shareFiles multiFlag
 	fs.Var(&shareFiles, "share", "a share file or QR image (repeat for each share)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *in == "" || *out == "" || fs.NArg() != 0 {
-		return usageError("sign needs --in FILE, --out FILE and --share FILE for each share")
+	if *in == "" || (*out == "" && *qrOut == "") {
+		return usageError("sign needs --in FILE, --out FILE or --qr-out DIR, and --share FILE for each share")
 	}
 	if len(shareFiles) == 0 {
 		return usageError("sign needs the custodians' shares: --share FILE, once per share")
 	}
-	if _, err := os.Lstat(*out); err == nil {
-		return fmt.Errorf("%s already exists; it is not overwritten", *out)
+	for _, o := range []string{*out, *qrOut} {
+		if _, err := os.Lstat(o); o != "" && err == nil {
+			return fmt.Errorf("%s already exists; it is not overwritten", o)
+		}
 	}
 	h, err := home.Open(c.home)
 	if err != nil {
 		return err
 	}
-	l, err := loadPSBT(h, *in, *walletName)
+	l, err := loadPSBT(h, append([]string{*in}, fs.Args()...), *walletName)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(c.stdout, "read from %s\n", l.source)
 	writeReview(c.stdout, l.wallet, l.summary, l.hash)
 	logSign := func(result string, reason string, shares []*shamir.Share, signedHash string) error {
 		entry := map[string]any{
@@ -226,16 +235,22 @@ func (c *cli) sign(args []string) error {
 	if err != nil {
 		return errors.Join(err, logSign("failed", err.Error(), shares, ""))
 	}
-	var data []byte
+	data := []byte(base64.StdEncoding.EncodeToString(signed) + "\n")
 	if strings.HasSuffix(*out, ".psbt") {
 		data = signed
-	} else {
-		data = []byte(base64.StdEncoding.EncodeToString(signed) + "\n")
 	}
-	if err := writeExclusive(*out, data); err != nil {
-		return errors.Join(err, logSign("failed", err.Error(), shares, ""))
+	if *out != "" {
+		if err := writeExclusive(*out, data); err != nil {
+			return errors.Join(err, logSign("failed", err.Error(), shares, ""))
+		}
 	}
-	sum := sha256.Sum256(data)
+	frames := 0
+	if *qrOut != "" {
+		if frames, err = writeQR(*qrOut, signed, *qrFormat, *maxFragment, *fps); err != nil {
+			return errors.Join(err, logSign("failed", err.Error(), shares, ""))
+		}
+	}
+	sum := sha256.Sum256(signed)
 	if err := logSign("signed", "", shares, fmt.Sprintf("%x", sum)); err != nil {
 		return err
 	}
@@ -245,7 +260,13 @@ func (c *cli) sign(args []string) error {
 			n++
 		}
 	}
-	fmt.Fprintf(c.stdout, "\nSigned %d input(s) with shares %s of set %s; the seed was wiped from memory.\nSigned PSBT: %s\n", n, strings.Join(shareNames(shares), ", "), l.wallet.ShareSet, *out)
+	fmt.Fprintf(c.stdout, "\nSigned %d input(s) with shares %s of set %s; the seed was wiped from memory.\n", n, strings.Join(shareNames(shares), ", "), l.wallet.ShareSet)
+	if *out != "" {
+		fmt.Fprintf(c.stdout, "Signed PSBT: %s\n", *out)
+	}
+	if *qrOut != "" {
+		fmt.Fprintf(c.stdout, "Signed PSBT as %d %s QR frame(s): %s (frame-*.png, animated.gif)\n", frames, *qrFormat, *qrOut)
+	}
 	return nil
 }
 

@@ -98,6 +98,7 @@ func writeReview(w io.Writer, wallet *home.Wallet, s *psbt.Summary, psbtHash [32
 // jsonSummary is inspect --json's output: stable field names for scripts.
 type jsonSummary struct {
 	PSBTSHA256 string        `json:"psbt_sha256"`
+	Source     string        `json:"source"`
 	TxID       string        `json:"txid"`
 	Network    string        `json:"network"`
 	Wallet     string        `json:"wallet"`
@@ -138,9 +139,9 @@ type jsonFinding struct {
 	Message string `json:"message"`
 }
 
-func toJSON(wallet *home.Wallet, s *psbt.Summary, psbtHash [32]byte) ([]byte, error) {
+func toJSON(wallet *home.Wallet, s *psbt.Summary, psbtHash [32]byte, source string) ([]byte, error) {
 	j := jsonSummary{
-		PSBTSHA256: hex.EncodeToString(psbtHash[:]), TxID: s.TxID.String(), Network: s.Network.String(),
+		PSBTSHA256: hex.EncodeToString(psbtHash[:]), Source: source, TxID: s.TxID.String(), Network: s.Network.String(),
 		Wallet: wallet.Name, Signable: s.Signable(), TotalIn: int64(s.TotalIn), TotalOut: int64(s.TotalOut),
 		FeeRate: s.FeeRate, VSize: s.VSize, Spent: int64(s.Spent),
 		Inputs: []jsonInput{}, Outputs: []jsonOutput{}, Warnings: findings(s.Warnings), Refusals: findings(s.Refusals),

@@ -42,6 +42,7 @@ func TestScripts(t *testing.T) {
 			"mkmulti":   mkmulti,
 			"spoof":     spoof,
 			"combine":   combine,
+			"qrframes":  qrframes,
 		},
 	})
 }
@@ -285,4 +286,24 @@ func combine(ts *testscript.TestScript, neg bool, args []string) {
 	data, err := psbt.EncodeBase64(p)
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(data+"\n"), 0o644))
+}
+
+// qrframes IN DIR FORMAT [MAXFRAGMENT] draws the PSBT in file IN as QR
+// frames (DIR/frame-NNN.png and DIR/animated.gif), as the coordinator shows
+// it, and sets $FRAMES to the number of frames.
+func qrframes(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 || len(args) > 4 {
+		ts.Fatalf("usage: qrframes IN DIR FORMAT [MAXFRAGMENT]")
+	}
+	p, err := psbt.Decode([]byte(ts.ReadFile(args[0])))
+	ts.Check(err)
+	data, err := psbt.Encode(p)
+	ts.Check(err)
+	max := 0
+	if len(args) == 4 {
+		max = atoi(ts, args[3])
+	}
+	n, err := writeQR(ts.MkAbs(args[1]), data, args[2], max, 5)
+	ts.Check(err)
+	ts.Setenv("FRAMES", strconv.Itoa(n))
 }

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"airsign/psbt"
+	"airsign/ui/qr"
+)
+
+// readPSBTInput reads a PSBT from a file (binary, base64 or hex) or from QR
+// images: PNG/JPEG frames or an animated GIF, in any format ui/qr reads
+// (UR, BBQr, pMofN, plain base64). Several paths are only for frames.
+func readPSBTInput(paths []string) ([]byte, string, error) {
+	first := paths[0]
+	head, err := readFileLimited(first, qr.MaxImageBytes, "PSBT or QR image")
+	if err != nil {
+		return nil, "", err
+	}
+	if !isImage(head) {
+		if len(paths) > 1 {
+			return nil, "", fmt.Errorf("%s is not an image: give one PSBT file, or QR images (frames or a GIF)", first)
+		}
+		if len(head) > psbt.MaxPSBTBytes {
+			return nil, "", fmt.Errorf("%s is %d bytes, more than the %d a PSBT may have", first, len(head), psbt.MaxPSBTBytes)
+		}
+		return head, first, nil
+	}
+	d := qr.NewDecoder()
+	frames, unreadable := 0, 0
+	var last error
+	for i, path := range paths {
+		data := head
+		if i > 0 {
+			if data, err = readFileLimited(path, qr.MaxImageBytes, "QR image"); err != nil {
+				return nil, "", err
+			}
+		}
+		results, err := qr.DecodeFrames(data)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: %w", path, err)
+		}
+		for _, r := range results {
+			frames++
+			if r.Err != nil {
+				unreadable++
+				continue
+			}
+			done, err := d.Add(string(r.Text))
+			if err != nil {
+				last = fmt.Errorf("%s frame %d: %w", path, r.Index, err)
+				if !done {
+					continue
+				}
+			}
+			if done {
+				p, err := d.Result()
+				if err != nil {
+					return nil, "", err
+				}
+				if p.Kind != qr.KindPSBT {
+					return nil, "", fmt.Errorf("the QR codes carry %s, not a PSBT", p.Kind)
+				}
+				return p.Data, fmt.Sprintf("%d QR frame(s), %s", frames, p.Format), nil
+			}
+		}
+	}
+	msg := fmt.Sprintf("the QR frames hold %.0f%% of the transfer (%d frames read, %d unreadable): scan or add more frames", 100*d.Progress(), frames-unreadable, unreadable)
+	if last != nil {
+		return nil, "", errors.Join(errors.New(msg), last)
+	}
+	return nil, "", errors.New(msg)
+}
+
+// writeQR writes a PSBT as QR frames into dir, which must not exist:
+// frame-001.png … and animated.gif.
+func writeQR(dir string, data []byte, format string, maxFragment, fps int) (int, error) {
+	f, err := qr.ParseFormat(format)
+	if err != nil {
+		return 0, err
+	}
+	parts, err := qr.EncodePSBT(data, qr.EncodeOptions{Format: f, MaxFragment: maxFragment})
+	if err != nil {
+		return 0, err
+	}
+	opt := qr.ImageOptions{Level: qr.Low, ModulePixels: 6}
+	pngs, err := qr.FramePNGs(parts, opt)
+	if err != nil {
+		return 0, err
+	}
+	gif, err := qr.AnimatedGIF(parts, opt, fps)
+	if err != nil {
+		return 0, err
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return 0, fmt.Errorf("QR output folder: %w (it must not exist yet)", err)
+	}
+	for i, png := range pngs {
+		if err := writeExclusive(filepath.Join(dir, fmt.Sprintf("frame-%03d.png", i+1)), png); err != nil {
+			return 0, err
+		}
+	}
+	if err := writeExclusive(filepath.Join(dir, "animated.gif"), gif); err != nil {
+		return 0, err
+	}
+	return len(parts), nil
+}
