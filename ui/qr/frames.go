@@ -182,4 +182,3 @@ func countGIFFrames(data []byte) (int, error) {
 	}
 	return frames, nil
 }
-
