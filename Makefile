@@ -3,10 +3,10 @@ GO       ?= go
 FUZZTIME ?= 3s
 BENCHTIME ?= 1s
 
-# fyne (the kiosk GUI) needs the X11/GL headers; zbar-tools is the independent
-# QR decoder our image tests check against.
+# fyne (the kiosk GUI) needs the X11/GL headers; zbar-tools and qrencode are the independent
+# QR decoder and encoder our image tests check against.
 APT_PACKAGES := pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
-                libxinerama-dev libxi-dev libxxf86vm-dev zbar-tools
+                libxinerama-dev libxi-dev libxxf86vm-dev zbar-tools qrencode
 
 BINARIES := airsign-kiosk
 

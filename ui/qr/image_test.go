@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base32"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -189,6 +190,45 @@ func TestDecodeOwnImages(t *testing.T) {
 		}
 		if string(got) != text {
 			t.Fatalf("code %d: got %q, want %q", i, got, text)
+		}
+	}
+}
+
+// Codes drawn by an independent encoder (Debian's qrencode) must read with
+// ours: share text, a UR part and a BBQr part, at each error-correction
+// level. CI installs qrencode and sets AIRSIGN_REQUIRE_TOOLS=1.
+func TestReadQrencodePNG(t *testing.T) {
+	enc, err := exec.LookPath("qrencode")
+	if err != nil {
+		if os.Getenv("AIRSIGN_REQUIRE_TOOLS") != "" {
+			t.Fatal("qrencode not installed (Debian package qrencode)")
+		}
+		t.Skip("qrencode not installed (Debian package qrencode)")
+	}
+	contents := []string{
+		"AIRSIGN-SHARE:AEBQGBAFAYDQQCIKBMGA2DQPCAIREEYUCULBOGAZDINRYHI6D4QA",
+		"UR:CRYPTO-PSBT/3-9/LPAXASCFADCYLDWEHSHDDKHDDLSSPATAHLPDEYMHNJHTDSBBTDWRRKTNTDTKBWYLDPEPASPASFYQZTP",
+		"B$ZP0A03" + strings.Repeat("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 6),
+	}
+	dir := t.TempDir()
+	for i, content := range contents {
+		for _, level := range []string{"L", "M", "Q", "H"} {
+			path := filepath.Join(dir, fmt.Sprintf("%d-%s.png", i, level))
+			if out, err := exec.Command(enc, "-l", level, "-s", "4", "-o", path, content).CombinedOutput(); err != nil {
+				t.Fatalf("qrencode: %v %s", err, out)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := DecodeFile(data)
+			if err != nil {
+				t.Errorf("%d at level %s: %v", i, level, err)
+				continue
+			}
+			if string(got) != content {
+				t.Errorf("%d at level %s: got %q, want %q", i, level, got, content)
+			}
 		}
 	}
 }

@@ -3,7 +3,11 @@ package qr
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -132,5 +136,52 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := ParseFormat("qr"); err == nil {
 		t.Error("ParseFormat(qr) succeeded")
+	}
+}
+
+// The frames we draw for a transfer are read by an independent decoder
+// (zbar) too, and what zbar reads reassembles with our Decoder.
+func TestZbarReadsTransferFrames(t *testing.T) {
+	zbar, err := exec.LookPath("zbarimg")
+	if err != nil {
+		if os.Getenv("AIRSIGN_REQUIRE_TOOLS") != "" {
+			t.Fatal("zbarimg not installed (Debian package zbar-tools)")
+		}
+		t.Skip("zbarimg not installed (Debian package zbar-tools)")
+	}
+	psbt := fakePSBT(1500, 9)
+	for _, f := range []Format{FormatUR, FormatBBQr} {
+		parts, err := EncodePSBT(psbt, EncodeOptions{Format: f, MaxFragment: 200, BBQrMaxVersion: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pngs, err := FramePNGs(parts, ImageOptions{Level: Low, ModulePixels: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		var paths []string
+		for i, data := range pngs {
+			path := filepath.Join(dir, fmt.Sprintf("frame-%03d.png", i+1))
+			if err := os.WriteFile(path, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			paths = append(paths, path)
+		}
+		out, err := exec.Command(zbar, append([]string{"--quiet", "--raw", "-Sdisable", "-Sqrcode.enable"}, paths...)...).Output()
+		if err != nil {
+			t.Fatalf("%v: zbarimg: %v", f, err)
+		}
+		d := NewDecoder()
+		done := false
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if done, err = d.Add(line); err != nil {
+				t.Fatalf("%v: %v", f, err)
+			}
+		}
+		p, err := d.Result()
+		if !done || err != nil || !bytes.Equal(p.Data, psbt) {
+			t.Errorf("%v: done %v err %v, equal %v", f, done, err, bytes.Equal(p.Data, psbt))
+		}
 	}
 }
