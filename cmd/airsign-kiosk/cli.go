@@ -29,7 +29,7 @@ const usage = `Usage:
                   [--words 12|24] [--dice ROLLS|-] [--mnemonic-file FILE|-]
                   [--custodian NAME]... [--name NAME]
     airsign-kiosk [--home DIR] wallets
-    airsign-kiosk [--home DIR] wallet add (--descriptor D | --bsms FILE) [--name NAME] [--yes]
+    airsign-kiosk [--home DIR] wallet add (--descriptor D | --bsms FILE | --qr IMAGE...) [--name NAME] [--yes]
     airsign-kiosk [--home DIR] shares verify [--wallet NAME] SHARE...
     airsign-kiosk [--home DIR] inspect --in FILE|FRAME... [--wallet NAME] [--json]
     airsign-kiosk [--home DIR] sign --in FILE|FRAME... --share SHARE [--share SHARE]...
@@ -54,7 +54,8 @@ ceremony      make a new seed (or split an existing one with --mnemonic-file),
 wallets       list registered wallets: name, script, network, fingerprint,
               descriptor.
 wallet add    register a multisig wallet (wsh or sh(wsh) sortedmulti, as a
-              descriptor or a BIP129 BSMS record) that one of this kiosk's own
+              descriptor, a BIP129 BSMS record, or QR images of either or of a
+              UR crypto-output) that one of this kiosk's own
               keys is a cosigner of: shows every cosigner's key and which is
               this kiosk's, and registers after you type yes (or with --yes).
 shares verify health check: recombine the given shares (text files or QR
@@ -281,6 +282,9 @@ func (c *cli) ceremony(args []string) error {
 	if err := h.CheckNewWallet(w); err != nil {
 		return err
 	}
+	if res.Extra, err = urExport(res.Descriptor); err != nil {
+		return err
+	}
 	if err := res.Write(*out, qrImager{}); err != nil {
 		return err
 	}
@@ -309,7 +313,7 @@ func (c *cli) ceremony(args []string) error {
 		}
 		fmt.Fprintf(c.stdout, "  %s%s  sha256 %s\n", filepath.Join(*out, fmt.Sprintf("share-%d.txt", s.Index)), who, s.SHA256)
 	}
-	fmt.Fprintf(c.stdout, "watch-only export: %s\n", filepath.Join(*out, "watch-only.txt"))
+	fmt.Fprintf(c.stdout, "watch-only export: %s (as UR crypto-output for other wallets: watch-only-ur.png)\n", filepath.Join(*out, "watch-only.txt"))
 	fmt.Fprintf(c.stdout, "transcript:        %s\n", filepath.Join(*out, "transcript.json"))
 	fmt.Fprintf(c.stdout, "descriptor: %s\n", t.Descriptor)
 	return nil

@@ -6,8 +6,12 @@ import (
 	"os"
 	"path/filepath"
 
+	"airsign/cmd/internal/urwallet"
+	"airsign/offline/ceremony"
 	"airsign/psbt"
+	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
+	"airsign/ui/qr/ur"
 )
 
 // readPSBTInput reads a PSBT from a file (binary, base64 or hex) or from QR
@@ -74,6 +78,38 @@ func readPSBTInput(paths []string) ([]byte, string, error) {
 	return nil, "", errors.New(msg)
 }
 
+// readQRPayload reassembles whatever a set of QR images carries.
+func readQRPayload(paths []string) (qr.Payload, error) {
+	d := qr.NewDecoder()
+	var last error
+	frames := 0
+	for _, path := range paths {
+		data, err := readFileLimited(path, qr.MaxImageBytes, "QR image")
+		if err != nil {
+			return qr.Payload{}, err
+		}
+		results, err := qr.DecodeFrames(data)
+		if err != nil {
+			return qr.Payload{}, fmt.Errorf("%s: %w", path, err)
+		}
+		for _, r := range results {
+			frames++
+			if r.Err != nil {
+				continue
+			}
+			done, err := d.Add(string(r.Text))
+			if err != nil {
+				last = fmt.Errorf("%s frame %d: %w", path, r.Index, err)
+			}
+			if done {
+				return d.Result()
+			}
+		}
+	}
+	msg := fmt.Errorf("the QR images hold %.0f%% of the transfer (%d frames): scan or add more", 100*d.Progress(), frames)
+	return qr.Payload{}, errors.Join(msg, last)
+}
+
 // writeQR writes a PSBT as QR frames into dir, which must not exist:
 // frame-001.png … and animated.gif.
 func writeQR(dir string, data []byte, format string, maxFragment, fps int) (int, error) {
@@ -106,4 +142,26 @@ func writeQR(dir string, data []byte, format string, maxFragment, fps int) (int,
 		return 0, err
 	}
 	return len(parts), nil
+}
+
+// urExport is the watch-only export as a UR crypto-output, the form Sparrow,
+// Keystone and the coordinator scan: its text and its QR image.
+func urExport(d *descriptor.Descriptor) ([]ceremony.ExtraFile, error) {
+	o, err := urwallet.Output(d)
+	if err != nil {
+		return nil, err
+	}
+	u, err := o.UR()
+	if err != nil {
+		return nil, err
+	}
+	text := ur.Encode(u)
+	png, err := qr.PNG([]byte(text), qr.ImageOptions{Level: qr.Medium, ModulePixels: 6})
+	if err != nil {
+		return nil, err
+	}
+	return []ceremony.ExtraFile{
+		{Name: "watch-only-ur.txt", Data: []byte(text + "\n")},
+		{Name: "watch-only-ur.png", Data: png},
+	}, nil
 }

@@ -17,10 +17,13 @@ import (
 	"github.com/btcsuite/btcd/wire"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"airsign/cmd/internal/urwallet"
 	"airsign/offline/home"
 	"airsign/psbt"
 	"airsign/psbt/descriptor"
 	"airsign/shamir"
+	"airsign/ui/qr"
+	"airsign/ui/qr/ur"
 )
 
 // The script tests drive airsign-kiosk as an operator would, in the style of
@@ -43,6 +46,7 @@ func TestScripts(t *testing.T) {
 			"spoof":     spoof,
 			"combine":   combine,
 			"qrframes":  qrframes,
+			"descqr":    descqr,
 		},
 	})
 }
@@ -306,4 +310,25 @@ func qrframes(ts *testscript.TestScript, neg bool, args []string) {
 	n, err := writeQR(ts.MkAbs(args[1]), data, args[2], max, 5)
 	ts.Check(err)
 	ts.Setenv("FRAMES", strconv.Itoa(n))
+}
+
+// descqr OUT.png VAR ur|text draws the descriptor in $VAR as one QR code:
+// a UR crypto-output, as Sparrow shows a multisig setup, or its text.
+func descqr(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: descqr OUT.png VAR ur|text")
+	}
+	text := ts.Getenv(args[1])
+	if args[2] == "ur" {
+		d, err := descriptor.ParseForNetwork(text, descriptor.Regtest)
+		ts.Check(err)
+		o, err := urwallet.Output(d)
+		ts.Check(err)
+		u, err := o.UR()
+		ts.Check(err)
+		text = ur.Encode(u)
+	}
+	png, err := qr.PNG([]byte(text), qr.ImageOptions{Level: qr.Low, ModulePixels: 4})
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), png, 0o644))
 }

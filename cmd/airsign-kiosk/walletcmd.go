@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"strings"
 
+	"airsign/cmd/internal/urwallet"
 	"airsign/offline/home"
 	"airsign/psbt/descriptor"
+	"airsign/ui/qr"
+	"airsign/ui/qr/ur"
 )
 
 func (c *cli) wallet(args []string) error {
@@ -18,27 +21,66 @@ func (c *cli) wallet(args []string) error {
 	fs := newFlags("wallet add")
 	desc := fs.String("descriptor", "", "the multisig descriptor to register")
 	bsms := fs.String("bsms", "", "a BIP129 (BSMS) descriptor record file to register")
+	qrIn := fs.String("qr", "", "QR images holding the descriptor, BSMS record or UR crypto-output (further frames follow as arguments)")
 	name := fs.String("name", "", "the wallet's name on this kiosk")
 	yes := fs.Bool("yes", false, "register without asking")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	if (*desc == "") == (*bsms == "") || fs.NArg() != 0 {
-		return usageError("wallet add needs exactly one of --descriptor D or --bsms FILE")
+	given := 0
+	for _, f := range []string{*desc, *bsms, *qrIn} {
+		if f != "" {
+			given++
+		}
+	}
+	if given != 1 || (fs.NArg() != 0 && *qrIn == "") {
+		return usageError("wallet add needs exactly one of --descriptor D, --bsms FILE or --qr IMAGE...")
 	}
 	h, err := home.Open(c.home)
 	if err != nil {
 		return err
 	}
 	var record []byte
+	var output *ur.Output
+	source := *bsms
 	if *bsms != "" {
 		if record, err = readFileLimited(*bsms, 64<<10, "BSMS record"); err != nil {
 			return err
 		}
 	}
+	if *qrIn != "" {
+		p, err := readQRPayload(append([]string{*qrIn}, fs.Args()...))
+		if err != nil {
+			return err
+		}
+		source = *qrIn
+		switch {
+		case p.Kind == ur.TypeOutput:
+			o, err := ur.DecodeOutput(ur.UR{Type: p.Kind, CBOR: p.Data})
+			if err != nil {
+				return fmt.Errorf("%s: %w", *qrIn, err)
+			}
+			output = &o
+		case p.Kind == qr.KindText && strings.HasPrefix(string(p.Data), "BSMS"):
+			record = p.Data
+		case p.Kind == qr.KindText:
+			*desc = strings.TrimSpace(string(p.Data))
+		default:
+			return fmt.Errorf("%s holds %s, not a descriptor, BSMS record or crypto-output", *qrIn, p.Kind)
+		}
+	}
 	// parse reads the descriptor for net, or as its keys say (xpub mainnet,
 	// tpub testnet) when net is 0.
 	parse := func(net descriptor.Network) (*descriptor.Descriptor, error) {
+		if output != nil {
+			if net == 0 {
+				net = descriptor.Testnet
+				if len(output.Keys) > 0 && (output.Keys[0].UseInfo == nil || output.Keys[0].UseInfo.Network == 0) {
+					net = descriptor.Mainnet
+				}
+			}
+			return urwallet.Descriptor(*output, net)
+		}
 		if *desc != "" {
 			if net == 0 {
 				return descriptor.Parse(*desc)
@@ -52,7 +94,7 @@ func (c *cli) wallet(args []string) error {
 			r, err = descriptor.ParseBSMSForNetwork(record, net)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", *bsms, err)
+			return nil, fmt.Errorf("%s: %w", source, err)
 		}
 		return r.Descriptor, nil
 	}

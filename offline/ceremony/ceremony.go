@@ -72,6 +72,15 @@ type Result struct {
 	Descriptor     *descriptor.Descriptor
 	// WatchOnly is the content of watch-only.txt.
 	WatchOnly []byte
+	// Extra are further public files Write puts beside the others, such as
+	// the watch-only export in the QR formats other wallets scan.
+	Extra []ExtraFile
+}
+
+// ExtraFile is a public file a ceremony writes: no secret may go here.
+type ExtraFile struct {
+	Name string
+	Data []byte
 }
 
 // Transcript is the public record of a ceremony. It holds no secret: the

@@ -279,3 +279,26 @@ func BenchmarkCeremonyWrite2of3(b *testing.B) {
 		res.Wipe()
 	}
 }
+
+func TestWriteExtraFiles(t *testing.T) {
+	res, err := Run(params(), detRand(1), t0, newSigner(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Extra = []ExtraFile{{Name: "share-9.txt", Data: []byte("x")}}
+	if err := res.Write(filepath.Join(t.TempDir(), "a"), pngImager{}); err == nil || !strings.Contains(err.Error(), "not a share's") {
+		t.Errorf("an extra file named like a share: got %v", err)
+	}
+	res.Extra = []ExtraFile{{Name: "../escape", Data: []byte("x")}}
+	if err := res.Write(filepath.Join(t.TempDir(), "b"), pngImager{}); err == nil {
+		t.Error("an extra file outside the folder was written")
+	}
+	res.Extra = []ExtraFile{{Name: "watch-only-ur.txt", Data: []byte("UR:CRYPTO-OUTPUT/X\n")}}
+	out := filepath.Join(t.TempDir(), "c")
+	if err := res.Write(out, pngImager{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(out, "watch-only-ur.txt")); string(got) != "UR:CRYPTO-OUTPUT/X\n" {
+		t.Errorf("extra file holds %q", got)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"airsign/shamir"
 )
@@ -94,6 +95,12 @@ func (r *Result) files(img Imager) ([]file, error) {
 	if err != nil {
 		return nil, fmt.Errorf("drawing the watch-only descriptor: %w", err)
 	}
+	for _, x := range r.Extra {
+		if x.Name == "" || filepath.Base(x.Name) != x.Name || strings.HasPrefix(x.Name, "share-") || strings.HasPrefix(x.Name, ".") {
+			return nil, fmt.Errorf("extra ceremony file %q must be a plain name that is not a share's", x.Name)
+		}
+		out = append(out, file{x.Name, x.Data, 0o644})
+	}
 	return append(out,
 		file{"watch-only.txt", r.WatchOnly, 0o644},
 		file{"watch-only.png", png, 0o644},
@@ -158,6 +165,15 @@ func (r *Result) readBack(dir string, img Imager) error {
 	}
 	if _, err := VerifyTranscript(data, nil); err != nil {
 		return err
+	}
+	for _, x := range r.Extra {
+		data, err := os.ReadFile(filepath.Join(dir, x.Name))
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(data, x.Data) {
+			return fmt.Errorf("%s does not read back as written", x.Name)
+		}
 	}
 	watch, err := os.ReadFile(filepath.Join(dir, "watch-only.png"))
 	if err != nil {
