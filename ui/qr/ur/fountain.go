@@ -3,6 +3,7 @@ package ur
 import (
 	"crypto/subtle"
 	"fmt"
+	"math"
 	"math/bits"
 )
 
@@ -100,11 +101,15 @@ func parsePart(b []byte) (part, error) {
 	return p, nil
 }
 
+// clampInt converts a header's claim to int, capped at 2^40 (or the
+// largest int of a 32-bit platform), far above every limit it is then
+// compared with.
 func clampInt(n uint64) int {
-	if n > 1<<40 {
-		return 1 << 40
+	limit := uint64(math.MaxInt)
+	if limit > 1<<40 {
+		limit = 1 << 40
 	}
-	return int(n)
+	return int(min(n, limit))
 }
 
 // xorInto sets dst to dst XOR src (equal lengths).
