@@ -3,6 +3,7 @@ module airsign
 go 1.26
 
 require (
+	github.com/blackjack/webcam v0.6.1
 	github.com/btcsuite/btcd v0.24.2
 	github.com/btcsuite/btcd/btcec/v2 v2.3.3
 	github.com/btcsuite/btcd/btcutil v1.1.6

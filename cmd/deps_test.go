@@ -27,7 +27,7 @@ var layers = []struct {
 	// The key core needs btcd for keys and go-bip39 for its word list.
 	{"airsign/offline", []string{"airsign/offline", "airsign/psbt", "airsign/shamir", "github.com/btcsuite/", "github.com/tyler-smith/go-bip39"}},
 	{"airsign/online", []string{"airsign/online", "airsign/psbt", "airsign/ui/qr", "github.com/btcsuite/", "modernc.org/"}},
-	{"airsign/ui/qr", []string{"airsign/ui/qr", "github.com/skip2/go-qrcode", "github.com/makiuchi-d/gozxing"}},
+	{"airsign/ui/qr", []string{"airsign/ui/qr", "github.com/skip2/go-qrcode", "github.com/makiuchi-d/gozxing", "github.com/blackjack/webcam"}},
 	{"airsign/ui/kiosk", []string{"airsign/ui/kiosk", "airsign/offline", "airsign/psbt", "airsign/shamir", "airsign/ui/qr", "fyne.io/fyne/v2"}},
 	{"airsign/ui/web", nil},
 	{"airsign/cmd", []string{""}}, // wiring: everything
