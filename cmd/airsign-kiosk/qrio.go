@@ -32,19 +32,35 @@ func readPSBTInput(paths []string) ([]byte, string, error) {
 		}
 		return head, first, nil
 	}
+	p, frames, err := readQRPayload(paths, head)
+	if err != nil {
+		return nil, "", err
+	}
+	if p.Kind != qr.KindPSBT {
+		return nil, "", fmt.Errorf("the QR codes carry %s, not a PSBT", p.Kind)
+	}
+	return p.Data, fmt.Sprintf("%d QR frame(s), %s", frames, p.Format), nil
+}
+
+// readQRPayload reassembles whatever a set of QR images (frames, or
+// animated GIFs) carries, reading until the transfer is complete. first,
+// when not nil, is the first file's content, already read. It returns how
+// many frames it looked at.
+func readQRPayload(paths []string, first []byte) (qr.Payload, int, error) {
 	d := qr.NewDecoder()
 	frames, unreadable := 0, 0
 	var last error
 	for i, path := range paths {
-		data := head
-		if i > 0 {
+		data := first
+		if i > 0 || data == nil {
+			var err error
 			if data, err = readFileLimited(path, qr.MaxImageBytes, "QR image"); err != nil {
-				return nil, "", err
+				return qr.Payload{}, frames, err
 			}
 		}
 		results, err := qr.DecodeFrames(data)
 		if err != nil {
-			return nil, "", fmt.Errorf("%s: %w", path, err)
+			return qr.Payload{}, frames, fmt.Errorf("%s: %w", path, err)
 		}
 		for _, r := range results {
 			frames++
@@ -55,59 +71,15 @@ func readPSBTInput(paths []string) ([]byte, string, error) {
 			done, err := d.Add(string(r.Text))
 			if err != nil {
 				last = fmt.Errorf("%s frame %d: %w", path, r.Index, err)
-				if !done {
-					continue
-				}
 			}
 			if done {
 				p, err := d.Result()
-				if err != nil {
-					return nil, "", err
-				}
-				if p.Kind != qr.KindPSBT {
-					return nil, "", fmt.Errorf("the QR codes carry %s, not a PSBT", p.Kind)
-				}
-				return p.Data, fmt.Sprintf("%d QR frame(s), %s", frames, p.Format), nil
+				return p, frames, err
 			}
 		}
 	}
-	msg := fmt.Sprintf("the QR frames hold %.0f%% of the transfer (%d frames read, %d unreadable): scan or add more frames", 100*d.Progress(), frames-unreadable, unreadable)
-	if last != nil {
-		return nil, "", errors.Join(errors.New(msg), last)
-	}
-	return nil, "", errors.New(msg)
-}
-
-// readQRPayload reassembles whatever a set of QR images carries.
-func readQRPayload(paths []string) (qr.Payload, error) {
-	d := qr.NewDecoder()
-	var last error
-	frames := 0
-	for _, path := range paths {
-		data, err := readFileLimited(path, qr.MaxImageBytes, "QR image")
-		if err != nil {
-			return qr.Payload{}, err
-		}
-		results, err := qr.DecodeFrames(data)
-		if err != nil {
-			return qr.Payload{}, fmt.Errorf("%s: %w", path, err)
-		}
-		for _, r := range results {
-			frames++
-			if r.Err != nil {
-				continue
-			}
-			done, err := d.Add(string(r.Text))
-			if err != nil {
-				last = fmt.Errorf("%s frame %d: %w", path, r.Index, err)
-			}
-			if done {
-				return d.Result()
-			}
-		}
-	}
-	msg := fmt.Errorf("the QR images hold %.0f%% of the transfer (%d frames): scan or add more", 100*d.Progress(), frames)
-	return qr.Payload{}, errors.Join(msg, last)
+	msg := fmt.Errorf("the QR frames hold %.0f%% of the transfer (%d frames read, %d unreadable): scan or add more frames", 100*d.Progress(), frames-unreadable, unreadable)
+	return qr.Payload{}, frames, errors.Join(msg, last)
 }
 
 // writeQR writes a PSBT as QR frames into dir, which must not exist:

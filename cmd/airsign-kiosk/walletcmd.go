@@ -49,7 +49,7 @@ func (c *cli) wallet(args []string) error {
 		}
 	}
 	if *qrIn != "" {
-		p, err := readQRPayload(append([]string{*qrIn}, fs.Args()...))
+		p, _, err := readQRPayload(append([]string{*qrIn}, fs.Args()...), nil)
 		if err != nil {
 			return err
 		}
