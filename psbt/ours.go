@@ -54,21 +54,10 @@ func (a *analysis) deriveAt(branch, index uint32) (*derived, error) {
 		return r, nil
 	}
 	r := &derived{path: a.w.Keys[a.us].Path(branch, index)}
-	if r.keys, err = d.PublicKeys(index); err != nil {
+	if r.keys, r.witness, r.redeem, r.pkScript, err = d.MultisigScripts(index); err != nil {
 		return nil, err
 	}
 	r.pub = r.keys[a.us]
-	if r.witness, err = d.WitnessScript(index); err != nil {
-		return nil, err
-	}
-	if r.pkScript, err = d.PkScript(index); err != nil {
-		return nil, err
-	}
-	if a.w.Script == descriptor.P2SHP2WSHMulti {
-		if r.redeem, err = d.RedeemScript(index); err != nil {
-			return nil, err
-		}
-	}
 	return r, nil
 }
 

@@ -253,3 +253,28 @@ func (b *Deriver) TaprootKeyScript(index uint32) (internal, output *btcec.Public
 	}
 	return internal, output, script, nil
 }
+
+// MultisigScripts is, for a multisig descriptor, everything at index from
+// one derivation per cosigner: the keys in the order of Keys, the witness
+// script, the redeem script (P2SH-P2WSH only, else nil) and the output
+// script. A signer checking an input needs all four; deriving each through
+// its own method would derive every key four times.
+func (b *Deriver) MultisigScripts(index uint32) (keys []*btcec.PublicKey, witness, redeem, pkScript []byte, err error) {
+	if keys, err = b.PublicKeys(index); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	ser := make([][]byte, len(keys))
+	for i, k := range keys {
+		ser[i] = k.SerializeCompressed()
+	}
+	if witness, err = multisigScript(b.d.Threshold, sortKeys(ser)); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	pkScript = p2wshProgram(witness)
+	if b.d.Script == P2SHP2WSHMulti {
+		redeem = pkScript
+		hash := btcutil.Hash160(redeem)
+		pkScript = append(append([]byte{txscript.OP_HASH160, 20}, hash...), txscript.OP_EQUAL)
+	}
+	return keys, witness, redeem, pkScript, nil
+}
