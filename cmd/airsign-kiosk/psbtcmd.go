@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
 
@@ -54,8 +55,8 @@ func policyFor(w *home.Wallet) (psbt.Policy, error) {
 // loadPSBT reads and decodes a PSBT (binary, base64 or hex) and analyzes it
 // against the named wallet or, without a name, against the registered
 // wallet whose coins it spends.
-func loadPSBT(h *home.Home, paths []string, walletName string) (*loadedPSBT, error) {
-	data, path, err := readPSBTInput(paths)
+func loadPSBT(h *home.Home, src psbtSource, walletName string) (*loadedPSBT, error) {
+	data, path, err := src.read()
 	if err != nil {
 		return nil, err
 	}
@@ -116,17 +117,19 @@ func (c *cli) inspect(args []string) error {
 	in := fs.String("in", "", "the PSBT file (binary, base64 or hex), or QR images (further frames follow as arguments)")
 	walletName := fs.String("wallet", "", "the wallet to check against (default: the one whose coins it spends)")
 	asJSON := fs.Bool("json", false, "print a machine-readable summary")
+	cam := fs.String("camera", "", "scan the PSBT with this V4L2 camera (e.g. /dev/video0) instead of --in")
+	timeout := fs.Duration("timeout", 2*time.Minute, "how long --camera waits for a complete transfer")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *in == "" {
-		return usageError("inspect needs --in FILE (or --in FRAME FRAME...)")
+	if (*in == "") == (*cam == "") {
+		return usageError("inspect needs --in FILE (or --in FRAME FRAME...), or --camera DEVICE")
 	}
 	h, err := home.Open(c.home)
 	if err != nil {
 		return err
 	}
-	l, err := loadPSBT(h, append([]string{*in}, fs.Args()...), *walletName)
+	l, err := loadPSBT(h, psbtSource{paths: append([]string{*in}, fs.Args()...), camera: *cam, timeout: *timeout, log: c.stderr}, *walletName)
 	if err != nil {
 		return err
 	}
@@ -171,14 +174,16 @@ func (c *cli) sign(args []string) error {
 	qrFormat := fs.String("qr-format", "ur", "QR format for --qr-out: ur, bbqr or base64")
 	maxFragment := fs.Int("max-fragment", 0, "largest UR fragment in bytes (default 200)")
 	fps := fs.Int("fps", 5, "frames per second of animated.gif")
+	cam := fs.String("camera", "", "scan the PSBT with this V4L2 camera (e.g. /dev/video0) instead of --in")
+	timeout := fs.Duration("timeout", 2*time.Minute, "how long --camera waits for a complete transfer")
 	walletName := fs.String("wallet", "", "the wallet to sign with (default: the one whose coins it spends)")
 	var shareFiles multiFlag
 	fs.Var(&shareFiles, "share", "a share file or QR image (repeat for each share)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *in == "" || (*out == "" && *qrOut == "") {
-		return usageError("sign needs --in FILE, --out FILE or --qr-out DIR, and --share FILE for each share")
+	if (*in == "") == (*cam == "") || (*out == "" && *qrOut == "") {
+		return usageError("sign needs --in FILE or --camera DEVICE, --out FILE or --qr-out DIR, and --share FILE for each share")
 	}
 	if len(shareFiles) == 0 {
 		return usageError("sign needs the custodians' shares: --share FILE, once per share")
@@ -192,7 +197,7 @@ func (c *cli) sign(args []string) error {
 	if err != nil {
 		return err
 	}
-	l, err := loadPSBT(h, append([]string{*in}, fs.Args()...), *walletName)
+	l, err := loadPSBT(h, psbtSource{paths: append([]string{*in}, fs.Args()...), camera: *cam, timeout: *timeout, log: c.stderr}, *walletName)
 	if err != nil {
 		return err
 	}
