@@ -1,0 +1,60 @@
+package store
+
+// migrations are the schema steps in order; migrations[i] takes a database
+// from version i to version i+1. Each step runs in its own transaction
+// together with the version bump, so a database is always at a whole version.
+// Append new steps; never edit one that has shipped.
+var migrations = []string{
+	// 1: wallets, addresses, applied blocks, utxos.
+	`
+CREATE TABLE wallets (
+	name       TEXT PRIMARY KEY,
+	network    TEXT NOT NULL,
+	descriptor TEXT NOT NULL,
+	birthday   INTEGER NOT NULL CHECK (birthday >= 0),
+	created    INTEGER NOT NULL -- unix nanoseconds, UTC
+) STRICT;
+
+CREATE TABLE addresses (
+	wallet TEXT NOT NULL REFERENCES wallets(name),
+	branch INTEGER NOT NULL CHECK (branch IN (0, 1)),
+	idx    INTEGER NOT NULL CHECK (idx >= 0),
+	script BLOB NOT NULL,
+	used   INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1)),
+	PRIMARY KEY (wallet, branch, idx),
+	UNIQUE (wallet, script)
+) STRICT;
+
+-- The applied chain. The tip is the highest row; it is written in the same
+-- transaction as the UTXO changes of its block.
+CREATE TABLE blocks (
+	height INTEGER PRIMARY KEY CHECK (height > 0),
+	hash   BLOB NOT NULL UNIQUE CHECK (length(hash) = 32),
+	prev   BLOB NOT NULL CHECK (length(prev) = 32)
+) STRICT;
+
+CREATE TABLE utxos (
+	txid         BLOB NOT NULL CHECK (length(txid) = 32),
+	vout         INTEGER NOT NULL CHECK (vout >= 0),
+	wallet       TEXT NOT NULL REFERENCES wallets(name),
+	value        INTEGER NOT NULL CHECK (value >= 0),
+	script       BLOB NOT NULL,
+	branch       INTEGER NOT NULL CHECK (branch IN (0, 1)),
+	idx          INTEGER NOT NULL CHECK (idx >= 0),
+	height       INTEGER NOT NULL CHECK (height >= 0), -- 0 = mempool
+	spent_by     BLOB CHECK (spent_by IS NULL OR length(spent_by) = 32),
+	spent_height INTEGER CHECK (spent_height IS NULL OR spent_height > 0),
+	-- Undo data, so DisconnectTip restores exactly the state before a block:
+	-- seen_unconfirmed: the output was in the mempool before a block confirmed it;
+	-- mempool_spent_by: the unconfirmed spend a block's spend replaced.
+	seen_unconfirmed INTEGER NOT NULL DEFAULT 0 CHECK (seen_unconfirmed IN (0, 1)),
+	mempool_spent_by BLOB CHECK (mempool_spent_by IS NULL OR length(mempool_spent_by) = 32),
+	PRIMARY KEY (txid, vout),
+	CHECK (spent_height IS NULL OR spent_by IS NOT NULL)
+) STRICT;
+
+CREATE INDEX utxos_unspent ON utxos (wallet, height) WHERE spent_by IS NULL;
+CREATE INDEX utxos_height ON utxos (height);
+CREATE INDEX utxos_spent_height ON utxos (spent_height) WHERE spent_height IS NOT NULL;
+`,
+}
