@@ -29,15 +29,17 @@ func gozxingAlone(img image.Image) ([]byte, error) {
 // cameraSetFloor is the share of the fixed camera set (seed 7, 20 frames a
 // version group) that DecodeImage must read, per version group, so that a
 // change to the ladder cannot lose ground unnoticed. Issue 4 asks for 99% in
-// every group; the groups below that are the open part of the issue (see
-// docs/BENCHMARKS.md), and each floor is to be raised to 0.99 as it is met.
+// every group: 0.99 means all 20 frames. Version 15 reads 19 of 20 (the
+// miss is the set's harshest corner: contrast 69 levels, 5x5 blur, noise
+// σ 11.8; see docs/BENCHMARKS.md); its floor is to be raised to 0.99 when
+// that frame reads.
 var cameraSetFloor = map[string]float64{
-	"v5-6":   0.95,
-	"v7-8":   0.95,
-	"v9-10":  0.85,
-	"v11-12": 0.75,
-	"v13-14": 0.55,
-	"v15":    0.20,
+	"v5-6":   0.99,
+	"v7-8":   0.99,
+	"v9-10":  0.99,
+	"v11-12": 0.99,
+	"v13-14": 0.99,
+	"v15":    0.90,
 }
 
 // TestDecodeCameraSet reads a fixed synthetic camera set (synth_test.go)

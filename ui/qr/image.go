@@ -122,11 +122,13 @@ func DecodeFile(data []byte) ([]byte, error) {
 // the 400 of TestDecodeOwnImages, BenchmarkDecodeClean) and most codes on
 // noisy, blurred, low-contrast camera frames (BenchmarkDecodeCamera), so the
 // image goes through a ladder of reads, cheapest first, that stops at the
-// first code whose Reed-Solomon check passes: large frames shrunk and
-// re-sampled module by module (see camread.go), then at full resolution a
+// first code whose Reed-Solomon check passes: on large frames our own
+// finder-pattern search on the shrunk, then the smoothed frame, with the
+// code re-sampled module by module (see camread.go); on small images a
 // pure-barcode read (our own PNGs and screenshots) and gozxing's detector
-// with the hybrid and global-histogram binarizers, then all of it on the
-// inverted image (light modules on dark) and on the image turned by 90°.
+// with the hybrid and global-histogram binarizers; then all of it on the
+// inverted image (light modules on dark) and, unless our search settled
+// the frame, on the image turned by 90°.
 func DecodeImage(img image.Image) ([]byte, error) {
 	p := lumaPlane(img)
 	if p.w == 0 || p.h == 0 {
@@ -134,13 +136,20 @@ func DecodeImage(img image.Image) ([]byte, error) {
 	}
 	g := newGridReader()
 	k := cameraShrink(p)
-	if text, ok := g.readPlane(p, k, true); ok {
+	text, ok, settled := g.readPlane(p, k, true)
+	if ok {
 		return []byte(text), nil
 	}
-	if text, ok := g.readPlane(p.invert(), k, false); ok {
+	text, ok, settledInv := g.readPlane(p.invert(), k, false)
+	if ok {
 		return []byte(text), nil
 	}
-	if text, ok := g.readPlane(p.rotate90(), k, false); ok {
+	if settled && settledInv {
+		// Our finder-pattern search works in any orientation; turning
+		// the frame only helps gozxing's.
+		return nil, ErrNoCode
+	}
+	if text, ok, _ := g.readPlane(p.rotate90(), k, false); ok {
 		return []byte(text), nil
 	}
 	return nil, ErrNoCode
