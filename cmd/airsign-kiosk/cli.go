@@ -33,7 +33,8 @@ const usage = `Usage:
     airsign-kiosk [--home DIR] shares verify [--wallet NAME] SHARE...
     airsign-kiosk [--home DIR] inspect (--in FILE|FRAME... | --camera DEV) [--wallet NAME] [--json]
     airsign-kiosk [--home DIR] sign (--in FILE|FRAME... | --camera DEV) --share SHARE [--share SHARE]...
-                  (--out FILE | --qr-out DIR [--qr-format ur|bbqr|base64] [--max-fragment N] [--fps N])
+                  (--out FILE | --qr-out DIR [--qr-format ur|bbqr|base64] [--ur-type crypto-psbt|psbt]
+                  [--max-fragment N] [--fps N])
                   [--wallet NAME]
     airsign-kiosk version
 

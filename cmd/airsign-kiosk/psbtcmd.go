@@ -173,6 +173,7 @@ func (c *cli) sign(args []string) error {
 	qrOut := fs.String("qr-out", "", "a new folder for the signed PSBT as QR frames (frame-NNN.png and animated.gif)")
 	qrFormat := fs.String("qr-format", "ur", "QR format for --qr-out: ur, bbqr or base64")
 	maxFragment := fs.Int("max-fragment", 0, "largest UR fragment in bytes (default 200)")
+	urType := fs.String("ur-type", "crypto-psbt", "UR type of the signed PSBT: crypto-psbt, or psbt for wallets that want the newer name")
 	fps := fs.Int("fps", 5, "frames per second of animated.gif")
 	cam := fs.String("camera", "", "scan the PSBT with this V4L2 camera (e.g. /dev/video0) instead of --in")
 	timeout := fs.Duration("timeout", 2*time.Minute, "how long --camera waits for a complete transfer")
@@ -251,7 +252,7 @@ func (c *cli) sign(args []string) error {
 	}
 	frames := 0
 	if *qrOut != "" {
-		if frames, err = writeQR(*qrOut, signed, *qrFormat, *maxFragment, *fps); err != nil {
+		if frames, err = writeQR(*qrOut, signed, *qrFormat, *urType, *maxFragment, *fps); err != nil {
 			return errors.Join(err, logSign("failed", err.Error(), shares, ""))
 		}
 	}

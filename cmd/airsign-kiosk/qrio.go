@@ -110,12 +110,12 @@ func readQRPayload(paths []string, first []byte) (qr.Payload, int, error) {
 
 // writeQR writes a PSBT as QR frames into dir, which must not exist:
 // frame-001.png … and animated.gif.
-func writeQR(dir string, data []byte, format string, maxFragment, fps int) (int, error) {
+func writeQR(dir string, data []byte, format, urType string, maxFragment, fps int) (int, error) {
 	f, err := qr.ParseFormat(format)
 	if err != nil {
 		return 0, err
 	}
-	parts, err := qr.EncodePSBT(data, qr.EncodeOptions{Format: f, MaxFragment: maxFragment})
+	parts, err := qr.EncodePSBT(data, qr.EncodeOptions{Format: f, MaxFragment: maxFragment, URType: urType})
 	if err != nil {
 		return 0, err
 	}

@@ -307,7 +307,7 @@ func qrframes(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 4 {
 		max = atoi(ts, args[3])
 	}
-	n, err := writeQR(ts.MkAbs(args[1]), data, args[2], max, 5)
+	n, err := writeQR(ts.MkAbs(args[1]), data, args[2], "", max, 5)
 	ts.Check(err)
 	ts.Setenv("FRAMES", strconv.Itoa(n))
 }

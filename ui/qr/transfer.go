@@ -220,6 +220,9 @@ type EncodeOptions struct {
 	MaxFragment int
 	// BBQrMaxVersion bounds BBQr parts' QR version (0: 15).
 	BBQrMaxVersion int
+	// URType is the UR type of a PSBT: "crypto-psbt" (the default, which
+	// every UR wallet reads) or "psbt" (the newer registry name), on request.
+	URType string
 	// URExtraParts is how many fountain parts beyond the fragments a UR
 	// loop shows before repeating, so a receiver that missed frames
 	// completes from mixed parts (0: a third of the fragments, at least 2).
@@ -239,7 +242,15 @@ func EncodePSBT(psbt []byte, opt EncodeOptions) ([]string, error) {
 		if max == 0 {
 			max = ur.FragmentLenKeystone
 		}
-		e, err := ur.NewEncoder(ur.PSBT(psbt), max, 10)
+		u := ur.PSBT(psbt)
+		switch opt.URType {
+		case "", ur.TypePSBT:
+		case "psbt":
+			u.Type = "psbt"
+		default:
+			return nil, fmt.Errorf("UR type %q is not a PSBT type: use crypto-psbt or psbt", opt.URType)
+		}
+		e, err := ur.NewEncoder(u, max, 10)
 		if err != nil {
 			return nil, err
 		}

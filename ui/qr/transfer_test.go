@@ -23,16 +23,17 @@ func fakePSBT(n int, seed uint64) []byte {
 	return b
 }
 
-// TestTransferThroughImages crosses a PSBT in every format as QR images:
+// TestTransferThroughImages crosses a 10-input withdrawal (3.8 KB) in every
+// format as QR images:
 // encode to parts, draw each as a PNG, read the PNGs back, drop 30% of the
 // frames and shuffle the rest, and reassemble. UR recovers from its
 // fountain parts; BBQr and pMofN are shown in a loop, so the receiver sees
 // further passes with other losses until it has every part.
 func TestTransferThroughImages(t *testing.T) {
-	psbt := fakePSBT(3800, 1)
+	psbt := withdrawalPSBT(t, 10, 1) // 10 inputs with full previous transactions
 	for _, f := range []Format{FormatUR, FormatBBQr, FormatPMofN} {
 		t.Run(f.String(), func(t *testing.T) {
-			opt := EncodeOptions{Format: f}
+			opt := EncodeOptions{Format: f, URType: "psbt"}
 			if f == FormatUR {
 				opt.URExtraParts = 40 // a long enough loop for 30% loss
 			}
