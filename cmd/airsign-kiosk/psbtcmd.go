@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -112,24 +113,46 @@ func loadPSBT(h *home.Home, src psbtSource, walletName string) (*loadedPSBT, err
 	return first, nil
 }
 
+// psbtInputFlags are the flags inspect and sign share to say where the PSBT
+// comes from and which wallet checks it.
+type psbtInputFlags struct {
+	in, camera, wallet *string
+	timeout            *time.Duration
+}
+
+func addPSBTInputFlags(fs *flag.FlagSet) psbtInputFlags {
+	return psbtInputFlags{
+		in:      fs.String("in", "", "the PSBT file (binary, base64 or hex), or QR images (further frames follow as arguments)"),
+		camera:  fs.String("camera", "", "scan the PSBT with this V4L2 camera (e.g. /dev/video0) instead of --in"),
+		timeout: fs.Duration("timeout", 2*time.Minute, "how long --camera waits for a complete transfer"),
+		wallet:  fs.String("wallet", "", "the wallet to check against (default: the one whose coins it spends)"),
+	}
+}
+
+// given says whether exactly one PSBT source was named.
+func (f psbtInputFlags) given() bool { return (*f.in == "") != (*f.camera == "") }
+
+// load reads the PSBT from the named source and analyzes it.
+func (f psbtInputFlags) load(c *cli, h *home.Home, frames []string) (*loadedPSBT, error) {
+	src := psbtSource{paths: append([]string{*f.in}, frames...), camera: *f.camera, timeout: *f.timeout, log: c.stderr}
+	return loadPSBT(h, src, *f.wallet)
+}
+
 func (c *cli) inspect(args []string) error {
 	fs := newFlags("inspect")
-	in := fs.String("in", "", "the PSBT file (binary, base64 or hex), or QR images (further frames follow as arguments)")
-	walletName := fs.String("wallet", "", "the wallet to check against (default: the one whose coins it spends)")
+	src := addPSBTInputFlags(fs)
 	asJSON := fs.Bool("json", false, "print a machine-readable summary")
-	cam := fs.String("camera", "", "scan the PSBT with this V4L2 camera (e.g. /dev/video0) instead of --in")
-	timeout := fs.Duration("timeout", 2*time.Minute, "how long --camera waits for a complete transfer")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if (*in == "") == (*cam == "") {
+	if !src.given() {
 		return usageError("inspect needs --in FILE (or --in FRAME FRAME...), or --camera DEVICE")
 	}
 	h, err := home.Open(c.home)
 	if err != nil {
 		return err
 	}
-	l, err := loadPSBT(h, psbtSource{paths: append([]string{*in}, fs.Args()...), camera: *cam, timeout: *timeout, log: c.stderr}, *walletName)
+	l, err := src.load(c, h, fs.Args())
 	if err != nil {
 		return err
 	}
@@ -168,22 +191,19 @@ func firstReason(s *psbt.Summary) string {
 
 func (c *cli) sign(args []string) error {
 	fs := newFlags("sign")
-	in := fs.String("in", "", "the PSBT file (binary, base64 or hex), or QR images (further frames follow as arguments)")
+	src := addPSBTInputFlags(fs)
 	out := fs.String("out", "", "where to write the signed PSBT (must not exist; .psbt writes binary, anything else base64)")
 	qrOut := fs.String("qr-out", "", "a new folder for the signed PSBT as QR frames (frame-NNN.png and animated.gif)")
 	qrFormat := fs.String("qr-format", "ur", "QR format for --qr-out: ur, bbqr or base64")
 	maxFragment := fs.Int("max-fragment", 0, "largest UR fragment in bytes (default 200)")
 	urType := fs.String("ur-type", "crypto-psbt", "UR type of the signed PSBT: crypto-psbt, or psbt for wallets that want the newer name")
 	fps := fs.Int("fps", 5, "frames per second of animated.gif")
-	cam := fs.String("camera", "", "scan the PSBT with this V4L2 camera (e.g. /dev/video0) instead of --in")
-	timeout := fs.Duration("timeout", 2*time.Minute, "how long --camera waits for a complete transfer")
-	walletName := fs.String("wallet", "", "the wallet to sign with (default: the one whose coins it spends)")
 	var shareFiles multiFlag
 	fs.Var(&shareFiles, "share", "a share file or QR image (repeat for each share)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if (*in == "") == (*cam == "") || (*out == "" && *qrOut == "") {
+	if !src.given() || (*out == "" && *qrOut == "") {
 		return usageError("sign needs --in FILE or --camera DEVICE, --out FILE or --qr-out DIR, and --share FILE for each share")
 	}
 	if len(shareFiles) == 0 {
@@ -198,7 +218,7 @@ func (c *cli) sign(args []string) error {
 	if err != nil {
 		return err
 	}
-	l, err := loadPSBT(h, psbtSource{paths: append([]string{*in}, fs.Args()...), camera: *cam, timeout: *timeout, log: c.stderr}, *walletName)
+	l, err := src.load(c, h, fs.Args())
 	if err != nil {
 		return err
 	}
