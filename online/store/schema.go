@@ -57,4 +57,48 @@ CREATE INDEX utxos_unspent ON utxos (wallet, height) WHERE spent_by IS NULL;
 CREATE INDEX utxos_height ON utxos (height);
 CREATE INDEX utxos_spent_height ON utxos (spent_height) WHERE spent_height IS NOT NULL;
 `,
+	// 2: funding transactions, handed-out addresses, withdrawal requests and
+	// the outputs they reserve.
+	`
+-- Every transaction that paid one of our outputs, as the node served it:
+-- the PSBT builder needs it as non_witness_utxo, and a node without
+-- -txindex cannot serve it again once it is confirmed.
+CREATE TABLE txs (
+	txid BLOB PRIMARY KEY CHECK (length(txid) = 32),
+	raw  BLOB NOT NULL
+) STRICT;
+
+-- issued: handed out by receive or taken as a change address, so the next
+-- caller gets another one; the gap limit counts from it as from used.
+ALTER TABLE addresses ADD COLUMN issued INTEGER NOT NULL DEFAULT 0 CHECK (issued IN (0, 1));
+
+CREATE TABLE withdrawals (
+	id           TEXT PRIMARY KEY,
+	wallet       TEXT NOT NULL REFERENCES wallets(name),
+	status       TEXT NOT NULL CHECK (status IN ('pending', 'broadcast', 'cancelled', 'replaced')),
+	requester    TEXT NOT NULL,
+	created      INTEGER NOT NULL, -- unix nanoseconds, UTC
+	destination  TEXT NOT NULL,
+	amount       INTEGER NOT NULL CHECK (amount > 0),
+	fee          INTEGER NOT NULL CHECK (fee >= 0),
+	feerate      INTEGER NOT NULL CHECK (feerate > 0), -- sat/kvB
+	change_index INTEGER CHECK (change_index IS NULL OR change_index >= 0),
+	psbt         BLOB NOT NULL,    -- the unsigned PSBT as built
+	unsigned_txid BLOB NOT NULL CHECK (length(unsigned_txid) = 32),
+	final_tx     BLOB,             -- set when broadcast
+	txid         BLOB CHECK (txid IS NULL OR length(txid) = 32),
+	replaces     TEXT REFERENCES withdrawals(id),
+	CHECK ((status = 'broadcast') = (final_tx IS NOT NULL) OR status = 'replaced')
+) STRICT;
+
+-- One row per input a live request spends. The primary key is what stops
+-- two requests from reserving the same output.
+CREATE TABLE reservations (
+	txid       BLOB NOT NULL CHECK (length(txid) = 32),
+	vout       INTEGER NOT NULL CHECK (vout >= 0),
+	withdrawal TEXT NOT NULL REFERENCES withdrawals(id),
+	PRIMARY KEY (txid, vout)
+) STRICT;
+CREATE INDEX reservations_withdrawal ON reservations (withdrawal);
+`,
 }

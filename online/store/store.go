@@ -214,7 +214,7 @@ func (s *Store) AddAddresses(ctx context.Context, as []Address) error {
 // Addresses returns the wallet's addresses ordered by branch and index.
 func (s *Store) Addresses(ctx context.Context, wallet string) ([]Address, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT wallet, branch, idx, script, used FROM addresses WHERE wallet = ? ORDER BY branch, idx`, wallet)
+		`SELECT wallet, branch, idx, script, used, issued FROM addresses WHERE wallet = ? ORDER BY branch, idx`, wallet)
 	if err != nil {
 		return nil, fmt.Errorf("store: addresses of %q: %w", wallet, err)
 	}
@@ -222,7 +222,7 @@ func (s *Store) Addresses(ctx context.Context, wallet string) ([]Address, error)
 	var as []Address
 	for rows.Next() {
 		var a Address
-		if err := rows.Scan(&a.Wallet, &a.Branch, &a.Index, &a.Script, &a.Used); err != nil {
+		if err := rows.Scan(&a.Wallet, &a.Branch, &a.Index, &a.Script, &a.Used, &a.Issued); err != nil {
 			return nil, fmt.Errorf("store: addresses of %q: %w", wallet, err)
 		}
 		as = append(as, a)

@@ -27,6 +27,14 @@ var (
 	// credit for an outpoint already confirmed in another block or a spend
 	// of an output already spent in a block.
 	ErrConflict = errors.New("update conflicts with stored state")
+	// ErrReserved means an output a new withdrawal wants is already
+	// reserved by another live request or already spent. Select again.
+	ErrReserved = errors.New("output already reserved or spent")
+	// ErrNoAddress means every derived address of the branch is used or
+	// issued: the watcher has to derive more (it keeps a gap ahead).
+	ErrNoAddress = errors.New("no unused address derived")
+	// ErrState means a withdrawal is not in a state that allows the change.
+	ErrState = errors.New("withdrawal is not in a state that allows this")
 )
 
 // Wallet is a registered watch-only wallet.
@@ -45,6 +53,7 @@ type Address struct {
 	Index  uint32
 	Script []byte
 	Used   bool // set when an applied block or mempool entry pays to it; never cleared
+	Issued bool // handed out as a receive or change address; never cleared
 }
 
 // UTXO is an output paying to one of our wallets.
