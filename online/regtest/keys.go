@@ -23,12 +23,19 @@ var (
 const maxHarnessKeys = 256
 
 // HarnessKey returns the i-th test-only key. Node number i started in this
-// process (without Options.MiningAddr) mines to p2pkh(HarnessKey(i)).
+// process (without Options.MiningAddr) mines to p2pkh(HarnessKey(i)) (the
+// index wraps at 256); so does a Daemon with a temporary Dir.
 func HarnessKey(i int) *btcec.PrivateKey {
 	sum := sha256.Sum256([]byte(fmt.Sprintf("airsign/online/regtest test-only key %d", i)))
 	k, _ := btcec.PrivKeyFromBytes(sum[:])
 	return k
 }
+
+// HarnessAddress returns the P2PKH address of HarnessKey(i), a mining
+// address Fund can spend from. A Daemon on a persistent Dir mines to
+// HarnessAddress(0) unless told otherwise; give a second persistent node
+// that shares its chain another index.
+func HarnessAddress(i int) btcutil.Address { return p2pkhAddress(HarnessKey(i)) }
 
 func p2pkhAddress(k *btcec.PrivateKey) btcutil.Address {
 	a, err := btcutil.NewAddressPubKeyHash(btcutil.Hash160(k.PubKey().SerializeCompressed()), Params)
