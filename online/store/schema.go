@@ -70,6 +70,9 @@ CREATE TABLE txs (
 
 -- issued: handed out by receive or taken as a change address, so the next
 -- caller gets another one; the gap limit counts from it as from used.
+-- coinbase: a coinbase output may be spent only 100 blocks after its own.
+ALTER TABLE utxos ADD COLUMN coinbase INTEGER NOT NULL DEFAULT 0 CHECK (coinbase IN (0, 1));
+
 ALTER TABLE addresses ADD COLUMN issued INTEGER NOT NULL DEFAULT 0 CHECK (issued IN (0, 1));
 
 CREATE TABLE withdrawals (

@@ -351,11 +351,11 @@ func credit(ctx context.Context, tx *sql.Tx, us []UTXO, height int32) error {
 			return fmt.Errorf("credit %s: negative value %d", c.OutPoint, c.Value)
 		}
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO utxos (txid, vout, wallet, value, script, branch, idx, height, seen_unconfirmed)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ? = 0)
+			`INSERT INTO utxos (txid, vout, wallet, value, script, branch, idx, height, seen_unconfirmed, coinbase)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ? = 0, ?)
 			 ON CONFLICT (txid, vout) DO UPDATE SET height = excluded.height
 			 WHERE utxos.height = 0 AND utxos.wallet = excluded.wallet AND utxos.value = excluded.value`,
-			c.OutPoint.Hash[:], c.OutPoint.Index, c.Wallet, int64(c.Value), c.Script, c.Branch, c.Index, height, height)
+			c.OutPoint.Hash[:], c.OutPoint.Index, c.Wallet, int64(c.Value), c.Script, c.Branch, c.Index, height, height, c.Coinbase)
 		if err != nil {
 			return fmt.Errorf("credit %s to %q: %w", c.OutPoint, c.Wallet, err)
 		}
@@ -448,7 +448,7 @@ func (s *Store) UTXOs(ctx context.Context, wallet string) ([]UTXO, error) {
 
 func (s *Store) utxos(ctx context.Context, where string, args ...any) ([]UTXO, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT txid, vout, wallet, value, script, branch, idx, height, spent_by, spent_height
+		`SELECT txid, vout, wallet, value, script, branch, idx, height, coinbase, spent_by, spent_height
 		 FROM utxos `+where+` ORDER BY height, txid, vout`, args...)
 	if err != nil {
 		return nil, err
@@ -461,7 +461,7 @@ func (s *Store) utxos(ctx context.Context, where string, args ...any) ([]UTXO, e
 		var spentHeight sql.NullInt32
 		var value int64
 		if err := rows.Scan(&txid, &u.OutPoint.Index, &u.Wallet, &value, &u.Script,
-			&u.Branch, &u.Index, &u.Height, &spentBy, &spentHeight); err != nil {
+			&u.Branch, &u.Index, &u.Height, &u.Coinbase, &spentBy, &spentHeight); err != nil {
 			return nil, err
 		}
 		u.Value = btcutil.Amount(value)

@@ -56,6 +56,10 @@ type Address struct {
 	Issued bool // handed out as a receive or change address; never cleared
 }
 
+// CoinbaseMaturity is how many blocks a coinbase output must wait, counting
+// its own, before it may be spent (consensus: 100 more after its block).
+const CoinbaseMaturity = 100
+
 // UTXO is an output paying to one of our wallets.
 type UTXO struct {
 	Wallet   string
@@ -65,6 +69,7 @@ type UTXO struct {
 	Branch   uint32
 	Index    uint32
 	Height   int32 // 0 = mempool
+	Coinbase bool  // spendable only after CoinbaseMaturity confirmations
 
 	// SpentBy is the spending transaction, nil while unspent. SpentHeight is
 	// the block that confirmed the spend, 0 while the spend is unconfirmed.

@@ -227,3 +227,24 @@ func (s *Store) TxHeight(ctx context.Context, txid chainhash.Hash) (height int32
 	}
 	return h.Int32, h.Valid, nil
 }
+
+// Outpoints returns every output of ours not spent in a block: the ones a
+// block's inputs can spend. The watcher matches inputs against it.
+func (s *Store) Outpoints(ctx context.Context) (map[wire.OutPoint]struct{}, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT txid, vout FROM utxos WHERE spent_height IS NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("store: outpoints: %w", err)
+	}
+	defer rows.Close()
+	ops := map[wire.OutPoint]struct{}{}
+	for rows.Next() {
+		var b []byte
+		var op wire.OutPoint
+		if err := rows.Scan(&b, &op.Index); err != nil {
+			return nil, fmt.Errorf("store: outpoints: %w", err)
+		}
+		copy(op.Hash[:], b)
+		ops[op] = struct{}{}
+	}
+	return ops, rows.Err()
+}

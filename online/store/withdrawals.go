@@ -323,11 +323,13 @@ func (s *Store) reservedBy(ctx context.Context, id string) ([]wire.OutPoint, err
 }
 
 // Spendable returns the wallet's unspent outputs that no live request has
-// reserved: what coin selection may use.
+// reserved and that are not immature coinbases: what coin selection may use.
 func (s *Store) Spendable(ctx context.Context, wallet string) ([]UTXO, error) {
-	us, err := s.utxos(ctx, `WHERE wallet = ? AND spent_by IS NULL AND NOT EXISTS (
+	us, err := s.utxos(ctx, `WHERE wallet = ? AND spent_by IS NULL
+		AND (coinbase = 0 OR height + ? <= (SELECT coalesce(max(height), 0) FROM blocks) + 1)
+		AND NOT EXISTS (
 		SELECT 1 FROM reservations r JOIN withdrawals w ON w.id = r.withdrawal
-		WHERE r.txid = utxos.txid AND r.vout = utxos.vout AND w.status IN ('pending', 'broadcast', 'replaced'))`, wallet)
+		WHERE r.txid = utxos.txid AND r.vout = utxos.vout AND w.status IN ('pending', 'broadcast', 'replaced'))`, wallet, CoinbaseMaturity)
 	if err != nil {
 		return nil, fmt.Errorf("store: spendable outputs of %q: %w", wallet, err)
 	}

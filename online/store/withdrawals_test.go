@@ -346,3 +346,32 @@ func TestSaveTxs(t *testing.T) {
 		t.Fatalf("unknown tx: got %v, want ErrNotFound", err)
 	}
 }
+
+func TestCoinbaseMaturity(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	addWallet(t, s, "w")
+	cb := utxo("w", op(1, 0), 5000)
+	cb.Coinbase = true
+	if err := s.ApplyBlock(ctx, update(1, []UTXO{cb})); err != nil {
+		t.Fatal(err)
+	}
+	for height := int32(2); height <= 100; height++ {
+		if err := s.ApplyBlock(ctx, update(height, nil)); err != nil {
+			t.Fatal(err)
+		}
+		sp, err := s.Spendable(ctx, "w")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A coinbase of block 1 may be spent in block 101, so once the
+		// tip is 100.
+		if got, want := len(sp) == 1, height >= 100; got != want {
+			t.Fatalf("tip %d: spendable %v, want %v", height, got, want)
+		}
+	}
+	all, _ := s.UTXOs(ctx, "w")
+	if len(all) != 1 || !all[0].Coinbase {
+		t.Fatalf("UTXOs = %+v, want the coinbase flagged", all)
+	}
+}
