@@ -248,3 +248,15 @@ func (s *Store) Outpoints(ctx context.Context) (map[wire.OutPoint]struct{}, erro
 	}
 	return ops, rows.Err()
 }
+
+// Output returns one of our outputs whatever its state, or ErrNotFound.
+func (s *Store) Output(ctx context.Context, op wire.OutPoint) (UTXO, error) {
+	us, err := s.utxos(ctx, `WHERE txid = ? AND vout = ?`, op.Hash[:], op.Index)
+	if err != nil {
+		return UTXO{}, fmt.Errorf("store: output %s: %w", op, err)
+	}
+	if len(us) == 0 {
+		return UTXO{}, fmt.Errorf("store: output %s: %w", op, ErrNotFound)
+	}
+	return us[0], nil
+}

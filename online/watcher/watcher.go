@@ -481,3 +481,17 @@ func (w *Watcher) Rescan(ctx context.Context, height int32) error {
 	w.seen = map[chainhash.Hash]bool{}
 	return w.st.Rewind(ctx, max(height, 1))
 }
+
+// Derive extends every wallet's watched addresses to the gap limit without
+// asking the node: what a new wallet or a receive address handed out needs
+// before the next Sync.
+func (w *Watcher) Derive(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	wallets, err := w.st.Wallets(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = w.ensureGap(ctx, wallets, nil)
+	return err
+}

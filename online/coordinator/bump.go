@@ -1,0 +1,205 @@
+package coordinator
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/wire"
+
+	"airsign/online/builder"
+	"airsign/online/coinselect"
+	"airsign/online/store"
+	"airsign/psbt"
+)
+
+// incrementalRelayFee is what a replacement must add per vbyte of its own
+// size on top of the fee it replaces (BIP125 rule 4; 1 sat/vB on every
+// node's default).
+const incrementalRelayFee coinselect.FeeRate = 1000
+
+// BumpFee replaces a stuck withdrawal with one paying feeRate (sat/vB; 0
+// means the node's estimate, at least 1 sat/vB above the old rate): the
+// same inputs and payment, the change reduced, and more of the wallet's
+// coins added when the change cannot cover the fee. The new request is
+// pending and goes to the kiosk like any other; the old one becomes
+// replaced, and whichever transaction confirms is the one the chain keeps.
+func (c *Coordinator) BumpFee(ctx context.Context, id string, feeRate float64, requester string) (*Withdrawal, error) {
+	old, err := c.st.Withdrawal(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if old.Status != store.StatusPending && old.Status != store.StatusBroadcast {
+		return nil, fmt.Errorf("%w: request %s is %s; only a pending or broadcast request can be bumped", store.ErrState, id, old.Status)
+	}
+	if old.TxID != nil {
+		if h, known, err := c.st.TxHeight(ctx, *old.TxID); err != nil {
+			return nil, err
+		} else if known && h > 0 {
+			return nil, fmt.Errorf("%w: request %s is already confirmed in block %d", store.ErrState, id, h)
+		}
+	}
+	w, err := c.Wallet(ctx, old.Wallet)
+	if err != nil {
+		return nil, err
+	}
+	oldP, err := psbt.Decode(old.PSBT)
+	if err != nil {
+		return nil, err
+	}
+	oldRate := coinselect.FeeRate(old.FeeRate)
+	if feeRate == 0 {
+		est, _, err := c.cfg.Node.FeeRate(ctx, c.cfg.FeeTarget, c.cfg.FallbackFeeRate)
+		if err != nil {
+			est = 0
+		}
+		feeRate = max(est, float64(oldRate+incrementalRelayFee)/1000)
+	}
+	rate, _, err := c.feeRate(ctx, feeRate)
+	if err != nil {
+		return nil, err
+	}
+	if rate <= oldRate {
+		return nil, fmt.Errorf("%w: the new fee rate %s must be above the old one, %s", ErrInvalid, rate, oldRate)
+	}
+
+	// Payments are every output but our change.
+	var changeScript []byte
+	if old.HasChange {
+		if changeScript, err = w.Descriptor.PkScript(1, old.ChangeIndex); err != nil {
+			return nil, err
+		}
+	}
+	var payments []builder.Payment
+	var payScripts [][]byte
+	var paid btcutil.Amount
+	for _, out := range oldP.UnsignedTx.TxOut {
+		if changeScript != nil && bytes.Equal(out.PkScript, changeScript) {
+			continue
+		}
+		payments = append(payments, builder.Payment{PkScript: out.PkScript, Value: btcutil.Amount(out.Value)})
+		payScripts = append(payScripts, out.PkScript)
+		paid += btcutil.Amount(out.Value)
+	}
+	var inputs []store.UTXO
+	var in btcutil.Amount
+	for _, txin := range oldP.UnsignedTx.TxIn {
+		u, err := c.st.Output(ctx, txin.PreviousOutPoint)
+		if err != nil {
+			return nil, err
+		}
+		inputs = append(inputs, u)
+		in += u.Value
+	}
+	extra, err := c.st.Spendable(ctx, w.Name)
+	if err != nil {
+		return nil, err
+	}
+	// Largest first: a bump should add as few inputs as it can.
+	sort.Slice(extra, func(i, j int) bool { return extra[i].Value > extra[j].Value })
+
+	dust := builder.DustLimit(func() []byte { s, _ := w.Descriptor.PkScript(1, 0); return s }())
+	var fee, change btcutil.Amount
+	withChange := false
+	for {
+		var ok bool
+		fee, change, withChange, ok, err = bumpFee(w, len(inputs), payScripts, in, paid, old.Fee, rate, dust)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			break
+		}
+		var next *store.UTXO
+		for len(extra) > 0 {
+			u := extra[0]
+			extra = extra[1:]
+			if u.Height > 0 {
+				next = &u
+				break
+			}
+		}
+		if next == nil {
+			return nil, fmt.Errorf("%w: wallet %q cannot pay %v at %s: its free confirmed coins do not cover the higher fee",
+				ErrInsufficient, w.Name, paid, rate)
+		}
+		inputs = append(inputs, *next)
+		in += next.Value
+	}
+
+	byOutpoint := map[wire.OutPoint]store.UTXO{}
+	var coins []coinselect.Coin
+	for _, u := range inputs {
+		byOutpoint[u.OutPoint] = u
+		coins = append(coins, coinselect.Coin{OutPoint: u.OutPoint, Value: u.Value})
+	}
+	bins, err := c.inputs(ctx, coins, byOutpoint)
+	if err != nil {
+		return nil, err
+	}
+	var ch *builder.Change
+	if withChange {
+		idx := old.ChangeIndex
+		if !old.HasChange {
+			a, err := c.issue(ctx, w, 1)
+			if err != nil {
+				return nil, err
+			}
+			idx = a.Index
+		}
+		ch = &builder.Change{Index: idx, Value: change}
+	}
+	p, err := builder.Build(builder.Request{Wallet: w.Descriptor, Inputs: bins, Payments: payments, Change: ch,
+		LockTime: oldP.UnsignedTx.LockTime})
+	if err != nil {
+		return nil, fmt.Errorf("wallet %q: building the replacement: %w", w.Name, err)
+	}
+	raw, err := psbt.Encode(p)
+	if err != nil {
+		return nil, err
+	}
+	if requester == "" {
+		requester = old.Requester
+	}
+	sw := store.Withdrawal{ID: newID(), Wallet: w.Name, Requester: requester, Created: c.cfg.Now().UTC(),
+		Destination: old.Destination, Amount: old.Amount, Fee: fee, FeeRate: int64(rate),
+		HasChange: ch != nil, PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash()}
+	if ch != nil {
+		sw.ChangeIndex = ch.Index
+	}
+	for _, txin := range p.UnsignedTx.TxIn {
+		sw.Inputs = append(sw.Inputs, txin.PreviousOutPoint)
+	}
+	if err := c.st.ReplaceWithdrawal(ctx, old.ID, sw); err != nil {
+		return nil, err
+	}
+	sw.Status, sw.Replaces = store.StatusPending, old.ID
+	return &Withdrawal{Withdrawal: sw, Packet: p, State: string(store.StatusPending),
+		Selection: coinselect.Result{Fee: fee, Change: change}}, nil
+}
+
+// bumpFee works out the replacement's fee and change for n inputs worth in:
+// at least rate, and at least the old fee plus the incremental relay fee
+// for the new transaction's size (BIP125 rules 3 and 4). ok is false when
+// the inputs do not cover it.
+func bumpFee(w Wallet, n int, payScripts [][]byte, in, paid, oldFee btcutil.Amount, rate coinselect.FeeRate,
+	dust btcutil.Amount) (fee, change btcutil.Amount, withChange, ok bool, err error) {
+	for _, withChange := range []bool{true, false} {
+		weight, err := builder.Weight(w.Descriptor, n, payScripts, withChange)
+		if err != nil {
+			return 0, 0, false, false, err
+		}
+		fee := max(rate.Fee(weight), oldFee+incrementalRelayFee.Fee(weight))
+		left := in - paid - fee
+		if withChange && left >= dust {
+			return fee, left, true, true, nil
+		}
+		if !withChange && left >= 0 {
+			// Without a change output everything left is fee.
+			return fee + left, 0, false, true, nil
+		}
+	}
+	return 0, 0, false, false, nil
+}

@@ -1,0 +1,327 @@
+// Package coordinator is the online, watch-only half of airsign: it
+// registers wallets by descriptor, follows the chain for them, hands out
+// receive addresses, turns withdrawal requests into unsigned PSBTs for the
+// kiosk, and finalizes and broadcasts what the kiosk signed. It holds no
+// private key; every decision about signing is the kiosk's.
+//
+// It joins the parts under online/: the store (state), the watcher (chain),
+// coinselect (which coins) and builder (the PSBT), and is what the
+// airsign-coordinator command and its HTTP API call.
+package coordinator
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+
+	"airsign/online/coinselect"
+	"airsign/online/store"
+	"airsign/online/watcher"
+	"airsign/psbt/descriptor"
+)
+
+// Node is what the coordinator needs from a Bitcoin node; chain.Client
+// implements it for btcd and Bitcoin Core.
+type Node interface {
+	watcher.Chain
+	TestAccept(ctx context.Context, tx *wire.MsgTx) (ok bool, reason string, err error)
+	Broadcast(ctx context.Context, tx *wire.MsgTx) (chainhash.Hash, error)
+	FeeRate(ctx context.Context, targetBlocks int, fallback float64) (satPerVB float64, source string, err error)
+}
+
+// Config wires a Coordinator.
+type Config struct {
+	Store   *store.Store
+	Node    Node
+	Network descriptor.Network
+	// FallbackFeeRate is the rate in sat/vB used when the node cannot
+	// estimate (btcd on regtest never can) and the request names none.
+	// 0 means such requests are refused.
+	FallbackFeeRate float64
+	// FeeTarget is the confirmation target, in blocks, for the node's
+	// estimate; 0 means 6.
+	FeeTarget int
+	// MaxFeeRate refuses requests above it, in sat/vB; 0 means 1000, the
+	// kiosk's default limit (a higher rate would be refused there anyway).
+	MaxFeeRate float64
+	Watcher    watcher.Options
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Coordinator is the service. Its methods are safe for concurrent use: the
+// store serialises writes and reservations keep requests apart.
+type Coordinator struct {
+	cfg Config
+	st  *store.Store
+	w   *watcher.Watcher
+}
+
+// New returns a coordinator over cfg.
+func New(cfg Config) (*Coordinator, error) {
+	if cfg.Store == nil || cfg.Node == nil {
+		return nil, errors.New("coordinator: a store and a node are required")
+	}
+	if cfg.Network.Params() == nil {
+		return nil, errors.New("coordinator: the network is not set")
+	}
+	if cfg.FeeTarget == 0 {
+		cfg.FeeTarget = 6
+	}
+	if cfg.MaxFeeRate == 0 {
+		cfg.MaxFeeRate = 1000
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Coordinator{cfg: cfg, st: cfg.Store, w: watcher.New(cfg.Node, cfg.Store, cfg.Watcher)}, nil
+}
+
+// Errors for callers to tell apart (errors.Is); the messages around them say
+// what was wrong and what to do.
+var (
+	ErrInvalid        = errors.New("invalid request")
+	ErrNotFound       = store.ErrNotFound
+	ErrInsufficient   = errors.New("insufficient funds")
+	ErrWrongTx        = errors.New("the signed PSBT is not the transaction this request built")
+	ErrNotFinal       = errors.New("the PSBT is not fully signed")
+	ErrBroadcast      = errors.New("the node refused the transaction")
+	ErrWrongState     = store.ErrState
+	ErrWalletMismatch = errors.New("the descriptor does not fit this coordinator")
+)
+
+// Sync brings the store up to the node's chain tip and mempool.
+func (c *Coordinator) Sync(ctx context.Context) (watcher.Report, error) {
+	return c.w.Sync(ctx)
+}
+
+// AddWallet registers a watch-only wallet from its descriptor. It refuses a
+// descriptor of another network, without key origin, or with private keys,
+// and a wallet name already taken. A birthday at or below the applied tip
+// makes the next Sync rescan from it.
+func (c *Coordinator) AddWallet(ctx context.Context, name, desc string, birthday int32) (store.Wallet, error) {
+	if err := validName(name); err != nil {
+		return store.Wallet{}, err
+	}
+	if birthday < 0 {
+		return store.Wallet{}, fmt.Errorf("%w: birthday %d: give the height of a block at or before the wallet's first deposit, 0 for the whole chain", ErrInvalid, birthday)
+	}
+	d, err := descriptor.ParseForNetwork(strings.TrimSpace(desc), c.cfg.Network)
+	if err != nil {
+		return store.Wallet{}, fmt.Errorf("%w: wallet %q: %v", ErrWalletMismatch, name, err)
+	}
+	w := store.Wallet{Name: name, Network: c.cfg.Network.String(), Descriptor: d.String(), Birthday: birthday,
+		Created: c.cfg.Now().UTC()}
+	existing, err := c.st.Wallets(ctx)
+	if err != nil {
+		return store.Wallet{}, err
+	}
+	for _, e := range existing {
+		if e.Descriptor == w.Descriptor {
+			return store.Wallet{}, fmt.Errorf("%w: wallet %q: the same descriptor is already registered as %q", store.ErrExists, name, e.Name)
+		}
+	}
+	if err := c.st.AddWallet(ctx, w); err != nil {
+		return store.Wallet{}, err
+	}
+	tip, _, ok, err := c.st.Tip(ctx)
+	if err != nil {
+		return store.Wallet{}, err
+	}
+	if ok && birthday <= tip {
+		if err := c.w.Rescan(ctx, birthday); err != nil {
+			return store.Wallet{}, err
+		}
+	}
+	return w, nil
+}
+
+func validName(name string) error {
+	if name == "" || len(name) > 64 {
+		return fmt.Errorf("%w: wallet name %q: use 1 to 64 characters", ErrInvalid, name)
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return fmt.Errorf("%w: wallet name %q: use letters, digits, '-', '_' and '.'", ErrInvalid, name)
+		}
+	}
+	return nil
+}
+
+// Wallet is a registered wallet with its parsed descriptor.
+type Wallet struct {
+	store.Wallet
+	Descriptor *descriptor.Descriptor
+}
+
+// Wallet returns a registered wallet.
+func (c *Coordinator) Wallet(ctx context.Context, name string) (Wallet, error) {
+	w, err := c.st.Wallet(ctx, name)
+	if err != nil {
+		return Wallet{}, err
+	}
+	d, err := descriptor.ParseForNetwork(w.Descriptor, c.cfg.Network)
+	if err != nil {
+		return Wallet{}, fmt.Errorf("%w: stored wallet %q: %v", ErrWalletMismatch, name, err)
+	}
+	return Wallet{Wallet: w, Descriptor: d}, nil
+}
+
+// Wallets returns every registered wallet.
+func (c *Coordinator) Wallets(ctx context.Context) ([]store.Wallet, error) {
+	return c.st.Wallets(ctx)
+}
+
+// Address is a receive or change address with where it comes from.
+type Address struct {
+	Wallet  string
+	Address string
+	Branch  uint32
+	Index   uint32
+	// Path is the full derivation from the master key, e.g.
+	// m/84h/1h/0h/0/3; for multisig, each cosigner's path.
+	Path []string
+}
+
+// Receive hands out the wallet's next unused receive address; the next call
+// gets another. The watcher keeps a gap of unused addresses ahead, so
+// addresses handed out and never paid are still watched.
+func (c *Coordinator) Receive(ctx context.Context, wallet string) (Address, error) {
+	w, err := c.Wallet(ctx, wallet)
+	if err != nil {
+		return Address{}, err
+	}
+	a, err := c.issue(ctx, w, 0)
+	if err != nil {
+		return Address{}, err
+	}
+	return c.describe(w, a.Branch, a.Index)
+}
+
+// issue takes the next unused address of branch, deriving more first when
+// the gap is exhausted.
+func (c *Coordinator) issue(ctx context.Context, w Wallet, branch uint32) (store.Address, error) {
+	for attempt := 0; ; attempt++ {
+		a, err := c.st.IssueAddress(ctx, w.Name, branch)
+		if !errors.Is(err, store.ErrNoAddress) || attempt == 1 {
+			return a, err
+		}
+		if err := c.w.Derive(ctx); err != nil {
+			return store.Address{}, err
+		}
+	}
+}
+
+func (c *Coordinator) describe(w Wallet, branch, index uint32) (Address, error) {
+	addr, err := w.Descriptor.Address(branch, index)
+	if err != nil {
+		return Address{}, err
+	}
+	a := Address{Wallet: w.Name, Address: addr.EncodeAddress(), Branch: branch, Index: index}
+	if w.Descriptor.Threshold == 0 {
+		a.Path = []string{descriptor.FormatPath(w.Descriptor.Path(branch, index))}
+	} else {
+		for _, k := range w.Descriptor.Keys {
+			a.Path = append(a.Path, fmt.Sprintf("[%x]%s", k.Origin.Fingerprint, descriptor.FormatPath(k.Path(branch, index))))
+		}
+	}
+	return a, nil
+}
+
+// Balance is a wallet's money by state.
+type Balance struct {
+	Confirmed   btcutil.Amount // in blocks, not reserved
+	Unconfirmed btcutil.Amount // in the mempool
+	Reserved    btcutil.Amount // held by pending or broadcast withdrawals
+	Tip         int32
+}
+
+// Balance returns the wallet's balance as of the last Sync.
+func (c *Coordinator) Balance(ctx context.Context, wallet string) (Balance, error) {
+	if _, err := c.st.Wallet(ctx, wallet); err != nil {
+		return Balance{}, err
+	}
+	conf, unconf, err := c.st.Balance(ctx, wallet)
+	if err != nil {
+		return Balance{}, err
+	}
+	res, err := c.st.Reserved(ctx, wallet)
+	if err != nil {
+		return Balance{}, err
+	}
+	tip, _, _, err := c.st.Tip(ctx)
+	if err != nil {
+		return Balance{}, err
+	}
+	// Reserved outputs are confirmed ones (coin selection takes no others).
+	return Balance{Confirmed: conf - res, Unconfirmed: unconf, Reserved: res, Tip: tip}, nil
+}
+
+// UTXOs returns the wallet's unspent outputs.
+func (c *Coordinator) UTXOs(ctx context.Context, wallet string) ([]store.UTXO, error) {
+	if _, err := c.st.Wallet(ctx, wallet); err != nil {
+		return nil, err
+	}
+	return c.st.UTXOs(ctx, wallet)
+}
+
+// History returns the wallet's transactions, newest first.
+func (c *Coordinator) History(ctx context.Context, wallet string) ([]store.Movement, error) {
+	if _, err := c.st.Wallet(ctx, wallet); err != nil {
+		return nil, err
+	}
+	return c.st.History(ctx, wallet)
+}
+
+// Tip returns the height the store has applied.
+func (c *Coordinator) Tip(ctx context.Context) (int32, error) {
+	h, _, _, err := c.st.Tip(ctx)
+	return h, err
+}
+
+func newID() string {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return "wd-" + hex.EncodeToString(b[:])
+}
+
+func serialize(tx *wire.MsgTx) []byte {
+	var buf bytes.Buffer
+	tx.Serialize(&buf)
+	return buf.Bytes()
+}
+
+// feeRate resolves a request's fee rate: the one given, else the node's
+// estimate, else the configured fallback.
+func (c *Coordinator) feeRate(ctx context.Context, given float64) (coinselect.FeeRate, string, error) {
+	rate, source := given, "requested"
+	if given == 0 {
+		var err error
+		rate, source, err = c.cfg.Node.FeeRate(ctx, c.cfg.FeeTarget, c.cfg.FallbackFeeRate)
+		if err != nil {
+			return 0, "", fmt.Errorf("%w: no fee rate: the node could not estimate one (%v) and none is configured; give --feerate", ErrInvalid, err)
+		}
+	}
+	if rate > c.cfg.MaxFeeRate {
+		return 0, "", fmt.Errorf("%w: fee rate %.3f sat/vB is above the limit of %.0f sat/vB", ErrInvalid, rate, c.cfg.MaxFeeRate)
+	}
+	r, err := coinselect.FeeRateFromSatPerVB(rate)
+	if err != nil {
+		return 0, "", fmt.Errorf("%w: fee rate: %v", ErrInvalid, err)
+	}
+	if r < 1000 {
+		return 0, "", fmt.Errorf("%w: fee rate %s is below 1 sat/vB, the minimum nodes relay", ErrInvalid, r)
+	}
+	return r, source, nil
+}

@@ -1,0 +1,427 @@
+package coordinator
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/btcutil/hdkeychain"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
+
+	"airsign/offline/hd"
+	"airsign/online/chain"
+	"airsign/online/regtest"
+	"airsign/online/store"
+	"airsign/psbt"
+	"airsign/psbt/descriptor"
+)
+
+type fixture struct {
+	node *regtest.Node
+	c    *Coordinator
+	st   *store.Store
+}
+
+// newFixture starts a regtest node with segwit and taproot active and a
+// coordinator on a fresh SQLite file.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	node := regtest.Start(t, regtest.Options{})
+	regtest.ActivateSegwitTaproot(t, node)
+	client, err := chain.Dial(chain.Config{URL: node.RPCURL(), User: node.RPCUser(), Pass: node.RPCPass(),
+		Params: regtest.Params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close)
+	st, err := store.Open(filepath.Join(t.TempDir(), "coordinator.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	c, err := New(Config{Store: st, Node: client, Network: descriptor.Regtest, FallbackFeeRate: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{node: node, c: c, st: st}
+}
+
+func (f *fixture) sync(t *testing.T) {
+	t.Helper()
+	if _, err := f.c.Sync(context.Background()); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+}
+
+// master is a test-only seed.
+func master(t testing.TB, seed byte) *hd.Master {
+	t.Helper()
+	m, err := hd.MasterFromEntropy(bytes.Repeat([]byte{seed}, 16), descriptor.Regtest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Wipe)
+	return m
+}
+
+// addWallet registers a single-sig wallet of seed born at the current tip.
+func (f *fixture) addWallet(t *testing.T, name string, script descriptor.ScriptType, seed byte) (*hd.Master, *descriptor.Descriptor) {
+	t.Helper()
+	m := master(t, seed)
+	d, err := m.Account(script, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.AddWallet(context.Background(), name, d.String(), f.node.Height(t)); err != nil {
+		t.Fatalf("AddWallet: %v", err)
+	}
+	f.sync(t)
+	return m, d
+}
+
+// deposit pays sats to the wallet's next receive address and confirms it.
+func (f *fixture) deposit(t *testing.T, wallet string, sats int64) {
+	t.Helper()
+	a, err := f.c.Receive(context.Background(), wallet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := btcutil.DecodeAddress(a.Address, regtest.Params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, _ := txscript.PayToAddrScript(addr)
+	f.node.Fund(t, script, btcutil.Amount(sats))
+	f.sync(t)
+}
+
+// sign is the kiosk's part: psbt.Sign with the seed, as airsign-kiosk does.
+func sign(t *testing.T, p *btcpsbt.Packet, d *descriptor.Descriptor, m *hd.Master) []byte {
+	t.Helper()
+	raw, err := psbt.Encode(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := psbt.Decode(raw) // the kiosk gets bytes, not our packet
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := psbt.DefaultPolicy
+	pol.Cosigner = m.Fingerprint()
+	if _, err := psbt.Sign(q, d, pol, m); err != nil {
+		t.Fatalf("kiosk refused to sign: %v", err)
+	}
+	out, err := psbt.Encode(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func foreignAddress(t *testing.T, seed byte) string {
+	t.Helper()
+	d, err := master(t, seed).Account(descriptor.P2TR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := d.Address(0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.EncodeAddress()
+}
+
+// The whole round: register, receive, deposit, withdraw, sign (the kiosk's
+// code with the seed), finalize, broadcast, confirm, for each single-sig
+// script type.
+func TestWithdrawRoundTrip(t *testing.T) {
+	for _, script := range []descriptor.ScriptType{descriptor.P2WPKH, descriptor.P2TR, descriptor.P2SHP2WPKH, descriptor.P2PKH} {
+		t.Run(script.String(), func(t *testing.T) {
+			ctx := context.Background()
+			f := newFixture(t)
+			m, d := f.addWallet(t, "treasury", script, 3)
+			f.deposit(t, "treasury", 300_000)
+			f.deposit(t, "treasury", 200_000)
+			bal, err := f.c.Balance(ctx, "treasury")
+			if err != nil || bal.Confirmed != 500_000 {
+				t.Fatalf("balance after deposits: %+v, %v; want 500000 confirmed", bal, err)
+			}
+
+			to := foreignAddress(t, 8)
+			wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: to, Amount: 350_000, FeeRate: 5, Requester: "alice"})
+			if err != nil {
+				t.Fatalf("Withdraw: %v", err)
+			}
+			if got := len(wd.Packet.UnsignedTx.TxIn); got != 2 {
+				t.Fatalf("withdrawal spends %d inputs, want both deposits", got)
+			}
+			bal, _ = f.c.Balance(ctx, "treasury")
+			if bal.Reserved != 500_000 || bal.Confirmed != 0 {
+				t.Fatalf("balance while pending: %+v; want all 500000 reserved", bal)
+			}
+			// The kiosk's own analysis sees the change as change.
+			sum, err := psbt.Analyze(wd.Packet, d, psbt.DefaultPolicy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sum.FeeKnown || sum.Fee != wd.Fee || sum.Fee <= 0 {
+				t.Fatalf("kiosk sees fee %v, coordinator recorded %v", sum.Fee, wd.Fee)
+			}
+
+			signed := sign(t, wd.Packet, d, m)
+			res, err := f.c.Finalize(ctx, [][]byte{signed}, true)
+			if err != nil {
+				t.Fatalf("Finalize: %v", err)
+			}
+			if !res.Broadcast || res.Withdrawal.State != "broadcast" || res.Withdrawal.Confirmations != 0 {
+				t.Fatalf("after broadcast: %+v", res.Withdrawal)
+			}
+			f.node.Generate(t, 1)
+			f.sync(t)
+			got, err := f.c.Get(ctx, wd.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.State != "confirmed" || got.Confirmations != 1 {
+				t.Fatalf("after a block: state %s, %d confirmations", got.State, got.Confirmations)
+			}
+			bal, _ = f.c.Balance(ctx, "treasury")
+			if want := 500_000 - 350_000 - wd.Fee; bal.Confirmed != want || bal.Reserved != 0 {
+				t.Fatalf("final balance %+v, want %v confirmed (change)", bal, want)
+			}
+			// Finalizing again is harmless and says it was sent already.
+			if _, err := f.c.Finalize(ctx, [][]byte{signed}, false); err != nil {
+				t.Fatalf("finalizing a confirmed request again without broadcast: %v", err)
+			}
+		})
+	}
+}
+
+// Concurrent requests never share a coin: each spends its own, and those
+// that find none left fail with ErrInsufficient.
+func TestConcurrentWithdrawals(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.addWallet(t, "treasury", descriptor.P2WPKH, 4)
+	for range 4 {
+		f.deposit(t, "treasury", 100_000)
+	}
+	to := foreignAddress(t, 9)
+	var wg sync.WaitGroup
+	results := make([]*Withdrawal, 8)
+	errs := make([]error, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: to, Amount: 30_000,
+				FeeRate: 2, Requester: fmt.Sprint("user", i)})
+		}()
+	}
+	wg.Wait()
+	used := map[wire.OutPoint]string{}
+	ok := 0
+	for i, err := range errs {
+		if err != nil {
+			if !errors.Is(err, ErrInsufficient) {
+				t.Errorf("request %d: %v", i, err)
+			}
+			continue
+		}
+		ok++
+		for _, in := range results[i].Packet.UnsignedTx.TxIn {
+			if prev, dup := used[in.PreviousOutPoint]; dup {
+				t.Errorf("%v spent by %s and %s", in.PreviousOutPoint, prev, results[i].ID)
+			}
+			used[in.PreviousOutPoint] = results[i].ID
+		}
+	}
+	if ok != 4 {
+		t.Fatalf("%d requests succeeded, want 4 (one per coin)", ok)
+	}
+	// Cancelling one frees its coin for the next request.
+	var cancelled string
+	for _, r := range results {
+		if r != nil {
+			cancelled = r.ID
+			break
+		}
+	}
+	if err := f.c.Cancel(ctx, cancelled); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: to, Amount: 30_000, FeeRate: 2, Requester: "bob"}); err != nil {
+		t.Fatalf("after cancel: %v", err)
+	}
+}
+
+// A broadcast withdrawal stuck at a low fee is replaced: the bump is signed
+// and broadcast, the node takes it in place of the original, and the
+// watcher forgets the original.
+func TestBumpFee(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	m, d := f.addWallet(t, "treasury", descriptor.P2WPKH, 5)
+	f.deposit(t, "treasury", 400_000)
+	to := foreignAddress(t, 10)
+	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: to, Amount: 100_000, FeeRate: 1, Requester: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.Finalize(ctx, [][]byte{sign(t, wd.Packet, d, m)}, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.BumpFee(ctx, wd.ID, 1, "alice"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("bump to the same rate: got %v, want ErrInvalid", err)
+	}
+	bump, err := f.c.BumpFee(ctx, wd.ID, 12, "alice")
+	if err != nil {
+		t.Fatalf("BumpFee: %v", err)
+	}
+	if bump.Fee <= wd.Fee || bump.Replaces != wd.ID {
+		t.Fatalf("bump: fee %v (old %v), replaces %q", bump.Fee, wd.Fee, bump.Replaces)
+	}
+	if len(bump.Packet.UnsignedTx.TxIn) != 1 || bump.Packet.UnsignedTx.TxIn[0].PreviousOutPoint != wd.Packet.UnsignedTx.TxIn[0].PreviousOutPoint {
+		t.Fatal("the bump does not spend the original's input: it would not replace it")
+	}
+	res, err := f.c.Finalize(ctx, [][]byte{sign(t, bump.Packet, d, m)}, true)
+	if err != nil {
+		t.Fatalf("Finalize bump: %v", err)
+	}
+	old, _ := f.c.Get(ctx, wd.ID)
+	if old.State != "replaced" {
+		t.Fatalf("original is %s, want replaced", old.State)
+	}
+	bal, _ := f.c.Balance(ctx, "treasury")
+	// Only the bump's change is unconfirmed; the original's is forgotten.
+	if want := 400_000 - 100_000 - bump.Fee; bal.Unconfirmed != want {
+		t.Fatalf("unconfirmed %v, want the bump's change %v (the original's change must be gone)", bal.Unconfirmed, want)
+	}
+	f.node.Generate(t, 1)
+	f.sync(t)
+	got, _ := f.c.Get(ctx, bump.ID)
+	if got.State != "confirmed" || got.TxID == nil || *got.TxID != res.TxID {
+		t.Fatalf("bump after a block: %s %v", got.State, got.TxID)
+	}
+}
+
+// Multisig: two cosigners sign separately; Finalize combines the partial
+// PSBTs. One partial alone is not enough, and a PSBT for another
+// transaction is refused.
+func TestMultisigFinalize(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	var masters []*hd.Master
+	var keys []descriptor.Key
+	for i := range 3 {
+		m := master(t, byte(20+i))
+		origin, key, err := m.CosignerKey(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		masters = append(masters, m)
+		keys = append(keys, descriptor.Key{Origin: origin, Key: key})
+	}
+	d := &descriptor.Descriptor{Script: descriptor.P2WSHMulti, Network: descriptor.Regtest, Threshold: 2, Keys: keys}
+	if _, err := f.c.AddWallet(ctx, "vault", d.String(), f.node.Height(t)); err != nil {
+		t.Fatal(err)
+	}
+	f.sync(t)
+	f.deposit(t, "vault", 1_000_000)
+	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "vault", To: foreignAddress(t, 11), Amount: 250_000, Requester: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wd.FeeRateSource == "requested" {
+		t.Fatalf("no fee rate was requested, yet source is %q", wd.FeeRateSource)
+	}
+	a := sign(t, wd.Packet, d, masters[0])
+	c := sign(t, wd.Packet, d, masters[2])
+	if _, err := f.c.Finalize(ctx, [][]byte{a}, true); !errors.Is(err, ErrNotFinal) {
+		t.Fatalf("one of two signatures: got %v, want ErrNotFinal", err)
+	}
+	other, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "vault", To: foreignAddress(t, 11), Amount: 1000, FeeRate: 1, Requester: "bob"})
+	if err == nil {
+		if _, err := f.c.Finalize(ctx, [][]byte{a, sign(t, other.Packet, d, masters[1])}, true); !errors.Is(err, ErrWrongTx) {
+			t.Fatalf("partials of two transactions: got %v, want ErrWrongTx", err)
+		}
+	}
+	if _, err := f.c.Finalize(ctx, [][]byte{a, c}, true); err != nil {
+		t.Fatalf("Finalize with two partials: %v", err)
+	}
+	f.node.Generate(t, 1)
+	f.sync(t)
+	got, _ := f.c.Get(ctx, wd.ID)
+	if got.State != "confirmed" {
+		t.Fatalf("state %s, want confirmed", got.State)
+	}
+}
+
+// Tampering with the returned PSBT is caught: a changed output makes it
+// another transaction.
+func TestFinalizeRefusesAnotherTransaction(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	m, d := f.addWallet(t, "treasury", descriptor.P2WPKH, 6)
+	f.deposit(t, "treasury", 300_000)
+	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 12), Amount: 100_000, FeeRate: 2, Requester: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := sign(t, wd.Packet, d, m)
+	p, _ := psbt.Decode(signed)
+	p.UnsignedTx.TxOut[0].Value -= 1000 // someone takes a little more fee
+	tampered, _ := psbt.Encode(p)
+	if _, err := f.c.Finalize(ctx, [][]byte{tampered}, true); !errors.Is(err, ErrWrongTx) {
+		t.Fatalf("tampered output: got %v, want ErrWrongTx", err)
+	}
+}
+
+func TestAddWalletRefusals(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	m := master(t, 1)
+	d, _ := m.Account(descriptor.P2WPKH, 0)
+	mainM, err := hd.MasterFromEntropy(bytes.Repeat([]byte{1}, 16), descriptor.Mainnet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mainM.Wipe()
+	mainD, _ := mainM.Account(descriptor.P2WPKH, 0)
+	noOrigin := "wpkh(" + d.Key.String() + "/<0;1>/*)"
+	xprv, err := hdkeychain.NewMaster(bytes.Repeat([]byte{1}, 32), regtest.Params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	private := fmt.Sprintf("wpkh([%x]%s/<0;1>/*)", d.Origin.Fingerprint, xprv)
+	for _, tc := range []struct {
+		name, wallet, desc string
+		want               error
+	}{
+		{"mainnet descriptor", "a", mainD.String(), ErrWalletMismatch},
+		{"no key origin", "a", noOrigin, ErrWalletMismatch},
+		{"not a descriptor", "a", "hello", ErrWalletMismatch},
+		{"private key", "a", private, ErrWalletMismatch},
+		{"bad name", "a b", d.String(), ErrInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := f.c.AddWallet(ctx, tc.wallet, tc.desc, 0); !errors.Is(err, tc.want) {
+				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+	if _, err := f.c.AddWallet(ctx, "ok", d.String(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.AddWallet(ctx, "again", d.String(), 0); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("same descriptor twice: got %v, want ErrExists", err)
+	}
+}

@@ -1,0 +1,370 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
+
+	"airsign/online/builder"
+	"airsign/online/chain"
+	"airsign/online/coinselect"
+	"airsign/online/store"
+	"airsign/psbt"
+)
+
+// WithdrawRequest asks for a payment out of a wallet.
+type WithdrawRequest struct {
+	Wallet    string
+	To        string // address on the coordinator's network
+	Amount    btcutil.Amount
+	FeeRate   float64 // sat/vB; 0 means the node's estimate, else the fallback
+	Requester string
+	// IncludeUnconfirmed lets coin selection use outputs still in the
+	// mempool; by default only confirmed outputs are spent, so a deposit
+	// that is replaced or double-spent before it confirms cannot take a
+	// withdrawal down with it.
+	IncludeUnconfirmed bool
+}
+
+// Withdrawal is a request with what the coordinator worked out for it.
+type Withdrawal struct {
+	store.Withdrawal
+	Packet        *btcpsbt.Packet
+	FeeRateSource string // for a new request: where the fee rate came from
+	Selection     coinselect.Result
+	// Confirmations of the broadcast transaction: 0 in the mempool or not
+	// yet seen, -1 when the request never reached the chain.
+	Confirmations int32
+	// State is the request's place in its life: pending, broadcast,
+	// confirmed, cancelled or replaced.
+	State string
+}
+
+// Withdraw selects coins, takes a change address, builds the unsigned PSBT
+// and records the request with its inputs reserved. The PSBT goes to the
+// kiosk as it is.
+func (c *Coordinator) Withdraw(ctx context.Context, req WithdrawRequest) (*Withdrawal, error) {
+	w, err := c.Wallet(ctx, req.Wallet)
+	if err != nil {
+		return nil, err
+	}
+	if req.Amount <= 0 || req.Amount > btcutil.MaxSatoshi {
+		return nil, fmt.Errorf("%w: amount %v: give a positive amount", ErrInvalid, req.Amount)
+	}
+	if req.Requester == "" {
+		return nil, fmt.Errorf("%w: the requester is not named", ErrInvalid)
+	}
+	to, err := btcutil.DecodeAddress(req.To, c.cfg.Network.Params())
+	if err != nil || !to.IsForNet(c.cfg.Network.Params()) {
+		return nil, fmt.Errorf("%w: destination %q is not a %s address", ErrInvalid, req.To, c.cfg.Network)
+	}
+	payScript, err := txscript.PayToAddrScript(to)
+	if err != nil {
+		return nil, fmt.Errorf("%w: destination %q: %v", ErrInvalid, req.To, err)
+	}
+	if dust := builder.DustLimit(payScript); req.Amount < dust {
+		return nil, fmt.Errorf("%w: amount %v is below the dust limit %v of that address type; nodes would not relay it", ErrInvalid, req.Amount, dust)
+	}
+	rate, source, err := c.feeRate(ctx, req.FeeRate)
+	if err != nil {
+		return nil, err
+	}
+	inWeight, err := builder.InputWeight(w.Descriptor)
+	if err != nil {
+		return nil, err
+	}
+	tip, _, ok, err := c.st.Tip(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: the coordinator has not scanned the chain yet; sync first", ErrInvalid)
+	}
+	// Another request may reserve a chosen coin between selection and
+	// recording; then select again without it.
+	for attempt := 0; ; attempt++ {
+		wd, err := c.tryWithdraw(ctx, w, req, payScript, rate, inWeight, uint32(tip))
+		if errors.Is(err, store.ErrReserved) && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		wd.FeeRateSource = source
+		return wd, nil
+	}
+}
+
+func (c *Coordinator) tryWithdraw(ctx context.Context, w Wallet, req WithdrawRequest, payScript []byte,
+	rate coinselect.FeeRate, inWeight int, lockTime uint32) (*Withdrawal, error) {
+	utxos, err := c.st.Spendable(ctx, w.Name)
+	if err != nil {
+		return nil, err
+	}
+	byOutpoint := map[wire.OutPoint]store.UTXO{}
+	var coins []coinselect.Coin
+	for _, u := range utxos {
+		if u.Height == 0 && !req.IncludeUnconfirmed {
+			continue
+		}
+		byOutpoint[u.OutPoint] = u
+		coins = append(coins, coinselect.Coin{OutPoint: u.OutPoint, Value: u.Value, InputWeight: inWeight, Height: u.Height})
+	}
+	changeWeight := builder.ChangeWeight(w.Descriptor)
+	changeScript, err := w.Descriptor.PkScript(1, 0)
+	if err != nil {
+		return nil, err
+	}
+	sel, err := coinselect.Select(coins, coinselect.Params{
+		Target:            req.Amount,
+		FeeRate:           rate,
+		BaseWeight:        builder.BaseWeight(w.Descriptor, [][]byte{payScript}),
+		ChangeWeight:      changeWeight,
+		ChangeSpendWeight: inWeight,
+		DustLimit:         builder.DustLimit(changeScript),
+	})
+	if err != nil {
+		var insufficient coinselect.ErrInsufficientFunds
+		if errors.As(err, &insufficient) {
+			return nil, fmt.Errorf("%w: wallet %q: %v", ErrInsufficient, w.Name, err)
+		}
+		if errors.Is(err, coinselect.ErrNoCoins) {
+			return nil, fmt.Errorf("%w: wallet %q has no free confirmed coins (the others are unconfirmed or held by pending requests); wait for deposits to confirm or cancel a pending request",
+				ErrInsufficient, w.Name)
+		}
+		return nil, fmt.Errorf("wallet %q: coin selection: %w", w.Name, err)
+	}
+	var change *builder.Change
+	if sel.Change > 0 {
+		a, err := c.issue(ctx, w, 1)
+		if err != nil {
+			return nil, err
+		}
+		change = &builder.Change{Index: a.Index, Value: sel.Change}
+	}
+	inputs, err := c.inputs(ctx, sel.Coins, byOutpoint)
+	if err != nil {
+		return nil, err
+	}
+	p, err := builder.Build(builder.Request{
+		Wallet:   w.Descriptor,
+		Inputs:   inputs,
+		Payments: []builder.Payment{{PkScript: payScript, Value: req.Amount}},
+		Change:   change,
+		LockTime: lockTime,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wallet %q: building the PSBT: %w", w.Name, err)
+	}
+	raw, err := psbt.Encode(p)
+	if err != nil {
+		return nil, err
+	}
+	sw := store.Withdrawal{
+		ID: newID(), Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
+		Destination: req.To, Amount: req.Amount, Fee: sel.Fee, FeeRate: int64(rate),
+		HasChange: change != nil, PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash(),
+	}
+	if change != nil {
+		sw.ChangeIndex = change.Index
+	}
+	for _, in := range p.UnsignedTx.TxIn {
+		sw.Inputs = append(sw.Inputs, in.PreviousOutPoint)
+	}
+	if err := c.st.CreateWithdrawal(ctx, sw); err != nil {
+		return nil, err
+	}
+	sw.Status = store.StatusPending
+	return &Withdrawal{Withdrawal: sw, Packet: p, Selection: sel, State: string(store.StatusPending)}, nil
+}
+
+// inputs turns selected coins into builder inputs with their funding
+// transactions.
+func (c *Coordinator) inputs(ctx context.Context, coins []coinselect.Coin, utxos map[wire.OutPoint]store.UTXO) ([]builder.Input, error) {
+	var ins []builder.Input
+	for _, coin := range coins {
+		u := utxos[coin.OutPoint]
+		prev, err := c.st.Tx(ctx, coin.OutPoint.Hash)
+		if err != nil {
+			return nil, fmt.Errorf("the funding transaction of %v is not stored; rescan the wallet: %w", coin.OutPoint, err)
+		}
+		ins = append(ins, builder.Input{OutPoint: u.OutPoint, Value: u.Value, PkScript: u.Script,
+			Branch: u.Branch, Index: u.Index, PrevTx: prev})
+	}
+	return ins, nil
+}
+
+// Cancel gives up a pending request and frees its coins.
+func (c *Coordinator) Cancel(ctx context.Context, id string) error {
+	return c.st.CancelWithdrawal(ctx, id)
+}
+
+// Get returns a request with its current state and confirmations.
+func (c *Coordinator) Get(ctx context.Context, id string) (*Withdrawal, error) {
+	sw, err := c.st.Withdrawal(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return c.view(ctx, sw)
+}
+
+// Withdrawals returns a wallet's requests (all wallets when empty), oldest
+// first.
+func (c *Coordinator) Withdrawals(ctx context.Context, wallet string) ([]*Withdrawal, error) {
+	sws, err := c.st.Withdrawals(ctx, wallet)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Withdrawal
+	for _, sw := range sws {
+		v, err := c.view(ctx, sw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (c *Coordinator) view(ctx context.Context, sw store.Withdrawal) (*Withdrawal, error) {
+	p, err := psbt.Decode(sw.PSBT)
+	if err != nil {
+		return nil, fmt.Errorf("stored PSBT of %s: %w", sw.ID, err)
+	}
+	v := &Withdrawal{Withdrawal: sw, Packet: p, State: string(sw.Status), Confirmations: -1}
+	if sw.TxID != nil {
+		h, known, err := c.st.TxHeight(ctx, *sw.TxID)
+		if err != nil {
+			return nil, err
+		}
+		tip, _, _, err := c.st.Tip(ctx)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case known && h > 0:
+			v.Confirmations = tip - h + 1
+			v.State = "confirmed"
+		default:
+			v.Confirmations = 0
+		}
+	}
+	return v, nil
+}
+
+// FinalizeResult is what Finalize did.
+type FinalizeResult struct {
+	Withdrawal  *Withdrawal
+	Tx          *wire.MsgTx
+	TxID        chainhash.Hash
+	Signatures  int
+	Broadcast   bool
+	AlreadySent bool // the node already had it
+}
+
+// Finalize takes the signed PSBTs the kiosk (or, for multisig, several
+// kiosks) returned for one request, checks that they are that request's
+// transaction and that every signature verifies, combines and finalizes
+// them, and with broadcast sends the transaction to the node.
+func (c *Coordinator) Finalize(ctx context.Context, signed [][]byte, broadcast bool) (*FinalizeResult, error) {
+	if len(signed) == 0 {
+		return nil, fmt.Errorf("%w: no PSBT given", ErrInvalid)
+	}
+	var packets []*btcpsbt.Packet
+	for i, raw := range signed {
+		p, err := psbt.Decode(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%w: PSBT %d: %v", ErrInvalid, i+1, err)
+		}
+		packets = append(packets, p)
+	}
+	sw, err := c.requestFor(ctx, packets[0].UnsignedTx)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range packets[1:] {
+		if p.UnsignedTx.TxHash() != sw.UnsignedTxID {
+			return nil, fmt.Errorf("%w: PSBT %d is for transaction %s, PSBT 1 for %s (request %s)",
+				ErrWrongTx, i+2, p.UnsignedTx.TxHash(), sw.UnsignedTxID, sw.ID)
+		}
+	}
+	if sw.Status != store.StatusPending && sw.Status != store.StatusBroadcast {
+		return nil, fmt.Errorf("%w: request %s is %s", store.ErrState, sw.ID, sw.Status)
+	}
+	// Combining with the PSBT we built makes the input data (amounts,
+	// scripts, previous transactions) ours: a returned PSBT that changed
+	// them conflicts and is refused.
+	original, err := psbt.Decode(sw.PSBT)
+	if err != nil {
+		return nil, err
+	}
+	combined, err := psbt.Combine(append([]*btcpsbt.Packet{original}, packets...)...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: request %s: %v", ErrWrongTx, sw.ID, err)
+	}
+	n, err := psbt.VerifySignatures(combined)
+	if err != nil {
+		return nil, fmt.Errorf("request %s: %w", sw.ID, err)
+	}
+	tx, err := psbt.Finalize(combined)
+	if err != nil {
+		return nil, fmt.Errorf("%w: request %s (%d valid signatures so far): %v", ErrNotFinal, sw.ID, n, err)
+	}
+	res := &FinalizeResult{Tx: tx, TxID: tx.TxHash(), Signatures: n}
+	if broadcast {
+		if ok, reason, err := c.cfg.Node.TestAccept(ctx, tx); err == nil && !ok && !alreadyKnown(reason) {
+			return nil, fmt.Errorf("%w: request %s: %s", ErrBroadcast, sw.ID, reason)
+		}
+		if _, err := c.cfg.Node.Broadcast(ctx, tx); err != nil {
+			if !isAlreadySent(err) {
+				return nil, fmt.Errorf("%w: request %s: %v", ErrBroadcast, sw.ID, err)
+			}
+			res.AlreadySent = true
+		}
+		if err := c.st.MarkBroadcast(ctx, sw.ID, tx); err != nil {
+			return nil, err
+		}
+		res.Broadcast = true
+		// See our own transaction in the mempool right away.
+		if _, err := c.Sync(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if res.Withdrawal, err = c.Get(ctx, sw.ID); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// requestFor finds the live request whose unsigned transaction is tx.
+func (c *Coordinator) requestFor(ctx context.Context, tx *wire.MsgTx) (store.Withdrawal, error) {
+	txid := tx.TxHash()
+	all, err := c.st.Withdrawals(ctx, "")
+	if err != nil {
+		return store.Withdrawal{}, err
+	}
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].UnsignedTxID == txid {
+			return all[i], nil
+		}
+	}
+	return store.Withdrawal{}, fmt.Errorf("%w: transaction %s matches no withdrawal request; it was not built by this coordinator, or its inputs or outputs were changed", ErrWrongTx, txid)
+}
+
+// alreadyKnown is testmempoolaccept's answer for a transaction the node
+// has: a retried finalize, not a refusal.
+func alreadyKnown(reason string) bool {
+	return strings.Contains(reason, "already")
+}
+
+func isAlreadySent(err error) bool {
+	return errors.Is(err, chain.ErrDoubleBroadcast)
+}
