@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"airsign/cmd/internal/qrfiles"
 	"crypto/rand"
 	"errors"
 	"flag"
@@ -248,7 +248,7 @@ func (c *cli) ceremony(args []string) error {
 	if *dice != "" {
 		text := []byte(*dice)
 		if *dice == "-" {
-			if text, err = readLimited(c.stdin, 4096, "dice rolls"); err != nil {
+			if text, err = qrfiles.ReadLimited(c.stdin, 4096, "dice rolls"); err != nil {
 				return err
 			}
 		}
@@ -261,9 +261,9 @@ func (c *cli) ceremony(args []string) error {
 	if *mnemonicFile != "" {
 		var m []byte
 		if *mnemonicFile == "-" {
-			m, err = readLimited(c.stdin, 4096, "mnemonic")
+			m, err = qrfiles.ReadLimited(c.stdin, 4096, "mnemonic")
 		} else {
-			m, err = readFileLimited(*mnemonicFile, 4096, "mnemonic")
+			m, err = qrfiles.ReadFileLimited(*mnemonicFile, 4096, "mnemonic")
 		}
 		if err != nil {
 			return err
@@ -459,12 +459,12 @@ func shareNames(shares []*shamir.Share) []string {
 
 // readShare reads a share from a text file or a QR image.
 func readShare(path string) (*shamir.Share, error) {
-	data, err := readFileLimited(path, qr.MaxImageBytes, "share")
+	data, err := qrfiles.ReadFileLimited(path, qr.MaxImageBytes, "share")
 	if err != nil {
 		return nil, err
 	}
 	defer hd.Wipe(data)
-	if isImage(data) {
+	if qrfiles.IsImage(data) {
 		text, err := qr.DecodeFile(data)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
@@ -477,35 +477,6 @@ func readShare(path string) (*shamir.Share, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
-}
-
-func isImage(data []byte) bool {
-	return bytes.HasPrefix(data, []byte("\x89PNG")) || bytes.HasPrefix(data, []byte("\xff\xd8\xff")) || bytes.HasPrefix(data, []byte("GIF8"))
-}
-
-func readFileLimited(path string, max int64, what string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := readLimited(f, max, what)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return data, nil
-}
-
-func readLimited(r io.Reader, max int64, what string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > max {
-		hd.Wipe(data)
-		return nil, fmt.Errorf("%s is more than %d bytes; that is not a %s", what, max, what)
-	}
-	return data, nil
 }
 
 // qrImager draws share cards and exports as QR images for the ceremony.

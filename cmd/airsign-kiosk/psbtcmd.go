@@ -1,6 +1,7 @@
 package main
 
 import (
+	"airsign/cmd/internal/qrfiles"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -266,13 +267,13 @@ func (c *cli) sign(args []string) error {
 		data = signed
 	}
 	if *out != "" {
-		if err := writeExclusive(*out, data); err != nil {
+		if err := qrfiles.WriteExclusive(*out, data); err != nil {
 			return errors.Join(err, logSign("failed", err.Error(), shares, ""))
 		}
 	}
 	frames := 0
 	if *qrOut != "" {
-		if frames, err = writeQR(*qrOut, signed, *qrFormat, *urType, *maxFragment, *fps); err != nil {
+		if frames, err = qrfiles.WritePSBT(*qrOut, signed, qrfiles.QROptions{Format: *qrFormat, URType: *urType, MaxFragment: *maxFragment, FPS: *fps}); err != nil {
 			return errors.Join(err, logSign("failed", err.Error(), shares, ""))
 		}
 	}
@@ -353,22 +354,4 @@ func proveAccount(master *hd.Master, w *home.Wallet, d *descriptor.Descriptor) e
 		return fmt.Errorf("the shares rebuild fingerprint %x but not this kiosk's key %d in wallet %q", master.Fingerprint(), w.Multisig.Us, w.Name)
 	}
 	return nil
-}
-
-func writeExclusive(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
-		return err
-	}
-	return f.Close()
 }

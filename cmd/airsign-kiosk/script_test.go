@@ -1,6 +1,7 @@
 package main
 
 import (
+	"airsign/cmd/internal/qrfiles"
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
@@ -307,7 +308,7 @@ func qrframes(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 4 {
 		max = atoi(ts, args[3])
 	}
-	n, err := writeQR(ts.MkAbs(args[1]), data, args[2], "", max, 5)
+	n, err := qrfiles.WritePSBT(ts.MkAbs(args[1]), data, qrfiles.QROptions{Format: args[2], MaxFragment: max, FPS: 5})
 	ts.Check(err)
 	ts.Setenv("FRAMES", strconv.Itoa(n))
 }

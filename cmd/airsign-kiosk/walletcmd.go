@@ -1,6 +1,7 @@
 package main
 
 import (
+	"airsign/cmd/internal/qrfiles"
 	"bufio"
 	"encoding/hex"
 	"errors"
@@ -44,12 +45,12 @@ func (c *cli) wallet(args []string) error {
 	var output *ur.Output
 	source := *bsms
 	if *bsms != "" {
-		if record, err = readFileLimited(*bsms, 64<<10, "BSMS record"); err != nil {
+		if record, err = qrfiles.ReadFileLimited(*bsms, 64<<10, "BSMS record"); err != nil {
 			return err
 		}
 	}
 	if *qrIn != "" {
-		p, _, err := readQRPayload(append([]string{*qrIn}, fs.Args()...), nil)
+		p, _, err := qrfiles.ReadPayload(append([]string{*qrIn}, fs.Args()...), nil)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,186 @@
+// Package qrfiles reads and writes what crosses the air gap as files: a
+// PSBT as a file or as QR images (frames or an animated GIF), and QR frames
+// written for the other side to scan. The kiosk and the coordinator share
+// it, so both read exactly the same inputs with the same limits.
+package qrfiles
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"airsign/psbt"
+	"airsign/ui/qr"
+)
+
+// IsImage reports whether data starts like a PNG, JPEG or GIF file.
+func IsImage(data []byte) bool {
+	return bytes.HasPrefix(data, []byte("\x89PNG")) || bytes.HasPrefix(data, []byte("\xff\xd8\xff")) || bytes.HasPrefix(data, []byte("GIF8"))
+}
+
+// ReadFileLimited reads at most max bytes of path; a longer file is an
+// error naming what it was supposed to be.
+func ReadFileLimited(path string, max int64, what string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := ReadLimited(f, max, what)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, nil
+}
+
+// ReadLimited reads at most max bytes from r. What it read of a longer
+// input is zeroed before it is dropped: it may be a share.
+func ReadLimited(r io.Reader, max int64, what string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		clear(data)
+		return nil, fmt.Errorf("%s is more than %d bytes; that is not a %s", what, max, what)
+	}
+	return data, nil
+}
+
+// WriteExclusive writes a new file (never replacing one) and syncs it; on
+// failure nothing is left behind.
+func WriteExclusive(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	return f.Close()
+}
+
+// ReadPSBT reads a PSBT from a file (binary, base64 or hex) or from QR
+// images: PNG/JPEG frames or an animated GIF, in any format ui/qr reads
+// (UR, BBQr, pMofN, plain base64). Several paths are only for frames. It
+// returns the PSBT's bytes as found (to be decoded by psbt.Decode) and a
+// description of where they came from.
+func ReadPSBT(paths []string) ([]byte, string, error) {
+	if len(paths) == 0 {
+		return nil, "", errors.New("no PSBT file or QR image given")
+	}
+	first := paths[0]
+	head, err := ReadFileLimited(first, qr.MaxImageBytes, "PSBT or QR image")
+	if err != nil {
+		return nil, "", err
+	}
+	if !IsImage(head) {
+		if len(paths) > 1 {
+			return nil, "", fmt.Errorf("%s is not an image: give one PSBT file, or QR images (frames or a GIF)", first)
+		}
+		if len(head) > psbt.MaxPSBTBytes {
+			return nil, "", fmt.Errorf("%s is %d bytes, more than the %d a PSBT may have", first, len(head), psbt.MaxPSBTBytes)
+		}
+		return head, first, nil
+	}
+	p, frames, err := ReadPayload(paths, head)
+	if err != nil {
+		return nil, "", err
+	}
+	if p.Kind != qr.KindPSBT {
+		return nil, "", fmt.Errorf("the QR codes carry %s, not a PSBT", p.Kind)
+	}
+	return p.Data, fmt.Sprintf("%d QR frame(s), %s", frames, p.Format), nil
+}
+
+// ReadPayload reassembles whatever a set of QR images (frames, or animated
+// GIFs) carries, reading until the transfer is complete. first, when not
+// nil, is the first file's content, already read. It returns how many
+// frames it looked at.
+func ReadPayload(paths []string, first []byte) (qr.Payload, int, error) {
+	d := qr.NewDecoder()
+	frames, unreadable := 0, 0
+	var last error
+	for i, path := range paths {
+		data := first
+		if i > 0 || data == nil {
+			var err error
+			if data, err = ReadFileLimited(path, qr.MaxImageBytes, "QR image"); err != nil {
+				return qr.Payload{}, frames, err
+			}
+		}
+		results, err := qr.DecodeFrames(data)
+		if err != nil {
+			return qr.Payload{}, frames, fmt.Errorf("%s: %w", path, err)
+		}
+		for _, r := range results {
+			frames++
+			if r.Err != nil {
+				unreadable++
+				continue
+			}
+			done, err := d.Add(string(r.Text))
+			if err != nil {
+				last = fmt.Errorf("%s frame %d: %w", path, r.Index, err)
+			}
+			if done {
+				p, err := d.Result()
+				return p, frames, err
+			}
+		}
+	}
+	msg := fmt.Errorf("the QR frames hold %.0f%% of the transfer (%d frames read, %d unreadable): scan or add more frames", 100*d.Progress(), frames-unreadable, unreadable)
+	return qr.Payload{}, frames, errors.Join(msg, last)
+}
+
+// QROptions say how WritePSBT renders a PSBT.
+type QROptions struct {
+	Format      string // ur, bbqr or base64 (qr.ParseFormat)
+	URType      string // crypto-psbt or psbt, for UR
+	MaxFragment int    // bytes per frame; 0 means the format's default
+	FPS         int    // frames per second of the animated GIF
+}
+
+// WritePSBT writes a PSBT as QR frames into dir, which must not exist:
+// frame-001.png … and animated.gif. It returns the number of frames.
+func WritePSBT(dir string, data []byte, o QROptions) (int, error) {
+	f, err := qr.ParseFormat(o.Format)
+	if err != nil {
+		return 0, err
+	}
+	parts, err := qr.EncodePSBT(data, qr.EncodeOptions{Format: f, MaxFragment: o.MaxFragment, URType: o.URType})
+	if err != nil {
+		return 0, err
+	}
+	opt := qr.ImageOptions{Level: qr.Low, ModulePixels: 6}
+	pngs, err := qr.FramePNGs(parts, opt)
+	if err != nil {
+		return 0, err
+	}
+	gif, err := qr.AnimatedGIF(parts, opt, o.FPS)
+	if err != nil {
+		return 0, err
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return 0, fmt.Errorf("QR output folder: %w (it must not exist yet)", err)
+	}
+	for i, png := range pngs {
+		if err := WriteExclusive(filepath.Join(dir, fmt.Sprintf("frame-%03d.png", i+1)), png); err != nil {
+			return 0, err
+		}
+	}
+	if err := WriteExclusive(filepath.Join(dir, "animated.gif"), gif); err != nil {
+		return 0, err
+	}
+	return len(parts), nil
+}

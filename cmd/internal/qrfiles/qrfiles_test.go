@@ -1,0 +1,58 @@
+package qrfiles
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"airsign/ui/qr"
+)
+
+func TestReadLimited(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		max     int64
+		wantErr bool
+	}{{"abc", 3, false}, {"abcd", 3, true}, {"", 0, false}} {
+		got, err := ReadLimited(strings.NewReader(tc.in), tc.max, "thing")
+		if (err != nil) != tc.wantErr || (err == nil && string(got) != tc.in) {
+			t.Errorf("ReadLimited(%q, %d) = %q, %v; want error %v", tc.in, tc.max, got, err, tc.wantErr)
+		}
+	}
+}
+
+// A PSBT written as frames reads back from the frames and from the GIF.
+func TestWriteAndReadPSBT(t *testing.T) {
+	data := []byte("psbt\xff" + strings.Repeat("\x01\x02\x03", 400))
+	dir := filepath.Join(t.TempDir(), "qr")
+	n, err := WritePSBT(dir, data, QROptions{Format: "ur", MaxFragment: 200, FPS: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 2 {
+		t.Fatalf("%d frames for %d bytes at 200 per frame", n, len(data))
+	}
+	frames, _ := filepath.Glob(filepath.Join(dir, "frame-*.png"))
+	for _, paths := range [][]string{frames, {filepath.Join(dir, "animated.gif")}} {
+		got, _, err := ReadPSBT(paths)
+		if err != nil {
+			t.Fatalf("ReadPSBT(%d files): %v", len(paths), err)
+		}
+		if string(got) != string(data) {
+			t.Fatalf("read back %d bytes, want the %d written", len(got), len(data))
+		}
+	}
+	if _, err := WritePSBT(dir, data, QROptions{Format: "ur"}); err == nil {
+		t.Fatal("WritePSBT into an existing folder succeeded")
+	}
+	// Too few frames: the error says how far the transfer got.
+	if _, _, err := ReadPSBT(frames[:1]); err == nil || !strings.Contains(err.Error(), "% of the transfer") {
+		t.Fatalf("one frame of %d: got %v", n, err)
+	}
+	big := filepath.Join(t.TempDir(), "big.psbt")
+	os.WriteFile(big, make([]byte, qr.MaxImageBytes+1), 0o644)
+	if _, _, err := ReadPSBT([]string{big}); err == nil {
+		t.Fatal("an oversized file was read")
+	}
+}
