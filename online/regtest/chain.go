@@ -24,45 +24,65 @@ const generateBatch = 500
 
 // Generate mines blocks to the node's mining address and returns their
 // hashes.
-func (n *Node) Generate(t testing.TB, blocks uint32) []*chainhash.Hash {
-	t.Helper()
-	hashes, err := n.generate(blocks)
-	if err != nil {
-		t.Fatalf("regtest: generate %d: %v", blocks, err)
-	}
-	return hashes
-}
-
-func (n *Node) generate(blocks uint32) ([]*chainhash.Hash, error) {
+func (d *Daemon) Generate(blocks uint32) ([]*chainhash.Hash, error) {
 	var all []*chainhash.Hash
 	for blocks > 0 {
 		k := min(blocks, generateBatch)
-		hs, err := n.client.Generate(k)
+		hs, err := d.client.Generate(k)
 		if err != nil {
-			return all, err
+			return all, fmt.Errorf("regtest: generate %d: %w", k, err)
 		}
 		all = append(all, hs...)
 		blocks -= k
 	}
-	return all, nil
+	return all, d.save()
+}
+
+// Generate mines blocks to the node's mining address and returns their
+// hashes.
+func (n *Node) Generate(t testing.TB, blocks uint32) []*chainhash.Hash {
+	t.Helper()
+	hashes, err := n.d.Generate(blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hashes
+}
+
+// Height returns the height of the node's best block.
+func (d *Daemon) Height() (int32, error) {
+	h, err := d.client.GetBlockCount()
+	if err != nil {
+		return 0, fmt.Errorf("regtest: getblockcount: %w", err)
+	}
+	return int32(h), nil
 }
 
 // Height returns the height of the node's best block.
 func (n *Node) Height(t testing.TB) int32 {
 	t.Helper()
-	h, err := n.client.GetBlockCount()
+	h, err := n.d.Height()
 	if err != nil {
-		t.Fatalf("regtest: getblockcount: %v", err)
+		t.Fatal(err)
 	}
-	return int32(h)
+	return h
+}
+
+// BestHash returns the hash of the node's best block.
+func (d *Daemon) BestHash() (*chainhash.Hash, error) {
+	h, err := d.client.GetBestBlockHash()
+	if err != nil {
+		return nil, fmt.Errorf("regtest: getbestblockhash: %w", err)
+	}
+	return h, nil
 }
 
 // BestHash returns the hash of the node's best block.
 func (n *Node) BestHash(t testing.TB) *chainhash.Hash {
 	t.Helper()
-	h, err := n.client.GetBestBlockHash()
+	h, err := n.d.BestHash()
 	if err != nil {
-		t.Fatalf("regtest: getbestblockhash: %v", err)
+		t.Fatal(err)
 	}
 	return h
 }
@@ -73,7 +93,7 @@ func (n *Node) WaitForHeight(t testing.TB, h int32, timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
 	var last int64
 	for {
-		c, err := n.client.GetBlockCount()
+		c, err := n.d.client.GetBlockCount()
 		if err == nil && int32(c) >= h {
 			return
 		}
@@ -92,7 +112,7 @@ func (n *Node) WaitForTip(t testing.TB, hash *chainhash.Hash, timeout time.Durat
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		h, err := n.client.GetBestBlockHash()
+		h, err := n.d.client.GetBestBlockHash()
 		if err == nil && h.IsEqual(hash) {
 			return
 		}
@@ -109,17 +129,17 @@ func (n *Node) WaitForTip(t testing.TB, hash *chainhash.Hash, timeout time.Durat
 // to sync; use WaitForHeight for that. Connecting twice is a no-op.
 func (n *Node) Connect(t testing.TB, other *Node) {
 	t.Helper()
-	if other.p2pAddr == "" {
+	if other.d.p2pAddr == "" {
 		t.Fatalf("regtest: Connect: the other node was not started with Options.Listen")
 	}
 	if n.peerTo(t, other) != nil {
 		return
 	}
-	if err := n.client.AddNode(other.p2pAddr, rpcclient.ANAdd); err != nil {
-		t.Fatalf("regtest: addnode %s: %v", other.p2pAddr, err)
+	if err := n.d.client.AddNode(other.d.p2pAddr, rpcclient.ANAdd); err != nil {
+		t.Fatalf("regtest: addnode %s: %v", other.d.p2pAddr, err)
 	}
 	n.mu.Lock()
-	n.added[other.p2pAddr] = true
+	n.added[other.d.p2pAddr] = true
 	n.mu.Unlock()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -132,7 +152,7 @@ func (n *Node) Connect(t testing.TB, other *Node) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("regtest: no P2P handshake with %s after 15s", other.p2pAddr)
+			t.Fatalf("regtest: no P2P handshake with %s after 15s", other.d.p2pAddr)
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
@@ -142,7 +162,7 @@ func (n *Node) Connect(t testing.TB, other *Node) {
 func (n *Node) peerTo(t testing.TB, other *Node) *btcjson.GetPeerInfoResult {
 	t.Helper()
 	for _, p := range n.peers(t) {
-		if p.Addr == other.p2pAddr && !p.Inbound {
+		if p.Addr == other.d.p2pAddr && !p.Inbound {
 			return &p
 		}
 	}
@@ -151,7 +171,7 @@ func (n *Node) peerTo(t testing.TB, other *Node) *btcjson.GetPeerInfoResult {
 
 func (n *Node) peers(t testing.TB) []btcjson.GetPeerInfoResult {
 	t.Helper()
-	ps, err := n.client.GetPeerInfo()
+	ps, err := n.d.client.GetPeerInfo()
 	if err != nil {
 		t.Fatalf("regtest: getpeerinfo: %v", err)
 	}
@@ -169,7 +189,7 @@ func (n *Node) DisconnectAll(t testing.TB) {
 	n.mu.Unlock()
 	for addr := range added {
 		// Ignore errors: the connection may already be gone.
-		n.client.AddNode(addr, rpcclient.ANRemove)
+		n.d.client.AddNode(addr, rpcclient.ANRemove)
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -178,7 +198,7 @@ func (n *Node) DisconnectAll(t testing.TB) {
 			return
 		}
 		for _, p := range ps {
-			n.client.Node(btcjson.NDisconnect, fmt.Sprint(p.ID), nil)
+			n.d.client.Node(btcjson.NDisconnect, fmt.Sprint(p.ID), nil)
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("regtest: %d peers still connected after 15s", len(ps))
@@ -240,7 +260,7 @@ func ReorgWith(t testing.TB, a, b *Node, depth int, staleTxs, winningTxs []*wire
 	a.WaitForTip(t, winning[len(winning)-1], 30*time.Second)
 	forkHeight := a.Height(t) - int32(depth) - 1
 	for i, h := range orphaned {
-		main, err := a.client.GetBlockHash(int64(forkHeight) + 1 + int64(i))
+		main, err := a.d.client.GetBlockHash(int64(forkHeight) + 1 + int64(i))
 		if err != nil {
 			t.Fatalf("regtest: getblockhash: %v", err)
 		}
@@ -254,37 +274,65 @@ func ReorgWith(t testing.TB, a, b *Node, depth int, staleTxs, winningTxs []*wire
 // SoftForkStatus returns the BIP9 status ("defined", "started", "lockedin",
 // "active", "failed") btcd reports for a deployment ("segwit", "taproot",
 // "csv") — the state that applies to the next block.
-func (n *Node) SoftForkStatus(t testing.TB, name string) string {
-	t.Helper()
-	info, err := n.client.GetBlockChainInfo()
+func (d *Daemon) SoftForkStatus(name string) (string, error) {
+	info, err := d.client.GetBlockChainInfo()
 	if err != nil {
-		t.Fatalf("regtest: getblockchaininfo: %v", err)
+		return "", fmt.Errorf("regtest: getblockchaininfo: %w", err)
 	}
 	if info.UnifiedSoftForks != nil {
 		if f := info.UnifiedSoftForks.SoftForks[name]; f != nil && f.BIP9SoftForkDescription != nil {
-			return f.BIP9SoftForkDescription.Status
+			return f.BIP9SoftForkDescription.Status, nil
 		}
 	}
 	if info.SoftForks != nil {
 		if d := info.SoftForks.Bip9SoftForks[name]; d != nil {
-			return d.Status
+			return d.Status, nil
 		}
 	}
-	t.Fatalf("regtest: getblockchaininfo reports no deployment %q", name)
-	return ""
+	return "", fmt.Errorf("regtest: getblockchaininfo reports no deployment %q", name)
+}
+
+// SoftForkStatus is Daemon.SoftForkStatus and fails the test on error.
+func (n *Node) SoftForkStatus(t testing.TB, name string) string {
+	t.Helper()
+	s, err := n.d.SoftForkStatus(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // ActivateSegwitTaproot mines until segwit and taproot apply to the next
 // block (tip at SegwitActivationHeight-1 or above) and checks that the node
-// reports both as active.
-func ActivateSegwitTaproot(t testing.TB, n *Node) {
-	t.Helper()
-	if h := n.Height(t); h < SegwitActivationHeight-1 {
-		n.Generate(t, uint32(SegwitActivationHeight-1-h))
+// reports both as active. Past that height it mines nothing.
+func (d *Daemon) ActivateSegwitTaproot() error {
+	h, err := d.Height()
+	if err != nil {
+		return err
+	}
+	if h < SegwitActivationHeight-1 {
+		if _, err := d.Generate(uint32(SegwitActivationHeight - 1 - h)); err != nil {
+			return err
+		}
 	}
 	for _, f := range []string{"segwit", "taproot"} {
-		if s := n.SoftForkStatus(t, f); s != "active" {
-			t.Fatalf("regtest: %s is %q at height %d, want active", f, s, n.Height(t))
+		s, err := d.SoftForkStatus(f)
+		if err != nil {
+			return err
 		}
+		if s != "active" {
+			h, _ := d.Height()
+			return fmt.Errorf("regtest: %s is %q at height %d, want active", f, s, h)
+		}
+	}
+	return nil
+}
+
+// ActivateSegwitTaproot is Daemon.ActivateSegwitTaproot and fails the test
+// on error.
+func ActivateSegwitTaproot(t testing.TB, n *Node) {
+	t.Helper()
+	if err := n.d.ActivateSegwitTaproot(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -24,46 +24,53 @@ const fundFeeRate = 5
 // in btcd since v0.24.1), whether it would accept tx into its mempool
 // without adding it. It returns the node's reject reason when not allowed
 // (for example "missing-inputs", "max-fee-exceeded", or the script or
-// policy error text btcd's mempool produces). An RPC failure is fatal.
-func (n *Node) TestMempoolAccept(t testing.TB, tx *wire.MsgTx) (allowed bool, reason string) {
-	t.Helper()
-	res, err := n.client.TestMempoolAccept([]*wire.MsgTx{tx}, 0)
+// policy error text btcd's mempool produces).
+func (d *Daemon) TestMempoolAccept(tx *wire.MsgTx) (allowed bool, reason string, err error) {
+	res, err := d.client.TestMempoolAccept([]*wire.MsgTx{tx}, 0)
 	if err != nil {
-		t.Fatalf("regtest: testmempoolaccept: %v", err)
+		return false, "", fmt.Errorf("regtest: testmempoolaccept: %w", err)
 	}
 	if len(res) != 1 {
-		t.Fatalf("regtest: testmempoolaccept returned %d results for 1 tx", len(res))
+		return false, "", fmt.Errorf("regtest: testmempoolaccept returned %d results for 1 tx", len(res))
 	}
-	return res[0].Allowed, res[0].RejectReason
+	return res[0].Allowed, res[0].RejectReason, nil
 }
 
-// TrySend broadcasts tx with sendrawtransaction and returns the node's error
+// TestMempoolAccept is Daemon.TestMempoolAccept; an RPC failure is fatal.
+func (n *Node) TestMempoolAccept(t testing.TB, tx *wire.MsgTx) (allowed bool, reason string) {
+	t.Helper()
+	allowed, reason, err := n.d.TestMempoolAccept(tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return allowed, reason
+}
+
+// Send broadcasts tx with sendrawtransaction and returns the node's error
 // (an *btcjson.RPCError whose Message is btcd's reason) if it refuses it.
+func (d *Daemon) Send(tx *wire.MsgTx) (*chainhash.Hash, error) {
+	return d.client.SendRawTransaction(tx, true)
+}
+
+// TrySend is Daemon.Send.
 func (n *Node) TrySend(tx *wire.MsgTx) (*chainhash.Hash, error) {
-	return n.client.SendRawTransaction(tx, true)
+	return n.d.Send(tx)
 }
 
 // Send broadcasts tx and fails the test if the node refuses it.
 func (n *Node) Send(t testing.TB, tx *wire.MsgTx) *chainhash.Hash {
 	t.Helper()
-	h, err := n.TrySend(tx)
+	h, err := n.d.Send(tx)
 	if err != nil {
 		t.Fatalf("regtest: sendrawtransaction %v: %v", tx.TxHash(), err)
 	}
 	return h
 }
 
-// Fund pays amount to pkScript from matured coinbases mined to harness keys,
-// mines one block to confirm the payment, and returns the paid output and
-// the funding transaction (for non_witness_utxo). The payment is output 0;
-// change, if any, goes back to a harness key. When no coinbase is mature
-// yet, Fund first mines enough blocks (the first call on a fresh node mines
-// about 100). The funding transaction spends P2PKH inputs only, so it works
-// before segwit activation; paying a witness script before activation is
-// fine, spending it is not (see ActivateSegwitTaproot).
+// Fund is Daemon.Fund and fails the test on error.
 func (n *Node) Fund(t testing.TB, pkScript []byte, amount btcutil.Amount) (wire.OutPoint, *wire.MsgTx) {
 	t.Helper()
-	op, tx, err := n.fund(pkScript, amount)
+	op, tx, err := n.d.Fund(pkScript, amount)
 	if err != nil {
 		t.Fatalf("regtest: Fund %v: %v", amount, err)
 	}
@@ -77,12 +84,27 @@ type coin struct {
 	key      *btcec.PrivateKey
 }
 
-func (n *Node) fund(pkScript []byte, amount btcutil.Amount) (wire.OutPoint, *wire.MsgTx, error) {
+// Fund pays amount to pkScript from matured coinbases mined to harness keys,
+// mines one block to confirm the payment, and returns the paid output and
+// the funding transaction (for non_witness_utxo). The payment is output 0;
+// change, if any, goes back to a harness key. When no coinbase is mature
+// yet, Fund first mines enough blocks (the first call on a fresh chain mines
+// 100, then one more to confirm). The funding transaction spends P2PKH
+// inputs only, so it works before segwit activation; paying a witness script
+// before activation is fine, spending it is not (see ActivateSegwitTaproot).
+//
+// Fund keeps no state that matters across restarts: it scans the chain's
+// coinbases from the lowest height not yet known to be spent (height 1
+// after a Launch) and asks the node whether each output is unspent, in the
+// chain (gettxout) and in the mempool (gettxspendingprevout), so it never
+// double-spends a coinbase, whether the node was restarted or a test spent
+// harness coinbases itself.
+func (d *Daemon) Fund(pkScript []byte, amount btcutil.Amount) (wire.OutPoint, *wire.MsgTx, error) {
 	if amount <= 0 {
-		return wire.OutPoint{}, nil, fmt.Errorf("amount must be positive")
+		return wire.OutPoint{}, nil, fmt.Errorf("regtest: Fund: amount must be positive")
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	d.fundMu.Lock()
+	defer d.fundMu.Unlock()
 
 	var coins []coin
 	var sum btcutil.Amount
@@ -91,13 +113,40 @@ func (n *Node) fund(pkScript []byte, amount btcutil.Amount) (wire.OutPoint, *wir
 		vsize := 10 + 148*len(coins) + 9 + len(pkScript) + 34
 		return btcutil.Amount(vsize * fundFeeRate)
 	}
+	d.nextCB = max(d.nextCB, 1)
+	h := d.nextCB
+	advance := true // every height below h has no unspent harness coinbase
 	for sum < amount+fee() {
-		c, err := n.nextCoinbase()
+		tip, err := d.client.GetBlockCount()
 		if err != nil {
 			return wire.OutPoint{}, nil, err
 		}
-		coins = append(coins, c)
-		sum += c.value
+		// A transaction in block tip+1 may spend a coinbase of height
+		// <= tip+1-CoinbaseMaturity.
+		if int64(h) > tip+1-CoinbaseMaturity {
+			if d.miningKey == nil {
+				return wire.OutPoint{}, nil, errors.New("no mature harness coinbase and this node mines to a foreign address")
+			}
+			need := int64(h) - (tip + 1 - CoinbaseMaturity)
+			if _, err := d.Generate(uint32(need)); err != nil {
+				return wire.OutPoint{}, nil, err
+			}
+			continue
+		}
+		cs, spent, err := d.coinbaseCoins(h)
+		if err != nil {
+			return wire.OutPoint{}, nil, err
+		}
+		if advance && spent {
+			d.nextCB = h + 1
+		} else {
+			advance = false
+		}
+		h++
+		for _, c := range cs {
+			coins = append(coins, c)
+			sum += c.value
+		}
 		if len(coins) > 500 {
 			return wire.OutPoint{}, nil, fmt.Errorf("would need more than 500 coinbases")
 		}
@@ -118,15 +167,15 @@ func (n *Node) fund(pkScript []byte, amount btcutil.Amount) (wire.OutPoint, *wir
 		}
 		tx.TxIn[i].SignatureScript = sig
 	}
-	txid, err := n.client.SendRawTransaction(tx, true)
+	txid, err := d.client.SendRawTransaction(tx, true)
 	if err != nil {
 		return wire.OutPoint{}, nil, fmt.Errorf("sendrawtransaction: %w", err)
 	}
-	blocks, err := n.generate(1)
+	blocks, err := d.Generate(1)
 	if err != nil {
 		return wire.OutPoint{}, nil, err
 	}
-	blk, err := n.client.GetBlock(blocks[0])
+	blk, err := d.client.GetBlock(blocks[0])
 	if err != nil {
 		return wire.OutPoint{}, nil, err
 	}
@@ -142,66 +191,68 @@ func (n *Node) fund(pkScript []byte, amount btcutil.Amount) (wire.OutPoint, *wir
 	return wire.OutPoint{Hash: *txid, Index: 0}, tx, nil
 }
 
-// nextCoinbase returns the next unspent, mature coinbase output paying this
-// node's mining key (or, for a node with a foreign mining address, any
-// harness key), mining blocks when none is mature. Heights are tried in
-// order from n.nextCB; gettxout decides whether an output is still unspent,
-// so coinbases spent in a block or reorged away are skipped. (A coinbase
-// spent only by a mempool transaction still looks unspent to gettxout; that
-// can only happen if a test spends harness coinbases itself.)
-func (n *Node) nextCoinbase() (coin, error) {
-	for tries := 0; tries < 10000; tries++ {
-		tip, err := n.client.GetBlockCount()
-		if err != nil {
-			return coin{}, err
-		}
-		if n.nextCB < 1 {
-			n.nextCB = 1
-		}
-		h := n.nextCB
-		// A transaction in block tip+1 may spend a coinbase of height
-		// <= tip+1-CoinbaseMaturity.
-		if int64(h) > tip+1-CoinbaseMaturity {
-			if n.miningKey == nil {
-				return coin{}, errors.New("no mature harness coinbase and this node mines to a foreign Options.MiningAddr")
-			}
-			need := int64(h) - (tip + 1 - CoinbaseMaturity)
-			if _, err := n.generate(uint32(need)); err != nil {
-				return coin{}, err
-			}
+// coinbaseCoins returns the unspent outputs of the coinbase at height h that
+// pay this node's mining key (or, for a node with a foreign mining address,
+// any harness key), and whether the coinbase has no such output left
+// unspent in the chain. A coinbase paying another harness key was mined by
+// another node on the same chain: it is left to that node's Fund, so two
+// nodes never pick the same coinbase.
+func (d *Daemon) coinbaseCoins(h int32) (coins []coin, spent bool, err error) {
+	bh, err := d.client.GetBlockHash(int64(h))
+	if err != nil {
+		return nil, false, err
+	}
+	blk, err := d.client.GetBlock(bh)
+	if err != nil {
+		return nil, false, err
+	}
+	cb := blk.Transactions[0]
+	var unspent []coin
+	for idx, out := range cb.TxOut {
+		k := keyForScript(out.PkScript)
+		if k == nil || out.Value == 0 {
 			continue
 		}
-		n.nextCB++
-		bh, err := n.client.GetBlockHash(int64(h))
-		if err != nil {
-			return coin{}, err
+		if d.miningKey != nil && k != d.miningKey {
+			continue
 		}
-		blk, err := n.client.GetBlock(bh)
+		op := wire.OutPoint{Hash: cb.TxHash(), Index: uint32(idx)}
+		utxo, err := d.client.GetTxOut(&op.Hash, op.Index, false)
 		if err != nil {
-			return coin{}, err
+			return nil, false, err
 		}
-		cb := blk.Transactions[0]
-		for idx, out := range cb.TxOut {
-			k := keyForScript(out.PkScript)
-			if k == nil || out.Value == 0 {
-				continue
-			}
-			if n.miningKey != nil && k != n.miningKey {
-				// Mined by another node on the same chain: leave it
-				// to that node's Fund, so two nodes never pick the
-				// same coinbase.
-				continue
-			}
-			op := wire.OutPoint{Hash: cb.TxHash(), Index: uint32(idx)}
-			utxo, err := n.client.GetTxOut(&op.Hash, op.Index, true)
-			if err != nil {
-				return coin{}, err
-			}
-			if utxo == nil {
-				continue // spent
-			}
-			return coin{op: op, value: btcutil.Amount(out.Value), pkScript: out.PkScript, key: k}, nil
+		if utxo == nil {
+			continue // spent in the chain
+		}
+		unspent = append(unspent, coin{op: op, value: btcutil.Amount(out.Value), pkScript: out.PkScript, key: k})
+	}
+	if len(unspent) == 0 {
+		return nil, true, nil
+	}
+	// gettxout does not see spends by mempool transactions.
+	ops := make([]wire.OutPoint, len(unspent))
+	for i, c := range unspent {
+		ops[i] = c.op
+	}
+	res, err := d.client.GetTxSpendingPrevOut(ops)
+	if err != nil {
+		return nil, false, fmt.Errorf("gettxspendingprevout: %w", err)
+	}
+	inPool := map[wire.OutPoint]bool{}
+	for _, r := range res {
+		if r.SpendingTxid == "" {
+			continue
+		}
+		hash, err := chainhash.NewHashFromStr(r.Txid)
+		if err != nil {
+			return nil, false, err
+		}
+		inPool[wire.OutPoint{Hash: *hash, Index: r.Vout}] = true
+	}
+	for _, c := range unspent {
+		if !inPool[c.op] {
+			coins = append(coins, c)
 		}
 	}
-	return coin{}, errors.New("no spendable coinbase found")
+	return coins, false, nil
 }

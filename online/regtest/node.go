@@ -6,9 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,24 +41,13 @@ type Options struct {
 	AcceptNonStandard bool
 }
 
-// Node is a running btcd regtest node owned by one test.
+// Node is a running btcd regtest node owned by one test: a Daemon whose
+// methods call t.Fatal instead of returning errors, stopped by t.Cleanup.
 type Node struct {
-	rpcAddr    string
-	p2pAddr    string
-	user       string
-	pass       string
-	dir        string
-	logPath    string
-	cmd        *exec.Cmd
-	exited     chan struct{} // closed when the process has been reaped
-	exitErr    error
-	client     *rpcclient.Client
-	miningKey  *btcec.PrivateKey // nil if Options.MiningAddr is foreign
-	miningAddr btcutil.Address
+	d *Daemon
 
-	mu     sync.Mutex
-	added  map[string]bool // peers added with addnode add
-	nextCB int32           // next coinbase height Fund looks at
+	mu    sync.Mutex
+	added map[string]bool // peers added with addnode add
 }
 
 // Params are the chain parameters of every node the harness starts.
@@ -168,268 +155,93 @@ func randHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// Start starts a btcd regtest node and stops it when the test ends. It calls
-// t.Fatal if the node does not come up.
+// Start starts a btcd regtest node (Launch with a Dir under t.TempDir()) and
+// stops it when the test ends. It calls t.Fatal if the node does not come
+// up.
 func Start(t testing.TB, opts Options) *Node {
 	t.Helper()
-	bin, err := BtcdPath()
+	cfg := DaemonConfig{
+		Dir:               filepath.Join(t.TempDir(), "node"),
+		MiningAddr:        opts.MiningAddr,
+		Listen:            opts.Listen,
+		AcceptNonStandard: opts.AcceptNonStandard,
+		ExtraArgs:         opts.ExtraArgs,
+		ephemeral:         true,
+		onRetry: func(err error) {
+			t.Logf("regtest: start attempt failed: %v", err)
+		},
+	}
+	if cfg.MiningAddr == "" {
+		// A fresh key per node, so two nodes never mine identical
+		// blocks (Launch would use HarnessKey(0) for every Dir).
+		cfg.MiningAddr = p2pkhAddress(nextHarnessKey()).EncodeAddress()
+	}
+	d, err := Launch(cfg)
 	if err != nil {
-		t.Fatalf("regtest: finding btcd: %v", err)
+		t.Fatal(err)
 	}
-
-	n := &Node{
-		user:  "u" + randHex(8),
-		pass:  randHex(16),
-		added: map[string]bool{},
-	}
-	if opts.MiningAddr == "" {
-		n.miningKey = nextHarnessKey()
-		n.miningAddr = p2pkhAddress(n.miningKey)
-	} else {
-		a, err := btcutil.DecodeAddress(opts.MiningAddr, Params)
-		if err != nil {
-			t.Fatalf("regtest: Options.MiningAddr %q: %v", opts.MiningAddr, err)
-		}
-		if !a.IsForNet(Params) {
-			t.Fatalf("regtest: Options.MiningAddr %q is not a regtest address", opts.MiningAddr)
-		}
-		n.miningAddr = a
-		n.miningKey = harnessKeyFor(a)
-	}
-
-	base := t.TempDir()
-	var lastErr error
-	for attempt := 0; attempt < startAttempts; attempt++ {
-		n.dir = filepath.Join(base, fmt.Sprintf("node%d", attempt))
-		err := n.start(bin, opts)
-		if err == nil {
-			lastErr = nil
-			break
-		}
-		lastErr = err
-		t.Logf("regtest: start attempt %d failed: %v", attempt+1, err)
-	}
-	if lastErr != nil {
-		t.Fatalf("regtest: btcd did not start: %v", lastErr)
-	}
+	n := &Node{d: d, added: map[string]bool{}}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("regtest: tail of btcd log (%s):\n%s", n.rpcAddr, n.logTail(40))
+			t.Logf("regtest: tail of btcd log (%s):\n%s", d.rpcAddr, d.logTail(40))
 		}
-		if err := n.stop(); err != nil {
+		select {
+		case <-d.Exited():
+			// Even a clean exit is a failure: nothing in a test
+			// should stop the node but this cleanup.
+			t.Errorf("regtest: btcd had already exited: %v", d.exitErr)
+			d.Stop()
+			return
+		default:
+		}
+		if err := d.Stop(); err != nil {
 			t.Errorf("regtest: stopping btcd: %v", err)
 		}
 	})
-
-	n.client, err = rpcclient.New(n.ConnConfig(), nil)
-	if err != nil {
-		t.Fatalf("regtest: rpc client: %v", err)
-	}
-	// Registered after the stop cleanup, so it runs before it.
-	t.Cleanup(n.client.Shutdown)
 	return n
 }
 
-// start makes one attempt at starting the process and waiting for RPC.
-func (n *Node) start(bin string, opts Options) error {
-	if err := os.MkdirAll(n.dir, 0o700); err != nil {
-		return err
-	}
-	var err error
-	if n.rpcAddr, err = pickPort(); err != nil {
-		return err
-	}
-	args := []string{
-		"--regtest",
-		"--datadir=" + filepath.Join(n.dir, "data"),
-		"--logdir=" + filepath.Join(n.dir, "logs"),
-		"--rpclisten=" + n.rpcAddr,
-		"--notls",
-		"--rpcuser=" + n.user,
-		"--rpcpass=" + n.pass,
-		"--miningaddr=" + n.miningAddr.EncodeAddress(),
-		"--txindex",
-		// The default 250 MiB UTXO cache is preallocated and costs ~0.5 s
-		// and the memory per node; regtest chains are tiny.
-		"--utxocachemaxsize=8",
-		"--nodnsseed",
-		"--noonion",
-		"--debuglevel=MINR=warn", // one info line per mined block is noise
-	}
-	if !opts.AcceptNonStandard {
-		args = append(args, "--rejectnonstd")
-	}
-	n.p2pAddr = ""
-	if opts.Listen {
-		if n.p2pAddr, err = pickPort(); err != nil {
-			return err
-		}
-		args = append(args, "--listen="+n.p2pAddr)
-	} else {
-		args = append(args, "--nolisten")
-	}
-	args = append(args, opts.ExtraArgs...)
+// Daemon returns the node's Daemon, for the error-returning API.
+func (n *Node) Daemon() *Daemon { return n.d }
 
-	n.logPath = filepath.Join(n.dir, "btcd.out")
-	logf, err := os.Create(n.logPath)
-	if err != nil {
-		return err
-	}
-	defer logf.Close() // the child has its own descriptor
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = n.dir
-	cmd.Stdout = logf
-	cmd.Stderr = logf
-	cmd.SysProcAttr = sysProcAttr()
-	// Keep btcd away from the user's ~/.btcd: it reads no config file in
-	// regtest mode unless told to, but HOME also decides other defaults.
-	cmd.Env = append(os.Environ(), "HOME="+n.dir)
-	if err := startCmd(cmd); err != nil {
-		return err
-	}
-	n.cmd = cmd
-	n.exited = make(chan struct{})
-	go func() {
-		n.exitErr = cmd.Wait()
-		close(n.exited)
-	}()
-
-	deadline := time.Now().Add(readyTimeout)
-	for {
-		select {
-		case <-n.exited:
-			return fmt.Errorf("btcd exited (%v) before RPC was ready; log:\n%s", n.exitErr, n.logTail(15))
-		default:
-		}
-		if n.ping() == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			n.kill()
-			return fmt.Errorf("RPC on %s not ready after %v; log:\n%s", n.rpcAddr, readyTimeout, n.logTail(15))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// rawCall does one JSON-RPC call without rpcclient's retry loop.
-func (n *Node) rawCall(method string, timeout time.Duration) ([]byte, error) {
-	body := fmt.Sprintf(`{"jsonrpc":"1.0","id":1,"method":%q,"params":[]}`, method)
-	req, err := http.NewRequest("POST", "http://"+n.rpcAddr, strings.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.SetBasicAuth(n.user, n.pass)
-	req.Close = true
-	c := &http.Client{Timeout: timeout}
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return b, fmt.Errorf("%s: HTTP %s", method, resp.Status)
-	}
-	return b, nil
-}
-
-func (n *Node) ping() error {
-	_, err := n.rawCall("getblockcount", time.Second)
-	return err
-}
-
-func (n *Node) kill() {
-	if n.cmd == nil || n.cmd.Process == nil {
-		return
-	}
-	n.cmd.Process.Kill()
-	select {
-	case <-n.exited:
-	case <-time.After(stopTimeout):
-	}
-}
-
-func (n *Node) stop() error {
-	if n.cmd == nil {
-		return nil
-	}
-	select {
-	case <-n.exited:
-		return fmt.Errorf("btcd had already exited: %v", n.exitErr)
-	default:
-	}
-	n.rawCall("stop", 5*time.Second) // the reply may race the shutdown
-	select {
-	case <-n.exited:
-	case <-time.After(stopTimeout):
-		n.cmd.Process.Kill()
-		select {
-		case <-n.exited:
-		case <-time.After(stopTimeout):
-			return fmt.Errorf("btcd pid %d survived SIGKILL", n.cmd.Process.Pid)
-		}
-		return fmt.Errorf("btcd pid %d ignored stop for %v and was killed", n.cmd.Process.Pid, stopTimeout)
-	}
-	return nil
-}
-
-// logTail returns the last lines of btcd's output.
-func (n *Node) logTail(lines int) string {
-	b, err := os.ReadFile(n.logPath)
-	if err != nil {
-		return err.Error()
-	}
-	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return strings.Join(all, "\n")
-}
+// Dir returns the node's directory under t.TempDir().
+func (n *Node) Dir() string { return n.d.Dir() }
 
 // Client returns an RPC client in HTTP POST mode. It is shut down when the
 // test ends.
-func (n *Node) Client() *rpcclient.Client { return n.client }
+func (n *Node) Client() *rpcclient.Client { return n.d.Client() }
 
 // RPCURL returns the RPC endpoint, "http://127.0.0.1:port".
-func (n *Node) RPCURL() string { return "http://" + n.rpcAddr }
+func (n *Node) RPCURL() string { return n.d.RPCURL() }
 
 // RPCHost returns the RPC endpoint as host:port.
-func (n *Node) RPCHost() string { return n.rpcAddr }
+func (n *Node) RPCHost() string { return n.d.RPCHost() }
 
 // ConnConfig returns a fresh rpcclient configuration for the node (HTTP POST
 // mode, no TLS), for code that makes its own client.
-func (n *Node) ConnConfig() *rpcclient.ConnConfig {
-	return &rpcclient.ConnConfig{
-		Host:         n.rpcAddr,
-		User:         n.user,
-		Pass:         n.pass,
-		HTTPPostMode: true,
-		DisableTLS:   true,
-	}
-}
+func (n *Node) ConnConfig() *rpcclient.ConnConfig { return n.d.ConnConfig() }
 
 // RPCUser returns the RPC user name.
-func (n *Node) RPCUser() string { return n.user }
+func (n *Node) RPCUser() string { return n.d.RPCUser() }
 
 // RPCPass returns the RPC password.
-func (n *Node) RPCPass() string { return n.pass }
+func (n *Node) RPCPass() string { return n.d.RPCPass() }
 
 // P2PAddr returns the P2P listen address, or "" unless Options.Listen.
-func (n *Node) P2PAddr() string { return n.p2pAddr }
+func (n *Node) P2PAddr() string { return n.d.P2PAddr() }
 
 // PID returns the btcd process id.
-func (n *Node) PID() int { return n.cmd.Process.Pid }
+func (n *Node) PID() int { return n.d.PID() }
 
 // Exited is closed once the btcd process has exited and been reaped.
-func (n *Node) Exited() <-chan struct{} { return n.exited }
+func (n *Node) Exited() <-chan struct{} { return n.d.Exited() }
 
 // LogPath returns the file that receives btcd's stdout and stderr.
-func (n *Node) LogPath() string { return n.logPath }
+func (n *Node) LogPath() string { return n.d.LogPath() }
 
 // MiningAddress returns the address the node mines to.
-func (n *Node) MiningAddress() btcutil.Address { return n.miningAddr }
+func (n *Node) MiningAddress() btcutil.Address { return n.d.MiningAddress() }
 
 // MiningKey returns the test-only private key behind MiningAddress, or nil
 // if Options.MiningAddr named an address the harness has no key for.
-func (n *Node) MiningKey() *btcec.PrivateKey { return n.miningKey }
+func (n *Node) MiningKey() *btcec.PrivateKey { return n.d.MiningKey() }
