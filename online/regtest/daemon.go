@@ -561,7 +561,12 @@ func (d *Daemon) Dir() string { return d.dir }
 func (d *Daemon) P2PAddr() string { return d.p2pAddr }
 
 // PID returns the btcd process id.
-func (d *Daemon) PID() int { return d.cmd.Process.Pid }
+func (d *Daemon) PID() int {
+	if d.cmd == nil {
+		return 0 // attached: another process owns btcd
+	}
+	return d.cmd.Process.Pid
+}
 
 // Exited is closed once the btcd process has exited and been reaped.
 func (d *Daemon) Exited() <-chan struct{} { return d.exited }

@@ -24,8 +24,10 @@
 // first build takes ~20 s, later runs ~0.3 s) and prints the path of the
 // cached binary. If that fails it falls back to `go build -o` into a stable
 // directory under os.TempDir(). Set AIRSIGN_BTCD=/path/to/btcd to skip both
-// and use a prebuilt binary. The `go` command is looked up on PATH, then in
-// $GOROOT/bin.
+// and use a prebuilt binary; a btcd beside the running program (`make
+// build` puts one in bin/ next to airsign-coordinator) is used before
+// asking go, so installed binaries work outside the source tree. The `go`
+// command is looked up on PATH, then in $GOROOT/bin.
 //
 // Each node runs as its own process with:
 //

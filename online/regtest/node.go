@@ -92,6 +92,15 @@ func findBtcd() (string, error) {
 		}
 		return p, nil
 	}
+	// A btcd next to the running program: `make build` puts one in bin/
+	// beside airsign-coordinator, so the binaries work outside the source
+	// tree.
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), "btcd")
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
 	goCmd := goCommand()
 	var errs []error
 	// `go tool -n btcd` builds the tool into the build cache and prints
