@@ -260,3 +260,18 @@ func (s *Store) Output(ctx context.Context, op wire.OutPoint) (UTXO, error) {
 	}
 	return us[0], nil
 }
+
+// BlockHash returns the hash of the applied block at height; ok is false
+// when no block at that height is applied.
+func (s *Store) BlockHash(ctx context.Context, height int32) (hash chainhash.Hash, ok bool, err error) {
+	var b []byte
+	err = s.db.QueryRowContext(ctx, `SELECT hash FROM blocks WHERE height = ?`, height).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return chainhash.Hash{}, false, nil
+	}
+	if err != nil {
+		return chainhash.Hash{}, false, fmt.Errorf("store: block at %d: %w", height, err)
+	}
+	copy(hash[:], b)
+	return hash, true, nil
+}

@@ -86,7 +86,13 @@ type Report struct {
 	Deposits     []store.UTXO
 	Mempool      int // mempool transactions recorded as ours
 	Dropped      int // unconfirmed transactions that left the mempool
+	// NodeBehind is set when the node's tip is an ancestor of ours (it is
+	// restarting or syncing): nothing was changed, and Height is ours.
+	NodeBehind bool
 }
+
+// errNodeBehind ends a Sync early without an error for the caller.
+var errNodeBehind = errors.New("node behind")
 
 // Sync brings the store up to the node's tip and mirrors its mempool.
 func (w *Watcher) Sync(ctx context.Context) (Report, error) {
@@ -110,6 +116,10 @@ func (w *Watcher) Sync(ctx context.Context) (Report, error) {
 			break
 		}
 		// The node reorganised while we were applying; walk back again.
+	}
+	if errors.Is(err, errNodeBehind) {
+		// Its mempool is as stale as its chain: leave ours alone too.
+		return r, nil
 	}
 	if err != nil {
 		return r, err
@@ -237,6 +247,22 @@ func (w *Watcher) syncBlocks(ctx context.Context, wallets []store.Wallet, ws *wa
 	chainHeight, chainHash, err := w.chain.Tip(ctx)
 	if err != nil {
 		return err
+	}
+	// A node behind us (restarting, still syncing) whose tip is a block we
+	// applied has not reorganised: wait for it instead of undoing blocks it
+	// will serve again.
+	if h, hash, ok, err := w.st.Tip(ctx); err != nil {
+		return err
+	} else if ok && h > chainHeight {
+		ours, ok, err := w.st.BlockHash(ctx, chainHeight)
+		if err != nil {
+			return err
+		}
+		if ok && ours == chainHash {
+			r.Height, r.Hash, r.NodeBehind = h, hash, true
+			w.opt.Logf("node at %d is behind our tip %d on the same chain; waiting for it", chainHeight, h)
+			return errNodeBehind
+		}
 	}
 	// Walk back to the fork point.
 	var height int32

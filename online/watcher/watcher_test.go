@@ -415,3 +415,31 @@ func payUnconfirmed(t *testing.T, n *regtest.Node, script []byte, sats int64) wi
 	tx.TxIn[0].SignatureScript = sig
 	return wire.OutPoint{Hash: *n.Send(t, tx), Index: 0}
 }
+
+// A node behind our tip on the same chain (restarting, or still syncing)
+// is waited for, not treated as a reorg that undoes our blocks.
+func TestNodeBehindIsNotAReorg(t *testing.T) {
+	a := newFixture(t, regtest.Options{Listen: true})
+	b := regtest.Start(t, regtest.Options{Listen: true})
+	a.node.Fund(t, a.script(t, 0, 0), 100_000)
+	a.node.Connect(t, b)
+	b.WaitForTip(t, a.node.BestHash(t), 30*time.Second)
+	a.node.DisconnectAll(t)
+	b.DisconnectAll(t)
+	a.node.Fund(t, a.script(t, 0, 1), 200_000) // only a has this block
+	mustSync(t, New(a.chain, a.st, Options{}))
+	before := stateOf(t, a.st)
+
+	bc, err := chain.Dial(chain.Config{URL: b.RPCURL(), User: b.RPCUser(), Pass: b.RPCPass()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bc.Close()
+	r := mustSync(t, New(bc, a.st, Options{}))
+	if !r.NodeBehind || r.Disconnected != 0 || r.Height != before.Tip {
+		t.Fatalf("node behind: report %+v, want NodeBehind at our tip %d and nothing undone", r, before.Tip)
+	}
+	if after := stateOf(t, a.st); !reflect.DeepEqual(after, before) {
+		t.Fatalf("state changed while the node was behind:\n got %+v\nwant %+v", after, before)
+	}
+}
