@@ -104,4 +104,17 @@ CREATE TABLE reservations (
 ) STRICT;
 CREATE INDEX reservations_withdrawal ON reservations (withdrawal);
 `,
+	// 3: API users and their hashed bearer tokens.
+	`
+-- token_hash is SHA-256 of the bearer token. Tokens are 32 random bytes, so
+-- a plain hash is enough: there is nothing to guess that a slow, salted hash
+-- would protect. The clear token is shown once and never stored.
+CREATE TABLE users (
+	name       TEXT PRIMARY KEY,
+	role       TEXT NOT NULL CHECK (role IN ('viewer', 'requester', 'approver', 'admin')),
+	token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+	created    INTEGER NOT NULL, -- unix nanoseconds, UTC
+	disabled   INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))
+) STRICT;
+`,
 }

@@ -1,0 +1,149 @@
+// Package api is the coordinator's JSON HTTP API: the coordinator's
+// methods behind per-user bearer tokens and roles.
+//
+// # Authentication and roles
+//
+// Every endpoint except GET /api/v1/health needs the header
+//
+//	Authorization: Bearer airsign_...
+//
+// with a token made by store.AddUser or store.RotateToken (the store keeps
+// only its SHA-256). A missing, unknown, rotated or disabled user's token
+// gets 401 with WWW-Authenticate: Bearer. Roles are ordered viewer <
+// requester < approver < admin, and each endpoint names the least role it
+// needs; a weaker one gets 403. Cancelling or bumping a request is further
+// limited to the user who made it, or an admin.
+//
+// # Requests and responses
+//
+// Request and response bodies are JSON objects. A POST with a body must
+// send Content-Type: application/json (else 415); the body is capped at
+// Options.MaxBody (2 MiB by default; more is 413 too_large) before it is
+// decoded, must be exactly one JSON object, and may name only the fields
+// listed below (anything else is 400). Endpoints that take no input accept
+// no body or {}.
+//
+// Amounts are integer satoshis in fields ending in _sat; fee rates are
+// sat/vB numbers in feerate_sat_vb. Times are RFC 3339, txids hex in the
+// usual byte order, PSBTs standard base64.
+//
+// Errors are {"error": "what was wrong and what to do", "code": "..."}:
+//
+//	400 invalid             malformed or refused input (also 405, 415 with this code)
+//	401 unauthorized        no token, or not a valid one
+//	403 forbidden           the role or ownership does not allow it
+//	404 not_found           no such wallet, request or endpoint
+//	409 conflict            the state does not allow it: name taken, request not pending, coin reserved
+//	409 insufficient_funds  not enough free confirmed coins (409 rather than 422: the same request
+//	                        may succeed once deposits confirm or a request is cancelled)
+//	413 too_large           the body is over the cap
+//	422 wrong_transaction   the PSBT is not a request's transaction, or was altered
+//	422 not_final           the PSBTs do not carry enough signatures yet
+//	422 bad_signature       a signature in the PSBT does not verify
+//	502 broadcast_refused   the node refused the transaction; the message has its reason
+//	502 node_unavailable    the node cannot be reached or refused the RPC credentials
+//	500 internal            anything else; the details go to Options.Logf only
+//
+// Every response carries Content-Security-Policy: default-src 'none';
+// frame-ancestors 'none', X-Content-Type-Options: nosniff,
+// Cache-Control: no-store and Referrer-Policy: no-referrer.
+//
+// # Endpoints
+//
+// In the examples, $API is the base URL (http://127.0.0.1:8332 say) and
+// $TOKEN a user's token.
+//
+// GET /api/v1/health (no token) → {"tip": N}, the height the coordinator
+// has synced to.
+//
+//	curl -s $API/api/v1/health
+//
+// GET /api/v1/wallets (viewer) → {"wallets": [{"name", "network",
+// "descriptor", "birthday", "created"}]}.
+//
+//	curl -s -H "Authorization: Bearer $TOKEN" $API/api/v1/wallets
+//
+// POST /api/v1/wallets (admin) {"name", "descriptor", "birthday"} → 201 and
+// the wallet. birthday is required: the height of a block at or before the
+// first deposit, 0 to scan the whole chain.
+//
+//	curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+//	  -d '{"name":"treasury","descriptor":"wpkh([d34db33f/84h/1h/0h]tpub.../<0;1>/*)#abcdefgh","birthday":800000}' \
+//	  $API/api/v1/wallets
+//
+// GET /api/v1/wallets/{name}/balance (viewer) → {"wallet", "confirmed_sat",
+// "unconfirmed_sat", "reserved_sat", "tip"}, as of the last sync.
+//
+//	curl -s -H "Authorization: Bearer $TOKEN" $API/api/v1/wallets/treasury/balance
+//
+// POST /api/v1/wallets/{name}/receive (requester) → {"wallet", "address",
+// "branch", "index", "path"}: the next unused receive address; path has the
+// derivation, one entry per cosigner for multisig.
+//
+//	curl -s -X POST -H "Authorization: Bearer $TOKEN" $API/api/v1/wallets/treasury/receive
+//
+// GET /api/v1/wallets/{name}/utxos (viewer) → {"wallet", "utxos": [{"txid",
+// "vout", "value_sat", "address", "branch", "index", "height", "coinbase"}]};
+// height 0 is the mempool.
+//
+//	curl -s -H "Authorization: Bearer $TOKEN" $API/api/v1/wallets/treasury/utxos
+//
+// GET /api/v1/wallets/{name}/history (viewer) → {"wallet", "history":
+// [{"txid", "height", "received_sat", "sent_sat", "net_sat"}]}, newest first.
+//
+//	curl -s -H "Authorization: Bearer $TOKEN" $API/api/v1/wallets/treasury/history
+//
+// POST /api/v1/withdrawals (requester) {"wallet", "to", "amount_sat",
+// "feerate_sat_vb"} → 201 and the request: {"id", "wallet", "state",
+// "confirmations", "requester", "created", "to", "amount_sat", "fee_sat",
+// "feerate_sat_vb", "fee_rate_source", "unsigned_txid", "psbt", "selection":
+// {"algorithm", "waste", "inputs", "change_sat"}}. The requester is the
+// authenticated user. Leaving out feerate_sat_vb (or 0) takes the node's
+// estimate, else the configured fallback. psbt is the unsigned PSBT for the
+// kiosk.
+//
+//	curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+//	  -d '{"wallet":"treasury","to":"bc1q...","amount_sat":250000,"feerate_sat_vb":4}' \
+//	  $API/api/v1/withdrawals
+//
+// GET /api/v1/withdrawals[?wallet=NAME] (viewer) → {"withdrawals": [...]},
+// oldest first, without their PSBTs.
+//
+//	curl -s -H "Authorization: Bearer $TOKEN" "$API/api/v1/withdrawals?wallet=treasury"
+//
+// GET /api/v1/withdrawals/{id} (viewer) → the request with its state
+// (pending, broadcast, confirmed, cancelled, replaced), confirmations (-1
+// until it reaches the chain), txid once broadcast, replaces and
+// replaced_by for fee bumps, and psbt.
+//
+//	curl -s -H "Authorization: Bearer $TOKEN" $API/api/v1/withdrawals/wd-0123456789ab
+//
+// POST /api/v1/withdrawals/{id}/cancel (requester; the requester or an
+// admin) → the request, now cancelled; its coins are free again.
+//
+//	curl -s -X POST -H "Authorization: Bearer $TOKEN" $API/api/v1/withdrawals/wd-0123456789ab/cancel
+//
+// POST /api/v1/withdrawals/{id}/bump-fee (requester; the requester or an
+// admin) {"feerate_sat_vb"} → 201 and the replacement request, pending,
+// with a new PSBT for the kiosk; selection.algorithm is "bump". Leaving out
+// the rate takes the node's estimate, at least 1 sat/vB above the old rate.
+//
+//	curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+//	  -d '{"feerate_sat_vb":12}' $API/api/v1/withdrawals/wd-0123456789ab/bump-fee
+//
+// POST /api/v1/finalize (requester) {"psbts": [base64, ...], "broadcast":
+// bool} → {"id", "txid", "state", "confirmations", "signatures",
+// "broadcast", "already_sent", "tx"}: the signed PSBTs the kiosk (or each
+// cosigner's kiosk) returned for one request are checked against it,
+// combined and finalized; with broadcast the node gets the transaction.
+// tx is the final transaction in hex.
+//
+//	curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+//	  -d "{\"psbts\":[\"$(base64 -w0 signed.psbt)\"],\"broadcast\":true}" $API/api/v1/finalize
+//
+// POST /api/v1/sync (requester) → {"height", "hash", "applied",
+// "disconnected", "deposits", "deposited_sat", "mempool", "dropped"}: what
+// bringing the store up to the node's tip and mempool did.
+//
+//	curl -s -X POST -H "Authorization: Bearer $TOKEN" $API/api/v1/sync
+package api
