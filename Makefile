@@ -8,7 +8,7 @@ BENCHTIME ?= 1s
 APT_PACKAGES := pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
                 libxinerama-dev libxi-dev libxxf86vm-dev zbar-tools qrencode
 
-BINARIES := airsign-kiosk
+BINARIES := airsign-kiosk airsign-coordinator
 
 .PHONY: all build test check unit fuzz bench demo deps clean
 
@@ -31,6 +31,7 @@ deps:
 build:
 	@mkdir -p bin
 	$(GO) build -o bin/ $(addprefix ./cmd/,$(BINARIES))
+	$(GO) build -o bin/btcd github.com/btcsuite/btcd
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"airsign/online/chain"
+	"airsign/online/coordinator"
+	"airsign/online/store"
+	"airsign/psbt/descriptor"
+)
+
+const version = "0.1.0-dev"
+
+const usage = `Usage:
+    airsign-coordinator [global flags] COMMAND [flags]
+
+Global flags (also read from DATADIR/config.json; flags win):
+    --datadir DIR        the database, the embedded regtest node, the
+                         configuration (default $AIRSIGN_COORDINATOR_DIR or
+                         ~/.airsign-coordinator)
+    --network NET        mainnet, testnet, signet or regtest (default regtest)
+    --rpc-url URL        the node's JSON-RPC endpoint (btcd or Bitcoin Core);
+                         on regtest the node of 'regtest start' by default
+    --rpc-user USER, --rpc-pass PASS
+    --fallback-feerate R sat/vB when the node cannot estimate (default 2 on
+                         regtest, none elsewhere)
+    --user NAME          who is asking (default $USER), recorded on requests
+    --json               print results as JSON
+
+Commands:
+    regtest start                      run a btcd regtest node in DATADIR/regtest
+                                       until interrupted (segwit and taproot active)
+    regtest fund (ADDRESS | --wallet NAME) AMOUNT
+                                       pay AMOUNT to ADDRESS (or the wallet's next
+                                       receive address) from the node's own coins
+                                       and mine it
+    regtest mine N                     mine N blocks
+    wallet add --name NAME (--descriptor D | --qr IMAGE...) [--birthday HEIGHT]
+    wallets
+    sync                               catch up with the node: blocks, reorgs, mempool
+    receive --wallet NAME              the next unused receive address and its derivation
+    balance [--wallet NAME]
+    utxos --wallet NAME
+    history --wallet NAME
+    withdraw --wallet NAME --to ADDRESS --amount AMOUNT [--feerate R]
+             [--out FILE] [--qr-out DIR [--qr-format ur|bbqr|base64] [--max-fragment N] [--fps N]]
+    requests [--wallet NAME]
+    show REQUEST [--out FILE] [--qr-out DIR ...]
+    cancel REQUEST
+    finalize [--broadcast] FILE...     signed PSBTs (files, QR frames or a GIF;
+                                       several for multisig partials)
+    bump-fee REQUEST [--feerate R] [--out FILE] [--qr-out DIR ...]
+    serve [--listen ADDR] [--sync-interval 10s] [--tls-cert FILE --tls-key FILE]
+                                       the JSON API (see online/api) and a watcher
+                                       that syncs every interval
+    user add NAME --role viewer|requester|approver|admin
+                                       prints the user's API token, once
+    user rotate NAME | user disable NAME | users
+    version
+
+AMOUNT is in BTC (0.015) or in satoshis with a suffix (1500000sat). A
+withdrawal spends confirmed coins only, reserves them until it is cancelled,
+broadcast or replaced, and pays change to the wallet's next change address.
+`
+
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+type cli struct {
+	ctx      context.Context
+	stdout   io.Writer
+	stderr   io.Writer
+	datadir  string
+	network  descriptor.Network
+	rpc      chain.Config
+	fallback float64
+	user     string
+	json     bool
+
+	st    *store.Store
+	coord *coordinator.Coordinator
+	node  *chain.Client
+}
+
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c := &cli{ctx: ctx, stdout: stdout, stderr: stderr}
+	err := c.run(args)
+	if c.st != nil {
+		c.st.Close()
+	}
+	if c.node != nil {
+		c.node.Close()
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "airsign-coordinator: error: %s\n\n%s", ue, usage)
+		return exitUsage
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "airsign-coordinator: error: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError(fmt.Sprintf("%s: %v", fs.Name(), err))
+	}
+	return nil
+}
+
+func (c *cli) run(args []string) error {
+	fs := newFlags("airsign-coordinator")
+	datadir := fs.String("datadir", defaultDatadir(), "")
+	network := fs.String("network", "", "")
+	rpcURL := fs.String("rpc-url", "", "")
+	rpcUser := fs.String("rpc-user", "", "")
+	rpcPass := fs.String("rpc-pass", "", "")
+	fallback := fs.Float64("fallback-feerate", 0, "")
+	fs.StringVar(&c.user, "user", os.Getenv("USER"), "")
+	fs.BoolVar(&c.json, "json", false, "")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	args = fs.Args()
+	if len(args) == 0 {
+		return usageError("no command given")
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
+		fmt.Fprint(c.stdout, usage)
+		return nil
+	case "version":
+		fmt.Fprintf(c.stdout, "airsign-coordinator %s (%s)\n", version, runtime.Version())
+		return nil
+	}
+
+	c.datadir = *datadir
+	var cfg fileConfig
+	if _, err := readJSONFile(filepath.Join(c.datadir, "config.json"), &cfg); err != nil {
+		return err
+	}
+	netName := first(*network, cfg.Network, "regtest")
+	net, err := descriptor.ParseNetwork(netName)
+	if err != nil {
+		return usageError(fmt.Sprintf("--network %q: %v", netName, err))
+	}
+	c.network = net
+	c.rpc = chain.Config{URL: first(*rpcURL, cfg.RPCURL), User: first(*rpcUser, cfg.RPCUser), Pass: first(*rpcPass, cfg.RPCPass),
+		Params: net.Params()}
+	c.fallback = *fallback
+	if c.fallback == 0 {
+		c.fallback = cfg.FallbackFeeRate
+	}
+	if c.fallback == 0 && net == descriptor.Regtest {
+		c.fallback = 2 // btcd never estimates on regtest
+	}
+	if c.user == "" {
+		c.user = "operator"
+	}
+
+	cmd, rest := args[0], args[1:]
+	if cmd == "regtest" {
+		return c.regtest(rest)
+	}
+	if err := c.open(); err != nil {
+		return err
+	}
+	switch cmd {
+	case "wallet":
+		if len(rest) == 0 || rest[0] != "add" {
+			return usageError("wallet takes a subcommand: wallet add --name NAME --descriptor D")
+		}
+		return c.walletAdd(rest[1:])
+	case "wallets":
+		return c.wallets(rest)
+	case "sync":
+		return c.sync(rest)
+	case "receive":
+		return c.receive(rest)
+	case "balance":
+		return c.balance(rest)
+	case "utxos":
+		return c.utxos(rest)
+	case "history":
+		return c.history(rest)
+	case "withdraw":
+		return c.withdraw(rest)
+	case "requests":
+		return c.requests(rest)
+	case "show":
+		return c.show(rest)
+	case "cancel":
+		return c.cancel(rest)
+	case "finalize":
+		return c.finalize(rest)
+	case "bump-fee":
+		return c.bumpFee(rest)
+	case "serve":
+		return c.serve(rest)
+	case "user", "users":
+		if cmd == "users" && len(rest) == 0 {
+			return c.users(nil)
+		}
+		if cmd == "user" && len(rest) == 0 {
+			return usageError("user takes a subcommand: add, rotate, disable")
+		}
+		return c.users(rest)
+	default:
+		return usageError(fmt.Sprintf("unknown command %q", cmd))
+	}
+}
+
+func first(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func defaultDatadir() string {
+	if d := os.Getenv("AIRSIGN_COORDINATOR_DIR"); d != "" {
+		return d
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".airsign-coordinator")
+	}
+	return ".airsign-coordinator"
+}
+
+// open opens the database and connects to the node.
+func (c *cli) open() error {
+	if err := os.MkdirAll(c.datadir, 0o700); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	if c.rpc.URL == "" && c.network == descriptor.Regtest {
+		var r regtestRPC
+		ok, err := readJSONFile(filepath.Join(regtestDir(c.datadir), "rpc.json"), &r)
+		if err != nil {
+			return err
+		}
+		if ok {
+			c.rpc.URL, c.rpc.User, c.rpc.Pass = r.URL, r.User, r.Pass
+		}
+	}
+	if c.rpc.URL == "" {
+		return fmt.Errorf("no node to talk to: give --rpc-url (and --rpc-user/--rpc-pass), put them in %s, or on regtest run 'airsign-coordinator --datadir %s regtest start' first",
+			filepath.Join(c.datadir, "config.json"), c.datadir)
+	}
+	node, err := chain.DialContext(c.ctx, c.rpc)
+	if err != nil {
+		return err
+	}
+	c.node = node
+	st, err := store.Open(filepath.Join(c.datadir, "coordinator.db"))
+	if err != nil {
+		return err
+	}
+	c.st = st
+	c.coord, err = coordinator.New(coordinator.Config{Store: st, Node: node, Network: c.network, FallbackFeeRate: c.fallback})
+	return err
+}
+
+// emit prints v as JSON with --json, else calls text.
+func (c *cli) emit(v any, text func()) error {
+	if c.json {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	text()
+	return nil
+}
+
+// syncQuietly brings the store up to date before a command shows state.
+func (c *cli) syncQuietly() error {
+	_, err := c.coord.Sync(c.ctx)
+	return err
+}

@@ -1,0 +1,726 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/btcsuite/btcd/btcutil"
+
+	"airsign/cmd/internal/qrfiles"
+	"airsign/cmd/internal/urwallet"
+	"airsign/online/coinselect"
+	"airsign/online/coordinator"
+	"airsign/psbt"
+	"airsign/psbt/descriptor"
+	"airsign/ui/qr"
+	"airsign/ui/qr/ur"
+)
+
+// parseAmount reads an amount in BTC ("0.015", at most 8 decimals) or in
+// satoshis with a suffix ("1500000sat"), exactly: no floating point.
+func parseAmount(s string) (btcutil.Amount, error) {
+	s = strings.TrimSpace(s)
+	bad := fmt.Errorf("amount %q: give BTC with up to 8 decimals (0.015) or satoshis (1500000sat)", s)
+	if n, ok := strings.CutSuffix(s, "sats"); ok {
+		s = n + "sat"
+	}
+	if n, ok := strings.CutSuffix(s, "sat"); ok {
+		v, err := strconv.ParseInt(n, 10, 64)
+		if err != nil || v <= 0 || v > btcutil.MaxSatoshi {
+			return 0, bad
+		}
+		return btcutil.Amount(v), nil
+	}
+	s = strings.TrimSuffix(strings.TrimSpace(strings.TrimSuffix(s, "BTC")), " ")
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" && frac == "" || len(frac) > 8 || strings.ContainsAny(whole+frac, "+- ") {
+		return 0, bad
+	}
+	frac += strings.Repeat("0", 8-len(frac))
+	if whole == "" {
+		whole = "0"
+	}
+	w, err1 := strconv.ParseInt(whole, 10, 64)
+	f, err2 := strconv.ParseInt(frac, 10, 64)
+	if err1 != nil || err2 != nil || w > 21_000_000 {
+		return 0, bad
+	}
+	v := w*btcutil.SatoshiPerBitcoin + f
+	if v <= 0 || v > btcutil.MaxSatoshi {
+		return 0, bad
+	}
+	return btcutil.Amount(v), nil
+}
+
+// btc formats an amount as people read it: 0.01500000 BTC.
+func btc(a btcutil.Amount) string {
+	sign := ""
+	if a < 0 {
+		sign, a = "-", -a
+	}
+	return fmt.Sprintf("%s%d.%08d BTC", sign, int64(a)/btcutil.SatoshiPerBitcoin, int64(a)%btcutil.SatoshiPerBitcoin)
+}
+
+func (c *cli) walletAdd(args []string) error {
+	fs := newFlags("wallet add")
+	name := fs.String("name", "", "")
+	desc := fs.String("descriptor", "", "")
+	qrIn := fs.String("qr", "", "")
+	birthday := fs.Int("birthday", -1, "")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *name == "" || (*desc == "") == (*qrIn == "") || (fs.NArg() != 0 && *qrIn == "") {
+		return usageError("wallet add needs --name NAME and exactly one of --descriptor D or --qr IMAGE...")
+	}
+	source := "descriptor"
+	if *qrIn != "" {
+		text, err := c.descriptorFromQR(append([]string{*qrIn}, fs.Args()...))
+		if err != nil {
+			return err
+		}
+		*desc, source = text, *qrIn
+	}
+	if *birthday < 0 {
+		if c.network != descriptor.Regtest {
+			return usageError("wallet add on " + c.network.String() + " needs --birthday HEIGHT: a block at or before the wallet's first deposit (0 scans the whole chain, which takes long)")
+		}
+		*birthday = 0
+	}
+	w, err := c.coord.AddWallet(c.ctx, *name, *desc, int32(*birthday))
+	if err != nil {
+		return err
+	}
+	rep, err := c.coord.Sync(c.ctx)
+	if err != nil {
+		return err
+	}
+	d, _ := descriptor.ParseForNetwork(w.Descriptor, c.network)
+	bal, err := c.coord.Balance(c.ctx, w.Name)
+	if err != nil {
+		return err
+	}
+	return c.emit(map[string]any{"name": w.Name, "descriptor": w.Descriptor, "birthday": w.Birthday,
+		"script": d.Script.String(), "network": w.Network, "tip": rep.Height, "confirmed_sat": int64(bal.Confirmed)}, func() {
+		fmt.Fprintf(c.stdout, "wallet %q registered from %s\n", w.Name, source)
+		fmt.Fprintf(c.stdout, "  %s on %s, master fingerprint %x\n", d.Script, w.Network, d.MasterFingerprint())
+		fmt.Fprintf(c.stdout, "  scanned from block %d to %d: %s confirmed\n", max(w.Birthday, 1), rep.Height, btc(bal.Confirmed))
+	})
+}
+
+// descriptorFromQR reads a wallet from QR images: a UR crypto-output (the
+// kiosk's watch-only export), a descriptor as text, or a BSMS record.
+func (c *cli) descriptorFromQR(paths []string) (string, error) {
+	p, _, err := qrfiles.ReadPayload(paths, nil)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case p.Kind == ur.TypeOutput:
+		o, err := ur.DecodeOutput(ur.UR{Type: p.Kind, CBOR: p.Data})
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", paths[0], err)
+		}
+		d, err := urwallet.Descriptor(o, c.network)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", paths[0], err)
+		}
+		return d.String(), nil
+	case p.Kind == qr.KindText && strings.HasPrefix(string(p.Data), "BSMS"):
+		rec, err := descriptor.ParseBSMSForNetwork(p.Data, c.network)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", paths[0], err)
+		}
+		return rec.Descriptor.String(), nil
+	case p.Kind == qr.KindText:
+		return strings.TrimSpace(string(p.Data)), nil
+	default:
+		return "", fmt.Errorf("%s holds %s, not a descriptor, BSMS record or crypto-output", paths[0], p.Kind)
+	}
+}
+
+func (c *cli) wallets(args []string) error {
+	if len(args) != 0 {
+		return usageError("wallets takes no arguments")
+	}
+	ws, err := c.coord.Wallets(c.ctx)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		Name       string `json:"name"`
+		Network    string `json:"network"`
+		Birthday   int32  `json:"birthday"`
+		Descriptor string `json:"descriptor"`
+	}
+	rows := []row{}
+	for _, w := range ws {
+		rows = append(rows, row{w.Name, w.Network, w.Birthday, w.Descriptor})
+	}
+	return c.emit(rows, func() {
+		if len(rows) == 0 {
+			fmt.Fprintln(c.stdout, "no wallets registered; add one with: wallet add --name NAME --descriptor D")
+			return
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tNETWORK\tBIRTHDAY\tDESCRIPTOR")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.Name, r.Network, r.Birthday, r.Descriptor)
+		}
+		tw.Flush()
+	})
+}
+
+func (c *cli) sync(args []string) error {
+	if len(args) != 0 {
+		return usageError("sync takes no arguments")
+	}
+	r, err := c.coord.Sync(c.ctx)
+	if err != nil {
+		return err
+	}
+	return c.emit(map[string]any{"height": r.Height, "hash": r.Hash.String(), "applied": r.Applied,
+		"disconnected": r.Disconnected, "deposits": len(r.Deposits), "mempool": r.Mempool, "dropped": r.Dropped}, func() {
+		fmt.Fprintf(c.stdout, "at block %d %s: %d block(s) applied, %d undone by reorg, %d deposit(s), %d mempool transaction(s) of ours\n",
+			r.Height, r.Hash, r.Applied, r.Disconnected, len(r.Deposits), r.Mempool)
+	})
+}
+
+func walletFlag(name string, args []string, required bool) (string, error) {
+	fs := newFlags(name)
+	wallet := fs.String("wallet", "", "")
+	if err := parseFlags(fs, args); err != nil {
+		return "", err
+	}
+	if fs.NArg() != 0 || (required && *wallet == "") {
+		return "", usageError(name + " needs --wallet NAME")
+	}
+	return *wallet, nil
+}
+
+func (c *cli) receive(args []string) error {
+	wallet, err := walletFlag("receive", args, true)
+	if err != nil {
+		return err
+	}
+	a, err := c.coord.Receive(c.ctx, wallet)
+	if err != nil {
+		return err
+	}
+	return c.emit(a, func() {
+		fmt.Fprintf(c.stdout, "%s\n", a.Address)
+		fmt.Fprintf(c.stdout, "  wallet %s, receive address %d, derived at %s\n", a.Wallet, a.Index, strings.Join(a.Path, ", "))
+	})
+}
+
+func (c *cli) balance(args []string) error {
+	wallet, err := walletFlag("balance", args, false)
+	if err != nil {
+		return err
+	}
+	if err := c.syncQuietly(); err != nil {
+		return err
+	}
+	names := []string{wallet}
+	if wallet == "" {
+		ws, err := c.coord.Wallets(c.ctx)
+		if err != nil {
+			return err
+		}
+		names = names[:0]
+		for _, w := range ws {
+			names = append(names, w.Name)
+		}
+	}
+	type row struct {
+		Wallet      string `json:"wallet"`
+		Confirmed   int64  `json:"confirmed_sat"`
+		Unconfirmed int64  `json:"unconfirmed_sat"`
+		Reserved    int64  `json:"reserved_sat"`
+		Tip         int32  `json:"tip"`
+	}
+	rows := []row{}
+	for _, n := range names {
+		b, err := c.coord.Balance(c.ctx, n)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, row{n, int64(b.Confirmed), int64(b.Unconfirmed), int64(b.Reserved), b.Tip})
+	}
+	return c.emit(rows, func() {
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "WALLET\tCONFIRMED\tUNCONFIRMED\tRESERVED\t")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", r.Wallet, btc(btcutil.Amount(r.Confirmed)),
+				btc(btcutil.Amount(r.Unconfirmed)), btc(btcutil.Amount(r.Reserved)))
+		}
+		tw.Flush()
+		if len(rows) > 0 {
+			fmt.Fprintf(c.stdout, "as of block %d; reserved coins are held by pending or broadcast withdrawals\n", rows[0].Tip)
+		}
+	})
+}
+
+func (c *cli) utxos(args []string) error {
+	wallet, err := walletFlag("utxos", args, true)
+	if err != nil {
+		return err
+	}
+	if err := c.syncQuietly(); err != nil {
+		return err
+	}
+	us, err := c.coord.UTXOs(c.ctx, wallet)
+	if err != nil {
+		return err
+	}
+	tip, err := c.coord.Tip(c.ctx)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		Outpoint      string `json:"outpoint"`
+		Value         int64  `json:"value_sat"`
+		Height        int32  `json:"height"`
+		Confirmations int32  `json:"confirmations"`
+		Path          string `json:"path"`
+		Coinbase      bool   `json:"coinbase,omitempty"`
+	}
+	rows := []row{}
+	for _, u := range us {
+		r := row{Outpoint: u.OutPoint.String(), Value: int64(u.Value), Height: u.Height, Path: fmt.Sprintf("%d/%d", u.Branch, u.Index), Coinbase: u.Coinbase}
+		if u.Height > 0 {
+			r.Confirmations = tip - u.Height + 1
+		}
+		rows = append(rows, r)
+	}
+	return c.emit(rows, func() {
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "OUTPOINT\tVALUE\tCONFIRMATIONS\tBRANCH/INDEX")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.Outpoint, btc(btcutil.Amount(r.Value)), r.Confirmations, r.Path)
+		}
+		tw.Flush()
+	})
+}
+
+func (c *cli) history(args []string) error {
+	wallet, err := walletFlag("history", args, true)
+	if err != nil {
+		return err
+	}
+	if err := c.syncQuietly(); err != nil {
+		return err
+	}
+	ms, err := c.coord.History(c.ctx, wallet)
+	if err != nil {
+		return err
+	}
+	tip, err := c.coord.Tip(c.ctx)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		TxID          string `json:"txid"`
+		Height        int32  `json:"height"`
+		Confirmations int32  `json:"confirmations"`
+		Net           int64  `json:"net_sat"`
+	}
+	rows := []row{}
+	for _, m := range ms {
+		r := row{TxID: m.TxID.String(), Height: m.Height, Net: int64(m.Net())}
+		if m.Height > 0 {
+			r.Confirmations = tip - m.Height + 1
+		}
+		rows = append(rows, r)
+	}
+	return c.emit(rows, func() {
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "TXID\tCONFIRMATIONS\tAMOUNT")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%d\t%s\n", r.TxID, r.Confirmations, btc(btcutil.Amount(r.Net)))
+		}
+		tw.Flush()
+	})
+}
+
+// psbtOutput are the flags that say where an unsigned PSBT goes.
+type psbtOutput struct {
+	out, qrOut, qrFormat, urType *string
+	maxFragment, fps             *int
+}
+
+func addPSBTOutputFlags(fs interface {
+	String(string, string, string) *string
+	Int(string, int, string) *int
+}) psbtOutput {
+	return psbtOutput{
+		out:         fs.String("out", "", ""),
+		qrOut:       fs.String("qr-out", "", ""),
+		qrFormat:    fs.String("qr-format", "ur", ""),
+		urType:      fs.String("ur-type", "", ""),
+		maxFragment: fs.Int("max-fragment", 0, ""),
+		fps:         fs.Int("fps", 4, ""),
+	}
+}
+
+// write saves the PSBT where the flags say and returns what it wrote.
+func (o psbtOutput) write(raw []byte) ([]string, error) {
+	var wrote []string
+	if *o.out != "" {
+		data := raw
+		if filepath.Ext(*o.out) != ".psbt" {
+			data = []byte(base64.StdEncoding.EncodeToString(raw) + "\n")
+		}
+		if err := qrfiles.WriteExclusive(*o.out, data); err != nil {
+			return nil, fmt.Errorf("--out: %w", err)
+		}
+		wrote = append(wrote, *o.out)
+	}
+	if *o.qrOut != "" {
+		n, err := qrfiles.WritePSBT(*o.qrOut, raw, qrfiles.QROptions{Format: *o.qrFormat, URType: *o.urType,
+			MaxFragment: *o.maxFragment, FPS: *o.fps})
+		if err != nil {
+			return nil, fmt.Errorf("--qr-out: %w", err)
+		}
+		wrote = append(wrote, fmt.Sprintf("%s (%d QR frame(s) and animated.gif)", *o.qrOut, n))
+	}
+	return wrote, nil
+}
+
+func parseFeeRate(s string) (float64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "sat/vB"), 64)
+	if err != nil || f <= 0 {
+		return 0, usageError(fmt.Sprintf("--feerate %q: give sat/vB, for example 5 or 2.5", s))
+	}
+	return f, nil
+}
+
+func (c *cli) withdraw(args []string) error {
+	fs := newFlags("withdraw")
+	wallet := fs.String("wallet", "", "")
+	to := fs.String("to", "", "")
+	amount := fs.String("amount", "", "")
+	feerate := fs.String("feerate", "", "")
+	out := addPSBTOutputFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *wallet == "" || *to == "" || *amount == "" || fs.NArg() != 0 {
+		return usageError("withdraw needs --wallet NAME --to ADDRESS --amount AMOUNT")
+	}
+	amt, err := parseAmount(*amount)
+	if err != nil {
+		return usageError(err.Error())
+	}
+	rate, err := parseFeeRate(*feerate)
+	if err != nil {
+		return err
+	}
+	if err := c.syncQuietly(); err != nil {
+		return err
+	}
+	wd, err := c.coord.Withdraw(c.ctx, coordinator.WithdrawRequest{Wallet: *wallet, To: *to, Amount: amt, FeeRate: rate, Requester: c.user})
+	if err != nil {
+		return err
+	}
+	return c.reportPSBT(wd, out, "withdrawal request")
+}
+
+func (c *cli) reportPSBT(wd *coordinator.Withdrawal, out psbtOutput, what string) error {
+	wrote, err := out.write(wd.PSBT)
+	if err != nil {
+		return err
+	}
+	return c.emit(requestJSON(wd, true), func() {
+		fmt.Fprintf(c.stdout, "%s %s: pay %s to %s from wallet %s\n", what, wd.ID, btc(wd.Amount), wd.Destination, wd.Wallet)
+		fmt.Fprintf(c.stdout, "  fee %s at %s", btc(wd.Fee), coinselect.FeeRate(wd.FeeRate))
+		if wd.FeeRateSource != "" {
+			fmt.Fprintf(c.stdout, " (%s)", wd.FeeRateSource)
+		}
+		fmt.Fprintln(c.stdout)
+		fmt.Fprintf(c.stdout, "  %d input(s) reserved", len(wd.Inputs))
+		if wd.Selection.Algorithm != "" {
+			fmt.Fprintf(c.stdout, ", chosen by %s, waste %d sat", wd.Selection.Algorithm, wd.Selection.Waste)
+		}
+		if wd.HasChange {
+			fmt.Fprintf(c.stdout, "; change %s to change address %d", btc(wd.Selection.Change), wd.ChangeIndex)
+		}
+		fmt.Fprintln(c.stdout)
+		fmt.Fprintf(c.stdout, "  unsigned transaction %s\n", wd.UnsignedTxID)
+		for _, w := range wrote {
+			fmt.Fprintf(c.stdout, "  wrote %s\n", w)
+		}
+		if len(wrote) == 0 {
+			fmt.Fprintf(c.stdout, "  no --out or --qr-out given; the PSBT (base64):\n%s\n", base64.StdEncoding.EncodeToString(wd.PSBT))
+		}
+		fmt.Fprintln(c.stdout, "  take it to the kiosk: airsign-kiosk inspect, then sign")
+	})
+}
+
+func requestJSON(wd *coordinator.Withdrawal, withPSBT bool) map[string]any {
+	m := map[string]any{
+		"id": wd.ID, "wallet": wd.Wallet, "state": wd.State, "requester": wd.Requester,
+		"created": wd.Created, "destination": wd.Destination, "amount_sat": int64(wd.Amount),
+		"fee_sat": int64(wd.Fee), "feerate_sat_vb": float64(wd.FeeRate) / 1000,
+		"unsigned_txid": wd.UnsignedTxID.String(), "confirmations": wd.Confirmations,
+	}
+	if wd.TxID != nil {
+		m["txid"] = wd.TxID.String()
+	}
+	if wd.Replaces != "" {
+		m["replaces"] = wd.Replaces
+	}
+	if wd.ReplacedBy != "" {
+		m["replaced_by"] = wd.ReplacedBy
+	}
+	if wd.Selection.Algorithm != "" {
+		m["selection"] = map[string]any{"algorithm": wd.Selection.Algorithm, "waste_sat": wd.Selection.Waste,
+			"inputs": len(wd.Selection.Coins), "change_sat": int64(wd.Selection.Change)}
+	}
+	if wd.FeeRateSource != "" {
+		m["feerate_source"] = wd.FeeRateSource
+	}
+	if withPSBT {
+		m["psbt"] = base64.StdEncoding.EncodeToString(wd.PSBT)
+	}
+	return m
+}
+
+func (c *cli) requests(args []string) error {
+	wallet, err := walletFlag("requests", args, false)
+	if err != nil {
+		return err
+	}
+	if err := c.syncQuietly(); err != nil {
+		return err
+	}
+	ws, err := c.coord.Withdrawals(c.ctx, wallet)
+	if err != nil {
+		return err
+	}
+	rows := []map[string]any{}
+	for _, w := range ws {
+		rows = append(rows, requestJSON(w, false))
+	}
+	return c.emit(rows, func() {
+		if len(ws) == 0 {
+			fmt.Fprintln(c.stdout, "no withdrawal requests")
+			return
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tWALLET\tSTATE\tAMOUNT\tFEE\tTO\tBY")
+		for _, w := range ws {
+			state := w.State
+			if w.State == "confirmed" {
+				state = fmt.Sprintf("confirmed (%d)", w.Confirmations)
+			}
+			if w.ReplacedBy != "" {
+				state += " by " + w.ReplacedBy
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.Wallet, state, btc(w.Amount), btc(w.Fee), w.Destination, w.Requester)
+		}
+		tw.Flush()
+	})
+}
+
+func (c *cli) show(args []string) error {
+	fs := newFlags("show")
+	out := addPSBTOutputFlags(fs)
+	id, rest := splitID(args)
+	if err := parseFlags(fs, rest); err != nil {
+		return err
+	}
+	if id == "" || fs.NArg() != 0 {
+		return usageError("show needs a request id: show REQUEST [--out FILE] [--qr-out DIR]")
+	}
+	if err := c.syncQuietly(); err != nil {
+		return err
+	}
+	wd, err := c.coord.Get(c.ctx, id)
+	if err != nil {
+		return err
+	}
+	if *out.out != "" || *out.qrOut != "" {
+		return c.reportPSBT(wd, out, "request")
+	}
+	return c.emit(requestJSON(wd, true), func() {
+		fmt.Fprintf(c.stdout, "request %s: %s\n", wd.ID, wd.State)
+		fmt.Fprintf(c.stdout, "  pay %s to %s from wallet %s, fee %s, asked by %s on %s\n", btc(wd.Amount), wd.Destination,
+			wd.Wallet, btc(wd.Fee), wd.Requester, wd.Created.Format("2006-01-02 15:04 MST"))
+		fmt.Fprintf(c.stdout, "  unsigned transaction %s\n", wd.UnsignedTxID)
+		if wd.TxID != nil {
+			fmt.Fprintf(c.stdout, "  broadcast as %s, %d confirmation(s)\n", wd.TxID, wd.Confirmations)
+		}
+		if wd.Replaces != "" {
+			fmt.Fprintf(c.stdout, "  replaces %s\n", wd.Replaces)
+		}
+		if wd.ReplacedBy != "" {
+			fmt.Fprintf(c.stdout, "  replaced by %s\n", wd.ReplacedBy)
+		}
+	})
+}
+
+// splitID takes a leading request id off args, so flags may follow it.
+func splitID(args []string) (string, []string) {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return args[0], args[1:]
+	}
+	return "", args
+}
+
+func (c *cli) cancel(args []string) error {
+	if len(args) != 1 {
+		return usageError("cancel needs one request id")
+	}
+	if err := c.coord.Cancel(c.ctx, args[0]); err != nil {
+		return err
+	}
+	return c.emit(map[string]any{"id": args[0], "state": "cancelled"}, func() {
+		fmt.Fprintf(c.stdout, "request %s cancelled; its coins are free again\n", args[0])
+	})
+}
+
+func (c *cli) finalize(args []string) error {
+	fs := newFlags("finalize")
+	broadcast := fs.Bool("broadcast", false, "")
+	in := fs.String("in", "", "")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	paths := fs.Args()
+	if *in != "" {
+		paths = append([]string{*in}, paths...)
+	}
+	if len(paths) == 0 {
+		return usageError("finalize needs the signed PSBTs: files, or QR frames or GIFs")
+	}
+	signed, err := readSigned(paths)
+	if err != nil {
+		return err
+	}
+	if err := c.syncQuietly(); err != nil {
+		return err
+	}
+	res, err := c.coord.Finalize(c.ctx, signed, *broadcast)
+	if err != nil {
+		return err
+	}
+	var raw strings.Builder
+	res.Tx.Serialize(hexWriter{&raw})
+	return c.emit(map[string]any{"id": res.Withdrawal.ID, "txid": res.TxID.String(), "signatures": res.Signatures,
+		"broadcast": res.Broadcast, "state": res.Withdrawal.State, "tx": raw.String()}, func() {
+		fmt.Fprintf(c.stdout, "request %s: %d signature(s) verified, transaction %s final\n", res.Withdrawal.ID, res.Signatures, res.TxID)
+		switch {
+		case res.Broadcast && res.AlreadySent:
+			fmt.Fprintln(c.stdout, "  the node already had it; state: "+res.Withdrawal.State)
+		case res.Broadcast:
+			fmt.Fprintln(c.stdout, "  broadcast; it confirms when a block includes it (see: show "+res.Withdrawal.ID+")")
+		default:
+			fmt.Fprintf(c.stdout, "  not broadcast (add --broadcast); raw transaction:\n%s\n", raw.String())
+		}
+	})
+}
+
+// readSigned reads the signed PSBTs: each file, each animated GIF and each
+// folder written by the kiosk's --qr-out is one PSBT; consecutive PNG or
+// JPEG frames together are one.
+func readSigned(paths []string) ([][]byte, error) {
+	var out [][]byte
+	var frames []string
+	flush := func() error {
+		if len(frames) == 0 {
+			return nil
+		}
+		data, _, err := qrfiles.ReadPSBT(frames)
+		if err != nil {
+			return err
+		}
+		out = append(out, data)
+		frames = nil
+		return nil
+	}
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			// A folder written by the kiosk's --qr-out: read its GIF.
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			frames = []string{filepath.Join(p, "animated.gif")}
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		head, err := qrfiles.ReadFileLimited(p, qr.MaxImageBytes, "PSBT or QR image")
+		if err != nil {
+			return nil, err
+		}
+		if qrfiles.IsImage(head) {
+			if !bytes.HasPrefix(head, []byte("GIF8")) {
+				frames = append(frames, p) // PNG/JPEG frames of one transfer
+				continue
+			}
+			// An animated GIF is one whole transfer.
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			frames = []string{p}
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := flush(); err != nil {
+			return nil, err
+		}
+		if len(head) > psbt.MaxPSBTBytes {
+			return nil, fmt.Errorf("%s is %d bytes, more than the %d a PSBT may have", p, len(head), psbt.MaxPSBTBytes)
+		}
+		out = append(out, head)
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type hexWriter struct{ b *strings.Builder }
+
+func (w hexWriter) Write(p []byte) (int, error) {
+	fmt.Fprintf(w.b, "%x", p)
+	return len(p), nil
+}
+
+func (c *cli) bumpFee(args []string) error {
+	fs := newFlags("bump-fee")
+	feerate := fs.String("feerate", "", "")
+	out := addPSBTOutputFlags(fs)
+	id, rest := splitID(args)
+	if err := parseFlags(fs, rest); err != nil {
+		return err
+	}
+	if id == "" || fs.NArg() != 0 {
+		return usageError("bump-fee needs a request id: bump-fee REQUEST [--feerate R]")
+	}
+	rate, err := parseFeeRate(*feerate)
+	if err != nil {
+		return err
+	}
+	if err := c.syncQuietly(); err != nil {
+		return err
+	}
+	wd, err := c.coord.BumpFee(c.ctx, id, rate, c.user)
+	if err != nil {
+		return err
+	}
+	return c.reportPSBT(wd, out, "replacement request")
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"airsign/online/regtest"
+)
+
+// The script tests drive airsign-coordinator as a treasury operator would,
+// against a real btcd regtest node (started by the scripts with `regtest
+// start`) and the real airsign-kiosk on the other side of the air gap,
+// carrying every PSBT as QR images: testdata/script/*.txtar.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"airsign-coordinator": func() {
+			ctx, stop := signalContext()
+			code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+			stop()
+			os.Exit(code)
+		},
+	})
+}
+
+func TestScripts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts btcd and builds airsign-kiosk")
+	}
+	bin := t.TempDir()
+	build := exec.Command(goCommand(), "build", "-o", bin, "airsign/cmd/airsign-kiosk")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building airsign-kiosk: %v\n%s", err, out)
+	}
+	// The scripts run outside the module, where `go tool btcd` cannot
+	// find btcd: resolve it here.
+	btcd, err := regtest.BtcdPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("PATH", bin+string(os.PathListSeparator)+env.Getenv("PATH"))
+			env.Setenv("USER", "alice")
+			env.Setenv("AIRSIGN_BTCD", btcd)
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"waitnode": waitnode,
+			"freeport": freeport,
+			"api":      apiCall,
+		},
+	})
+}
+
+// waitnode DATADIR waits until `regtest start` has written DATADIR's
+// rpc.json, that is until the node answers with segwit active.
+func waitnode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitnode DATADIR")
+	}
+	path := filepath.Join(ts.MkAbs(args[0]), "regtest", "rpc.json")
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ts.Fatalf("%s did not appear in 2 minutes: the regtest node did not start", path)
+}
+
+func goCommand() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
+}
+
+// freeport NAME sets $NAME to a loopback TCP port that was free a moment ago.
+func freeport(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: freeport NAME")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Setenv(args[0], strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+	l.Close()
+}
+
+// api USERJSON METHOD PATH [BODY] calls the API served on $PORT with the
+// token in USERJSON (the --json output of `user add`; "none" sends no
+// token) and prints the status code and the body. It waits up to 30 s for
+// the server to listen.
+func apiCall(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 || len(args) > 4 {
+		ts.Fatalf("usage: api USERJSON METHOD PATH [BODY]")
+	}
+	var body io.Reader
+	if len(args) == 4 {
+		body = strings.NewReader(args[3])
+	}
+	req, err := http.NewRequest(args[1], "http://127.0.0.1:"+ts.Getenv("PORT")+args[2], body)
+	ts.Check(err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if args[0] != "none" {
+		var u struct{ Token string }
+		ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &u))
+		req.Header.Set("Authorization", "Bearer "+u.Token)
+	}
+	var resp *http.Response
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		resp, err = http.DefaultClient.Do(req)
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+		if len(args) == 4 {
+			req.Body = io.NopCloser(strings.NewReader(args[3]))
+		}
+	}
+	ts.Check(err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	ts.Check(err)
+	fmt.Fprintf(ts.Stdout(), "%d\n%s\n", resp.StatusCode, b)
+}
