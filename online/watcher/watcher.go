@@ -106,7 +106,7 @@ func (w *Watcher) Sync(ctx context.Context) (Report, error) {
 	if len(wallets) == 0 {
 		return r, nil
 	}
-	ws, err := w.ensureGap(ctx, wallets, nil)
+	ws, err := w.ensureGap(ctx, wallets)
 	if err != nil {
 		return r, err
 	}
@@ -163,18 +163,11 @@ func (w *Watcher) gap(branch uint32) uint32 {
 }
 
 // ensureGap derives every wallet's addresses up to the gap beyond the last
-// used or issued index on each branch (counting also the addresses the
-// credits in pending pay, which the store has not marked yet), stores the
-// new ones, and returns what to watch.
-func (w *Watcher) ensureGap(ctx context.Context, wallets []store.Wallet, pending []store.UTXO) (watchSet, error) {
+// used or issued index on each branch, stores the new ones, and returns
+// what to watch.
+func (w *Watcher) ensureGap(ctx context.Context, wallets []store.Wallet) (watchSet, error) {
 	ws := watchSet{scripts: map[addrKey]store.Address{}, next: map[branchKey]uint32{}}
 	horizon := map[branchKey]int64{}
-	for _, c := range pending {
-		k := branchKey{c.Wallet, c.Branch}
-		if h, ok := horizon[k]; !ok || int64(c.Index) > h {
-			horizon[k] = int64(c.Index)
-		}
-	}
 	for _, wl := range wallets {
 		ders, err := w.deriversFor(wl)
 		if err != nil {
@@ -218,6 +211,42 @@ func (w *Watcher) ensureGap(ctx context.Context, wallets []store.Wallet, pending
 		}
 	}
 	return ws, nil
+}
+
+// extend derives, for each credit, the addresses up to its index plus the
+// gap that ws does not have yet, and stores them: ensureGap without
+// re-reading what is already watched, for credits found mid-scan.
+func (w *Watcher) extend(ctx context.Context, wallets []store.Wallet, ws *watchSet, credits []store.UTXO) error {
+	byName := map[string]store.Wallet{}
+	for _, wl := range wallets {
+		byName[wl.Name] = wl
+	}
+	var add []store.Address
+	for _, c := range credits {
+		k := branchKey{c.Wallet, c.Branch}
+		want := c.Index + 1 + w.gap(c.Branch)
+		if ws.next[k] >= want {
+			continue
+		}
+		ders, err := w.deriversFor(byName[c.Wallet])
+		if err != nil {
+			return err
+		}
+		for i := ws.next[k]; i < want; i++ {
+			script, err := ders[c.Branch].PkScript(i)
+			if err != nil {
+				return fmt.Errorf("watcher: wallet %q: deriving %d/%d: %w", c.Wallet, c.Branch, i, err)
+			}
+			a := store.Address{Wallet: c.Wallet, Branch: c.Branch, Index: i, Script: script}
+			add = append(add, a)
+			ws.scripts[addrKey(script)] = a
+		}
+		ws.next[k] = want
+	}
+	if len(add) == 0 {
+		return nil
+	}
+	return w.st.AddAddresses(ctx, add)
 }
 
 func (w *Watcher) deriversFor(wl store.Wallet) (*[2]*descriptor.Deriver, error) {
@@ -317,7 +346,7 @@ func (w *Watcher) syncBlocks(ctx context.Context, wallets []store.Wallet, ws *wa
 			if !w.grew(*ws, u.Credits) {
 				break
 			}
-			if *ws, err = w.ensureGap(ctx, wallets, u.Credits); err != nil {
+			if err := w.extend(ctx, wallets, ws, u.Credits); err != nil {
 				return err
 			}
 		}
@@ -446,7 +475,7 @@ func (w *Watcher) syncMempool(ctx context.Context, wallets []store.Wallet, ws *w
 		if !w.grew(*ws, u.Credits) {
 			break
 		}
-		if *ws, err = w.ensureGap(ctx, wallets, u.Credits); err != nil {
+		if err := w.extend(ctx, wallets, ws, u.Credits); err != nil {
 			return err
 		}
 	}
@@ -518,6 +547,6 @@ func (w *Watcher) Derive(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.ensureGap(ctx, wallets, nil)
+	_, err = w.ensureGap(ctx, wallets)
 	return err
 }
