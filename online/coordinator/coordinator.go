@@ -183,13 +183,14 @@ func (c *Coordinator) Wallets(ctx context.Context) ([]store.Wallet, error) {
 
 // Address is a receive or change address with where it comes from.
 type Address struct {
-	Wallet  string
-	Address string
-	Branch  uint32
-	Index   uint32
+	Wallet  string `json:"wallet"`
+	Address string `json:"address"`
+	Branch  uint32 `json:"branch"`
+	Index   uint32 `json:"index"`
 	// Path is the full derivation from the master key, e.g.
-	// m/84h/1h/0h/0/3; for multisig, each cosigner's path.
-	Path []string
+	// m/84'/1'/0'/0/3; for multisig, each cosigner's, after its
+	// fingerprint.
+	Path []string `json:"path"`
 }
 
 // Receive hands out the wallet's next unused receive address; the next call
