@@ -118,9 +118,15 @@ func multisigSize(program, script []byte) (int64, bool) {
 	return p2wpkhWitness, false
 }
 
-// dustLimit is the smallest value Bitcoin Core relays for an output with
-// this script, at its default dust relay fee of 3 sat/vB: three times the
-// size of the output plus the size of an input spending it.
+// DustLimit is the smallest value Bitcoin Core relays in an output with
+// this script at its default dust relay fee of 3 sat/vB: three times the
+// size of the output and of an input spending it (546 sat for P2PKH, 294
+// for P2WPKH, 330 for P2TR and P2WSH). Analyze refuses payments below it;
+// the coordinator builds none.
+func DustLimit(script []byte) btcutil.Amount {
+	return btcutil.Amount(dustLimit(script))
+}
+
 func dustLimit(script []byte) int64 {
 	out := int64(8 + wire.VarIntSerializeSize(uint64(len(script))) + len(script))
 	spend := int64(32 + 4 + 1 + 107 + 4)

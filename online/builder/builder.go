@@ -408,7 +408,7 @@ func (b *build) payment(i int, pay Payment) error {
 	if pay.Value <= 0 || pay.Value > btcutil.MaxSatoshi {
 		return fmt.Errorf("%w: payment %d is %d satoshis, outside 1 to 21 million BTC", ErrAmount, i, int64(pay.Value))
 	}
-	if limit := DustLimit(pay.PkScript); pay.Value < limit {
+	if limit := psbt.DustLimit(pay.PkScript); pay.Value < limit {
 		return fmt.Errorf("%w: payment %d is %d satoshis, below the dust limit of %d for its script", ErrDust, i, int64(pay.Value), int64(limit))
 	}
 	return nil
@@ -422,7 +422,7 @@ func (b *build) change(c *Change) (output, error) {
 	if c.Value <= 0 || c.Value > btcutil.MaxSatoshi {
 		return output{}, fmt.Errorf("%w: the change is %d satoshis, outside 1 to 21 million BTC; leave it out (Change nil) to give it to the fee", ErrAmount, int64(c.Value))
 	}
-	if limit := DustLimit(d.pkScript); c.Value < limit {
+	if limit := psbt.DustLimit(d.pkScript); c.Value < limit {
 		return output{}, fmt.Errorf("%w: the change is %d satoshis, below the dust limit of %d for the wallet's script: leave it out (Change nil) and give it to the fee", ErrDust, int64(c.Value), int64(limit))
 	}
 	return output{
@@ -437,19 +437,6 @@ func (b *build) change(c *Change) (output, error) {
 	}, nil
 }
 
-// DustLimit is the smallest value Bitcoin Core relays in an output with
-// this script at its default dust relay fee of 3 sat/vB: three times the
-// size of the output and of an input spending it (546 sat for P2PKH, 294
-// for P2WPKH, 330 for P2TR and P2WSH). psbt.Analyze refuses payments below
-// it.
-func DustLimit(pkScript []byte) btcutil.Amount {
-	out := 8 + wire.VarIntSerializeSize(uint64(len(pkScript))) + len(pkScript)
-	spend := 32 + 4 + 1 + 107 + 4
-	if txscript.IsWitnessProgram(pkScript) {
-		spend = 32 + 4 + 1 + 107/4 + 4
-	}
-	return btcutil.Amount(3 * (out + spend))
-}
 
 // globalXPubs are the PSBT_GLOBAL_XPUB entries of a multisig wallet: each
 // cosigner's account key (78 bytes, BIP32 serialization without checksum)

@@ -100,7 +100,13 @@ func (c *Coordinator) BumpFee(ctx context.Context, id string, feeRate float64, r
 	// Largest first: a bump should add as few inputs as it can.
 	sort.Slice(extra, func(i, j int) bool { return extra[i].Value > extra[j].Value })
 
-	dust := builder.DustLimit(func() []byte { s, _ := w.Descriptor.PkScript(1, 0); return s }())
+	// Every change address of a wallet has the same script type, so any
+	// one gives the dust limit.
+	anyChange, err := w.Descriptor.PkScript(1, 0)
+	if err != nil {
+		return nil, err
+	}
+	dust := psbt.DustLimit(anyChange)
 	var fee, change btcutil.Amount
 	withChange := false
 	for {

@@ -70,7 +70,7 @@ func (c *Coordinator) Withdraw(ctx context.Context, req WithdrawRequest) (*Withd
 	if err != nil {
 		return nil, fmt.Errorf("%w: destination %q: %v", ErrInvalid, req.To, err)
 	}
-	if dust := builder.DustLimit(payScript); req.Amount < dust {
+	if dust := psbt.DustLimit(payScript); req.Amount < dust {
 		return nil, fmt.Errorf("%w: amount %v is below the dust limit %v of that address type; nodes would not relay it", ErrInvalid, req.Amount, dust)
 	}
 	rate, source, err := c.feeRate(ctx, req.FeeRate)
@@ -129,7 +129,7 @@ func (c *Coordinator) tryWithdraw(ctx context.Context, w Wallet, req WithdrawReq
 		BaseWeight:        builder.BaseWeight(w.Descriptor, [][]byte{payScript}),
 		ChangeWeight:      changeWeight,
 		ChangeSpendWeight: inWeight,
-		DustLimit:         builder.DustLimit(changeScript),
+		DustLimit:         psbt.DustLimit(changeScript),
 	})
 	if err != nil {
 		var insufficient coinselect.ErrInsufficientFunds
