@@ -176,11 +176,14 @@ func TestReorg(t *testing.T) {
 	a.node.DisconnectAll(t)
 	b.DisconnectAll(t)
 
-	// a confirms the second deposit in the first of its last 3 stale
-	// blocks (Fund may mine to mature a coinbase first).
+	// a confirms the second deposit in the first of 3 stale blocks (Fund
+	// mines that block).
 	op, moved := a.node.Fund(t, a.script(t, 0, 1), 200_000)
-	a.node.Generate(t, 3)
+	a.node.Generate(t, 2)
 	staleTip := a.node.Height(t)
+	if staleTip != fork+3 {
+		t.Fatalf("a mined %d blocks past the fork, want 3", staleTip-fork)
+	}
 	mustSync(t, w)
 	if got, want := heightOf(t, a.st, op), minedAt(t, a.chain, op.Hash, fork+1, staleTip); got != want {
 		t.Fatalf("before the reorg: deposit at height %d, want %d", got, want)
