@@ -437,7 +437,6 @@ func (b *build) change(c *Change) (output, error) {
 	}, nil
 }
 
-
 // globalXPubs are the PSBT_GLOBAL_XPUB entries of a multisig wallet: each
 // cosigner's account key (78 bytes, BIP32 serialization without checksum)
 // with its fingerprint and path, sorted by key as BIP174 serializers do.
