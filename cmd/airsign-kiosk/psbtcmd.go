@@ -2,9 +2,9 @@ package main
 
 import (
 	"airsign/cmd/internal/qrfiles"
+	"airsign/offline/kiosk"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,12 +12,8 @@ import (
 	"strings"
 	"time"
 
-	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
-
-	"airsign/offline/hd"
 	"airsign/offline/home"
 	"airsign/psbt"
-	"airsign/psbt/descriptor"
 	"airsign/shamir"
 )
 
@@ -29,90 +25,6 @@ const exitRefused = 2
 type refusedError struct{ msg string }
 
 func (e refusedError) Error() string { return e.msg }
-
-// loadedPSBT is a decoded PSBT with the registered wallet it belongs to.
-type loadedPSBT struct {
-	packet  *btcpsbt.Packet
-	hash    [32]byte
-	wallet  *home.Wallet
-	desc    *descriptor.Descriptor
-	summary *psbt.Summary
-	policy  psbt.Policy
-	source  string // the file, or how many QR frames of which format
-}
-
-// policyFor is the analysis policy for a registered wallet: the default
-// caps, and this kiosk's own key named by its fingerprint, which a multisig
-// needs to know which cosigner signs here.
-func policyFor(w *home.Wallet) (psbt.Policy, error) {
-	pol := psbt.DefaultPolicy
-	fp, err := hex.DecodeString(w.Fingerprint)
-	if err != nil || len(fp) != 4 {
-		return pol, fmt.Errorf("wallet %q has a malformed fingerprint %q", w.Name, w.Fingerprint)
-	}
-	pol.Cosigner = [4]byte(fp)
-	return pol, nil
-}
-
-// loadPSBT reads and decodes a PSBT (binary, base64 or hex) and analyzes it
-// against the named wallet or, without a name, against the registered
-// wallet whose coins it spends.
-func loadPSBT(h *home.Home, src psbtSource, walletName string) (*loadedPSBT, error) {
-	data, path, err := src.read()
-	if err != nil {
-		return nil, err
-	}
-	p, err := psbt.Decode(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	l := &loadedPSBT{packet: p, hash: sha256.Sum256(data), source: path}
-	var candidates []home.Wallet
-	if walletName != "" {
-		w, err := h.Wallet(walletName)
-		if err != nil {
-			return nil, err
-		}
-		candidates = []home.Wallet{*w}
-	} else if candidates, err = h.Wallets(); err != nil {
-		return nil, err
-	}
-	if len(candidates) == 0 {
-		return nil, errors.New("no wallet is registered on this kiosk; run a ceremony first")
-	}
-	var first *loadedPSBT
-	for i := range candidates {
-		w := &candidates[i]
-		net, err := descriptor.ParseNetwork(w.Network)
-		if err != nil {
-			return nil, err
-		}
-		d, err := descriptor.ParseForNetwork(w.Descriptor, net)
-		if err != nil {
-			return nil, fmt.Errorf("wallet %q: %w", w.Name, err)
-		}
-		pol, err := policyFor(w)
-		if err != nil {
-			return nil, err
-		}
-		s, err := psbt.Analyze(p, d, pol)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		cand := &loadedPSBT{packet: p, hash: l.hash, source: l.source, wallet: w, desc: d, summary: s, policy: pol}
-		if first == nil {
-			first = cand
-		}
-		for _, in := range s.Inputs {
-			if in.Ours {
-				return cand, nil
-			}
-		}
-	}
-	// Nothing of ours: review against the first (or named) wallet, which
-	// refuses with no-input-of-this-wallet and says why.
-	return first, nil
-}
 
 // psbtInputFlags are the flags inspect and sign share to say where the PSBT
 // comes from and which wallet checks it.
@@ -134,9 +46,13 @@ func addPSBTInputFlags(fs *flag.FlagSet) psbtInputFlags {
 func (f psbtInputFlags) given() bool { return (*f.in == "") != (*f.camera == "") }
 
 // load reads the PSBT from the named source and analyzes it.
-func (f psbtInputFlags) load(c *cli, h *home.Home, frames []string) (*loadedPSBT, error) {
+func (f psbtInputFlags) load(c *cli, h *home.Home, frames []string) (*kiosk.Loaded, error) {
 	src := psbtSource{paths: append([]string{*f.in}, frames...), camera: *f.camera, timeout: *f.timeout, log: c.stderr}
-	return loadPSBT(h, src, *f.wallet)
+	data, source, err := src.read()
+	if err != nil {
+		return nil, err
+	}
+	return kiosk.LoadPSBT(h, data, source, *f.wallet)
 }
 
 func (c *cli) inspect(args []string) error {
@@ -158,27 +74,27 @@ func (c *cli) inspect(args []string) error {
 		return err
 	}
 	if *asJSON {
-		data, err := toJSON(l.wallet, l.summary, l.hash, l.source)
+		data, err := toJSON(l.Wallet, l.Summary, l.Hash, l.Source)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "%s\n", data)
 	} else {
-		fmt.Fprintf(c.stdout, "read from %s\n", l.source)
-		writeReview(c.stdout, l.wallet, l.summary, l.hash)
+		fmt.Fprintf(c.stdout, "read from %s\n", l.Source)
+		writeReview(c.stdout, l.Wallet, l.Summary, l.Hash)
 	}
 	verdict := "signable"
-	if !l.summary.Signable() {
+	if !l.Summary.Signable() {
 		verdict = "refused"
 	}
 	if err := h.Log().Append("inspect", map[string]any{
-		"psbt_sha256": fmt.Sprintf("%x", l.hash), "txid": l.summary.TxID.String(), "wallet": l.wallet.Name,
-		"verdict": verdict, "refusals": codes(l.summary.Refusals), "warnings": codes(l.summary.Warnings),
+		"psbt_sha256": fmt.Sprintf("%x", l.Hash), "txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name,
+		"verdict": verdict, "refusals": codes(l.Summary.Refusals), "warnings": codes(l.Summary.Warnings),
 	}, c.now()); err != nil {
 		return err
 	}
-	if !l.summary.Signable() {
-		return refusedError{"the PSBT is refused: " + firstReason(l.summary)}
+	if !l.Summary.Signable() {
+		return refusedError{"the PSBT is refused: " + firstReason(l.Summary)}
 	}
 	return nil
 }
@@ -223,11 +139,11 @@ func (c *cli) sign(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "read from %s\n", l.source)
-	writeReview(c.stdout, l.wallet, l.summary, l.hash)
+	fmt.Fprintf(c.stdout, "read from %s\n", l.Source)
+	writeReview(c.stdout, l.Wallet, l.Summary, l.Hash)
 	logSign := func(result string, reason string, shares []*shamir.Share, signedHash string) error {
 		entry := map[string]any{
-			"psbt_sha256": fmt.Sprintf("%x", l.hash), "txid": l.summary.TxID.String(), "wallet": l.wallet.Name,
+			"psbt_sha256": fmt.Sprintf("%x", l.Hash), "txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name,
 			"result": result, "shares": shareNames(shares),
 		}
 		if reason != "" {
@@ -235,13 +151,13 @@ func (c *cli) sign(args []string) error {
 		}
 		if signedHash != "" {
 			entry["signed_psbt_sha256"] = signedHash
-			entry["spent_sat"] = int64(l.summary.Spent)
-			entry["fee_sat"] = int64(l.summary.Fee)
+			entry["spent_sat"] = int64(l.Summary.Spent)
+			entry["fee_sat"] = int64(l.Summary.Fee)
 		}
 		return h.Log().Append("sign", entry, c.now())
 	}
-	if !l.summary.Signable() {
-		reason := firstReason(l.summary)
+	if !l.Summary.Signable() {
+		reason := firstReason(l.Summary)
 		return errors.Join(refusedError{"the PSBT is refused, nothing was signed: " + reason}, logSign("refused", reason, nil, ""))
 	}
 
@@ -258,7 +174,7 @@ func (c *cli) sign(args []string) error {
 		}
 		shares = append(shares, s)
 	}
-	signed, err := c.signWithShares(l, shares)
+	signed, err := l.Sign(shares)
 	if err != nil {
 		return errors.Join(err, logSign("failed", err.Error(), shares, ""))
 	}
@@ -282,76 +198,17 @@ func (c *cli) sign(args []string) error {
 		return err
 	}
 	n := 0
-	for _, in := range l.summary.Inputs {
+	for _, in := range l.Summary.Inputs {
 		if in.Ours {
 			n++
 		}
 	}
-	fmt.Fprintf(c.stdout, "\nSigned %d input(s) with shares %s of set %s; the seed was wiped from memory.\n", n, strings.Join(shareNames(shares), ", "), l.wallet.ShareSet)
+	fmt.Fprintf(c.stdout, "\nSigned %d input(s) with shares %s of set %s; the seed was wiped from memory.\n", n, strings.Join(shareNames(shares), ", "), l.Wallet.ShareSet)
 	if *out != "" {
 		fmt.Fprintf(c.stdout, "Signed PSBT: %s\n", *out)
 	}
 	if *qrOut != "" {
 		fmt.Fprintf(c.stdout, "Signed PSBT as %d %s QR frame(s): %s (frame-*.png, animated.gif)\n", frames, *qrFormat, *qrOut)
-	}
-	return nil
-}
-
-// signWithShares rebuilds the wallet's key from shares for one signing,
-// proves it is the registered wallet's, signs, and wipes it.
-func (c *cli) signWithShares(l *loadedPSBT, shares []*shamir.Share) ([]byte, error) {
-	if got := shares[0].SetName(); got != l.wallet.ShareSet {
-		return nil, fmt.Errorf("share %d is of set %s; wallet %q is activated by set %s", shares[0].Index, got, l.wallet.Name, l.wallet.ShareSet)
-	}
-	entropy, err := shamir.Combine(shares, hd.EntropyFingerprint)
-	if err != nil {
-		return nil, err
-	}
-	defer hd.Wipe(entropy)
-	master, err := hd.MasterFromEntropy(entropy, l.desc.Network)
-	if err != nil {
-		return nil, err
-	}
-	defer master.Wipe()
-	if err := proveAccount(master, l.wallet, l.desc); err != nil {
-		return nil, err
-	}
-	if _, err := psbt.Sign(l.packet, l.desc, l.policy, master); err != nil {
-		return nil, err
-	}
-	return psbt.Encode(l.packet)
-}
-
-// proveAccount checks that master derives the wallet's account key (for a
-// multisig, this kiosk's cosigner key), so shares of another wallet with a
-// colliding fingerprint can never sign.
-func proveAccount(master *hd.Master, w *home.Wallet, d *descriptor.Descriptor) error {
-	if w.Multisig == nil {
-		account, err := master.Account(d.Script, 0)
-		if err != nil {
-			return err
-		}
-		if account.String() != d.String() {
-			return fmt.Errorf("the shares rebuild fingerprint %x but not wallet %q's account key", master.Fingerprint(), w.Name)
-		}
-		return nil
-	}
-	us := w.Multisig.Us - 1
-	if us < 0 || us >= len(d.Keys) {
-		return fmt.Errorf("wallet %q names key %d of %d as this kiosk's", w.Name, w.Multisig.Us, len(d.Keys))
-	}
-	k := d.Keys[us]
-	priv, err := master.DerivePrivate(k.Origin.Path)
-	if err != nil {
-		return err
-	}
-	defer priv.Zero()
-	want, err := k.Key.ECPubKey()
-	if err != nil {
-		return err
-	}
-	if !priv.PubKey().IsEqual(want) {
-		return fmt.Errorf("the shares rebuild fingerprint %x but not this kiosk's key %d in wallet %q", master.Fingerprint(), w.Multisig.Us, w.Name)
 	}
 	return nil
 }

@@ -1,52 +1,15 @@
 package main
 
 import (
+	"airsign/offline/kiosk"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
-
-	"github.com/btcsuite/btcd/btcutil"
 
 	"airsign/offline/home"
 	"airsign/psbt"
 )
-
-// groupAddress writes an address in blocks of four characters, so an
-// operator comparing it with another screen can keep their place.
-func groupAddress(addr string) string {
-	var b strings.Builder
-	for i, r := range addr {
-		if i > 0 && i%4 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// formatAmount shows an amount in BTC and in satoshis.
-func formatAmount(a btcutil.Amount) string {
-	sats := int64(a)
-	sign := ""
-	if sats < 0 {
-		sign, sats = "-", -sats
-	}
-	return fmt.Sprintf("%s%d.%08d BTC (%s sat)", sign, sats/1e8, sats%1e8, thousands(sats))
-}
-
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
 
 // writeReview prints the human review of an analyzed PSBT.
 func writeReview(w io.Writer, wallet *home.Wallet, s *psbt.Summary, psbtHash [32]byte) {
@@ -58,27 +21,27 @@ func writeReview(w io.Writer, wallet *home.Wallet, s *psbt.Summary, psbtHash [32
 		if in.Ours {
 			who = fmt.Sprintf("this wallet's, address %d/%d", in.Branch, in.AddrIndex)
 		}
-		fmt.Fprintf(w, "  #%d %s  %s\n      %s\n", in.Index, formatAmount(in.Amount), who, groupAddress(in.Address))
+		fmt.Fprintf(w, "  #%d %s  %s\n      %s\n", in.Index, kiosk.FormatAmount(in.Amount), who, kiosk.GroupAddress(in.Address))
 	}
 	fmt.Fprintf(w, "\nOutputs (%d):\n", len(s.Outputs))
 	for _, out := range s.Outputs {
 		switch out.Kind {
 		case psbt.Change:
-			fmt.Fprintf(w, "  #%d %s  CHANGE back to this wallet (address %d/%d, re-derived and matched)\n      %s\n", out.Index, formatAmount(out.Amount), out.Branch, out.AddrIndex, groupAddress(out.Address))
+			fmt.Fprintf(w, "  #%d %s  CHANGE back to this wallet (address %d/%d, re-derived and matched)\n      %s\n", out.Index, kiosk.FormatAmount(out.Amount), out.Branch, out.AddrIndex, kiosk.GroupAddress(out.Address))
 		case psbt.OpReturn:
-			fmt.Fprintf(w, "  #%d %s  OP_RETURN data %x\n", out.Index, formatAmount(out.Amount), out.Data)
+			fmt.Fprintf(w, "  #%d %s  OP_RETURN data %x\n", out.Index, kiosk.FormatAmount(out.Amount), out.Data)
 		default:
-			addr := groupAddress(out.Address)
+			addr := kiosk.GroupAddress(out.Address)
 			if out.Address == "" {
 				addr = fmt.Sprintf("script %x", out.Script)
 			}
-			fmt.Fprintf(w, "  #%d %s  PAYMENT to\n      %s\n", out.Index, formatAmount(out.Amount), addr)
+			fmt.Fprintf(w, "  #%d %s  PAYMENT to\n      %s\n", out.Index, kiosk.FormatAmount(out.Amount), addr)
 		}
 	}
 	fmt.Fprintln(w)
 	if s.FeeKnown {
-		fmt.Fprintf(w, "Leaves the wallet: %s\n", formatAmount(s.Spent))
-		fmt.Fprintf(w, "Fee: %s, %.1f sat/vB for about %d vB\n", formatAmount(s.Fee), s.FeeRate, s.VSize)
+		fmt.Fprintf(w, "Leaves the wallet: %s\n", kiosk.FormatAmount(s.Spent))
+		fmt.Fprintf(w, "Fee: %s, %.1f sat/vB for about %d vB\n", kiosk.FormatAmount(s.Fee), s.FeeRate, s.VSize)
 	} else {
 		fmt.Fprintln(w, "Fee: cannot be proven (see the refusals)")
 	}

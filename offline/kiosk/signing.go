@@ -1,0 +1,222 @@
+package kiosk
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/btcsuite/btcd/btcutil"
+	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
+
+	"airsign/offline/hd"
+	"airsign/offline/home"
+	"airsign/psbt"
+	"airsign/psbt/descriptor"
+	"airsign/shamir"
+)
+
+// Loaded is a decoded PSBT with the registered wallet it belongs to and the
+// kiosk's review of it.
+type Loaded struct {
+	Packet  *btcpsbt.Packet
+	Hash    [32]byte // SHA-256 of the PSBT as received
+	Wallet  *home.Wallet
+	Desc    *descriptor.Descriptor
+	Summary *psbt.Summary
+	Policy  psbt.Policy
+	Source  string // the file, or how many QR frames of which format
+}
+
+// PolicyFor is the analysis policy for a registered wallet: the default
+// caps, and this kiosk's own key named by its fingerprint, which a multisig
+// needs to know which cosigner signs here.
+func PolicyFor(w *home.Wallet) (psbt.Policy, error) {
+	pol := psbt.DefaultPolicy
+	fp, err := hex.DecodeString(w.Fingerprint)
+	if err != nil || len(fp) != 4 {
+		return pol, fmt.Errorf("wallet %q has a malformed fingerprint %q", w.Name, w.Fingerprint)
+	}
+	pol.Cosigner = [4]byte(fp)
+	return pol, nil
+}
+
+// LoadPSBT decodes a PSBT (binary, base64 or hex) and analyzes it against
+// the named wallet or, without a name, against the registered wallet whose
+// coins it spends. source says where it came from, for messages.
+func LoadPSBT(h *home.Home, data []byte, source, walletName string) (*Loaded, error) {
+	p, err := psbt.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	hash := sha256.Sum256(data)
+	var candidates []home.Wallet
+	if walletName != "" {
+		w, err := h.Wallet(walletName)
+		if err != nil {
+			return nil, err
+		}
+		candidates = []home.Wallet{*w}
+	} else if candidates, err = h.Wallets(); err != nil {
+		return nil, err
+	}
+	if len(candidates) == 0 {
+		return nil, errors.New("no wallet is registered on this kiosk; run a ceremony first")
+	}
+	var first *Loaded
+	for i := range candidates {
+		w := &candidates[i]
+		net, err := descriptor.ParseNetwork(w.Network)
+		if err != nil {
+			return nil, err
+		}
+		d, err := descriptor.ParseForNetwork(w.Descriptor, net)
+		if err != nil {
+			return nil, fmt.Errorf("wallet %q: %w", w.Name, err)
+		}
+		pol, err := PolicyFor(w)
+		if err != nil {
+			return nil, err
+		}
+		s, err := psbt.Analyze(p, d, pol)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", source, err)
+		}
+		cand := &Loaded{Packet: p, Hash: hash, Source: source, Wallet: w, Desc: d, Summary: s, Policy: pol}
+		if first == nil {
+			first = cand
+		}
+		for _, in := range s.Inputs {
+			if in.Ours {
+				return cand, nil
+			}
+		}
+	}
+	// Nothing of ours: review against the first (or named) wallet, which
+	// refuses with no-input-of-this-wallet and says why.
+	return first, nil
+}
+
+// ErrWrongSet means a share is not of the set that activates the wallet.
+var ErrWrongSet = errors.New("share of another set")
+
+// CheckShareSet says whether s belongs to the set that activates w.
+func CheckShareSet(w *home.Wallet, s *shamir.Share) error {
+	if got := s.SetName(); got != w.ShareSet {
+		return fmt.Errorf("%w: share %d is of set %s; wallet %q is activated by set %s", ErrWrongSet, s.Index, got, w.Name, w.ShareSet)
+	}
+	return nil
+}
+
+// Sign rebuilds the wallet's key from shares for one signing, proves it is
+// the registered wallet's, signs, and wipes the key. It returns the signed
+// PSBT. The shares stay the caller's to wipe.
+func (l *Loaded) Sign(shares []*shamir.Share) ([]byte, error) {
+	if len(shares) == 0 {
+		return nil, errors.New("no shares")
+	}
+	for _, s := range shares {
+		if err := CheckShareSet(l.Wallet, s); err != nil {
+			return nil, err
+		}
+	}
+	master, err := Activate(l.Wallet, l.Desc, shares)
+	if err != nil {
+		return nil, err
+	}
+	defer master.Wipe()
+	if _, err := psbt.Sign(l.Packet, l.Desc, l.Policy, master); err != nil {
+		return nil, err
+	}
+	return psbt.Encode(l.Packet)
+}
+
+// Activate combines shares into the wallet's master key and proves it
+// derives the registered account key (for a multisig, this kiosk's
+// cosigner key). The caller must Wipe the master.
+func Activate(w *home.Wallet, d *descriptor.Descriptor, shares []*shamir.Share) (*hd.Master, error) {
+	entropy, err := shamir.Combine(shares, hd.EntropyFingerprint)
+	if err != nil {
+		return nil, err
+	}
+	defer hd.Wipe(entropy)
+	master, err := hd.MasterFromEntropy(entropy, d.Network)
+	if err != nil {
+		return nil, err
+	}
+	if err := proveAccount(master, w, d); err != nil {
+		master.Wipe()
+		return nil, err
+	}
+	return master, nil
+}
+
+// proveAccount checks that master derives the wallet's account key (for a
+// multisig, this kiosk's cosigner key), so shares of another wallet with a
+// colliding fingerprint can never sign.
+func proveAccount(master *hd.Master, w *home.Wallet, d *descriptor.Descriptor) error {
+	if w.Multisig == nil {
+		account, err := master.Account(d.Script, 0)
+		if err != nil {
+			return err
+		}
+		if account.String() != d.String() {
+			return fmt.Errorf("the shares rebuild fingerprint %x but not wallet %q's account key", master.Fingerprint(), w.Name)
+		}
+		return nil
+	}
+	us := w.Multisig.Us - 1
+	if us < 0 || us >= len(d.Keys) {
+		return fmt.Errorf("wallet %q names key %d of %d as this kiosk's", w.Name, w.Multisig.Us, len(d.Keys))
+	}
+	k := d.Keys[us]
+	priv, err := master.DerivePrivate(k.Origin.Path)
+	if err != nil {
+		return err
+	}
+	defer priv.Zero()
+	want, err := k.Key.ECPubKey()
+	if err != nil {
+		return err
+	}
+	if !priv.PubKey().IsEqual(want) {
+		return fmt.Errorf("the shares rebuild fingerprint %x but not this kiosk's key %d in wallet %q", master.Fingerprint(), w.Multisig.Us, w.Name)
+	}
+	return nil
+}
+
+// GroupAddress writes an address in blocks of four characters, so an
+// operator comparing it with another screen can keep their place.
+func GroupAddress(addr string) string {
+	var b strings.Builder
+	for i, r := range addr {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// FormatAmount shows an amount in BTC and in satoshis.
+func FormatAmount(a btcutil.Amount) string {
+	sats := int64(a)
+	sign := ""
+	if sats < 0 {
+		sign, sats = "-", -sats
+	}
+	return fmt.Sprintf("%s%d.%08d BTC (%s sat)", sign, sats/1e8, sats%1e8, thousands(sats))
+}
+
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
