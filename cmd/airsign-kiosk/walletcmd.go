@@ -70,86 +70,41 @@ func (c *cli) wallet(args []string) error {
 			return fmt.Errorf("%s holds %s, not a descriptor, BSMS record or crypto-output", *qrIn, p.Kind)
 		}
 	}
-	// parse reads the descriptor for net, or as its keys say (xpub mainnet,
-	// tpub testnet) when net is 0.
-	parse := func(net descriptor.Network) (*descriptor.Descriptor, error) {
-		if output != nil {
-			if net == 0 {
-				net = descriptor.Testnet
-				if len(output.Keys) > 0 && (output.Keys[0].UseInfo == nil || output.Keys[0].UseInfo.Network == 0) {
-					net = descriptor.Mainnet
-				}
-			}
-			return urwallet.Descriptor(*output, net)
+	text := []byte(*desc)
+	switch {
+	case record != nil:
+		text = record
+	case output != nil:
+		// The UR's keys say mainnet or "a test network"; PrepareMultisig
+		// reads the descriptor again for the network of this kiosk's key.
+		net := descriptor.Testnet
+		if len(output.Keys) > 0 && (output.Keys[0].UseInfo == nil || output.Keys[0].UseInfo.Network == 0) {
+			net = descriptor.Mainnet
 		}
-		if *desc != "" {
-			if net == 0 {
-				return descriptor.Parse(*desc)
-			}
-			return descriptor.ParseForNetwork(*desc, net)
-		}
-		var r *descriptor.BSMSRecord
-		if net == 0 {
-			r, err = descriptor.ParseBSMS(record)
-		} else {
-			r, err = descriptor.ParseBSMSForNetwork(record, net)
-		}
+		d, err := urwallet.Descriptor(*output, net)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", source, err)
+			return fmt.Errorf("%s: %w", source, err)
 		}
-		return r.Descriptor, nil
+		text = []byte(d.String())
 	}
-	// A tpub does not say which test network it is for: find this kiosk's
-	// key first, then read the descriptor again for the network of the
-	// kiosk's own wallet.
-	d, err := parse(0)
+	reg, err := kiosk.PrepareMultisig(h, text, *name, c.now())
 	if err != nil {
+		if source != "" {
+			return fmt.Errorf("%s: %w", source, err)
+		}
 		return err
 	}
-	if !d.Script.Multisig() {
-		return errors.New("only multisig wallets are registered with wallet add; a single-key wallet comes from a ceremony on this kiosk")
-	}
-	own, keyIndex, err := kiosk.OwnCosigner(h, d)
-	if err != nil {
-		return err
-	}
-	net, err := descriptor.ParseNetwork(own.Network)
-	if err != nil {
-		return err
-	}
-	if d, err = parse(net); err != nil {
-		return err
-	}
-	proof, err := kiosk.CheckOwnKey(own, d.Keys[keyIndex], net, d.Script)
-	if err != nil {
-		return err
-	}
-	first, err := d.Address(0, 0)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "Multisig wallet: %d of %d, %s on %s\n", d.Threshold, len(d.Keys), d.Script, net)
+	d, keyIndex, own, w := reg.Desc, reg.KeyIndex, reg.Own, reg.Wallet
+	fmt.Fprintf(c.stdout, "Multisig wallet: %d of %d, %s on %s\n", d.Threshold, len(d.Keys), d.Script, w.Network)
 	for i, k := range d.Keys {
 		who := "another station"
 		if i == keyIndex {
-			who = fmt.Sprintf("THIS KIOSK: wallet %q, share set %s; %s", own.Name, own.ShareSet, proof)
+			who = fmt.Sprintf("THIS KIOSK: wallet %q, share set %s; %s", own.Name, own.ShareSet, reg.Proof)
 		}
 		fmt.Fprintf(c.stdout, "  key %d: [%s]%s\n         %s\n", i+1, k.Origin, k.Key, who)
 	}
-	fmt.Fprintf(c.stdout, "First receive address (compare it on every cosigner): %s\n", kiosk.GroupAddress(first.EncodeAddress()))
+	fmt.Fprintf(c.stdout, "First receive address (compare it on every cosigner): %s\n", kiosk.GroupAddress(reg.FirstAddress))
 	fmt.Fprintf(c.stdout, "Descriptor: %s\n", d)
-	w := home.Wallet{
-		Name: *name, Network: net.String(), Script: d.Script.String(), Fingerprint: own.Fingerprint,
-		Descriptor: d.String(), ShareSet: own.ShareSet, Threshold: own.Threshold, Total: own.Total,
-		Multisig: &home.Multisig{Threshold: d.Threshold, Keys: len(d.Keys), Us: keyIndex + 1},
-		Created:  c.now().UTC(),
-	}
-	if w.Name == "" {
-		w.Name = fmt.Sprintf("%s-%dof%d", own.Fingerprint, d.Threshold, len(d.Keys))
-	}
-	if err := h.CheckNewWallet(w); err != nil {
-		return err
-	}
 	if !*yes {
 		fmt.Fprintf(c.stdout, "Register it as %q? Type yes to register: ", w.Name)
 		line, _ := bufio.NewReader(c.stdin).ReadString('\n')
@@ -157,12 +112,7 @@ func (c *cli) wallet(args []string) error {
 			return errors.New("not registered: the answer was not yes")
 		}
 	}
-	if err := h.AddWallet(w); err != nil {
-		return err
-	}
-	if err := h.Log().Append("wallet-add", map[string]any{
-		"wallet": w.Name, "descriptor": w.Descriptor, "our_key": keyIndex + 1, "first_address": first.EncodeAddress(),
-	}, c.now()); err != nil {
+	if err := kiosk.Register(h, reg, c.now()); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "Registered %q.\n", w.Name)

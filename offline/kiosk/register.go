@@ -1,9 +1,12 @@
 package kiosk
 
 import (
+	"bytes"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"airsign/offline/home"
 	"airsign/psbt/descriptor"
@@ -63,4 +66,98 @@ func CheckOwnKey(own *home.Wallet, k descriptor.Key, net descriptor.Network, scr
 		return "", fmt.Errorf("this kiosk's key in the multisig has path %s, not a BIP48 %s path", k.Origin, script)
 	}
 	return "fingerprint and BIP48 path match; the key is proven against the shares at signing", nil
+}
+
+// Registration is a multisig wallet ready to register on this kiosk, with
+// what the operator must see before confirming.
+type Registration struct {
+	Wallet home.Wallet
+	Desc   *descriptor.Descriptor
+	// KeyIndex is this kiosk's key among Desc.Keys (0-based), and Proof
+	// says how it was recognised.
+	KeyIndex int
+	Own      *home.Wallet
+	Proof    string
+	// FirstAddress is receive address 0, which every cosigner compares.
+	FirstAddress string
+}
+
+// PrepareMultisig reads a multisig wallet (a descriptor, or a BIP129 BSMS
+// record when text starts with "BSMS"), finds this kiosk's own key in it
+// and checks it against the key its ceremony exported, and checks the
+// wallet could be registered under name (empty: a name from the
+// fingerprint and threshold). Nothing is written.
+func PrepareMultisig(h *home.Home, text []byte, name string, now time.Time) (*Registration, error) {
+	text = bytes.TrimSpace(text)
+	parse := func(net descriptor.Network) (*descriptor.Descriptor, error) {
+		if bytes.HasPrefix(text, []byte("BSMS")) {
+			var r *descriptor.BSMSRecord
+			var err error
+			if net == 0 {
+				r, err = descriptor.ParseBSMS(text)
+			} else {
+				r, err = descriptor.ParseBSMSForNetwork(text, net)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return r.Descriptor, nil
+		}
+		if net == 0 {
+			return descriptor.Parse(string(text))
+		}
+		return descriptor.ParseForNetwork(string(text), net)
+	}
+	// A tpub does not say which test network it is for: find this kiosk's
+	// key first, then read the descriptor again for the network of the
+	// kiosk's own wallet.
+	d, err := parse(0)
+	if err != nil {
+		return nil, err
+	}
+	if !d.Script.Multisig() {
+		return nil, errors.New("only multisig wallets are registered this way; a single-key wallet comes from a ceremony on this kiosk")
+	}
+	own, keyIndex, err := OwnCosigner(h, d)
+	if err != nil {
+		return nil, err
+	}
+	net, err := descriptor.ParseNetwork(own.Network)
+	if err != nil {
+		return nil, err
+	}
+	if d, err = parse(net); err != nil {
+		return nil, err
+	}
+	proof, err := CheckOwnKey(own, d.Keys[keyIndex], net, d.Script)
+	if err != nil {
+		return nil, err
+	}
+	first, err := d.Address(0, 0)
+	if err != nil {
+		return nil, err
+	}
+	w := home.Wallet{
+		Name: name, Network: net.String(), Script: d.Script.String(), Fingerprint: own.Fingerprint,
+		Descriptor: d.String(), ShareSet: own.ShareSet, Threshold: own.Threshold, Total: own.Total,
+		Multisig: &home.Multisig{Threshold: d.Threshold, Keys: len(d.Keys), Us: keyIndex + 1},
+		Created:  now.UTC(),
+	}
+	if w.Name == "" {
+		w.Name = fmt.Sprintf("%s-%dof%d", own.Fingerprint, d.Threshold, len(d.Keys))
+	}
+	if err := h.CheckNewWallet(w); err != nil {
+		return nil, err
+	}
+	return &Registration{Wallet: w, Desc: d, KeyIndex: keyIndex, Own: own, Proof: proof, FirstAddress: first.EncodeAddress()}, nil
+}
+
+// Register stores a prepared multisig wallet and logs it.
+func Register(h *home.Home, r *Registration, now time.Time) error {
+	if err := h.AddWallet(r.Wallet); err != nil {
+		return err
+	}
+	return h.Log().Append("wallet-add", map[string]any{
+		"wallet": r.Wallet.Name, "descriptor": r.Wallet.Descriptor, "our_key": r.KeyIndex + 1, "first_address": r.FirstAddress,
+	}, now)
 }
