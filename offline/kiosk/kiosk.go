@@ -1,0 +1,720 @@
+// Package kiosk is the signing station's core: the operator's flows as a
+// state machine without I/O of its own. The GUI (ui/kiosk) renders the
+// Screen that Handle returns and feeds it Events; the command line runs the
+// same steps (LoadPSBT, Loaded.Sign, Activate, PrepareMultisig). Every flow,
+// refusal and cancel is therefore tested as a table of events and screens,
+// in milliseconds and without a window.
+//
+// Secrets live here only while a flow needs them: the shares collected for
+// one signing or health check, wiped when it ends, is cancelled, fails, or
+// the station locks after IdleAfter without input.
+package kiosk
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"airsign/offline/auditlog"
+	"airsign/offline/home"
+	"airsign/psbt/descriptor"
+	"airsign/shamir"
+)
+
+// Flow is what the operator is doing.
+type Flow int
+
+const (
+	FlowNone Flow = iota
+	FlowSign
+	FlowHealth
+	FlowRegister
+	FlowAudit
+)
+
+func (f Flow) String() string {
+	return [...]string{"start", "sign", "share health check", "multisig registration", "audit log"}[f]
+}
+
+// Event is something the operator or the station did.
+type Event interface{ isEvent() }
+
+// Begin starts a flow from the start screen. Wallet names the wallet for a
+// health check.
+type Begin struct {
+	Flow   Flow
+	Wallet string
+}
+
+// PSBTScanned delivers a whole PSBT: reassembled from QR frames, read from a
+// file, or typed by a keyboard-wedge scanner. Source says which, for the
+// log.
+type PSBTScanned struct {
+	Data   []byte
+	Source string
+}
+
+// ShareScanned delivers one share: its words typed, its QR text scanned, or
+// its file. Handle wipes Data before it returns.
+type ShareScanned struct{ Data []byte }
+
+// WalletScanned delivers a multisig wallet to register: a descriptor or a
+// BSMS record.
+type WalletScanned struct{ Data []byte }
+
+// Confirm is the operator's go-ahead on a review screen.
+type Confirm struct{}
+
+// Back returns to the previous step, Cancel to the start; both drop what
+// the flow collected.
+type (
+	Back   struct{}
+	Cancel struct{}
+)
+
+// Tick is the clock: the station locks when it has had no other event for
+// IdleAfter.
+type Tick struct{ Now time.Time }
+
+// Lock wipes the session and returns to the start screen at once.
+type Lock struct{ Reason string }
+
+func (Begin) isEvent()         {}
+func (PSBTScanned) isEvent()   {}
+func (ShareScanned) isEvent()  {}
+func (WalletScanned) isEvent() {}
+func (Confirm) isEvent()       {}
+func (Back) isEvent()          {}
+func (Cancel) isEvent()        {}
+func (Tick) isEvent()          {}
+func (Lock) isEvent()          {}
+
+// Screen is what the station shows.
+type Screen interface{ isScreen() }
+
+// WalletInfo is a registered wallet as the start screen lists it.
+type WalletInfo struct {
+	Name        string
+	Script      string
+	Network     string
+	Fingerprint string
+	ShareSet    string
+	Threshold   int // shares needed
+	Total       int
+	Multisig    string // "2 of 3" for a multisig, empty otherwise
+}
+
+// Start is the home screen.
+type Start struct {
+	Wallets   []WalletInfo
+	DeviceKey string
+	AirGap    AirGap
+	// Notice is a message from what just happened: a lock, a cancel, an
+	// error that ended a flow.
+	Notice string
+}
+
+// Scan asks for something to be scanned: the PSBT (FlowSign) or the
+// multisig wallet (FlowRegister). Problem says why the last scan was not
+// taken.
+type Scan struct {
+	Flow    Flow
+	Problem string
+}
+
+// Review shows a PSBT before any share is asked for.
+type Review struct {
+	Loaded *Loaded
+	// Refusals are the reasons it cannot be signed, in plain sentences;
+	// empty when it can.
+	Refusals []string
+	Warnings []string
+	// Problem is why Confirm did not proceed (the network is up).
+	Problem string
+}
+
+// Signable says whether Confirm may proceed to collecting shares.
+func (r Review) Signable() bool { return len(r.Refusals) == 0 }
+
+// ShareInfo names an accepted share without any of its secret.
+type ShareInfo struct {
+	Set   string
+	Index int
+	Total int
+}
+
+// Shares collects k shares for a signing or a health check.
+type Shares struct {
+	Flow     Flow
+	Wallet   WalletInfo
+	Need     int
+	Accepted []ShareInfo
+	Problem  string // why the last share was not accepted
+}
+
+// Signed shows the signed PSBT, to be carried back as QR codes.
+type Signed struct {
+	PSBT   []byte
+	TxID   string
+	Inputs int // inputs this station signed
+	Shares []ShareInfo
+	Wallet string
+}
+
+// Done ends a flow with its result.
+type Done struct {
+	Flow    Flow
+	OK      bool
+	Title   string
+	Message string
+}
+
+// RegisterReview shows a multisig wallet before it is registered.
+type RegisterReview struct {
+	Registration *Registration
+	Problem      string
+}
+
+// AuditView shows the audit log.
+type AuditView struct {
+	Entries []LogEntry
+	Head    string
+}
+
+// LogEntry is one audit log entry as shown.
+type LogEntry struct {
+	Seq  uint64
+	Time time.Time
+	Kind string
+	Data string
+}
+
+func (Start) isScreen()          {}
+func (Scan) isScreen()           {}
+func (Review) isScreen()         {}
+func (Shares) isScreen()         {}
+func (Signed) isScreen()         {}
+func (Done) isScreen()           {}
+func (RegisterReview) isScreen() {}
+func (AuditView) isScreen()      {}
+
+// AirGap is what the station knows of its network interfaces.
+type AirGap struct {
+	// Up are the interfaces other than loopback that are up.
+	Up []string
+	// Allowed is set when the station was started with --allow-network.
+	Allowed bool
+	// Err is set when the interfaces could not be read; the station then
+	// treats itself as connected.
+	Err string
+}
+
+// Offline says whether no interface but loopback is up.
+func (a AirGap) Offline() bool { return len(a.Up) == 0 && a.Err == "" }
+
+// MayActivate says whether keys may be rebuilt: offline, or the override.
+func (a AirGap) MayActivate() bool { return a.Offline() || a.Allowed }
+
+// Config wires a Kiosk.
+type Config struct {
+	Home *home.Home
+	// Now is the clock for log entries and the idle lock; nil is time.Now.
+	Now func() time.Time
+	// Interfaces reports the non-loopback interfaces that are up; nil
+	// reads /sys/class/net.
+	Interfaces func() ([]string, error)
+	// AllowNetwork lets keys be activated with a network interface up
+	// (logged at start).
+	AllowNetwork bool
+	// IdleAfter locks the station after that long without an event; 0
+	// means 5 minutes.
+	IdleAfter time.Duration
+}
+
+// DefaultIdleAfter is how long the station waits without input before it
+// wipes the session and returns to the start screen.
+const DefaultIdleAfter = 5 * time.Minute
+
+// Kiosk is the station's state. It is not safe for concurrent use: the
+// GUI feeds it from one goroutine.
+type Kiosk struct {
+	cfg    Config
+	screen Screen
+	last   time.Time // last event other than Tick
+
+	// The current flow's data.
+	flow   Flow
+	wallet *home.Wallet
+	desc   *descriptor.Descriptor
+	loaded *Loaded
+	shares []*shamir.Share
+	reg    *Registration
+}
+
+// New returns a kiosk on its start screen, and logs the start (with the
+// network override, if any).
+func New(cfg Config) (*Kiosk, error) {
+	if cfg.Home == nil {
+		return nil, errors.New("kiosk: no home")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Interfaces == nil {
+		cfg.Interfaces = InterfacesUp
+	}
+	if cfg.IdleAfter == 0 {
+		cfg.IdleAfter = DefaultIdleAfter
+	}
+	k := &Kiosk{cfg: cfg, last: cfg.Now()}
+	gap := k.airGap()
+	if err := cfg.Home.Log().Append("app-start", map[string]any{
+		"interfaces_up": gap.Up, "allow_network": cfg.AllowNetwork,
+	}, cfg.Now()); err != nil {
+		return nil, err
+	}
+	s, err := k.start("")
+	if err != nil {
+		return nil, err
+	}
+	k.screen = s
+	return k, nil
+}
+
+// Screen is the current screen.
+func (k *Kiosk) Screen() Screen { return k.screen }
+
+// Flow is the current flow.
+func (k *Kiosk) Flow() Flow { return k.flow }
+
+// HoldsSecrets says whether the kiosk holds any share now (for tests and
+// the GUI's lock indicator).
+func (k *Kiosk) HoldsSecrets() bool { return len(k.shares) > 0 }
+
+func (k *Kiosk) airGap() AirGap {
+	up, err := k.cfg.Interfaces()
+	g := AirGap{Up: up, Allowed: k.cfg.AllowNetwork}
+	if err != nil {
+		g.Err = err.Error()
+	}
+	return g
+}
+
+func (k *Kiosk) start(notice string) (Start, error) {
+	ws, err := k.cfg.Home.Wallets()
+	if err != nil {
+		return Start{}, err
+	}
+	s := Start{DeviceKey: k.cfg.Home.KeyID(), AirGap: k.airGap(), Notice: notice}
+	for _, w := range ws {
+		s.Wallets = append(s.Wallets, walletInfo(&w))
+	}
+	return s, nil
+}
+
+func walletInfo(w *home.Wallet) WalletInfo {
+	i := WalletInfo{Name: w.Name, Script: w.Script, Network: w.Network, Fingerprint: w.Fingerprint,
+		ShareSet: w.ShareSet, Threshold: w.Threshold, Total: w.Total}
+	if w.Multisig != nil {
+		i.Multisig = fmt.Sprintf("%d of %d", w.Multisig.Threshold, w.Multisig.Keys)
+	}
+	return i
+}
+
+// ErrUnexpected means an event that the current screen does not take (a
+// GUI bug, not an operator's mistake); the screen stays as it was.
+var ErrUnexpected = errors.New("event not expected on this screen")
+
+// Handle applies one event and returns the screen to show. Operator
+// mistakes (a wrong share, a refused PSBT) come back as screens that say
+// what is wrong; an error means the event did not fit the screen
+// (ErrUnexpected), or the station failed (a log it cannot write): then the
+// session is wiped and the screen is the start screen with the error.
+func (k *Kiosk) Handle(ev Event) (Screen, error) {
+	if t, ok := ev.(Tick); ok {
+		if k.flow != FlowNone && t.Now.Sub(k.last) >= k.cfg.IdleAfter {
+			return k.lock(fmt.Sprintf("locked after %s without input", k.cfg.IdleAfter))
+		}
+		return k.screen, nil
+	}
+	if sh, ok := ev.(ShareScanned); ok {
+		defer clear(sh.Data)
+	}
+	k.last = k.cfg.Now()
+	if l, ok := ev.(Lock); ok {
+		return k.lock(l.Reason)
+	}
+	if _, ok := ev.(Cancel); ok {
+		if k.flow == FlowNone {
+			return k.screen, nil
+		}
+		return k.home(fmt.Sprintf("%s cancelled; nothing was kept", k.flow))
+	}
+	s, err := k.handle(ev)
+	if errors.Is(err, ErrUnexpected) {
+		return k.screen, fmt.Errorf("%w: %T on %T", err, ev, k.screen)
+	}
+	if err != nil {
+		k.wipe()
+		st, serr := k.start(err.Error())
+		if serr != nil {
+			return k.screen, errors.Join(err, serr)
+		}
+		k.flow, k.screen = FlowNone, st
+		return st, err
+	}
+	k.screen = s
+	return s, nil
+}
+
+func (k *Kiosk) handle(ev Event) (Screen, error) {
+	switch scr := k.screen.(type) {
+	case Start:
+		return k.onStart(ev)
+	case Scan:
+		return k.onScan(scr, ev)
+	case Review:
+		return k.onReview(scr, ev)
+	case Shares:
+		return k.onShares(scr, ev)
+	case RegisterReview:
+		return k.onRegisterReview(scr, ev)
+	case Signed, Done, AuditView:
+		switch ev.(type) {
+		case Confirm, Back:
+			return k.homeScreen("")
+		}
+	}
+	return nil, ErrUnexpected
+}
+
+// home ends the flow, wipes, and returns the start screen.
+func (k *Kiosk) home(notice string) (Screen, error) {
+	s, err := k.homeScreen(notice)
+	if err != nil {
+		return nil, err
+	}
+	k.screen = s
+	return s, nil
+}
+
+func (k *Kiosk) homeScreen(notice string) (Screen, error) {
+	k.wipe()
+	k.flow = FlowNone
+	return k.start(notice)
+}
+
+func (k *Kiosk) lock(reason string) (Screen, error) {
+	held := k.HoldsSecrets()
+	flow := k.flow
+	k.wipe()
+	if reason == "" {
+		reason = "locked"
+	}
+	if err := k.cfg.Home.Log().Append("lock", map[string]any{"reason": reason, "flow": flow.String(), "wiped_shares": held}, k.cfg.Now()); err != nil {
+		return k.home(err.Error())
+	}
+	msg := reason + "; the session was wiped"
+	if held {
+		msg = reason + "; the shares entered were wiped from memory"
+	}
+	return k.home(msg)
+}
+
+// wipe drops everything the flow held.
+func (k *Kiosk) wipe() {
+	for _, s := range k.shares {
+		s.Wipe()
+	}
+	k.shares, k.loaded, k.wallet, k.desc, k.reg = nil, nil, nil, nil, nil
+}
+
+func (k *Kiosk) onStart(ev Event) (Screen, error) {
+	b, ok := ev.(Begin)
+	if !ok {
+		if _, back := ev.(Back); back {
+			return k.screen, nil
+		}
+		return nil, ErrUnexpected
+	}
+	switch b.Flow {
+	case FlowSign, FlowRegister:
+		k.flow = b.Flow
+		return Scan{Flow: b.Flow}, nil
+	case FlowHealth:
+		w, err := k.cfg.Home.Wallet(b.Wallet)
+		if err != nil {
+			return k.start(fmt.Sprintf("no wallet %q to check", b.Wallet))
+		}
+		if gap := k.airGap(); !gap.MayActivate() {
+			return k.start(refuseNetwork(gap))
+		}
+		d, err := parseWallet(w)
+		if err != nil {
+			return nil, err
+		}
+		k.flow, k.wallet, k.desc = FlowHealth, w, d
+		return Shares{Flow: FlowHealth, Wallet: walletInfo(w), Need: w.Threshold}, nil
+	case FlowAudit:
+		k.flow = FlowAudit
+		return k.auditView()
+	}
+	return nil, ErrUnexpected
+}
+
+func refuseNetwork(g AirGap) string {
+	if g.Err != "" {
+		return "the network interfaces cannot be read (" + g.Err + "): no key is activated; restart the station offline"
+	}
+	return fmt.Sprintf("network interface %s is up: no key is activated while the station is connected; unplug it, or restart with --allow-network (logged)", joinNames(g.Up))
+}
+
+func joinNames(s []string) string {
+	var b bytes.Buffer
+	for i, n := range s {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(n)
+	}
+	return b.String()
+}
+
+func parseWallet(w *home.Wallet) (*descriptor.Descriptor, error) {
+	net, err := descriptor.ParseNetwork(w.Network)
+	if err != nil {
+		return nil, err
+	}
+	return descriptor.ParseForNetwork(w.Descriptor, net)
+}
+
+func (k *Kiosk) onScan(scr Scan, ev Event) (Screen, error) {
+	switch e := ev.(type) {
+	case Back:
+		return k.homeScreen("")
+	case PSBTScanned:
+		if scr.Flow != FlowSign {
+			return Scan{Flow: scr.Flow, Problem: "that is a PSBT; scan the multisig wallet's descriptor or BSMS record"}, nil
+		}
+		l, err := LoadPSBT(k.cfg.Home, e.Data, e.Source, "")
+		if err != nil {
+			return Scan{Flow: FlowSign, Problem: err.Error()}, nil
+		}
+		k.loaded = l
+		r := review(l)
+		if err := k.cfg.Home.Log().Append("inspect", map[string]any{
+			"psbt_sha256": fmt.Sprintf("%x", l.Hash), "txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name,
+			"verdict": verdict(r), "source": e.Source,
+		}, k.cfg.Now()); err != nil {
+			return nil, err
+		}
+		return r, nil
+	case WalletScanned:
+		if scr.Flow != FlowRegister {
+			return Scan{Flow: scr.Flow, Problem: "that is a wallet descriptor; scan the withdrawal PSBT"}, nil
+		}
+		reg, err := PrepareMultisig(k.cfg.Home, e.Data, "", k.cfg.Now())
+		if err != nil {
+			return Scan{Flow: FlowRegister, Problem: err.Error()}, nil
+		}
+		k.reg = reg
+		return RegisterReview{Registration: reg}, nil
+	}
+	return nil, ErrUnexpected
+}
+
+func verdict(r Review) string {
+	if r.Signable() {
+		return "signable"
+	}
+	return "refused"
+}
+
+// review turns an analysis into the review screen's sentences.
+func review(l *Loaded) Review {
+	r := Review{Loaded: l}
+	for _, f := range l.Summary.Refusals {
+		r.Refusals = append(r.Refusals, f.String())
+	}
+	for _, f := range l.Summary.Warnings {
+		r.Warnings = append(r.Warnings, f.String())
+	}
+	if !l.Summary.Signable() && len(r.Refusals) == 0 {
+		r.Refusals = append(r.Refusals, "nothing in it is this wallet's to sign")
+	}
+	return r
+}
+
+func (k *Kiosk) onReview(scr Review, ev Event) (Screen, error) {
+	switch ev.(type) {
+	case Back:
+		k.loaded = nil
+		return Scan{Flow: FlowSign}, nil
+	case Confirm:
+		if !scr.Signable() {
+			scr.Problem = "this PSBT is refused; nothing can be signed: " + scr.Refusals[0]
+			return scr, nil
+		}
+		if gap := k.airGap(); !gap.MayActivate() {
+			scr.Problem = refuseNetwork(gap)
+			return scr, nil
+		}
+		l := k.loaded
+		k.wallet, k.desc = l.Wallet, l.Desc
+		return Shares{Flow: FlowSign, Wallet: walletInfo(l.Wallet), Need: l.Wallet.Threshold}, nil
+	}
+	return nil, ErrUnexpected
+}
+
+func (k *Kiosk) sharesScreen(problem string) Shares {
+	s := Shares{Flow: k.flow, Wallet: walletInfo(k.wallet), Need: k.wallet.Threshold, Problem: problem}
+	for _, sh := range k.shares {
+		s.Accepted = append(s.Accepted, ShareInfo{Set: sh.SetName(), Index: sh.Index, Total: sh.Total})
+	}
+	return s
+}
+
+func (k *Kiosk) onShares(scr Shares, ev Event) (Screen, error) {
+	switch e := ev.(type) {
+	case Back:
+		for _, s := range k.shares {
+			s.Wipe()
+		}
+		k.shares = nil
+		if k.flow == FlowSign && k.loaded != nil {
+			return review(k.loaded), nil
+		}
+		return k.homeScreen("")
+	case ShareScanned:
+		s, err := shamir.Parse(e.Data)
+		if err != nil {
+			return k.sharesScreen("that share was not accepted: " + err.Error()), nil
+		}
+		if err := CheckShareSet(k.wallet, s); err != nil {
+			s.Wipe()
+			return k.sharesScreen(err.Error()), nil
+		}
+		for _, have := range k.shares {
+			if have.Index == s.Index {
+				s.Wipe()
+				return k.sharesScreen(fmt.Sprintf("share %d was already accepted; scan another custodian's share", s.Index)), nil
+			}
+		}
+		k.shares = append(k.shares, s)
+		if len(k.shares) < k.wallet.Threshold {
+			return k.sharesScreen(""), nil
+		}
+		if k.flow == FlowHealth {
+			return k.healthCheck()
+		}
+		return k.sign()
+	}
+	return nil, ErrUnexpected
+}
+
+func (k *Kiosk) shareNames() []string {
+	var names []string
+	for _, s := range k.shares {
+		names = append(names, s.Name())
+	}
+	return names
+}
+
+// healthCheck rebuilds the key from the collected shares, proves it is the
+// wallet's, and wipes it.
+func (k *Kiosk) healthCheck() (Screen, error) {
+	names := k.shareNames()
+	master, err := Activate(k.wallet, k.desc, k.shares)
+	entry := map[string]any{"wallet": k.wallet.Name, "shares": names, "result": "ok", "source": "app"}
+	if err != nil {
+		entry["result"], entry["reason"] = "failed", err.Error()
+	} else {
+		master.Wipe()
+	}
+	name := k.wallet.Name
+	for _, s := range k.shares {
+		s.Wipe()
+	}
+	k.shares = nil
+	if lerr := k.cfg.Home.Log().Append("shares-verify", entry, k.cfg.Now()); lerr != nil {
+		return nil, lerr
+	}
+	if err != nil {
+		return Done{Flow: FlowHealth, Title: "These shares do not rebuild the wallet",
+			Message: fmt.Sprintf("Shares %s: %v. The shares were wiped from memory.", joinNames(names), err)}, nil
+	}
+	return Done{Flow: FlowHealth, OK: true, Title: "The shares are healthy",
+		Message: fmt.Sprintf("Shares %s rebuild wallet %q. The key was rebuilt in memory, checked and wiped.", joinNames(names), name)}, nil
+}
+
+func (k *Kiosk) sign() (Screen, error) {
+	l := k.loaded
+	names := k.shareNames()
+	infos := k.sharesScreen("").Accepted
+	signed, err := l.Sign(k.shares)
+	for _, s := range k.shares {
+		s.Wipe()
+	}
+	k.shares = nil
+	entry := map[string]any{
+		"psbt_sha256": fmt.Sprintf("%x", l.Hash), "txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name,
+		"shares": names, "source": "app",
+	}
+	if err != nil {
+		entry["result"], entry["reason"] = "failed", err.Error()
+		if lerr := k.cfg.Home.Log().Append("sign", entry, k.cfg.Now()); lerr != nil {
+			return nil, lerr
+		}
+		// The shares did not sign: say why and collect again.
+		return k.sharesScreen("nothing was signed: " + err.Error() + "; the shares were wiped, enter them again"), nil
+	}
+	inputs := 0
+	for _, in := range l.Summary.Inputs {
+		if in.Ours {
+			inputs++
+		}
+	}
+	entry["result"] = "signed"
+	entry["spent_sat"], entry["fee_sat"] = int64(l.Summary.Spent), int64(l.Summary.Fee)
+	if err := k.cfg.Home.Log().Append("sign", entry, k.cfg.Now()); err != nil {
+		return nil, err
+	}
+	return Signed{PSBT: signed, TxID: l.Summary.TxID.String(), Inputs: inputs, Shares: infos, Wallet: l.Wallet.Name}, nil
+}
+
+func (k *Kiosk) onRegisterReview(scr RegisterReview, ev Event) (Screen, error) {
+	switch ev.(type) {
+	case Back:
+		k.reg = nil
+		return Scan{Flow: FlowRegister}, nil
+	case Confirm:
+		if err := Register(k.cfg.Home, scr.Registration, k.cfg.Now()); err != nil {
+			scr.Problem = err.Error()
+			return scr, nil
+		}
+		w := scr.Registration.Wallet
+		return Done{Flow: FlowRegister, OK: true, Title: "Multisig wallet registered",
+			Message: fmt.Sprintf("%q: %d of %d, this station's key is key %d.", w.Name, w.Multisig.Threshold, w.Multisig.Keys, w.Multisig.Us)}, nil
+	}
+	return nil, ErrUnexpected
+}
+
+func (k *Kiosk) auditView() (Screen, error) {
+	f, err := os.Open(filepath.Join(k.cfg.Home.Dir(), "audit.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	entries, err := auditlog.Verify(f)
+	if err != nil {
+		return nil, err
+	}
+	v := AuditView{Head: k.cfg.Home.Log().Head()}
+	for _, e := range entries {
+		v.Entries = append(v.Entries, LogEntry{Seq: e.Seq, Time: e.Time, Kind: e.Kind, Data: string(e.Data)})
+	}
+	return v, nil
+}

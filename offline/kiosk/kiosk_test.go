@@ -1,0 +1,468 @@
+package kiosk
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil"
+	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+
+	"airsign/offline/ceremony"
+	"airsign/offline/home"
+	"airsign/psbt"
+	"airsign/psbt/descriptor"
+)
+
+var t0 = time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+
+// station is a kiosk home with one 2-of-3 P2WPKH wallet from a real
+// ceremony, its shares as their text form, and a clock the test moves.
+type station struct {
+	h      *home.Home
+	wallet home.Wallet
+	desc   *descriptor.Descriptor
+	shares [][]byte // share i+1's words
+	other  [][]byte // shares of another wallet's set
+	now    time.Time
+	up     []string
+}
+
+func newStation(t *testing.T) *station {
+	t.Helper()
+	h, err := home.Init(t.TempDir(), rand.Reader, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &station{h: h, now: t0}
+	for i, name := range []string{"vault", "spare"} {
+		res, err := ceremony.Run(ceremony.Params{Network: descriptor.Regtest, Script: descriptor.P2WPKH,
+			Threshold: 2, Total: 3, Words: 12, Name: name}, rand.Reader, t0, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var words [][]byte
+		for _, sh := range res.Shares {
+			words = append(words, sh.Words())
+		}
+		if i == 0 {
+			s.wallet, s.desc, s.shares = res.Wallet(), res.Descriptor, words
+			if err := h.AddWallet(res.Wallet()); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			s.other = words
+		}
+		res.Wipe()
+	}
+	return s
+}
+
+func (s *station) kiosk(t *testing.T, allow bool) *Kiosk {
+	t.Helper()
+	k, err := New(Config{Home: s.h, Now: func() time.Time { return s.now },
+		Interfaces: func() ([]string, error) { return s.up, nil }, AllowNetwork: allow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// share returns a fresh copy of share i's words (Handle wipes what it gets).
+func (s *station) share(i int) ShareScanned { return ShareScanned{Data: bytes.Clone(s.shares[i-1])} }
+
+// withdrawal is a PSBT spending two coins of the wallet to a foreign
+// address with change, built the way the coordinator builds it: full
+// previous transactions, witness UTXOs, derivations on inputs and change.
+func (s *station) withdrawal(t *testing.T, pay btcutil.Amount) PSBTScanned {
+	t.Helper()
+	d := s.desc
+	fp := d.MasterFingerprint()
+	var prevs []*wire.MsgTx
+	for i := range 2 {
+		script, err := d.PkScript(0, uint32(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		prev := wire.NewMsgTx(2)
+		prev.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: chainhash.Hash{byte(i + 1)}}, nil, nil))
+		prev.AddTxOut(wire.NewTxOut(100_000, script))
+		prevs = append(prevs, prev)
+	}
+	foreign, err := btcutil.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{7}, 20), descriptor.Regtest.Params())
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreignScript := append([]byte{0x00, 0x14}, foreign.ScriptAddress()...)
+	change, err := d.PkScript(1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := wire.NewMsgTx(2)
+	for _, prev := range prevs {
+		h := prev.TxHash()
+		tx.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: h, Index: 0}, nil, nil))
+	}
+	tx.AddTxOut(wire.NewTxOut(int64(pay), foreignScript))
+	tx.AddTxOut(wire.NewTxOut(200_000-int64(pay)-1_000, change))
+	p, err := btcpsbt.NewFromUnsignedTx(tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fpInt := uint32(fp[0]) | uint32(fp[1])<<8 | uint32(fp[2])<<16 | uint32(fp[3])<<24
+	for i, prev := range prevs {
+		pub, err := d.PublicKey(0, uint32(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Inputs[i].NonWitnessUtxo = prev
+		p.Inputs[i].WitnessUtxo = prev.TxOut[0]
+		p.Inputs[i].Bip32Derivation = []*btcpsbt.Bip32Derivation{{PubKey: pub.SerializeCompressed(),
+			MasterKeyFingerprint: fpInt, Bip32Path: d.Path(0, uint32(i))}}
+	}
+	pub, err := d.PublicKey(1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Outputs[1].Bip32Derivation = []*btcpsbt.Bip32Derivation{{PubKey: pub.SerializeCompressed(),
+		MasterKeyFingerprint: fpInt, Bip32Path: d.Path(1, 0)}}
+	raw, err := psbt.Encode(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return PSBTScanned{Data: raw, Source: "test"}
+}
+
+type step struct {
+	ev   Event
+	want string // the screen's type and key facts, see describe
+}
+
+// describe reduces a screen to what a flow table checks.
+func describe(s Screen) string {
+	switch s := s.(type) {
+	case Start:
+		return fmt.Sprintf("Start wallets=%d notice=%q", len(s.Wallets), s.Notice)
+	case Scan:
+		return fmt.Sprintf("Scan %s problem=%q", s.Flow, s.Problem)
+	case Review:
+		return fmt.Sprintf("Review signable=%v problem=%q", s.Signable(), s.Problem)
+	case Shares:
+		var idx []int
+		for _, a := range s.Accepted {
+			idx = append(idx, a.Index)
+		}
+		return fmt.Sprintf("Shares %s need=%d have=%v problem=%q", s.Flow, s.Need, idx, s.Problem)
+	case Signed:
+		return fmt.Sprintf("Signed inputs=%d", s.Inputs)
+	case Done:
+		return fmt.Sprintf("Done %s ok=%v %q", s.Flow, s.OK, s.Title)
+	case RegisterReview:
+		return fmt.Sprintf("RegisterReview problem=%q", s.Problem)
+	case AuditView:
+		return "AuditView"
+	}
+	return fmt.Sprintf("%T", s)
+}
+
+// run plays steps and checks each screen; a want ending in "…" matches
+// its prefix.
+func run(t *testing.T, k *Kiosk, steps []step) {
+	t.Helper()
+	for i, st := range steps {
+		got, err := k.Handle(st.ev)
+		if err != nil {
+			t.Fatalf("step %d %T: %v", i, st.ev, err)
+		}
+		g := describe(got)
+		if want, prefix := strings.CutSuffix(st.want, "…"); (prefix && !strings.HasPrefix(g, want)) || (!prefix && g != st.want) {
+			t.Fatalf("step %d %T:\n got %s\nwant %s", i, st.ev, g, st.want)
+		}
+	}
+}
+
+func TestSignFlow(t *testing.T) {
+	s := newStation(t)
+	pay := s.withdrawal(t, 150_000)
+	for _, tc := range []struct {
+		name  string
+		steps func() []step
+	}{
+		{"sign with shares 1 and 3", func() []step {
+			return []step{
+				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+				{pay, `Review signable=true problem=""`},
+				{Confirm{}, `Shares sign need=2 have=[] problem=""`},
+				{s.share(1), `Shares sign need=2 have=[1] problem=""`},
+				{s.share(3), `Signed inputs=2`},
+				{Confirm{}, `Start wallets=1 notice=""`},
+			}
+		}},
+		{"a share of another set is refused, then the right one signs", func() []step {
+			return []step{
+				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+				{pay, `Review signable=true problem=""`},
+				{Confirm{}, `Shares sign need=2 have=[] problem=""`},
+				{s.share(2), `Shares sign need=2 have=[2] problem=""`},
+				{ShareScanned{Data: bytes.Clone(s.other[0])}, `Shares sign need=2 have=[2] problem="share of another set: share 1 is of set …`},
+				{s.share(2), `Shares sign need=2 have=[2] problem="share 2 was already accepted; scan another custodian's share"`},
+				{ShareScanned{Data: []byte("abandon abandon")}, `Shares sign need=2 have=[2] problem="that share was not accepted: …`},
+				{s.share(1), `Signed inputs=2`},
+			}
+		}},
+		{"back from shares wipes them and returns to the review", func() []step {
+			return []step{
+				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+				{pay, `Review signable=true problem=""`},
+				{Confirm{}, `Shares sign need=2 have=[] problem=""`},
+				{s.share(1), `Shares sign need=2 have=[1] problem=""`},
+				{Back{}, `Review signable=true problem=""`},
+				{Confirm{}, `Shares sign need=2 have=[] problem=""`},
+			}
+		}},
+		{"cancel at the shares", func() []step {
+			return []step{
+				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+				{pay, `Review signable=true problem=""`},
+				{Confirm{}, `Shares sign need=2 have=[] problem=""`},
+				{s.share(1), `Shares sign need=2 have=[1] problem=""`},
+				{Cancel{}, `Start wallets=1 notice="sign cancelled; nothing was kept"`},
+			}
+		}},
+		{"cancel at the review and at the scan", func() []step {
+			return []step{
+				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+				{Cancel{}, `Start wallets=1 notice="sign cancelled; nothing was kept"`},
+				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+				{pay, `Review signable=true problem=""`},
+				{Back{}, `Scan sign problem=""`},
+				{pay, `Review signable=true problem=""`},
+				{Cancel{}, `Start wallets=1 notice="sign cancelled; nothing was kept"`},
+			}
+		}},
+		{"garbage instead of a PSBT", func() []step {
+			return []step{
+				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+				{PSBTScanned{Data: []byte("not a psbt"), Source: "wedge"}, `Scan sign problem="wedge: …`},
+				{WalletScanned{Data: []byte("wpkh(...)")}, `Scan sign problem="that is a wallet descriptor; scan the withdrawal PSBT"`},
+			}
+		}},
+		{"a refused PSBT stops at the review", func() []step {
+			return []step{
+				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+				{s.withdrawal(t, 100), `Review signable=false problem=""`}, // a dust payment
+				{Confirm{}, `Review signable=false problem="this PSBT is refused; nothing can be signed: …`},
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := s.kiosk(t, false)
+			run(t, k, tc.steps())
+			if k.HoldsSecrets() {
+				t.Fatal("the kiosk still holds shares after the flow")
+			}
+		})
+	}
+}
+
+// The signed PSBT verifies and finalizes: the flow really signed.
+func TestSignedPSBTFinalizes(t *testing.T) {
+	s := newStation(t)
+	k := s.kiosk(t, false)
+	var last Screen
+	for _, ev := range []Event{Begin{Flow: FlowSign}, s.withdrawal(t, 120_000), Confirm{}, s.share(2), s.share(3)} {
+		var err error
+		if last, err = k.Handle(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	signed, ok := last.(Signed)
+	if !ok {
+		t.Fatalf("got %s, want Signed", describe(last))
+	}
+	p, err := psbt.Decode(signed.PSBT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := psbt.VerifySignatures(p); err != nil || n != 2 {
+		t.Fatalf("VerifySignatures = %d, %v; want 2 good signatures", n, err)
+	}
+	if _, err := psbt.Finalize(p); err != nil {
+		t.Fatalf("Finalize: %v", err)
+	}
+}
+
+func TestHealthCheckFlow(t *testing.T) {
+	s := newStation(t)
+	for _, tc := range []struct {
+		name  string
+		steps []step
+	}{
+		{"healthy", []step{
+			{Begin{Flow: FlowHealth, Wallet: "vault"}, `Shares share health check need=2 have=[] problem=""`},
+			{s.share(3), `Shares share health check need=2 have=[3] problem=""`},
+			{s.share(1), `Done share health check ok=true "The shares are healthy"`},
+			{Confirm{}, `Start wallets=1 notice=""`},
+		}},
+		{"unknown wallet", []step{
+			{Begin{Flow: FlowHealth, Wallet: "nope"}, `Start wallets=1 notice="no wallet \"nope\" to check"`},
+		}},
+		{"back", []step{
+			{Begin{Flow: FlowHealth, Wallet: "vault"}, `Shares share health check need=2 have=[] problem=""`},
+			{s.share(3), `Shares share health check need=2 have=[3] problem=""`},
+			{Back{}, `Start wallets=1 notice=""`},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := s.kiosk(t, false)
+			run(t, k, tc.steps)
+			if k.HoldsSecrets() {
+				t.Fatal("the kiosk still holds shares after the flow")
+			}
+		})
+	}
+}
+
+// With a network interface up, no key is activated unless the station was
+// started with the override.
+func TestAirGap(t *testing.T) {
+	s := newStation(t)
+	s.up = []string{"eth0"}
+	k := s.kiosk(t, false)
+	st := k.Screen().(Start)
+	if st.AirGap.Offline() || st.AirGap.MayActivate() {
+		t.Fatalf("start screen air gap %+v with eth0 up", st.AirGap)
+	}
+	run(t, k, []step{
+		{Begin{Flow: FlowHealth, Wallet: "vault"}, `Start wallets=1 notice="network interface eth0 is up: no key is activated while the station is connected; unplug it, or restart with --allow-network (logged)"`},
+		{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+		{s.withdrawal(t, 150_000), `Review signable=true problem=""`},
+		{Confirm{}, `Review signable=true problem="network interface eth0 is up: …`},
+	})
+	// Unplugged: the same review proceeds.
+	s.up = nil
+	run(t, k, []step{{Confirm{}, `Shares sign need=2 have=[] problem=""`}})
+
+	s.up = []string{"wlan0"}
+	k = s.kiosk(t, true)
+	run(t, k, []step{
+		{Begin{Flow: FlowHealth, Wallet: "vault"}, `Shares share health check need=2 have=[] problem=""`},
+	})
+}
+
+// Idle for IdleAfter, the station wipes what it holds and returns to the
+// start screen; before that, ticks change nothing.
+func TestIdleLock(t *testing.T) {
+	s := newStation(t)
+	k := s.kiosk(t, false)
+	run(t, k, []step{
+		{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+		{s.withdrawal(t, 150_000), `Review signable=true problem=""`},
+		{Confirm{}, `Shares sign need=2 have=[] problem=""`},
+		{s.share(1), `Shares sign need=2 have=[1] problem=""`},
+	})
+	if !k.HoldsSecrets() {
+		t.Fatal("no share held after one was accepted")
+	}
+	run(t, k, []step{{Tick{Now: s.now.Add(DefaultIdleAfter - time.Second)}, `Shares sign need=2 have=[1] problem=""`}})
+	run(t, k, []step{{Tick{Now: s.now.Add(DefaultIdleAfter)}, `Start wallets=1 notice="locked after 5m0s without input; the shares entered were wiped from memory"`}})
+	if k.HoldsSecrets() || k.loaded != nil || k.wallet != nil {
+		t.Fatal("the lock left session state behind")
+	}
+	// On the start screen the clock does nothing.
+	run(t, k, []step{{Tick{Now: s.now.Add(time.Hour)}, `Start wallets=1 notice="locked after 5m0s without input; the shares entered were wiped from memory"`}})
+}
+
+// Handle wipes the share bytes it was given, accepted or not.
+func TestShareBytesWiped(t *testing.T) {
+	s := newStation(t)
+	k := s.kiosk(t, false)
+	run(t, k, []step{{Begin{Flow: FlowHealth, Wallet: "vault"}, `Shares share health check need=2 have=[] problem=""`}})
+	for _, data := range [][]byte{bytes.Clone(s.shares[0]), bytes.Clone(s.other[1]), []byte("garbage words")} {
+		if _, err := k.Handle(ShareScanned{Data: data}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(data, make([]byte, len(data))) {
+			t.Fatalf("share input %q... was not wiped", data[:min(8, len(data))])
+		}
+	}
+}
+
+func TestUnexpectedEvent(t *testing.T) {
+	s := newStation(t)
+	k := s.kiosk(t, false)
+	before := k.Screen()
+	if _, err := k.Handle(Confirm{}); !errors.Is(err, ErrUnexpected) {
+		t.Fatalf("Confirm on the start screen: got %v, want ErrUnexpected", err)
+	}
+	if !reflect.DeepEqual(k.Screen(), before) {
+		t.Fatal("an unexpected event changed the screen")
+	}
+}
+
+// Every step leaves a log entry, and the audit view shows them.
+func TestAuditTrail(t *testing.T) {
+	s := newStation(t)
+	k := s.kiosk(t, false)
+	run(t, k, []step{
+		{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+		{s.withdrawal(t, 150_000), `Review signable=true problem=""`},
+		{Confirm{}, `Shares sign need=2 have=[] problem=""`},
+		{s.share(1), `Shares sign need=2 have=[1] problem=""`},
+		{Lock{Reason: "operator locked"}, `Start wallets=1 notice="operator locked; the shares entered were wiped from memory"`},
+		{Begin{Flow: FlowAudit}, `AuditView`},
+	})
+	v := k.Screen().(AuditView)
+	var kinds []string
+	for _, e := range v.Entries {
+		kinds = append(kinds, e.Kind)
+	}
+	got := strings.Join(kinds, " ")
+	if !strings.HasSuffix(got, "app-start inspect lock") {
+		t.Fatalf("log kinds %q, want them to end with app-start inspect lock", got)
+	}
+	if v.Head == "" {
+		t.Fatal("no log head")
+	}
+}
+
+func TestInterfacesUp(t *testing.T) {
+	dir := t.TempDir()
+	for name, state := range map[string]string{"lo": "unknown", "eth0": "up", "eth1": "down", "wlan0": "dormant", "usb0": "unknown"} {
+		mustWrite(t, dir+"/"+name+"/operstate", state+"\n")
+	}
+	mustMkdir(t, dir+"/odd") // no operstate: counted as up
+	got, err := interfacesUp(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"eth0", "odd", "usb0", "wlan0"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+
+
+func mustMkdir(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustWrite(t *testing.T, path, data string) {
+	t.Helper()
+	mustMkdir(t, filepath.Dir(path))
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
