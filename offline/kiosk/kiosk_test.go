@@ -450,8 +450,6 @@ func TestInterfacesUp(t *testing.T) {
 	}
 }
 
-
-
 func mustMkdir(t *testing.T, dir string) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
