@@ -302,3 +302,58 @@ func TestWriteExtraFiles(t *testing.T) {
 		t.Errorf("extra file holds %q", got)
 	}
 }
+
+// WriteExport writes the public files only: never a share, even with the
+// shares still in memory.
+func TestWriteExport(t *testing.T) {
+	res, err := Run(params(), detRand(3), t0, newSigner(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Wipe()
+	dir := filepath.Join(t.TempDir(), "export")
+	if err := res.WriteExport(dir, pngImager{}); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if got, want := strings.Join(names, " "), "transcript.json watch-only.png watch-only.txt"; got != want {
+		t.Fatalf("export holds %q, want %q", got, want)
+	}
+	for _, s := range res.Shares {
+		for _, name := range names {
+			data, _ := os.ReadFile(filepath.Join(dir, name))
+			if bytes.Contains(data, s.Words()) || bytes.Contains(data, s.QRText()) {
+				t.Fatalf("%s holds share %d", name, s.Index)
+			}
+		}
+	}
+	if err := res.WriteExport(dir, pngImager{}); err == nil {
+		t.Fatal("WriteExport over an existing folder succeeded")
+	}
+	// The read-back catches a bad image here too, and keeps nothing.
+	parent := t.TempDir()
+	if err := res.WriteExport(filepath.Join(parent, "out"), corruptingAll{}); err == nil {
+		t.Fatal("a corrupted watch-only image was not caught")
+	}
+	if left, _ := os.ReadDir(parent); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+// corruptingAll damages every QR image read back (see corruptingImager).
+type corruptingAll struct{ pngImager }
+
+func (corruptingAll) ReadPNG(d []byte) ([]byte, error) {
+	text, err := qr.DecodeFile(d)
+	if err == nil && len(text) > 3 {
+		text[len(text)-3] ^= 0x01
+	}
+	return text, err
+}

@@ -34,6 +34,18 @@ type Imager interface {
 // the set recombined. Only then is the folder renamed to outDir. On any
 // failure the partial folder is removed: no ceremony is half-written.
 func (r *Result) Write(outDir string, img Imager) (err error) {
+	return r.write(outDir, img, true)
+}
+
+// WriteExport is Write without the shares: the watch-only export and the
+// transcript only, read back the same way. The kiosk app uses it: there each
+// custodian copies their share from the screen and enters it again, and no
+// share is ever written to a file.
+func (r *Result) WriteExport(outDir string, img Imager) error {
+	return r.write(outDir, img, false)
+}
+
+func (r *Result) write(outDir string, img Imager, withShares bool) (err error) {
 	outDir = filepath.Clean(outDir)
 	if _, err := os.Lstat(outDir); err == nil {
 		return fmt.Errorf("output folder %s already exists: airsign never writes over shares; choose a new folder", outDir)
@@ -49,7 +61,7 @@ func (r *Result) Write(outDir string, img Imager) (err error) {
 			os.RemoveAll(stage)
 		}
 	}()
-	files, err := r.files(img)
+	files, err := r.files(img, withShares)
 	if err != nil {
 		return err
 	}
@@ -58,7 +70,7 @@ func (r *Result) Write(outDir string, img Imager) (err error) {
 			return err
 		}
 	}
-	if err := r.readBack(stage, img); err != nil {
+	if err := r.readBack(stage, img, withShares); err != nil {
 		return fmt.Errorf("reading the ceremony back failed, nothing was kept: %w", err)
 	}
 	if err := syncDir(stage); err != nil {
@@ -76,9 +88,12 @@ type file struct {
 	perm os.FileMode
 }
 
-func (r *Result) files(img Imager) ([]file, error) {
+func (r *Result) files(img Imager, withShares bool) ([]file, error) {
 	var out []file
 	for i, s := range r.Shares {
+		if !withShares {
+			break
+		}
 		custodian := ""
 		if i < len(r.Transcript.Shares) {
 			custodian = r.Transcript.Shares[i].Custodian
@@ -110,7 +125,16 @@ func (r *Result) files(img Imager) ([]file, error) {
 // readBack proves that what is on disk is what was made: each share's words
 // and QR image parse to the exact share, the read-back set recombines to the
 // wallet, and the transcript verifies and records each share's digest.
-func (r *Result) readBack(dir string, img Imager) error {
+func (r *Result) readBack(dir string, img Imager, withShares bool) error {
+	if withShares {
+		if err := r.readBackShares(dir, img); err != nil {
+			return err
+		}
+	}
+	return r.readBackPublic(dir, img)
+}
+
+func (r *Result) readBackShares(dir string, img Imager) error {
 	var back []*shamir.Share
 	defer func() { wipeShares(back) }()
 	for i, s := range r.Shares {
@@ -153,9 +177,10 @@ func (r *Result) readBack(dir string, img Imager) error {
 	for i := 0; i < len(back); i += 2 {
 		fromFiles = append(fromFiles, back[i])
 	}
-	if err := CheckShares(fromFiles); err != nil {
-		return err
-	}
+	return CheckShares(fromFiles)
+}
+
+func (r *Result) readBackPublic(dir string, img Imager) error {
 	data, err := os.ReadFile(filepath.Join(dir, "transcript.json"))
 	if err != nil {
 		return err
