@@ -2,6 +2,7 @@ package main
 
 import (
 	"airsign/cmd/internal/qrfiles"
+	"airsign/offline/kiosk"
 	"crypto/rand"
 	"errors"
 	"flag"
@@ -289,21 +290,10 @@ func (c *cli) ceremony(args []string) error {
 	if err := res.Write(*out, qrImager{}); err != nil {
 		return err
 	}
-	if err := h.SaveTranscript(w.CeremonyID, res.TranscriptFile); err != nil {
-		return err
-	}
-	if err := h.AddWallet(w); err != nil {
+	if err := kiosk.RecordCeremony(h, res, c.now()); err != nil {
 		return err
 	}
 	t := res.Transcript
-	if err := h.Log().Append("ceremony", map[string]any{
-		"ceremony_id": t.CeremonyID, "kind": t.Kind, "wallet": t.WalletName, "network": t.Network,
-		"script": t.Script, "master_fingerprint": t.MasterFingerprint, "share_set": t.ShareSet,
-		"threshold": t.Threshold, "total": t.Total, "shares": t.Shares, "entropy_source": t.EntropySource,
-		"descriptor": t.Descriptor, "transcript_sha256": w.TranscriptSHA256,
-	}, c.now()); err != nil {
-		return err
-	}
 	fmt.Fprintf(c.stdout, "ceremony %s done (%s seed)\n", t.CeremonyID, t.Kind)
 	fmt.Fprintf(c.stdout, "wallet %q registered: %s %s, master fingerprint %s\n", t.WalletName, t.Network, t.Script, t.MasterFingerprint)
 	fmt.Fprintf(c.stdout, "share set %s: %d shares, any %d rebuild the seed; every share was read back and the set recombined\n", t.ShareSet, t.Total, t.Threshold)

@@ -14,11 +14,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"airsign/offline/auditlog"
+	"airsign/offline/ceremony"
 	"airsign/offline/home"
 	"airsign/psbt/descriptor"
 	"airsign/shamir"
@@ -33,10 +35,11 @@ const (
 	FlowHealth
 	FlowRegister
 	FlowAudit
+	FlowCeremony
 )
 
 func (f Flow) String() string {
-	return [...]string{"start", "sign", "share health check", "multisig registration", "audit log"}[f]
+	return [...]string{"start", "sign", "share health check", "multisig registration", "audit log", "seed ceremony"}[f]
 }
 
 // Event is something the operator or the station did.
@@ -232,6 +235,15 @@ type Config struct {
 	// IdleAfter locks the station after that long without an event; 0
 	// means 5 minutes.
 	IdleAfter time.Duration
+
+	// For ceremonies: Rand is the entropy source (nil: crypto/rand),
+	// Imager draws and reads the export's QR images, Extra adds public
+	// export files (the UR watch-only export), Software names this
+	// program in transcripts.
+	Rand     io.Reader
+	Imager   ceremony.Imager
+	Extra    func(*descriptor.Descriptor) ([]ceremony.ExtraFile, error)
+	Software string
 }
 
 // DefaultIdleAfter is how long the station waits without input before it
@@ -252,6 +264,7 @@ type Kiosk struct {
 	loaded *Loaded
 	shares []*shamir.Share
 	reg    *Registration
+	cer    *ceremonyState
 }
 
 // New returns a kiosk on its start screen, and logs the start (with the
@@ -292,7 +305,9 @@ func (k *Kiosk) Flow() Flow { return k.flow }
 
 // HoldsSecrets says whether the kiosk holds any share now (for tests and
 // the GUI's lock indicator).
-func (k *Kiosk) HoldsSecrets() bool { return len(k.shares) > 0 }
+func (k *Kiosk) HoldsSecrets() bool {
+	return len(k.shares) > 0 || (k.cer != nil && (k.cer.res != nil || len(k.cer.dice) > 0))
+}
 
 func (k *Kiosk) airGap() AirGap {
 	up, err := k.cfg.Interfaces()
@@ -340,8 +355,11 @@ func (k *Kiosk) Handle(ev Event) (Screen, error) {
 		}
 		return k.screen, nil
 	}
-	if sh, ok := ev.(ShareScanned); ok {
-		defer clear(sh.Data)
+	switch e := ev.(type) {
+	case ShareScanned:
+		defer clear(e.Data)
+	case DiceRolled:
+		defer clear(e.Rolls)
 	}
 	k.last = k.cfg.Now()
 	if l, ok := ev.(Lock); ok {
@@ -371,6 +389,9 @@ func (k *Kiosk) Handle(ev Event) (Screen, error) {
 }
 
 func (k *Kiosk) handle(ev Event) (Screen, error) {
+	if k.flow == FlowCeremony {
+		return k.onCeremony(ev)
+	}
 	switch scr := k.screen.(type) {
 	case Start:
 		return k.onStart(ev)
@@ -429,7 +450,8 @@ func (k *Kiosk) wipe() {
 	for _, s := range k.shares {
 		s.Wipe()
 	}
-	k.shares, k.loaded, k.wallet, k.desc, k.reg = nil, nil, nil, nil, nil
+	k.cer.wipe()
+	k.shares, k.loaded, k.wallet, k.desc, k.reg, k.cer = nil, nil, nil, nil, nil, nil
 }
 
 func (k *Kiosk) onStart(ev Event) (Screen, error) {
@@ -461,6 +483,8 @@ func (k *Kiosk) onStart(ev Event) (Screen, error) {
 	case FlowAudit:
 		k.flow = FlowAudit
 		return k.auditView()
+	case FlowCeremony:
+		return k.beginCeremony()
 	}
 	return nil, ErrUnexpected
 }

@@ -1,0 +1,330 @@
+package kiosk
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"airsign/offline/ceremony"
+	"airsign/offline/home"
+	"airsign/psbt/descriptor"
+	"airsign/shamir"
+)
+
+// CeremonyParams are what the operator chooses on the setup screen.
+type CeremonyParams struct {
+	Network    string // mainnet, testnet, signet, regtest
+	Script     string // p2wpkh, p2tr, p2sh-p2wpkh, p2pkh
+	Threshold  int
+	Total      int
+	Words      int // 12 or 24
+	Custodians []string
+	Name       string
+	Dice       bool
+	// ExportDir is a new folder (on removable media) for the transcript
+	// and the watch-only export; it must not exist.
+	ExportDir string
+}
+
+// SetupCeremony submits the setup screen.
+type SetupCeremony struct{ Params CeremonyParams }
+
+// DiceRolled adds die rolls (digits 1 to 6; spaces ignored). Handle wipes
+// Rolls.
+type DiceRolled struct{ Rolls []byte }
+
+func (SetupCeremony) isEvent() {}
+func (DiceRolled) isEvent()    {}
+
+// CeremonySetup asks for the ceremony's parameters.
+type CeremonySetup struct {
+	Params  CeremonyParams
+	Problem string
+}
+
+// DiceEntry collects die rolls with a live count.
+type DiceEntry struct {
+	Rolls   int
+	Need    int
+	Problem string
+}
+
+// ShowShare shows one share to its custodian. Words and QRText are secret:
+// the GUI must drop every widget holding them when this screen goes.
+type ShowShare struct {
+	Index, Total, Threshold int
+	Custodian               string
+	Words                   []byte // space-separated
+	QRText                  []byte
+}
+
+// EnterShare asks the custodian to enter the share just shown, in full.
+type EnterShare struct {
+	Index, Total int
+	Custodian    string
+	Problem      string
+}
+
+// CeremonyDone is the end of a ceremony: the wallet is registered and the
+// public export written.
+type CeremonyDone struct {
+	Wallet     WalletInfo
+	CeremonyID string
+	Descriptor string
+	ExportDir  string
+	WatchOnly  []byte
+}
+
+func (CeremonySetup) isScreen() {}
+func (DiceEntry) isScreen()     {}
+func (ShowShare) isScreen()     {}
+func (EnterShare) isScreen()    {}
+func (CeremonyDone) isScreen()  {}
+
+// ceremonyState is a ceremony in progress.
+type ceremonyState struct {
+	params CeremonyParams
+	p      ceremony.Params
+	dice   []byte
+	res    *ceremony.Result
+	at     int // share being shown or entered
+}
+
+func (c *ceremonyState) wipe() {
+	if c == nil {
+		return
+	}
+	clear(c.dice)
+	if c.res != nil {
+		c.res.Wipe()
+	}
+}
+
+func (k *Kiosk) beginCeremony() (Screen, error) {
+	if gap := k.airGap(); !gap.MayActivate() {
+		return k.start(refuseNetwork(gap))
+	}
+	k.flow = FlowCeremony
+	k.cer = &ceremonyState{}
+	return CeremonySetup{Params: CeremonyParams{Network: "mainnet", Script: "p2wpkh", Threshold: 2, Total: 3, Words: 24}}, nil
+}
+
+func (k *Kiosk) onCeremony(ev Event) (Screen, error) {
+	c := k.cer
+	switch scr := k.screen.(type) {
+	case CeremonySetup:
+		switch e := ev.(type) {
+		case Back:
+			return k.homeScreen("")
+		case SetupCeremony:
+			p, err := k.ceremonyParams(e.Params)
+			if err != nil {
+				return CeremonySetup{Params: e.Params, Problem: err.Error()}, nil
+			}
+			c.params, c.p = e.Params, p
+			if e.Params.Dice {
+				clear(c.dice)
+				c.dice = nil
+				return DiceEntry{Need: ceremony.MinRolls(wordsBits(p.Words))}, nil
+			}
+			return k.runCeremony()
+		}
+	case DiceEntry:
+		switch e := ev.(type) {
+		case Back:
+			clear(c.dice)
+			c.dice = nil
+			return CeremonySetup{Params: c.params}, nil
+		case DiceRolled:
+			defer clear(e.Rolls)
+			rolls, err := ceremony.ParseDice(e.Rolls)
+			if err != nil {
+				scr.Problem = err.Error()
+				return scr, nil
+			}
+			c.dice = append(c.dice, rolls...)
+			clear(rolls)
+			return DiceEntry{Rolls: len(c.dice), Need: scr.Need}, nil
+		case Confirm:
+			if err := ceremony.CheckDice(c.dice, wordsBits(c.p.Words)); err != nil {
+				clear(c.dice)
+				c.dice = nil
+				return DiceEntry{Need: scr.Need, Problem: err.Error() + "; the rolls were discarded, roll again"}, nil
+			}
+			c.p.Dice = c.dice
+			return k.runCeremony()
+		}
+	case ShowShare:
+		switch ev.(type) {
+		case Confirm:
+			return k.enterShare(""), nil
+		case Back:
+			if c.at == 0 {
+				c.res.Wipe()
+				c.res = nil
+				return CeremonySetup{Params: c.params, Problem: "the ceremony was abandoned and its shares wiped; start it again"}, nil
+			}
+			c.at--
+			return k.showShare(), nil
+		}
+	case EnterShare:
+		switch e := ev.(type) {
+		case Back:
+			return k.showShare(), nil
+		case ShareScanned:
+			s, err := shamir.Parse(e.Data)
+			if err != nil {
+				return k.enterShare("not accepted: " + err.Error()), nil
+			}
+			defer s.Wipe()
+			want := c.res.Shares[c.at]
+			if !s.Equal(want) {
+				if s.SetID == want.SetID && s.Index != want.Index {
+					return k.enterShare(fmt.Sprintf("that is share %d; enter share %d, the one just shown", s.Index, want.Index)), nil
+				}
+				return k.enterShare("that is not the share just shown; look at it again (Back) and enter every word"), nil
+			}
+			c.at++
+			if c.at < len(c.res.Shares) {
+				return k.showShare(), nil
+			}
+			return k.finishCeremony()
+		}
+	case CeremonyDone:
+		switch ev.(type) {
+		case Confirm, Back:
+			return k.homeScreen("")
+		}
+	}
+	return nil, ErrUnexpected
+}
+
+func wordsBits(words int) int { return words * 11 * 32 / 33 }
+
+func (k *Kiosk) ceremonyParams(cp CeremonyParams) (ceremony.Params, error) {
+	net, err := descriptor.ParseNetwork(cp.Network)
+	if err != nil {
+		return ceremony.Params{}, err
+	}
+	st, err := descriptor.ParseScriptType(cp.Script)
+	if err != nil {
+		return ceremony.Params{}, err
+	}
+	if cp.Words != 12 && cp.Words != 24 {
+		return ceremony.Params{}, fmt.Errorf("a seed of %d words: choose 12 or 24", cp.Words)
+	}
+	if cp.Threshold < 2 || cp.Total < cp.Threshold || cp.Total > 16 {
+		return ceremony.Params{}, fmt.Errorf("%d of %d shares: choose 2 to 16 shares and a threshold of at least 2, at most the number of shares", cp.Threshold, cp.Total)
+	}
+	if len(cp.Custodians) != 0 && len(cp.Custodians) != cp.Total {
+		return ceremony.Params{}, fmt.Errorf("%d custodians named for %d shares: name one per share, or none", len(cp.Custodians), cp.Total)
+	}
+	if cp.ExportDir == "" {
+		return ceremony.Params{}, errors.New("choose a new folder for the export (on removable media)")
+	}
+	if _, err := os.Lstat(cp.ExportDir); err == nil {
+		return ceremony.Params{}, fmt.Errorf("%s already exists: choose a new folder", cp.ExportDir)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return ceremony.Params{}, err
+	}
+	if st, err := os.Stat(filepath.Dir(cp.ExportDir)); err != nil || !st.IsDir() {
+		return ceremony.Params{}, fmt.Errorf("the folder %s does not exist: insert the export medium", filepath.Dir(cp.ExportDir))
+	}
+	if cp.Name != "" {
+		if err := home.CheckWalletName(cp.Name); err != nil {
+			return ceremony.Params{}, err
+		}
+	}
+	return ceremony.Params{Network: net, Script: st, Threshold: cp.Threshold, Total: cp.Total, Words: cp.Words,
+		Custodians: cp.Custodians, Name: cp.Name, Software: k.cfg.Software}, nil
+}
+
+func (k *Kiosk) runCeremony() (Screen, error) {
+	c := k.cer
+	r := k.cfg.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	res, err := ceremony.Run(c.p, r, k.cfg.Now(), k.cfg.Home)
+	clear(c.dice)
+	c.dice, c.p.Dice = nil, nil
+	if err != nil {
+		return CeremonySetup{Params: c.params, Problem: err.Error()}, nil
+	}
+	if err := k.cfg.Home.CheckNewWallet(res.Wallet()); err != nil {
+		res.Wipe()
+		return CeremonySetup{Params: c.params, Problem: err.Error()}, nil
+	}
+	c.res, c.at = res, 0
+	return k.showShare(), nil
+}
+
+func (k *Kiosk) showShare() ShowShare {
+	c := k.cer
+	s := c.res.Shares[c.at]
+	return ShowShare{Index: s.Index, Total: s.Total, Threshold: s.Threshold, Custodian: k.custodian(c.at),
+		Words: s.Words(), QRText: s.QRText()}
+}
+
+func (k *Kiosk) enterShare(problem string) EnterShare {
+	c := k.cer
+	s := c.res.Shares[c.at]
+	return EnterShare{Index: s.Index, Total: s.Total, Custodian: k.custodian(c.at), Problem: problem}
+}
+
+func (k *Kiosk) custodian(i int) string {
+	if i < len(k.cer.params.Custodians) {
+		return k.cer.params.Custodians[i]
+	}
+	return ""
+}
+
+func (k *Kiosk) finishCeremony() (Screen, error) {
+	c := k.cer
+	res := c.res
+	if k.cfg.Imager == nil {
+		return nil, errors.New("kiosk: no QR imager configured for the ceremony export")
+	}
+	if k.cfg.Extra != nil {
+		extra, err := k.cfg.Extra(res.Descriptor)
+		if err != nil {
+			return nil, err
+		}
+		res.Extra = extra
+	}
+	if err := res.WriteExport(c.params.ExportDir, k.cfg.Imager); err != nil {
+		return CeremonySetup{Params: c.params, Problem: err.Error() + "; nothing was registered, start the ceremony again"}, nil
+	}
+	if err := RecordCeremony(k.cfg.Home, res, k.cfg.Now()); err != nil {
+		return nil, err
+	}
+	w := res.Wallet()
+	done := CeremonyDone{Wallet: walletInfo(&w), CeremonyID: res.Transcript.CeremonyID, Descriptor: res.Transcript.Descriptor,
+		ExportDir: c.params.ExportDir, WatchOnly: res.WatchOnly}
+	res.Wipe()
+	c.res = nil
+	return done, nil
+}
+
+// RecordCeremony registers the wallet of a finished ceremony whose files are
+// written, keeps its transcript and logs it.
+func RecordCeremony(h *home.Home, res *ceremony.Result, now time.Time) error {
+	w := res.Wallet()
+	if err := h.SaveTranscript(w.CeremonyID, res.TranscriptFile); err != nil {
+		return err
+	}
+	if err := h.AddWallet(w); err != nil {
+		return err
+	}
+	t := res.Transcript
+	return h.Log().Append("ceremony", map[string]any{
+		"ceremony_id": t.CeremonyID, "kind": t.Kind, "wallet": t.WalletName, "network": t.Network,
+		"script": t.Script, "master_fingerprint": t.MasterFingerprint, "share_set": t.ShareSet,
+		"threshold": t.Threshold, "total": t.Total, "shares": t.Shares, "entropy_source": t.EntropySource,
+		"descriptor": t.Descriptor, "transcript_sha256": w.TranscriptSHA256,
+	}, now)
+}
