@@ -28,7 +28,10 @@ var layers = []struct {
 	{"airsign/offline", []string{"airsign/offline", "airsign/psbt", "airsign/shamir", "github.com/btcsuite/", "github.com/tyler-smith/go-bip39"}},
 	{"airsign/online", []string{"airsign/online", "airsign/psbt", "airsign/ui/qr", "github.com/btcsuite/", "modernc.org/"}},
 	{"airsign/ui/qr", []string{"airsign/ui/qr", "github.com/skip2/go-qrcode", "github.com/makiuchi-d/gozxing", "github.com/blackjack/webcam"}},
-	{"airsign/ui/kiosk", []string{"airsign/ui/kiosk", "airsign/offline", "airsign/psbt", "airsign/shamir", "airsign/ui/qr", "fyne.io/fyne/v2"}},
+	// urwallet joins descriptors (psbt) and UR types (ui/qr), which must
+	// not know each other; the kiosk app and the coordinator both use it.
+	{"airsign/ui/urwallet", []string{"airsign/ui/urwallet", "airsign/psbt", "airsign/ui/qr", "github.com/btcsuite/"}},
+	{"airsign/ui/kiosk", []string{"airsign/ui/kiosk", "airsign/offline", "airsign/psbt", "airsign/shamir", "airsign/ui/qr", "airsign/ui/urwallet", "fyne.io/fyne/v2"}},
 	{"airsign/ui/web", nil},
 	{"airsign/cmd", []string{""}}, // wiring: everything
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 
 	"airsign/cmd/internal/qrfiles"
-	"airsign/cmd/internal/urwallet"
+	"airsign/ui/urwallet"
 	"airsign/online/coinselect"
 	"airsign/online/coordinator"
 	"airsign/psbt"

@@ -8,7 +8,7 @@ import (
 	"io"
 	"time"
 
-	"airsign/cmd/internal/urwallet"
+	"airsign/ui/urwallet"
 	"airsign/offline/ceremony"
 	"airsign/psbt/descriptor"
 	"airsign/ui/qr"

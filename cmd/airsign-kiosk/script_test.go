@@ -18,7 +18,7 @@ import (
 	"github.com/btcsuite/btcd/wire"
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"airsign/cmd/internal/urwallet"
+	"airsign/ui/urwallet"
 	"airsign/offline/home"
 	"airsign/psbt"
 	"airsign/psbt/descriptor"

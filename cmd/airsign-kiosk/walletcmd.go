@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"strings"
 
-	"airsign/cmd/internal/urwallet"
+	"airsign/ui/urwallet"
 	"airsign/offline/home"
 	"airsign/psbt/descriptor"
 	"airsign/ui/qr"

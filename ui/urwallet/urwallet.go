@@ -1,9 +1,10 @@
 // Package urwallet converts wallet descriptors to and from the Blockchain
 // Commons UR types wallets exchange them in (crypto-output, crypto-account),
 // so a kiosk's watch-only export scans into Sparrow, Keystone or the
-// coordinator, and their multisig setups scan into the kiosk. It sits under
-// cmd because it joins two packages that must not know each other:
-// psbt/descriptor (no QR) and ui/qr/ur (std only).
+// coordinator, and their multisig setups scan into the kiosk. It is a
+// package of its own because it joins two that must not know each other:
+// psbt/descriptor (no QR) and ui/qr/ur (std only); the kiosk app, the
+// kiosk's command line and the coordinator all use it.
 package urwallet
 
 import (
