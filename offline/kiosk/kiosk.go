@@ -185,7 +185,18 @@ type RegisterReview struct {
 type AuditView struct {
 	Entries []LogEntry
 	Head    string
+	// Raw is the log file as it is, for a QR export.
+	Raw []byte
+	// Exported names the file ExportAudit wrote; Problem why it could not.
+	Exported string
+	Problem  string
 }
+
+// ExportAudit copies the audit log into Dir (removable media) as a new
+// file named for its head.
+type ExportAudit struct{ Dir string }
+
+func (ExportAudit) isEvent() {}
 
 // LogEntry is one audit log entry as shown.
 type LogEntry struct {
@@ -403,7 +414,14 @@ func (k *Kiosk) handle(ev Event) (Screen, error) {
 		return k.onShares(scr, ev)
 	case RegisterReview:
 		return k.onRegisterReview(scr, ev)
-	case Signed, Done, AuditView:
+	case AuditView:
+		switch e := ev.(type) {
+		case Confirm, Back:
+			return k.homeScreen("")
+		case ExportAudit:
+			return k.exportAudit(scr, e.Dir)
+		}
+	case Signed, Done:
 		switch ev.(type) {
 		case Confirm, Back:
 			return k.homeScreen("")
@@ -727,18 +745,52 @@ func (k *Kiosk) onRegisterReview(scr RegisterReview, ev Event) (Screen, error) {
 }
 
 func (k *Kiosk) auditView() (Screen, error) {
-	f, err := os.Open(filepath.Join(k.cfg.Home.Dir(), "audit.log"))
+	raw, err := os.ReadFile(filepath.Join(k.cfg.Home.Dir(), "audit.log"))
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	entries, err := auditlog.Verify(f)
+	entries, err := auditlog.Verify(bytes.NewReader(raw))
 	if err != nil {
 		return nil, err
 	}
-	v := AuditView{Head: k.cfg.Home.Log().Head()}
+	v := AuditView{Head: k.cfg.Home.Log().Head(), Raw: raw}
 	for _, e := range entries {
 		v.Entries = append(v.Entries, LogEntry{Seq: e.Seq, Time: e.Time, Kind: e.Kind, Data: string(e.Data)})
 	}
+	return v, nil
+}
+
+func (k *Kiosk) exportAudit(v AuditView, dir string) (Screen, error) {
+	v.Exported, v.Problem = "", ""
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		v.Problem = fmt.Sprintf("%s is not a folder: insert the export medium", dir)
+		return v, nil
+	}
+	head := v.Head
+	if len(head) > 16 {
+		head = head[:16]
+	}
+	path := filepath.Join(dir, fmt.Sprintf("airsign-audit-%s-%s.log", k.cfg.Home.KeyID(), head))
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		v.Problem = err.Error()
+		return v, nil
+	}
+	_, werr := f.Write(v.Raw)
+	if serr := f.Sync(); werr == nil {
+		werr = serr
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		os.Remove(path)
+		v.Problem = werr.Error()
+		return v, nil
+	}
+	if err := k.cfg.Home.Log().Append("audit-export", map[string]any{"file": filepath.Base(path), "entries": len(v.Entries), "head": v.Head}, k.cfg.Now()); err != nil {
+		return nil, err
+	}
+	v.Exported = path
 	return v, nil
 }

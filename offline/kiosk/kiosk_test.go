@@ -464,3 +464,29 @@ func mustWrite(t *testing.T, path, data string) {
 		t.Fatal(err)
 	}
 }
+
+func TestAuditExport(t *testing.T) {
+	s := newStation(t)
+	k := s.kiosk(t, false)
+	run(t, k, []step{{Begin{Flow: FlowAudit}, `AuditView`}})
+	v, err := k.Handle(ExportAudit{Dir: filepath.Join(t.TempDir(), "missing")})
+	if err != nil || v.(AuditView).Problem == "" {
+		t.Fatalf("export to a missing folder: %v, %+v", err, v)
+	}
+	dir := t.TempDir()
+	v, err = k.Handle(ExportAudit{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	av := v.(AuditView)
+	if av.Problem != "" || av.Exported == "" {
+		t.Fatalf("export: %+v", av)
+	}
+	got, err := os.ReadFile(av.Exported)
+	if err != nil || !bytes.Equal(got, av.Raw) {
+		t.Fatalf("exported file differs from the log (%v)", err)
+	}
+	if _, err := k.Handle(ExportAudit{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+}
