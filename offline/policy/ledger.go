@@ -1,0 +1,77 @@
+package policy
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil"
+
+	"airsign/offline/auditlog"
+)
+
+// The ledger is what this kiosk signed, per wallet: the hash-chained,
+// append-only log format of the audit log, one "signed" entry per
+// signature, which the 24-hour limit sums. It holds no secret.
+
+type ledgerEntry struct {
+	TxID  string `json:"txid"`
+	Spent int64  `json:"spent_sat"`
+}
+
+func (st *Store) ledgerPath(wallet string) string {
+	return filepath.Join(st.dir, "ledger", wallet+".log")
+}
+
+// Record adds a signed transaction to the wallet's ledger.
+func (st *Store) Record(wallet, txid string, spent btcutil.Amount, now time.Time) error {
+	path := st.ledgerPath(wallet)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	l, err := auditlog.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		l, err = auditlog.Create(path)
+	}
+	if err != nil {
+		return fmt.Errorf("ledger of %q: %w", wallet, err)
+	}
+	return l.Append("signed", ledgerEntry{TxID: txid, Spent: int64(spent)}, now)
+}
+
+// Since sums what the kiosk signed for the wallet after since (exclusive).
+// A ledger that fails verification is an error: the limit cannot be
+// trusted, so nothing is signed.
+func (st *Store) Since(wallet string, since time.Time) (btcutil.Amount, error) {
+	f, err := os.Open(st.ledgerPath(wallet))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	entries, err := auditlog.Verify(f)
+	if err != nil {
+		return 0, fmt.Errorf("ledger of %q does not verify, so the 24-hour limit cannot be checked: %w", wallet, err)
+	}
+	var sum btcutil.Amount
+	for _, e := range entries {
+		if e.Kind != "signed" || !e.Time.After(since) {
+			continue
+		}
+		var le ledgerEntry
+		if err := json.Unmarshal(e.Data, &le); err != nil {
+			return 0, fmt.Errorf("ledger of %q, entry %d: %w", wallet, e.Seq, err)
+		}
+		sum += btcutil.Amount(le.Spent)
+	}
+	return sum, nil
+}
+
+// Window is the span of the velocity limit.
+const Window = 24 * time.Hour

@@ -1,0 +1,440 @@
+// Package policy is the kiosk's spending policy: the organisation's rules,
+// which the kiosk enforces on its own, offline, trusting nothing the
+// coordinator says. Each wallet has a policy (amount per transaction, a
+// rolling 24-hour velocity from the kiosk's own ledger of what it signed,
+// a destination allow-list, fee caps, destination script types, required
+// approvals, suspension); Evaluate turns a reviewed PSBT into one verdict
+// per rule, with the numbers, so the operator sees exactly which pass and
+// which fail.
+//
+// Policies and the list of retired share sets are stored in the kiosk home
+// signed by the device key, so an edit outside the kiosk is detected; the
+// ledger is append-only and hash-chained like the audit log. Changing any
+// of them needs k shares of the wallet's set (the quorum that can move the
+// funds); the command and the app check that before calling Save.
+package policy
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/txscript"
+
+	"airsign/psbt"
+	"airsign/psbt/descriptor"
+)
+
+// Policy is one wallet's rules. A zero limit means no limit.
+type Policy struct {
+	// MaxTx caps what one transaction takes out of the wallet: payments
+	// and fee (the review's "leaves the wallet").
+	MaxTx btcutil.Amount `json:"max_tx_sat,omitempty"`
+	// Max24h caps the sum of that over every transaction this kiosk
+	// signed for the wallet in the last 24 hours, this one included.
+	Max24h btcutil.Amount `json:"max_24h_sat,omitempty"`
+	// MaxFeeRate in sat/vB and MaxFee cap the fee.
+	MaxFeeRate float64        `json:"max_feerate_sat_vb,omitempty"`
+	MaxFee     btcutil.Amount `json:"max_fee_sat,omitempty"`
+	// Allow, when not empty, lists the only addresses payments may go to.
+	Allow []string `json:"allow,omitempty"`
+	// Scripts, when not empty, lists the script types payments may use:
+	// p2pkh, p2sh, p2wpkh, p2wsh, p2tr.
+	Scripts []string `json:"scripts,omitempty"`
+	// RequireApprovals is how many distinct enrolled approvers must have
+	// approved the transaction; ApprovalsAbove, when set, requires them
+	// only when the transaction takes more than that.
+	RequireApprovals int            `json:"require_approvals,omitempty"`
+	ApprovalsAbove   btcutil.Amount `json:"approvals_above_sat,omitempty"`
+	// Suspended stops all spending but a sweep to Recovery (ISO/TR 23576
+	// 5.4.4): every output must pay one of those addresses, and there
+	// may be no change.
+	Suspended bool     `json:"suspended,omitempty"`
+	Recovery  []string `json:"recovery,omitempty"`
+}
+
+// Empty says whether the policy sets no rule at all.
+func (p Policy) Empty() bool {
+	return p.MaxTx == 0 && p.Max24h == 0 && p.MaxFeeRate == 0 && p.MaxFee == 0 && len(p.Allow) == 0 &&
+		len(p.Scripts) == 0 && p.RequireApprovals == 0 && !p.Suspended && len(p.Recovery) == 0
+}
+
+// scriptClasses are the names Scripts may hold.
+var scriptClasses = []string{"p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr"}
+
+// Validate checks the policy against the wallet's network: addresses parse
+// and belong to it, script names are known, numbers are sane.
+func (p Policy) Validate(net descriptor.Network) error {
+	if p.MaxTx < 0 || p.Max24h < 0 || p.MaxFee < 0 || p.MaxFeeRate < 0 || p.ApprovalsAbove < 0 || p.RequireApprovals < 0 {
+		return errors.New("policy: limits cannot be negative")
+	}
+	if p.RequireApprovals > 16 {
+		return fmt.Errorf("policy: %d approvals: at most 16", p.RequireApprovals)
+	}
+	if p.ApprovalsAbove > 0 && p.RequireApprovals == 0 {
+		return errors.New("policy: an approval threshold amount needs a number of approvals")
+	}
+	for _, list := range [][]string{p.Allow, p.Recovery} {
+		for _, a := range list {
+			if _, err := addressScript(a, net); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range p.Scripts {
+		if !slices.Contains(scriptClasses, s) {
+			return fmt.Errorf("policy: script type %q: use %s", s, strings.Join(scriptClasses, ", "))
+		}
+	}
+	if p.Suspended && len(p.Recovery) == 0 {
+		return errors.New("policy: a suspended wallet needs a recovery address to sweep to")
+	}
+	return nil
+}
+
+func addressScript(a string, net descriptor.Network) ([]byte, error) {
+	addr, err := btcutil.DecodeAddress(a, net.Params())
+	if err != nil || !addr.IsForNet(net.Params()) {
+		return nil, fmt.Errorf("policy: %q is not a %s address", a, net)
+	}
+	return txscript.PayToAddrScript(addr)
+}
+
+// Rule is one rule's verdict on a transaction.
+type Rule struct {
+	Name   string `json:"rule"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// Verdict is a policy's judgment of one transaction.
+type Verdict struct {
+	Rules []Rule `json:"rules"`
+	// Approvals is how many approvals the transaction needs (0: none).
+	Approvals int `json:"approvals_needed"`
+}
+
+// OK says whether every rule passes.
+func (v Verdict) OK() bool {
+	for _, r := range v.Rules {
+		if !r.OK {
+			return false
+		}
+	}
+	return true
+}
+
+// Failed returns the rules that fail.
+func (v Verdict) Failed() []Rule {
+	var out []Rule
+	for _, r := range v.Rules {
+		if !r.OK {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Approvals are the approvals found in the PSBT, already verified against
+// the enrolled keys and this transaction (psbt/approval.Check).
+type Approvals struct {
+	Valid    []string // distinct approvers whose approval counts
+	Problems []string // why the others do not
+}
+
+// Evaluate judges a reviewed transaction s against p. spent24h is what the
+// kiosk signed for the wallet in the 24 hours before now (Ledger.Since).
+func Evaluate(p Policy, s *psbt.Summary, spent24h btcutil.Amount, approvals Approvals) Verdict {
+	var v Verdict
+	add := func(name string, ok bool, format string, args ...any) {
+		v.Rules = append(v.Rules, Rule{Name: name, OK: ok, Detail: fmt.Sprintf(format, args...)})
+	}
+	out := s.Spent
+	if p.Suspended {
+		ok := true
+		detail := "the wallet is suspended: only a sweep to its recovery addresses is signed"
+		for _, o := range s.Outputs {
+			switch {
+			case o.Kind == psbt.Change:
+				ok, detail = false, fmt.Sprintf("the wallet is suspended; output %d returns change, and a sweep takes everything to the recovery addresses", o.Index)
+			case o.Kind == psbt.Payment && !slices.Contains(p.Recovery, o.Address):
+				ok, detail = false, fmt.Sprintf("the wallet is suspended; output %d pays %s, which is not a recovery address", o.Index, o.Address)
+			case o.Kind == psbt.OpReturn:
+				ok, detail = false, fmt.Sprintf("the wallet is suspended; output %d is data, not a sweep", o.Index)
+			}
+		}
+		add("suspension", ok, "%s", detail)
+	}
+	if p.MaxTx > 0 {
+		add("max per transaction", out <= p.MaxTx, "takes %s out of the wallet; the limit is %s", btc(out), btc(p.MaxTx))
+	}
+	if p.Max24h > 0 {
+		total := spent24h + out
+		add("24-hour limit", total <= p.Max24h, "would bring the last 24 h to %s; the limit is %s", btc(total), btc(p.Max24h))
+	}
+	if p.MaxFee > 0 {
+		add("max fee", s.FeeKnown && s.Fee <= p.MaxFee, "fee %s; the limit is %s", btc(s.Fee), btc(p.MaxFee))
+	}
+	if p.MaxFeeRate > 0 {
+		add("max fee rate", s.FeeKnown && s.FeeRate <= p.MaxFeeRate, "fee rate %s sat/vB; the limit is %s sat/vB",
+			strconv.FormatFloat(s.FeeRate, 'f', 1, 64), strconv.FormatFloat(p.MaxFeeRate, 'f', -1, 64))
+	}
+	if len(p.Allow) > 0 {
+		ok, detail := true, "every payment goes to an allowed address"
+		for _, o := range s.Outputs {
+			if o.Kind == psbt.Payment && !slices.Contains(p.Allow, o.Address) {
+				ok, detail = false, fmt.Sprintf("output %d pays %s, which is not on the allow-list", o.Index, addrOrScript(o))
+				break
+			}
+		}
+		add("destination allow-list", ok, "%s", detail)
+	}
+	if len(p.Scripts) > 0 {
+		ok, detail := true, "every payment uses an allowed script type ("+strings.Join(p.Scripts, ", ")+")"
+		for _, o := range s.Outputs {
+			if o.Kind != psbt.Payment {
+				continue
+			}
+			if c := scriptClass(o.Script); !slices.Contains(p.Scripts, c) {
+				ok, detail = false, fmt.Sprintf("output %d is %s; allowed are %s", o.Index, c, strings.Join(p.Scripts, ", "))
+				break
+			}
+		}
+		add("script types", ok, "%s", detail)
+	}
+	if p.RequireApprovals > 0 {
+		if p.ApprovalsAbove > 0 && out <= p.ApprovalsAbove {
+			add("approvals", true, "none needed for %s (needed above %s)", btc(out), btc(p.ApprovalsAbove))
+		} else {
+			v.Approvals = p.RequireApprovals
+			have := len(approvals.Valid)
+			detail := fmt.Sprintf("%d of %d required approvals", have, p.RequireApprovals)
+			if have > 0 {
+				detail += " (" + strings.Join(approvals.Valid, ", ") + ")"
+			}
+			if len(approvals.Problems) > 0 {
+				detail += "; not counted: " + strings.Join(approvals.Problems, "; ")
+			}
+			add("approvals", have >= p.RequireApprovals, "%s", detail)
+		}
+	}
+	return v
+}
+
+func addrOrScript(o psbt.Output) string {
+	if o.Address != "" {
+		return o.Address
+	}
+	return "script " + hex.EncodeToString(o.Script)
+}
+
+func scriptClass(script []byte) string {
+	switch txscript.GetScriptClass(script) {
+	case txscript.PubKeyHashTy:
+		return "p2pkh"
+	case txscript.ScriptHashTy:
+		return "p2sh"
+	case txscript.WitnessV0PubKeyHashTy:
+		return "p2wpkh"
+	case txscript.WitnessV0ScriptHashTy:
+		return "p2wsh"
+	case txscript.WitnessV1TaprootTy:
+		return "p2tr"
+	}
+	return "non-standard"
+}
+
+// btc formats an amount as 1.20000000 BTC.
+func btc(a btcutil.Amount) string {
+	sign := ""
+	if a < 0 {
+		sign, a = "-", -a
+	}
+	return fmt.Sprintf("%s%d.%08d BTC", sign, int64(a)/1e8, int64(a)%1e8)
+}
+
+// Signer signs with the kiosk's device key.
+type Signer interface {
+	Sign(msg []byte) []byte
+	PublicKey() ed25519.PublicKey
+}
+
+// signedFile is how policies and the retired list are stored.
+type signedFile struct {
+	Body      json.RawMessage `json:"body"`
+	Signature []byte          `json:"signature"`
+}
+
+const signContext = "airsign policy file v1\n"
+
+// ErrTampered means a stored policy's signature does not verify: it was
+// changed outside the kiosk.
+var ErrTampered = errors.New("the stored policy was changed outside the kiosk")
+
+func writeSigned(path string, v any, s Signer) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	sig := s.Sign(append([]byte(signContext+filepath.Base(path)+"\n"), body...))
+	data, err := json.MarshalIndent(signedFile{Body: body, Signature: sig}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(append(data, '\n')); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// readSigned reads a signed file into v; ok is false when it does not exist.
+func readSigned(path string, v any, pub ed25519.PublicKey) (ok bool, err error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var sf signedFile
+	if err := json.Unmarshal(data, &sf); err != nil {
+		return false, fmt.Errorf("%s: %w: %v", path, ErrTampered, err)
+	}
+	// The file is indented for people; the signature covers the compact
+	// body json.Marshal wrote.
+	var body bytes.Buffer
+	if err := json.Compact(&body, sf.Body); err != nil {
+		return false, fmt.Errorf("%s: %w: %v", path, ErrTampered, err)
+	}
+	sf.Body = body.Bytes()
+	if !ed25519.Verify(pub, append([]byte(signContext+filepath.Base(path)+"\n"), sf.Body...), sf.Signature) {
+		return false, fmt.Errorf("%s: %w: its signature by this kiosk's device key does not verify", path, ErrTampered)
+	}
+	dec := json.NewDecoder(bytes.NewReader(sf.Body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return false, fmt.Errorf("%s: %w", path, err)
+	}
+	return true, nil
+}
+
+// Store keeps the policies, the retired share sets and the ledgers in a
+// kiosk home folder.
+type Store struct {
+	dir    string
+	signer Signer
+}
+
+// NewStore returns the store under the kiosk home dir.
+func NewStore(homeDir string, s Signer) *Store {
+	return &Store{dir: filepath.Join(homeDir, "policy"), signer: s}
+}
+
+func (st *Store) policyPath(wallet string) string {
+	return filepath.Join(st.dir, "wallets", wallet+".json")
+}
+
+// Policy returns the wallet's policy; an unset policy is the empty one.
+func (st *Store) Policy(wallet string) (Policy, error) {
+	var p Policy
+	if _, err := readSigned(st.policyPath(wallet), &p, st.signer.PublicKey()); err != nil {
+		return Policy{}, err
+	}
+	return p, nil
+}
+
+// SetPolicy stores the wallet's policy. The caller has checked the quorum
+// and logs the change with Digest before and after.
+func (st *Store) SetPolicy(wallet string, p Policy) error {
+	return writeSigned(st.policyPath(wallet), p, st.signer)
+}
+
+// Digest is a short hash of a policy, for log entries.
+func Digest(p Policy) string {
+	b, _ := json.Marshal(p)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
+}
+
+type retiredList struct {
+	Sets []RetiredSet `json:"sets"`
+}
+
+// RetiredSet is a share set that no longer activates anything.
+type RetiredSet struct {
+	Set    string    `json:"set"`
+	Reason string    `json:"reason"`
+	Time   time.Time `json:"time"`
+}
+
+// Retired returns the retired share sets.
+func (st *Store) Retired() ([]RetiredSet, error) {
+	var l retiredList
+	if _, err := readSigned(filepath.Join(st.dir, "retired.json"), &l, st.signer.PublicKey()); err != nil {
+		return nil, err
+	}
+	return l.Sets, nil
+}
+
+// Retire adds a share set to the retired list.
+func (st *Store) Retire(set, reason string, now time.Time) error {
+	sets, err := st.Retired()
+	if err != nil {
+		return err
+	}
+	for _, r := range sets {
+		if r.Set == set {
+			return fmt.Errorf("share set %s is already retired (%s)", set, r.Reason)
+		}
+	}
+	sets = append(sets, RetiredSet{Set: set, Reason: reason, Time: now.UTC()})
+	return writeSigned(filepath.Join(st.dir, "retired.json"), retiredList{Sets: sets}, st.signer)
+}
+
+// CheckRetired returns an error naming the reason if set is retired.
+func (st *Store) CheckRetired(set string) error {
+	sets, err := st.Retired()
+	if err != nil {
+		return err
+	}
+	for _, r := range sets {
+		if r.Set == set {
+			return fmt.Errorf("%w: share set %s was retired on %s (%s); its shares activate nothing", ErrRetired, set, r.Time.Format("2006-01-02"), r.Reason)
+		}
+	}
+	return nil
+}
+
+// ErrRetired means a share of a retired set was presented.
+var ErrRetired = errors.New("retired share set")
