@@ -198,7 +198,7 @@ func TestValidate(t *testing.T) {
 
 type keySigner struct{ k ed25519.PrivateKey }
 
-func (s keySigner) Sign(m []byte) []byte          { return ed25519.Sign(s.k, m) }
+func (s keySigner) Sign(m []byte) []byte         { return ed25519.Sign(s.k, m) }
 func (s keySigner) PublicKey() ed25519.PublicKey { return s.k.Public().(ed25519.PublicKey) }
 
 func newStore(t *testing.T) (*Store, string) {
