@@ -438,3 +438,73 @@ func (st *Store) CheckRetired(set string) error {
 
 // ErrRetired means a share of a retired set was presented.
 var ErrRetired = errors.New("retired share set")
+
+// Approver is a treasury approver whose ed25519 key this kiosk accepts
+// approvals from.
+type Approver struct {
+	Name    string            `json:"name"`
+	Key     ed25519.PublicKey `json:"key"`
+	Added   time.Time         `json:"added"`
+	Removed *time.Time        `json:"removed,omitempty"`
+}
+
+type approverList struct {
+	Approvers []Approver `json:"approvers"`
+}
+
+func (st *Store) approversPath() string { return filepath.Join(st.dir, "approvers.json") }
+
+// Approvers returns every approver ever enrolled, removed ones included
+// (an approval by a removed key is refused by name).
+func (st *Store) Approvers() ([]Approver, error) {
+	var l approverList
+	if _, err := readSigned(st.approversPath(), &l, st.signer.PublicKey()); err != nil {
+		return nil, err
+	}
+	return l.Approvers, nil
+}
+
+// AddApprover enrolls a key under a name. Names and keys are unique among
+// approvers that are not removed.
+func (st *Store) AddApprover(name string, key ed25519.PublicKey, now time.Time) error {
+	if name == "" || len(name) > 64 || strings.ContainsAny(name, "\n\t") {
+		return fmt.Errorf("approver name %q: use 1 to 64 characters on one line", name)
+	}
+	if len(key) != ed25519.PublicKeySize {
+		return fmt.Errorf("approver %s: a key of %d bytes is not an ed25519 public key (32 bytes)", name, len(key))
+	}
+	as, err := st.Approvers()
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if a.Removed != nil {
+			continue
+		}
+		if a.Name == name {
+			return fmt.Errorf("approver %s is already enrolled", name)
+		}
+		if a.Key.Equal(key) {
+			return fmt.Errorf("that key is already enrolled as %s", a.Name)
+		}
+	}
+	as = append(as, Approver{Name: name, Key: key, Added: now.UTC()})
+	return writeSigned(st.approversPath(), approverList{Approvers: as}, st.signer)
+}
+
+// RemoveApprover marks an approver's key removed; its approvals no longer
+// count.
+func (st *Store) RemoveApprover(name string, now time.Time) error {
+	as, err := st.Approvers()
+	if err != nil {
+		return err
+	}
+	for i := range as {
+		if as[i].Name == name && as[i].Removed == nil {
+			t := now.UTC()
+			as[i].Removed = &t
+			return writeSigned(st.approversPath(), approverList{Approvers: as}, st.signer)
+		}
+	}
+	return fmt.Errorf("no enrolled approver %s", name)
+}

@@ -296,3 +296,40 @@ func TestRetired(t *testing.T) {
 		t.Fatal("retiring twice succeeded")
 	}
 }
+
+func TestApprovers(t *testing.T) {
+	st, _ := newStore(t)
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	alice := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32)).Public().(ed25519.PublicKey)
+	bob := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{8}, 32)).Public().(ed25519.PublicKey)
+	if err := st.AddApprover("alice", alice, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		key  ed25519.PublicKey
+		want string
+	}{
+		{"alice", bob, "already enrolled"},
+		{"carol", alice, "already enrolled as alice"},
+		{"dave", alice[:31], "not an ed25519 public key"},
+		{"", bob, "use 1 to 64 characters"},
+	} {
+		if err := st.AddApprover(tc.name, tc.key, now); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("AddApprover(%q) = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	if err := st.RemoveApprover("alice", now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddApprover("alice", alice, now.Add(2*time.Hour)); err != nil {
+		t.Fatalf("re-enrolling a removed approver: %v", err)
+	}
+	as, err := st.Approvers()
+	if err != nil || len(as) != 2 || as[0].Removed == nil || as[1].Removed != nil {
+		t.Fatalf("Approvers = %+v, %v", as, err)
+	}
+	if err := st.RemoveApprover("zed", now); err == nil {
+		t.Fatal("removing an unknown approver succeeded")
+	}
+}
