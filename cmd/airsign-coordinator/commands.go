@@ -13,13 +13,13 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 
 	"airsign/cmd/internal/qrfiles"
-	"airsign/ui/urwallet"
 	"airsign/online/coinselect"
 	"airsign/online/coordinator"
 	"airsign/psbt"
 	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
 	"airsign/ui/qr/ur"
+	"airsign/ui/urwallet"
 )
 
 // parseAmount reads an amount in BTC ("0.015", at most 8 decimals) or in

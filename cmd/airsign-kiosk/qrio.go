@@ -8,12 +8,12 @@ import (
 	"io"
 	"time"
 
-	"airsign/ui/urwallet"
 	"airsign/offline/ceremony"
 	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
 	"airsign/ui/qr/camera"
 	"airsign/ui/qr/ur"
+	"airsign/ui/urwallet"
 )
 
 // psbtSource is where inspect and sign read a PSBT: files, or a camera.

@@ -18,13 +18,13 @@ import (
 	"github.com/btcsuite/btcd/wire"
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"airsign/ui/urwallet"
 	"airsign/offline/home"
 	"airsign/psbt"
 	"airsign/psbt/descriptor"
 	"airsign/shamir"
 	"airsign/ui/qr"
 	"airsign/ui/qr/ur"
+	"airsign/ui/urwallet"
 )
 
 // The script tests drive airsign-kiosk as an operator would, in the style of

@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"strings"
 
-	"airsign/ui/urwallet"
 	"airsign/offline/home"
 	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
 	"airsign/ui/qr/ur"
+	"airsign/ui/urwallet"
 )
 
 func (c *cli) wallet(args []string) error {
