@@ -22,6 +22,7 @@ import (
 	"airsign/offline/auditlog"
 	"airsign/offline/ceremony"
 	"airsign/offline/home"
+	"airsign/offline/policy"
 	"airsign/psbt/descriptor"
 	"airsign/shamir"
 )
@@ -131,6 +132,8 @@ type Scan struct {
 // Review shows a PSBT before any share is asked for.
 type Review struct {
 	Loaded *Loaded
+	// Policy is the wallet's spending policy's verdict, rule by rule.
+	Policy policy.Verdict
 	// Refusals are the reasons it cannot be signed, in plain sentences;
 	// empty when it can.
 	Refusals []string
@@ -546,10 +549,13 @@ func (k *Kiosk) onScan(scr Scan, ev Event) (Screen, error) {
 			return Scan{Flow: FlowSign, Problem: err.Error()}, nil
 		}
 		k.loaded = l
-		r := review(l)
+		r, err := k.review(l)
+		if err != nil {
+			return nil, err
+		}
 		if err := k.cfg.Home.Log().Append("inspect", map[string]any{
 			"psbt_sha256": fmt.Sprintf("%x", l.Hash), "txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name,
-			"verdict": verdict(r), "source": e.Source,
+			"verdict": verdict(r), "source": e.Source, "policy": r.Policy.Rules,
 		}, k.cfg.Now()); err != nil {
 			return nil, err
 		}
@@ -575,8 +581,9 @@ func verdict(r Review) string {
 	return "refused"
 }
 
-// review turns an analysis into the review screen's sentences.
-func review(l *Loaded) Review {
+// review turns an analysis and the policy's verdict into the review
+// screen's sentences.
+func (k *Kiosk) review(l *Loaded) (Review, error) {
 	r := Review{Loaded: l}
 	for _, f := range l.Summary.Refusals {
 		r.Refusals = append(r.Refusals, f.String())
@@ -587,7 +594,15 @@ func review(l *Loaded) Review {
 	if !l.Summary.Signable() && len(r.Refusals) == 0 {
 		r.Refusals = append(r.Refusals, "nothing in it is this wallet's to sign")
 	}
-	return r
+	_, v, err := PolicyVerdict(k.cfg.Home, l, k.cfg.Now())
+	if err != nil {
+		return r, err
+	}
+	r.Policy = v
+	for _, f := range v.Failed() {
+		r.Refusals = append(r.Refusals, "policy, "+f.Name+": "+f.Detail)
+	}
+	return r, nil
 }
 
 func (k *Kiosk) onReview(scr Review, ev Event) (Screen, error) {
@@ -627,7 +642,7 @@ func (k *Kiosk) onShares(scr Shares, ev Event) (Screen, error) {
 		}
 		k.shares = nil
 		if k.flow == FlowSign && k.loaded != nil {
-			return review(k.loaded), nil
+			return k.review(k.loaded)
 		}
 		return k.homeScreen("")
 	case ShareScanned:
@@ -635,7 +650,7 @@ func (k *Kiosk) onShares(scr Shares, ev Event) (Screen, error) {
 		if err != nil {
 			return k.sharesScreen("that share was not accepted: " + err.Error()), nil
 		}
-		if err := CheckShareSet(k.wallet, s); err != nil {
+		if err := CheckShare(k.cfg.Home, k.wallet, s); err != nil {
 			s.Wipe()
 			return k.sharesScreen(err.Error()), nil
 		}
@@ -696,6 +711,20 @@ func (k *Kiosk) sign() (Screen, error) {
 	l := k.loaded
 	names := k.shareNames()
 	infos := k.sharesScreen("").Accepted
+	// The policy again, at the moment of signing: the 24 hours have moved
+	// and an approval may have expired since the review.
+	r, err := k.review(l)
+	if err != nil {
+		return nil, err
+	}
+	if !r.Signable() {
+		for _, s := range k.shares {
+			s.Wipe()
+		}
+		k.shares = nil
+		r.Problem = "nothing was signed, the shares were wiped: " + r.Refusals[0]
+		return r, nil
+	}
 	signed, err := l.Sign(k.shares)
 	for _, s := range k.shares {
 		s.Wipe()
@@ -721,6 +750,10 @@ func (k *Kiosk) sign() (Screen, error) {
 	}
 	entry["result"] = "signed"
 	entry["spent_sat"], entry["fee_sat"] = int64(l.Summary.Spent), int64(l.Summary.Fee)
+	entry["policy"] = r.Policy.Rules
+	if err := RecordSigned(k.cfg.Home, l, k.cfg.Now()); err != nil {
+		return nil, err
+	}
 	if err := k.cfg.Home.Log().Append("sign", entry, k.cfg.Now()); err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"airsign/offline/ceremony"
 	"airsign/offline/home"
+	"airsign/offline/policy"
 	"airsign/psbt"
 	"airsign/psbt/descriptor"
 )
@@ -489,4 +490,50 @@ func TestAuditExport(t *testing.T) {
 	if _, err := k.Handle(ExportAudit{Dir: dir}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// The policy is applied at review and again at signing: a second
+// withdrawal that would break the 24-hour limit is refused with the
+// numbers; a retired share set is refused on entry.
+func TestPolicyInFlow(t *testing.T) {
+	s := newStation(t)
+	st := policy.NewStore(s.h.Dir(), s.h)
+	if err := st.SetPolicy("vault", policy.Policy{Max24h: 250_000}); err != nil {
+		t.Fatal(err)
+	}
+	k := s.kiosk(t, false)
+	run(t, k, []step{
+		{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+		{s.withdrawal(t, 150_000), `Review signable=true problem=""`},
+	})
+	r := k.Screen().(Review)
+	if len(r.Policy.Rules) != 1 || !r.Policy.Rules[0].OK || r.Policy.Rules[0].Detail != "would bring the last 24 h to 0.00151000 BTC; the limit is 0.00250000 BTC" {
+		t.Fatalf("policy verdict %+v", r.Policy.Rules)
+	}
+	run(t, k, []step{
+		{Confirm{}, `Shares sign need=2 have=[] problem=""`},
+		{s.share(1), `Shares sign need=2 have=[1] problem=""`},
+		{s.share(2), `Signed inputs=2`},
+		{Confirm{}, `Start wallets=1 notice=""`},
+		// An hour later, another 0.00151 BTC would make 0.00302.
+		{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+		{s.withdrawal(t, 150_000), `Review signable=false problem=""`},
+		{Confirm{}, `Review signable=false problem="this PSBT is refused; nothing can be signed: policy, 24-hour limit: would bring the last 24 h to 0.00302000 BTC; the limit is 0.00250000 BTC"`},
+		{Cancel{}, `Start wallets=1 notice="sign cancelled; nothing was kept"`},
+	})
+	// A day later the first signing has left the window.
+	s.now = s.now.Add(policy.Window + time.Second)
+	run(t, k, []step{
+		{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+		{s.withdrawal(t, 150_000), `Review signable=true problem=""`},
+		{Cancel{}, `Start wallets=1 notice="sign cancelled; nothing was kept"`},
+	})
+
+	if err := st.Retire(s.wallet.ShareSet, "re-ceremony on 2026-11-25", s.now); err != nil {
+		t.Fatal(err)
+	}
+	run(t, k, []step{
+		{Begin{Flow: FlowHealth, Wallet: "vault"}, `Shares share health check need=2 have=[] problem=""`},
+		{s.share(1), `Shares share health check need=2 have=[] problem="retired share set: share set …`},
+	})
 }

@@ -1,0 +1,68 @@
+package kiosk
+
+import (
+	"strings"
+	"time"
+
+	"airsign/offline/home"
+	"airsign/offline/policy"
+	"airsign/psbt/approval"
+	"airsign/psbt/descriptor"
+	"airsign/shamir"
+)
+
+// WalletID is how approvals name a wallet: its descriptor's checksum, which
+// the coordinator and every kiosk compute from the same descriptor whatever
+// each calls the wallet.
+func WalletID(d *descriptor.Descriptor) string {
+	s := d.String()
+	if i := strings.LastIndexByte(s, '#'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// PolicyVerdict judges a loaded PSBT by its wallet's policy at now: the
+// kiosk's own ledger for the 24-hour limit, and the approvals the PSBT
+// carries checked against the enrolled approvers.
+func PolicyVerdict(h *home.Home, l *Loaded, now time.Time) (policy.Policy, policy.Verdict, error) {
+	st := policy.NewStore(h.Dir(), h)
+	p, err := st.Policy(l.Wallet.Name)
+	if err != nil {
+		return p, policy.Verdict{}, err
+	}
+	spent, err := st.Since(l.Wallet.Name, now.Add(-policy.Window))
+	if err != nil {
+		return p, policy.Verdict{}, err
+	}
+	var a policy.Approvals
+	if p.RequireApprovals > 0 {
+		as, err := st.Approvers()
+		if err != nil {
+			return p, policy.Verdict{}, err
+		}
+		var enrolled []approval.Enrolled
+		for _, x := range as {
+			enrolled = append(enrolled, approval.Enrolled{Name: x.Name, Key: x.Key, Removed: x.Removed != nil})
+		}
+		if a.Valid, a.Problems, err = approval.Check(l.Packet, WalletID(l.Desc), l.Summary.Fee, now, enrolled, p.RequireApprovals); err != nil {
+			a.Problems = append(a.Problems, err.Error())
+		}
+	}
+	return p, policy.Evaluate(p, l.Summary, spent, a), nil
+}
+
+// RecordSigned adds a signed transaction to the wallet's ledger, which the
+// 24-hour limit sums.
+func RecordSigned(h *home.Home, l *Loaded, now time.Time) error {
+	return policy.NewStore(h.Dir(), h).Record(l.Wallet.Name, l.Summary.TxID.String(), l.Summary.Spent, now)
+}
+
+// CheckShare says whether s may activate w: of its set, and the set not
+// retired.
+func CheckShare(h *home.Home, w *home.Wallet, s *shamir.Share) error {
+	if err := CheckShareSet(w, s); err != nil {
+		return err
+	}
+	return policy.NewStore(h.Dir(), h).CheckRetired(s.SetName())
+}
