@@ -37,6 +37,15 @@ const usage = `Usage:
                   (--out FILE | --qr-out DIR [--qr-format ur|bbqr|base64] [--ur-type crypto-psbt|psbt]
                   [--max-fragment N] [--fps N])
                   [--wallet NAME]
+    airsign-kiosk [--home DIR] policy show --wallet NAME
+    airsign-kiosk [--home DIR] policy set --wallet NAME [--max-tx SATS] [--max-24h SATS] [--max-fee SATS]
+                  [--max-feerate SAT_PER_VB] [--allow ADDR]... [--script TYPE]...
+                  [--require-approvals M [--approvals-above SATS]] --share SHARE...
+    airsign-kiosk [--home DIR] suspend --wallet NAME --recovery ADDR... --share SHARE...
+    airsign-kiosk [--home DIR] unsuspend --wallet NAME --share SHARE...
+    airsign-kiosk [--home DIR] approvers list | approvers add NAME KEY --wallet W --share SHARE...
+                  | approvers remove NAME --wallet W --share SHARE...
+    airsign-kiosk [--home DIR] retire-set --wallet NAME --reason TEXT --share SHARE...
     airsign-kiosk version
 
 The kiosk home (--home, default $AIRSIGN_HOME or ~/.airsign-kiosk) holds the
@@ -74,6 +83,17 @@ sign          refuse exactly what inspect refuses; otherwise rebuild the key
               signed PSBT to --out (a new file; .psbt is binary, anything else
               base64) and/or as QR frames and an animated GIF to --qr-out (a
               new folder), and wipe the key.
+policy        the wallet's spending policy: per-transaction and 24-hour limits
+              (from this kiosk's own ledger of what it signed), fee caps,
+              allowed destinations and script types, required approvals.
+              inspect shows each rule's verdict; sign refuses a violation.
+              Changing it (policy set, suspend, unsuspend, approvers add or
+              remove, retire-set) needs the wallet's share quorum and is
+              logged with the rules before and after.
+suspend       sign nothing from the wallet but a sweep to the recovery
+              addresses, until unsuspend.
+retire-set    refuse the shares of the wallet's set from now on (after a
+              re-ceremony).
 `
 
 // exit codes
@@ -104,7 +124,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var err error
 	switch args[0] {
-	case "ceremony", "shares", "sign":
+	case "ceremony", "shares", "sign", "policy", "approvers", "suspend", "unsuspend", "retire-set":
 		// these hold seeds and shares in memory
 		for _, w := range hardenProcess() {
 			fmt.Fprintf(stderr, "airsign-kiosk: warning: %s\n", w)
@@ -128,6 +148,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = c.wallet(rest)
 	case "sign":
 		err = c.sign(rest)
+	case "policy":
+		err = c.policyCmd(rest)
+	case "approvers":
+		err = c.approversCmd(rest)
+	case "suspend", "unsuspend":
+		err = c.suspendCmd(cmd, rest)
+	case "retire-set":
+		err = c.retireCmd(rest)
 	case "version":
 		fmt.Fprintf(stdout, "airsign-kiosk %s (%s)\n", version, runtime.Version())
 	case "help", "-h", "--help":
@@ -382,6 +410,9 @@ func (c *cli) sharesVerify(args []string) error {
 // verifyShares recombines shares and checks they rebuild a registered
 // wallet, whose name it returns.
 func (c *cli) verifyShares(h *home.Home, shares []*shamir.Share, walletName string) (string, error) {
+	if err := policyStore(h).CheckRetired(shares[0].SetName()); err != nil {
+		return "", err
+	}
 	// Combine checks the shares against each other and against their
 	// fingerprint commitment before anything is compared with a wallet.
 	entropy, err := shamir.Combine(shares, hd.EntropyFingerprint)

@@ -3,11 +3,13 @@ package main
 import (
 	"airsign/cmd/internal/qrfiles"
 	"airsign/offline/kiosk"
+	"airsign/offline/policy"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -73,37 +75,65 @@ func (c *cli) inspect(args []string) error {
 	if err != nil {
 		return err
 	}
+	_, pv, err := kiosk.PolicyVerdict(h, l, c.now())
+	if err != nil {
+		return err
+	}
 	if *asJSON {
-		data, err := toJSON(l.Wallet, l.Summary, l.Hash, l.Source)
+		data, err := toJSON(l.Wallet, l.Summary, l.Hash, l.Source, pv)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "%s\n", data)
 	} else {
 		fmt.Fprintf(c.stdout, "read from %s\n", l.Source)
-		writeReview(c.stdout, l.Wallet, l.Summary, l.Hash)
+		writeReview(c.stdout, l.Wallet, l.Summary, l.Hash, pv)
 	}
 	verdict := "signable"
-	if !l.Summary.Signable() {
+	if !l.Summary.Signable() || !pv.OK() {
 		verdict = "refused"
 	}
 	if err := h.Log().Append("inspect", map[string]any{
 		"psbt_sha256": fmt.Sprintf("%x", l.Hash), "txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name,
 		"verdict": verdict, "refusals": codes(l.Summary.Refusals), "warnings": codes(l.Summary.Warnings),
+		"policy": pv.Rules,
 	}, c.now()); err != nil {
 		return err
 	}
-	if !l.Summary.Signable() {
-		return refusedError{"the PSBT is refused: " + firstReason(l.Summary)}
+	if verdict == "refused" {
+		return refusedError{"the PSBT is refused: " + firstReason(l.Summary, pv)}
 	}
 	return nil
 }
 
-func firstReason(s *psbt.Summary) string {
+// firstReason is the first refusal: the PSBT's own, else the policy's.
+func firstReason(s *psbt.Summary, pv policy.Verdict) string {
 	if len(s.Refusals) > 0 {
 		return s.Refusals[0].Message
 	}
-	return "nothing in it is this wallet's to sign"
+	if !s.Signable() {
+		return "nothing in it is this wallet's to sign"
+	}
+	if f := pv.Failed(); len(f) > 0 {
+		return "policy, " + f[0].Name + ": " + f[0].Detail
+	}
+	return ""
+}
+
+// writePolicyVerdict prints the wallet policy's rules, each passing or not.
+func writePolicyVerdict(w io.Writer, v policy.Verdict) {
+	if len(v.Rules) == 0 {
+		fmt.Fprintf(w, "Policy: none set for this wallet\n")
+		return
+	}
+	fmt.Fprintf(w, "Policy:\n")
+	for _, r := range v.Rules {
+		mark := "PASS"
+		if !r.OK {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "  %s  %s: %s\n", mark, r.Name, r.Detail)
+	}
 }
 
 func (c *cli) sign(args []string) error {
@@ -140,7 +170,11 @@ func (c *cli) sign(args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "read from %s\n", l.Source)
-	writeReview(c.stdout, l.Wallet, l.Summary, l.Hash)
+	_, pv, err := kiosk.PolicyVerdict(h, l, c.now())
+	if err != nil {
+		return err
+	}
+	writeReview(c.stdout, l.Wallet, l.Summary, l.Hash, pv)
 	logSign := func(result string, reason string, shares []*shamir.Share, signedHash string) error {
 		entry := map[string]any{
 			"psbt_sha256": fmt.Sprintf("%x", l.Hash), "txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name,
@@ -156,8 +190,8 @@ func (c *cli) sign(args []string) error {
 		}
 		return h.Log().Append("sign", entry, c.now())
 	}
-	if !l.Summary.Signable() {
-		reason := firstReason(l.Summary)
+	if !l.Summary.Signable() || !pv.OK() {
+		reason := firstReason(l.Summary, pv)
 		return errors.Join(refusedError{"the PSBT is refused, nothing was signed: " + reason}, logSign("refused", reason, nil, ""))
 	}
 
@@ -169,10 +203,13 @@ func (c *cli) sign(args []string) error {
 	}()
 	for _, path := range shareFiles {
 		s, err := readShare(path)
+		if err == nil {
+			err = kiosk.CheckShare(h, l.Wallet, s)
+			shares = append(shares, s)
+		}
 		if err != nil {
 			return errors.Join(err, logSign("failed", err.Error(), shares, ""))
 		}
-		shares = append(shares, s)
 	}
 	signed, err := l.Sign(shares)
 	if err != nil {
@@ -194,6 +231,9 @@ func (c *cli) sign(args []string) error {
 		}
 	}
 	sum := sha256.Sum256(signed)
+	if err := kiosk.RecordSigned(h, l, c.now()); err != nil {
+		return err
+	}
 	if err := logSign("signed", "", shares, fmt.Sprintf("%x", sum)); err != nil {
 		return err
 	}

@@ -8,11 +8,12 @@ import (
 	"io"
 
 	"airsign/offline/home"
+	"airsign/offline/policy"
 	"airsign/psbt"
 )
 
 // writeReview prints the human review of an analyzed PSBT.
-func writeReview(w io.Writer, wallet *home.Wallet, s *psbt.Summary, psbtHash [32]byte) {
+func writeReview(w io.Writer, wallet *home.Wallet, s *psbt.Summary, psbtHash [32]byte, pv policy.Verdict) {
 	fmt.Fprintf(w, "PSBT sha256 %x\n", psbtHash)
 	fmt.Fprintf(w, "transaction %s on %s, checked against wallet %q (%s, fingerprint %s)\n\n", s.TxID, s.Network, wallet.Name, wallet.Script, wallet.Fingerprint)
 	fmt.Fprintf(w, "Inputs (%d):\n", len(s.Inputs))
@@ -51,7 +52,8 @@ func writeReview(w io.Writer, wallet *home.Wallet, s *psbt.Summary, psbtHash [32
 	for _, f := range s.Refusals {
 		fmt.Fprintf(w, "REFUSED [%s] %s\n", f.Code, f.Message)
 	}
-	if s.Signable() {
+	writePolicyVerdict(w, pv)
+	if s.Signable() && pv.OK() {
 		fmt.Fprintln(w, "\nVerdict: signable")
 	} else {
 		fmt.Fprintln(w, "\nVerdict: REFUSED, this PSBT will not be signed")
@@ -66,6 +68,7 @@ type jsonSummary struct {
 	Network    string        `json:"network"`
 	Wallet     string        `json:"wallet"`
 	Signable   bool          `json:"signable"`
+	Policy     []policy.Rule `json:"policy"`
 	Inputs     []jsonInput   `json:"inputs"`
 	Outputs    []jsonOutput  `json:"outputs"`
 	TotalIn    int64         `json:"total_in_sat"`
@@ -102,10 +105,10 @@ type jsonFinding struct {
 	Message string `json:"message"`
 }
 
-func toJSON(wallet *home.Wallet, s *psbt.Summary, psbtHash [32]byte, source string) ([]byte, error) {
+func toJSON(wallet *home.Wallet, s *psbt.Summary, psbtHash [32]byte, source string, pv policy.Verdict) ([]byte, error) {
 	j := jsonSummary{
 		PSBTSHA256: hex.EncodeToString(psbtHash[:]), Source: source, TxID: s.TxID.String(), Network: s.Network.String(),
-		Wallet: wallet.Name, Signable: s.Signable(), TotalIn: int64(s.TotalIn), TotalOut: int64(s.TotalOut),
+		Wallet: wallet.Name, Signable: s.Signable() && pv.OK(), Policy: append([]policy.Rule{}, pv.Rules...), TotalIn: int64(s.TotalIn), TotalOut: int64(s.TotalOut),
 		FeeRate: s.FeeRate, VSize: s.VSize, Spent: int64(s.Spent),
 		Inputs: []jsonInput{}, Outputs: []jsonOutput{}, Warnings: findings(s.Warnings), Refusals: findings(s.Refusals),
 	}

@@ -1,0 +1,410 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/btcsuite/btcd/btcutil"
+
+	"airsign/offline/home"
+	"airsign/offline/kiosk"
+	"airsign/offline/policy"
+	"airsign/psbt/descriptor"
+	"airsign/shamir"
+)
+
+// policyStore is the kiosk home's policy store, signed by its device key.
+func policyStore(h *home.Home) *policy.Store { return policy.NewStore(h.Dir(), h) }
+
+// quorum proves that k shares of the wallet's set are present: it rebuilds
+// the key in memory, checks it is the wallet's, and wipes it. Changing the
+// rules needs the same people as moving the funds.
+func (c *cli) quorum(h *home.Home, w *home.Wallet, files []string) ([]string, error) {
+	if len(files) == 0 {
+		return nil, usageError("the change needs the custodians' shares: --share FILE, once per share")
+	}
+	var shares []*shamir.Share
+	defer func() {
+		for _, s := range shares {
+			s.Wipe()
+		}
+	}()
+	for _, path := range files {
+		s, err := readShare(path)
+		if err != nil {
+			return nil, err
+		}
+		if err := kiosk.CheckShareSet(w, s); err != nil {
+			return nil, err
+		}
+		if err := policyStore(h).CheckRetired(s.SetName()); err != nil {
+			return nil, err
+		}
+		shares = append(shares, s)
+	}
+	d, err := walletDescriptor(w)
+	if err != nil {
+		return nil, err
+	}
+	m, err := kiosk.Activate(w, d, shares)
+	if err != nil {
+		return nil, fmt.Errorf("the shares do not make the quorum of wallet %q: %w", w.Name, err)
+	}
+	m.Wipe()
+	return shareNames(shares), nil
+}
+
+func walletDescriptor(w *home.Wallet) (*descriptor.Descriptor, error) {
+	net, err := descriptor.ParseNetwork(w.Network)
+	if err != nil {
+		return nil, err
+	}
+	return descriptor.ParseForNetwork(w.Descriptor, net)
+}
+
+// policyCmd is `policy show` and `policy set`.
+func (c *cli) policyCmd(args []string) error {
+	if len(args) == 0 || (args[0] != "show" && args[0] != "set") {
+		return usageError("policy takes a subcommand: policy show --wallet NAME, or policy set --wallet NAME ... --share FILE...")
+	}
+	fs := newFlags("policy " + args[0])
+	walletName := fs.String("wallet", "", "the wallet")
+	var p policy.Policy
+	var allow, scripts, shareFiles multiFlag
+	var maxTx, max24h, maxFee, above satsFlag
+	if args[0] == "set" {
+		fs.Var(&maxTx, "max-tx", "most one transaction may take out of the wallet, in satoshis")
+		fs.Var(&max24h, "max-24h", "most the kiosk signs for the wallet in any 24 hours, in satoshis")
+		fs.Float64Var(&p.MaxFeeRate, "max-feerate", 0, "highest fee rate, sat/vB")
+		fs.Var(&maxFee, "max-fee", "highest fee, in satoshis")
+		fs.Var(&allow, "allow", "an address payments may go to (repeat; none: any)")
+		fs.Var(&scripts, "script", "a script type payments may use: p2pkh, p2sh, p2wpkh, p2wsh, p2tr (repeat; none: any)")
+		fs.IntVar(&p.RequireApprovals, "require-approvals", 0, "distinct enrolled approvers needed")
+		fs.Var(&above, "approvals-above", "require the approvals only above this many satoshis")
+		fs.Var(&shareFiles, "share", "a share of the wallet's set (repeat: the set's threshold)")
+	}
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if *walletName == "" || fs.NArg() != 0 {
+		return usageError("policy " + args[0] + " needs --wallet NAME")
+	}
+	h, err := home.Open(c.home)
+	if err != nil {
+		return err
+	}
+	w, err := h.Wallet(*walletName)
+	if err != nil {
+		return err
+	}
+	st := policyStore(h)
+	old, err := st.Policy(w.Name)
+	if err != nil {
+		return err
+	}
+	if args[0] == "show" {
+		spent, err := st.Since(w.Name, c.now().Add(-policy.Window))
+		if err != nil {
+			return err
+		}
+		writePolicy(c, w.Name, old, spent)
+		return nil
+	}
+	p.MaxTx, p.Max24h, p.MaxFee, p.ApprovalsAbove = btcutil.Amount(maxTx), btcutil.Amount(max24h), btcutil.Amount(maxFee), btcutil.Amount(above)
+	p.Allow, p.Scripts = allow, scripts
+	// Suspension has its own commands; policy set keeps it as it is.
+	p.Suspended, p.Recovery = old.Suspended, old.Recovery
+	net, err := descriptor.ParseNetwork(w.Network)
+	if err != nil {
+		return err
+	}
+	if err := p.Validate(net); err != nil {
+		return err
+	}
+	return c.changePolicy(h, w, old, p, shareFiles, "policy-set")
+}
+
+// changePolicy stores a new policy once the quorum is proven, and logs the
+// rules before and after.
+func (c *cli) changePolicy(h *home.Home, w *home.Wallet, old, p policy.Policy, shareFiles []string, kind string) error {
+	names, err := c.quorum(h, w, shareFiles)
+	if err != nil {
+		return errors.Join(err, h.Log().Append(kind, map[string]any{"wallet": w.Name, "result": "refused", "reason": err.Error()}, c.now()))
+	}
+	if err := policyStore(h).SetPolicy(w.Name, p); err != nil {
+		return err
+	}
+	if err := h.Log().Append(kind, map[string]any{
+		"wallet": w.Name, "result": "changed", "shares": names,
+		"before": old, "after": p, "before_digest": policy.Digest(old), "after_digest": policy.Digest(p),
+	}, c.now()); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "policy of %q changed with shares %s (%s -> %s)\n", w.Name, strings.Join(names, ", "), policy.Digest(old), policy.Digest(p))
+	writePolicy(c, w.Name, p, -1)
+	return nil
+}
+
+func writePolicy(c *cli, wallet string, p policy.Policy, spent24h btcutil.Amount) {
+	fmt.Fprintf(c.stdout, "Policy of wallet %q:\n", wallet)
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	line := func(rule, value string) { fmt.Fprintf(tw, "  %s\t%s\n", rule, value) }
+	limit := func(a btcutil.Amount) string {
+		if a == 0 {
+			return "no limit"
+		}
+		return kiosk.FormatAmount(a)
+	}
+	if p.Suspended {
+		line("SUSPENDED", "only a sweep to "+strings.Join(p.Recovery, ", "))
+	}
+	line("max per transaction", limit(p.MaxTx))
+	v := limit(p.Max24h)
+	if spent24h >= 0 {
+		v += "; signed in the last 24 h: " + kiosk.FormatAmount(spent24h)
+	}
+	line("24-hour limit", v)
+	line("max fee", limit(p.MaxFee))
+	if p.MaxFeeRate == 0 {
+		line("max fee rate", "no limit (the kiosk's default cap still applies)")
+	} else {
+		line("max fee rate", strconv.FormatFloat(p.MaxFeeRate, 'f', -1, 64)+" sat/vB")
+	}
+	if len(p.Allow) == 0 {
+		line("destinations", "any")
+	} else {
+		line("destinations", "only "+strings.Join(p.Allow, ", "))
+	}
+	if len(p.Scripts) == 0 {
+		line("script types", "any")
+	} else {
+		line("script types", strings.Join(p.Scripts, ", "))
+	}
+	switch {
+	case p.RequireApprovals == 0:
+		line("approvals", "none")
+	case p.ApprovalsAbove > 0:
+		line("approvals", fmt.Sprintf("%d distinct approvers above %s", p.RequireApprovals, kiosk.FormatAmount(p.ApprovalsAbove)))
+	default:
+		line("approvals", fmt.Sprintf("%d distinct approvers", p.RequireApprovals))
+	}
+	tw.Flush()
+}
+
+// suspendCmd is `suspend --wallet NAME --recovery ADDR... --share...` and
+// `unsuspend --wallet NAME --share...` (ISO/TR 23576 5.4.4).
+func (c *cli) suspendCmd(name string, args []string) error {
+	fs := newFlags(name)
+	walletName := fs.String("wallet", "", "the wallet")
+	var recovery, shareFiles multiFlag
+	if name == "suspend" {
+		fs.Var(&recovery, "recovery", "a recovery address the sweep may pay (repeat)")
+	}
+	fs.Var(&shareFiles, "share", "a share of the wallet's set (repeat)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *walletName == "" || fs.NArg() != 0 || (name == "suspend" && len(recovery) == 0) {
+		return usageError(name + " needs --wallet NAME" + map[bool]string{true: " --recovery ADDRESS", false: ""}[name == "suspend"] + " and --share FILE for each share")
+	}
+	h, err := home.Open(c.home)
+	if err != nil {
+		return err
+	}
+	w, err := h.Wallet(*walletName)
+	if err != nil {
+		return err
+	}
+	old, err := policyStore(h).Policy(w.Name)
+	if err != nil {
+		return err
+	}
+	p := old
+	p.Suspended, p.Recovery = name == "suspend", recovery
+	if name == "unsuspend" {
+		if !old.Suspended {
+			return fmt.Errorf("wallet %q is not suspended", w.Name)
+		}
+		p.Recovery = nil
+	}
+	net, err := descriptor.ParseNetwork(w.Network)
+	if err != nil {
+		return err
+	}
+	if err := p.Validate(net); err != nil {
+		return err
+	}
+	return c.changePolicy(h, w, old, p, shareFiles, name)
+}
+
+// approversCmd is `approvers list|add NAME KEY --wallet W --share...|remove NAME --wallet W --share...`.
+// Enrolling or removing an approver changes who can release funds, so it
+// needs the quorum of a wallet's set, named with --wallet.
+func (c *cli) approversCmd(args []string) error {
+	if len(args) == 0 {
+		return usageError("approvers takes a subcommand: list, add NAME KEY, remove NAME")
+	}
+	h, err := home.Open(c.home)
+	if err != nil {
+		return err
+	}
+	st := policyStore(h)
+	if args[0] == "list" {
+		as, err := st.Approvers()
+		if err != nil {
+			return err
+		}
+		if c.jsonOut(args[1:]) {
+			return json.NewEncoder(c.stdout).Encode(as)
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tKEY\tENROLLED\tSTATE")
+		for _, a := range as {
+			state := "active"
+			if a.Removed != nil {
+				state = "removed " + a.Removed.Format("2006-01-02")
+			}
+			fmt.Fprintf(tw, "%s\t%x\t%s\t%s\n", a.Name, []byte(a.Key), a.Added.Format("2006-01-02"), state)
+		}
+		return tw.Flush()
+	}
+	if args[0] != "add" && args[0] != "remove" {
+		return usageError("approvers takes a subcommand: list, add NAME KEY, remove NAME")
+	}
+	fs := newFlags("approvers " + args[0])
+	walletName := fs.String("wallet", "", "the wallet whose share quorum approves the change")
+	var shareFiles multiFlag
+	fs.Var(&shareFiles, "share", "a share of the wallet's set (repeat)")
+	need := 2
+	if args[0] == "remove" {
+		need = 1
+	}
+	var pos []string
+	rest := args[1:]
+	for len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && len(pos) < need {
+		pos, rest = append(pos, rest[0]), rest[1:]
+	}
+	if err := parseFlags(fs, rest); err != nil {
+		return err
+	}
+	if len(pos) != need || fs.NArg() != 0 || *walletName == "" {
+		return usageError("approvers add NAME KEY --wallet W --share FILE..., or approvers remove NAME --wallet W --share FILE...")
+	}
+	w, err := h.Wallet(*walletName)
+	if err != nil {
+		return err
+	}
+	entry := map[string]any{"approver": pos[0], "wallet": w.Name}
+	var key ed25519.PublicKey
+	if args[0] == "add" {
+		if key, err = parseApproverKey(pos[1]); err != nil {
+			return err
+		}
+		entry["key"] = hex.EncodeToString(key)
+	}
+	names, err := c.quorum(h, w, shareFiles)
+	if err != nil {
+		entry["result"], entry["reason"] = "refused", err.Error()
+		return errors.Join(err, h.Log().Append("approver-"+args[0], entry, c.now()))
+	}
+	entry["shares"] = names
+	if args[0] == "add" {
+		err = st.AddApprover(pos[0], key, c.now())
+	} else {
+		err = st.RemoveApprover(pos[0], c.now())
+	}
+	if err != nil {
+		return err
+	}
+	entry["result"] = "done"
+	if err := h.Log().Append("approver-"+args[0], entry, c.now()); err != nil {
+		return err
+	}
+	if args[0] == "add" {
+		fmt.Fprintf(c.stdout, "approver %s enrolled with key %x\n", pos[0], []byte(key))
+	} else {
+		fmt.Fprintf(c.stdout, "approver %s removed; their approvals no longer count\n", pos[0])
+	}
+	return nil
+}
+
+// parseApproverKey reads an ed25519 public key in hex or base64.
+func parseApproverKey(s string) (ed25519.PublicKey, error) {
+	s = strings.TrimSpace(s)
+	if b, err := hex.DecodeString(s); err == nil && len(b) == ed25519.PublicKeySize {
+		return b, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil && len(b) == ed25519.PublicKeySize {
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("approver key %q: give the 32-byte ed25519 public key in hex or base64", s)
+}
+
+// retireCmd is `retire-set SET --wallet W --reason TEXT --share...`: the
+// set's own quorum retires it (after a re-ceremony); its shares are refused
+// from then on.
+func (c *cli) retireCmd(args []string) error {
+	fs := newFlags("retire-set")
+	walletName := fs.String("wallet", "", "the wallet the set activates")
+	reason := fs.String("reason", "", "why, for the log and for every later refusal")
+	var shareFiles multiFlag
+	fs.Var(&shareFiles, "share", "a share of the set (repeat)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *walletName == "" || *reason == "" || fs.NArg() != 0 {
+		return usageError("retire-set needs --wallet NAME --reason TEXT and --share FILE for each share of its quorum")
+	}
+	h, err := home.Open(c.home)
+	if err != nil {
+		return err
+	}
+	w, err := h.Wallet(*walletName)
+	if err != nil {
+		return err
+	}
+	names, err := c.quorum(h, w, shareFiles)
+	if err != nil {
+		return errors.Join(err, h.Log().Append("retire-set", map[string]any{"set": w.ShareSet, "result": "refused", "reason": err.Error()}, c.now()))
+	}
+	if err := policyStore(h).Retire(w.ShareSet, *reason, c.now()); err != nil {
+		return err
+	}
+	if err := h.Log().Append("retire-set", map[string]any{"set": w.ShareSet, "wallet": w.Name, "shares": names, "reason": *reason, "result": "retired"}, c.now()); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "share set %s retired: its shares are refused from now on (%s)\n", w.ShareSet, *reason)
+	return nil
+}
+
+// satsFlag is an amount in satoshis.
+type satsFlag int64
+
+func (s *satsFlag) String() string { return strconv.FormatInt(int64(*s), 10) }
+func (s *satsFlag) Set(v string) error {
+	n, err := strconv.ParseInt(strings.TrimSuffix(v, "sat"), 10, 64)
+	if err != nil || n < 0 || n > btcutil.MaxSatoshi {
+		return fmt.Errorf("%q is not an amount in satoshis", v)
+	}
+	*s = satsFlag(n)
+	return nil
+}
+
+// jsonOut says whether args ask for --json.
+func (c *cli) jsonOut(args []string) bool {
+	for _, a := range args {
+		if a == "--json" || a == "-json" {
+			return true
+		}
+	}
+	return false
+}
