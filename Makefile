@@ -7,10 +7,12 @@ BENCHTIME ?= 1s
 # QR decoder and encoder our image tests check against.
 APT_PACKAGES := pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
                 libxinerama-dev libxi-dev libxxf86vm-dev zbar-tools qrencode
+# make screenshots also needs a virtual display and ImageMagick's import.
+SHOT_PACKAGES := xvfb xauth imagemagick
 
 BINARIES := airsign-kiosk airsign-coordinator
 
-.PHONY: all build test check unit fuzz bench demo deps clean
+.PHONY: all build test check unit fuzz bench demo deps clean screenshots
 
 all: build
 
@@ -56,8 +58,21 @@ test: deps check unit fuzz
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
 
+# screenshots: the kiosk app's main screens, full screen on a virtual
+# 1280x800 display, captured with ImageMagick's import into docs/screenshots
+# (needs xvfb, xauth and imagemagick: make deps).
+screenshots: deps
+	@missing=$$(for p in $(SHOT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done | tr '\n' ' '); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	  else echo "make: install as root: apt-get install $$missing"; exit 1; fi; \
+	fi
+	@mkdir -p docs/screenshots
+	$(GO) build -o bin/shots ./ui/kiosk/internal/shots
+	LANG=en_US.UTF-8 xvfb-run -a -s "-screen 0 1280x800x24" bin/shots -out docs/screenshots
+
 # demo: a narrated 2-of-3 seed ceremony and share health check in ./demo-run.
-demo: build
+demo: deps build
 	$(GO) run ./cmd/airsign-demo --bin bin --dir demo-run
 
 clean:

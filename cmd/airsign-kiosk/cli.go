@@ -25,6 +25,8 @@ import (
 const version = "0.1.0-dev"
 
 const usage = `Usage:
+    airsign-kiosk [--home DIR] [--kiosk] [--allow-network] [--idle D] [--export DIR] [app]
+                  the signing station's app (with no command when a display is there)
     airsign-kiosk [--home DIR] init
     airsign-kiosk [--home DIR] ceremony --network NET --script TYPE --threshold K --shares N --out OUTDIR
                   [--words 12|24] [--dice ROLLS|-] [--mnemonic-file FILE|-]
@@ -115,22 +117,28 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("airsign-kiosk", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.home, "home", defaultHome(), "kiosk home folder")
+	gui := addAppFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return c.usageError(err.Error())
 	}
 	args = fs.Args()
 	if len(args) == 0 {
-		return c.usageError("no command given")
+		if !hasDisplay() {
+			return c.usageError("no command given, and no display for the app")
+		}
+		args = []string{"app"}
 	}
 	var err error
 	switch args[0] {
-	case "ceremony", "shares", "sign", "policy", "approvers", "suspend", "unsuspend", "retire-set":
+	case "ceremony", "shares", "sign", "app", "policy", "approvers", "suspend", "unsuspend", "retire-set":
 		// these hold seeds and shares in memory
 		for _, w := range hardenProcess() {
 			fmt.Fprintf(stderr, "airsign-kiosk: warning: %s\n", w)
 		}
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
+	case "app":
+		err = c.app(gui, rest)
 	case "init":
 		err = c.init(rest)
 	case "ceremony":

@@ -1,0 +1,319 @@
+// Package kiosk is the signing station's window: one constructor per
+// screen of airsign/offline/kiosk, and a thin App that renders the core's
+// current screen and turns the operator's taps, typing and scans into the
+// core's events. The core decides every step; this package draws it.
+//
+// Secrets (share words, a share's QR text) appear only on the screens that
+// need them; every screen is built fresh, and what a screen showed is
+// cleared when it is replaced.
+package kiosk
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	core "airsign/offline/kiosk"
+	"airsign/ui/qr"
+)
+
+// Options wire an App.
+type Options struct {
+	// Words is the BIP39 English word list that completes share words as
+	// they are typed (the command passes go-bip39's; nil: no completion).
+	Words []string
+	// ExportDir is where the file dialogs open and where a ceremony's
+	// export folder is proposed: the removable medium's mount point.
+	ExportDir string
+	// Now is the clock for Tick events; nil is time.Now.
+	Now func() time.Time
+	// Animate runs the animated QR codes. Tests leave it off: the test
+	// driver runs fyne.Do on the calling goroutine, so a ticker would race
+	// with the test; they step the animation by hand.
+	Animate bool
+}
+
+// App shows a kiosk core in a window.
+type App struct {
+	k   *core.Kiosk
+	w   fyne.Window
+	opt Options
+
+	errText *widget.Label
+	leave   []func() // clears the current screen's widgets
+	focus   fyne.Focusable
+	anim    *QRAnimator // the signed screen's animation, for tests
+
+	tick     sync.Mutex
+	tickStop chan struct{}
+	tickDone chan struct{}
+}
+
+// New shows k's current screen in w.
+func New(w fyne.Window, k *core.Kiosk, opt Options) *App {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	a := &App{k: k, w: w, opt: opt}
+	a.errText = widget.NewLabel("")
+	a.errText.Importance = widget.DangerImportance
+	a.errText.Wrapping = fyne.TextWrapWord
+	a.errText.TextStyle.Bold = true
+	a.errText.Hide()
+	a.render(k.Screen())
+	return a
+}
+
+// Kiosk is the core the App shows.
+func (a *App) Kiosk() *core.Kiosk { return a.k }
+
+// Send hands ev to the core and shows the screen it returns. An error is
+// shown above the screen: an event the screen did not take leaves the
+// screen as it was; a station failure has already taken the core back to
+// the start screen.
+func (a *App) Send(ev core.Event) {
+	s, err := a.k.Handle(ev)
+	if err != nil && errors.Is(err, core.ErrUnexpected) {
+		a.showError(err)
+		return
+	}
+	a.render(s)
+	if err != nil {
+		a.showError(err)
+	}
+}
+
+// Tick feeds the clock to the core; the screen changes only when the core
+// locked the station for idleness.
+func (a *App) Tick(now time.Time) {
+	before := a.k.Flow()
+	s, err := a.k.Handle(core.Tick{Now: now})
+	if before != core.FlowNone && a.k.Flow() == core.FlowNone {
+		a.render(s)
+	}
+	if err != nil {
+		a.showError(err)
+	}
+}
+
+// StartTicker sends Tick every interval from a goroutine, through fyne.Do.
+func (a *App) StartTicker(interval time.Duration) {
+	a.tick.Lock()
+	defer a.tick.Unlock()
+	if a.tickStop != nil {
+		return
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	a.tickStop, a.tickDone = stop, done
+	t := time.NewTicker(interval)
+	go func() {
+		defer close(done)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				fyne.Do(func() { a.Tick(a.opt.Now()) })
+			}
+		}
+	}()
+}
+
+// StopTicker stops the ticker and waits for its goroutine.
+func (a *App) StopTicker() {
+	a.tick.Lock()
+	stop, done := a.tickStop, a.tickDone
+	a.tickStop, a.tickDone = nil, nil
+	a.tick.Unlock()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
+}
+
+// Close clears the screen's widgets (and the secrets they may show).
+func (a *App) Close() {
+	a.StopTicker()
+	a.clearScreen()
+}
+
+func (a *App) showError(err error) {
+	a.errText.SetText(err.Error())
+	a.errText.Show()
+}
+
+func (a *App) clearScreen() {
+	for i := len(a.leave) - 1; i >= 0; i-- {
+		a.leave[i]()
+	}
+	a.leave, a.focus, a.anim = nil, nil, nil
+}
+
+// onLeave registers what clears the screen being built when it goes.
+func (a *App) onLeave(f func()) { a.leave = append(a.leave, f) }
+
+// render replaces the window's content with a fresh screen for s.
+func (a *App) render(s core.Screen) {
+	a.clearScreen()
+	a.errText.SetText("")
+	a.errText.Hide()
+	var body fyne.CanvasObject
+	switch s := s.(type) {
+	case core.Start:
+		body = a.startScreen(s)
+	case core.Scan:
+		body = a.scanScreen(s)
+	case core.Review:
+		body = a.reviewScreen(s)
+	case core.Shares:
+		body = a.sharesScreen(s)
+	case core.Signed:
+		body = a.signedScreen(s)
+	case core.Done:
+		body = a.doneScreen(s)
+	case core.RegisterReview:
+		body = a.registerScreen(s)
+	case core.AuditView:
+		body = a.auditScreen(s)
+	case core.CeremonySetup:
+		body = a.setupScreen(s)
+	case core.DiceEntry:
+		body = a.diceScreen(s)
+	case core.ShowShare:
+		body = a.showShareScreen(s)
+	case core.EnterShare:
+		body = a.enterShareScreen(s)
+	case core.CeremonyDone:
+		body = a.ceremonyDoneScreen(s)
+	default:
+		body = widget.NewLabel(fmt.Sprintf("no view for %T", s))
+	}
+	a.w.SetContent(container.NewBorder(container.NewVBox(a.header(), a.errText), nil, nil, nil, body))
+	if a.focus != nil {
+		a.w.Canvas().Focus(a.focus)
+	}
+}
+
+// header is the bar on every screen: what the station is doing, and Lock.
+func (a *App) header() fyne.CanvasObject {
+	title := widget.NewLabelWithStyle("airsign signing station", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	if f := a.k.Flow(); f != core.FlowNone {
+		title.SetText("airsign · " + f.String())
+	}
+	secrets := widget.NewLabel("")
+	if a.k.HoldsSecrets() {
+		secrets.SetText("shares in memory")
+		secrets.Importance = widget.WarningImportance
+	}
+	lock := widget.NewButton("Lock", func() { a.Send(core.Lock{Reason: "locked by the operator"}) })
+	return container.NewBorder(nil, widget.NewSeparator(), nil, container.NewHBox(secrets, lock), title)
+}
+
+// buttons is the row of a flow's actions at the bottom of a screen.
+func buttons(bs ...fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewVBox(widget.NewSeparator(), container.NewHBox(append([]fyne.CanvasObject{}, bs...)...))
+}
+
+func (a *App) backButton() *widget.Button {
+	return widget.NewButton("Back", func() { a.Send(core.Back{}) })
+}
+
+func (a *App) cancelButton() *widget.Button {
+	return widget.NewButton("Cancel", func() { a.Send(core.Cancel{}) })
+}
+
+// screen lays out a flow screen: a title, the scrolled body, the buttons.
+func screen(title string, body fyne.CanvasObject, bottom fyne.CanvasObject) fyne.CanvasObject {
+	t := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	t.SizeName = "headingText"
+	t.Wrapping = fyne.TextWrapWord
+	return container.NewBorder(t, bottom, nil, nil, container.NewVScroll(body))
+}
+
+func wrapped(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func problem(text string) *widget.Label {
+	l := wrapped(text)
+	l.Importance = widget.DangerImportance
+	l.TextStyle.Bold = true
+	if text == "" {
+		l.Hide()
+	}
+	return l
+}
+
+// maxFileBytes bounds a file read from removable media.
+const maxFileBytes = qr.MaxImageBytes
+
+// openFile lets the operator pick a file and hands its contents to got.
+func (a *App) openFile(got func(name string, data []byte)) {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			a.showError(err)
+			return
+		}
+		if r == nil {
+			return
+		}
+		defer r.Close()
+		data, err := io.ReadAll(io.LimitReader(r, maxFileBytes+1))
+		if err != nil {
+			a.showError(err)
+			return
+		}
+		if len(data) > maxFileBytes {
+			a.showError(fmt.Errorf("%s is larger than %d bytes: not a PSBT, share or QR image", r.URI().Name(), maxFileBytes))
+			return
+		}
+		got(r.URI().Path(), data)
+	}, a.w)
+	a.showFileDialog(d)
+}
+
+// chooseFolder lets the operator pick a folder (on removable media).
+func (a *App) chooseFolder(got func(dir string)) {
+	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
+		if err != nil {
+			a.showError(err)
+			return
+		}
+		if u != nil {
+			got(u.Path())
+		}
+	}, a.w)
+	a.showFileDialog(d)
+}
+
+func (a *App) showFileDialog(d *dialog.FileDialog) {
+	if a.opt.ExportDir != "" {
+		if l, err := storage.ListerForURI(storage.NewFileURI(a.opt.ExportDir)); err == nil {
+			d.SetLocation(l)
+		}
+	}
+	d.Resize(a.w.Canvas().Size())
+	a.onLeave(d.Hide)
+	d.Show()
+}
+
+// isImage says whether data is a PNG, JPEG or GIF file.
+func isImage(data []byte) bool {
+	for _, magic := range []string{"\x89PNG\r\n\x1a\n", "\xff\xd8\xff", "GIF87a", "GIF89a"} {
+		if len(data) >= len(magic) && string(data[:len(magic)]) == magic {
+			return true
+		}
+	}
+	return false
+}

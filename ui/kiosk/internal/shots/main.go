@@ -1,0 +1,188 @@
+// Command shots opens the kiosk app full screen on a demonstration
+// station, walks it through its main screens and captures each one with
+// ImageMagick's import (fyne's Canvas().Capture() reads back blank under
+// Xvfb). Run it under Xvfb: make screenshots.
+//
+// The station is rebuilt from the seed ui/kiosk's tests use, so the PSBT
+// they keep in testdata/withdrawal.psbt is its own.
+package main
+
+import (
+	"flag"
+	"log"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"airsign/offline/ceremony"
+	"airsign/offline/home"
+	core "airsign/offline/kiosk"
+	"airsign/psbt/descriptor"
+	"airsign/ui/kiosk"
+	"airsign/ui/qr"
+)
+
+var t0 = time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+
+type imager struct{}
+
+func (imager) PNG(c []byte) ([]byte, error)     { return qr.PNG(c, qr.ImageOptions{Level: qr.Medium}) }
+func (imager) ReadPNG(d []byte) ([]byte, error) { return qr.DecodeFile(d) }
+
+func main() {
+	out := flag.String("out", "docs/screenshots", "folder for the PNGs")
+	psbtFile := flag.String("psbt", "ui/kiosk/testdata/withdrawal.psbt", "the demo station's withdrawal")
+	settle := flag.Duration("settle", 1200*time.Millisecond, "wait before each capture")
+	scale := flag.Float64("scale", 1.3, "theme scale")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("shots: ")
+
+	raw, err := os.ReadFile(*psbtFile)
+	if err != nil {
+		log.Fatal(err)
+	}
+	tmp, err := os.MkdirTemp("", "airsign-shots")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+
+	// The same station as ui/kiosk's tests: one seed, three ceremonies.
+	rnd := rand.NewChaCha8([32]byte{'a', 'i', 'r', 's', 'i', 'g', 'n'})
+	h, err := home.Init(filepath.Join(tmp, "home"), rnd, t0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var shares [][]byte
+	for i, name := range []string{"vault", "spare", "third"} {
+		res, err := ceremony.Run(ceremony.Params{Network: descriptor.Regtest, Script: descriptor.P2WPKH,
+			Threshold: 2, Total: 3, Words: 12, Name: name}, rnd, t0, h)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if i == 0 {
+			for _, s := range res.Shares {
+				shares = append(shares, s.Words())
+			}
+			if err := h.AddWallet(res.Wallet()); err != nil {
+				log.Fatal(err)
+			}
+		}
+		res.Wipe()
+	}
+	var up []string
+	now := t0.Add(time.Minute)
+	k, err := core.New(core.Config{Home: h, Now: func() time.Time { return now },
+		Interfaces: func() ([]string, error) { return up, nil }, Imager: imager{}, Software: "shots"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	media := filepath.Join(tmp, "media")
+	if err := os.Mkdir(media, 0o755); err != nil {
+		log.Fatal(err)
+	}
+
+	a := app.NewWithID("org.airsign.kiosk.shots")
+	a.Settings().SetTheme(kiosk.NewTheme(float32(*scale)))
+	w := a.NewWindow("airsign")
+	w.SetFullScreen(true)
+	var gui *kiosk.App
+	words := wordList(shares)
+	gui = kiosk.New(w, k, kiosk.Options{Words: words, ExportDir: "/media/usb", Now: func() time.Time { return now }, Animate: true})
+
+	shoot := func(name string, step func()) {
+		fyne.DoAndWait(step)
+		time.Sleep(*settle)
+		path := filepath.Join(*out, name+".png")
+		if b, err := exec.Command("import", "-window", "root", path).CombinedOutput(); err != nil {
+			log.Fatalf("import %s: %v\n%s", path, err, b)
+		}
+		log.Printf("wrote %s", path)
+	}
+	parts, err := qr.EncodePSBT(raw, qr.EncodeOptions{Format: qr.FormatUR, MaxFragment: 200})
+	if err != nil {
+		log.Fatal(err)
+	}
+	go func() {
+		defer fyne.Do(a.Quit)
+		time.Sleep(2 * time.Second) // the window comes up
+		shoot("start", func() {})
+		shoot("scan", func() {
+			gui.Send(core.Begin{Flow: core.FlowSign})
+			for _, p := range parts[:2] {
+				typeScan(w, p)
+			}
+		})
+		shoot("review", func() { gui.Send(core.PSBTScanned{Data: raw, Source: "4 QR codes, UR"}) })
+		shoot("shares", func() {
+			gui.Send(core.Confirm{})
+			typeScan(w, string(shares[0]))
+			if e, ok := w.Canvas().Focused().(*kiosk.ScanEntry); ok {
+				e.TypedRune('s') // a word being typed: the completion shows
+				e.TypedRune('e')
+			}
+		})
+		shoot("signed", func() {
+			typeScan(w, "")
+			typeScan(w, string(shares[2]))
+		})
+		shoot("audit", func() {
+			gui.Send(core.Confirm{})
+			gui.Send(core.Begin{Flow: core.FlowAudit})
+		})
+		shoot("ceremony-setup", func() {
+			gui.Send(core.Confirm{})
+			gui.Send(core.Begin{Flow: core.FlowCeremony})
+		})
+		shoot("show-share", func() {
+			gui.Send(core.SetupCeremony{Params: core.CeremonyParams{Network: "regtest", Script: "p2wpkh", Threshold: 2, Total: 3,
+				Words: 24, Custodians: []string{"Alice", "Bob", "Carol"}, Name: "cold", ExportDir: filepath.Join(media, "ceremony")}})
+		})
+		shoot("start-connected", func() {
+			gui.Send(core.Cancel{})
+			up = []string{"eth0"}
+			gui.Send(core.Lock{Reason: "locked by the operator"})
+		})
+	}()
+	w.ShowAndRun()
+	gui.Close()
+}
+
+// typeScan types text into the focused entry as a wedge scanner does.
+func typeScan(w fyne.Window, text string) {
+	f := w.Canvas().Focused()
+	if f == nil {
+		log.Fatalf("nothing focused")
+	}
+	if e, ok := f.(*kiosk.ScanEntry); ok && text == "" {
+		e.SetText("")
+		return
+	}
+	for _, r := range text {
+		f.TypedRune(r)
+	}
+	f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+}
+
+// wordList is enough of the BIP39 list for the demo's completion: the
+// words of its shares (this package may not import go-bip39).
+func wordList(shares [][]byte) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range shares {
+		for _, w := range strings.Fields(string(s)) {
+			if !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,74 @@
+package kiosk
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	core "airsign/offline/kiosk"
+)
+
+// registerScreen shows a multisig wallet before it is registered: every
+// cosigner's key, which one is this station's, and the first address to
+// compare on every cosigner.
+func (a *App) registerScreen(s core.RegisterReview) fyne.CanvasObject {
+	r := s.Registration
+	d, w := r.Desc, r.Wallet
+	body := container.NewVBox(bold(fmt.Sprintf("Multisig wallet %q: %d of %d, %s on %s", w.Name, d.Threshold, len(d.Keys), d.Script, w.Network)))
+	for i, k := range d.Keys {
+		who := "another station's key"
+		if i == r.KeyIndex {
+			who = fmt.Sprintf("THIS STATION: wallet %q, share set %s; %s", r.Own.Name, r.Own.ShareSet, r.Proof)
+		}
+		head := bold(fmt.Sprintf("Key %d: fingerprint %x  %s", i+1, k.Origin.Fingerprint, who))
+		if i == r.KeyIndex {
+			head.Importance = widget.SuccessImportance
+		}
+		xpub := wrapped(fmt.Sprintf("[%s]%s", k.Origin, k.Key))
+		xpub.TextStyle.Monospace = true
+		body.Add(head)
+		body.Add(xpub)
+	}
+	body.Add(widget.NewSeparator())
+	body.Add(bold("First receive address: compare it on every cosigner"))
+	body.Add(address(r.FirstAddress))
+	body.Add(problem(s.Problem))
+	ok := widget.NewButton("Register", func() { a.Send(core.Confirm{}) })
+	ok.Importance = widget.HighImportance
+	return screen("Register a multisig wallet", body, buttons(a.backButton(), a.cancelButton(), ok))
+}
+
+// auditScreen lists the audit log and exports it.
+func (a *App) auditScreen(s core.AuditView) fyne.CanvasObject {
+	entries := s.Entries
+	list := widget.NewList(
+		func() int { return len(entries) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			e := entries[len(entries)-1-i] // newest first
+			o.(*widget.Label).SetText(fmt.Sprintf("%d  %s  %s  %s", e.Seq, e.Time.UTC().Format("2006-01-02 15:04:05Z"), e.Kind, e.Data))
+		},
+	)
+	top := container.NewVBox(
+		wrapped(fmt.Sprintf("%d entries, newest first. Head %s", len(entries), s.Head)),
+		problem(s.Problem),
+	)
+	if s.Exported != "" {
+		ok := bold("Exported to " + s.Exported)
+		ok.Importance = widget.SuccessImportance
+		top.Add(ok)
+	}
+	export := widget.NewButton("Export to folder…", func() {
+		a.chooseFolder(func(dir string) { a.Send(core.ExportAudit{Dir: dir}) })
+	})
+	done := widget.NewButton("Done", func() { a.Send(core.Confirm{}) })
+	t := widget.NewLabelWithStyle("Audit log", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	t.SizeName = "headingText"
+	return container.NewBorder(container.NewVBox(t, top), buttons(a.backButton(), export, done), nil, nil, list)
+}

@@ -1,0 +1,104 @@
+package kiosk
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	core "airsign/offline/kiosk"
+	"airsign/psbt"
+)
+
+// address shows an address in blocks of four, large and monospaced.
+func address(addr string) *widget.Label {
+	l := widget.NewLabel(core.GroupAddress(addr))
+	l.TextStyle = fyne.TextStyle{Monospace: true}
+	l.SizeName = "subHeadingText"
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func bold(text string) *widget.Label {
+	l := wrapped(text)
+	l.TextStyle.Bold = true
+	return l
+}
+
+// reviewScreen shows what the PSBT does, as the core proved it, before
+// any share is asked for.
+func (a *App) reviewScreen(r core.Review) fyne.CanvasObject {
+	l := r.Loaded
+	s := l.Summary
+	body := container.NewVBox()
+	if !r.Signable() {
+		body.Add(banner(red, "REFUSED: this PSBT will not be signed."))
+		for _, f := range r.Refusals {
+			body.Add(problem("• " + f))
+		}
+	}
+	body.Add(wrapped(fmt.Sprintf("Wallet %q (%s, fingerprint %s) · transaction %s · from %s",
+		l.Wallet.Name, l.Wallet.Script, l.Wallet.Fingerprint, s.TxID, l.Source)))
+	body.Add(widget.NewSeparator())
+	body.Add(widget.NewLabelWithStyle(fmt.Sprintf("Outputs (%d): check every address against the request", len(s.Outputs)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	for _, out := range s.Outputs {
+		switch out.Kind {
+		case psbt.Change:
+			h := bold(fmt.Sprintf("#%d  %s  CHANGE back to this wallet", out.Index, core.FormatAmount(out.Amount)))
+			h.Importance = widget.SuccessImportance
+			body.Add(h)
+			body.Add(wrapped(fmt.Sprintf("verified: address %d/%d re-derived from the wallet's own key and matched", out.Branch, out.AddrIndex)))
+			body.Add(address(out.Address))
+		case psbt.OpReturn:
+			body.Add(bold(fmt.Sprintf("#%d  %s  OP_RETURN data %x", out.Index, core.FormatAmount(out.Amount), out.Data)))
+		default:
+			body.Add(bold(fmt.Sprintf("#%d  %s  PAYMENT to", out.Index, core.FormatAmount(out.Amount))))
+			if out.Address == "" {
+				body.Add(wrapped(fmt.Sprintf("script %x (no address)", out.Script)))
+			} else {
+				body.Add(address(out.Address))
+			}
+		}
+	}
+	body.Add(widget.NewSeparator())
+	if s.FeeKnown {
+		body.Add(bold("Leaves the wallet: " + core.FormatAmount(s.Spent)))
+		body.Add(bold(fmt.Sprintf("Fee: %s, %.1f sat/vB for about %d vB", core.FormatAmount(s.Fee), s.FeeRate, s.VSize)))
+	} else {
+		body.Add(problem("Fee: cannot be proven (see the refusals)"))
+	}
+	ours := 0
+	for _, in := range s.Inputs {
+		if in.Ours {
+			ours++
+		}
+	}
+	body.Add(wrapped(fmt.Sprintf("Inputs: %d, of which %d this wallet's, %s in total", len(s.Inputs), ours, core.FormatAmount(s.TotalIn))))
+	for _, w := range r.Warnings {
+		l := wrapped("Warning: " + w)
+		l.Importance = widget.WarningImportance
+		body.Add(l)
+	}
+	if len(r.Policy.Rules) > 0 {
+		body.Add(widget.NewSeparator())
+		body.Add(widget.NewLabelWithStyle("The wallet's policy", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		for _, rule := range r.Policy.Rules {
+			l := wrapped("PASS  " + rule.Name + ": " + rule.Detail)
+			l.Importance = widget.SuccessImportance
+			if !rule.OK {
+				l.SetText("FAIL  " + rule.Name + ": " + rule.Detail)
+				l.Importance = widget.DangerImportance
+			}
+			body.Add(l)
+		}
+	}
+	body.Add(problem(r.Problem))
+
+	sign := widget.NewButton("Sign: ask for the shares", func() { a.Send(core.Confirm{}) })
+	sign.Importance = widget.HighImportance
+	if !r.Signable() {
+		sign.Disable()
+	}
+	return screen("Review the withdrawal", body, buttons(a.backButton(), a.cancelButton(), sign))
+}

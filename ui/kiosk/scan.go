@@ -1,0 +1,152 @@
+package kiosk
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	core "airsign/offline/kiosk"
+	"airsign/psbt/descriptor"
+	"airsign/ui/qr"
+	"airsign/ui/qr/ur"
+	"airsign/ui/urwallet"
+)
+
+// scanner reassembles one transfer for a scan screen: from QR parts typed
+// by a keyboard-wedge scanner, or from QR images or a file.
+type scanner struct {
+	a      *App
+	flow   core.Flow
+	dec    *qr.Decoder
+	parts  int
+	bar    *widget.ProgressBar
+	status *widget.Label
+}
+
+// add feeds one scanned part (one line of the wedge entry).
+func (s *scanner) add(part string) {
+	done, err := s.dec.Add(part)
+	if err != nil {
+		s.status.SetText("that code was not taken: " + err.Error())
+		return
+	}
+	s.parts++
+	s.bar.SetValue(s.dec.Progress())
+	s.status.SetText(fmt.Sprintf("%d codes scanned (%s)", s.parts, s.dec.Format()))
+	if done {
+		s.finish(fmt.Sprintf("%d QR codes, %s", s.parts, s.dec.Format()))
+	}
+}
+
+// finish turns the reassembled payload into the core's event.
+func (s *scanner) finish(source string) {
+	p, err := s.dec.Result()
+	if err != nil {
+		s.restart("the transfer could not be read: " + err.Error() + "; scan it again")
+		return
+	}
+	switch {
+	case p.Kind == qr.KindPSBT:
+		s.a.Send(core.PSBTScanned{Data: p.Data, Source: source})
+	case p.Kind == qr.KindText:
+		s.a.Send(core.WalletScanned{Data: p.Data})
+	case p.Kind == ur.TypeOutput:
+		text, err := outputDescriptor(p)
+		if err != nil {
+			s.restart("the wallet in these codes could not be read: " + err.Error())
+			return
+		}
+		s.a.Send(core.WalletScanned{Data: []byte(text)})
+	default:
+		s.restart(fmt.Sprintf("these codes carry %s, not a PSBT or a wallet", p.Kind))
+	}
+}
+
+func (s *scanner) restart(msg string) {
+	s.dec, s.parts = qr.NewDecoder(), 0
+	s.bar.SetValue(0)
+	s.status.SetText(msg)
+}
+
+// outputDescriptor reads a UR crypto-output as descriptor text. The UR
+// says mainnet or "a test network"; the core reads the descriptor again
+// for the network of this kiosk's key.
+func outputDescriptor(p qr.Payload) (string, error) {
+	o, err := ur.DecodeOutput(ur.UR{Type: p.Kind, CBOR: p.Data})
+	if err != nil {
+		return "", err
+	}
+	net := descriptor.Testnet
+	if len(o.Keys) > 0 && (o.Keys[0].UseInfo == nil || o.Keys[0].UseInfo.Network == 0) {
+		net = descriptor.Mainnet
+	}
+	d, err := urwallet.Descriptor(o, net)
+	if err != nil {
+		return "", err
+	}
+	return d.String(), nil
+}
+
+// open reads a file: QR images (PNG/JPEG frames or an animated GIF) go
+// through the decoder; anything else is the PSBT, or the wallet's
+// descriptor or BSMS record, as it is.
+func (s *scanner) open(name string, data []byte) {
+	if !isImage(data) {
+		if s.flow == core.FlowSign {
+			s.a.Send(core.PSBTScanned{Data: data, Source: "file " + filepath.Base(name)})
+		} else {
+			s.a.Send(core.WalletScanned{Data: data})
+		}
+		return
+	}
+	frames, err := qr.DecodeFrames(data)
+	if err != nil {
+		s.status.SetText(filepath.Base(name) + ": " + err.Error())
+		return
+	}
+	read := 0
+	for _, f := range frames {
+		if f.Err != nil {
+			continue
+		}
+		read++
+		done, err := s.dec.Add(string(f.Text))
+		if err != nil {
+			s.status.SetText(fmt.Sprintf("%s frame %d: %v", filepath.Base(name), f.Index, err))
+			return
+		}
+		s.parts++
+		if done {
+			s.finish(fmt.Sprintf("file %s, %d QR frames, %s", filepath.Base(name), read, s.dec.Format()))
+			return
+		}
+	}
+	s.bar.SetValue(s.dec.Progress())
+	s.status.SetText(fmt.Sprintf("%s: %d of %d frames read, the transfer is not complete yet: open or scan the rest", filepath.Base(name), read, len(frames)))
+}
+
+// scanScreen asks for the PSBT (or the multisig wallet) by scanner or file.
+func (a *App) scanScreen(s core.Scan) fyne.CanvasObject {
+	sc := &scanner{a: a, flow: s.Flow, dec: qr.NewDecoder(), bar: widget.NewProgressBar(), status: wrapped("")}
+	sc.bar.Min, sc.bar.Max = 0, 1
+	title, what := "Scan the withdrawal", "Scan the withdrawal's QR codes from the coordinator's screen with the hand scanner, or open the PSBT file (or its QR images) from the removable medium."
+	if s.Flow == core.FlowRegister {
+		title, what = "Scan the multisig wallet", "Scan the wallet's QR code (UR crypto-output, descriptor or BSMS record), or open its file."
+	}
+	entry := NewScanEntry("scanner input: one QR code per line", sc.add)
+	a.focus = entry
+	a.onLeave(func() { entry.SetText("") })
+	open := widget.NewButton("Open file…", func() { a.openFile(sc.open) })
+	body := container.NewVBox(
+		wrapped(what),
+		problem(s.Problem),
+		entry,
+		sc.bar,
+		sc.status,
+		open,
+	)
+	return screen(title, body, buttons(a.backButton(), a.cancelButton()))
+}

@@ -1,0 +1,184 @@
+package kiosk
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	core "airsign/offline/kiosk"
+	"airsign/ui/qr"
+)
+
+// The density choices: UR fragment bytes per frame. Fewer bytes make
+// simpler codes that weak cameras read; more make fewer frames.
+var densities = []struct {
+	name     string
+	fragment int
+}{{"low (100 bytes a frame)", 100}, {"medium (200)", 200}, {"high (400)", 400}}
+
+var speeds = []int{2, 4, 8}
+
+// qrSide is the animated QR's size on screen, in points.
+const qrSide = 420
+
+// signedQR is the signed PSBT as animated QR frames.
+type signedQR struct {
+	parts  []string
+	images []image.Image
+}
+
+func encodeSigned(psbt []byte, fragment int) (signedQR, error) {
+	parts, err := qr.EncodePSBT(psbt, qr.EncodeOptions{Format: qr.FormatUR, MaxFragment: fragment})
+	if err != nil {
+		return signedQR{}, err
+	}
+	s := signedQR{parts: parts}
+	for _, p := range parts {
+		img, err := qr.Image([]byte(p), qr.ImageOptions{Level: qr.Low, ModulePixels: 4})
+		if err != nil {
+			return signedQR{}, err
+		}
+		s.images = append(s.images, img)
+	}
+	return s, nil
+}
+
+// signedScreen shows the signed PSBT as an animated QR code for the
+// coordinator's camera, and saves it to removable media.
+func (a *App) signedScreen(s core.Signed) fyne.CanvasObject {
+	status := wrapped("")
+	fragment, fps := 200, 4
+	enc, err := encodeSigned(s.PSBT, fragment)
+	if err != nil {
+		status.SetText("the QR codes could not be drawn: " + err.Error() + "; save the PSBT to removable media instead")
+	}
+	holder := container.NewCenter()
+	var anim *QRAnimator
+	frameInfo := widget.NewLabel("")
+	show := func() {
+		if anim != nil {
+			anim.Stop()
+		}
+		holder.RemoveAll()
+		if len(enc.images) == 0 {
+			return
+		}
+		anim = NewQRAnimator(enc.images, qrSide)
+		a.anim = anim
+		holder.Add(anim.Image)
+		frameInfo.SetText(fmt.Sprintf("%d frames, %d a second", len(enc.parts), fps))
+		if a.opt.Animate {
+			anim.Start(fps)
+		}
+	}
+	show()
+	a.onLeave(func() {
+		if anim != nil {
+			anim.Clear()
+		}
+	})
+	density := widget.NewSelect(nil, nil)
+	for _, d := range densities {
+		density.Options = append(density.Options, d.name)
+	}
+	density.SetSelectedIndex(1)
+	density.OnChanged = func(string) {
+		fragment = densities[density.SelectedIndex()].fragment
+		e, err := encodeSigned(s.PSBT, fragment)
+		if err != nil {
+			status.SetText(err.Error())
+			return
+		}
+		enc = e
+		show()
+	}
+	speed := widget.NewSelect(nil, nil)
+	for _, f := range speeds {
+		speed.Options = append(speed.Options, strconv.Itoa(f)+" frames a second")
+	}
+	speed.SetSelectedIndex(1)
+	speed.OnChanged = func(string) {
+		fps = speeds[speed.SelectedIndex()]
+		show()
+	}
+	save := widget.NewButton("Save to removable media…", func() {
+		a.chooseFolder(func(dir string) {
+			files, err := saveSigned(dir, s, enc.parts)
+			if err != nil {
+				status.SetText("not saved: " + err.Error())
+				return
+			}
+			status.SetText(fmt.Sprintf("saved %s and %d QR frames in %s", filepath.Base(files[0]), len(files)-1, dir))
+		})
+	})
+	info := container.NewVBox(
+		bold(fmt.Sprintf("Signed %d inputs of wallet %q", s.Inputs, s.Wallet)),
+		wrapped("Transaction "+s.TxID),
+		wrapped(sharesUsed(s.Shares)),
+		bold("The seed was wiped from memory."),
+		wrapped("Show this code to the coordinator's camera until it has read every frame."),
+		widget.NewForm(widget.NewFormItem("Density", density), widget.NewFormItem("Speed", speed)),
+		frameInfo,
+		save,
+		status,
+	)
+	done := widget.NewButton("Done", func() { a.Send(core.Confirm{}) })
+	done.Importance = widget.HighImportance
+	body := container.NewBorder(nil, nil, nil, holder, info)
+	return screen("Signed: carry it back", body, buttons(done))
+}
+
+func sharesUsed(ss []core.ShareInfo) string {
+	text := "Shares used:"
+	for _, s := range ss {
+		text += fmt.Sprintf(" %d of %d (set %s);", s.Index, s.Total, s.Set)
+	}
+	return text[:len(text)-1]
+}
+
+// saveSigned writes the signed PSBT and its QR frames as new files in dir.
+func saveSigned(dir string, s core.Signed, parts []string) ([]string, error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("%s is not a folder: insert the removable medium", dir)
+	}
+	id := s.TxID
+	if len(id) > 16 {
+		id = id[:16]
+	}
+	base := filepath.Join(dir, "signed-"+id)
+	var files []string
+	write := func(path string, data []byte) error {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return err
+		}
+		_, werr := f.Write(data)
+		werr = errors.Join(werr, f.Sync(), f.Close())
+		if werr != nil {
+			os.Remove(path)
+			return werr
+		}
+		files = append(files, path)
+		return nil
+	}
+	if err := write(base+".psbt", s.PSBT); err != nil {
+		return files, err
+	}
+	pngs, err := qr.FramePNGs(parts, qr.ImageOptions{Level: qr.Low, ModulePixels: 8})
+	if err != nil {
+		return files, err
+	}
+	for i, p := range pngs {
+		if err := write(fmt.Sprintf("%s-frame-%02d.png", base, i+1), p); err != nil {
+			return files, err
+		}
+	}
+	return files, nil
+}
