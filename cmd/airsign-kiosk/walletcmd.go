@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"airsign/offline/home"
-	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
 	"airsign/ui/qr/ur"
 	"airsign/ui/urwallet"
@@ -77,11 +76,7 @@ func (c *cli) wallet(args []string) error {
 	case output != nil:
 		// The UR's keys say mainnet or "a test network"; PrepareMultisig
 		// reads the descriptor again for the network of this kiosk's key.
-		net := descriptor.Testnet
-		if len(output.Keys) > 0 && (output.Keys[0].UseInfo == nil || output.Keys[0].UseInfo.Network == 0) {
-			net = descriptor.Mainnet
-		}
-		d, err := urwallet.Descriptor(*output, net)
+		d, err := urwallet.DescriptorAsMarked(*output)
 		if err != nil {
 			return fmt.Errorf("%s: %w", source, err)
 		}

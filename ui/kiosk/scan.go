@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	core "airsign/offline/kiosk"
-	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
 	"airsign/ui/qr/ur"
 	"airsign/ui/urwallet"
@@ -79,11 +78,7 @@ func outputDescriptor(p qr.Payload) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	net := descriptor.Testnet
-	if len(o.Keys) > 0 && (o.Keys[0].UseInfo == nil || o.Keys[0].UseInfo.Network == 0) {
-		net = descriptor.Mainnet
-	}
-	d, err := urwallet.Descriptor(o, net)
+	d, err := urwallet.DescriptorAsMarked(o)
 	if err != nil {
 		return "", err
 	}

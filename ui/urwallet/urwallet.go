@@ -74,6 +74,18 @@ func hdKey(k descriptor.Key, net descriptor.Network) (ur.HDKey, error) {
 	}, nil
 }
 
+// DescriptorAsMarked converts a crypto-output to a descriptor on the
+// network its keys are marked with: mainnet, or for "a test network"
+// testnet, whose tpub keys are the same on signet and regtest. The kiosk
+// reads the descriptor's text again for the network of its own wallet.
+func DescriptorAsMarked(o ur.Output) (*descriptor.Descriptor, error) {
+	net := descriptor.Testnet
+	if len(o.Keys) > 0 && (o.Keys[0].UseInfo == nil || o.Keys[0].UseInfo.Network == 0) {
+		net = descriptor.Mainnet
+	}
+	return Descriptor(o, net)
+}
+
 // Descriptor converts a crypto-output back to a descriptor on net. A test
 // network's key does not say whether it is testnet, signet or regtest, so
 // the caller names the network; a key marked mainnet is refused on a test
