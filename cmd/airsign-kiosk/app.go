@@ -1,6 +1,7 @@
 package main
 
 import (
+	"airsign/ui/qr/camera"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,6 +26,7 @@ type appFlags struct {
 	idle         *time.Duration
 	export       *string
 	scale        *float64
+	camera       *string
 }
 
 func addAppFlags(fs *flag.FlagSet) appFlags {
@@ -34,6 +36,7 @@ func addAppFlags(fs *flag.FlagSet) appFlags {
 		idle:         fs.Duration("idle", kiosk.DefaultIdleAfter, "app: lock and wipe the session after this long without input"),
 		export:       fs.String("export", "/media", "app: the removable medium's folder, where file dialogs open"),
 		scale:        fs.Float64("scale", 1.3, "app: text and control size"),
+		camera:       fs.String("camera-device", "/dev/video0", "app: the V4L2 camera to scan with (none: no camera button)"),
 	}
 }
 
@@ -73,7 +76,13 @@ func (c *cli) app(f appFlags, args []string) error {
 	} else {
 		w.Resize(fyne.NewSize(1280, 800))
 	}
-	gui := uikiosk.New(w, k, uikiosk.Options{Words: wordlists.English, ExportDir: *f.export, Animate: true})
+	opt := uikiosk.Options{Words: wordlists.English, ExportDir: *f.export, Animate: true}
+	if dev := *f.camera; dev != "" && dev != "none" {
+		if _, err := os.Stat(dev); err == nil {
+			opt.Camera = func() (camera.Source, error) { return camera.OpenV4L2(dev, 0, 0) }
+		}
+	}
+	gui := uikiosk.New(w, k, opt)
 	gui.StartTicker(time.Second)
 	w.ShowAndRun()
 	gui.Close()

@@ -23,6 +23,7 @@ import (
 
 	core "airsign/offline/kiosk"
 	"airsign/ui/qr"
+	"airsign/ui/qr/camera"
 )
 
 // Options wire an App.
@@ -35,6 +36,9 @@ type Options struct {
 	ExportDir string
 	// Now is the clock for Tick events; nil is time.Now.
 	Now func() time.Time
+	// Camera opens the station's camera for scanning; nil hides the
+	// button. The command opens /dev/video0; tests give recorded frames.
+	Camera func() (camera.Source, error)
 	// Animate runs the animated QR codes. Tests leave it off: the test
 	// driver runs fyne.Do on the calling goroutine, so a ticker would race
 	// with the test; they step the animation by hand.
@@ -51,6 +55,7 @@ type App struct {
 	leave   []func() // clears the current screen's widgets
 	focus   fyne.Focusable
 	anim    *QRAnimator // the signed screen's animation, for tests
+	camDone chan error  // tests: told when a camera scan ends
 
 	tick     sync.Mutex
 	tickStop chan struct{}

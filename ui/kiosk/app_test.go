@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"image"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -27,6 +28,7 @@ import (
 	"airsign/psbt"
 	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
+	"airsign/ui/qr/camera"
 )
 
 var update = flag.Bool("update", false, "rewrite the testdata/*.xml golden files")
@@ -718,4 +720,46 @@ func TestRegisterMultisig(t *testing.T) {
 	if d := wantScreen[core.Done](t, a); !d.OK {
 		t.Fatalf("done %+v", d)
 	}
+}
+
+// The camera path: the station's camera (here recorded frames: the PSBT's
+// UR codes drawn as images, one unreadable in between) reads the transfer
+// in the background, and the review follows.
+func TestScanWithCamera(t *testing.T) {
+	s := newStation(t)
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1280, 800))
+	parts, err := qr.EncodePSBT(s.withdrawal(t, 150_000), qr.EncodeOptions{Format: qr.FormatUR, MaxFragment: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frames []image.Image
+	for i, p := range parts {
+		img, err := qr.Image([]byte(p), qr.ImageOptions{Level: qr.Low, ModulePixels: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, img)
+		if i == 0 {
+			frames = append(frames, image.NewGray(image.Rect(0, 0, 320, 240))) // a blank frame
+		}
+	}
+	done := make(chan error, 1)
+	a := New(w, s.kiosk(t), Options{Words: wordlists.English, ExportDir: t.TempDir(), Now: func() time.Time { return s.now },
+		Camera: func() (camera.Source, error) { return camera.Frames(frames...), nil }})
+	a.camDone = done
+	t.Cleanup(a.Close)
+	tap(t, w, "Sign a withdrawal")
+	wantScreen[core.Scan](t, a)
+	tap(t, w, "Scan with the camera")
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("camera scan: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the camera scan did not end")
+	}
+	wantScreen[core.Review](t, a)
 }

@@ -1,8 +1,11 @@
 package kiosk
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -10,6 +13,7 @@ import (
 
 	core "airsign/offline/kiosk"
 	"airsign/ui/qr"
+	"airsign/ui/qr/camera"
 	"airsign/ui/qr/ur"
 	"airsign/ui/urwallet"
 )
@@ -47,6 +51,11 @@ func (s *scanner) finish(source string) {
 		s.restart("the transfer could not be read: " + err.Error() + "; scan it again")
 		return
 	}
+	s.deliver(p, source)
+}
+
+// deliver hands a whole transfer to the core.
+func (s *scanner) deliver(p qr.Payload, source string) {
 	switch {
 	case p.Kind == qr.KindPSBT:
 		s.a.Send(core.PSBTScanned{Data: p.Data, Source: source})
@@ -135,13 +144,61 @@ func (a *App) scanScreen(s core.Scan) fyne.CanvasObject {
 	a.focus = entry
 	a.onLeave(func() { entry.SetText("") })
 	open := widget.NewButton("Open file…", func() { a.openFile(sc.open) })
+	tools := container.NewHBox(open)
+	if a.opt.Camera != nil {
+		var cam *widget.Button
+		cam = widget.NewButton("Scan with the camera", func() {
+			cam.Disable()
+			sc.camera(cam)
+		})
+		tools.Add(cam)
+	}
 	body := container.NewVBox(
 		wrapped(what),
 		problem(s.Problem),
 		entry,
 		sc.bar,
 		sc.status,
-		open,
+		tools,
 	)
 	return screen(title, body, buttons(a.backButton(), a.cancelButton()))
+}
+
+// camera reads the transfer from the station's camera in the background,
+// showing progress, until it is complete, the operator leaves the screen,
+// or two minutes pass.
+func (s *scanner) camera(button *widget.Button) {
+	src, err := s.a.opt.Camera()
+	if err != nil {
+		s.status.SetText("the camera cannot be opened: " + err.Error())
+		button.Enable()
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	s.a.onLeave(cancel)
+	s.status.SetText("hold the QR codes in front of the camera")
+	go func() {
+		defer src.Close()
+		defer cancel()
+		p, err := camera.Scan(ctx, src, func(pr camera.Progress) {
+			fyne.Do(func() {
+				s.bar.SetValue(pr.Fraction)
+				s.status.SetText(fmt.Sprintf("camera: %d frames, %d with a code", pr.Frames, pr.Decoded))
+			})
+		})
+		fyne.Do(func() {
+			switch {
+			case ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled):
+				// The operator left the screen.
+			case err != nil:
+				s.status.SetText("the camera did not read a whole transfer: " + err.Error() + "; hold the codes steady and try again")
+				button.Enable()
+			default:
+				s.deliver(p, "camera, "+p.Format.String())
+			}
+		})
+		if s.a.camDone != nil {
+			s.a.camDone <- err
+		}
+	}()
 }
