@@ -26,7 +26,8 @@ var layers = []struct {
 	{"airsign/shamir", []string{"airsign/shamir", "github.com/hashicorp/vault/shamir", "github.com/tyler-smith/go-bip39"}},
 	// The key core needs btcd for keys and go-bip39 for its word list.
 	{"airsign/offline", []string{"airsign/offline", "airsign/psbt", "airsign/shamir", "github.com/btcsuite/", "github.com/tyler-smith/go-bip39"}},
-	{"airsign/online", []string{"airsign/online", "airsign/psbt", "airsign/ui/qr", "github.com/btcsuite/", "modernc.org/"}},
+	// argon2 seals the approval keys under their users' passwords.
+	{"airsign/online", []string{"airsign/online", "airsign/psbt", "airsign/ui/qr", "github.com/btcsuite/", "modernc.org/", "golang.org/x/crypto/argon2"}},
 	{"airsign/ui/qr", []string{"airsign/ui/qr", "github.com/skip2/go-qrcode", "github.com/makiuchi-d/gozxing", "github.com/blackjack/webcam"}},
 	// urwallet joins descriptors (psbt) and UR types (ui/qr), which must
 	// not know each other; the kiosk app and the coordinator both use it.

@@ -117,4 +117,28 @@ CREATE TABLE users (
 	disabled   INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))
 ) STRICT;
 `,
+	// 4: approval keys, sealed under their user's password, and the
+	// approvals given with them.
+	`
+-- sealed is the ed25519 seed encrypted under a key derived from the user's
+-- password (see coordinator's sealed key format); the store never sees the
+-- password or the seed. failures counts wrong passwords in a row.
+CREATE TABLE approval_keys (
+	user_name  TEXT PRIMARY KEY REFERENCES users(name),
+	public_key BLOB NOT NULL CHECK (length(public_key) = 32),
+	sealed     BLOB NOT NULL,
+	failures   INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0)
+) STRICT;
+
+-- One row per approver of a request: approving again replaces the row, as
+-- the approval in the request's PSBT is replaced.
+CREATE TABLE approvals (
+	withdrawal TEXT NOT NULL REFERENCES withdrawals(id),
+	approver   TEXT NOT NULL,
+	public_key BLOB NOT NULL CHECK (length(public_key) = 32),
+	expires    INTEGER NOT NULL, -- unix seconds
+	created    INTEGER NOT NULL, -- unix nanoseconds, UTC
+	PRIMARY KEY (withdrawal, approver)
+) STRICT;
+`,
 }
