@@ -55,6 +55,10 @@ Commands:
     requests [--wallet NAME]
     show REQUEST [--out FILE] [--qr-out DIR ...]
     cancel REQUEST
+    approve REQUEST --user NAME [--expires 24h]
+                                       sign NAME's approval into the request's PSBT with
+                                       their approval key; the password is read from
+                                       standard input (one line, echoed on a terminal)
     finalize [--broadcast] FILE...     signed PSBTs (files, QR frames or a GIF;
                                        several for multisig partials)
     bump-fee REQUEST [--feerate R] [--out FILE] [--qr-out DIR ...]
@@ -64,6 +68,9 @@ Commands:
     user add NAME --role viewer|requester|approver|admin
                                        prints the user's API token, once
     user rotate NAME | user disable NAME | users
+    user approval-key NAME [--rotate]  create NAME's ed25519 approval key, sealed under a
+                                       password read twice from standard input; prints
+                                       the public key for airsign-kiosk approvers add
     version
 
 AMOUNT is in BTC (0.015) or in satoshis with a suffix (1500000sat). A
@@ -214,6 +221,8 @@ func (c *cli) run(args []string) error {
 		return c.show(rest)
 	case "cancel":
 		return c.cancel(rest)
+	case "approve":
+		return c.approve(rest)
 	case "finalize":
 		return c.finalize(rest)
 	case "bump-fee":
@@ -223,6 +232,9 @@ func (c *cli) run(args []string) error {
 	case "user", "users":
 		if cmd == "users" && len(rest) == 0 {
 			return c.users(nil)
+		}
+		if cmd == "user" && len(rest) > 0 && rest[0] == "approval-key" {
+			return c.approvalKey(rest[1:])
 		}
 		if cmd == "user" && len(rest) == 0 {
 			return usageError("user takes a subcommand: add, rotate, disable")

@@ -508,8 +508,13 @@ func (c *cli) requests(args []string) error {
 		return err
 	}
 	rows := []map[string]any{}
+	approvedBy := map[string]string{}
 	for _, w := range ws {
 		rows = append(rows, requestJSON(w, false))
+		if approvedBy[w.ID], err = c.approvers(w.ID); err != nil {
+			return err
+		}
+		rows[len(rows)-1]["approved_by"] = approvedBy[w.ID]
 	}
 	return c.emit(rows, func() {
 		if len(ws) == 0 {
@@ -517,7 +522,7 @@ func (c *cli) requests(args []string) error {
 			return
 		}
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tWALLET\tSTATE\tAMOUNT\tFEE\tTO\tBY")
+		fmt.Fprintln(tw, "ID\tWALLET\tSTATE\tAMOUNT\tFEE\tTO\tBY\tAPPROVED BY")
 		for _, w := range ws {
 			state := w.State
 			if w.State == "confirmed" {
@@ -526,7 +531,7 @@ func (c *cli) requests(args []string) error {
 			if w.ReplacedBy != "" {
 				state += " by " + w.ReplacedBy
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.Wallet, state, btc(w.Amount), btc(w.Fee), w.Destination, w.Requester)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.Wallet, state, btc(w.Amount), btc(w.Fee), w.Destination, w.Requester, approvedBy[w.ID])
 		}
 		tw.Flush()
 	})
@@ -549,10 +554,16 @@ func (c *cli) show(args []string) error {
 	if err != nil {
 		return err
 	}
+	aps, err := c.coord.Approvals(c.ctx, id)
+	if err != nil {
+		return err
+	}
 	if *out.out != "" || *out.qrOut != "" {
 		return c.reportPSBT(wd, out, "request")
 	}
-	return c.emit(requestJSON(wd, true), func() {
+	m := requestJSON(wd, true)
+	m["approvals"] = approvalsJSON(aps)
+	return c.emit(m, func() {
 		fmt.Fprintf(c.stdout, "request %s: %s\n", wd.ID, wd.State)
 		fmt.Fprintf(c.stdout, "  pay %s to %s from wallet %s, fee %s, asked by %s on %s\n", btc(wd.Amount), wd.Destination,
 			wd.Wallet, btc(wd.Fee), wd.Requester, wd.Created.Format("2006-01-02 15:04 MST"))
@@ -566,6 +577,7 @@ func (c *cli) show(args []string) error {
 		if wd.ReplacedBy != "" {
 			fmt.Fprintf(c.stdout, "  replaced by %s\n", wd.ReplacedBy)
 		}
+		printApprovals(c.stdout, aps)
 	})
 }
 

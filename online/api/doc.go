@@ -131,6 +131,16 @@
 //	curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
 //	  -d '{"feerate_sat_vb":12}' $API/api/v1/withdrawals/wd-0123456789ab/bump-fee
 //
+// POST /api/v1/withdrawals/{id}/approve (approver; anyone but the
+// requester) {"password", "expires_in"} → the request with its psbt, now
+// carrying the user's signed approval, and "approvals": [{"approver",
+// "public_key", "expires", "created"}]. password opens the user's approval
+// key (airsign-coordinator user approval-key); a wrong one is 403 and ten
+// in a row lock the key. expires_in is a duration, 24h when left out.
+//
+//	curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+//	  -d '{"password":"...","expires_in":"24h"}' $API/api/v1/withdrawals/wd-0123456789ab/approve
+//
 // POST /api/v1/finalize (requester) {"psbts": [base64, ...], "broadcast":
 // bool} → {"id", "txid", "state", "confirmations", "signatures",
 // "broadcast", "already_sent", "tx"}: the signed PSBTs the kiosk (or each

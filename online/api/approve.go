@@ -1,0 +1,73 @@
+package api
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"airsign/online/coordinator"
+	"airsign/online/store"
+)
+
+type approveRequest struct {
+	Password  string `json:"password"`
+	ExpiresIn string `json:"expires_in"` // Go duration, e.g. "24h"; empty means 24h
+}
+
+type approvalJSON struct {
+	Approver  string    `json:"approver"`
+	PublicKey string    `json:"public_key"` // ed25519, hex
+	Expires   time.Time `json:"expires"`
+	Created   time.Time `json:"created"`
+}
+
+type approvedJSON struct {
+	withdrawalJSON
+	Approvals []approvalJSON `json:"approvals"`
+}
+
+// approve signs the authenticated user's approval into a request's PSBT
+// with their approval key, opened with the password in the body. The
+// coordinator enforces four eyes: the requester cannot approve their own
+// request.
+func (s *server) approve(w http.ResponseWriter, r *http.Request, u store.User) error {
+	var req approveRequest
+	if err := s.decode(w, r, &req, false); err != nil {
+		return err
+	}
+	password := []byte(req.Password)
+	defer clear(password)
+	if len(password) == 0 {
+		return errInvalid(`field "password" is required: the password of your approval key`)
+	}
+	var expires time.Duration
+	if req.ExpiresIn != "" {
+		d, err := time.ParseDuration(req.ExpiresIn)
+		if err != nil || d <= 0 {
+			return errInvalid(fmt.Sprintf(`field "expires_in" is %q; give a duration such as "24h" or "90m", or leave it out for 24h`, req.ExpiresIn))
+		}
+		expires = d
+	}
+	wd, err := s.c.Approve(r.Context(), r.PathValue("id"), u.Name, password, expires)
+	switch {
+	case errors.Is(err, coordinator.ErrForbidden), errors.Is(err, coordinator.ErrBadPassword):
+		return &httpError{http.StatusForbidden, codeForbidden, err.Error()}
+	case errors.Is(err, coordinator.ErrNoApprovalKey):
+		return &httpError{http.StatusConflict, codeConflict, err.Error()}
+	case err != nil:
+		return err
+	}
+	aps, err := s.c.Approvals(r.Context(), wd.ID)
+	if err != nil {
+		return err
+	}
+	out := approvedJSON{withdrawalJSON: withdrawalOut(wd, true), Approvals: []approvalJSON{}}
+	for _, a := range aps {
+		out.Approvals = append(out.Approvals, approvalJSON{Approver: a.Approver, PublicKey: hex.EncodeToString(a.PublicKey),
+			Expires: a.Expires, Created: a.Created})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
