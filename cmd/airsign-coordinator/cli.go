@@ -44,13 +44,15 @@ Commands:
                                        and mine it
     regtest mine N                     mine N blocks
     wallet add --name NAME (--descriptor D | --qr IMAGE...) [--birthday HEIGHT]
+    wallet suspend NAME --recovery ADDRESS | wallet unsuspend NAME
+                                       as on the kiosks: only a sweep to ADDRESS
     wallets
     sync                               catch up with the node: blocks, reorgs, mempool
     receive --wallet NAME              the next unused receive address and its derivation
     balance [--wallet NAME]
     utxos --wallet NAME
     history --wallet NAME
-    withdraw --wallet NAME --to ADDRESS --amount AMOUNT [--feerate R]
+    withdraw --wallet NAME --to ADDRESS (--amount AMOUNT | --sweep) [--feerate R]
              [--out FILE] [--qr-out DIR [--qr-format ur|bbqr|base64] [--max-fragment N] [--fps N]]
     requests [--wallet NAME]
     show REQUEST [--out FILE] [--qr-out DIR ...]
@@ -197,10 +199,13 @@ func (c *cli) run(args []string) error {
 	}
 	switch cmd {
 	case "wallet":
-		if len(rest) == 0 || rest[0] != "add" {
-			return usageError("wallet takes a subcommand: wallet add --name NAME --descriptor D")
+		switch {
+		case len(rest) > 0 && rest[0] == "add":
+			return c.walletAdd(rest[1:])
+		case len(rest) > 0 && (rest[0] == "suspend" || rest[0] == "unsuspend"):
+			return c.walletSuspend(rest[0], rest[1:])
 		}
-		return c.walletAdd(rest[1:])
+		return usageError("wallet takes a subcommand: add, suspend NAME --recovery ADDRESS, unsuspend NAME")
 	case "wallets":
 		return c.wallets(rest)
 	case "sync":

@@ -158,10 +158,11 @@ func (c *cli) wallets(args []string) error {
 		Network    string `json:"network"`
 		Birthday   int32  `json:"birthday"`
 		Descriptor string `json:"descriptor"`
+		Suspended  string `json:"suspended_to,omitempty"`
 	}
 	rows := []row{}
 	for _, w := range ws {
-		rows = append(rows, row{w.Name, w.Network, w.Birthday, w.Descriptor})
+		rows = append(rows, row{w.Name, w.Network, w.Birthday, w.Descriptor, w.Recovery})
 	}
 	return c.emit(rows, func() {
 		if len(rows) == 0 {
@@ -171,7 +172,11 @@ func (c *cli) wallets(args []string) error {
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tNETWORK\tBIRTHDAY\tDESCRIPTOR")
 		for _, r := range rows {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.Name, r.Network, r.Birthday, r.Descriptor)
+			name := r.Name
+			if r.Suspended != "" {
+				name += " (SUSPENDED: sweep to " + r.Suspended + " only)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", name, r.Network, r.Birthday, r.Descriptor)
 		}
 		tw.Flush()
 	})
@@ -409,17 +414,21 @@ func (c *cli) withdraw(args []string) error {
 	wallet := fs.String("wallet", "", "")
 	to := fs.String("to", "", "")
 	amount := fs.String("amount", "", "")
+	sweep := fs.Bool("sweep", false, "")
 	feerate := fs.String("feerate", "", "")
 	out := addPSBTOutputFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *wallet == "" || *to == "" || *amount == "" || fs.NArg() != 0 {
-		return usageError("withdraw needs --wallet NAME --to ADDRESS --amount AMOUNT")
+	if *wallet == "" || *to == "" || (*amount == "") == !*sweep || fs.NArg() != 0 {
+		return usageError("withdraw needs --wallet NAME --to ADDRESS and --amount AMOUNT or --sweep")
 	}
-	amt, err := parseAmount(*amount)
-	if err != nil {
-		return usageError(err.Error())
+	var amt btcutil.Amount
+	if !*sweep {
+		var err error
+		if amt, err = parseAmount(*amount); err != nil {
+			return usageError(err.Error())
+		}
 	}
 	rate, err := parseFeeRate(*feerate)
 	if err != nil {
@@ -428,7 +437,7 @@ func (c *cli) withdraw(args []string) error {
 	if err := c.syncQuietly(); err != nil {
 		return err
 	}
-	wd, err := c.coord.Withdraw(c.ctx, coordinator.WithdrawRequest{Wallet: *wallet, To: *to, Amount: amt, FeeRate: rate, Requester: c.user})
+	wd, err := c.coord.Withdraw(c.ctx, coordinator.WithdrawRequest{Wallet: *wallet, To: *to, Amount: amt, Sweep: *sweep, FeeRate: rate, Requester: c.user})
 	if err != nil {
 		return err
 	}
@@ -735,4 +744,25 @@ func (c *cli) bumpFee(args []string) error {
 		return err
 	}
 	return c.reportPSBT(wd, out, "replacement request")
+}
+
+func (c *cli) walletSuspend(cmd string, args []string) error {
+	name, rest := splitID(args)
+	fs := newFlags("wallet " + cmd)
+	recovery := fs.String("recovery", "", "")
+	if err := parseFlags(fs, rest); err != nil {
+		return err
+	}
+	if name == "" || fs.NArg() != 0 || (cmd == "suspend") == (*recovery == "") {
+		return usageError("wallet suspend NAME --recovery ADDRESS, or wallet unsuspend NAME")
+	}
+	if err := c.coord.Suspend(c.ctx, name, *recovery); err != nil {
+		return err
+	}
+	if cmd == "suspend" {
+		fmt.Fprintf(c.stdout, "wallet %q suspended: only a sweep to %s is requested from now on (withdraw --sweep); suspend it on its kiosks too\n", name, *recovery)
+	} else {
+		fmt.Fprintf(c.stdout, "wallet %q no longer suspended here; lift it on its kiosks too\n", name)
+	}
+	return nil
 }

@@ -80,7 +80,7 @@ func classify(err error) *httpError {
 	case errors.Is(err, coordinator.ErrBroadcast):
 		status, code = http.StatusBadGateway, codeBroadcast
 	case errors.Is(err, store.ErrExists), errors.Is(err, store.ErrState), errors.Is(err, store.ErrReserved),
-		errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNoAddress):
+		errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNoAddress), errors.Is(err, coordinator.ErrSuspended):
 		status, code = http.StatusConflict, codeConflict
 	case errors.Is(err, chain.ErrUnreachable), errors.Is(err, chain.ErrAuth):
 		status, code = http.StatusBadGateway, codeNodeUnavailable

@@ -97,6 +97,7 @@ var (
 	ErrBroadcast      = errors.New("the node refused the transaction")
 	ErrWrongState     = store.ErrState
 	ErrWalletMismatch = errors.New("the descriptor does not fit this coordinator")
+	ErrSuspended      = errors.New("wallet suspended")
 )
 
 // Sync brings the store up to the node's chain tip and mempool.
@@ -325,4 +326,23 @@ func (c *Coordinator) feeRate(ctx context.Context, given float64) (coinselect.Fe
 		return 0, "", fmt.Errorf("%w: fee rate %s is below 1 sat/vB, the minimum nodes relay", ErrInvalid, r)
 	}
 	return r, source, nil
+}
+
+// Suspend marks a wallet suspended, as its kiosks are (airsign-kiosk
+// suspend): from then on only a sweep to recovery is requested. An empty
+// recovery lifts the suspension.
+func (c *Coordinator) Suspend(ctx context.Context, wallet, recovery string) error {
+	w, err := c.Wallet(ctx, wallet)
+	if err != nil {
+		return err
+	}
+	if recovery != "" {
+		a, err := btcutil.DecodeAddress(recovery, c.cfg.Network.Params())
+		if err != nil || !a.IsForNet(c.cfg.Network.Params()) {
+			return fmt.Errorf("%w: recovery address %q is not a %s address", ErrInvalid, recovery, c.cfg.Network)
+		}
+	} else if !w.Suspended {
+		return fmt.Errorf("%w: wallet %q is not suspended", ErrWrongState, wallet)
+	}
+	return c.st.SetSuspended(ctx, wallet, recovery != "", recovery)
 }

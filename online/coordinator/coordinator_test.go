@@ -425,3 +425,50 @@ func TestAddWalletRefusals(t *testing.T) {
 		t.Fatalf("same descriptor twice: got %v, want ErrExists", err)
 	}
 }
+
+// A suspended wallet gets no request but a sweep of everything to its
+// recovery address, without change; lifting the suspension restores
+// ordinary withdrawals.
+func TestSuspendedWalletOnlySweeps(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	m, d := f.addWallet(t, "treasury", descriptor.P2WPKH, 7)
+	f.deposit(t, "treasury", 300_000)
+	f.deposit(t, "treasury", 200_000)
+	recovery := foreignAddress(t, 13)
+	if err := f.c.Suspend(ctx, "treasury", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("a mainnet recovery address: got %v, want ErrInvalid", err)
+	}
+	if err := f.c.Suspend(ctx, "treasury", recovery); err != nil {
+		t.Fatal(err)
+	}
+	for _, req := range []WithdrawRequest{
+		{Wallet: "treasury", To: foreignAddress(t, 14), Amount: 10_000, FeeRate: 2, Requester: "alice"},
+		{Wallet: "treasury", To: foreignAddress(t, 14), Sweep: true, FeeRate: 2, Requester: "alice"},
+	} {
+		if _, err := f.c.Withdraw(ctx, req); !errors.Is(err, ErrSuspended) {
+			t.Fatalf("%+v on a suspended wallet: got %v, want ErrSuspended", req, err)
+		}
+	}
+	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: recovery, Sweep: true, FeeRate: 2, Requester: "alice"})
+	if err != nil {
+		t.Fatalf("sweep: %v", err)
+	}
+	tx := wd.Packet.UnsignedTx
+	if len(tx.TxIn) != 2 || len(tx.TxOut) != 1 || wd.HasChange || btcutil.Amount(tx.TxOut[0].Value)+wd.Fee != 500_000 {
+		t.Fatalf("sweep spends %d inputs into %d outputs, %v + fee %v", len(tx.TxIn), len(tx.TxOut), tx.TxOut[0].Value, wd.Fee)
+	}
+	res, err := f.c.Finalize(ctx, [][]byte{sign(t, wd.Packet, d, m)}, true)
+	if err != nil {
+		t.Fatalf("finalize the sweep: %v", err)
+	}
+	if !res.Broadcast {
+		t.Fatal("the sweep was not broadcast")
+	}
+	if err := f.c.Suspend(ctx, "treasury", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.c.Suspend(ctx, "treasury", ""); !errors.Is(err, ErrWrongState) {
+		t.Fatalf("lifting twice: got %v", err)
+	}
+}

@@ -27,6 +27,10 @@ type WithdrawRequest struct {
 	Amount    btcutil.Amount
 	FeeRate   float64 // sat/vB; 0 means the node's estimate, else the fallback
 	Requester string
+	// Sweep spends every confirmed coin of the wallet to To, with no
+	// change; Amount is then what is left after the fee. It is the only
+	// request a suspended wallet takes, to its recovery address.
+	Sweep bool
 	// IncludeUnconfirmed lets coin selection use outputs still in the
 	// mempool; by default only confirmed outputs are spent, so a deposit
 	// that is replaced or double-spent before it confirms cannot take a
@@ -56,7 +60,13 @@ func (c *Coordinator) Withdraw(ctx context.Context, req WithdrawRequest) (*Withd
 	if err != nil {
 		return nil, err
 	}
-	if req.Amount <= 0 || req.Amount > btcutil.MaxSatoshi {
+	if w.Suspended && (!req.Sweep || req.To != w.Recovery) {
+		return nil, fmt.Errorf("%w: wallet %q is suspended: the kiosk signs only a sweep of everything to its recovery address %s (withdraw --sweep --to %s)",
+			ErrSuspended, w.Name, w.Recovery, w.Recovery)
+	}
+	if req.Sweep {
+		req.Amount = 0
+	} else if req.Amount <= 0 || req.Amount > btcutil.MaxSatoshi {
 		return nil, fmt.Errorf("%w: amount %v: give a positive amount", ErrInvalid, req.Amount)
 	}
 	if req.Requester == "" {
@@ -70,7 +80,7 @@ func (c *Coordinator) Withdraw(ctx context.Context, req WithdrawRequest) (*Withd
 	if err != nil {
 		return nil, fmt.Errorf("%w: destination %q: %v", ErrInvalid, req.To, err)
 	}
-	if dust := psbt.DustLimit(payScript); req.Amount < dust {
+	if dust := psbt.DustLimit(payScript); !req.Sweep && req.Amount < dust {
 		return nil, fmt.Errorf("%w: amount %v is below the dust limit %v of that address type; nodes would not relay it", ErrInvalid, req.Amount, dust)
 	}
 	rate, source, err := c.feeRate(ctx, req.FeeRate)
@@ -117,6 +127,9 @@ func (c *Coordinator) tryWithdraw(ctx context.Context, w Wallet, req WithdrawReq
 		}
 		byOutpoint[u.OutPoint] = u
 		coins = append(coins, coinselect.Coin{OutPoint: u.OutPoint, Value: u.Value, InputWeight: inWeight, Height: u.Height})
+	}
+	if req.Sweep {
+		return c.sweep(ctx, w, req, payScript, rate, coins, byOutpoint, lockTime)
 	}
 	changeWeight := builder.ChangeWeight(w.Descriptor)
 	changeScript, err := w.Descriptor.PkScript(1, 0)
@@ -367,4 +380,49 @@ func alreadyKnown(reason string) bool {
 
 func isAlreadySent(err error) bool {
 	return errors.Is(err, chain.ErrDoubleBroadcast)
+}
+
+// sweep builds a request spending every coin to one output, no change.
+func (c *Coordinator) sweep(ctx context.Context, w Wallet, req WithdrawRequest, payScript []byte, rate coinselect.FeeRate,
+	coins []coinselect.Coin, utxos map[wire.OutPoint]store.UTXO, lockTime uint32) (*Withdrawal, error) {
+	if len(coins) == 0 {
+		return nil, fmt.Errorf("%w: wallet %q has no free confirmed coins to sweep", ErrInsufficient, w.Name)
+	}
+	var total btcutil.Amount
+	for _, coin := range coins {
+		total += coin.Value
+	}
+	weight, err := builder.Weight(w.Descriptor, len(coins), [][]byte{payScript}, false)
+	if err != nil {
+		return nil, err
+	}
+	fee := rate.Fee(weight)
+	amount := total - fee
+	if dust := psbt.DustLimit(payScript); amount < dust {
+		return nil, fmt.Errorf("%w: wallet %q holds %v; after the fee of %v the sweep would pay %v, below the dust limit", ErrInsufficient, w.Name, total, fee, amount)
+	}
+	inputs, err := c.inputs(ctx, coins, utxos)
+	if err != nil {
+		return nil, err
+	}
+	p, err := builder.Build(builder.Request{Wallet: w.Descriptor, Inputs: inputs,
+		Payments: []builder.Payment{{PkScript: payScript, Value: amount}}, LockTime: lockTime})
+	if err != nil {
+		return nil, fmt.Errorf("wallet %q: building the sweep: %w", w.Name, err)
+	}
+	raw, err := psbt.Encode(p)
+	if err != nil {
+		return nil, err
+	}
+	sw := store.Withdrawal{ID: newID(), Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
+		Destination: req.To, Amount: amount, Fee: fee, FeeRate: int64(rate), PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash()}
+	for _, in := range p.UnsignedTx.TxIn {
+		sw.Inputs = append(sw.Inputs, in.PreviousOutPoint)
+	}
+	if err := c.st.CreateWithdrawal(ctx, sw); err != nil {
+		return nil, err
+	}
+	sw.Status = store.StatusPending
+	return &Withdrawal{Withdrawal: sw, Packet: p, State: string(store.StatusPending),
+		Selection: coinselect.Result{Coins: coins, Fee: fee, Weight: weight, Algorithm: "sweep"}}, nil
 }

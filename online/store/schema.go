@@ -141,4 +141,10 @@ CREATE TABLE approvals (
 	PRIMARY KEY (withdrawal, approver)
 ) STRICT;
 `,
+	// 5: suspended wallets (ISO/TR 23576 5.4.4): the coordinator builds no
+	// request from one but a sweep to its recovery address.
+	`
+ALTER TABLE wallets ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0 CHECK (suspended IN (0, 1));
+ALTER TABLE wallets ADD COLUMN recovery TEXT NOT NULL DEFAULT '';
+`,
 }

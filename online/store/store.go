@@ -137,7 +137,7 @@ func (s *Store) AddWallet(ctx context.Context, w Wallet) error {
 // Wallet returns the wallet registered under name, or ErrNotFound.
 func (s *Store) Wallet(ctx context.Context, name string) (Wallet, error) {
 	w, err := scanWallet(s.db.QueryRowContext(ctx,
-		`SELECT name, network, descriptor, birthday, created FROM wallets WHERE name = ?`, name))
+		`SELECT name, network, descriptor, birthday, created, suspended, recovery FROM wallets WHERE name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Wallet{}, fmt.Errorf("store: wallet %q: %w", name, ErrNotFound)
 	}
@@ -150,7 +150,7 @@ func (s *Store) Wallet(ctx context.Context, name string) (Wallet, error) {
 // Wallets returns every registered wallet, ordered by name.
 func (s *Store) Wallets(ctx context.Context) ([]Wallet, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT name, network, descriptor, birthday, created FROM wallets ORDER BY name`)
+		`SELECT name, network, descriptor, birthday, created, suspended, recovery FROM wallets ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("store: wallets: %w", err)
 	}
@@ -174,7 +174,7 @@ type scanner interface{ Scan(dest ...any) error }
 func scanWallet(r scanner) (Wallet, error) {
 	var w Wallet
 	var created int64
-	if err := r.Scan(&w.Name, &w.Network, &w.Descriptor, &w.Birthday, &created); err != nil {
+	if err := r.Scan(&w.Name, &w.Network, &w.Descriptor, &w.Birthday, &created, &w.Suspended, &w.Recovery); err != nil {
 		return Wallet{}, err
 	}
 	w.Created = time.Unix(0, created).UTC()
@@ -500,4 +500,20 @@ func (s *Store) at(stage string) {
 	if s.hook != nil {
 		s.hook(stage)
 	}
+}
+
+// SetSuspended suspends a wallet, naming the recovery address its sweep
+// must pay, or lifts the suspension (recovery empty).
+func (s *Store) SetSuspended(ctx context.Context, wallet string, suspended bool, recovery string) error {
+	if suspended == (recovery == "") {
+		return fmt.Errorf("store: suspend %q: a suspension names a recovery address, lifting it names none", wallet)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE wallets SET suspended = ?, recovery = ? WHERE name = ?`, suspended, recovery, wallet)
+	if err != nil {
+		return fmt.Errorf("store: suspend %q: %w", wallet, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: wallet %q: %w", wallet, ErrNotFound)
+	}
+	return nil
 }

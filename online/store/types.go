@@ -44,6 +44,10 @@ type Wallet struct {
 	Descriptor string // output descriptor with checksum, as exported by the kiosk
 	Birthday   int32  // first height that can hold its outputs
 	Created    time.Time
+	// Suspended wallets get no request but a sweep of everything to
+	// Recovery.
+	Suspended bool
+	Recovery  string
 }
 
 // Address is one derived script the watcher looks for.
