@@ -1,6 +1,10 @@
 package main
 
 import (
+	"os"
+
+	"airsign/cmd/internal/qrfiles"
+	"airsign/ui/qr"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/hex"
@@ -335,8 +339,22 @@ func (c *cli) approversCmd(args []string) error {
 	return nil
 }
 
-// parseApproverKey reads an ed25519 public key in hex or base64.
+// parseApproverKey reads an ed25519 public key in hex or base64, given as
+// the argument itself or as a file holding it: text, or a QR image of the
+// text (as the coordinator shows it).
 func parseApproverKey(s string) (ed25519.PublicKey, error) {
+	if st, err := os.Stat(s); err == nil && st.Mode().IsRegular() {
+		data, err := qrfiles.ReadFileLimited(s, qr.MaxImageBytes, "approver key file")
+		if err != nil {
+			return nil, err
+		}
+		if qrfiles.IsImage(data) {
+			if data, err = qr.DecodeFile(data); err != nil {
+				return nil, fmt.Errorf("%s: %w", s, err)
+			}
+		}
+		s = string(data)
+	}
 	s = strings.TrimSpace(s)
 	if b, err := hex.DecodeString(s); err == nil && len(b) == ed25519.PublicKeySize {
 		return b, nil
