@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"log"
 	"math/rand/v2"
@@ -144,6 +145,23 @@ func main() {
 		shoot("show-share", func() {
 			gui.Send(core.SetupCeremony{Params: core.CeremonyParams{Network: "regtest", Script: "p2wpkh", Threshold: 2, Total: 3,
 				Words: 24, Custodians: []string{"Alice", "Bob", "Carol"}, Name: "cold", ExportDir: filepath.Join(media, "ceremony")}})
+		})
+		var words []byte
+		shoot("enter-share", func() {
+			words = bytes.Clone(k.Screen().(core.ShowShare).Words)
+			gui.Send(core.Confirm{})
+		})
+		shoot("ceremony-done", func() {
+			// Each custodian enters the share just shown; the next follows.
+			for {
+				gui.Send(core.ShareScanned{Data: bytes.Clone(words)})
+				ss, ok := k.Screen().(core.ShowShare)
+				if !ok {
+					break
+				}
+				words = bytes.Clone(ss.Words)
+				gui.Send(core.Confirm{})
+			}
 		})
 		shoot("start-connected", func() {
 			gui.Send(core.Cancel{})
