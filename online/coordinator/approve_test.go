@@ -239,6 +239,12 @@ func TestApproveAndFinalize(t *testing.T) {
 		t.Fatal(err)
 	}
 	signed := sign(t, served.Packet, d, m)
+	// bob renews his approval after the kiosk signed: the stored PSBT's
+	// approval field now differs from the signed one's, which must not
+	// stop the finalization.
+	if _, err := f.c.Approve(ctx, wd.ID, "bob", []byte("bob's long password"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
 	res, err := f.c.Finalize(ctx, [][]byte{signed}, true)
 	if err != nil {
 		t.Fatalf("Finalize after approvals: %v", err)

@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -319,6 +320,11 @@ func (c *Coordinator) Finalize(ctx context.Context, signed [][]byte, broadcast b
 	if err != nil {
 		return nil, err
 	}
+	// Approvals are the kiosk's business and may have been renewed since
+	// the kiosk signed; they play no part in the final transaction.
+	for _, p := range append([]*btcpsbt.Packet{original}, packets...) {
+		dropApprovals(p)
+	}
 	combined, err := psbt.Combine(append([]*btcpsbt.Packet{original}, packets...)...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: request %s: %v", ErrWrongTx, sw.ID, err)
@@ -425,4 +431,18 @@ func (c *Coordinator) sweep(ctx context.Context, w Wallet, req WithdrawRequest, 
 	sw.Status = store.StatusPending
 	return &Withdrawal{Withdrawal: sw, Packet: p, State: string(store.StatusPending),
 		Selection: coinselect.Result{Coins: coins, Fee: fee, Weight: weight, Algorithm: "sweep"}}, nil
+}
+
+// airsignProprietary starts the key of every airsign proprietary global
+// field: 0xFC, the identifier's length and "airsign".
+var airsignProprietary = append([]byte{0xfc, 7}, "airsign"...)
+
+func dropApprovals(p *btcpsbt.Packet) {
+	kept := p.Unknowns[:0]
+	for _, u := range p.Unknowns {
+		if !bytes.HasPrefix(u.Key, airsignProprietary) {
+			kept = append(kept, u)
+		}
+	}
+	p.Unknowns = kept
 }
