@@ -763,3 +763,41 @@ func TestScanWithCamera(t *testing.T) {
 	}
 	wantScreen[core.Review](t, a)
 }
+
+// The audit log leaves the station as QR codes too: the frames shown
+// reassemble to the log file exactly.
+func TestAuditLogAsQR(t *testing.T) {
+	s := newStation(t)
+	a, w := s.gui(t)
+	tap(t, w, "Audit log")
+	v := wantScreen[core.AuditView](t, a)
+	tap(t, w, "Show as QR codes")
+	if a.anim == nil {
+		t.Fatal("no QR codes shown")
+	}
+	dec := qr.NewDecoder()
+	done := false
+	for range a.anim.Frames() {
+		text, err := qr.DecodeImage(a.anim.Image.Image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done, err = dec.Add(string(text)); err != nil {
+			t.Fatal(err)
+		}
+		if done {
+			break
+		}
+		a.anim.Step()
+	}
+	if !done {
+		t.Fatal("the frames shown do not complete the transfer")
+	}
+	p, err := dec.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(p.Data, v.Raw) {
+		t.Fatalf("the QR codes carry %d bytes, the log has %d", len(p.Data), len(v.Raw))
+	}
+}

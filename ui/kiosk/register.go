@@ -1,7 +1,10 @@
 package kiosk
 
 import (
+	"airsign/ui/qr"
+	"airsign/ui/qr/bbqr"
 	"fmt"
+	"image"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -70,5 +73,47 @@ func (a *App) auditScreen(s core.AuditView) fyne.CanvasObject {
 	done := widget.NewButton("Done", func() { a.Send(core.Confirm{}) })
 	t := widget.NewLabelWithStyle("Audit log", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	t.SizeName = "headingText"
-	return container.NewBorder(container.NewVBox(t, top), buttons(a.backButton(), export, done), nil, nil, list)
+	// The whole log as BBQr text codes (compressed), for an auditor's phone
+	// or the coordinator's camera.
+	holder := container.NewCenter()
+	var anim *QRAnimator
+	a.onLeave(func() {
+		if anim != nil {
+			anim.Clear()
+		}
+	})
+	asQR := widget.NewButton("Show as QR codes", nil)
+	asQR.OnTapped = func() {
+		images, n, err := auditQR(s.Raw)
+		if err != nil {
+			top.Add(problem("the log could not be drawn as QR codes: " + err.Error() + "; export it to a folder instead"))
+			return
+		}
+		anim = NewQRAnimator(images, qrSide)
+		a.anim = anim
+		holder.Add(anim.Image)
+		top.Add(wrapped(fmt.Sprintf("%d BBQr codes (text, compressed): scan them all", n)))
+		if a.opt.Animate {
+			anim.Start(4)
+		}
+		asQR.Disable()
+	}
+	return container.NewBorder(container.NewVBox(t, top, holder), buttons(a.backButton(), export, asQR, done), nil, nil, list)
+}
+
+// auditQR draws the log as BBQr text parts.
+func auditQR(raw []byte) ([]image.Image, int, error) {
+	parts, err := bbqr.Split(raw, bbqr.Text, bbqr.Options{MaxVersion: 25})
+	if err != nil {
+		return nil, 0, err
+	}
+	var images []image.Image
+	for _, p := range parts {
+		img, err := qr.Image([]byte(p), qr.ImageOptions{Level: qr.Low, ModulePixels: 4})
+		if err != nil {
+			return nil, 0, err
+		}
+		images = append(images, img)
+	}
+	return images, len(parts), nil
 }
