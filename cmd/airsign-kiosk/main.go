@@ -3,7 +3,11 @@
 // See `airsign-kiosk help`.
 package main
 
-import "os"
+import (
+	"os"
+
+	_ "airsign/cmd/internal/locale" // before fyne's init: see the package
+)
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
