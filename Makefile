@@ -10,7 +10,7 @@ APT_PACKAGES := pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-d
 # make screenshots also needs a virtual display and ImageMagick's import.
 SHOT_PACKAGES := xvfb xauth imagemagick
 
-BINARIES := airsign-kiosk airsign-coordinator
+BINARIES := airsign-kiosk airsign-coordinator airsign-audit
 
 .PHONY: all build test check unit fuzz bench demo deps clean screenshots
 
