@@ -25,7 +25,9 @@ var layers = []struct {
 	{"airsign/psbt", []string{"airsign/psbt", "github.com/btcsuite/"}},
 	{"airsign/shamir", []string{"airsign/shamir", "github.com/hashicorp/vault/shamir", "github.com/tyler-smith/go-bip39"}},
 	// The key core needs btcd for keys and go-bip39 for its word list.
-	{"airsign/offline", []string{"airsign/offline", "airsign/psbt", "airsign/shamir", "github.com/btcsuite/", "github.com/tyler-smith/go-bip39"}},
+	// tlog and note for the audit log's Merkle tree and signed checkpoints.
+	{"airsign/offline", []string{"airsign/offline", "airsign/psbt", "airsign/shamir", "github.com/btcsuite/", "github.com/tyler-smith/go-bip39",
+		"golang.org/x/mod/sumdb/note", "golang.org/x/mod/sumdb/tlog"}},
 	// argon2 seals the approval keys under their users' passwords.
 	{"airsign/online", []string{"airsign/online", "airsign/psbt", "airsign/ui/qr", "github.com/btcsuite/", "modernc.org/", "golang.org/x/crypto/argon2"}},
 	{"airsign/ui/qr", []string{"airsign/ui/qr", "github.com/skip2/go-qrcode", "github.com/makiuchi-d/gozxing", "github.com/blackjack/webcam"}},

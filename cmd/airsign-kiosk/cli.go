@@ -48,6 +48,8 @@ const usage = `Usage:
     airsign-kiosk [--home DIR] approvers list | approvers add NAME KEY --wallet W --share SHARE...
                   | approvers remove NAME --wallet W --share SHARE...
     airsign-kiosk [--home DIR] retire-set --wallet NAME --reason TEXT --share SHARE...
+    airsign-kiosk [--home DIR] audit export --out FILE [--qr-out DIR] [--since N] [--fps N]
+    airsign-kiosk [--home DIR] audit verify | audit key
     airsign-kiosk version
 
 The kiosk home (--home, default $AIRSIGN_HOME or ~/.airsign-kiosk) holds the
@@ -96,6 +98,13 @@ suspend       sign nothing from the wallet but a sweep to the recovery
               addresses, until unsuspend.
 retire-set    refuse the shares of the wallet's set from now on (after a
               re-ceremony).
+audit         the audit log is a Merkle log with checkpoints signed by the
+              device key. export writes the latest signed checkpoint, the
+              entries from index --since (the size of the checkpoint the
+              auditor holds) and a consistency proof to --out (a new file)
+              and/or as BBQr QR frames to --qr-out (a new folder); verify
+              checks the log here; key prints the device's verifier key,
+              which the auditor records and checks every export with.
 `
 
 // exit codes
@@ -164,6 +173,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = c.suspendCmd(cmd, rest)
 	case "retire-set":
 		err = c.retireCmd(rest)
+	case "audit":
+		err = c.auditCmd(rest)
 	case "version":
 		fmt.Fprintf(stdout, "airsign-kiosk %s (%s)\n", version, runtime.Version())
 	case "help", "-h", "--help":
@@ -231,7 +242,7 @@ func (c *cli) init(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "kiosk home %s initialized\ndevice key %s\n", c.home, h.KeyID())
+	fmt.Fprintf(c.stdout, "kiosk home %s initialized\ndevice key %s\naudit verifier key %s\n", c.home, h.KeyID(), h.VerifierKey())
 	return nil
 }
 

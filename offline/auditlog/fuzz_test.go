@@ -1,7 +1,6 @@
 package auditlog
 
 import (
-	"os"
 	"strings"
 	"testing"
 )
@@ -9,12 +8,8 @@ import (
 // A log handed to an auditor is input from outside: Verify must never panic,
 // and what it accepts must be a chain it would accept again.
 func FuzzVerify(f *testing.F) {
-	path := newLogF(f)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(data)
+	_, path := newLogAt(f, f.TempDir(), 3, 0)
+	f.Add(read(f, path))
 	f.Add([]byte("{}\n"))
 	f.Add([]byte(`{"seq":0,"time":"2026-01-01T00:00:00Z","kind":"x","prev":"` + genesis + `"}` + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -31,18 +26,4 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("accepted a first entry whose prev is %q", entries[0].Prev)
 		}
 	})
-}
-
-func newLogF(f *testing.F) string {
-	path := f.TempDir() + "/audit.log"
-	l, err := Create(path)
-	if err != nil {
-		f.Fatal(err)
-	}
-	for i := 0; i < 3; i++ {
-		if err := l.Append("event", map[string]int{"i": i}, t0); err != nil {
-			f.Fatal(err)
-		}
-	}
-	return path
 }

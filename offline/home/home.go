@@ -4,7 +4,8 @@
 //
 //	HOME/identity.key        device private key (PKCS#8 PEM, mode 0600)
 //	HOME/identity.pub        device public key and key id
-//	HOME/audit.log           hash-chained audit log
+//	HOME/audit.log           audit log: a tlog Merkle log, one JSON entry a line
+//	HOME/audit.checkpoints   its signed checkpoints (sumdb/note, device key)
 //	HOME/wallets/NAME.json   registered wallets
 //	HOME/transcripts/ID.json signed ceremony transcripts
 package home
@@ -72,7 +73,7 @@ func Init(dir string, rand io.Reader, now time.Time) (*Home, error) {
 	if err := writeNew(filepath.Join(dir, "identity.pub"), []byte(pubLine), 0o644); err != nil {
 		return nil, err
 	}
-	log, err := auditlog.Create(filepath.Join(dir, "audit.log"))
+	log, err := auditlog.Create(filepath.Join(dir, "audit.log"), LogOrigin(h.KeyID()), h)
 	if err != nil {
 		return nil, err
 	}
@@ -104,11 +105,27 @@ func Open(dir string) (*Home, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s/identity.key is not an ed25519 key", dir)
 	}
-	log, err := auditlog.Open(filepath.Join(dir, "audit.log"))
+	h := &Home{dir: dir, key: priv}
+	log, err := auditlog.Open(filepath.Join(dir, "audit.log"), LogOrigin(h.KeyID()), h)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v; the kiosk will not sign until an auditor has looked at it", ErrLogDoesNotVerify, err)
 	}
-	return &Home{dir: dir, key: priv, log: log}, nil
+	h.log = log
+	return h, nil
+}
+
+// ErrLogDoesNotVerify is returned by Open when the audit log or its signed
+// checkpoints fail verification.
+var ErrLogDoesNotVerify = errors.New("the audit log does not verify")
+
+// LogOrigin names a kiosk's audit log in its signed checkpoints.
+func LogOrigin(keyID string) string { return "airsign kiosk " + keyID }
+
+// VerifierKey is the sumdb/note verifier key of the device key, which
+// checks the audit log's checkpoints; an auditor records it.
+func (h *Home) VerifierKey() string {
+	k, _ := auditlog.VerifierKey(h.PublicKey()) // an ed25519 key always has one
+	return k
 }
 
 // Dir is the home folder's path.

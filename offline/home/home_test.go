@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"airsign/offline/auditlog"
 )
 
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -55,8 +57,46 @@ func TestOpenRefusesTamperedLog(t *testing.T) {
 	data, _ := os.ReadFile(p)
 	// A line appended by hand without the right prev hash breaks the chain.
 	os.WriteFile(p, append(data, []byte(`{"seq":1,"time":"2026-01-01T00:00:00Z","kind":"x","prev":"00"}`+"\n")...), 0o600)
-	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "line 2 does not follow") {
-		t.Errorf("Open with a forged line: got %v, want a chain error", err)
+	_, err := Open(dir)
+	if !errors.Is(err, ErrLogDoesNotVerify) || !strings.Contains(err.Error(), "the audit log does not verify: ") ||
+		!strings.Contains(err.Error(), "lines 2 to 2 are not covered by any signed checkpoint") ||
+		!strings.HasSuffix(err.Error(), "; the kiosk will not sign until an auditor has looked at it") {
+		t.Errorf("Open with a forged line: got %v, want an unsigned-line error", err)
+	}
+	// Truncating the log to nothing is caught too.
+	os.WriteFile(p, nil, 0o600)
+	if _, err := Open(dir); !errors.Is(err, ErrLogDoesNotVerify) || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("Open with an emptied log: got %v, want a truncation error", err)
+	}
+}
+
+func TestAuditCheckpointsSignedByDeviceKey(t *testing.T) {
+	dir := t.TempDir()
+	h, err := Init(dir, rand.Reader, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Log().Append("x", nil, t0); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := h.Log().Origin(), "airsign kiosk "+h.KeyID(); got != want {
+		t.Errorf("origin %q, want %q", got, want)
+	}
+	vk := h.VerifierKey()
+	if !strings.HasPrefix(vk, "airsign-"+h.KeyID()+"+") {
+		t.Errorf("verifier key %q does not name key %s", vk, h.KeyID())
+	}
+	data, err := h.Log().Export(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := auditlog.VerifyExport(data, vk, nil)
+	if err != nil || rep.Size != 2 || rep.Entries[0].Kind != "init" {
+		t.Fatalf("VerifyExport: %+v, %v", rep, err)
+	}
+	cps, _ := os.ReadFile(filepath.Join(dir, "audit.checkpoints"))
+	if !strings.HasPrefix(string(cps), "airsign kiosk "+h.KeyID()+"\n0\n") {
+		t.Errorf("checkpoints file starts %q", cps)
 	}
 }
 

@@ -777,16 +777,22 @@ func (k *Kiosk) onRegisterReview(scr RegisterReview, ev Event) (Screen, error) {
 	return nil, ErrUnexpected
 }
 
+// auditView verifies the log and its signed checkpoints again and shows
+// them. Raw is the self-contained export of the whole log (auditlog.Export:
+// signed checkpoint and every record), which an auditor checks with the
+// device's verifier key alone.
 func (k *Kiosk) auditView() (Screen, error) {
-	raw, err := os.ReadFile(filepath.Join(k.cfg.Home.Dir(), "audit.log"))
+	log := k.cfg.Home.Log()
+	var entries []auditlog.Entry
+	entries, err := log.Entries()
 	if err != nil {
 		return nil, err
 	}
-	entries, err := auditlog.Verify(bytes.NewReader(raw))
+	raw, err := log.Export(0)
 	if err != nil {
 		return nil, err
 	}
-	v := AuditView{Head: k.cfg.Home.Log().Head(), Raw: raw}
+	v := AuditView{Head: log.Head(), Raw: raw}
 	for _, e := range entries {
 		v.Entries = append(v.Entries, LogEntry{Seq: e.Seq, Time: e.Time, Kind: e.Kind, Data: string(e.Data)})
 	}
@@ -803,7 +809,7 @@ func (k *Kiosk) exportAudit(v AuditView, dir string) (Screen, error) {
 	if len(head) > 16 {
 		head = head[:16]
 	}
-	path := filepath.Join(dir, fmt.Sprintf("airsign-audit-%s-%s.log", k.cfg.Home.KeyID(), head))
+	path := filepath.Join(dir, fmt.Sprintf("airsign-audit-export-%s-%s.json", k.cfg.Home.KeyID(), head))
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		v.Problem = err.Error()

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil"
@@ -14,13 +15,18 @@ import (
 	"airsign/offline/auditlog"
 )
 
-// The ledger is what this kiosk signed, per wallet: the hash-chained,
-// append-only log format of the audit log, one "signed" entry per
-// signature, which the 24-hour limit sums. It holds no secret.
+// The ledger is what this kiosk signed, per wallet: an auditlog Merkle log
+// with checkpoints signed by the device key (origin "airsign ledger WALLET
+// KEYID"), one "signed" entry per signature, which the 24-hour limit sums.
+// It holds no secret.
 
 type ledgerEntry struct {
 	TxID  string `json:"txid"`
 	Spent int64  `json:"spent_sat"`
+}
+
+func (st *Store) ledgerOrigin(wallet string) string {
+	return "airsign ledger " + wallet + " " + strings.TrimPrefix(auditlog.KeyName(st.signer.PublicKey()), "airsign-")
 }
 
 func (st *Store) ledgerPath(wallet string) string {
@@ -33,9 +39,9 @@ func (st *Store) Record(wallet, txid string, spent btcutil.Amount, now time.Time
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	l, err := auditlog.Open(path)
+	l, err := auditlog.Open(path, st.ledgerOrigin(wallet), st.signer)
 	if errors.Is(err, fs.ErrNotExist) {
-		l, err = auditlog.Create(path)
+		l, err = auditlog.Create(path, st.ledgerOrigin(wallet), st.signer)
 	}
 	if err != nil {
 		return fmt.Errorf("ledger of %q: %w", wallet, err)
@@ -47,15 +53,14 @@ func (st *Store) Record(wallet, txid string, spent btcutil.Amount, now time.Time
 // A ledger that fails verification is an error: the limit cannot be
 // trusted, so nothing is signed.
 func (st *Store) Since(wallet string, since time.Time) (btcutil.Amount, error) {
-	f, err := os.Open(st.ledgerPath(wallet))
+	l, err := auditlog.Open(st.ledgerPath(wallet), st.ledgerOrigin(wallet), st.signer)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
 	}
-	if err != nil {
-		return 0, err
+	var entries []auditlog.Entry
+	if err == nil {
+		entries, err = l.Entries()
 	}
-	defer f.Close()
-	entries, err := auditlog.Verify(f)
 	if err != nil {
 		return 0, fmt.Errorf("ledger of %q does not verify, so the 24-hour limit cannot be checked: %w", wallet, err)
 	}
