@@ -41,7 +41,21 @@ Commands:
             ceremonies in DIR (every *.json transcript below it) created:
             reports matches, wallets no ceremony created (extra) and
             ceremonies whose wallet is not watched (missing)
+    verify-log --log-key KEY [--trusted CHECKPOINT] [--checkpoint-out FILE] [--json] EXPORT
+            verify an audit-log export (airsign-kiosk audit export): every
+            entry is covered by the kiosk's signed checkpoint, and with
+            --trusted (the checkpoint kept from the last audit) nothing
+            before it was changed, removed or forked; prints the entries
+    witness-key --name NAME --private FILE --public FILE
+            make the auditor's own signing key (once)
+    witness --log-key KEY --auditor-key PRIVATE_FILE --out FILE [--trusted CHECKPOINT] EXPORT
+            verify the export, then cosign its checkpoint; imported on the
+            kiosk (airsign-kiosk audit witness), it makes a later rollback or
+            rewrite of the log refuse to open
     version
+
+The log KEY is the kiosk's note verifier key (airsign-kiosk audit key), as
+text or a file holding it.
 
 KEY is the kiosk's device public key: best its identity.pub file, copied
 from the kiosk when it was initialized, or the key as 64 hex digits or
@@ -107,6 +121,12 @@ func (c *cli) run(args []string) error {
 		return c.checkShare(rest)
 	case "cross-check":
 		return c.crossCheck(rest)
+	case "verify-log":
+		return c.verifyLog(rest)
+	case "witness-key":
+		return c.witnessKey(rest)
+	case "witness":
+		return c.witness(rest)
 	}
 	return usageError(fmt.Sprintf("unknown command %q", cmd))
 }

@@ -52,6 +52,7 @@ func TestScripts(t *testing.T) {
 			"notprinted":  notprinted,
 			"samehead":    samehead,
 			"misread":     misread,
+			"flip":        flip,
 		},
 	})
 }
@@ -307,4 +308,17 @@ func misread(ts *testscript.TestScript, neg bool, args []string) {
 		w[n-1] = "zoo"
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(strings.Join(w, " ")+"\n"), 0o600))
+}
+
+// flip IN OLD NEW OUT writes IN with the first OLD replaced by NEW to OUT,
+// and fails if OLD is not there: a tampering that is sure to happen.
+func flip(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 4 {
+		ts.Fatalf("usage: flip IN OLD NEW OUT")
+	}
+	data := ts.ReadFile(args[0])
+	if !strings.Contains(data, args[1]) {
+		ts.Fatalf("%s does not contain %q", args[0], args[1])
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[3]), []byte(strings.Replace(data, args[1], args[2], 1)), 0o644))
 }

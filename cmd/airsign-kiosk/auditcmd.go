@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"airsign/cmd/internal/qrfiles"
 	"airsign/offline/auditlog"
@@ -13,13 +15,14 @@ import (
 	"airsign/ui/qr/bbqr"
 )
 
-const auditUsage = "audit takes a subcommand: audit export --out FILE [--qr-out DIR] [--since N] | audit verify | audit key"
+const auditUsage = "audit takes a subcommand: audit export --out FILE [--qr-out DIR] [--since N] | audit verify | audit key | audit witness FILE --auditor-key KEY"
 
 // auditCmd runs the audit subcommands:
 //
 //	audit export --out FILE [--qr-out DIR] [--since N]
 //	audit verify
 //	audit key
+//	audit witness FILE --auditor-key KEY
 func (c *cli) auditCmd(args []string) error {
 	if len(args) == 0 {
 		return usageError(auditUsage)
@@ -31,8 +34,50 @@ func (c *cli) auditCmd(args []string) error {
 		return c.auditVerify(args[1:])
 	case "key":
 		return c.auditKey(args[1:])
+	case "witness":
+		return c.auditWitness(args[1:])
 	}
 	return usageError(auditUsage)
+}
+
+// auditWitness imports a checkpoint an auditor cosigned (airsign-audit
+// witness): from then on the kiosk refuses a log rolled back to before it
+// or rewritten since.
+func (c *cli) auditWitness(args []string) error {
+	file, rest := "", args
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		file, rest = rest[0], rest[1:]
+	}
+	fs := newFlags("audit witness")
+	auditor := fs.String("auditor-key", "", "the auditor's note verifier key (from airsign-audit witness-key)")
+	if err := parseFlags(fs, rest); err != nil {
+		return err
+	}
+	if file == "" || *auditor == "" || fs.NArg() != 0 {
+		return usageError("audit witness FILE --auditor-key KEY")
+	}
+	data, err := qrfiles.ReadFileLimited(file, 64<<10, "witnessed checkpoint")
+	if err != nil {
+		return err
+	}
+	key := strings.TrimSpace(*auditor)
+	if kb, err := qrfiles.ReadFileLimited(key, 4096, "auditor key"); err == nil {
+		key = strings.TrimSpace(string(kb))
+	}
+	h, err := home.Open(c.home)
+	if err != nil {
+		return err
+	}
+	cp, err := h.Log().AddWitness(data, key)
+	if err != nil {
+		return errors.Join(err, h.Log().Append("audit-witness", map[string]any{"result": "refused", "reason": err.Error()}, c.now()))
+	}
+	if err := h.Log().Append("audit-witness", map[string]any{"result": "imported", "size": cp.Size,
+		"root": base64.StdEncoding.EncodeToString(cp.Root[:]), "auditor": strings.SplitN(key, "+", 2)[0]}, c.now()); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "witness imported: an auditor saw this log at %d entries; a log rolled back before that or rewritten is refused from now on\n", cp.Size)
+	return nil
 }
 
 // auditExport writes the self-contained export (auditlog.Export) to --out

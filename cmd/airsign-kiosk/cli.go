@@ -49,7 +49,7 @@ const usage = `Usage:
                   | approvers remove NAME --wallet W --share SHARE...
     airsign-kiosk [--home DIR] retire-set --wallet NAME --reason TEXT --share SHARE...
     airsign-kiosk [--home DIR] audit export --out FILE [--qr-out DIR] [--since N] [--fps N]
-    airsign-kiosk [--home DIR] audit verify | audit key
+    airsign-kiosk [--home DIR] audit verify | audit key | audit witness FILE --auditor-key KEY
     airsign-kiosk version
 
 The kiosk home (--home, default $AIRSIGN_HOME or ~/.airsign-kiosk) holds the

@@ -155,6 +155,10 @@ func Open(path, origin string, s Signer) (*Log, error) {
 	l.head = st.head
 	l.hashes = st.hashes
 	l.root = st.latest.Root
+	// An auditor's witnessed checkpoints pin what the log held.
+	if err := l.checkWitnesses(); err != nil {
+		return nil, fmt.Errorf("audit log %s: %w", path, err)
+	}
 	return l, nil
 }
 
