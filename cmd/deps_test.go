@@ -22,12 +22,11 @@ var layers = []struct {
 	dir   string
 	allow []string
 }{
-	{"airsign/psbt", []string{"airsign/psbt", "github.com/btcsuite/"}},
+	// psbt/auditlog, the Merkle log both sides keep, needs tlog and note.
+	{"airsign/psbt", []string{"airsign/psbt", "github.com/btcsuite/", "golang.org/x/mod/sumdb/note", "golang.org/x/mod/sumdb/tlog"}},
 	{"airsign/shamir", []string{"airsign/shamir", "github.com/hashicorp/vault/shamir", "github.com/tyler-smith/go-bip39"}},
 	// The key core needs btcd for keys and go-bip39 for its word list.
-	// tlog and note for the audit log's Merkle tree and signed checkpoints.
-	{"airsign/offline", []string{"airsign/offline", "airsign/psbt", "airsign/shamir", "github.com/btcsuite/", "github.com/tyler-smith/go-bip39",
-		"golang.org/x/mod/sumdb/note", "golang.org/x/mod/sumdb/tlog"}},
+	{"airsign/offline", []string{"airsign/offline", "airsign/psbt", "airsign/shamir", "github.com/btcsuite/", "github.com/tyler-smith/go-bip39"}},
 	// argon2 seals the approval keys under their users' passwords.
 	{"airsign/online", []string{"airsign/online", "airsign/psbt", "airsign/ui/qr", "github.com/btcsuite/", "modernc.org/", "golang.org/x/crypto/argon2"}},
 	{"airsign/ui/qr", []string{"airsign/ui/qr", "github.com/skip2/go-qrcode", "github.com/makiuchi-d/gozxing", "github.com/blackjack/webcam"}},

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"airsign/cmd/internal/qrfiles"
-	"airsign/offline/auditlog"
+	"airsign/psbt/auditlog"
 )
 
 // maxLogExportBytes bounds an audit-log export read from a file.

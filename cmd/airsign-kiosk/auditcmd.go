@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"airsign/cmd/internal/qrfiles"
-	"airsign/offline/auditlog"
 	"airsign/offline/home"
+	"airsign/psbt/auditlog"
 	"airsign/ui/qr"
 	"airsign/ui/qr/bbqr"
 )

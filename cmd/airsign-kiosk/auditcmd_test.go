@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"airsign/cmd/internal/qrfiles"
-	"airsign/offline/auditlog"
+	"airsign/psbt/auditlog"
 )
 
 func runKiosk(t *testing.T, args ...string) (string, string, int) {

@@ -28,7 +28,7 @@ import (
 	"sort"
 	"time"
 
-	"airsign/offline/auditlog"
+	"airsign/psbt/auditlog"
 )
 
 // Home is an initialized kiosk home folder.

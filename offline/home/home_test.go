@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"airsign/offline/auditlog"
+	"airsign/psbt/auditlog"
 )
 
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)

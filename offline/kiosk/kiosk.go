@@ -19,10 +19,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"airsign/offline/auditlog"
 	"airsign/offline/ceremony"
 	"airsign/offline/home"
 	"airsign/offline/policy"
+	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
 	"airsign/shamir"
 )

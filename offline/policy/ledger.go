@@ -12,7 +12,7 @@ import (
 
 	"github.com/btcsuite/btcd/btcutil"
 
-	"airsign/offline/auditlog"
+	"airsign/psbt/auditlog"
 )
 
 // The ledger is what this kiosk signed, per wallet: an auditlog Merkle log

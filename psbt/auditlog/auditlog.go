@@ -1,7 +1,10 @@
-// Package auditlog keeps the kiosk's append-only, tamper-evident record of
+// Package auditlog keeps an append-only, tamper-evident record of
 // every state change: a transparency log in the style of RFC 6962 and the Go
 // checksum database (golang.org/x/mod/sumdb/tlog), with signed checkpoints
-// (golang.org/x/mod/sumdb/note) by the device's ed25519 identity key.
+// (golang.org/x/mod/sumdb/note) by the device's ed25519 identity key. The
+// kiosk and the coordinator both keep one; it lives under psbt/ because
+// DESIGN.md puts what both sides share there (offline/ and online/ may not
+// import each other).
 //
 // Two files, both append-only:
 //
