@@ -14,6 +14,7 @@ import (
 	"airsign/online/chain"
 	"airsign/online/coordinator"
 	"airsign/online/store"
+	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
 )
 
@@ -73,6 +74,10 @@ Commands:
     user approval-key NAME [--rotate]  create NAME's ed25519 approval key, sealed under a
                                        password read twice from standard input; prints
                                        the public key for airsign-kiosk approvers add
+    audit key | audit verify | audit export --out FILE [--since N]
+                                       the coordinator's audit log (requests, approvals,
+                                       broadcasts, refusals), checkpoints signed by
+                                       DATADIR/identity.key; verify with airsign-audit
     version
 
 AMOUNT is in BTC (0.015) or in satoshis with a suffix (1500000sat). A
@@ -97,9 +102,10 @@ type cli struct {
 	user     string
 	json     bool
 
-	st    *store.Store
-	coord *coordinator.Coordinator
-	node  *chain.Client
+	st       *store.Store
+	coord    *coordinator.Coordinator
+	node     *chain.Client
+	auditLog *auditlog.Log
 }
 
 type usageError string
@@ -234,6 +240,8 @@ func (c *cli) run(args []string) error {
 		return c.bumpFee(rest)
 	case "serve":
 		return c.serve(rest)
+	case "audit":
+		return c.auditCmd(rest)
 	case "user", "users":
 		if cmd == "users" && len(rest) == 0 {
 			return c.users(nil)
@@ -298,7 +306,11 @@ func (c *cli) open() error {
 		return err
 	}
 	c.st = st
-	c.coord, err = coordinator.New(coordinator.Config{Store: st, Node: node, Network: c.network, FallbackFeeRate: c.fallback})
+	if c.auditLog, err = openAudit(c.datadir); err != nil {
+		return err
+	}
+	c.coord, err = coordinator.New(coordinator.Config{Store: st, Node: node, Network: c.network, FallbackFeeRate: c.fallback,
+		Audit: c.auditLog})
 	return err
 }
 

@@ -40,7 +40,7 @@ func TestScripts(t *testing.T) {
 		t.Skip("starts btcd and builds airsign-kiosk")
 	}
 	bin := t.TempDir()
-	build := exec.Command(goCommand(), "build", "-o", bin, "airsign/cmd/airsign-kiosk")
+	build := exec.Command(goCommand(), "build", "-o", bin, "airsign/cmd/airsign-kiosk", "airsign/cmd/airsign-audit")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building airsign-kiosk: %v\n%s", err, out)
 	}
@@ -60,6 +60,7 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitnode": waitnode,
+			"flip":     flip,
 			"freeport": freeport,
 			"api":      apiCall,
 		},
@@ -139,4 +140,17 @@ func apiCall(ts *testscript.TestScript, neg bool, args []string) {
 	b, err := io.ReadAll(resp.Body)
 	ts.Check(err)
 	fmt.Fprintf(ts.Stdout(), "%d\n%s\n", resp.StatusCode, b)
+}
+
+// flip IN OLD NEW OUT writes IN with the first OLD replaced by NEW to OUT,
+// and fails if OLD is not there.
+func flip(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 4 {
+		ts.Fatalf("usage: flip IN OLD NEW OUT")
+	}
+	data := ts.ReadFile(args[0])
+	if !strings.Contains(data, args[1]) {
+		ts.Fatalf("%s does not contain %q", args[0], args[1])
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[3]), []byte(strings.Replace(data, args[1], args[2], 1)), 0o644))
 }

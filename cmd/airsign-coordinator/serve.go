@@ -140,6 +140,9 @@ func (c *cli) users(args []string) error {
 		if err != nil {
 			return err
 		}
+		if err := c.coord.Record("user-add", map[string]any{"name": name, "role": string(r), "by": c.user}); err != nil {
+			return err
+		}
 		return c.showToken(name, string(r), token)
 	case "rotate":
 		if len(args) != 2 {
@@ -149,12 +152,18 @@ func (c *cli) users(args []string) error {
 		if err != nil {
 			return err
 		}
+		if err := c.coord.Record("user-rotate", map[string]any{"name": args[1], "by": c.user}); err != nil {
+			return err
+		}
 		return c.showToken(args[1], "", token)
 	case "disable":
 		if len(args) != 2 {
 			return usageError("user disable NAME")
 		}
 		if err := c.st.DisableUser(c.ctx, args[1]); err != nil {
+			return err
+		}
+		if err := c.coord.Record("user-disable", map[string]any{"name": args[1], "by": c.user}); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "user %s disabled; their token no longer works\n", args[1])

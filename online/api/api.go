@@ -85,13 +85,15 @@ func (s *server) handle(pattern string, need store.Role, fn handlerFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		u, err := s.authenticate(r)
 		if err != nil {
-			s.fail(w, r, err)
+			// Refused credentials are evidence; the token is not.
+			s.fail(w, r, errors.Join(err, s.c.Record("auth-refused", map[string]any{"path": r.URL.Path, "reason": err.Error()})))
 			return
 		}
 		info(r).user = u.Name
 		if !u.Role.AtLeast(need) {
-			s.fail(w, r, &httpError{http.StatusForbidden, codeForbidden,
-				fmt.Sprintf("user %q has the %s role; %s needs %s or above: ask an admin", u.Name, u.Role, r.Pattern, need)})
+			s.fail(w, r, errors.Join(&httpError{http.StatusForbidden, codeForbidden,
+				fmt.Sprintf("user %q has the %s role; %s needs %s or above: ask an admin", u.Name, u.Role, r.Pattern, need)},
+				s.c.Record("forbidden", map[string]any{"path": r.URL.Path, "user": u.Name, "role": string(u.Role)})))
 			return
 		}
 		if err := fn(w, r, u); err != nil {

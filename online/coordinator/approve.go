@@ -186,9 +186,8 @@ func (c *Coordinator) CreateApprovalKey(ctx context.Context, user string, passwo
 	return c.CreateApprovalKeyWith(ctx, user, password, KeyOptions{})
 }
 
-// CreateApprovalKeyWith is CreateApprovalKey with options: rotation and
-// argon2id parameters.
-func (c *Coordinator) CreateApprovalKeyWith(ctx context.Context, user string, password []byte, opts KeyOptions) (ed25519.PublicKey, error) {
+// createApprovalKeyWith is CreateApprovalKeyWith without the audit record.
+func (c *Coordinator) createApprovalKeyWith(ctx context.Context, user string, password []byte, opts KeyOptions) (ed25519.PublicKey, error) {
 	u, err := c.st.User(ctx, user)
 	if err != nil {
 		return nil, err
@@ -253,16 +252,8 @@ func WalletID(descriptor string) string {
 	return descriptor
 }
 
-// Approve signs the user's approval of a pending request with their
-// approval key, opened with password, and attaches it to the request's
-// PSBT, so the PSBT the kiosk gets from now on carries it. The approval
-// names the wallet (WalletID), the request, the transaction, its outputs
-// and fee, and expires after expires (0 means DefaultApprovalExpiry).
-//
-// Four eyes: the requester cannot approve their own request, and only an
-// approver or admin approves. Approving again replaces the approver's
-// earlier approval. A wrong password counts towards MaxPasswordFailures.
-func (c *Coordinator) Approve(ctx context.Context, requestID, user string, password []byte, expires time.Duration) (*Withdrawal, error) {
+// approve is Approve without the audit record.
+func (c *Coordinator) approve(ctx context.Context, requestID, user string, password []byte, expires time.Duration) (*Withdrawal, error) {
 	if expires == 0 {
 		expires = DefaultApprovalExpiry
 	}

@@ -20,13 +20,8 @@ import (
 // node's default).
 const incrementalRelayFee coinselect.FeeRate = 1000
 
-// BumpFee replaces a stuck withdrawal with one paying feeRate (sat/vB; 0
-// means the node's estimate, at least 1 sat/vB above the old rate): the
-// same inputs and payment, the change reduced, and more of the wallet's
-// coins added when the change cannot cover the fee. The new request is
-// pending and goes to the kiosk like any other; the old one becomes
-// replaced, and whichever transaction confirms is the one the chain keeps.
-func (c *Coordinator) BumpFee(ctx context.Context, id string, feeRate float64, requester string) (*Withdrawal, error) {
+// bumpFee is BumpFee without the audit record.
+func (c *Coordinator) bumpFee(ctx context.Context, id string, feeRate float64, requester string) (*Withdrawal, error) {
 	old, err := c.st.Withdrawal(ctx, id)
 	if err != nil {
 		return nil, err

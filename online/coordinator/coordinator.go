@@ -26,6 +26,7 @@ import (
 	"airsign/online/coinselect"
 	"airsign/online/store"
 	"airsign/online/watcher"
+	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
 )
 
@@ -54,6 +55,9 @@ type Config struct {
 	// kiosk's default limit (a higher rate would be refused there anyway).
 	MaxFeeRate float64
 	Watcher    watcher.Options
+	// Audit is the coordinator's audit log (psbt/auditlog); nil records
+	// nothing.
+	Audit *auditlog.Log
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -105,11 +109,8 @@ func (c *Coordinator) Sync(ctx context.Context) (watcher.Report, error) {
 	return c.w.Sync(ctx)
 }
 
-// AddWallet registers a watch-only wallet from its descriptor. It refuses a
-// descriptor of another network, without key origin, or with private keys,
-// and a wallet name already taken. A birthday at or below the applied tip
-// makes the next Sync rescan from it.
-func (c *Coordinator) AddWallet(ctx context.Context, name, desc string, birthday int32) (store.Wallet, error) {
+// addWallet is AddWallet without the audit record.
+func (c *Coordinator) addWallet(ctx context.Context, name, desc string, birthday int32) (store.Wallet, error) {
 	if err := validName(name); err != nil {
 		return store.Wallet{}, err
 	}
@@ -328,10 +329,8 @@ func (c *Coordinator) feeRate(ctx context.Context, given float64) (coinselect.Fe
 	return r, source, nil
 }
 
-// Suspend marks a wallet suspended, as its kiosks are (airsign-kiosk
-// suspend): from then on only a sweep to recovery is requested. An empty
-// recovery lifts the suspension.
-func (c *Coordinator) Suspend(ctx context.Context, wallet, recovery string) error {
+// suspend is Suspend without the audit record.
+func (c *Coordinator) suspend(ctx context.Context, wallet, recovery string) error {
 	w, err := c.Wallet(ctx, wallet)
 	if err != nil {
 		return err

@@ -53,10 +53,8 @@ type Withdrawal struct {
 	State string
 }
 
-// Withdraw selects coins, takes a change address, builds the unsigned PSBT
-// and records the request with its inputs reserved. The PSBT goes to the
-// kiosk as it is.
-func (c *Coordinator) Withdraw(ctx context.Context, req WithdrawRequest) (*Withdrawal, error) {
+// withdraw is Withdraw without the audit record.
+func (c *Coordinator) withdraw(ctx context.Context, req WithdrawRequest) (*Withdrawal, error) {
 	w, err := c.Wallet(ctx, req.Wallet)
 	if err != nil {
 		return nil, err
@@ -216,8 +214,8 @@ func (c *Coordinator) inputs(ctx context.Context, coins []coinselect.Coin, utxos
 	return ins, nil
 }
 
-// Cancel gives up a pending request and frees its coins.
-func (c *Coordinator) Cancel(ctx context.Context, id string) error {
+// cancel is Cancel without the audit record.
+func (c *Coordinator) cancel(ctx context.Context, id string) error {
 	return c.st.CancelWithdrawal(ctx, id)
 }
 
@@ -284,11 +282,8 @@ type FinalizeResult struct {
 	AlreadySent bool // the node already had it
 }
 
-// Finalize takes the signed PSBTs the kiosk (or, for multisig, several
-// kiosks) returned for one request, checks that they are that request's
-// transaction and that every signature verifies, combines and finalizes
-// them, and with broadcast sends the transaction to the node.
-func (c *Coordinator) Finalize(ctx context.Context, signed [][]byte, broadcast bool) (*FinalizeResult, error) {
+// finalize is Finalize without the audit record.
+func (c *Coordinator) finalize(ctx context.Context, signed [][]byte, broadcast bool) (*FinalizeResult, error) {
 	if len(signed) == 0 {
 		return nil, fmt.Errorf("%w: no PSBT given", ErrInvalid)
 	}

@@ -1,0 +1,138 @@
+package coordinator
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"time"
+
+	"airsign/online/store"
+)
+
+// The coordinator's audit log: every state change a person makes through
+// it (wallet registrations and suspensions, requests, cancels, fee bumps,
+// approval keys, approvals and their refusals, broadcasts) and every API
+// refusal of credentials, in a Merkle log with checkpoints signed by the
+// coordinator's identity key (psbt/auditlog, as on the kiosk). Entries hold
+// no secret: no password, token or key.
+
+// Record adds an entry to the audit log, when one is configured.
+func (c *Coordinator) Record(kind string, data map[string]any) error {
+	if c.cfg.Audit == nil {
+		return nil
+	}
+	return c.cfg.Audit.Append(kind, data, c.cfg.Now())
+}
+
+// outcome adds the result of an action to its entry and records it. A
+// failure to record is returned even when the action succeeded: evidence
+// that could not be written is a failure the operator must see.
+func (c *Coordinator) outcome(kind string, data map[string]any, err error) error {
+	if err != nil {
+		data["result"], data["reason"] = "refused", err.Error()
+	} else {
+		data["result"] = "done"
+	}
+	if rerr := c.Record(kind, data); rerr != nil && err == nil {
+		return rerr
+	}
+	return err
+}
+
+// AddWallet registers a watch-only wallet from its descriptor. It refuses a
+// descriptor of another network, without key origin, or with private keys,
+// and a wallet name already taken. A birthday at or below the applied tip
+// makes the next Sync rescan from it.
+// It is recorded in the audit log.
+func (c *Coordinator) AddWallet(ctx context.Context, name, desc string, birthday int32) (store.Wallet, error) {
+	w, err := c.addWallet(ctx, name, desc, birthday)
+	return w, c.outcome("wallet-add", map[string]any{"wallet": name, "descriptor": w.Descriptor, "birthday": birthday}, err)
+}
+
+// Withdraw selects coins, takes a change address, builds the unsigned PSBT
+// and records the request with its inputs reserved. The PSBT goes to the
+// kiosk as it is.
+// It is recorded in the audit log, refused or not.
+func (c *Coordinator) Withdraw(ctx context.Context, req WithdrawRequest) (*Withdrawal, error) {
+	wd, err := c.withdraw(ctx, req)
+	data := map[string]any{"wallet": req.Wallet, "to": req.To, "amount_sat": int64(req.Amount), "sweep": req.Sweep, "user": req.Requester}
+	if wd != nil {
+		data["request"], data["unsigned_txid"], data["fee_sat"] = wd.ID, wd.UnsignedTxID.String(), int64(wd.Fee)
+		data["amount_sat"] = int64(wd.Amount)
+	}
+	return wd, c.outcome("request", data, err)
+}
+
+// Cancel gives up a pending request and frees its coins.
+// It is recorded in the audit log.
+func (c *Coordinator) Cancel(ctx context.Context, id string) error {
+	return c.outcome("cancel", map[string]any{"request": id}, c.cancel(ctx, id))
+}
+
+// Finalize takes the signed PSBTs the kiosk (or, for multisig, several
+// kiosks) returned for one request, checks that they are that request's
+// transaction and that every signature verifies, combines and finalizes
+// them, and with broadcast sends the transaction to the node.
+// It is recorded in the audit log, refused or not.
+func (c *Coordinator) Finalize(ctx context.Context, signed [][]byte, broadcast bool) (*FinalizeResult, error) {
+	res, err := c.finalize(ctx, signed, broadcast)
+	data := map[string]any{"psbts": len(signed), "broadcast": broadcast}
+	if res != nil {
+		data["txid"], data["signatures"] = res.TxID.String(), res.Signatures
+		if res.Withdrawal != nil {
+			data["request"] = res.Withdrawal.ID
+		}
+	}
+	kind := "finalize"
+	if broadcast {
+		kind = "broadcast"
+	}
+	return res, c.outcome(kind, data, err)
+}
+
+// BumpFee replaces a stuck withdrawal with one paying feeRate (sat/vB; 0
+// means the node's estimate, at least 1 sat/vB above the old rate): the
+// same inputs and payment, the change reduced, and more of the wallet's
+// coins added when the change cannot cover the fee. The new request is
+// pending and goes to the kiosk like any other; the old one becomes
+// replaced, and whichever transaction confirms is the one the chain keeps.
+// It is recorded in the audit log.
+func (c *Coordinator) BumpFee(ctx context.Context, id string, feeRate float64, requester string) (*Withdrawal, error) {
+	wd, err := c.bumpFee(ctx, id, feeRate, requester)
+	data := map[string]any{"replaces": id, "feerate_sat_vb": feeRate, "user": requester}
+	if wd != nil {
+		data["request"], data["unsigned_txid"], data["fee_sat"] = wd.ID, wd.UnsignedTxID.String(), int64(wd.Fee)
+	}
+	return wd, c.outcome("bump-fee", data, err)
+}
+
+// Approve signs the user's approval of a pending request with their
+// approval key, opened with password, and attaches it to the request's
+// PSBT, so the PSBT the kiosk gets from now on carries it. The approval
+// names the wallet (WalletID), the request, the transaction, its outputs
+// and fee, and expires after expires (0 means DefaultApprovalExpiry).
+//
+// Four eyes: the requester cannot approve their own request, and only an
+// approver or admin approves. Approving again replaces the approver's
+// earlier approval. A wrong password counts towards MaxPasswordFailures.
+// It is recorded in the audit log, and so is every refusal (four eyes, a wrong password).
+func (c *Coordinator) Approve(ctx context.Context, requestID, user string, password []byte, expires time.Duration) (*Withdrawal, error) {
+	wd, err := c.approve(ctx, requestID, user, password, expires)
+	return wd, c.outcome("approve", map[string]any{"request": requestID, "user": user, "expires_in": expires.String()}, err)
+}
+
+// Suspend marks a wallet suspended, as its kiosks are (airsign-kiosk
+// suspend): from then on only a sweep to recovery is requested. An empty
+// recovery lifts the suspension.
+// It is recorded in the audit log.
+func (c *Coordinator) Suspend(ctx context.Context, wallet, recovery string) error {
+	return c.outcome("suspend", map[string]any{"wallet": wallet, "recovery": recovery, "suspended": recovery != ""}, c.suspend(ctx, wallet, recovery))
+}
+
+// CreateApprovalKeyWith is CreateApprovalKey with options: rotation and
+// argon2id parameters.
+// It is recorded in the audit log (the public key only).
+func (c *Coordinator) CreateApprovalKeyWith(ctx context.Context, user string, password []byte, opts KeyOptions) (ed25519.PublicKey, error) {
+	pub, err := c.createApprovalKeyWith(ctx, user, password, opts)
+	return pub, c.outcome("approval-key", map[string]any{"user": user, "rotate": opts.Rotate, "public_key": hex.EncodeToString(pub)}, err)
+}
