@@ -96,7 +96,7 @@ func (c *cli) verifyLog(args []string) error {
 	for _, e := range rep.Entries {
 		fmt.Fprintf(c.stdout, "  %5d  %s  %-16s %s\n", e.Seq, e.Time.UTC().Format("2006-01-02 15:04:05Z"), e.Kind, e.Data)
 	}
-	fmt.Fprintln(c.stdout, "OK: every entry is covered by the kiosk's signed checkpoint")
+	fmt.Fprintln(c.stdout, "OK: every entry is covered by the log's signed checkpoint")
 	return nil
 }
 
