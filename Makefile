@@ -71,7 +71,9 @@ screenshots: deps
 	$(GO) build -o bin/shots ./ui/kiosk/internal/shots
 	LANG=en_US.UTF-8 xvfb-run -a -s "-screen 0 1280x800x24" bin/shots -out docs/screenshots
 
-# demo: a narrated 2-of-3 seed ceremony and share health check in ./demo-run.
+# demo: the whole product, narrated, in ./demo-run: a 2-of-3 ceremony, a btcd
+# regtest node and the coordinator, an approved withdrawal signed at the kiosk
+# from QR frames, broadcast and confirmed, and the auditor checking it all.
 demo: deps build
 	$(GO) run ./cmd/airsign-demo --bin bin --dir demo-run
 

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// coordinatorTour is the demo's second half: the online coordinator on a
+// regtest node, the treasury users, a withdrawal carried to the kiosk and
+// back as QR frames, and the auditor.
+func (r *runner) coordinatorTour() error {
+	kiosk := func(args ...string) []string { return append([]string{"airsign-kiosk", "--home", "kiosk"}, args...) }
+	coord := func(user string, args ...string) []string {
+		return append([]string{"airsign-coordinator", "--datadir", "coord", "--user", user}, args...)
+	}
+	audit := func(args ...string) []string { return append([]string{"airsign-audit"}, args...) }
+
+	r.step(9, "The online coordinator starts a btcd regtest node of its own (the chain is kept in coord/regtest) and mines past segwit and taproot activation.")
+	fmt.Fprintf(r.out, "  $ airsign-coordinator --datadir coord regtest start &\n")
+	node := exec.Command(filepath.Join(r.bin, "airsign-coordinator"), "--datadir", "coord", "regtest", "start")
+	node.Dir = r.dir
+	var nodeOut bytes.Buffer
+	node.Stdout, node.Stderr = &nodeOut, &nodeOut
+	if err := node.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		node.Process.Signal(syscall.SIGINT)
+		done := make(chan struct{})
+		go func() { node.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			node.Process.Kill()
+		}
+	}()
+	rpc := filepath.Join(r.dir, "coord", "regtest", "rpc.json")
+	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		if _, err := os.Stat(rpc); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the regtest node did not start:\n%s", nodeOut.String())
+		}
+	}
+	r.show(nodeOut.Bytes())
+
+	r.step(10, "The coordinator registers the watch-only wallet by reading the kiosk's export QR image: public keys only.")
+	if _, err := r.run(nil, 0, coord("admin", "wallet", "add", "--name", "treasury", "--qr", "ceremony/watch-only-ur.png")...); err != nil {
+		return err
+	}
+
+	r.step(11, "Treasury users: Alice requests withdrawals; Bob and Carol approve them. Each approver's signing key is sealed under their password (argon2id).")
+	for _, u := range [][2]string{{"alice", "requester"}, {"bob", "approver"}, {"carol", "approver"}} {
+		if _, err := r.run(nil, 0, coord("admin", "user", "add", u[0], "--role", u[1])...); err != nil {
+			return err
+		}
+	}
+	keys := map[string]string{}
+	for _, u := range []string{"bob", "carol"} {
+		pw := []byte(u + "'s long demo password\n" + u + "'s long demo password\n")
+		out, err := r.runShown(pw, "(password typed twice) | ", 0, coord("admin", "user", "approval-key", u)...)
+		if err != nil {
+			return err
+		}
+		m := regexp.MustCompile(`[0-9a-f]{64}`).Find(out)
+		if m == nil {
+			return fmt.Errorf("no approval key in the output for %s", u)
+		}
+		keys[u] = string(m)
+	}
+
+	r.step(12, "On the kiosk, the custodians (two shares: the quorum that moves the funds) enroll Bob's and Carol's keys and set the wallet's policy:\nat most 0.3 BTC a transaction, 0.5 BTC a day, and two approvals for anything.")
+	quorum := []string{"--share", "ceremony/share-1.txt", "--share", "ceremony/share-3.png"}
+	for _, u := range []string{"bob", "carol"} {
+		if _, err := r.run(nil, 0, kiosk(append([]string{"approvers", "add", u, keys[u], "--wallet", "treasury"}, quorum...)...)...); err != nil {
+			return err
+		}
+	}
+	if _, err := r.run(nil, 0, kiosk(append([]string{"policy", "set", "--wallet", "treasury", "--max-tx", "30000000", "--max-24h", "50000000",
+		"--require-approvals", "2"}, quorum...)...)...); err != nil {
+		return err
+	}
+
+	r.step(13, "A deposit: the node pays 0.5 BTC to the wallet's next receive address and mines it; the coordinator's watcher sees it confirm.")
+	if _, err := r.run(nil, 0, coord("admin", "regtest", "fund", "--wallet", "treasury", "0.5")...); err != nil {
+		return err
+	}
+	if _, err := r.run(nil, 0, coord("admin", "balance", "--wallet", "treasury")...); err != nil {
+		return err
+	}
+
+	r.step(14, "Alice asks for 0.2 BTC to a supplier. Alice cannot approve her own request (four eyes); Bob and Carol do.")
+	out, err := r.run(nil, 0, coord("alice", "withdraw", "--wallet", "treasury", "--to", "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080",
+		"--amount", "0.2", "--feerate", "5", "--out", "request.psbt")...)
+	if err != nil {
+		return err
+	}
+	id := regexp.MustCompile(`wd-[0-9a-f]{12}`).Find(out)
+	if id == nil {
+		return fmt.Errorf("no request id in the withdraw output")
+	}
+	req := string(id)
+	if _, err := r.runShown([]byte("alice's password\n"), "(password) | ", 1, coord("alice", "approve", req, "--user", "alice")...); err != nil {
+		return err
+	}
+	for _, u := range []string{"bob", "carol"} {
+		if _, err := r.runShown([]byte(u+"'s long demo password\n"), "(password) | ", 0, coord(u, "approve", req, "--user", u)...); err != nil {
+			return err
+		}
+	}
+	r.say("The request's PSBT now carries both approvals. It crosses the air gap as animated UR QR codes (%s/withdrawal/animated.gif and frame PNGs):", r.dir)
+	if _, err := r.run(nil, 0, coord("alice", "show", req, "--qr-out", "withdrawal")...); err != nil {
+		return err
+	}
+
+	r.step(15, "At the kiosk: it reads the QR frames, re-derives every input and the change, proves the amounts, and checks the policy and the approvals itself.")
+	if _, err := r.run(nil, 0, kiosk("inspect", "--in", "withdrawal/animated.gif")...); err != nil {
+		return err
+	}
+	r.say("Alice and Carol bring their shares; the kiosk rebuilds the key in memory, signs, wipes it, and shows the signed PSBT as QR frames.")
+	if _, err := r.run(nil, 0, kiosk("sign", "--in", "withdrawal/animated.gif", "--share", "ceremony/share-1.txt", "--share", "ceremony/share-3.png", "--qr-out", "signed")...); err != nil {
+		return err
+	}
+
+	r.step(16, "Back online: the coordinator reads the signed frames, checks every signature and that it is the transaction it built, broadcasts, and a block confirms it.")
+	if _, err := r.run(nil, 0, coord("alice", "finalize", "--broadcast", "signed/animated.gif")...); err != nil {
+		return err
+	}
+	if _, err := r.run(nil, 0, coord("admin", "regtest", "mine", "1")...); err != nil {
+		return err
+	}
+	if _, err := r.run(nil, 0, coord("admin", "requests")...); err != nil {
+		return err
+	}
+	if _, err := r.run(nil, 0, coord("admin", "balance", "--wallet", "treasury")...); err != nil {
+		return err
+	}
+
+	r.step(17, "The auditor, offline, with no secret: the ceremony transcript against the kiosk's device key, Bob's share against the transcript (nothing combined, nothing printed),\nand both audit logs against their devices' keys.")
+	if _, err := r.run(nil, 0, audit("verify-transcript", "--device-key", "kiosk/identity.pub", "ceremony/transcript.json")...); err != nil {
+		return err
+	}
+	if _, err := r.run(nil, 0, audit("check-share", "ceremony/transcript.json", "ceremony/share-2.txt")...); err != nil {
+		return err
+	}
+	kkey, err := r.run(nil, 0, kiosk("audit", "key")...)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(r.dir, "kiosk.key"), kkey, 0o644); err != nil {
+		return err
+	}
+	if _, err := r.run(nil, 0, kiosk("audit", "export", "--out", "kiosk-audit.json")...); err != nil {
+		return err
+	}
+	if _, err := r.run(nil, 0, audit("verify-log", "--log-key", "kiosk.key", "--checkpoint-out", "kiosk-checkpoint.txt", "kiosk-audit.json")...); err != nil {
+		return err
+	}
+	ckey, err := r.run(nil, 0, coord("admin", "audit", "key")...)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(r.dir, "coord.key"), ckey, 0o644); err != nil {
+		return err
+	}
+	if _, err := r.run(nil, 0, coord("admin", "audit", "export", "--out", "coord-audit.json")...); err != nil {
+		return err
+	}
+	if _, err := r.run(nil, 0, audit("verify-log", "--log-key", "coord.key", "--checkpoint-out", "coord-checkpoint.txt", "coord-audit.json")...); err != nil {
+		return err
+	}
+	r.say("The regtest node stops now; its chain stays in %s/coord/regtest.", r.dir)
+	return nil
+}
+
+// runShown is run with a note of what is typed on standard input instead of
+// the input itself (passwords are not shown).
+func (r *runner) runShown(stdin []byte, what string, wantExit int, args ...string) ([]byte, error) {
+	fmt.Fprintf(r.out, "  $ %s%s\n", what, strings.Join(args, " "))
+	return r.runQuiet(stdin, wantExit, args...)
+}
