@@ -322,31 +322,7 @@ func TestSignThroughTheWindow(t *testing.T) {
 
 	// Read the animated QR code off the screen, frame by frame, as the
 	// coordinator's camera would.
-	if a.anim == nil {
-		t.Fatal("no animated QR code on the signed screen")
-	}
-	dec := qr.NewDecoder()
-	done := false
-	for range a.anim.Frames() {
-		text, err := qr.DecodeImage(a.anim.Image.Image)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if done, err = dec.Add(string(text)); err != nil {
-			t.Fatal(err)
-		}
-		if done {
-			break
-		}
-		a.anim.Step()
-	}
-	if !done {
-		t.Fatal("the QR frames shown do not complete the transfer")
-	}
-	p, err := dec.Result()
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := readShownQR(t, a)
 	if !bytes.Equal(p.Data, signed.PSBT) {
 		t.Fatal("the QR frames carry another PSBT than the one signed")
 	}
@@ -772,8 +748,18 @@ func TestAuditLogAsQR(t *testing.T) {
 	tap(t, w, "Audit log")
 	v := wantScreen[core.AuditView](t, a)
 	tap(t, w, "Show as QR codes")
+	p := readShownQR(t, a)
+	if !bytes.Equal(p.Data, v.Raw) {
+		t.Fatalf("the QR codes carry %d bytes, the log has %d", len(p.Data), len(v.Raw))
+	}
+}
+
+// readShownQR reads the animated QR code on the screen frame by frame, as a
+// camera would, until the transfer is complete.
+func readShownQR(t *testing.T, a *App) qr.Payload {
+	t.Helper()
 	if a.anim == nil {
-		t.Fatal("no QR codes shown")
+		t.Fatal("no animated QR code on the screen")
 	}
 	dec := qr.NewDecoder()
 	done := false
@@ -791,13 +777,11 @@ func TestAuditLogAsQR(t *testing.T) {
 		a.anim.Step()
 	}
 	if !done {
-		t.Fatal("the frames shown do not complete the transfer")
+		t.Fatal("the QR frames shown do not complete the transfer")
 	}
 	p, err := dec.Result()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(p.Data, v.Raw) {
-		t.Fatalf("the QR codes carry %d bytes, the log has %d", len(p.Data), len(v.Raw))
-	}
+	return p
 }
