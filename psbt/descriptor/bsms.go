@@ -427,3 +427,76 @@ func (d *Descriptor) BSMS() ([]byte, error) {
 	template := strings.ReplaceAll(body, "/"+multipath+"/*", "/**")
 	return []byte(bsmsHeader + "\n" + template + "\n/0/*,/1/*\n" + addr.EncodeAddress() + "\n"), nil
 }
+
+// NewBSMSKeyRecord writes and signs a BIP129 key record (Round 1), the
+// record ParseBSMSKey reads: the TOKEN in hex ({0x00} without encryption),
+// the key with its origin, the description, and a legacy (BIP137)
+// signed-message signature by priv, which must be the private key of key.
+// The signature is deterministic (RFC 6979), so the same inputs give the
+// same record. The record is plain; EncryptBSMS encrypts it for a session
+// with a TOKEN.
+func NewBSMSKeyRecord(token []byte, origin KeyOrigin, key *hdkeychain.ExtendedKey, description string, priv *btcec.PrivateKey) ([]byte, error) {
+	switch {
+	case len(token) == 1 && token[0] == 0, len(token) == 8, len(token) == 16:
+	default:
+		return nil, fmt.Errorf("a BSMS TOKEN is 00, 8 or 16 bytes, not %d bytes", len(token))
+	}
+	if key == nil || key.IsPrivate() {
+		return nil, errors.New("a BSMS key record carries an extended public key")
+	}
+	if n := utf8.RuneCountInString(description); n > maxBSMSDescription || description == "" || description != strings.TrimSpace(description) ||
+		strings.IndexFunc(description, unicode.IsControl) >= 0 {
+		return nil, fmt.Errorf("the key's description must be 1 to %d characters on one line, without spaces around it", maxBSMSDescription)
+	}
+	pub, err := key.ECPubKey()
+	if err != nil {
+		return nil, err
+	}
+	if priv == nil || !priv.PubKey().IsEqual(pub) {
+		return nil, errors.New("the private key given to sign the BSMS key record is not the record's key's")
+	}
+	body := strings.Join([]string{bsmsHeader, hex.EncodeToString(token), "[" + origin.String() + "]" + key.String(), description}, "\n")
+	sig, err := ecdsa.SignCompact(priv, signedMessageHash(body), true)
+	if err != nil {
+		return nil, err
+	}
+	record := []byte(body + "\n" + base64.StdEncoding.EncodeToString(sig) + "\n")
+	// Reading it back proves the origin belongs to the key and the
+	// signature verifies, before anything leaves the kiosk.
+	if _, err := ParseBSMSKey(record); err != nil {
+		return nil, fmt.Errorf("the key record just signed does not read back: %w", err)
+	}
+	return record, nil
+}
+
+// EncryptBSMS encrypts a plain BSMS record for the session TOKEN (8 or 16
+// bytes), as BIP129 describes and DecryptBSMS reverses, and returns the hex
+// MAC||ciphertext of a .dat file. Encryption is deterministic: the IV is the
+// MAC's first 16 bytes.
+func EncryptBSMS(token, plain []byte) ([]byte, error) {
+	if len(token) != 8 && len(token) != 16 {
+		return nil, fmt.Errorf("a BSMS TOKEN has 8 or 16 bytes, not %d", len(token))
+	}
+	if len(plain) > maxBSMSRecordLen {
+		return nil, fmt.Errorf("the BSMS record has %d bytes, more than the %d airsign writes", len(plain), maxBSMSRecordLen)
+	}
+	key, err := pbkdf2.Key(sha512.New, "No SPOF", token, 2048, 32)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(key)
+	hmacKey := sha256.Sum256(key)
+	defer clear(hmacKey[:])
+	m := hmac.New(sha256.New, hmacKey[:])
+	m.Write([]byte(hex.EncodeToString(token)))
+	m.Write(plain)
+	mac := m.Sum(nil)
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, len(mac)+len(plain))
+	copy(out, mac)
+	cipher.NewCTR(block, mac[:aes.BlockSize]).XORKeyStream(out[len(mac):], plain)
+	return []byte(hex.EncodeToString(out)), nil
+}

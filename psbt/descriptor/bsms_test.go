@@ -388,3 +388,89 @@ func FuzzParseBSMS(f *testing.F) {
 		}
 	})
 }
+
+// TestBIP129Sign signs each of BIP129's key records again with the
+// vector's private key; RFC 6979 makes the record come out byte for byte.
+func TestBIP129Sign(t *testing.T) {
+	n := 0
+	for _, vec := range bip129Vectors(t) {
+		for i, s := range vec.Signers {
+			r, err := ParseBSMSKey([]byte(s.Record))
+			if err != nil || r.Key == nil {
+				continue // a plain public key: airsign never writes those
+			}
+			n++
+			wif, err := btcutil.DecodeWIF(s.PrivateKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := NewBSMSKeyRecord(r.Token, r.Origin, r.Key, r.Description, wif.PrivKey)
+			if err != nil || strings.TrimSuffix(string(got), "\n") != strings.TrimSuffix(s.Record, "\n") {
+				t.Errorf("%s, signer %d: NewBSMSKeyRecord =\n%s, %v\nwant\n%s", vec.Name, i+1, got, err, s.Record)
+			}
+			other, _ := btcutil.DecodeWIF(vec.Signers[(i+1)%len(vec.Signers)].PrivateKey)
+			if _, err := NewBSMSKeyRecord(r.Token, r.Origin, r.Key, r.Description, other.PrivKey); err == nil {
+				t.Errorf("%s, signer %d: NewBSMSKeyRecord with another signer's private key succeeded", vec.Name, i+1)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no BIP129 vector has an extended key")
+	}
+}
+
+func TestNewBSMSKeyRecordRefuses(t *testing.T) {
+	vec := bip129Vectors(t)[1]
+	s := vec.Signers[0]
+	r, err := ParseBSMSKey([]byte(s.Record))
+	if err != nil || r.Key == nil {
+		t.Fatalf("vector 2 signer 1: %v", err)
+	}
+	wif, _ := btcutil.DecodeWIF(s.PrivateKey)
+	for _, tc := range []struct {
+		name  string
+		token []byte
+		desc  string
+	}{
+		{"token of 3 bytes", []byte{1, 2, 3}, "key"},
+		{"token 01", []byte{1}, "key"},
+		{"empty description", r.Token, ""},
+		{"description of 81 characters", r.Token, strings.Repeat("x", 81)},
+		{"description with a newline", r.Token, "a\nb"},
+		{"description with a space around it", r.Token, " a"},
+	} {
+		if got, err := NewBSMSKeyRecord(tc.token, r.Origin, r.Key, tc.desc, wif.PrivKey); err == nil {
+			t.Errorf("%s: NewBSMSKeyRecord = %q; want an error", tc.name, got)
+		}
+	}
+}
+
+// TestBIP129Encrypt encrypts BIP129's plain records and gets its .dat files.
+func TestBIP129Encrypt(t *testing.T) {
+	n := 0
+	for _, vec := range bip129Vectors(t) {
+		for i, s := range vec.Signers {
+			if s.Dat == "" {
+				continue
+			}
+			n++
+			got, err := EncryptBSMS(mustHex(t, s.Token), []byte(s.Record))
+			if err != nil || string(got) != strings.ToLower(strings.TrimSpace(s.Dat)) {
+				t.Errorf("%s, signer %d: EncryptBSMS = %s, %v; want %s", vec.Name, i+1, got, err, s.Dat)
+			}
+		}
+		for i, dd := range vec.DescriptorDat {
+			n++
+			got, err := EncryptBSMS(mustHex(t, dd.Token), []byte(vec.DescriptorRecord))
+			if err != nil || string(got) != strings.ToLower(strings.TrimSpace(dd.Dat)) {
+				t.Errorf("%s, descriptor record %d: EncryptBSMS = %s, %v; want %s", vec.Name, i+1, got, err, dd.Dat)
+			}
+		}
+	}
+	if n != 9 {
+		t.Errorf("encrypted %d records; want BIP129's 9", n)
+	}
+	if _, err := EncryptBSMS([]byte{0}, []byte("BSMS 1.0")); err == nil {
+		t.Error("EncryptBSMS with the NO_ENCRYPTION token succeeded; want an error")
+	}
+}
