@@ -32,7 +32,10 @@ const usage = `Usage:
                   [--words 12|24] [--dice ROLLS|-] [--mnemonic-file FILE|-]
                   [--custodian NAME]... [--name NAME]
     airsign-kiosk [--home DIR] wallets
-    airsign-kiosk [--home DIR] wallet add (--descriptor D | --bsms FILE | --qr IMAGE...) [--name NAME] [--yes]
+    airsign-kiosk [--home DIR] wallet add (--descriptor D | --bsms FILE | --qr IMAGE...) [--token TOKEN]
+                  [--name NAME] [--yes]
+    airsign-kiosk [--home DIR] bsms key-record --wallet NAME --token TOKEN --share SHARE...
+                  (--out FILE | --qr-out FILE.png) [--description TEXT]
     airsign-kiosk [--home DIR] shares verify [--wallet NAME] SHARE...
     airsign-kiosk [--home DIR] inspect (--in FILE|FRAME... | --camera DEV) [--wallet NAME] [--json]
     airsign-kiosk [--home DIR] sign (--in FILE|FRAME... | --camera DEV) --share SHARE [--share SHARE]...
@@ -73,6 +76,11 @@ wallet add    register a multisig wallet (wsh or sh(wsh) sortedmulti, as a
               UR crypto-output) that one of this kiosk's own
               keys is a cosigner of: shows every cosigner's key and which is
               this kiosk's, and registers after you type yes (or with --yes).
+              An encrypted BSMS record is opened with the session's --token.
+bsms          BIP129 multisig setup, Round 1: key-record rebuilds the wallet's
+              key from its shares, signs its BIP48 cosigner key for the
+              coordinator's session (encrypted unless the TOKEN is 00) and
+              writes it as text and/or a QR image. Round 2 is wallet add.
 shares verify health check: recombine the given shares (text files or QR
               images) in memory, check they rebuild a registered wallet,
               report which share is bad if not. Writes nothing but an audit
@@ -139,7 +147,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var err error
 	switch args[0] {
-	case "ceremony", "shares", "sign", "app", "policy", "approvers", "suspend", "unsuspend", "retire-set":
+	case "ceremony", "shares", "sign", "app", "policy", "approvers", "suspend", "unsuspend", "retire-set", "bsms":
 		// these hold seeds and shares in memory
 		for _, w := range hardenProcess() {
 			fmt.Fprintf(stderr, "airsign-kiosk: warning: %s\n", w)
@@ -163,6 +171,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = c.inspect(rest)
 	case "wallet":
 		err = c.wallet(rest)
+	case "bsms":
+		err = c.bsmsCmd(rest)
 	case "sign":
 		err = c.sign(rest)
 	case "policy":

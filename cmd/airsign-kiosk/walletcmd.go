@@ -1,14 +1,16 @@
 package main
 
 import (
-	"airsign/cmd/internal/qrfiles"
-	"airsign/offline/kiosk"
 	"bufio"
+	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 
+	"airsign/cmd/internal/qrfiles"
 	"airsign/offline/home"
+	"airsign/offline/kiosk"
 	"airsign/ui/qr"
 	"airsign/ui/qr/ur"
 	"airsign/ui/urwallet"
@@ -22,6 +24,7 @@ func (c *cli) wallet(args []string) error {
 	desc := fs.String("descriptor", "", "the multisig descriptor to register")
 	bsms := fs.String("bsms", "", "a BIP129 (BSMS) descriptor record file to register")
 	qrIn := fs.String("qr", "", "QR images holding the descriptor, BSMS record or UR crypto-output (further frames follow as arguments)")
+	tokenText := fs.String("token", "", "the BSMS session TOKEN that opens an encrypted record")
 	name := fs.String("name", "", "the wallet's name on this kiosk")
 	yes := fs.Bool("yes", false, "register without asking")
 	if err := parseFlags(fs, args[1:]); err != nil {
@@ -61,12 +64,26 @@ func (c *cli) wallet(args []string) error {
 				return fmt.Errorf("%s: %w", *qrIn, err)
 			}
 			output = &o
-		case p.Kind == qr.KindText && strings.HasPrefix(string(p.Data), "BSMS"):
+		case p.Kind == qr.KindText && (strings.HasPrefix(string(p.Data), "BSMS") || *tokenText != "" || encryptedBSMS(p.Data)):
 			record = p.Data
 		case p.Kind == qr.KindText:
 			*desc = strings.TrimSpace(string(p.Data))
 		default:
 			return fmt.Errorf("%s holds %s, not a descriptor, BSMS record or crypto-output", *qrIn, p.Kind)
+		}
+	}
+	if *tokenText != "" && record == nil {
+		return usageError("--token opens a BSMS record: give it with --bsms FILE or --qr IMAGE")
+	}
+	if record != nil {
+		var token []byte
+		if *tokenText != "" {
+			if token, err = kiosk.ParseBSMSToken(*tokenText); err != nil {
+				return err
+			}
+		}
+		if record, err = kiosk.OpenBSMSRecord(bytes.TrimSpace(record), token); err != nil {
+			return fmt.Errorf("%s: %w", source, err)
 		}
 	}
 	text := []byte(*desc)
@@ -112,4 +129,15 @@ func (c *cli) wallet(args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "Registered %q.\n", w.Name)
 	return nil
+}
+
+// encryptedBSMS says whether scanned text looks like an encrypted BSMS
+// record: hex, longer than its 32-byte MAC. No descriptor is all hex.
+func encryptedBSMS(text []byte) bool {
+	t := bytes.TrimSpace(text)
+	if len(t) <= 64 || len(t)%2 != 0 {
+		return false
+	}
+	_, err := hex.DecodeString(string(t))
+	return err == nil
 }

@@ -94,7 +94,14 @@ func PrepareMultisig(h *home.Home, text []byte, name string, now time.Time) (*Re
 			var r *descriptor.BSMSRecord
 			var err error
 			if net == 0 {
+				// A tpub record's first address may be for any test
+				// network; which one is known once the key is found.
 				r, err = descriptor.ParseBSMS(text)
+				for _, n := range []descriptor.Network{descriptor.Regtest, descriptor.Signet} {
+					if errors.Is(err, descriptor.ErrBSMSFirstAddress) {
+						r, err = descriptor.ParseBSMSForNetwork(text, n)
+					}
+				}
 			} else {
 				r, err = descriptor.ParseBSMSForNetwork(text, net)
 			}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"airsign/cmd/internal/qrfiles"
+	"airsign/offline/home"
+	"airsign/offline/kiosk"
+	"airsign/shamir"
+	"airsign/ui/qr"
+)
+
+// bsmsCmd is this kiosk's side of a BIP129 (BSMS) multisig setup. Round 1:
+// key-record signs the kiosk's BIP48 key for the coordinator's session.
+// Round 2 is wallet add --bsms/--qr with the session's --token.
+func (c *cli) bsmsCmd(args []string) error {
+	if len(args) == 0 || args[0] != "key-record" {
+		return usageError("bsms takes a subcommand: bsms key-record --wallet NAME --token TOKEN --share SHARE... (--out FILE | --qr-out FILE.png)")
+	}
+	fs := newFlags("bsms key-record")
+	walletName := fs.String("wallet", "", "the single-key wallet whose BIP48 key joins the multisig")
+	tokenText := fs.String("token", "", "the session TOKEN the coordinator's bsms start showed (00: no encryption)")
+	description := fs.String("description", "", "how the coordinator will name this key (default: airsign WALLET FINGERPRINT)")
+	out := fs.String("out", "", "a new file for the key record")
+	qrOut := fs.String("qr-out", "", "a new PNG file with the key record as a QR code")
+	var shareFiles multiFlag
+	fs.Var(&shareFiles, "share", "a share file or QR image (repeat for each share)")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if *walletName == "" || *tokenText == "" || len(shareFiles) == 0 || (*out == "" && *qrOut == "") || fs.NArg() != 0 {
+		return usageError("bsms key-record --wallet NAME --token TOKEN --share SHARE... (--out FILE | --qr-out FILE.png) [--description TEXT]")
+	}
+	token, err := kiosk.ParseBSMSToken(*tokenText)
+	if err != nil {
+		return err
+	}
+	for _, o := range []string{*out, *qrOut} {
+		if _, err := os.Lstat(o); o != "" && err == nil {
+			return fmt.Errorf("%s already exists; it is not overwritten", o)
+		}
+	}
+	h, err := home.Open(c.home)
+	if err != nil {
+		return err
+	}
+	w, err := h.Wallet(*walletName)
+	if err != nil {
+		return err
+	}
+	var shares []*shamir.Share
+	defer func() {
+		for _, s := range shares {
+			s.Wipe()
+		}
+	}()
+	for _, path := range shareFiles {
+		s, err := readShare(path)
+		if err != nil {
+			return err
+		}
+		shares = append(shares, s)
+	}
+	record, err := kiosk.BSMSKeyRecord(h, w, shares, token, *description, c.now())
+	if err != nil {
+		return errors.Join(err, h.Log().Append("bsms-key-record", map[string]any{"wallet": w.Name, "result": "failed", "reason": err.Error()}, c.now()))
+	}
+	if *out != "" {
+		if err := qrfiles.WriteExclusive(*out, record); err != nil {
+			return err
+		}
+	}
+	if *qrOut != "" {
+		png, err := qr.PNG(record, qr.ImageOptions{Level: qr.Low, ModulePixels: 6})
+		if err != nil {
+			return err
+		}
+		if err := qrfiles.WriteExclusive(*qrOut, png); err != nil {
+			return err
+		}
+	}
+	how := "plain (the session has no encryption)"
+	if len(token) != 1 {
+		how = "encrypted with the session TOKEN"
+	}
+	fmt.Fprintf(c.stdout, "BSMS key record for wallet %q, %s:\n  key %s\n", w.Name, how, w.Cosigner)
+	for _, o := range []string{*out, *qrOut} {
+		if o != "" {
+			fmt.Fprintf(c.stdout, "  written to %s\n", o)
+		}
+	}
+	fmt.Fprintln(c.stdout, "Carry it to the coordinator (bsms add-key); then register the descriptor record it returns with wallet add --token.")
+	return nil
+}
