@@ -47,6 +47,14 @@ Commands:
     wallet add --name NAME (--descriptor D | --qr IMAGE...) [--birthday HEIGHT]
     wallet suspend NAME --recovery ADDRESS | wallet unsuspend NAME
                                        as on the kiosks: only a sweep to ADDRESS
+    bsms start --threshold M --signers N [--no-encryption]
+                                       a BIP129 multisig setup: prints the session TOKEN
+    bsms add-key (FILE | --qr IMAGE...)
+                                       a kiosk's signed key record (bsms key-record)
+    bsms status | bsms abort
+    bsms finish --name NAME (--out FILE | --qr-out FILE.png) [--birthday HEIGHT]
+                                       register the wsh sortedmulti wallet and write the
+                                       descriptor record each kiosk registers (wallet add)
     wallets
     sync                               catch up with the node: blocks, reorgs, mempool
     receive --wallet NAME              the next unused receive address and its derivation
@@ -212,6 +220,8 @@ func (c *cli) run(args []string) error {
 			return c.walletSuspend(rest[0], rest[1:])
 		}
 		return usageError("wallet takes a subcommand: add, suspend NAME --recovery ADDRESS, unsuspend NAME")
+	case "bsms":
+		return c.bsms(rest)
 	case "wallets":
 		return c.wallets(rest)
 	case "sync":

@@ -63,6 +63,7 @@ func TestScripts(t *testing.T) {
 			"flip":     flip,
 			"freeport": freeport,
 			"api":      apiCall,
+			"jsonenv":  jsonenv,
 		},
 	})
 }
@@ -153,4 +154,21 @@ func flip(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s does not contain %q", args[0], args[1])
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[3]), []byte(strings.Replace(data, args[1], args[2], 1)), 0o644))
+}
+
+// jsonenv VAR FILE FIELD sets VAR to the string FIELD of the JSON object in
+// FILE (a command's --json output), so a later command can be given it.
+func jsonenv(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 || neg {
+		ts.Fatalf("usage: jsonenv VAR FILE FIELD")
+	}
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(ts.ReadFile(args[1])), &obj); err != nil {
+		ts.Fatalf("%s: %v", args[1], err)
+	}
+	v, ok := obj[args[2]].(string)
+	if !ok {
+		ts.Fatalf("%s has no string field %q", args[1], args[2])
+	}
+	ts.Setenv(args[0], v)
 }
