@@ -3,7 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/gif"
+	"image/png"
 	"io"
+	"math/rand"
 	"net"
 	"net/http"
 	"os"
@@ -64,6 +70,7 @@ func TestScripts(t *testing.T) {
 			"freeport": freeport,
 			"api":      apiCall,
 			"jsonenv":  jsonenv,
+			"camera":   camera,
 		},
 	})
 }
@@ -171,4 +178,57 @@ func jsonenv(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s has no string field %q", args[1], args[2])
 	}
 	ts.Setenv(args[0], v)
+}
+
+// camera DIR OUT.gif LOOPS DROP SEED records what a camera pointed at DIR's
+// animated QR frames (frame-NNN.png, shown in a loop) catches: LOOPS passes
+// over the frames, each frame missed with probability DROP (0.3 for 30%),
+// drawn from a fixed SEED so a run can be repeated. The frames caught are
+// written, in order, as the animated GIF OUT.gif, which the receiving
+// command reads like a recording. It prints how many frames it dropped.
+func camera(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 5 || neg {
+		ts.Fatalf("usage: camera DIR OUT.gif LOOPS DROP SEED")
+	}
+	paths, err := filepath.Glob(filepath.Join(ts.MkAbs(args[0]), "frame-*.png"))
+	if err != nil || len(paths) == 0 {
+		ts.Fatalf("no frame-*.png in %s", args[0])
+	}
+	loops, err1 := strconv.Atoi(args[2])
+	drop, err2 := strconv.ParseFloat(args[3], 64)
+	seed, err3 := strconv.ParseInt(args[4], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || loops < 1 || drop < 0 || drop >= 1 {
+		ts.Fatalf("camera: LOOPS must be >= 1, DROP in [0, 1), SEED an integer")
+	}
+	frames := make([]*image.Paletted, len(paths))
+	bw := color.Palette{color.White, color.Black}
+	for i, p := range paths {
+		f, err := os.Open(p)
+		ts.Check(err)
+		img, err := png.Decode(f)
+		f.Close()
+		ts.Check(err)
+		pal := image.NewPaletted(img.Bounds(), bw)
+		draw.Draw(pal, pal.Bounds(), img, img.Bounds().Min, draw.Src)
+		frames[i] = pal
+	}
+	rng := rand.New(rand.NewSource(seed))
+	anim := &gif.GIF{}
+	dropped := 0
+	for range loops {
+		for _, fr := range frames {
+			if rng.Float64() < drop {
+				dropped++
+				continue
+			}
+			anim.Image = append(anim.Image, fr)
+			anim.Delay = append(anim.Delay, 20)
+		}
+	}
+	out, err := os.Create(ts.MkAbs(args[1]))
+	ts.Check(err)
+	ts.Check(gif.EncodeAll(out, anim))
+	ts.Check(out.Close())
+	fmt.Fprintf(ts.Stdout(), "%d frames shown %d times; %d of %d missed (%.0f%%); %d caught\n",
+		len(frames), loops, dropped, loops*len(frames), 100*float64(dropped)/float64(loops*len(frames)), len(anim.Image))
 }
