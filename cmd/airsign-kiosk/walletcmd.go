@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -64,7 +63,7 @@ func (c *cli) wallet(args []string) error {
 				return fmt.Errorf("%s: %w", *qrIn, err)
 			}
 			output = &o
-		case p.Kind == qr.KindText && (strings.HasPrefix(string(p.Data), "BSMS") || *tokenText != "" || encryptedBSMS(p.Data)):
+		case p.Kind == qr.KindText && (strings.HasPrefix(string(p.Data), "BSMS") || *tokenText != "" || kiosk.LooksEncryptedBSMS(p.Data)):
 			record = p.Data
 		case p.Kind == qr.KindText:
 			*desc = strings.TrimSpace(string(p.Data))
@@ -129,15 +128,4 @@ func (c *cli) wallet(args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "Registered %q.\n", w.Name)
 	return nil
-}
-
-// encryptedBSMS says whether scanned text looks like an encrypted BSMS
-// record: hex, longer than its 32-byte MAC. No descriptor is all hex.
-func encryptedBSMS(text []byte) bool {
-	t := bytes.TrimSpace(text)
-	if len(t) <= 64 || len(t)%2 != 0 {
-		return false
-	}
-	_, err := hex.DecodeString(string(t))
-	return err == nil
 }

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -106,7 +107,7 @@ func OpenBSMSRecord(data, token []byte) ([]byte, error) {
 	case token == nil && plain:
 		return data, nil
 	case token == nil:
-		return nil, errors.New("this BSMS record is encrypted: give the session's --token")
+		return nil, errors.New("this BSMS record is encrypted: give the session's TOKEN (on the command line --token; in the app, the TOKEN box), then scan it again")
 	case len(token) == 1 && plain:
 		return data, nil
 	case len(token) == 1:
@@ -115,4 +116,15 @@ func OpenBSMSRecord(data, token []byte) ([]byte, error) {
 		return nil, errors.New("this BSMS record is not encrypted, but the session's TOKEN says it should be: ask the coordinator for the encrypted record")
 	}
 	return descriptor.DecryptBSMS(token, data)
+}
+
+// LooksEncryptedBSMS says whether scanned text looks like an encrypted BSMS
+// record: hex, longer than its 32-byte MAC. No descriptor is all hex.
+func LooksEncryptedBSMS(text []byte) bool {
+	t := bytes.TrimSpace(text)
+	if len(t) <= 64 || len(t)%2 != 0 {
+		return false
+	}
+	_, err := hex.DecodeString(string(t))
+	return err == nil
 }

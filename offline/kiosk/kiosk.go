@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"airsign/offline/ceremony"
@@ -66,8 +67,12 @@ type PSBTScanned struct {
 type ShareScanned struct{ Data []byte }
 
 // WalletScanned delivers a multisig wallet to register: a descriptor or a
-// BSMS record.
-type WalletScanned struct{ Data []byte }
+// BSMS record. Token is the BSMS session TOKEN the operator typed in, which
+// opens an encrypted record; empty when the coordinator gave none.
+type WalletScanned struct {
+	Data  []byte
+	Token string
+}
 
 // Confirm is the operator's go-ahead on a review screen.
 type Confirm struct{}
@@ -564,7 +569,20 @@ func (k *Kiosk) onScan(scr Scan, ev Event) (Screen, error) {
 		if scr.Flow != FlowRegister {
 			return Scan{Flow: scr.Flow, Problem: "that is a wallet descriptor; scan the withdrawal PSBT"}, nil
 		}
-		reg, err := PrepareMultisig(k.cfg.Home, e.Data, "", k.cfg.Now())
+		data := e.Data
+		var err error
+		if token := strings.TrimSpace(e.Token); token != "" || LooksEncryptedBSMS(data) {
+			var tok []byte
+			if token != "" {
+				if tok, err = ParseBSMSToken(token); err != nil {
+					return Scan{Flow: FlowRegister, Problem: err.Error()}, nil
+				}
+			}
+			if data, err = OpenBSMSRecord(bytes.TrimSpace(data), tok); err != nil {
+				return Scan{Flow: FlowRegister, Problem: err.Error()}, nil
+			}
+		}
+		reg, err := PrepareMultisig(k.cfg.Home, data, "", k.cfg.Now())
 		if err != nil {
 			return Scan{Flow: FlowRegister, Problem: err.Error()}, nil
 		}

@@ -698,6 +698,59 @@ func TestRegisterMultisig(t *testing.T) {
 	}
 }
 
+// An encrypted BSMS record (the coordinator's default) is refused with a
+// sentence until the operator types the session's TOKEN; then it opens and
+// is reviewed like any other.
+func TestRegisterEncryptedBSMS(t *testing.T) {
+	s := newStation(t)
+	a, w := s.gui(t)
+	var keys []string
+	for _, wl := range append([]home.Wallet{s.wallet}, s.others...) {
+		keys = append(keys, wl.Cosigner+"/<0;1>/*")
+	}
+	d, err := descriptor.ParseForNetwork(fmt.Sprintf("wsh(sortedmulti(2,%s))", strings.Join(keys, ",")), descriptor.Regtest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	record, err := d.BSMS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := []byte{0x80, 0xfc, 0x01, 0x85, 0x75, 0xeb, 0x66, 0x07}
+	enc, err := descriptor.EncryptBSMS(token, record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tap(t, w, "Register multisig")
+	scan(t, w, string(enc))
+	if sc := wantScreen[core.Scan](t, a); !strings.Contains(sc.Problem, "encrypted: give the session's TOKEN") {
+		t.Fatalf("an encrypted record without a TOKEN: problem %q", sc.Problem)
+	}
+	tokenBox := func() *widget.Entry {
+		var box *widget.Entry
+		walk(w.Content(), func(o fyne.CanvasObject) {
+			if e, ok := o.(*widget.Entry); ok && strings.HasPrefix(e.PlaceHolder, "BSMS TOKEN") {
+				box = e
+			}
+		})
+		if box == nil {
+			t.Fatal("no BSMS TOKEN box on the register scan screen")
+		}
+		return box
+	}
+	test.Type(tokenBox(), "0011223344556677")
+	scan(t, w, string(enc))
+	if sc := wantScreen[core.Scan](t, a); !strings.Contains(sc.Problem, "MAC does not match") {
+		t.Fatalf("a wrong TOKEN: problem %q", sc.Problem)
+	}
+	test.Type(tokenBox(), "80fc018575eb6607")
+	scan(t, w, string(enc))
+	r := wantScreen[core.RegisterReview](t, a)
+	if got, want := r.Registration.Desc.String(), d.String(); got != want || !contains(w.Content(), "THIS STATION") {
+		t.Fatalf("register review of %s; want %s", got, want)
+	}
+}
+
 // The camera path: the station's camera (here recorded frames: the PSBT's
 // UR codes drawn as images, one unreadable in between) reads the transfer
 // in the background, and the review follows.

@@ -27,6 +27,18 @@ type scanner struct {
 	parts  int
 	bar    *widget.ProgressBar
 	status *widget.Label
+	// token is the BSMS session TOKEN box of the register screen, nil on
+	// the sign screen.
+	token *widget.Entry
+}
+
+// wallet hands a scanned multisig wallet to the core, with the TOKEN typed.
+func (s *scanner) wallet(data []byte) {
+	ev := core.WalletScanned{Data: data}
+	if s.token != nil {
+		ev.Token = s.token.Text
+	}
+	s.a.Send(ev)
 }
 
 // add feeds one scanned part (one line of the wedge entry).
@@ -60,14 +72,14 @@ func (s *scanner) deliver(p qr.Payload, source string) {
 	case p.Kind == qr.KindPSBT:
 		s.a.Send(core.PSBTScanned{Data: p.Data, Source: source})
 	case p.Kind == qr.KindText:
-		s.a.Send(core.WalletScanned{Data: p.Data})
+		s.wallet(p.Data)
 	case p.Kind == ur.TypeOutput:
 		text, err := outputDescriptor(p)
 		if err != nil {
 			s.restart("the wallet in these codes could not be read: " + err.Error())
 			return
 		}
-		s.a.Send(core.WalletScanned{Data: []byte(text)})
+		s.wallet([]byte(text))
 	default:
 		s.restart(fmt.Sprintf("these codes carry %s, not a PSBT or a wallet", p.Kind))
 	}
@@ -102,7 +114,7 @@ func (s *scanner) open(name string, data []byte) {
 		if s.flow == core.FlowSign {
 			s.a.Send(core.PSBTScanned{Data: data, Source: "file " + filepath.Base(name)})
 		} else {
-			s.a.Send(core.WalletScanned{Data: data})
+			s.wallet(data)
 		}
 		return
 	}
@@ -153,14 +165,15 @@ func (a *App) scanScreen(s core.Scan) fyne.CanvasObject {
 		})
 		tools.Add(cam)
 	}
-	body := container.NewVBox(
-		wrapped(what),
-		problem(s.Problem),
-		entry,
-		sc.bar,
-		sc.status,
-		tools,
-	)
+	objs := []fyne.CanvasObject{wrapped(what), problem(s.Problem)}
+	if s.Flow == core.FlowRegister {
+		// BIP129: the TOKEN travels apart from the records, read out by
+		// the coordinator's operator; it opens an encrypted record.
+		sc.token = widget.NewEntry()
+		sc.token.SetPlaceHolder("BSMS TOKEN, if the coordinator gave one (16 or 32 hex digits)")
+		objs = append(objs, sc.token)
+	}
+	body := container.NewVBox(append(objs, entry, sc.bar, sc.status, tools)...)
 	return screen(title, body, buttons(a.backButton(), a.cancelButton()))
 }
 
