@@ -245,19 +245,8 @@ func (c *cli) bsmsFinish(args []string) error {
 	if err := os.Remove(c.bsmsPath()); err != nil {
 		return err
 	}
-	if *out != "" {
-		if err := qrfiles.WriteExclusive(*out, record); err != nil {
-			return err
-		}
-	}
-	if *qrOut != "" {
-		png, err := qr.PNG(record, qr.ImageOptions{Level: qr.Low, ModulePixels: 6})
-		if err != nil {
-			return err
-		}
-		if err := qrfiles.WriteExclusive(*qrOut, png); err != nil {
-			return err
-		}
+	if err := qrfiles.WriteText(*out, *qrOut, record); err != nil {
+		return err
 	}
 	return c.emit(map[string]any{"name": w.Name, "descriptor": w.Descriptor, "first_address": first.EncodeAddress(), "token": s.Token}, func() {
 		fmt.Fprintf(c.stdout, "wallet %q registered: %d of %d, %s on %s\n", w.Name, d.Threshold, len(d.Keys), d.Script, w.Network)

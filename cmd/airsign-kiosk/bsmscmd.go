@@ -8,8 +8,6 @@ import (
 	"airsign/cmd/internal/qrfiles"
 	"airsign/offline/home"
 	"airsign/offline/kiosk"
-	"airsign/shamir"
-	"airsign/ui/qr"
 )
 
 // bsmsCmd is this kiosk's side of a BIP129 (BSMS) multisig setup. Round 1:
@@ -50,36 +48,17 @@ func (c *cli) bsmsCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	var shares []*shamir.Share
-	defer func() {
-		for _, s := range shares {
-			s.Wipe()
-		}
-	}()
-	for _, path := range shareFiles {
-		s, err := readShare(path)
-		if err != nil {
-			return err
-		}
-		shares = append(shares, s)
+	shares, wipe, err := readShares(shareFiles)
+	defer wipe()
+	if err != nil {
+		return err
 	}
 	record, err := kiosk.BSMSKeyRecord(h, w, shares, token, *description, c.now())
 	if err != nil {
 		return errors.Join(err, h.Log().Append("bsms-key-record", map[string]any{"wallet": w.Name, "result": "failed", "reason": err.Error()}, c.now()))
 	}
-	if *out != "" {
-		if err := qrfiles.WriteExclusive(*out, record); err != nil {
-			return err
-		}
-	}
-	if *qrOut != "" {
-		png, err := qr.PNG(record, qr.ImageOptions{Level: qr.Low, ModulePixels: 6})
-		if err != nil {
-			return err
-		}
-		if err := qrfiles.WriteExclusive(*qrOut, png); err != nil {
-			return err
-		}
+	if err := qrfiles.WriteText(*out, *qrOut, record); err != nil {
+		return err
 	}
 	how := "plain (the session has no encryption)"
 	if len(token) != 1 {

@@ -507,6 +507,24 @@ func shareNames(shares []*shamir.Share) []string {
 	return names
 }
 
+// readShares reads each share file or QR image; wipe zeroes every share
+// read, and is to be deferred even when err is not nil.
+func readShares(paths []string) (shares []*shamir.Share, wipe func(), err error) {
+	wipe = func() {
+		for _, s := range shares {
+			s.Wipe()
+		}
+	}
+	for _, path := range paths {
+		s, err := readShare(path)
+		if err != nil {
+			return shares, wipe, err
+		}
+		shares = append(shares, s)
+	}
+	return shares, wipe, nil
+}
+
 // readShare reads a share from a text file or a QR image.
 func readShare(path string) (*shamir.Share, error) {
 	data, err := qrfiles.ReadFileLimited(path, qr.MaxImageBytes, "share")

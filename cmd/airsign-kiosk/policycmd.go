@@ -21,7 +21,6 @@ import (
 	"airsign/offline/kiosk"
 	"airsign/offline/policy"
 	"airsign/psbt/descriptor"
-	"airsign/shamir"
 )
 
 // policyStore is the kiosk home's policy store, signed by its device key.
@@ -34,24 +33,18 @@ func (c *cli) quorum(h *home.Home, w *home.Wallet, files []string) ([]string, er
 	if len(files) == 0 {
 		return nil, usageError("the change needs the custodians' shares: --share FILE, once per share")
 	}
-	var shares []*shamir.Share
-	defer func() {
-		for _, s := range shares {
-			s.Wipe()
-		}
-	}()
-	for _, path := range files {
-		s, err := readShare(path)
-		if err != nil {
-			return nil, err
-		}
+	shares, wipe, err := readShares(files)
+	defer wipe()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range shares {
 		if err := kiosk.CheckShareSet(w, s); err != nil {
 			return nil, err
 		}
 		if err := policyStore(h).CheckRetired(s.SetName()); err != nil {
 			return nil, err
 		}
-		shares = append(shares, s)
 	}
 	d, err := walletDescriptor(w)
 	if err != nil {

@@ -184,3 +184,22 @@ func WritePSBT(dir string, data []byte, o QROptions) (int, error) {
 	}
 	return len(parts), nil
 }
+
+// WriteText writes a short text record (a BSMS record, say) to the new file
+// out and as one QR code to the new PNG file qrOut; an empty name skips
+// that form. One code at level L holds about 2,900 bytes.
+func WriteText(out, qrOut string, data []byte) error {
+	if out != "" {
+		if err := WriteExclusive(out, data); err != nil {
+			return err
+		}
+	}
+	if qrOut == "" {
+		return nil
+	}
+	png, err := qr.PNG(data, qr.ImageOptions{Level: qr.Low, ModulePixels: 6})
+	if err != nil {
+		return err
+	}
+	return WriteExclusive(qrOut, png)
+}

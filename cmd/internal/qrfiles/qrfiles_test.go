@@ -56,3 +56,26 @@ func TestWriteAndReadPSBT(t *testing.T) {
 		t.Fatal("an oversized file was read")
 	}
 }
+
+func TestWriteText(t *testing.T) {
+	dir := t.TempDir()
+	// An encrypted 2-of-3 BSMS record is about this long, in hex.
+	record := []byte(strings.Repeat("0123456789abcdef", 70))
+	out, png := filepath.Join(dir, "r.txt"), filepath.Join(dir, "r.png")
+	if err := WriteText(out, png, record); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(out); err != nil || string(got) != string(record) {
+		t.Errorf("the file holds %q, %v; want the record", got, err)
+	}
+	data, _ := os.ReadFile(png)
+	if got, err := qr.DecodeFile(data); err != nil || string(got) != string(record) {
+		t.Errorf("the QR image reads %q, %v; want the record", got, err)
+	}
+	if err := WriteText(out, "", record); err == nil {
+		t.Error("WriteText overwrote an existing file")
+	}
+	if err := WriteText("", filepath.Join(dir, "only.png"), record); err != nil {
+		t.Errorf("WriteText with only a QR image: %v", err)
+	}
+}
