@@ -34,9 +34,8 @@ func truncated(s string) string {
 // BSMSKeyRecord is this kiosk's answer to a BIP129 (BSMS) Round 1: the
 // BIP48 cosigner key of single-key wallet w, signed with that key, which
 // only the shares can rebuild. The shares are checked against w's set (and
-// refused if it is retired) and
-// the rebuilt key proven equal to the one w's ceremony exported before it
-// signs; the key is wiped after. With a TOKEN other than 00 the record is
+// refused if it is retired) and the rebuilt key is proven equal to the one
+// w's ceremony exported before it signs; the key is wiped after. With a TOKEN other than 00 the record is
 // encrypted for the session (hex text); otherwise it is the plain record.
 // The record and its key are logged.
 func BSMSKeyRecord(h *home.Home, w *home.Wallet, shares []*shamir.Share, token []byte, description string, now time.Time) ([]byte, error) {
