@@ -147,4 +147,24 @@ CREATE TABLE approvals (
 ALTER TABLE wallets ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0 CHECK (suspended IN (0, 1));
 ALTER TABLE wallets ADD COLUMN recovery TEXT NOT NULL DEFAULT '';
 `,
+	// 6: web sign-in: a password per user (argon2id, encoded with its
+	// parameters and salt by online/web), the count of wrong passwords in
+	// a row and the lockout they caused, and the browser sessions.
+	`
+ALTER TABLE users ADD COLUMN web_password BLOB;
+ALTER TABLE users ADD COLUMN web_failures INTEGER NOT NULL DEFAULT 0 CHECK (web_failures >= 0);
+ALTER TABLE users ADD COLUMN web_locked_until INTEGER NOT NULL DEFAULT 0; -- unix nanoseconds, 0 = not locked
+
+-- id_hash is SHA-256 of the session id the browser holds in its cookie:
+-- 32 random bytes, so a plain hash is enough (as for API tokens) and a
+-- copy of the database does not hand out live sessions.
+CREATE TABLE web_sessions (
+	id_hash   BLOB PRIMARY KEY CHECK (length(id_hash) = 32),
+	user_name TEXT NOT NULL REFERENCES users(name),
+	created   INTEGER NOT NULL, -- unix nanoseconds, UTC
+	last_seen INTEGER NOT NULL, -- unix nanoseconds, UTC
+	expires   INTEGER NOT NULL  -- unix nanoseconds: the absolute end
+) STRICT;
+CREATE INDEX web_sessions_user ON web_sessions (user_name);
+`,
 }
