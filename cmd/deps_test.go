@@ -28,7 +28,8 @@ var layers = []struct {
 	// The key core needs btcd for keys and go-bip39 for its word list.
 	{"airsign/offline", []string{"airsign/offline", "airsign/psbt", "airsign/shamir", "github.com/btcsuite/", "github.com/tyler-smith/go-bip39"}},
 	// argon2 seals the approval keys under their users' passwords.
-	{"airsign/online", []string{"airsign/online", "airsign/psbt", "airsign/ui/qr", "github.com/btcsuite/", "modernc.org/", "golang.org/x/crypto/argon2"}},
+	// online/web serves ui/web's pages and assets.
+	{"airsign/online", []string{"airsign/online", "airsign/psbt", "airsign/ui/qr", "airsign/ui/web", "github.com/btcsuite/", "modernc.org/", "golang.org/x/crypto/argon2"}},
 	{"airsign/ui/qr", []string{"airsign/ui/qr", "github.com/skip2/go-qrcode", "github.com/makiuchi-d/gozxing", "github.com/blackjack/webcam"}},
 	// urwallet joins descriptors (psbt) and UR types (ui/qr), which must
 	// not know each other; the kiosk app and the coordinator both use it.

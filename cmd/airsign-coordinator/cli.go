@@ -73,12 +73,17 @@ Commands:
     finalize [--broadcast] FILE...     signed PSBTs (files, QR frames or a GIF;
                                        several for multisig partials)
     bump-fee REQUEST [--feerate R] [--out FILE] [--qr-out DIR ...]
-    serve [--listen ADDR] [--sync-interval 10s] [--tls-cert FILE --tls-key FILE]
-                                       the JSON API (see online/api) and a watcher
-                                       that syncs every interval
+    serve [--listen ADDR] [--sync-interval 10s] [--tls-cert FILE --tls-key FILE] [--secure-cookies]
+                                       the JSON API under /api/v1/ (see online/api), the
+                                       treasury web pages at / (docs/web-ui.md) and a
+                                       watcher that syncs every interval
     user add NAME --role viewer|requester|approver|admin
                                        prints the user's API token, once
     user rotate NAME | user disable NAME | users
+    user password NAME [--password-file FILE]
+                                       set NAME's web sign-in password (argon2id), read from
+                                       FILE or standard input; ends their sessions, lifts a
+                                       lockout
     user approval-key NAME [--rotate]  create NAME's ed25519 approval key, sealed under a
                                        password read twice from standard input; prints
                                        the public key for airsign-kiosk approvers add

@@ -4,28 +4,33 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"text/tabwriter"
 	"time"
 
 	"airsign/online/api"
 	"airsign/online/store"
+	"airsign/online/web"
 )
 
-// serve runs the JSON API and keeps the store in step with the node.
+// serve runs the JSON API under /api/v1/ and the treasury web pages
+// (online/web) everywhere else, and keeps the store in step with the node.
 func (c *cli) serve(args []string) error {
 	fs := newFlags("serve")
 	listen := fs.String("listen", "127.0.0.1:8380", "")
 	interval := fs.Duration("sync-interval", 10*time.Second, "")
 	cert := fs.String("tls-cert", "", "")
 	key := fs.String("tls-key", "", "")
+	secureCookies := fs.Bool("secure-cookies", false, "")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 || (*cert == "") != (*key == "") || *interval < time.Second {
-		return usageError("serve [--listen ADDR] [--sync-interval DURATION (>= 1s)] [--tls-cert FILE --tls-key FILE]")
+		return usageError("serve [--listen ADDR] [--sync-interval DURATION (>= 1s)] [--tls-cert FILE --tls-key FILE] [--secure-cookies]")
 	}
 	host, _, err := net.SplitHostPort(*listen)
 	if err != nil {
@@ -35,9 +40,20 @@ func (c *cli) serve(args []string) error {
 		fmt.Fprintf(c.stderr, "warning: serving on %s without TLS: bearer tokens cross the network in clear; give --tls-cert and --tls-key or put a TLS proxy in front\n", *listen)
 	}
 	logger := log.New(c.stderr, "", log.LstdFlags)
+	// Session cookies are Secure (and __Host-) over TLS, or behind a TLS
+	// proxy with --secure-cookies. Plain http is for loopback: browsers
+	// would drop a Secure cookie from http://127.0.0.1.
+	pages, err := web.New(c.coord, c.st, web.Options{Audit: c.auditLog, Logf: logger.Printf,
+		SecureCookies: *cert != "" || *secureCookies})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api.New(c.coord, c.st, api.Options{Logf: logger.Printf}))
+	mux.Handle("/", pages)
 	srv := &http.Server{
 		Addr:              *listen,
-		Handler:           api.New(c.coord, c.st, api.Options{Logf: logger.Printf}),
+		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -57,7 +73,12 @@ func (c *cli) serve(args []string) error {
 			errc <- srv.Serve(ln)
 		}
 	}()
+	scheme := "http"
+	if *cert != "" {
+		scheme = "https"
+	}
 	fmt.Fprintf(c.stdout, "serving the API on %s (syncing every %s); Ctrl-C stops\n", ln.Addr(), *interval)
+	fmt.Fprintf(c.stdout, "web pages at %s://%s/ (users sign in with the password set by: user password NAME)\n", scheme, ln.Addr())
 	select {
 	case err := <-errc:
 		return err
@@ -168,6 +189,8 @@ func (c *cli) users(args []string) error {
 		}
 		fmt.Fprintf(c.stdout, "user %s disabled; their token no longer works\n", args[1])
 		return nil
+	case "password":
+		return c.webPassword(args[1:])
 	default:
 		return usageError(fmt.Sprintf("unknown user subcommand %q", args[0]))
 	}
@@ -177,4 +200,50 @@ func (c *cli) showToken(name, role, token string) error {
 	return c.emit(map[string]string{"name": name, "role": role, "token": token}, func() {
 		fmt.Fprintf(c.stdout, "API token for %s (shown once; only its hash is stored):\n%s\n", name, token)
 	})
+}
+
+// webPassword is `user password NAME [--password-file FILE]`: it sets the
+// password NAME signs in to the web pages with, hashed with argon2id. The
+// password is read from FILE (its first line) or from standard input,
+// never from the command line, where other users and shell history would
+// see it. Setting it clears a lockout and ends NAME's sessions.
+func (c *cli) webPassword(args []string) error {
+	fs := newFlags("user password")
+	file := fs.String("password-file", "", "")
+	name, rest := splitID(args)
+	if err := parseFlags(fs, rest); err != nil {
+		return err
+	}
+	if name == "" || fs.NArg() != 0 {
+		return usageError("user password NAME [--password-file FILE]; the password is read from FILE or standard input, never the command line")
+	}
+	if _, err := c.st.WebAccount(c.ctx, name); err != nil {
+		return fmt.Errorf("%w; add the user first: user add %s --role ROLE", err, name)
+	}
+	var in io.Reader = os.Stdin
+	if *file != "" {
+		f, err := os.Open(*file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	pws, err := readPasswords(in, c.stderr, "web password for "+name+": ")
+	if err != nil {
+		return err
+	}
+	defer clear(pws[0])
+	hash, err := web.HashPassword(pws[0], web.DefaultPasswordParams)
+	if err != nil {
+		return fmt.Errorf("web password of %s: %w", name, err)
+	}
+	if err := c.st.SetWebPassword(c.ctx, name, hash); err != nil {
+		return err
+	}
+	if err := c.coord.Record("web-password", map[string]any{"name": name, "by": c.user}); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "web password of %s set; their sessions ended and any lockout is lifted\n", name)
+	return nil
 }

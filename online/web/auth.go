@@ -1,0 +1,397 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"airsign/online/store"
+)
+
+// Cookie names. With SecureCookies the session cookie takes the __Host-
+// prefix, which browsers accept only from a secure origin, with Path=/ and
+// no Domain: no other host or path can set or shadow it.
+const (
+	sessionCookie     = "airsign_session"
+	hostSessionCookie = "__Host-airsign_session"
+	preCookie         = "airsign_pre" // the sign-in form's CSRF token
+)
+
+type reqInfo struct {
+	user string
+	sess *sessionInfo
+}
+
+type infoKey struct{}
+
+func withInfo(ctx context.Context, ri *reqInfo) context.Context {
+	return context.WithValue(ctx, infoKey{}, ri)
+}
+
+func info(r *http.Request) *reqInfo {
+	if ri, ok := r.Context().Value(infoKey{}).(*reqInfo); ok {
+		return ri
+	}
+	return &reqInfo{}
+}
+
+// sessionInfo is the signed-in user of a request.
+type sessionInfo struct {
+	user   store.User
+	idHash []byte
+	csrf   string
+}
+
+func session(r *http.Request) *sessionInfo { return info(r).sess }
+
+// newSessionID returns a fresh session id: 32 bytes from crypto/rand,
+// base64url. Only its SHA-256 is stored.
+func newSessionID() (string, []byte, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", nil, err
+	}
+	id := base64.RawURLEncoding.EncodeToString(b[:])
+	h := sha256.Sum256([]byte(id))
+	return id, h[:], nil
+}
+
+// csrfToken is derived from the session id, so it needs no storage, is
+// different for every session and cannot be computed without the id,
+// which script cannot read (HttpOnly).
+func csrfToken(id string) string {
+	h := sha256.Sum256([]byte("airsign web csrf\x00" + id))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+func (h *Handler) secure(r *http.Request) bool { return h.opts.SecureCookies || r.TLS != nil }
+
+func (h *Handler) cookieName(r *http.Request) string {
+	if h.secure(r) {
+		return hostSessionCookie
+	}
+	return sessionCookie
+}
+
+func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteStrictMode})
+}
+
+// authenticate finds the request's session, if any.
+func (h *Handler) authenticate(r *http.Request) (*sessionInfo, error) {
+	c, err := r.Cookie(h.cookieName(r))
+	if err != nil || c.Value == "" || len(c.Value) > 64 {
+		return nil, store.ErrNotFound
+	}
+	sum := sha256.Sum256([]byte(c.Value))
+	ss, err := h.st.Session(r.Context(), sum[:], h.opts.Now(), h.opts.SessionIdle)
+	if err != nil {
+		return nil, err
+	}
+	return &sessionInfo{user: ss.User, idHash: sum[:], csrf: csrfToken(c.Value)}, nil
+}
+
+// pageFunc is a page or form behind sign-in and a role check.
+type pageFunc func(w http.ResponseWriter, r *http.Request, s *sessionInfo)
+
+// page registers fn behind a session, a role and, for every method but
+// GET, a CSRF token and a same-origin check.
+func (h *Handler) page(pattern string, need store.Role, fn pageFunc) {
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		s, err := h.authenticate(r)
+		if err != nil {
+			if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrDisabled) {
+				h.fail(w, r, err)
+				return
+			}
+			if r.Method != http.MethodGet || strings.HasSuffix(r.URL.Path, ".json") {
+				// A script or a form whose session ended: say so
+				// plainly instead of redirecting a POST. A refused
+				// POST is evidence (someone tried to act); a poll
+				// whose session ended is not.
+				var data map[string]any
+				if r.Method != http.MethodGet {
+					data = map[string]any{"reason": "no session", "remote": remoteHost(r)}
+				}
+				h.refuse(w, r, http.StatusUnauthorized, "Your session has ended (signed out, idle too long, or the account was disabled). Sign in again.", data)
+				return
+			}
+			next := "/login"
+			if r.URL.Path != "/" {
+				next += "?next=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			http.Redirect(w, r, next, http.StatusSeeOther)
+			return
+		}
+		ri := info(r)
+		ri.user, ri.sess = s.user.Name, s
+		if r.Method != http.MethodGet {
+			if err := h.checkCSRF(r, s); err != nil {
+				h.refuse(w, r, http.StatusForbidden, err.Error(), map[string]any{"user": s.user.Name, "reason": "csrf"})
+				return
+			}
+		}
+		if !s.user.Role.AtLeast(need) {
+			h.refuse(w, r, http.StatusForbidden,
+				fmt.Sprintf("User %s has the %s role; this needs %s or above. Ask an admin if you should have it.", s.user.Name, s.user.Role, need),
+				map[string]any{"user": s.user.Name, "role": string(s.user.Role), "reason": "role"})
+			return
+		}
+		fn(w, r, s)
+	})
+}
+
+// refuse answers a refusal and records it in the audit log (when data is
+// not nil): who tried what, never a secret.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, msg string, data map[string]any) {
+	if data != nil {
+		data["path"], data["method"] = r.URL.Path, r.Method
+		if err := h.c.Record("web-refused", data); err != nil {
+			h.opts.Logf("web: recording a refusal: %v", err)
+		}
+	}
+	if wantsJSON(r) {
+		writeJSON(w, status, map[string]any{"error": true, "message": msg})
+		return
+	}
+	h.errorPage(w, r, nil, status, http.StatusText(status), msg)
+}
+
+func wantsJSON(r *http.Request) bool {
+	return strings.HasSuffix(r.URL.Path, ".json") || strings.HasSuffix(r.URL.Path, "/scan")
+}
+
+// checkCSRF requires the session's token in the form field "csrf" or the
+// X-CSRF-Token header, and, when the browser says where the request came
+// from, that it came from this origin. SameSite=Strict already keeps the
+// cookie off cross-site requests; the token also covers browsers or
+// proxies that do not honour it.
+func (h *Handler) checkCSRF(r *http.Request, s *sessionInfo) error {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return fmt.Errorf("this form was sent from another site (%s); use the coordinator's own pages", site)
+	}
+	got := r.Header.Get("X-CSRF-Token")
+	if got == "" {
+		// Multipart forms carry it as a field too, but parsing a
+		// multipart body here would read it before its cap; the upload
+		// handler checks it itself.
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			return nil
+		}
+		r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes)
+		if err := r.ParseForm(); err != nil {
+			return fmt.Errorf("the form could not be read (%v); reload the page and try again", err)
+		}
+		got = r.PostForm.Get("csrf")
+	}
+	if subtle.ConstantTimeCompare([]byte(got), []byte(s.csrf)) != 1 {
+		return errors.New("the form's security token is missing or stale (the page was open before you signed in again?); reload the page and try again")
+	}
+	return nil
+}
+
+type loginData struct {
+	Name        string
+	Pre         string
+	MaxFailures int
+	LockFor     string
+	Next        string
+}
+
+func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	if s, err := h.authenticate(r); err == nil {
+		info(r).sess = s
+		http.Redirect(w, r, "/wallets", http.StatusSeeOther)
+		return
+	}
+	h.showLogin(w, r, http.StatusOK, "", "")
+}
+
+func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, status int, name, msg string) {
+	var b [24]byte
+	rand.Read(b[:])
+	pre := base64.RawURLEncoding.EncodeToString(b[:])
+	h.setCookie(w, r, preCookie, pre, 600)
+	h.render(w, r, status, "login", page{Title: "Sign in", Error: msg,
+		Data: loginData{Name: name, Pre: pre, MaxFailures: h.opts.MaxFailures, LockFor: humanDuration(h.opts.LockFor),
+			Next: safeNext(r.URL.Query().Get("next"))}})
+}
+
+// userLock serialises sign-ins of one user name. The locks are striped
+// by a hash of the name, so names an attacker makes up cost no memory.
+func (h *Handler) userLock(name string) *sync.Mutex {
+	f := fnv.New32a()
+	f.Write([]byte(name))
+	return &h.loginMu[f.Sum32()%uint32(len(h.loginMu))]
+}
+
+const wrongCredentials = "Wrong user name or password. Check both, mind the caps lock."
+
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		h.showLogin(w, r, http.StatusBadRequest, "", "The sign-in form could not be read; reload the page and try again.")
+		return
+	}
+	name := r.PostForm.Get("user")
+	pw := []byte(r.PostForm.Get("password"))
+	defer clear(pw)
+	// The pre-session token: the form's value must match the cookie set
+	// with it (double submit), so another site cannot sign a browser in
+	// as the attacker.
+	c, err := r.Cookie(preCookie)
+	if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("csrf"))) != 1 {
+		h.record("web-signin", map[string]any{"user": name, "result": "refused", "reason": "csrf"})
+		h.showLogin(w, r, http.StatusForbidden, name, "The sign-in form expired or did not come from this page. Try again.")
+		return
+	}
+	if name == "" || len(name) > 64 || len(pw) == 0 || len(pw) > MaxPasswordLen {
+		h.showLogin(w, r, http.StatusBadRequest, "", "Give your user name (up to 64 characters) and your password (up to 1024 bytes).")
+		return
+	}
+	mu := h.userLock(name)
+	mu.Lock()
+	defer mu.Unlock()
+	now := h.opts.Now()
+	acct, err := h.st.WebAccount(r.Context(), name)
+	known := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		h.fail(w, r, err)
+		return
+	}
+	if known && acct.LockedUntil.After(now) {
+		h.record("web-signin", map[string]any{"user": name, "result": "refused", "reason": "locked", "locked_until": acct.LockedUntil})
+		h.showLogin(w, r, http.StatusTooManyRequests, name, fmt.Sprintf(
+			"Sign-in for %s is locked until %s after %d wrong passwords in a row. Wait, or ask an admin to set a new password (airsign-coordinator user password %s).",
+			name, acct.LockedUntil.Format("15:04 UTC"), h.opts.MaxFailures, name))
+		return
+	}
+	hash := h.dummy
+	if known && acct.PasswordHash != nil {
+		hash = acct.PasswordHash
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	ok, err := h.kdf.verify(ctx, hash, pw)
+	cancel()
+	switch {
+	case errors.Is(err, errBusy):
+		h.showLogin(w, r, http.StatusServiceUnavailable, name, "The coordinator is busy checking other sign-ins. Try again in a moment.")
+		return
+	case err != nil:
+		h.opts.Logf("web: sign-in of %q: %v", name, err)
+		h.record("web-signin", map[string]any{"user": name, "result": "refused", "reason": "stored hash unreadable"})
+		h.showLogin(w, r, http.StatusInternalServerError, name, "Your stored password cannot be checked; ask an admin to set a new one.")
+		return
+	}
+	if !known || acct.PasswordHash == nil || acct.Disabled || !ok {
+		reason := "wrong password"
+		switch {
+		case !known:
+			reason = "no such user"
+		case acct.PasswordHash == nil:
+			reason = "no web password set"
+		case acct.Disabled:
+			reason = "user disabled"
+		}
+		data := map[string]any{"user": name, "result": "refused", "reason": reason, "remote": remoteHost(r)}
+		msg := wrongCredentials
+		if known && acct.PasswordHash != nil && !acct.Disabled {
+			n, until, err := h.st.RecordWebFailure(r.Context(), name, now, h.opts.MaxFailures, h.opts.LockFor)
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			data["failures"] = n
+			if !until.IsZero() {
+				data["locked_until"] = until
+				h.record("web-lockout", map[string]any{"user": name, "until": until, "failures": n})
+				msg = fmt.Sprintf("Wrong password, %d times in a row: sign-in for %s is locked until %s. Ask an admin if you cannot remember it.",
+					n, name, until.Format("15:04 UTC"))
+			}
+		}
+		h.record("web-signin", data)
+		h.showLogin(w, r, http.StatusUnauthorized, name, msg)
+		return
+	}
+	if err := h.st.ClearWebFailures(r.Context(), name); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	id, idHash, err := newSessionID()
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.st.CreateSession(r.Context(), idHash, name, now, now.Add(h.opts.SessionMax)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.record("web-signin", map[string]any{"user": name, "result": "done", "role": string(acct.Role), "remote": remoteHost(r)})
+	h.setCookie(w, r, h.cookieName(r), id, int(h.opts.SessionMax/time.Second))
+	h.setCookie(w, r, preCookie, "", -1)
+	info(r).user = name
+	http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+}
+
+// safeNext keeps a post-sign-in redirect on this site: a local path only.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/wallets"
+	}
+	return next
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	if err := h.st.DeleteSession(r.Context(), s.idHash); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.record("web-signout", map[string]any{"user": s.user.Name})
+	h.setCookie(w, r, h.cookieName(r), "", -1)
+	info(r).sess = nil
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// record adds an audit entry; a failure to record is logged (the page
+// still answers: the refusal itself has happened).
+func (h *Handler) record(kind string, data map[string]any) {
+	if err := h.c.Record(kind, data); err != nil {
+		h.opts.Logf("web: recording %s: %v", kind, err)
+	}
+}
+
+func remoteHost(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return host
+}
+
+// humanDuration writes d for people: "15 minutes", "1 hour".
+func humanDuration(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0 && d >= time.Hour:
+		if d == time.Hour {
+			return "1 hour"
+		}
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	case d%time.Minute == 0 && d >= time.Minute:
+		if d == time.Minute {
+			return "1 minute"
+		}
+		return fmt.Sprintf("%d minutes", d/time.Minute)
+	}
+	return d.String()
+}

@@ -1,0 +1,334 @@
+package web
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"image/color"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/txscript"
+
+	"airsign/online/chain"
+	"airsign/online/coordinator"
+	"airsign/online/regtest"
+	"airsign/online/store"
+	"airsign/psbt/auditlog"
+	"airsign/psbt/descriptor"
+	"airsign/ui/qr"
+)
+
+// needTool skips the test when a tool is missing, or fails it when
+// AIRSIGN_REQUIRE_TOOLS=1 (CI, where make deps installs them).
+func needTool(t *testing.T, ok bool, what string) {
+	t.Helper()
+	if ok {
+		return
+	}
+	if os.Getenv("AIRSIGN_REQUIRE_TOOLS") == "1" {
+		t.Fatalf("%s is missing and AIRSIGN_REQUIRE_TOOLS=1; run make deps", what)
+	}
+	t.Skipf("%s is missing (make deps installs it)", what)
+}
+
+// TestBrowser is the whole withdrawal round trip in headless Chromium:
+// a real btcd regtest node, a wallet from a real airsign-kiosk ceremony,
+// the coordinator's web UI, and ui/web/e2e/roundtrip.mjs signing in as
+// three users, creating (with a preview) and approving a request, taking
+// the animated QR to the real kiosk binary, uploading the signed frames,
+// and seeing the transaction broadcast and confirmed; with the refusals
+// (the requester approving her own request, a viewer asking for one).
+//
+// AIRSIGN_WEB_SHOTS=DIR saves a screenshot of every page as
+// DIR/web-*.png (make web-shots writes docs/screenshots).
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts btcd, builds airsign-kiosk and runs chromium")
+	}
+	nodeBin, err := exec.LookPath("node")
+	needTool(t, err == nil, "node")
+	chromium := os.Getenv("AIRSIGN_CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	_, err = os.Stat(chromium)
+	needTool(t, err == nil, chromium+" (Debian package chromium)")
+	e2e, _ := filepath.Abs(filepath.Join("..", "..", "ui", "web", "e2e"))
+	_, err = os.Stat(filepath.Join(e2e, "node_modules", "playwright-core", "package.json"))
+	needTool(t, err == nil, "ui/web/e2e/node_modules (npm ci in ui/web/e2e)")
+
+	work := t.TempDir()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	kiosk := filepath.Join(work, "bin", "airsign-kiosk")
+	if out, err := exec.Command(goBin, "build", "-o", kiosk, "airsign/cmd/airsign-kiosk").CombinedOutput(); err != nil {
+		t.Fatalf("building airsign-kiosk: %v\n%s", err, out)
+	}
+	kh := filepath.Join(work, "kiosk")
+	cer := filepath.Join(work, "ceremony")
+	runKiosk := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(kiosk, append([]string{"--home", kh}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("airsign-kiosk %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	runKiosk("init")
+	runKiosk("ceremony", "--network", "regtest", "--script", "p2wpkh", "--threshold", "2", "--shares", "3", "--name", "treasury", "--out", cer)
+	desc := watchOnlyDescriptor(t, filepath.Join(cer, "watch-only.txt"))
+
+	// The coordinator, as serve wires it, over a real node.
+	node := regtest.Start(t, regtest.Options{})
+	regtest.ActivateSegwitTaproot(t, node)
+	client, err := chain.Dial(chain.Config{URL: node.RPCURL(), User: node.RPCUser(), Pass: node.RPCPass(), Params: regtest.Params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close)
+	st, err := store.Open(filepath.Join(work, "coordinator.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	audit, err := auditlog.Create(filepath.Join(work, "audit.log"), "airsign coordinator browser-test",
+		signer{ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, 32))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := coordinator.New(coordinator.Config{Store: st, Node: client, Network: descriptor.Regtest, FallbackFeeRate: 2, Audit: audit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.AddWallet(ctx, "treasury", desc, node.Height(t)); err != nil {
+		t.Fatal(err)
+	}
+	for _, sats := range []btcutil.Amount{50_000_000, 30_000_000} {
+		a, err := c.Receive(ctx, "treasury")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr, _ := btcutil.DecodeAddress(a.Address, regtest.Params)
+		script, _ := txscript.PayToAddrScript(addr)
+		node.Fund(t, script, sats)
+	}
+	if _, err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	passwords := map[string]string{"alice": "alice's web passphrase", "bob": "bob's web passphrase",
+		"victor": "victor's web passphrase", "alicekey": "alice's approval key"}
+	for name, role := range map[string]store.Role{"alice": store.RoleApprover, "bob": store.RoleApprover, "victor": store.RoleViewer} {
+		if _, err := st.AddUser(ctx, name, role, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		hash, err := HashPassword([]byte(passwords[name]), testParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetWebPassword(ctx, name, hash); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cheap := coordinator.KeyOptions{KDF: coordinator.KDFParams{Time: 1, Memory: 64, Threads: 1}}
+	if _, err := c.CreateApprovalKeyWith(ctx, "alice", []byte(passwords["alicekey"]), cheap); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateApprovalKeyWith(ctx, "bob", []byte("bob's approval key"), cheap); err != nil {
+		t.Fatal(err)
+	}
+
+	h, err := New(c, st, Options{Audit: audit, DummyParams: testParams, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	// The watcher, as serve runs it.
+	syncCtx, stopSync := context.WithCancel(ctx)
+	syncDone := make(chan struct{})
+	go func() {
+		defer close(syncDone)
+		for syncCtx.Err() == nil {
+			c.Sync(syncCtx)
+			select {
+			case <-syncCtx.Done():
+			case <-time.After(300 * time.Millisecond):
+			}
+		}
+	}()
+	t.Cleanup(func() { stopSync(); <-syncDone })
+	// The script's helper: mine a block, and turn the kiosk's signed
+	// frames into a Y4M video that chromium plays as its fake camera.
+	control := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/mine":
+			if _, err := node.Daemon().Generate(1); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+			}
+		case r.Method == http.MethodPost && r.URL.Path == "/y4m":
+			if err := framesToY4M(r.FormValue("dir"), r.FormValue("out")); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+			}
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(control.Close)
+
+	shots := os.Getenv("AIRSIGN_WEB_SHOTS")
+	if shots != "" {
+		if shots, err = filepath.Abs(shots); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(shots, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pw, _ := json.Marshal(passwords)
+	runCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(runCtx, nodeBin, filepath.Join(e2e, "roundtrip.mjs"))
+	cmd.Dir = e2e
+	cmd.Env = append(os.Environ(),
+		"BASE_URL="+srv.URL, "CONTROL_URL="+control.URL, "WORK="+work, "CHROMIUM="+chromium,
+		"KIOSK_BIN="+kiosk, "KIOSK_HOME="+kh,
+		"SHARES="+filepath.Join(cer, "share-1.txt")+","+filepath.Join(cer, "share-3.txt"),
+		"PASSWORDS="+string(pw), "APPROVAL_PASSWORD=bob's approval key",
+		"DESTINATION=bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080", "SHOTS="+shots)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	out, err := cmd.Output()
+	t.Logf("roundtrip.mjs took %s", time.Since(start).Round(time.Millisecond))
+	var res struct {
+		OK            bool     `json:"ok"`
+		Error         string   `json:"error"`
+		Steps         []string `json:"steps"`
+		Request       string   `json:"request"`
+		TxID          string   `json:"txid"`
+		Progress      float64  `json:"progress"`
+		ConsoleErrors []string `json:"consoleErrors"`
+	}
+	if jerr := json.Unmarshal(lastLine(out), &res); jerr != nil {
+		t.Fatalf("roundtrip.mjs: %v (%v)\nstdout:\n%s\nstderr:\n%s", err, jerr, out, stderr.String())
+	}
+	for _, s := range res.Steps {
+		t.Logf("browser: %s", s)
+	}
+	if err != nil || !res.OK {
+		t.Fatalf("roundtrip.mjs failed: %v\n%s\nstderr:\n%s", err, res.Error, stderr.String())
+	}
+	if len(res.ConsoleErrors) > 0 {
+		t.Logf("browser console errors (expected: the refused requests): %q", res.ConsoleErrors)
+	}
+
+	// What the browser showed was a real UR frame of the request's PSBT.
+	frame, err := os.ReadFile(filepath.Join(work, "shown-frame.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := qr.DecodeFile(frame)
+	if err != nil || !strings.HasPrefix(strings.ToLower(string(text)), "ur:crypto-psbt/") {
+		t.Fatalf("the frame on screen decodes to %.40q, %v; want a ur:crypto-psbt part", text, err)
+	}
+	// The chain and the store agree with the page.
+	wd, err := c.Get(ctx, res.Request)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wd.State != "confirmed" || wd.TxID == nil || wd.TxID.String() != res.TxID {
+		t.Fatalf("request %s: state %s, txid %v; the page said confirmed, %s", res.Request, wd.State, wd.TxID, res.TxID)
+	}
+	entries, err := audit.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	for _, e := range entries {
+		log.WriteString(e.Kind + " " + string(e.Data) + "\n")
+	}
+	for _, want := range []string{`"reason":"role"`, `cannot also approve`, `"user":"bob"`, "broadcast {", "web-signin"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("audit log lacks %s:\n%s", want, log.String())
+		}
+	}
+}
+
+func watchOnlyDescriptor(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if d, ok := strings.CutPrefix(sc.Text(), "descriptor: "); ok {
+			return strings.TrimSpace(d)
+		}
+	}
+	t.Fatalf("%s has no descriptor line", path)
+	return ""
+}
+
+func lastLine(b []byte) []byte {
+	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
+	return lines[len(lines)-1]
+}
+
+// framesToY4M writes the frame-*.png images of dir as a YUV4MPEG2 video
+// (720x720, 2 frames a second, each QR centred on white), the format
+// chromium's --use-file-for-fake-video-capture plays as a camera.
+func framesToY4M(dir, out string) error {
+	paths, err := filepath.Glob(filepath.Join(dir, "frame-*.png"))
+	if err != nil || len(paths) == 0 {
+		return fmt.Errorf("no frames in %s (%v)", dir, err)
+	}
+	const side = 720
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "YUV4MPEG2 W%d H%d F2:1 Ip A1:1 C420jpeg\n", side, side)
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		bd := img.Bounds()
+		scale := max(1, (max(bd.Dx(), bd.Dy())+side-1)/side)
+		w, h := bd.Dx()/scale, bd.Dy()/scale
+		x0, y0 := (side-w)/2, (side-h)/2
+		b.WriteString("FRAME\n")
+		for y := 0; y < side; y++ {
+			for x := 0; x < side; x++ {
+				luma := byte(235)
+				if x >= x0 && x < x0+w && y >= y0 && y < y0+h {
+					c := color.GrayModel.Convert(img.At(bd.Min.X+(x-x0)*scale, bd.Min.Y+(y-y0)*scale)).(color.Gray)
+					luma = 16 + byte(int(c.Y)*219/255)
+				}
+				b.WriteByte(luma)
+			}
+		}
+		b.Write(bytes.Repeat([]byte{128}, 2*(side/2)*(side/2))) // no colour
+	}
+	return os.WriteFile(out, b.Bytes(), 0o644)
+}

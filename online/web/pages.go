@@ -1,0 +1,706 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil"
+
+	"airsign/online/coordinator"
+	"airsign/online/store"
+	"airsign/ui/qr"
+)
+
+type walletRow struct {
+	store.Wallet
+	Balance coordinator.Balance
+	Pending int
+}
+
+func (h *Handler) wallets(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	ws, err := h.c.Wallets(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	wds, err := h.c.Withdrawals(r.Context(), "")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	tip, err := h.c.Tip(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var rows []walletRow
+	for _, wl := range ws {
+		b, err := h.c.Balance(r.Context(), wl.Name)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		row := walletRow{Wallet: wl, Balance: b}
+		for _, wd := range wds {
+			if wd.Wallet == wl.Name && wd.State == string(store.StatusPending) {
+				row.Pending++
+			}
+		}
+		rows = append(rows, row)
+	}
+	h.render(w, r, http.StatusOK, "wallets", page{Title: "Wallets", Active: "wallets",
+		Data: struct {
+			Wallets []walletRow
+			Tip     int32
+		}{rows, tip}})
+}
+
+type utxoRow struct {
+	OutPoint      string
+	Value         btcutil.Amount
+	Confirmations int32
+	Reserved      bool
+	Spending      bool
+}
+
+type moveRow struct {
+	TxID                string
+	Confirmations       int32
+	Received, Sent, Net btcutil.Amount
+}
+
+type walletView struct {
+	Wallet  store.Wallet
+	Balance coordinator.Balance
+	UTXOs   []utxoRow
+	Moves   []moveRow
+	Address *coordinator.Address
+}
+
+func confirmations(tip, height int32) int32 {
+	if height <= 0 || height > tip {
+		return 0
+	}
+	return tip - height + 1
+}
+
+func (h *Handler) walletView(r *http.Request, name string) (walletView, error) {
+	wl, err := h.c.Wallet(r.Context(), name)
+	if err != nil {
+		return walletView{}, err
+	}
+	v := walletView{Wallet: wl.Wallet}
+	if v.Balance, err = h.c.Balance(r.Context(), name); err != nil {
+		return walletView{}, err
+	}
+	utxos, err := h.c.UTXOs(r.Context(), name)
+	if err != nil {
+		return walletView{}, err
+	}
+	wds, err := h.c.Withdrawals(r.Context(), name)
+	if err != nil {
+		return walletView{}, err
+	}
+	reserved := map[string]bool{}
+	for _, wd := range wds {
+		if wd.Status == store.StatusPending || wd.Status == store.StatusBroadcast {
+			for _, in := range wd.Inputs {
+				reserved[in.String()] = true
+			}
+		}
+	}
+	for _, u := range utxos {
+		if u.SpentBy != nil && u.SpentHeight > 0 {
+			continue
+		}
+		v.UTXOs = append(v.UTXOs, utxoRow{OutPoint: u.OutPoint.String(), Value: u.Value,
+			Confirmations: confirmations(v.Balance.Tip, u.Height), Reserved: reserved[u.OutPoint.String()], Spending: u.SpentBy != nil})
+	}
+	moves, err := h.c.History(r.Context(), name)
+	if err != nil {
+		return walletView{}, err
+	}
+	for _, m := range moves {
+		v.Moves = append(v.Moves, moveRow{TxID: m.TxID.String(), Confirmations: confirmations(v.Balance.Tip, m.Height),
+			Received: m.Received, Sent: m.Sent, Net: m.Net()})
+	}
+	return v, nil
+}
+
+func (h *Handler) wallet(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	v, err := h.walletView(r, r.PathValue("name"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "wallet", page{Title: "Wallet " + v.Wallet.Name, Active: "wallets", Data: v})
+}
+
+// receive hands out the next receive address and shows it with its QR.
+func (h *Handler) receive(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	name := r.PathValue("name")
+	a, err := h.c.Receive(r.Context(), name)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.record("receive", map[string]any{"wallet": name, "address": a.Address, "index": a.Index, "user": s.user.Name, "via": "web"})
+	v, err := h.walletView(r, name)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.Address = &a
+	h.render(w, r, http.StatusOK, "wallet", page{Title: "Wallet " + name, Active: "wallets",
+		Notice: "A new receive address of " + name + " is below. Give it to the payer as shown; the coordinator watches it.", Data: v})
+}
+
+// qrPNG draws a short text (a receive address) as a QR code.
+func (h *Handler) qrPNG(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	text := r.URL.Query().Get("text")
+	if text == "" || len(text) > 200 {
+		h.refuse(w, r, http.StatusBadRequest, "qr.png draws up to 200 characters of text", nil)
+		return
+	}
+	content := []byte(text)
+	if isBech32(text) {
+		// Bech32 addresses are case-insensitive and their upper case
+		// fits QR's alphanumeric mode: a smaller, sturdier code.
+		content = []byte(strings.ToUpper(text))
+	}
+	png, err := qr.PNG(content, qr.ImageOptions{Level: qr.Medium, ModulePixels: 6})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Write(png)
+}
+
+func isBech32(s string) bool {
+	s = strings.ToLower(s)
+	return strings.HasPrefix(s, "bc1") || strings.HasPrefix(s, "tb1") || strings.HasPrefix(s, "bcrt1")
+}
+
+type inputRow struct {
+	OutPoint      string
+	Value         btcutil.Amount
+	Confirmations int32
+}
+
+type previewView struct {
+	Wallet, To    string
+	Amount, Fee   btcutil.Amount
+	Change        btcutil.Amount
+	FeeRate       string
+	FeeRateSource string
+	VSize         int
+	Algorithm     string
+	Inputs        []inputRow
+}
+
+type withdrawForm struct {
+	Wallets            []string
+	Wallet, To, Amount string
+	Unit, FeeRate      string
+	Estimate           float64
+	EstimateSource     string
+	EstimateErr        string
+	MaxFeeRate         float64
+	PaidBefore         []string
+	Preview            *previewView
+}
+
+func (h *Handler) withdrawForm(r *http.Request) (withdrawForm, error) {
+	f := withdrawForm{Unit: "btc", MaxFeeRate: 1000}
+	ws, err := h.c.Wallets(r.Context())
+	if err != nil {
+		return f, err
+	}
+	for _, wl := range ws {
+		f.Wallets = append(f.Wallets, wl.Name)
+	}
+	rate, source, err := h.c.FeeEstimate(r.Context())
+	if err != nil {
+		f.EstimateErr = err.Error()
+	} else {
+		f.Estimate, f.EstimateSource = rate, source
+	}
+	wds, err := h.c.Withdrawals(r.Context(), "")
+	if err != nil {
+		return f, err
+	}
+	for i := len(wds) - 1; i >= 0 && len(f.PaidBefore) < 50; i-- {
+		if !slices.Contains(f.PaidBefore, wds[i].Destination) {
+			f.PaidBefore = append(f.PaidBefore, wds[i].Destination)
+		}
+	}
+	return f, nil
+}
+
+func (h *Handler) withdrawPage(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	f, err := h.withdrawForm(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if len(f.Wallets) > 0 {
+		f.Wallet = f.Wallets[0]
+	}
+	if q := r.URL.Query().Get("wallet"); q != "" {
+		f.Wallet = q
+	}
+	h.render(w, r, http.StatusOK, "withdraw", page{Title: "New withdrawal", Active: "withdraw", Data: f})
+}
+
+// withdraw previews (action=preview) or creates (action=create) a
+// request. Creating selects coins again: the preview reserved nothing, so
+// the request may differ if the wallet changed in between, and the request
+// page shows what was built.
+func (h *Handler) withdraw(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	f, err := h.withdrawForm(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	pf := r.PostForm
+	f.Wallet, f.To, f.Amount, f.Unit, f.FeeRate = pf.Get("wallet"), strings.TrimSpace(pf.Get("to")), pf.Get("amount"), pf.Get("unit"), pf.Get("feerate")
+	show := func(status int, msg string) {
+		h.render(w, r, status, "withdraw", page{Title: "New withdrawal", Active: "withdraw", Error: msg, Data: f})
+	}
+	amount, err := parseAmount(f.Amount, f.Unit)
+	if err != nil {
+		show(http.StatusBadRequest, "Amount: "+err.Error()+".")
+		return
+	}
+	rate, err := parseFeeRate(f.FeeRate)
+	if err != nil {
+		show(http.StatusBadRequest, "Fee rate: "+err.Error()+".")
+		return
+	}
+	if f.To == "" || len(f.To) > 100 {
+		show(http.StatusBadRequest, "Destination: give the address to pay (up to 100 characters).")
+		return
+	}
+	req := coordinator.WithdrawRequest{Wallet: f.Wallet, To: f.To, Amount: amount, FeeRate: rate, Requester: s.user.Name}
+	switch pf.Get("action") {
+	case "preview":
+		p, err := h.c.Preview(r.Context(), req)
+		if err != nil {
+			status, msg := classify(err)
+			show(status, msg)
+			return
+		}
+		pv := &previewView{Wallet: p.Wallet, To: p.To, Amount: p.Amount, Fee: p.Fee, Change: p.Change,
+			FeeRate: p.FeeRate.String(), FeeRateSource: p.FeeRateSource, VSize: p.VSize, Algorithm: p.Algorithm}
+		tip, _ := h.c.Tip(r.Context())
+		for _, in := range p.Inputs {
+			pv.Inputs = append(pv.Inputs, inputRow{in.OutPoint.String(), in.Value, confirmations(tip, in.Height)})
+		}
+		f.Preview = pv
+		show(http.StatusOK, "")
+	case "create":
+		wd, err := h.c.Withdraw(r.Context(), req)
+		if err != nil {
+			status, msg := classify(err)
+			show(status, msg)
+			return
+		}
+		http.Redirect(w, r, "/requests/"+wd.ID+"?done=created", http.StatusSeeOther)
+	default:
+		show(http.StatusBadRequest, "Press Preview, check what would be spent, then Create.")
+	}
+}
+
+type requestRow struct {
+	ID, Wallet, Requester, To, State string
+	Created                          time.Time
+	Amount                           btcutil.Amount
+	Confirmations                    int32
+	Approvers                        []string
+}
+
+func (h *Handler) requestRows(r *http.Request) ([]requestRow, error) {
+	wds, err := h.c.Withdrawals(r.Context(), "")
+	if err != nil {
+		return nil, err
+	}
+	var rows []requestRow
+	for i := len(wds) - 1; i >= 0; i-- { // newest first
+		wd := wds[i]
+		aps, err := h.c.Approvals(r.Context(), wd.ID)
+		if err != nil {
+			return nil, err
+		}
+		row := requestRow{ID: wd.ID, Wallet: wd.Wallet, Requester: wd.Requester, To: wd.Destination, State: wd.State,
+			Created: wd.Created, Amount: wd.Amount, Confirmations: wd.Confirmations}
+		for _, a := range aps {
+			row.Approvers = append(row.Approvers, a.Approver)
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// version is a digest of what a page shows, for the poller to notice a
+// change without comparing pages.
+func version(v any) string {
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+func (h *Handler) requests(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	rows, err := h.requestRows(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "requests", page{Title: "Requests", Active: "requests",
+		Data: struct {
+			Rows    []requestRow
+			Version string
+		}{rows, version(rows)}})
+}
+
+func (h *Handler) requestsVersion(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	rows, err := h.requestRows(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"version": version(rows)})
+}
+
+type step struct {
+	Name, Note   string
+	Done, Failed bool
+}
+
+type requestView struct {
+	ID, Wallet, Requester, To, State string
+	Created                          time.Time
+	Amount, Fee                      btcutil.Amount
+	FeeRate                          string
+	UnsignedTxID, TxID               string
+	Replaces, ReplacedBy             string
+	Confirmations                    int32
+	Approvals                        []store.Approval
+	Steps                            []step
+	CanApprove, CanCancel, CanReject bool
+	CanUpload, Live                  bool
+	ApproveWhy                       string
+	Density                          string
+	FrameCount                       int
+	MaxUploadMiB                     int64
+	MaxFiles                         int
+	Version                          string
+}
+
+// statusKey is what the live poller compares: state, confirmations and
+// approvals.
+type statusKey struct {
+	State         string
+	Confirmations int32
+	Approvers     []string
+}
+
+func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, error) {
+	wd, err := h.c.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return requestView{}, err
+	}
+	aps, err := h.c.Approvals(r.Context(), wd.ID)
+	if err != nil {
+		return requestView{}, err
+	}
+	v := requestView{ID: wd.ID, Wallet: wd.Wallet, Requester: wd.Requester, To: wd.Destination, State: wd.State,
+		Created: wd.Created, Amount: wd.Amount, Fee: wd.Fee, FeeRate: fmt.Sprintf("%.3g sat/vB", float64(wd.FeeRate)/1000),
+		UnsignedTxID: wd.UnsignedTxID.String(), Replaces: wd.Replaces, ReplacedBy: wd.ReplacedBy,
+		Confirmations: wd.Confirmations, Approvals: aps, MaxUploadMiB: h.opts.MaxUpload >> 20, MaxFiles: maxUploadFiles}
+	if wd.TxID != nil {
+		v.TxID = wd.TxID.String()
+	}
+	key := statusKey{State: wd.State, Confirmations: wd.Confirmations}
+	for _, a := range aps {
+		key.Approvers = append(key.Approvers, a.Approver)
+	}
+	v.Version = version(key)
+
+	pending := wd.Status == store.StatusPending
+	v.Live = pending
+	u := s.user
+	switch {
+	case !pending:
+	case !u.Role.AtLeast(store.RoleApprover):
+		v.ApproveWhy = "Approvers and admins approve requests; your role is " + string(u.Role) + "."
+	case u.Name == wd.Requester:
+		v.ApproveWhy = "You made this request, so another approver must approve it (four eyes)."
+	default:
+		v.CanApprove = true
+	}
+	v.CanCancel = pending && (u.Name == wd.Requester || u.Role.AtLeast(store.RoleAdmin))
+	v.CanReject = pending && !v.CanCancel && u.Role.AtLeast(store.RoleApprover)
+	v.CanUpload = pending && u.Role.AtLeast(store.RoleRequester)
+
+	// The timeline: created → approved → signed → broadcast → confirmed.
+	v.Steps = []step{{Name: "Created", Note: "by " + wd.Requester + ", " + wd.Created.UTC().Format("Jan 2 15:04 UTC"), Done: true}}
+	approved := step{Name: "Approved", Note: "waiting for an approver"}
+	if len(aps) > 0 {
+		approved.Done = true
+		approved.Note = fmt.Sprintf("%d: %s", len(aps), strings.Join(key.Approvers, ", "))
+	}
+	signed := step{Name: "Signed", Note: "at the kiosk, brought back by QR"}
+	broadcast := step{Name: "Broadcast", Note: "to the node"}
+	confirmed := step{Name: "Confirmed", Note: "in a block"}
+	if wd.TxID != nil {
+		signed.Done, signed.Note = true, "signatures verified"
+		broadcast.Done, broadcast.Note = true, "txid "+wd.TxID.String()[:12]+"…"
+	}
+	if wd.Confirmations > 0 {
+		confirmed.Done, confirmed.Note = true, fmt.Sprintf("%d confirmation(s)", wd.Confirmations)
+	}
+	v.Steps = append(v.Steps, approved, signed, broadcast, confirmed)
+	switch wd.Status {
+	case store.StatusCancelled:
+		v.Steps = append(v.Steps, step{Name: "Cancelled", Note: "its coins are free again", Failed: true})
+	case store.StatusReplaced:
+		v.Steps = append(v.Steps, step{Name: "Replaced", Note: "by " + wd.ReplacedBy + " (fee bump)", Failed: true})
+	}
+	if pending {
+		v.Density = density(r.URL.Query().Get("density"))
+		parts, err := h.parts(wd.PSBT, v.Density)
+		if err != nil {
+			return requestView{}, err
+		}
+		v.FrameCount = len(parts)
+	}
+	return v, nil
+}
+
+var doneNotices = map[string]string{
+	"created":   "Request created. Its coins are reserved until it is broadcast or cancelled. An approver approves it next.",
+	"approved":  "Approved. The QR code below now carries your approval to the kiosk.",
+	"cancelled": "Request cancelled; its coins are free again.",
+	"rejected":  "Request rejected and cancelled; its coins are free again.",
+	"broadcast": "Signed transaction received, verified and broadcast. It confirms when a block includes it.",
+}
+
+func (h *Handler) request(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	v, err := h.requestView(r, s)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "request", page{Title: "Request " + v.ID, Active: "requests",
+		Notice: doneNotices[r.URL.Query().Get("done")], Data: v})
+}
+
+func (h *Handler) requestVersion(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	v, err := h.requestView(r, s)
+	if err != nil {
+		status, msg := classify(err)
+		writeJSON(w, status, map[string]any{"error": true, "message": msg})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"version": v.Version, "state": v.State, "confirmations": v.Confirmations})
+}
+
+func (h *Handler) showRequestError(w http.ResponseWriter, r *http.Request, s *sessionInfo, err error) {
+	status, msg := classify(err)
+	if status == http.StatusInternalServerError {
+		h.opts.Logf("web: %s %s: internal error: %v", r.Method, r.URL.Path, err)
+	}
+	h.showRequestMsg(w, r, s, status, msg)
+}
+
+// showRequestMsg shows the request page with an error at the top, so the
+// person sees what was wrong next to what they tried to do.
+func (h *Handler) showRequestMsg(w http.ResponseWriter, r *http.Request, s *sessionInfo, status int, msg string) {
+	v, err := h.requestView(r, s)
+	if err != nil {
+		h.errorPage(w, r, err, status, http.StatusText(status), msg)
+		return
+	}
+	h.render(w, r, status, "request", page{Title: "Request " + v.ID, Active: "requests", Error: msg, Data: v})
+}
+
+func (h *Handler) approve(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	id := r.PathValue("id")
+	pw := []byte(r.PostForm.Get("password"))
+	defer clear(pw)
+	expires, err := time.ParseDuration(r.PostForm.Get("expires"))
+	if err != nil || expires <= 0 || expires > coordinator.MaxApprovalExpiry {
+		h.showRequestError(w, r, s, fmt.Errorf("%w: validity %q: choose one of the offered durations", coordinator.ErrInvalid, r.PostForm.Get("expires")))
+		return
+	}
+	if len(pw) == 0 || len(pw) > coordinator.MaxPasswordLen {
+		h.showRequestError(w, r, s, fmt.Errorf("%w: give your approval-key password (the one set with user approval-key, not your sign-in password)", coordinator.ErrInvalid))
+		return
+	}
+	// Approve checks four eyes and the role itself and records refusals.
+	// Its argon2id run shares the sign-in semaphore.
+	select {
+	case h.kdf.slots <- struct{}{}:
+	case <-r.Context().Done():
+		return
+	}
+	_, err = h.c.Approve(r.Context(), id, s.user.Name, pw, expires)
+	<-h.kdf.slots
+	if err != nil {
+		h.showRequestError(w, r, s, err)
+		return
+	}
+	http.Redirect(w, r, "/requests/"+id+"?done=approved", http.StatusSeeOther)
+}
+
+func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	wd, err := h.c.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if wd.Requester != s.user.Name && !s.user.Role.AtLeast(store.RoleAdmin) {
+		h.refuse(w, r, http.StatusForbidden, fmt.Sprintf("Request %s was made by %s; only they or an admin may cancel it. Approvers reject it instead.", wd.ID, wd.Requester),
+			map[string]any{"user": s.user.Name, "request": wd.ID, "reason": "not the requester"})
+		return
+	}
+	h.record("web-cancel", map[string]any{"request": wd.ID, "user": s.user.Name, "reason": capText(r.PostForm.Get("reason"), 200)})
+	if err := h.c.Cancel(r.Context(), wd.ID); err != nil {
+		h.showRequestError(w, r, s, err)
+		return
+	}
+	http.Redirect(w, r, "/requests/"+wd.ID+"?done=cancelled", http.StatusSeeOther)
+}
+
+// reject is an approver saying no to someone else's request: it is
+// cancelled, and the audit log says who rejected it and why.
+func (h *Handler) reject(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	wd, err := h.c.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if wd.Requester == s.user.Name {
+		h.refuse(w, r, http.StatusForbidden, "This is your own request: cancel it instead of rejecting it.",
+			map[string]any{"user": s.user.Name, "request": wd.ID, "reason": "own request"})
+		return
+	}
+	h.record("web-reject", map[string]any{"request": wd.ID, "user": s.user.Name, "reason": capText(r.PostForm.Get("reason"), 200)})
+	if err := h.c.Cancel(r.Context(), wd.ID); err != nil {
+		h.showRequestError(w, r, s, err)
+		return
+	}
+	http.Redirect(w, r, "/requests/"+wd.ID+"?done=rejected", http.StatusSeeOther)
+}
+
+func capText(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+type auditRow struct {
+	Seq    uint64
+	Time   time.Time
+	Kind   string
+	Result string
+	Data   string
+}
+
+const auditPage = 200
+
+func (h *Handler) audit(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	if h.opts.Audit == nil {
+		h.errorPage(w, r, nil, http.StatusNotFound, "No audit log", "This coordinator runs without an audit log.")
+		return
+	}
+	entries, err := h.opts.Audit.Entries()
+	if err != nil {
+		h.fail(w, r, fmt.Errorf("reading the audit log: %w", err))
+		return
+	}
+	end := len(entries)
+	if b := r.URL.Query().Get("before"); b != "" {
+		n, err := strconv.Atoi(b)
+		if err != nil || n < 0 {
+			h.refuse(w, r, http.StatusBadRequest, "before= takes an entry number", nil)
+			return
+		}
+		end = min(n, end)
+	}
+	var rows []auditRow
+	for i := end - 1; i >= 0 && i >= end-auditPage; i-- {
+		e := entries[i]
+		row := auditRow{Seq: e.Seq, Time: e.Time, Kind: e.Kind, Data: string(e.Data)}
+		var m map[string]any
+		if json.Unmarshal(e.Data, &m) == nil {
+			if res, ok := m["result"].(string); ok {
+				row.Result = res
+			}
+		}
+		rows = append(rows, row)
+	}
+	cp, err := h.opts.Audit.Checkpoint()
+	var note string
+	if err == nil {
+		note = string(cp.Note)
+	}
+	older := 0
+	if end-auditPage > 0 {
+		older = end - auditPage
+	}
+	h.render(w, r, http.StatusOK, "audit", page{Title: "Audit", Active: "audit", Data: struct {
+		Entries    []auditRow
+		Size       int
+		Key        string
+		Checkpoint string
+		Older      int
+	}{rows, len(entries), h.opts.Audit.VerifierKey(), note, older}})
+}
+
+func (h *Handler) auditExport(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	if h.opts.Audit == nil {
+		h.errorPage(w, r, nil, http.StatusNotFound, "No audit log", "This coordinator runs without an audit log.")
+		return
+	}
+	data, err := h.opts.Audit.Export(0)
+	if err != nil {
+		h.fail(w, r, fmt.Errorf("exporting the audit log: %w", err))
+		return
+	}
+	h.record("audit-export", map[string]any{"user": s.user.Name, "since": 0, "via": "web"})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Disposition", `attachment; filename="coordinator-audit-export.json"`)
+	w.Write(data)
+}
+
+func (h *Handler) auditCheckpoint(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	if h.opts.Audit == nil {
+		h.errorPage(w, r, nil, http.StatusNotFound, "No audit log", "This coordinator runs without an audit log.")
+		return
+	}
+	cp, err := h.opts.Audit.Checkpoint()
+	if err != nil {
+		h.fail(w, r, errors.Join(errors.New("reading the checkpoint"), err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="coordinator-checkpoint.txt"`)
+	w.Write(cp.Note)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

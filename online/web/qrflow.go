@@ -1,0 +1,361 @@
+package web
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"airsign/online/coordinator"
+	"airsign/psbt"
+	"airsign/ui/qr"
+)
+
+// density maps the page's density control to UR fragment lengths: fewer,
+// denser frames for a good camera, more and simpler ones for a poor one.
+func density(s string) string {
+	switch s {
+	case "low", "high":
+		return s
+	}
+	return "medium"
+}
+
+var fragmentLen = map[string]int{"low": 100, "medium": 200, "high": 400}
+
+// parts cuts a PSBT into UR parts (with fountain parts so a kiosk that
+// missed frames still completes). The encoding is deterministic, so frame
+// n is the same on every request and the browser may fetch them in any
+// order.
+func (h *Handler) parts(data []byte, d string) ([]string, error) {
+	return qr.EncodePSBT(data, qr.EncodeOptions{Format: qr.FormatUR, MaxFragment: fragmentLen[density(d)]})
+}
+
+var frameImage = qr.ImageOptions{Level: qr.Low, ModulePixels: 6}
+
+func (h *Handler) pendingPSBT(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	wd, err := h.c.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return nil, false
+	}
+	return wd.PSBT, true
+}
+
+func (h *Handler) frameCount(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	data, ok := h.pendingPSBT(w, r)
+	if !ok {
+		return
+	}
+	parts, err := h.parts(data, r.URL.Query().Get("density"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"frames": len(parts)})
+}
+
+// frame serves frame n (1-based, "n.png") of the request's current PSBT.
+func (h *Handler) frame(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	num, ok := strings.CutSuffix(r.PathValue("n"), ".png")
+	n, err := strconv.Atoi(num)
+	if !ok || err != nil || n < 1 || n > 10_000 {
+		h.refuse(w, r, http.StatusNotFound, "frames are named 1.png, 2.png, …", nil)
+		return
+	}
+	data, ok := h.pendingPSBT(w, r)
+	if !ok {
+		return
+	}
+	parts, err := h.parts(data, r.URL.Query().Get("density"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if n > len(parts) {
+		h.refuse(w, r, http.StatusNotFound, fmt.Sprintf("this request has %d frames at that density", len(parts)), nil)
+		return
+	}
+	png, err := qr.PNG([]byte(parts[n-1]), frameImage)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Write(png)
+}
+
+func (h *Handler) animatedGIF(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	data, ok := h.pendingPSBT(w, r)
+	if !ok {
+		return
+	}
+	parts, err := h.parts(data, r.URL.Query().Get("density"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	gif, err := qr.AnimatedGIF(parts, frameImage, 4)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/gif")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", r.PathValue("id")+"-unsigned.gif"))
+	w.Write(gif)
+}
+
+// scans holds the partial transfers of signed PSBTs coming back, one per
+// session and request, so frames may arrive one POST at a time (camera) and
+// the progress bar moves. They are dropped after scanIdle without frames,
+// and there are at most maxScans at once.
+type scans struct {
+	mu sync.Mutex
+	m  map[string]*scanState
+}
+
+type scanState struct {
+	dec               *qr.Decoder
+	frames, unreadble int
+	last              time.Time
+}
+
+const (
+	maxScans = 64
+	scanIdle = 10 * time.Minute
+)
+
+func newScans() *scans { return &scans{m: map[string]*scanState{}} }
+
+func (sc *scans) get(key string, now time.Time) (*scanState, error) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for k, st := range sc.m {
+		if now.Sub(st.last) > scanIdle {
+			delete(sc.m, k)
+		}
+	}
+	st := sc.m[key]
+	if st == nil {
+		if len(sc.m) >= maxScans {
+			return nil, errors.New("too many transfers are under way on this coordinator; try again in a few minutes")
+		}
+		st = &scanState{dec: qr.NewDecoder()}
+		sc.m[key] = st
+	}
+	st.last = now
+	return st, nil
+}
+
+func (sc *scans) drop(key string) {
+	sc.mu.Lock()
+	delete(sc.m, key)
+	sc.mu.Unlock()
+}
+
+type scanReply struct {
+	Progress   float64 `json:"progress"`
+	Frames     int     `json:"frames"`
+	Unreadable int     `json:"unreadable"`
+	Done       bool    `json:"done"`
+	Message    string  `json:"message"`
+	Redirect   string  `json:"redirect,omitempty"`
+	Error      bool    `json:"error,omitempty"`
+	Fatal      bool    `json:"fatal,omitempty"`
+}
+
+// scan takes one image (a camera frame, or one uploaded file: PNG, JPEG or
+// an animated GIF) as the request body, adds its QR frames to the
+// session's transfer for this request and, once complete, finalizes and
+// broadcasts. The body is capped before it is read.
+func (h *Handler) scan(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	id := r.PathValue("id")
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxScanBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, scanReply{Error: true,
+				Message: fmt.Sprintf("That image is over %d MiB. Upload the kiosk's frames or GIF as they are, without enlarging them.", maxScanBytes>>20)})
+			return
+		}
+		writeJSON(w, http.StatusBadRequest, scanReply{Error: true, Message: "The image could not be read: " + err.Error()})
+		return
+	}
+	status, reply := h.feed(r, s, id, [][]byte{body})
+	writeJSON(w, status, reply)
+}
+
+// upload is the form post without JavaScript: every file of a multipart
+// body, then the same as scan. The whole body is capped at MaxUpload and
+// each file at qr.MaxImageBytes before anything is allocated for them.
+func (h *Handler) upload(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	id := r.PathValue("id")
+	ct := r.Header.Get("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		h.showRequestError(w, r, s, fmt.Errorf("%w: send the signed frames as a file upload (multipart/form-data)", coordinator.ErrInvalid))
+		return
+	}
+	files, err := readUpload(http.MaxBytesReader(w, r.Body, h.opts.MaxUpload), params["boundary"], s.csrf)
+	if err != nil {
+		if errors.Is(err, errCSRF) {
+			h.refuse(w, r, http.StatusForbidden, err.Error(), map[string]any{"user": s.user.Name, "reason": "csrf"})
+			return
+		}
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			err = fmt.Errorf("%w: the upload is over %d MiB; upload the kiosk's frames or its GIF as they are", coordinator.ErrInvalid, h.opts.MaxUpload>>20)
+		} else {
+			err = fmt.Errorf("%w: %v", coordinator.ErrInvalid, err)
+		}
+		h.showRequestError(w, r, s, err)
+		return
+	}
+	status, reply := h.feed(r, s, id, files)
+	if reply.Redirect != "" {
+		http.Redirect(w, r, reply.Redirect, http.StatusSeeOther)
+		return
+	}
+	if !reply.Error {
+		status = http.StatusUnprocessableEntity // the upload did not complete the transfer
+	}
+	h.showRequestMsg(w, r, s, status, reply.Message)
+}
+
+var errCSRF = errors.New("the upload's security token is missing or stale; reload the page and upload again")
+
+// readUpload reads a multipart body: the "csrf" field must come first and
+// match want, then up to maxUploadFiles "frames" files of at most
+// qr.MaxImageBytes each. Other fields are refused.
+func readUpload(body io.Reader, boundary, want string) ([][]byte, error) {
+	mr := multipart.NewReader(body, boundary)
+	var files [][]byte
+	sawCSRF := false
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("the upload is not a well-formed form: %w", err)
+		}
+		switch part.FormName() {
+		case "csrf":
+			got, err := io.ReadAll(io.LimitReader(part, 128))
+			if err != nil {
+				return nil, err
+			}
+			if sawCSRF || subtle.ConstantTimeCompare(got, []byte(want)) != 1 {
+				return nil, errCSRF
+			}
+			sawCSRF = true
+		case "frames":
+			if !sawCSRF {
+				return nil, errCSRF
+			}
+			if len(files) == maxUploadFiles {
+				return nil, fmt.Errorf("more than %d files; upload the kiosk's animated GIF instead of its frames", maxUploadFiles)
+			}
+			data, err := io.ReadAll(io.LimitReader(part, qr.MaxImageBytes+1))
+			if err != nil {
+				return nil, err
+			}
+			if len(data) > qr.MaxImageBytes {
+				return nil, fmt.Errorf("file %q is over %d MiB; that is not a QR image", capText(part.FileName(), 100), qr.MaxImageBytes>>20)
+			}
+			if len(data) > 0 {
+				files = append(files, data)
+			}
+		default:
+			return nil, fmt.Errorf("unexpected form field %q", capText(part.FormName(), 40))
+		}
+	}
+	if !sawCSRF {
+		return nil, errCSRF
+	}
+	if len(files) == 0 {
+		return nil, errors.New("no file was uploaded; choose the kiosk's signed QR images or its GIF")
+	}
+	return files, nil
+}
+
+// feed adds images to the session's transfer for request id and, when it
+// is complete, finalizes and broadcasts.
+func (h *Handler) feed(r *http.Request, s *sessionInfo, id string, images [][]byte) (int, scanReply) {
+	wd, err := h.c.Get(r.Context(), id)
+	if err != nil {
+		status, msg := classify(err)
+		return status, scanReply{Error: true, Fatal: true, Message: msg}
+	}
+	key := string(s.idHash) + "\x00" + id
+	st, err := h.scans.get(key, h.opts.Now())
+	if err != nil {
+		return http.StatusServiceUnavailable, scanReply{Error: true, Fatal: true, Message: err.Error()}
+	}
+	var lastErr error
+	for i, img := range images {
+		results, err := qr.DecodeFrames(img)
+		if err != nil {
+			lastErr = fmt.Errorf("image %d: %v", i+1, err)
+			st.unreadble++
+			continue
+		}
+		for _, fr := range results {
+			st.frames++
+			if fr.Err != nil {
+				st.unreadble++
+				continue
+			}
+			if _, err := st.dec.Add(string(fr.Text)); err != nil {
+				// A frame of another transfer (an earlier request's
+				// code still on screen) is reported, not fatal.
+				lastErr = err
+			}
+		}
+	}
+	reply := scanReply{Progress: st.dec.Progress(), Frames: st.frames, Unreadable: st.unreadble}
+	payload, err := st.dec.Result()
+	if err != nil {
+		reply.Message = fmt.Sprintf("%.0f%% received (frames read: %d; without a readable code: %d). Keep scanning or add more frames.",
+			100*reply.Progress, st.frames-st.unreadble, st.unreadble)
+		if lastErr != nil {
+			reply.Message += " Last problem: " + lastErr.Error()
+		}
+		return http.StatusOK, reply
+	}
+	// Complete: whatever happens next, the next scan starts afresh.
+	h.scans.drop(key)
+	reply.Done, reply.Progress = true, 1
+	if payload.Kind != qr.KindPSBT {
+		reply.Error, reply.Message = true, fmt.Sprintf("The QR codes carry %s, not a signed PSBT. Scan the kiosk's signed-PSBT screen.", payload.Kind)
+		return http.StatusUnprocessableEntity, reply
+	}
+	p, err := psbt.Decode(payload.Data)
+	if err != nil {
+		reply.Error, reply.Message = true, "The QR codes carry a PSBT that does not decode: "+err.Error()
+		return http.StatusUnprocessableEntity, reply
+	}
+	if got := p.UnsignedTx.TxHash(); got != wd.UnsignedTxID {
+		reply.Error, reply.Message = true, fmt.Sprintf("This signed PSBT is for transaction %s, not this request's %s. Open the request it belongs to, or scan the right one.", got, wd.UnsignedTxID)
+		return http.StatusUnprocessableEntity, reply
+	}
+	res, err := h.c.Finalize(r.Context(), [][]byte{payload.Data}, true)
+	if err != nil {
+		status, msg := classify(err)
+		if status == http.StatusInternalServerError {
+			h.opts.Logf("web: finalize %s: %v", id, err)
+		}
+		reply.Error, reply.Message = true, msg
+		return status, reply
+	}
+	reply.Message = fmt.Sprintf("Broadcast: %s (%d signatures verified).", res.TxID, res.Signatures)
+	reply.Redirect = "/requests/" + id + "?done=broadcast"
+	return http.StatusOK, reply
+}

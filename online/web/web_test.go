@@ -1,0 +1,638 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/txscript"
+
+	"airsign/offline/hd"
+	"airsign/online/chain"
+	"airsign/online/coordinator"
+	"airsign/online/regtest"
+	"airsign/online/store"
+	"airsign/psbt/auditlog"
+	"airsign/psbt/descriptor"
+)
+
+// cheap argon2id parameters for tests: the code path is the same, the
+// memory is not.
+var testParams = PasswordParams{Time: 1, Memory: 64, Threads: 1}
+
+type signer struct{ k ed25519.PrivateKey }
+
+func (s signer) Sign(msg []byte) []byte       { return ed25519.Sign(s.k, msg) }
+func (s signer) PublicKey() ed25519.PublicKey { return s.k.Public().(ed25519.PublicKey) }
+
+type fixture struct {
+	node  *regtest.Node
+	c     *coordinator.Coordinator
+	st    *store.Store
+	audit *auditlog.Log
+	h     *Handler
+	srv   *httptest.Server
+	now   time.Time
+	mu    sync.Mutex
+	logs  bytes.Buffer
+}
+
+func (f *fixture) clock() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fixture) advance(d time.Duration) {
+	f.mu.Lock()
+	f.now = f.now.Add(d)
+	f.mu.Unlock()
+}
+
+var users = []struct {
+	name string
+	role store.Role
+}{
+	{"root", store.RoleAdmin},
+	{"alice", store.RoleRequester},
+	{"ann", store.RoleApprover},
+	{"bert", store.RoleApprover},
+	{"victor", store.RoleViewer},
+}
+
+// password of each test user: their name, repeated to the minimum length.
+func password(name string) string { return strings.Repeat(name+"-", 12)[:16] }
+
+// newFixture is the web UI over a real coordinator on a real btcd regtest
+// node and a SQLite store, with an audit log, the users above with web
+// passwords, and a funded single-sig wallet "treasury".
+func newFixture(t *testing.T, opts Options) *fixture {
+	t.Helper()
+	node := regtest.Start(t, regtest.Options{})
+	regtest.ActivateSegwitTaproot(t, node)
+	client, err := chain.Dial(chain.Config{URL: node.RPCURL(), User: node.RPCUser(), Pass: node.RPCPass(), Params: regtest.Params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close)
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "coordinator.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	log, err := auditlog.Create(filepath.Join(dir, "audit.log"), "airsign coordinator test",
+		signer{ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{node: node, st: st, audit: log, now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	c, err := coordinator.New(coordinator.Config{Store: st, Node: client, Network: descriptor.Regtest, FallbackFeeRate: 2, Audit: log, Now: f.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.c = c
+	ctx := context.Background()
+	for _, u := range users {
+		if _, err := st.AddUser(ctx, u.name, u.role, f.now); err != nil {
+			t.Fatal(err)
+		}
+		hash, err := HashPassword([]byte(password(u.name)), testParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetWebPassword(ctx, u.name, hash); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range []string{"ann", "bert"} {
+		if _, err := c.CreateApprovalKeyWith(ctx, u, []byte(password(u)+"-key"), coordinator.KeyOptions{KDF: coordinator.KDFParams{Time: 1, Memory: 64, Threads: 1}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := hd.MasterFromEntropy(bytes.Repeat([]byte{3}, 16), descriptor.Regtest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := m.Account(descriptor.P2WPKH, 0)
+	m.Wipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AddWallet(ctx, "treasury", d.String(), node.Height(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.Receive(ctx, "treasury")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := btcutil.DecodeAddress(a.Address, regtest.Params)
+	script, _ := txscript.PayToAddrScript(addr)
+	node.Fund(t, script, 50_000_000)
+	if _, err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	opts.Now = f.clock
+	opts.Audit = log
+	opts.DummyParams = testParams
+	opts.Logf = func(format string, args ...any) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.logs.WriteString(strings.TrimSpace(strings.ReplaceAll(format, "%", "%%")) + "\n")
+		_ = args
+	}
+	if f.h, err = New(c, st, opts); err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewServer(f.h)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// browser is a cookie-keeping client that does not follow redirects.
+type browser struct {
+	t    *testing.T
+	f    *fixture
+	c    *http.Client
+	csrf string
+}
+
+func (f *fixture) browser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, f: f, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+type resp struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (b *browser) do(req *http.Request) resp {
+	b.t.Helper()
+	r, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer r.Body.Close()
+	body, _ := io.ReadAll(r.Body)
+	if m := csrfRE.FindStringSubmatch(string(body)); m != nil {
+		b.csrf = m[1]
+	}
+	return resp{r.StatusCode, r.Header, string(body)}
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf-token" content="([^"]+)"`)
+var preRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (b *browser) get(path string) resp {
+	b.t.Helper()
+	req, _ := http.NewRequest("GET", b.f.srv.URL+path, nil)
+	return b.do(req)
+}
+
+// post sends a form with the session's CSRF token unless form has one.
+func (b *browser) post(path string, form url.Values) resp {
+	b.t.Helper()
+	copied := url.Values{}
+	for k, v := range form {
+		copied[k] = v
+	}
+	form = copied
+	if _, ok := form["csrf"]; !ok {
+		form.Set("csrf", b.csrf)
+	}
+	req, _ := http.NewRequest("POST", b.f.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+func (b *browser) login(name, pw string) resp {
+	b.t.Helper()
+	page := b.get("/login")
+	m := preRE.FindStringSubmatch(page.body)
+	if m == nil {
+		b.t.Fatalf("login page has no csrf field:\n%s", page.body)
+	}
+	return b.post("/login", url.Values{"csrf": {m[1]}, "user": {name}, "password": {pw}})
+}
+
+func (b *browser) signIn(name string) {
+	b.t.Helper()
+	r := b.login(name, password(name))
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/wallets" {
+		b.t.Fatalf("sign-in of %s: %d %s\n%s", name, r.status, r.header.Get("Location"), r.body)
+	}
+	b.get("/wallets") // picks up the CSRF token
+	if b.csrf == "" {
+		b.t.Fatal("no CSRF token after sign-in")
+	}
+}
+
+func (f *fixture) auditKinds(t *testing.T) string {
+	t.Helper()
+	es, err := f.audit.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, e := range es {
+		b.WriteString(e.Kind + " " + string(e.Data) + "\n")
+	}
+	return b.String()
+}
+
+func TestSignInSessionsAndLockout(t *testing.T) {
+	f := newFixture(t, Options{SessionIdle: 10 * time.Minute, SessionMax: time.Hour})
+	b := f.browser(t)
+
+	// Signed out: pages redirect to sign-in, scripts get 401.
+	if r := b.get("/wallets"); r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), "/login") {
+		t.Fatalf("GET /wallets signed out: %d %s", r.status, r.header.Get("Location"))
+	}
+	if r := b.get("/requests.json"); r.status != http.StatusUnauthorized {
+		t.Fatalf("GET /requests.json signed out: %d", r.status)
+	}
+
+	// Cookie attributes.
+	r := b.login("alice", password("alice"))
+	cookie := r.header.Get("Set-Cookie")
+	for _, want := range []string{"airsign_session=", "HttpOnly", "SameSite=Strict", "Path=/"} {
+		if !strings.Contains(strings.Join(r.header.Values("Set-Cookie"), "\n"), want) {
+			t.Errorf("sign-in cookies %q lack %s", r.header.Values("Set-Cookie"), want)
+		}
+	}
+	if strings.Contains(cookie, "Secure") {
+		t.Errorf("cookie over plain http is Secure: %s", cookie)
+	}
+	if r := b.get("/wallets"); r.status != 200 || !strings.Contains(r.body, "treasury") {
+		t.Fatalf("wallets after sign-in: %d", r.status)
+	}
+	// The database holds only the session id's hash.
+	id := ""
+	u, _ := url.Parse(f.srv.URL)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == sessionCookie {
+			id = c.Value
+		}
+	}
+	if len(id) != 43 {
+		t.Fatalf("session id %q: want 32 bytes base64url", id)
+	}
+
+	// Idle expiry, then sign-out.
+	f.advance(11 * time.Minute)
+	if r := b.get("/wallets"); r.status != http.StatusSeeOther {
+		t.Fatalf("after 11 idle minutes: %d, want a redirect to sign-in", r.status)
+	}
+	b.signIn("alice")
+	if r := b.post("/logout", nil); r.status != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", r.status)
+	}
+	if r := b.get("/wallets"); r.status != http.StatusSeeOther {
+		t.Fatalf("after sign-out: %d", r.status)
+	}
+	// Absolute expiry whatever the activity.
+	b.signIn("alice")
+	for i := 0; i < 7; i++ {
+		f.advance(9 * time.Minute)
+		if r := b.get("/wallets"); r.status != 200 && i < 6 {
+			t.Fatalf("active session refused after %d minutes: %d", 9*(i+1), r.status)
+		}
+	}
+	if r := b.get("/wallets"); r.status != http.StatusSeeOther {
+		t.Fatalf("session past its one-hour limit: %d", r.status)
+	}
+
+	// Lockout: 5 wrong passwords lock for 15 minutes, even the right one.
+	mallory := f.browser(t)
+	for i := 1; i <= 5; i++ {
+		r := mallory.login("ann", "wrong password!")
+		if r.status != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d: %d", i, r.status)
+		}
+		if i == 5 && !strings.Contains(r.body, "locked until") {
+			t.Fatalf("5th wrong password does not say the account is locked:\n%s", r.body)
+		}
+	}
+	if r := mallory.login("ann", password("ann")); r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "locked until") {
+		t.Fatalf("right password while locked: %d", r.status)
+	}
+	f.advance(16 * time.Minute)
+	f.browser(t).signIn("ann")
+
+	// Unknown users and wrong passwords get the same answer.
+	r1, r2 := f.browser(t).login("nobody", "whatever password"), f.browser(t).login("victor", "whatever password")
+	if r1.status != r2.status || !strings.Contains(r1.body, wrongCredentials[:20]) || !strings.Contains(r2.body, wrongCredentials[:20]) {
+		t.Fatalf("unknown user: %d, wrong password: %d; want the same answer", r1.status, r2.status)
+	}
+	// A sign-in form without its pre-session token is refused.
+	if r := f.browser(t).post("/login", url.Values{"csrf": {"forged"}, "user": {"alice"}, "password": {password("alice")}}); r.status != http.StatusForbidden {
+		t.Fatalf("sign-in without the form's token: %d", r.status)
+	}
+	// An offsite redirect after sign-in is ignored.
+	if got := safeNext("//evil.example/x"); got != "/wallets" {
+		t.Fatalf("safeNext(//evil) = %q", got)
+	}
+
+	log := f.auditKinds(t)
+	for _, want := range []string{`web-signin {"remote":"127.0.0.1","result":"done","role":"requester","user":"alice"}`,
+		"web-signout", "web-lockout", `"reason":"locked"`, `"reason":"no such user"`, `"reason":"csrf"`} {
+		if !strings.Contains(log, want) {
+			t.Errorf("audit log lacks %s:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, password("alice")) || strings.Contains(log, "wrong password!") || strings.Contains(log, id) {
+		t.Error("the audit log holds a password or session id")
+	}
+	f.mu.Lock()
+	logs := f.logs.String()
+	f.mu.Unlock()
+	if strings.Contains(logs, "wrong password!") || strings.Contains(logs, id) {
+		t.Error("the request log holds a password or session id")
+	}
+}
+
+func TestCSRFAndRoles(t *testing.T) {
+	f := newFixture(t, Options{})
+	vic, alice, ann := f.browser(t), f.browser(t), f.browser(t)
+	vic.signIn("victor")
+	alice.signIn("alice")
+	ann.signIn("ann")
+	to := "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
+	form := url.Values{"wallet": {"treasury"}, "to": {to}, "amount": {"0.1"}, "unit": {"btc"}, "action": {"create"}}
+
+	// A viewer can look but not ask.
+	if r := vic.get("/withdraw"); r.status != http.StatusForbidden || !strings.Contains(r.body, "viewer role") {
+		t.Fatalf("viewer GET /withdraw: %d", r.status)
+	}
+	if r := vic.post("/withdraw", form); r.status != http.StatusForbidden {
+		t.Fatalf("viewer POST /withdraw: %d", r.status)
+	}
+	if r := vic.get("/wallets/treasury"); r.status != 200 || strings.Contains(r.body, `id="new-address"`) {
+		t.Fatalf("viewer wallet page: %d, or it offers a new address", r.status)
+	}
+	// No CSRF token, a wrong one, or a cross-site origin: refused.
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Set("csrf", "")
+	if r := alice.post("/withdraw", bad); r.status != http.StatusForbidden || !strings.Contains(r.body, "security token") {
+		t.Fatalf("POST without CSRF token: %d", r.status)
+	}
+	bad.Set("csrf", ann.csrf) // another session's token
+	if r := alice.post("/withdraw", bad); r.status != http.StatusForbidden {
+		t.Fatalf("POST with another session's token: %d", r.status)
+	}
+	req, _ := http.NewRequest("POST", f.srv.URL+"/withdraw", strings.NewReader(url.Values{"csrf": {alice.csrf}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if r := alice.do(req); r.status != http.StatusForbidden {
+		t.Fatalf("cross-site POST: %d", r.status)
+	}
+
+	// The preview reserves nothing; create does.
+	pv := url.Values{"wallet": {"treasury"}, "to": {to}, "amount": {"10000000"}, "unit": {"sat"}, "feerate": {"3"}, "action": {"preview"}}
+	r := alice.post("/withdraw", pv)
+	if r.status != 200 || !strings.Contains(r.body, `id="preview-result"`) || !strings.Contains(r.body, "0.10000000") {
+		t.Fatalf("preview: %d\n%s", r.status, r.body)
+	}
+	if b, _ := f.c.Balance(context.Background(), "treasury"); b.Reserved != 0 {
+		t.Fatalf("a preview reserved %v", b.Reserved)
+	}
+	r = alice.post("/withdraw", form)
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), "/requests/wd-") {
+		t.Fatalf("create: %d %s\n%s", r.status, r.header.Get("Location"), r.body)
+	}
+	reqPath := strings.TrimSuffix(r.header.Get("Location"), "?done=created")
+	// Hostile amounts and addresses are refused with what to do.
+	for _, c := range []struct{ amount, unit, to, want string }{
+		{"1e3", "btc", to, "write it like 0.015"},
+		{"0.000000001", "btc", to, "BTC has 8"},
+		{"12abc", "sat", to, "digits only"},
+		{"0.1", "btc", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "not a regtest address"},
+	} {
+		r := alice.post("/withdraw", url.Values{"wallet": {"treasury"}, "to": {c.to}, "amount": {c.amount}, "unit": {c.unit}, "action": {"preview"}})
+		if r.status != http.StatusBadRequest || !strings.Contains(r.body, c.want) {
+			t.Errorf("amount %q to %s: %d, want 400 with %q", c.amount, c.to, r.status, c.want)
+		}
+	}
+
+	// Four eyes and roles on approval; alice cannot approve or reject.
+	if r := alice.post(reqPath+"/approve", url.Values{"password": {"x"}, "expires": {"24h"}}); r.status != http.StatusForbidden || !strings.Contains(r.body, "requester role") {
+		t.Fatalf("requester approving: %d", r.status)
+	}
+	if r := vic.post(reqPath+"/cancel", nil); r.status != http.StatusForbidden {
+		t.Fatalf("viewer cancelling: %d", r.status)
+	}
+	if r := ann.post(reqPath+"/cancel", nil); r.status != http.StatusForbidden || !strings.Contains(r.body, "reject it instead") {
+		t.Fatalf("approver cancelling another's request: %d", r.status)
+	}
+	if r := ann.post(reqPath+"/approve", url.Values{"password": {"wrong"}, "expires": {"24h"}}); r.status != http.StatusForbidden || !strings.Contains(r.body, "does not open") {
+		t.Fatalf("wrong approval password: %d\n%s", r.status, r.body)
+	}
+	if r := ann.post(reqPath+"/approve", url.Values{"password": {password("ann") + "-key"}, "expires": {"24h"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("approve: %d\n%s", r.status, r.body)
+	}
+	if r := ann.get(reqPath); !strings.Contains(r.body, "<strong>ann</strong>") {
+		t.Fatalf("request page does not list ann's approval")
+	}
+	// The QR frames are served and the status poll answers.
+	if r := vic.get(reqPath + "/frames/1.png"); r.status != 200 || r.header.Get("Content-Type") != "image/png" {
+		t.Fatalf("frame 1: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+	if r := vic.get(reqPath + "/frames/999.png"); r.status != 404 {
+		t.Fatalf("frame 999: %d", r.status)
+	}
+	if r := vic.get(reqPath + "/status.json"); r.status != 200 || !strings.Contains(r.body, `"state":"pending"`) {
+		t.Fatalf("status: %d %s", r.status, r.body)
+	}
+	// A viewer may not upload; the upload cap holds.
+	if r := vic.post(reqPath+"/scan", nil); r.status != http.StatusForbidden {
+		t.Fatalf("viewer scan: %d", r.status)
+	}
+	// Reject by another approver cancels.
+	bert := f.browser(t)
+	bert.signIn("bert")
+	if r := bert.post(reqPath+"/reject", url.Values{"reason": {"unknown payee"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("reject: %d\n%s", r.status, r.body)
+	}
+	if wd, _ := f.c.Get(context.Background(), strings.TrimPrefix(reqPath, "/requests/")); wd.State != "cancelled" {
+		t.Fatalf("after reject: %s", wd.State)
+	}
+	log := f.auditKinds(t)
+	for _, want := range []string{`"reason":"role"`, `"reason":"csrf"`, "web-reject", "unknown payee", `approve {"expires_in":"24h0m0s","reason":"the password does not open`} {
+		if !strings.Contains(log, want) {
+			t.Errorf("audit log lacks %s", want)
+		}
+	}
+}
+
+func TestHeadersAndAssets(t *testing.T) {
+	f := newFixture(t, Options{})
+	b := f.browser(t)
+	for _, path := range []string{"/login", "/static/app.js", "/static/app.css", "/nothing"} {
+		r := b.get(path)
+		csp := r.header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "default-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe-inline") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+		for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"} {
+			if r.header.Get(k) != v {
+				t.Errorf("%s: %s = %q, want %q", path, k, r.header.Get(k), v)
+			}
+		}
+	}
+	// No inline script or style anywhere.
+	b.signIn("root")
+	for _, path := range []string{"/wallets", "/wallets/treasury", "/withdraw", "/requests", "/audit"} {
+		r := b.get(path)
+		if r.status != 200 {
+			t.Errorf("%s: %d", path, r.status)
+		}
+		if regexp.MustCompile(`<script>|<script [^>]*>[^<]|<style|\sstyle="|\son[a-z]+="|javascript:`).MatchString(r.body) {
+			t.Errorf("%s has inline script or style", path)
+		}
+	}
+	if r := b.get("/audit/export"); r.status != 200 || !strings.Contains(r.body, "checkpoint") {
+		t.Errorf("audit export: %d", r.status)
+	}
+}
+
+func TestUploadCap(t *testing.T) {
+	f := newFixture(t, Options{MaxUpload: 1 << 20})
+	alice := f.browser(t)
+	alice.signIn("alice")
+	r := alice.post("/withdraw", url.Values{"wallet": {"treasury"}, "to": {"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"},
+		"amount": {"0.01"}, "unit": {"btc"}, "action": {"create"}})
+	reqPath := strings.TrimSuffix(r.header.Get("Location"), "?done=created")
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("csrf", alice.csrf)
+	fw, _ := mw.CreateFormFile("frames", "big.png")
+	fw.Write(bytes.Repeat([]byte{0}, 2<<20))
+	mw.Close()
+	req, _ := http.NewRequest("POST", f.srv.URL+reqPath+"/upload", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if r := alice.do(req); r.status != http.StatusBadRequest || !strings.Contains(r.body, "over 1 MiB") {
+		t.Fatalf("2 MiB upload under a 1 MiB cap: %d\n%s", r.status, r.body)
+	}
+	// Scan: one frame over its cap, then garbage, then a readable QR that
+	// is not a PSBT transfer.
+	req, _ = http.NewRequest("POST", f.srv.URL+reqPath+"/scan", bytes.NewReader(make([]byte, maxScanBytes+1)))
+	req.Header.Set("X-CSRF-Token", alice.csrf)
+	if r := alice.do(req); r.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("oversized scan frame: %d", r.status)
+	}
+	req, _ = http.NewRequest("POST", f.srv.URL+reqPath+"/scan", strings.NewReader("not an image"))
+	req.Header.Set("X-CSRF-Token", alice.csrf)
+	if r := alice.do(req); r.status != 200 || !strings.Contains(r.body, `"progress":0`) {
+		t.Fatalf("garbage scan frame: %d %s", r.status, r.body)
+	}
+	// The upload without its CSRF field first is refused.
+	body.Reset()
+	mw = multipart.NewWriter(&body)
+	fw, _ = mw.CreateFormFile("frames", "a.png")
+	fw.Write([]byte("x"))
+	mw.Close()
+	req, _ = http.NewRequest("POST", f.srv.URL+reqPath+"/upload", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if r := alice.do(req); r.status != http.StatusForbidden {
+		t.Fatalf("upload without CSRF: %d", r.status)
+	}
+}
+
+func TestKDFSemaphore(t *testing.T) {
+	k := newKDF(1)
+	hash, err := HashPassword([]byte("a long enough password"), testParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.slots <- struct{}{} // the only slot is taken
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := k.verify(ctx, hash, []byte("a long enough password")); err != errBusy {
+		t.Fatalf("verify with no free slot: %v, want errBusy", err)
+	}
+	<-k.slots
+	if ok, err := k.verify(context.Background(), hash, []byte("a long enough password")); !ok || err != nil {
+		t.Fatalf("verify: %v, %v", ok, err)
+	}
+	if ok, _ := k.verify(context.Background(), hash, []byte("another password")); ok {
+		t.Fatal("a wrong password verified")
+	}
+}
+
+func TestParseAmount(t *testing.T) {
+	for _, c := range []struct {
+		in, unit string
+		want     btcutil.Amount
+		ok       bool
+	}{
+		{"0.1", "btc", 10_000_000, true},
+		{"1", "btc", 100_000_000, true},
+		{".5", "btc", 50_000_000, true},
+		{"0.00000001", "btc", 1, true},
+		{"21000000", "btc", btcutil.MaxSatoshi, true},
+		{"21000000.00000001", "btc", 0, false},
+		{"0", "btc", 0, false},
+		{"-1", "btc", 0, false},
+		{"1,5", "btc", 0, false},
+		{"1 500 000", "sat", 1_500_000, true},
+		{"1,500,000", "sat", 1_500_000, true},
+		{"1.5", "sat", 0, false},
+		{"", "sat", 0, false},
+		{"1", "eth", 0, false},
+	} {
+		got, err := parseAmount(c.in, c.unit)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("parseAmount(%q, %s) = %v, %v; want %v, ok %v", c.in, c.unit, got, err, c.want, c.ok)
+		}
+	}
+}
+
+// TestSecureCookie: over TLS, or with SecureCookies behind a TLS proxy,
+// the session cookie is Secure and __Host- prefixed; over plain http it
+// cannot be (browsers drop Secure cookies from http origins).
+func TestSecureCookie(t *testing.T) {
+	for _, c := range []struct {
+		secure bool
+		tls    bool
+		want   string
+	}{
+		{false, false, "airsign_session=x; Path=/; Max-Age=60; HttpOnly; SameSite=Strict"},
+		{true, false, "__Host-airsign_session=x; Path=/; Max-Age=60; HttpOnly; Secure; SameSite=Strict"},
+		{false, true, "__Host-airsign_session=x; Path=/; Max-Age=60; HttpOnly; Secure; SameSite=Strict"},
+	} {
+		h := &Handler{opts: Options{SecureCookies: c.secure}}
+		r := httptest.NewRequest("GET", "/", nil)
+		if c.tls {
+			r = httptest.NewRequest("GET", "https://coordinator/", nil)
+		}
+		w := httptest.NewRecorder()
+		h.setCookie(w, r, h.cookieName(r), "x", 60)
+		if got := w.Header().Get("Set-Cookie"); got != c.want {
+			t.Errorf("SecureCookies=%v TLS=%v: Set-Cookie %q, want %q", c.secure, c.tls, got, c.want)
+		}
+	}
+}

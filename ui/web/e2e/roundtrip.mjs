@@ -1,0 +1,267 @@
+// The treasury's withdrawal round trip in a real browser: Playwright
+// (playwright-core, no downloaded browser) driving Debian's chromium
+// against a coordinator that online/web's TestBrowser started on a btcd
+// regtest node, with the real airsign-kiosk signing from QR frames.
+//
+// Environment (set by TestBrowser):
+//   BASE_URL      the web UI
+//   CONTROL_URL   the test's helper: POST /mine mines a block
+//   WORK          a scratch folder
+//   KIOSK_BIN, KIOSK_HOME, SHARES (comma-separated share files)
+//   PASSWORDS     JSON {user: password}; APPROVAL_PASSWORD: bob's approval key
+//   CHROMIUM      the browser (default /usr/bin/chromium)
+//   SHOTS         a folder for screenshots (web-*.png), or empty for none
+//
+// It prints one JSON line with what it saw and exits non-zero on the
+// first failed expectation.
+import { chromium } from "playwright-core";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+const env = process.env;
+const base = env.BASE_URL;
+const work = env.WORK;
+const passwords = JSON.parse(env.PASSWORDS);
+const shots = env.SHOTS || "";
+const result = { steps: [] };
+
+function expect(cond, what) {
+  if (!cond) throw new Error("expectation failed: " + what);
+  result.steps.push(what);
+}
+
+async function shot(page, name, opts = {}) {
+  if (!shots) return;
+  await page.screenshot({ path: path.join(shots, `web-${name}.png`), fullPage: opts.fullPage ?? true });
+}
+
+const browser = await chromium.launch({
+  executablePath: env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+
+async function signIn(user, viewport = { width: 1366, height: 900 }) {
+  const ctx = await browser.newContext({ viewport, acceptDownloads: true });
+  const page = await ctx.newPage();
+  page.on("pageerror", (e) => { result.pageErrors = (result.pageErrors || []).concat(`${user}: ${e.message}`); });
+  page.on("console", (m) => { if (m.type() === "error") result.consoleErrors = (result.consoleErrors || []).concat(`${user}: ${m.text()}`); });
+  await page.goto(base + "/wallets");
+  expect(page.url().includes("/login"), `${user}: signed out, /wallets leads to sign-in`);
+  await page.fill("#user", user);
+  await page.fill("#password", passwords[user]);
+  await Promise.all([page.waitForURL("**/wallets"), page.click("button[type=submit]")]);
+  expect((await page.textContent("#whoami")).trim() === user, `${user}: signed in`);
+  return page;
+}
+
+// post sends a form the page's UI does not offer, as a hostile or curious
+// user would, with the session's CSRF token: the server must refuse it.
+async function post(page, url, fields) {
+  return page.evaluate(async ({ url, fields }) => {
+    const csrf = document.querySelector('meta[name="csrf-token"]').content;
+    const body = new URLSearchParams({ csrf, ...fields });
+    const r = await fetch(url, { method: "POST", body, redirect: "manual" });
+    return { status: r.status, text: await r.text() };
+  }, { url, fields });
+}
+
+try {
+  // Sign-in page, and a wrong password.
+  {
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 800 } });
+    const page = await ctx.newPage();
+    await page.goto(base + "/login");
+    await page.fill("#user", "alice");
+    await page.fill("#password", "not alice's password");
+    await page.click("button[type=submit]");
+    expect((await page.textContent("#error")).includes("Wrong user name or password"), "wrong password refused");
+    await page.fill("#password", "");
+    await shot(page, "login", { fullPage: false });
+    await ctx.close();
+  }
+
+  // alice, a treasury requester: wallets, a receive address, a withdrawal.
+  const alice = await signIn("alice");
+  expect((await alice.textContent(".wallet")).includes("treasury"), "wallets page lists treasury");
+  await shot(alice, "wallets");
+  await alice.click("a.wallet");
+  await alice.click("#new-address");
+  const addr = (await alice.textContent("#receive-address")).trim();
+  expect(addr.startsWith("bcrt1"), "a fresh receive address with its QR: " + addr);
+  await alice.waitForFunction(() => document.getElementById("receive-qr").complete && document.getElementById("receive-qr").naturalWidth > 0);
+  await shot(alice, "wallet");
+
+  await alice.goto(base + "/withdraw");
+  await alice.fill("#to", env.DESTINATION);
+  await alice.fill("#amount", "0.2");
+  await alice.fill("#feerate", "3");
+  await alice.click("#preview");
+  await alice.waitForSelector("#preview-result");
+  const fee = await alice.textContent("#preview-fee");
+  expect(/sat at 3/.test(fee), "preview shows the fee: " + fee.trim());
+  expect((await alice.textContent("#preview-change")).includes("BTC back to a new change address"), "preview shows the change");
+  await shot(alice, "withdraw-preview");
+  await Promise.all([alice.waitForURL(/\/requests\/wd-[0-9a-f]+/), alice.click("#create")]);
+  const reqURL = alice.url().split("?")[0];
+  const id = reqURL.split("/").pop();
+  result.request = id;
+  expect((await alice.textContent("#state")).trim() === "pending", "request created, pending");
+
+  // Four eyes: alice (an approver too) may not approve her own request.
+  expect((await alice.textContent("#approve-why")).includes("four eyes"), "no approve form for the requester");
+  const own = await post(alice, `/requests/${id}/approve`, { password: passwords.alicekey, expires: "24h" });
+  expect(own.status === 403 && own.text.includes("cannot also approve"), "requester approving her own request is refused: " + own.status);
+
+  // victor, a viewer, may look but not ask.
+  const vic = await signIn("victor");
+  const resp = await vic.goto(base + "/withdraw");
+  expect(resp.status() === 403 && (await vic.textContent("#error")).includes("viewer role"), "viewer opening New withdrawal is refused");
+  await shot(vic, "forbidden", { fullPage: false });
+  const vicPost = await post(vic, "/withdraw", { wallet: "treasury", to: env.DESTINATION, amount: "0.1", unit: "btc", action: "create" });
+  expect(vicPost.status === 403, "viewer creating a request is refused: " + vicPost.status);
+
+  // bob approves with his approval-key password.
+  const bob = await signIn("bob");
+  await bob.goto(reqURL);
+  await bob.fill("#approval-password", env.APPROVAL_PASSWORD);
+  await Promise.all([bob.waitForURL(/done=approved/), bob.click("#approve")]);
+  expect((await bob.textContent("#approvals")).includes("bob"), "bob's approval is listed");
+  await shot(bob, "request-approved");
+
+  // alice sees the approval arrive without reloading (short polling).
+  await alice.waitForFunction(() => document.getElementById("approvals").textContent.includes("bob"), null, { timeout: 15000 });
+  expect(true, "the approval appeared on alice's open page");
+
+  // The animated QR: frames cycle; save the one on screen and the GIF.
+  await alice.selectOption("#qr-speed", "8");
+  const first = await alice.getAttribute("#qr-frame", "src");
+  await alice.waitForFunction((s) => document.getElementById("qr-frame").getAttribute("src") !== s, first, { timeout: 5000 });
+  const shown = await alice.getAttribute("#qr-frame", "src");
+  const frames = Number(await alice.textContent("#frame-count"));
+  expect(frames > 1, `the QR animates over ${frames} frames`);
+  const png = await alice.request.get(new URL(shown, base).href);
+  fs.writeFileSync(path.join(work, "shown-frame.png"), await png.body());
+  await alice.click("#qr-pause");
+  await alice.locator("#carry").scrollIntoViewIfNeeded();
+  await shot(alice, "request-qr");
+  const gifURL = await alice.getAttribute("#qr-download", "href");
+  const gif = await alice.request.get(new URL(gifURL, base).href);
+  expect(gif.ok(), "the unsigned GIF downloads");
+  const unsigned = path.join(work, "unsigned.gif");
+  fs.writeFileSync(unsigned, await gif.body());
+
+  // The same page on a wall screen in large mode, for the room.
+  const wall = await signIn("victor", { width: 1920, height: 1080 });
+  await wall.click("#large-toggle");
+  await wall.goto(reqURL);
+  await wall.click("#qr-pause");
+  await wall.evaluate(() => window.scrollTo(0, 0));
+  await shot(wall, "large-request", { fullPage: false });
+  await wall.context().close();
+
+  // Across the air gap: the real kiosk signs from the QR frames.
+  const signedDir = path.join(work, "signed");
+  const shares = env.SHARES.split(",").flatMap((s) => ["--share", s]);
+  const out = execFileSync(env.KIOSK_BIN, ["--home", env.KIOSK_HOME, "sign", "--in", unsigned, ...shares, "--qr-out", signedDir], { encoding: "utf8" });
+  result.kiosk = out.split("\n").filter((l) => /sign|frame/i.test(l)).slice(0, 4);
+  const signedFrames = fs.readdirSync(signedDir).filter((f) => f.startsWith("frame-")).sort().map((f) => path.join(signedDir, f));
+  expect(signedFrames.length > 0, `the kiosk showed ${signedFrames.length} signed frames`);
+
+  // Back: upload the signed frames; the progress bar fills as each is
+  // decoded on the server, then it finalizes and broadcasts.
+  // First two frames: not enough for the whole PSBT, so the bar stops
+  // part way and says what is missing; the server keeps what arrived.
+  await alice.setInputFiles("#frames", signedFrames.slice(0, 2));
+  await alice.click("#upload");
+  await alice.waitForFunction(() => Number(document.getElementById("scan-progress").getAttribute("aria-valuenow")) > 0);
+  const partial = Number(await alice.getAttribute("#scan-progress", "aria-valuenow"));
+  expect(partial > 0 && partial < 100, `after 2 of ${signedFrames.length} frames the progress bar shows ${partial}%`);
+  result.progress = partial;
+  await alice.locator("#return").scrollIntoViewIfNeeded();
+  await shot(alice, "upload-progress", { fullPage: false });
+  // The rest completes it: finalize, verify, broadcast.
+  await alice.setInputFiles("#frames", signedFrames.slice(2));
+  await Promise.all([alice.waitForURL(/done=broadcast/, { timeout: 30000 }), alice.click("#upload")]);
+  expect((await alice.textContent("#state")).trim() === "broadcast", "the transaction is broadcast");
+  result.txid = (await alice.textContent("#txid")).trim();
+  await shot(alice, "request-broadcast");
+
+  // A block: the page turns confirmed by itself.
+  const mined = await fetch(env.CONTROL_URL + "/mine", { method: "POST" });
+  expect(mined.ok, "a block was mined");
+  await alice.waitForFunction(() => document.getElementById("state").textContent.trim() === "confirmed", null, { timeout: 20000 });
+  expect(true, "the request shows confirmed after mining");
+  await shot(alice, "request-confirmed");
+
+  // A second request comes back through the camera: chromium's fake
+  // camera plays the kiosk's signed frames as a video, the page sends
+  // what it sees to the coordinator a few times a second.
+  await alice.goto(base + "/withdraw");
+  await alice.fill("#to", env.DESTINATION);
+  await alice.selectOption("#unit", "sat");
+  await alice.fill("#amount", "5000000");
+  await alice.click("#preview");
+  await Promise.all([alice.waitForURL(/\/requests\/wd-[0-9a-f]+/), alice.click("#create")]);
+  const req2 = alice.url().split("?")[0];
+  // The density control re-cuts the QR: low density, more frames.
+  const before = Number(await alice.textContent("#frame-count"));
+  await alice.selectOption("#qr-density", "low");
+  await alice.waitForFunction((n) => Number(document.getElementById("frame-count").textContent) > n, before);
+  expect(true, `density low shows more frames than medium (${before} before)`);
+  const gif2 = await alice.request.get(new URL(await alice.getAttribute("#qr-download", "href"), base).href);
+  fs.writeFileSync(path.join(work, "unsigned2.gif"), await gif2.body());
+  const signed2 = path.join(work, "signed2");
+  execFileSync(env.KIOSK_BIN, ["--home", env.KIOSK_HOME, "sign", "--in", path.join(work, "unsigned2.gif"), ...shares, "--qr-out", signed2]);
+  const video = path.join(work, "camera.y4m");
+  const conv = await fetch(env.CONTROL_URL + "/y4m", { method: "POST", body: new URLSearchParams({ dir: signed2, out: video }) });
+  expect(conv.ok, "the signed frames became a camera video");
+  const camBrowser = await chromium.launch({
+    executablePath: env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--use-file-for-fake-video-capture=" + video],
+  });
+  try {
+    const camCtx = await camBrowser.newContext({ viewport: { width: 1366, height: 900 } });
+    await camCtx.grantPermissions(["camera"], { origin: base });
+    const cam = await camCtx.newPage();
+    await cam.goto(base + "/login");
+    await cam.fill("#user", "alice");
+    await cam.fill("#password", passwords.alice);
+    await Promise.all([cam.waitForURL("**/wallets"), cam.click("button[type=submit]")]);
+    await cam.goto(req2);
+    await cam.click("#camera-start");
+    await cam.waitForFunction(() => Number(document.getElementById("scan-progress").getAttribute("aria-valuenow")) > 0, null, { timeout: 30000 });
+    await cam.locator("#return").scrollIntoViewIfNeeded();
+    await shot(cam, "camera-scan", { fullPage: false });
+    await cam.waitForURL(/done=broadcast/, { timeout: 60000 });
+    expect((await cam.textContent("#state")).trim() === "broadcast", "the camera-scanned request is broadcast");
+  } finally {
+    await camBrowser.close();
+  }
+
+  await alice.goto(base + "/requests");
+  await shot(alice, "requests");
+  await alice.goto(base + "/audit");
+  expect((await alice.textContent("#audit")).includes("broadcast"), "the audit log shows the broadcast");
+  await shot(alice, "audit", { fullPage: false });
+
+  // A phone-sized window.
+  const phone = await signIn("victor", { width: 390, height: 844 });
+  await phone.goto(base + "/wallets/treasury");
+  await shot(phone, "phone-wallet", { fullPage: false });
+
+  expect(!result.pageErrors, "no script errors: " + JSON.stringify(result.pageErrors || []));
+  result.ok = true;
+} catch (e) {
+  result.ok = false;
+  result.error = String(e && e.stack || e);
+} finally {
+  await browser.close();
+  console.log(JSON.stringify(result));
+  process.exit(result.ok ? 0 : 1);
+}

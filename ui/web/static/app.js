@@ -1,0 +1,185 @@
+// airsign treasury: the little JavaScript the pages use. Every page works
+// without it (forms post, links load); it adds the QR animation, the
+// camera and per-file upload progress, short polling for live state and
+// the large mode. Served from the coordinator, never inline (the CSP
+// forbids inline script).
+"use strict";
+
+(function () {
+  const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  // Large mode: bigger type for a wall screen, remembered per browser.
+  const large = document.getElementById("large-toggle");
+  if (localStorage.getItem("airsign-large") === "1") document.documentElement.classList.add("large");
+  if (large) {
+    large.addEventListener("click", () => {
+      const on = document.documentElement.classList.toggle("large");
+      localStorage.setItem("airsign-large", on ? "1" : "0");
+    });
+  }
+
+  // Short polling: a page region with data-poll reloads the page when the
+  // server's version of it changes (a new approval, broadcast,
+  // confirmation), unless someone is typing in a form.
+  const poll = document.querySelector("[data-poll]");
+  if (poll) {
+    const url = poll.dataset.poll;
+    let version = poll.dataset.version;
+    setInterval(async () => {
+      const active = document.activeElement;
+      if (active && (active.tagName === "INPUT" || active.tagName === "SELECT")) return;
+      if (scanning) return;
+      try {
+        const r = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+        if (r.status === 401) { location.href = "/login"; return; }
+        if (!r.ok) return;
+        const j = await r.json();
+        if (j.version !== version) {
+          // Load the page afresh, without the one-time notice of the
+          // action that led here (it would be stale now).
+          version = j.version;
+          location.href = location.pathname;
+        }
+      } catch (e) { /* the coordinator may be restarting; try again next tick */ }
+    }, 3000);
+  }
+
+  // The animated QR: server-rendered PNG frames shown in a loop.
+  const player = document.getElementById("qr-player");
+  if (player) {
+    const img = document.getElementById("qr-frame");
+    const no = document.getElementById("frame-no");
+    const count = document.getElementById("frame-count");
+    const speed = document.getElementById("qr-speed");
+    const density = document.getElementById("qr-density");
+    const pause = document.getElementById("qr-pause");
+    const download = document.getElementById("qr-download");
+    let frames = [], i = 0, timer = null, paused = false;
+    const load = (n, d) => {
+      frames = [];
+      for (let k = 1; k <= n; k++) {
+        const f = new Image();
+        f.src = player.dataset.base + k + ".png?density=" + d;
+        frames.push(f);
+      }
+      count.textContent = n;
+      i = 0;
+    };
+    const show = () => {
+      if (!frames.length) return;
+      img.src = frames[i].src;
+      no.textContent = i + 1;
+      i = (i + 1) % frames.length;
+    };
+    const start = () => {
+      clearInterval(timer);
+      if (!paused) timer = setInterval(show, 1000 / Number(speed.value));
+    };
+    load(Number(player.dataset.count), player.dataset.density);
+    start();
+    speed.addEventListener("change", start);
+    pause.addEventListener("click", () => {
+      paused = !paused;
+      pause.textContent = paused ? "Play" : "Pause";
+      start();
+    });
+    density.addEventListener("change", async () => {
+      const d = density.value;
+      const r = await fetch(player.dataset.base + "count.json?density=" + d, { credentials: "same-origin" });
+      if (!r.ok) return;
+      const j = await r.json();
+      player.dataset.density = d;
+      download.href = download.href.replace(/density=\w+/, "density=" + d);
+      load(j.frames, d);
+      start();
+    });
+    document.getElementById("qr-fullscreen").addEventListener("click", () => {
+      if (document.fullscreenElement) document.exitFullscreen();
+      else if (player.requestFullscreen) player.requestFullscreen();
+    });
+  }
+
+  // The return path: every file or camera frame is posted on its own to
+  // the scan endpoint, which decodes it with the coordinator's QR reader
+  // (no QR decoder runs in the browser) and answers with the progress.
+  let scanning = false;
+  const form = document.getElementById("upload-form");
+  const bar = document.getElementById("scan-bar");
+  const progress = document.getElementById("scan-progress");
+  const status = document.getElementById("scan-status");
+  const report = (j) => {
+    const pct = Math.round(100 * (j.progress || 0));
+    bar.style.width = pct + "%";
+    progress.setAttribute("aria-valuenow", String(pct));
+    status.textContent = j.message || "";
+    status.classList.toggle("error", !!j.error);
+  };
+  const send = async (blob) => {
+    const r = await fetch(form.dataset.scan, {
+      method: "POST", credentials: "same-origin", body: blob,
+      headers: { "X-CSRF-Token": csrf, "Content-Type": blob.type || "application/octet-stream" },
+    });
+    let j;
+    try { j = await r.json(); } catch (e) { j = { error: true, message: "The coordinator answered " + r.status + "." }; }
+    if (!r.ok) j.error = true;
+    report(j);
+    return j;
+  };
+  if (form) {
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const files = document.getElementById("frames").files;
+      scanning = true;
+      for (const f of files) {
+        const j = await send(f);
+        if (j.redirect) { location.href = j.redirect; return; }
+        if (j.error && j.fatal) break;
+      }
+      scanning = false;
+    });
+  }
+
+  // Camera scanning: frames from getUserMedia drawn on a canvas and sent
+  // as JPEG, a few per second, until the transfer is complete.
+  const startBtn = document.getElementById("camera-start");
+  if (startBtn && form) {
+    const stopBtn = document.getElementById("camera-stop");
+    const video = document.getElementById("camera");
+    const canvas = document.getElementById("camera-canvas");
+    let stream = null, busy = false, tick = null;
+    const stop = () => {
+      clearInterval(tick);
+      if (stream) stream.getTracks().forEach((t) => t.stop());
+      stream = null; scanning = false;
+      video.hidden = true; stopBtn.hidden = true; startBtn.hidden = false;
+    };
+    startBtn.addEventListener("click", async () => {
+      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+        report({ error: true, message: "This browser gives no camera here (cameras need https or localhost). Upload the frames instead." });
+        return;
+      }
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment", width: { ideal: 1280 } }, audio: false });
+      } catch (e) {
+        report({ error: true, message: "No camera: " + e.message + ". Allow the camera for this site, or upload the frames instead." });
+        return;
+      }
+      scanning = true;
+      video.srcObject = stream; video.hidden = false; await video.play();
+      startBtn.hidden = true; stopBtn.hidden = false;
+      tick = setInterval(() => {
+        if (busy || !video.videoWidth) return;
+        busy = true;
+        canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+        canvas.getContext("2d").drawImage(video, 0, 0);
+        canvas.toBlob(async (blob) => {
+          try {
+            const j = await send(blob);
+            if (j.redirect) { stop(); location.href = j.redirect; }
+          } finally { busy = false; }
+        }, "image/jpeg", 0.9);
+      }, 300);
+    });
+    stopBtn.addEventListener("click", stop);
+  }
+})();
