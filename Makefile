@@ -4,15 +4,19 @@ FUZZTIME ?= 3s
 BENCHTIME ?= 1s
 
 # fyne (the kiosk GUI) needs the X11/GL headers; zbar-tools and qrencode are the independent
-# QR decoder and encoder our image tests check against.
+# QR decoder and encoder our image tests check against; chromium is the browser the web UI's
+# end-to-end test (online/web TestBrowser) drives through playwright-core.
 APT_PACKAGES := pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
-                libxinerama-dev libxi-dev libxxf86vm-dev zbar-tools qrencode
+                libxinerama-dev libxi-dev libxxf86vm-dev zbar-tools qrencode chromium
+# The browser test's npm package (playwright-core only, pinned by its lockfile; it never
+# downloads browsers of its own).
+E2E_DIR := ui/web/e2e
 # make screenshots also needs a virtual display and ImageMagick's import.
 SHOT_PACKAGES := xvfb xauth imagemagick
 
 BINARIES := airsign-kiosk airsign-coordinator airsign-audit
 
-.PHONY: all build test check unit fuzz bench demo deps clean screenshots
+.PHONY: all build test check unit fuzz bench demo deps clean screenshots web-shots
 
 all: build
 
@@ -29,6 +33,14 @@ deps:
 	  fi; \
 	fi
 	$(GO) mod download
+	@if command -v npm >/dev/null 2>&1; then \
+	  if [ ! -f $(E2E_DIR)/node_modules/.package-lock.json ] || [ $(E2E_DIR)/package-lock.json -nt $(E2E_DIR)/node_modules/.package-lock.json ]; then \
+	    echo "make: npm ci in $(E2E_DIR)"; \
+	    (cd $(E2E_DIR) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+	  fi; \
+	else \
+	  echo "make: node and npm (Node.js 20 or later) are missing: the browser test will skip (or fail with AIRSIGN_REQUIRE_TOOLS=1)"; \
+	fi
 
 build:
 	@mkdir -p bin
@@ -71,11 +83,24 @@ screenshots: deps
 	$(GO) build -o bin/shots ./ui/kiosk/internal/shots
 	LANG=en_US.UTF-8 xvfb-run -a -s "-screen 0 1280x800x24" bin/shots -out docs/screenshots
 
+# web-shots: the treasury web UI's pages, as the browser test walks through
+# them in headless chromium, into docs/screenshots/web-*.png.
+web-shots: deps
+	@mkdir -p docs/screenshots
+	AIRSIGN_WEB_SHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestBrowser$$' ./online/web
+
 # demo: the whole product, narrated, in ./demo-run: a 2-of-3 ceremony, a btcd
 # regtest node and the coordinator, an approved withdrawal signed at the kiosk
 # from QR frames, broadcast and confirmed, and the auditor checking it all.
-demo: deps build
-	$(GO) run ./cmd/airsign-demo --bin bin --dir demo-run
+# The demo uses the kiosk's command line only, so it builds the kiosk without
+# its GUI (-tags nogui): no X11 headers, no cgo, and a fresh machine is
+# through in a few minutes. make build makes the full app.
+DEMO_BIN := bin/demo
+demo:
+	@mkdir -p $(DEMO_BIN)
+	$(GO) build -tags nogui -o $(DEMO_BIN)/ $(addprefix ./cmd/,$(BINARIES))
+	$(GO) build -o $(DEMO_BIN)/btcd github.com/btcsuite/btcd
+	$(GO) run ./cmd/airsign-demo --bin $(DEMO_BIN) --dir demo-run
 
 clean:
 	rm -rf bin demo-run
