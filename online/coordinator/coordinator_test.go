@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -362,6 +363,79 @@ func TestMultisigFinalize(t *testing.T) {
 	got, _ := f.c.Get(ctx, wd.ID)
 	if got.State != "confirmed" {
 		t.Fatalf("state %s, want confirmed", got.State)
+	}
+}
+
+// Multisig cosigners one after another: the first partial is kept in the
+// request's PSBT, the second cosigner signs that PSBT (as the QR shows it),
+// and its PSBT alone finalizes. A partial with nothing new changes nothing.
+func TestMultisigSignaturesKept(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	var masters []*hd.Master
+	var keys []descriptor.Key
+	for i := range 3 {
+		m := master(t, byte(30+i))
+		origin, key, err := m.CosignerKey(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		masters = append(masters, m)
+		keys = append(keys, descriptor.Key{Origin: origin, Key: key})
+	}
+	d := &descriptor.Descriptor{Script: descriptor.P2WSHMulti, Network: descriptor.Regtest, Threshold: 2, Keys: keys}
+	if _, err := f.c.AddWallet(ctx, "vault", d.String(), f.node.Height(t)); err != nil {
+		t.Fatal(err)
+	}
+	f.sync(t)
+	f.deposit(t, "vault", 1_000_000)
+	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "vault", To: foreignAddress(t, 11), Amount: 250_000, Requester: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := func() int {
+		t.Helper()
+		got, err := f.c.Get(ctx, wd.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := psbt.VerifySignatures(got.Packet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if got := stored(); got != 0 {
+		t.Fatalf("a new request's PSBT holds %d signatures", got)
+	}
+	a := sign(t, wd.Packet, d, masters[0])
+	_, err = f.c.Finalize(ctx, [][]byte{a}, true)
+	if !errors.Is(err, ErrNotFinal) || !strings.Contains(err.Error(), "are kept in the request's PSBT") {
+		t.Fatalf("the first cosigner: got %v, want ErrNotFinal saying the signatures are kept", err)
+	}
+	n := stored()
+	if n == 0 {
+		t.Fatal("the first cosigner's signatures were not kept")
+	}
+	// The same partial again adds nothing and says nothing is kept.
+	if _, err := f.c.Finalize(ctx, [][]byte{a}, true); !errors.Is(err, ErrNotFinal) || strings.Contains(err.Error(), "are kept") {
+		t.Fatalf("the same partial again: got %v", err)
+	}
+	if got := stored(); got != n {
+		t.Fatalf("stored signatures went from %d to %d", n, got)
+	}
+	// The next cosigner signs the PSBT the coordinator now shows.
+	now, err := f.c.Get(ctx, wd.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := sign(t, now.Packet, d, masters[1])
+	res, err := f.c.Finalize(ctx, [][]byte{b}, true)
+	if err != nil {
+		t.Fatalf("the second cosigner's PSBT alone: %v", err)
+	}
+	if res.Signatures != 2*n {
+		t.Errorf("signatures = %d; want %d", res.Signatures, 2*n)
 	}
 }
 

@@ -330,6 +330,14 @@ func (c *Coordinator) finalize(ctx context.Context, signed [][]byte, broadcast b
 	}
 	tx, err := psbt.Finalize(combined)
 	if err != nil {
+		kept, keepErr := c.keepSignatures(ctx, sw, packets, n)
+		if keepErr != nil {
+			return nil, fmt.Errorf("%w: request %s (%d valid signatures so far; keeping them failed: %v): %v", ErrNotFinal, sw.ID, n, keepErr, err)
+		}
+		if kept {
+			return nil, fmt.Errorf("%w: request %s: %v; the %d valid signature(s) so far are kept in the request's PSBT: show it (QR) to the next cosigner's kiosk and bring its signed PSBT back",
+				ErrNotFinal, sw.ID, err, n)
+		}
 		return nil, fmt.Errorf("%w: request %s (%d valid signatures so far): %v", ErrNotFinal, sw.ID, n, err)
 	}
 	res := &FinalizeResult{Tx: tx, TxID: tx.TxHash(), Signatures: n}
@@ -440,4 +448,43 @@ func dropApprovals(p *btcpsbt.Packet) {
 		}
 	}
 	p.Unknowns = kept
+}
+
+// keepSignatures stores the verified partial signatures of a multisig
+// request that is not final yet in the request's PSBT, so that cosigners
+// can sign one after another, each from the PSBT the coordinator shows,
+// and nothing one kiosk signed is lost while the next signs. It keeps
+// them only for a pending request and when they add to what is stored
+// (n is the count in the combination, all verified); the stored PSBT's
+// approvals stay as they are.
+func (c *Coordinator) keepSignatures(ctx context.Context, sw store.Withdrawal, packets []*btcpsbt.Packet, n int) (bool, error) {
+	if sw.Status != store.StatusPending {
+		return false, nil
+	}
+	for range 3 { // an approval landing meanwhile changes the stored PSBT
+		stored, err := psbt.Decode(sw.PSBT)
+		if err != nil {
+			return false, err
+		}
+		have, err := psbt.VerifySignatures(stored)
+		if err != nil || have >= n {
+			return false, err
+		}
+		merged, err := psbt.Combine(append([]*btcpsbt.Packet{stored}, packets...)...)
+		if err != nil {
+			return false, err
+		}
+		raw, err := psbt.Encode(merged)
+		if err != nil {
+			return false, err
+		}
+		err = c.st.KeepSignatures(ctx, sw.ID, sw.PSBT, raw)
+		if !errors.Is(err, store.ErrConflict) {
+			return err == nil, err
+		}
+		if sw, err = c.st.Withdrawal(ctx, sw.ID); err != nil {
+			return false, err
+		}
+	}
+	return false, fmt.Errorf("request %s kept changing", sw.ID)
 }

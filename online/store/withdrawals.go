@@ -204,6 +204,32 @@ func (s *Store) CancelWithdrawal(ctx context.Context, id string) error {
 	return tx.Commit()
 }
 
+// KeepSignatures stores psbt, the request's PSBT with the signatures of
+// some of its cosigners added, so that they are not lost while the others
+// sign. prev is the PSBT they were added to: when the stored one changed
+// meanwhile (an approval, another cosigner) nothing is written and the
+// error wraps ErrConflict. The request must be pending (else ErrState).
+func (s *Store) KeepSignatures(ctx context.Context, id string, prev, psbt []byte) error {
+	if len(psbt) == 0 {
+		return fmt.Errorf("store: keep signatures of %s: no PSBT", id)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE withdrawals SET psbt = ? WHERE id = ? AND status = 'pending' AND psbt = ?`, psbt, id, prev)
+	if err != nil {
+		return fmt.Errorf("store: keep signatures of %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	st, err := withdrawalStatus(ctx, s.db, id)
+	switch {
+	case err != nil:
+		return fmt.Errorf("store: keep signatures of %s: %w", id, err)
+	case st != StatusPending:
+		return fmt.Errorf("store: keep signatures of %s: %w: it is %s", id, ErrState, st)
+	}
+	return fmt.Errorf("store: keep signatures of %s: %w: its PSBT changed meanwhile", id, ErrConflict)
+}
+
 // MarkBroadcast records the final transaction of a pending request. Doing
 // it again with the same transaction is a no-op.
 func (s *Store) MarkBroadcast(ctx context.Context, id string, final *wire.MsgTx) error {
