@@ -45,6 +45,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -71,6 +72,9 @@ type Entry struct {
 
 // Log is an open, verified audit log.
 type Log struct {
+	// mu serialises every use: the coordinator's requests append at once,
+	// and a reader must not see a line before its checkpoint.
+	mu                   sync.Mutex
 	path, cpPath, origin string
 	vkey                 string
 	signer               note.Signer
@@ -166,14 +170,26 @@ func Open(path, origin string, s Signer) (*Log, error) {
 }
 
 // Len is the number of entries.
-func (l *Log) Len() uint64 { return l.next }
+func (l *Log) Len() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.next
+}
 
 // Head is the hex SHA-256 of the last line, which commits to the whole log
 // through the prev chain.
-func (l *Log) Head() string { return l.head }
+func (l *Log) Head() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.head
+}
 
 // Root is the tree hash the latest checkpoint signs.
-func (l *Log) Root() tlog.Hash { return l.root }
+func (l *Log) Root() tlog.Hash {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.root
+}
 
 // Origin is the log's name in its checkpoints.
 func (l *Log) Origin() string { return l.origin }
@@ -187,6 +203,8 @@ func (l *Log) VerifierKey() string { return l.vkey }
 // returns. If the kiosk stops between the two, the next Open reports the
 // last line as not covered by a checkpoint: an auditor must look.
 func (l *Log) Append(kind string, data any, now time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if kind == "" {
 		return errors.New("audit entry needs a kind")
 	}
@@ -284,6 +302,8 @@ func (h hashSlice) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 // Entries reads the log from disk again, verifies it as Open does, and
 // returns its entries.
 func (l *Log) Entries() ([]Entry, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	st, err := l.load()
 	if err != nil {
 		return nil, err
@@ -293,6 +313,8 @@ func (l *Log) Entries() ([]Entry, error) {
 
 // Checkpoint is the latest signed checkpoint, read and verified from disk.
 func (l *Log) Checkpoint() (Checkpoint, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	st, err := l.load()
 	if err != nil {
 		return Checkpoint{}, err

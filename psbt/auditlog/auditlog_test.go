@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -420,5 +421,40 @@ func TestAppendRefusesChangedFiles(t *testing.T) {
 	}
 	if _, err := Open(path, origin, devKey); err != nil {
 		t.Fatalf("log after a refused stale append: %v", err)
+	}
+}
+
+// Many goroutines appending and reading at once (the coordinator's web and
+// API requests) leave a log that verifies, with every entry in it.
+func TestConcurrentAppend(t *testing.T) {
+	l, _ := newLogAt(t, t.TempDir(), 0, 0)
+	const n = 48
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*n)
+	for i := range n {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			errs <- l.Append("concurrent", map[string]int{"i": i}, time.Unix(1_800_000_000, 0))
+		}()
+		go func() {
+			defer wg.Done()
+			_, err := l.Entries()
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, err := l.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(entries); got != n || l.Len() != n {
+		t.Fatalf("%d entries (Len %d) after %d concurrent appends", got, l.Len(), n)
 	}
 }

@@ -54,6 +54,8 @@ type exportFile struct {
 // and a consistency proof from size since to the current size. since is
 // usually the size of the checkpoint the auditor took last time.
 func (l *Log) Export(since int64) ([]byte, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	st, err := l.load()
 	if err != nil {
 		return nil, err

@@ -46,6 +46,8 @@ func Cosign(checkpoint []byte, deviceKey string, auditor note.Signer) ([]byte, e
 // be one of this log's (its root is this log's tree at its size). It is
 // then kept next to the log, and every later Open checks it.
 func (l *Log) AddWitness(cosigned []byte, auditorKey string) (Checkpoint, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	av, err := note.NewVerifier(auditorKey)
 	if err != nil {
 		return Checkpoint{}, fmt.Errorf("auditor verifier key: %w", err)
