@@ -11,11 +11,22 @@ import (
 )
 
 // Limits on animated input, checked before frames are decoded.
+//
+// gif.DecodeAll holds every frame at a byte a pixel, and each is then read
+// at full size, so the pixel budget is what a GIF costs in memory and CPU.
+// An animated QR transfer is a few hundred frames of a few hundred pixels
+// a side (a 30-input PSBT at 200-byte fragments: 95 frames of 750x750,
+// 53 million pixels); the budget leaves room for three times that, and a
+// frame may be as large as a 2048-pixel screen recording. The security
+// review of the web UI made a 224 KB GIF of five 8192x8192 frames take
+// 1.4 GB under the old budget of 400 million.
 const (
 	MaxGIFFrames = 10_000
+	// MaxGIFSide bounds a GIF's width and height.
+	MaxGIFSide = 2048
 	// MaxGIFPixels bounds width × height × frames of a GIF, so a small
 	// file cannot make us allocate gigabytes of frame buffers.
-	MaxGIFPixels = 400_000_000
+	MaxGIFPixels = 160_000_000
 )
 
 // FramePNGs draws each part as one QR image, PNG-encoded, in order.
@@ -97,8 +108,8 @@ func DecodeFrames(data []byte) ([]FrameResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading GIF header: %w", err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxImageSide || cfg.Height > MaxImageSide {
-		return nil, fmt.Errorf("GIF is %dx%d pixels; at most %dx%d", cfg.Width, cfg.Height, MaxImageSide, MaxImageSide)
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxGIFSide || cfg.Height > MaxGIFSide {
+		return nil, fmt.Errorf("GIF is %dx%d pixels; an animated QR transfer is at most %dx%d", cfg.Width, cfg.Height, MaxGIFSide, MaxGIFSide)
 	}
 	// Frames are counted from the stream itself before gif.DecodeAll
 	// allocates one buffer per frame.

@@ -87,22 +87,7 @@ func TestDecodeFramesLostFrame(t *testing.T) {
 }
 
 func TestDecodeFramesRefusals(t *testing.T) {
-	// A small GIF whose logical screen is 8000x8000 with 40 one-pixel
-	// frames would make 40 full-screen canvases: refused from its blocks,
-	// before any frame is decoded.
-	one := image.NewPaletted(image.Rect(0, 0, 1, 1), color.Palette{color.White, color.Black})
-	anim := &gif.GIF{Config: image.Config{Width: 8000, Height: 8000, ColorModel: one.Palette}}
-	for i := 0; i < 40; i++ {
-		anim.Image = append(anim.Image, one)
-		anim.Delay = append(anim.Delay, 10)
-	}
-	var buf bytes.Buffer
-	if err := gif.EncodeAll(&buf, anim); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := DecodeFrames(buf.Bytes()); err == nil || !strings.Contains(err.Error(), "40 frames of 8000x8000") {
-		t.Errorf("got %v, want a size refusal", err)
-	}
+	// GIF bombs: TestDecodeFramesRefusesGIFBombs.
 	if _, err := DecodeFrames([]byte("GIF89a\x01")); err == nil {
 		t.Error("a truncated GIF was read")
 	}
@@ -123,5 +108,42 @@ func TestCountGIFFrames(t *testing.T) {
 	n, err := countGIFFrames(data)
 	if err != nil || n != 7 {
 		t.Errorf("countGIFFrames = %d, %v; want 7", n, err)
+	}
+}
+
+// A small GIF that claims huge frames is refused before its frames are
+// decoded: by its side, or by the pixels of all its frames together.
+func TestDecodeFramesRefusesGIFBombs(t *testing.T) {
+	bomb := func(side, frames int) []byte {
+		pal := color.Palette{color.White, color.Black}
+		g := &gif.GIF{Config: image.Config{Width: side, Height: side, ColorModel: pal}}
+		for range frames {
+			g.Image = append(g.Image, image.NewPaletted(image.Rect(0, 0, 1, 1), pal))
+			g.Delay = append(g.Delay, 1)
+		}
+		var b bytes.Buffer
+		if err := gif.EncodeAll(&b, g); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	for _, tc := range []struct {
+		name         string
+		side, frames int
+		want         string
+	}{
+		{"8192 a side", 8192, 5, "an animated QR transfer is at most 2048x2048"},
+		{"2049 a side", 2049, 1, "at most 2048x2048"},
+		{"41 frames of 2000x2000", 2000, 41, "more than this kiosk reads"},
+	} {
+		data := bomb(tc.side, tc.frames)
+		if _, err := DecodeFrames(data); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s (%d bytes): DecodeFrames error = %v; want %q", tc.name, len(data), err, tc.want)
+		}
+	}
+	// Just inside the limits, it is read (each frame has no code).
+	got, err := DecodeFrames(bomb(2000, 2))
+	if err != nil || len(got) != 2 {
+		t.Errorf("2 frames of 2000x2000: %d results, %v", len(got), err)
 	}
 }
