@@ -120,10 +120,13 @@ func (h *Handler) page(pattern string, need store.Role, fn pageFunc) {
 				// plainly instead of redirecting a POST. A refused
 				// POST is evidence (someone tried to act); a poll
 				// whose session ended is not.
-				var data map[string]any
+				// Without a session nobody is known to have tried
+				// anything, and recording it would let anyone fill the
+				// audit log: the server log has it.
 				if r.Method != http.MethodGet {
-					data = map[string]any{"reason": "no session", "remote": remoteHost(r)}
+					h.opts.Logf("web: %s %s without a session from %s", r.Method, r.URL.Path, remoteHost(r))
 				}
+				var data map[string]any
 				h.refuse(w, r, http.StatusUnauthorized, "Your session has ended (signed out, idle too long, or the account was disabled). Sign in again.", data)
 				return
 			}
@@ -183,10 +186,12 @@ func (h *Handler) checkCSRF(r *http.Request, s *sessionInfo) error {
 	}
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" {
-		// Multipart forms carry it as a field too, but parsing a
-		// multipart body here would read it before its cap; the upload
-		// handler checks it itself.
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		// The upload form carries it as its first multipart field, but
+		// parsing the body here would read it before its cap: the upload
+		// handler checks it itself. Only that route: any other POST
+		// sent as multipart would otherwise skip the check (found in
+		// the security review).
+		if r.Pattern == uploadPattern && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
 			return nil
 		}
 		r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes)
@@ -252,8 +257,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	// as the attacker.
 	c, err := r.Cookie(preCookie)
 	if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("csrf"))) != 1 {
-		h.record("web-signin", map[string]any{"user": name, "result": "refused", "reason": "csrf"})
-		h.showLogin(w, r, http.StatusForbidden, name, "The sign-in form expired or did not come from this page. Try again.")
+		// Not recorded: it needs no password work, so anyone could fill
+		// the audit log with it; the server log has it.
+		h.opts.Logf("web: sign-in form without its token from %s", remoteHost(r))
+		h.showLogin(w, r, http.StatusForbidden, "", "The sign-in form expired or did not come from this page. Try again.")
 		return
 	}
 	if name == "" || len(name) > 64 || len(pw) == 0 || len(pw) > MaxPasswordLen {
@@ -304,7 +311,14 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		case acct.Disabled:
 			reason = "user disabled"
 		}
-		data := map[string]any{"user": name, "result": "refused", "reason": reason, "remote": remoteHost(r)}
+		// What was typed as a name is recorded only when it is a user's:
+		// anything else may be a password typed in the wrong field, and
+		// every viewer reads the audit log.
+		who := name
+		if !known {
+			who = "(unknown)"
+		}
+		data := map[string]any{"user": who, "result": "refused", "reason": reason, "remote": remoteHost(r)}
 		msg := wrongCredentials
 		if known && acct.PasswordHash != nil && !acct.Disabled {
 			n, until, err := h.st.RecordWebFailure(r.Context(), name, now, h.opts.MaxFailures, h.opts.LockFor)
@@ -337,6 +351,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	// Ended sessions are removed at each sign-in, so their rows do not
+	// pile up; an ended session is refused whether or not its row is there.
+	if _, err := h.st.PruneSessions(r.Context(), now, h.opts.SessionIdle); err != nil {
+		h.opts.Logf("web: pruning ended sessions: %v", err)
+	}
 	h.record("web-signin", map[string]any{"user": name, "result": "done", "role": string(acct.Role), "remote": remoteHost(r)})
 	h.setCookie(w, r, h.cookieName(r), id, int(h.opts.SessionMax/time.Second))
 	h.setCookie(w, r, preCookie, "", -1)
@@ -345,9 +364,21 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 }
 
 // safeNext keeps a post-sign-in redirect on this site: a local path only.
+// Control characters are refused outright: browsers drop a tab in "/\t/x"
+// and go to //x, another site (found in the security review).
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
-		return "/wallets"
+	const fallback = "/wallets"
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return fallback
+	}
+	for i := 0; i < len(next); i++ {
+		if next[i] < 0x20 || next[i] == 0x7f {
+			return fallback
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return fallback
 	}
 	return next
 }
@@ -357,6 +388,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, s *sessionInfo)
 		h.fail(w, r, err)
 		return
 	}
+	h.scans.dropSession(s.idHash)
 	h.record("web-signout", map[string]any{"user": s.user.Name})
 	h.setCookie(w, r, h.cookieName(r), "", -1)
 	info(r).sess = nil

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -423,7 +424,7 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 		return requestView{}, err
 	}
 	v := requestView{ID: wd.ID, Wallet: wd.Wallet, Requester: wd.Requester, To: wd.Destination, State: wd.State,
-		Created: wd.Created, Amount: wd.Amount, Fee: wd.Fee, FeeRate: fmt.Sprintf("%.3g sat/vB", float64(wd.FeeRate)/1000),
+		Created: wd.Created, Amount: wd.Amount, Fee: wd.Fee, FeeRate: strconv.FormatFloat(float64(wd.FeeRate)/1000, 'f', -1, 64) + " sat/vB",
 		UnsignedTxID: wd.UnsignedTxID.String(), Replaces: wd.Replaces, ReplacedBy: wd.ReplacedBy,
 		Confirmations: wd.Confirmations, Approvals: aps, MaxUploadMiB: h.opts.MaxUpload >> 20, MaxFiles: maxUploadFiles}
 	if wd.TxID != nil {
@@ -548,9 +549,12 @@ func (h *Handler) approve(w http.ResponseWriter, r *http.Request, s *sessionInfo
 	}
 	// Approve checks four eyes and the role itself and records refusals.
 	// Its argon2id run shares the sign-in semaphore.
+	wait, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
 	select {
 	case h.kdf.slots <- struct{}{}:
-	case <-r.Context().Done():
+	case <-wait.Done():
+		h.showRequestError(w, r, s, errors.New("the coordinator is busy checking passwords (sign-ins or approvals); approve again in a moment"))
 		return
 	}
 	_, err = h.c.Approve(r.Context(), id, s.user.Name, pw, expires)
@@ -573,8 +577,9 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, s *sessionInfo)
 			map[string]any{"user": s.user.Name, "request": wd.ID, "reason": "not the requester"})
 		return
 	}
-	h.record("web-cancel", map[string]any{"request": wd.ID, "user": s.user.Name, "reason": capText(r.PostForm.Get("reason"), 200)})
-	if err := h.c.Cancel(r.Context(), wd.ID); err != nil {
+	err = h.c.Cancel(r.Context(), wd.ID)
+	h.record("web-cancel", map[string]any{"request": wd.ID, "user": s.user.Name, "reason": capText(r.PostForm.Get("reason"), 200), "result": result(err)})
+	if err != nil {
 		h.showRequestError(w, r, s, err)
 		return
 	}
@@ -594,12 +599,21 @@ func (h *Handler) reject(w http.ResponseWriter, r *http.Request, s *sessionInfo)
 			map[string]any{"user": s.user.Name, "request": wd.ID, "reason": "own request"})
 		return
 	}
-	h.record("web-reject", map[string]any{"request": wd.ID, "user": s.user.Name, "reason": capText(r.PostForm.Get("reason"), 200)})
-	if err := h.c.Cancel(r.Context(), wd.ID); err != nil {
+	err = h.c.Cancel(r.Context(), wd.ID)
+	h.record("web-reject", map[string]any{"request": wd.ID, "user": s.user.Name, "reason": capText(r.PostForm.Get("reason"), 200), "result": result(err)})
+	if err != nil {
 		h.showRequestError(w, r, s, err)
 		return
 	}
 	http.Redirect(w, r, "/requests/"+wd.ID+"?done=rejected", http.StatusSeeOther)
+}
+
+// result is an audit entry's outcome of err.
+func result(err error) string {
+	if err != nil {
+		return "refused: " + err.Error()
+	}
+	return "done"
 }
 
 func capText(s string, n int) string {

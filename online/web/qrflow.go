@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -121,15 +122,27 @@ type scans struct {
 	m  map[string]*scanState
 }
 
+// scanState is one session's transfer for one request. Its mutex is held
+// for a whole feed: two tabs, or the camera and an upload, must not write
+// its decoder (a Go map inside) at once, nor finalize it twice.
 type scanState struct {
+	mu                sync.Mutex
 	dec               *qr.Decoder
 	frames, unreadble int
+	finished          bool
 	last              time.Time
 }
 
+// uploadPattern is the upload form's route: the one POST whose CSRF token
+// its handler checks, in the multipart body.
+const uploadPattern = "POST /requests/{id}/upload"
+
 const (
 	maxScans = 64
-	scanIdle = 10 * time.Minute
+	// maxSessionScans keeps one session from taking the slots of all:
+	// a person carries one or two transfers at a time.
+	maxSessionScans = 4
+	scanIdle        = 10 * time.Minute
 )
 
 func newScans() *scans { return &scans{m: map[string]*scanState{}} }
@@ -147,11 +160,33 @@ func (sc *scans) get(key string, now time.Time) (*scanState, error) {
 		if len(sc.m) >= maxScans {
 			return nil, errors.New("too many transfers are under way on this coordinator; try again in a few minutes")
 		}
+		// A key is the session id's 32-byte hash, NUL, the request id.
+		session := key[:min(len(key), sha256.Size)]
+		mine := 0
+		for k := range sc.m {
+			if strings.HasPrefix(k, session+"\x00") {
+				mine++
+			}
+		}
+		if mine >= maxSessionScans {
+			return nil, fmt.Errorf("you have %d transfers under way; finish one (or wait %s) before starting another", mine, scanIdle)
+		}
 		st = &scanState{dec: qr.NewDecoder()}
 		sc.m[key] = st
 	}
 	st.last = now
 	return st, nil
+}
+
+// dropSession forgets a signed-out session's transfers.
+func (sc *scans) dropSession(idHash []byte) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for k := range sc.m {
+		if strings.HasPrefix(k, string(idHash)+"\x00") {
+			delete(sc.m, k)
+		}
+	}
 }
 
 func (sc *scans) drop(key string) {
@@ -299,6 +334,20 @@ func (h *Handler) feed(r *http.Request, s *sessionInfo, id string, images [][]by
 	if err != nil {
 		return http.StatusServiceUnavailable, scanReply{Error: true, Fatal: true, Message: err.Error()}
 	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.finished {
+		return http.StatusConflict, scanReply{Error: true, Fatal: true, Done: true, Progress: 1,
+			Message: "This transfer was already completed by another upload or scan; reload the request page."}
+	}
+	// Decoding an image costs memory and CPU in proportion to its pixels:
+	// a few at a time, whoever sends them.
+	select {
+	case h.decoding <- struct{}{}:
+		defer func() { <-h.decoding }()
+	case <-r.Context().Done():
+		return http.StatusServiceUnavailable, scanReply{Error: true, Message: "The upload was abandoned."}
+	}
 	var lastErr error
 	for i, img := range images {
 		results, err := qr.DecodeFrames(img)
@@ -331,6 +380,7 @@ func (h *Handler) feed(r *http.Request, s *sessionInfo, id string, images [][]by
 		return http.StatusOK, reply
 	}
 	// Complete: whatever happens next, the next scan starts afresh.
+	st.finished = true
 	h.scans.drop(key)
 	reply.Done, reply.Progress = true, 1
 	if payload.Kind != qr.KindPSBT {

@@ -82,6 +82,9 @@ type Handler struct {
 	kdf   *kdf
 	dummy []byte
 	scans *scans
+	// decoding bounds how many uploads or camera frames are decoded at
+	// once (see qr.MaxGIFPixels for what one may cost).
+	decoding chan struct{}
 	// loginMu serialises password checks per user name, so concurrent
 	// wrong guesses cannot both pass the lockout check before either
 	// counts.
@@ -118,7 +121,7 @@ func New(c *coordinator.Coordinator, st *store.Store, opts Options) (*Handler, e
 		opts.MaxUpload = DefaultMaxUpload
 	}
 	h := &Handler{c: c, st: st, opts: opts, mux: http.NewServeMux(), kdf: newKDF(opts.ConcurrentKDF),
-		dummy: dummyHash(opts.DummyParams), scans: newScans()}
+		dummy: dummyHash(opts.DummyParams), scans: newScans(), decoding: make(chan struct{}, 2)}
 	var err error
 	if h.pages, err = ui.Pages(template.FuncMap{
 		"btc":     formatBTC,
@@ -159,7 +162,7 @@ func (h *Handler) routes() {
 	h.page("GET /requests/{id}/frames/{n}", store.RoleViewer, h.frame)
 	h.page("GET /requests/{id}/animated.gif", store.RoleViewer, h.animatedGIF)
 	h.page("POST /requests/{id}/scan", store.RoleRequester, h.scan)
-	h.page("POST /requests/{id}/upload", store.RoleRequester, h.upload)
+	h.page(uploadPattern, store.RoleRequester, h.upload)
 	h.page("GET /audit", store.RoleViewer, h.audit)
 	h.page("GET /audit/export", store.RoleViewer, h.auditExport)
 	h.page("GET /audit/checkpoint", store.RoleViewer, h.auditCheckpoint)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -349,16 +350,32 @@ func TestSignInSessionsAndLockout(t *testing.T) {
 		t.Fatalf("sign-in without the form's token: %d", r.status)
 	}
 	// An offsite redirect after sign-in is ignored.
-	if got := safeNext("//evil.example/x"); got != "/wallets" {
-		t.Fatalf("safeNext(//evil) = %q", got)
+	for _, c := range []struct{ next, want string }{
+		{"//evil.example/x", "/wallets"},
+		{"/\t/evil.example", "/wallets"}, // browsers drop the tab: //evil.example
+		{"/\\evil.example", "/wallets"},
+		{"/\r\nSet-Cookie: x", "/wallets"},
+		{"/x\x7f", "/wallets"},
+		{"https://evil.example/", "/wallets"},
+		{"evil.example", "/wallets"},
+		{"", "/wallets"},
+		{"/requests/wd-0123?done=1", "/requests/wd-0123?done=1"},
+	} {
+		if got := safeNext(c.next); got != c.want {
+			t.Errorf("safeNext(%q) = %q; want %q", c.next, got, c.want)
+		}
 	}
 
 	log := f.auditKinds(t)
 	for _, want := range []string{`web-signin {"remote":"127.0.0.1","result":"done","role":"requester","user":"alice"}`,
-		"web-signout", "web-lockout", `"reason":"locked"`, `"reason":"no such user"`, `"reason":"csrf"`} {
+		"web-signout", "web-lockout", `"reason":"locked"`, `"reason":"no such user","remote":"127.0.0.1","result":"refused","user":"(unknown)"`} {
 		if !strings.Contains(log, want) {
 			t.Errorf("audit log lacks %s:\n%s", want, log)
 		}
+	}
+	// What was typed as an unknown name (perhaps a password) is not kept.
+	if strings.Contains(log, "nobody") {
+		t.Error("the audit log holds a name that is no user's")
 	}
 	if strings.Contains(log, password("alice")) || strings.Contains(log, "wrong password!") || strings.Contains(log, id) {
 		t.Error("the audit log holds a password or session id")
@@ -403,7 +420,20 @@ func TestCSRFAndRoles(t *testing.T) {
 	if r := alice.post("/withdraw", bad); r.status != http.StatusForbidden {
 		t.Fatalf("POST with another session's token: %d", r.status)
 	}
-	req, _ := http.NewRequest("POST", f.srv.URL+"/withdraw", strings.NewReader(url.Values{"csrf": {alice.csrf}}.Encode()))
+	// A multipart body skips the token check only on the upload route:
+	// anywhere else it is refused like any form without a token.
+	var mp strings.Builder
+	mw := multipart.NewWriter(&mp)
+	for k, v := range form {
+		mw.WriteField(k, v[0])
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", f.srv.URL+"/withdraw", strings.NewReader(mp.String()))
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if r := alice.do(req); r.status != http.StatusForbidden || !strings.Contains(r.body, "security token") {
+		t.Fatalf("multipart POST without a token: %d", r.status)
+	}
+	req, _ = http.NewRequest("POST", f.srv.URL+"/withdraw", strings.NewReader(url.Values{"csrf": {alice.csrf}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	if r := alice.do(req); r.status != http.StatusForbidden {
@@ -633,6 +663,62 @@ func TestSecureCookie(t *testing.T) {
 		h.setCookie(w, r, h.cookieName(r), "x", 60)
 		if got := w.Header().Get("Set-Cookie"); got != c.want {
 			t.Errorf("SecureCookies=%v TLS=%v: Set-Cookie %q, want %q", c.secure, c.tls, got, c.want)
+		}
+	}
+}
+
+// Two tabs (or the camera and an upload) feeding the same transfer at
+// once must not race on its decoder, nor finalize it twice. Run with
+// -race (make test does, for the tests named TestConcurrent).
+func TestConcurrentScans(t *testing.T) {
+	f := newFixture(t, Options{})
+	alice := f.browser(t)
+	alice.signIn("alice")
+	form := url.Values{"wallet": {"treasury"}, "to": {"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"}, "amount": {"0.1"}, "unit": {"btc"}, "action": {"create"}}
+	r := alice.post("/withdraw", form)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", r.status, r.body)
+	}
+	reqPath := strings.TrimSuffix(r.header.Get("Location"), "?done=created")
+	var frames [][]byte
+	for i := 1; ; i++ {
+		fr := alice.get(fmt.Sprintf("%s/frames/%d.png", reqPath, i))
+		if fr.status != http.StatusOK {
+			break
+		}
+		frames = append(frames, []byte(fr.body))
+	}
+	if len(frames) < 2 {
+		t.Fatalf("%d frames", len(frames))
+	}
+	var wg sync.WaitGroup
+	statuses := make(chan int, 4*len(frames))
+	for range 4 {
+		for _, fr := range frames {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest("POST", f.srv.URL+reqPath+"/scan", bytes.NewReader(fr))
+				req.Header.Set("Content-Type", "image/png")
+				req.Header.Set("X-CSRF-Token", alice.csrf)
+				resp, err := alice.c.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				statuses <- resp.StatusCode
+			}()
+		}
+	}
+	wg.Wait()
+	close(statuses)
+	for st := range statuses {
+		// 200: progress; 422: complete, but the unsigned PSBT does not
+		// finalize; 409: completed meanwhile by another request.
+		if st != http.StatusOK && st != http.StatusUnprocessableEntity && st != http.StatusConflict {
+			t.Errorf("a concurrent scan answered %d", st)
 		}
 	}
 }
