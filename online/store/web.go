@@ -132,11 +132,12 @@ func (s *Store) CreateSession(ctx context.Context, idHash []byte, user string, n
 	return nil
 }
 
-// Session returns the live session with this id hash and its user, and
-// marks it seen at now. A session past its absolute end, idle for longer
-// than idle, or of a disabled user is deleted and reported as ErrNotFound
-// (or ErrDisabled).
-func (s *Store) Session(ctx context.Context, idHash []byte, now time.Time, idle time.Duration) (Session, error) {
+// Session returns the live session with this id hash and its user, and,
+// with touch, marks it seen at now (a person acted; a page polling by
+// itself does not count). A session past its absolute end, idle for
+// longer than idle, or of a disabled user is deleted and reported as
+// ErrNotFound (or ErrDisabled).
+func (s *Store) Session(ctx context.Context, idHash []byte, now time.Time, idle time.Duration, touch bool) (Session, error) {
 	var ss Session
 	var created, seen, expires, ucreated int64
 	err := s.db.QueryRowContext(ctx, `
@@ -160,6 +161,9 @@ FROM web_sessions s JOIN users u ON u.name = s.user_name WHERE s.id_hash = ?`, i
 			return Session{}, fmt.Errorf("store: session of %q: %w", ss.User.Name, ErrDisabled)
 		}
 		return Session{}, fmt.Errorf("store: session of %q has expired: %w", ss.User.Name, ErrNotFound)
+	}
+	if !touch {
+		return ss, nil
 	}
 	if _, err := s.db.ExecContext(ctx, `UPDATE web_sessions SET last_seen = ? WHERE id_hash = ?`, now.UnixNano(), idHash); err != nil {
 		return Session{}, fmt.Errorf("store: session: %w", err)

@@ -90,26 +90,26 @@ func TestSessions(t *testing.T) {
 	now := t0
 	for i := 0; i < 4; i++ {
 		now = now.Add(20 * time.Minute)
-		ss, err := s.Session(ctx, id(1), now, idle)
+		ss, err := s.Session(ctx, id(1), now, idle, true)
 		if err != nil || ss.User.Name != "alice" || !ss.LastSeen.Equal(now) {
 			t.Fatalf("Session at %v: %+v, %v", now, ss, err)
 		}
 	}
 	// …but bob, idle for 80 minutes, is gone, and stays gone.
-	if _, err := s.Session(ctx, id(2), now, idle); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Session(ctx, id(2), now, idle, true); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("idle session: %v, want ErrNotFound", err)
 	}
-	if _, err := s.Session(ctx, id(2), t0, idle); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Session(ctx, id(2), t0, idle, true); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("idle session was not deleted: %v", err)
 	}
 	// The absolute end holds whatever the activity.
 	for now.Before(t0.Add(8*time.Hour - 20*time.Minute)) {
 		now = now.Add(20 * time.Minute)
-		if _, err := s.Session(ctx, id(1), now, idle); err != nil {
+		if _, err := s.Session(ctx, id(1), now, idle, true); err != nil {
 			t.Fatalf("Session at %v: %v", now, err)
 		}
 	}
-	if _, err := s.Session(ctx, id(1), t0.Add(8*time.Hour), idle); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Session(ctx, id(1), t0.Add(8*time.Hour), idle, true); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("session past its absolute end: %v, want ErrNotFound", err)
 	}
 
@@ -120,7 +120,7 @@ func TestSessions(t *testing.T) {
 	if err := s.SetWebPassword(ctx, "alice", []byte("h")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Session(ctx, id(4), t0, idle); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Session(ctx, id(4), t0, idle, true); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("session after a password change: %v, want ErrNotFound", err)
 	}
 	if err := s.CreateSession(ctx, id(5), "bob", t0, t0.Add(time.Hour)); err != nil {
@@ -129,7 +129,7 @@ func TestSessions(t *testing.T) {
 	if err := s.DisableUser(ctx, "bob"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Session(ctx, id(5), t0, idle); !errors.Is(err, ErrDisabled) {
+	if _, err := s.Session(ctx, id(5), t0, idle, true); !errors.Is(err, ErrDisabled) {
 		t.Fatalf("session of a disabled user: %v, want ErrDisabled", err)
 	}
 
@@ -143,7 +143,7 @@ func TestSessions(t *testing.T) {
 	if err := s.DeleteSession(ctx, id(6)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Session(ctx, id(6), t0, idle); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Session(ctx, id(6), t0, idle, true); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("signed-out session: %v", err)
 	}
 	if n, err := s.PruneSessions(ctx, t0.Add(2*time.Hour), idle); err != nil || n != 1 {

@@ -95,7 +95,15 @@ func (h *Handler) authenticate(r *http.Request) (*sessionInfo, error) {
 		return nil, store.ErrNotFound
 	}
 	sum := sha256.Sum256([]byte(c.Value))
-	ss, err := h.st.Session(r.Context(), sum[:], h.opts.Now(), h.opts.SessionIdle)
+	// A page's own polling (GET ….json) keeps a viewer's wall screen
+	// signed in, but not the session of someone who can act: an
+	// unattended approver's or requester's page ends after the idle time
+	// (the security review's point).
+	poll := r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, ".json")
+	ss, err := h.st.Session(r.Context(), sum[:], h.opts.Now(), h.opts.SessionIdle, !poll)
+	if err == nil && poll && ss.User.Role == store.RoleViewer {
+		ss, err = h.st.Session(r.Context(), sum[:], h.opts.Now(), h.opts.SessionIdle, true)
+	}
 	if err != nil {
 		return nil, err
 	}

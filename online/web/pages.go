@@ -17,6 +17,7 @@ import (
 
 	"airsign/online/coordinator"
 	"airsign/online/store"
+	"airsign/psbt"
 	"airsign/ui/qr"
 )
 
@@ -412,6 +413,9 @@ type statusKey struct {
 	State         string
 	Confirmations int32
 	Approvers     []string
+	// Kept is the count of cosigners' signatures kept in a pending
+	// multisig request's PSBT: when it grows the QR changes.
+	Kept int
 }
 
 func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, error) {
@@ -431,6 +435,13 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 		v.TxID = wd.TxID.String()
 	}
 	key := statusKey{State: wd.State, Confirmations: wd.Confirmations}
+	if wd.Status == store.StatusPending {
+		// Signatures a multisig cosigner already gave (the coordinator
+		// keeps them until the transaction is complete).
+		if n, err := psbt.VerifySignatures(wd.Packet); err == nil {
+			key.Kept = n
+		}
+	}
 	for _, a := range aps {
 		key.Approvers = append(key.Approvers, a.Approver)
 	}
@@ -462,6 +473,9 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 	signed := step{Name: "Signed", Note: "at the kiosk, brought back by QR"}
 	broadcast := step{Name: "Broadcast", Note: "to the node"}
 	confirmed := step{Name: "Confirmed", Note: "in a block"}
+	if key.Kept > 0 {
+		signed.Note = fmt.Sprintf("%d signature(s) of a cosigner kept; the next cosigner's kiosk signs the QR below", key.Kept)
+	}
 	if wd.TxID != nil {
 		signed.Done, signed.Note = true, "signatures verified"
 		broadcast.Done, broadcast.Note = true, "txid "+wd.TxID.String()[:12]+"…"

@@ -26,8 +26,10 @@ import (
 	"airsign/online/coordinator"
 	"airsign/online/regtest"
 	"airsign/online/store"
+	"airsign/psbt"
 	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
+	"airsign/ui/qr"
 )
 
 // cheap argon2id parameters for tests: the code path is the same, the
@@ -310,6 +312,24 @@ func TestSignInSessionsAndLockout(t *testing.T) {
 	}
 	if r := b.get("/wallets"); r.status != http.StatusSeeOther {
 		t.Fatalf("after sign-out: %d", r.status)
+	}
+	// A page polling by itself keeps a viewer's wall screen signed in, not
+	// a requester's unattended page.
+	b.signIn("alice")
+	wall := f.browser(t)
+	wall.signIn("victor")
+	f.advance(6 * time.Minute)
+	for _, p := range []*browser{b, wall} {
+		if r := p.get("/requests.json"); r.status != http.StatusOK {
+			t.Fatalf("poll after 6 minutes: %d", r.status)
+		}
+	}
+	f.advance(6 * time.Minute)
+	if r := b.get("/requests.json"); r.status != http.StatusUnauthorized {
+		t.Fatalf("a requester's page that only polled for 12 minutes (idle 10) is still signed in: %d", r.status)
+	}
+	if r := wall.get("/wallets"); r.status != http.StatusOK {
+		t.Fatalf("a viewer's polling wall screen was signed out: %d", r.status)
 	}
 	// Absolute expiry whatever the activity.
 	b.signIn("alice")
@@ -720,5 +740,127 @@ func TestConcurrentScans(t *testing.T) {
 		if st != http.StatusOK && st != http.StatusUnprocessableEntity && st != http.StatusConflict {
 			t.Errorf("a concurrent scan answered %d", st)
 		}
+	}
+}
+
+// A 2-of-3 multisig request signed by two kiosks one after the other: the
+// first kiosk's frames come back, its signatures are kept and the page says
+// so; the QR now carries them; the second kiosk signs that, and its frames
+// complete and broadcast the transaction.
+func TestMultisigCosignersOneAfterAnother(t *testing.T) {
+	f := newFixture(t, Options{})
+	ctx := context.Background()
+	var masters []*hd.Master
+	var keys []descriptor.Key
+	for i := range 3 {
+		m, err := hd.MasterFromEntropy(bytes.Repeat([]byte{byte(40 + i)}, 16), descriptor.Regtest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(m.Wipe)
+		origin, key, err := m.CosignerKey(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		masters = append(masters, m)
+		keys = append(keys, descriptor.Key{Origin: origin, Key: key})
+	}
+	d := &descriptor.Descriptor{Script: descriptor.P2WSHMulti, Network: descriptor.Regtest, Threshold: 2, Keys: keys}
+	if _, err := f.c.AddWallet(ctx, "vault", d.String(), f.node.Height(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a, err := f.c.Receive(ctx, "vault")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := btcutil.DecodeAddress(a.Address, regtest.Params)
+	script, _ := txscript.PayToAddrScript(addr)
+	f.node.Fund(t, script, 20_000_000)
+	if _, err := f.c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	alice := f.browser(t)
+	alice.signIn("alice")
+	r := alice.post("/withdraw", url.Values{"wallet": {"vault"}, "to": {"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"},
+		"amount": {"0.05"}, "unit": {"btc"}, "action": {"create"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", r.status, r.body)
+	}
+	reqPath := strings.TrimSuffix(r.header.Get("Location"), "?done=created")
+	id := strings.TrimPrefix(reqPath, "/requests/")
+
+	// kiosk signs what the page shows (read back from its frames) and
+	// returns its signed PSBT's frames, which are scanned in.
+	kiosk := func(m *hd.Master) {
+		t.Helper()
+		var dec = qr.NewDecoder()
+		for i := 1; ; i++ {
+			fr := alice.get(fmt.Sprintf("%s/frames/%d.png", reqPath, i))
+			if fr.status != http.StatusOK {
+				break
+			}
+			text, err := qr.DecodeFile([]byte(fr.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if done, err := dec.Add(string(text)); err != nil || done {
+				break
+			}
+		}
+		shown, err := dec.Result()
+		if err != nil {
+			t.Fatalf("reading the page's QR: %v", err)
+		}
+		p, err := psbt.Decode(shown.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pol := psbt.DefaultPolicy
+		pol.Cosigner = m.Fingerprint()
+		if _, err := psbt.Sign(p, d, pol, m); err != nil {
+			t.Fatalf("signing: %v", err)
+		}
+		signed, err := psbt.Encode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts, err := qr.EncodePSBT(signed, qr.EncodeOptions{Format: qr.FormatUR})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pngs, err := qr.FramePNGs(parts, qr.ImageOptions{Level: qr.Low, ModulePixels: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, png := range pngs {
+			req, _ := http.NewRequest("POST", f.srv.URL+reqPath+"/scan", bytes.NewReader(png))
+			req.Header.Set("Content-Type", "image/png")
+			req.Header.Set("X-CSRF-Token", alice.csrf)
+			if r = alice.do(req); strings.Contains(r.body, `"done":true`) {
+				return
+			}
+		}
+		t.Fatalf("the signed frames did not complete a transfer: %s", r.body)
+	}
+	before := alice.get(reqPath + "/status.json").body
+	kiosk(masters[0])
+	if !strings.Contains(r.body, "kept in the request") {
+		t.Fatalf("after the first cosigner: %d %s", r.status, r.body)
+	}
+	if after := alice.get(reqPath + "/status.json").body; after == before {
+		t.Error("the status version did not change when a cosigner's signatures were kept: open pages would show the old QR")
+	}
+	if page := alice.get(reqPath); !strings.Contains(page.body, "1 signature(s) of a cosigner kept") {
+		t.Errorf("the request page does not say a cosigner's signature is kept")
+	}
+	kiosk(masters[2])
+	if !strings.Contains(r.body, `"redirect":"/requests/`+id) {
+		t.Fatalf("after the second cosigner: %d %s", r.status, r.body)
+	}
+	if wd, err := f.c.Get(ctx, id); err != nil || wd.State != "broadcast" {
+		t.Fatalf("request %s is %v, %v; want broadcast", id, wd.State, err)
 	}
 }
