@@ -52,8 +52,12 @@ check:
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# unit also runs the tests of concurrent use (named TestConcurrent…) under
+# the race detector: the coordinator's API and web requests run at once.
+RACE_PKGS := ./psbt/auditlog ./online/store ./online/coordinator ./online/web
 unit:
 	$(GO) test -count=1 ./...
+	$(GO) test -race -count=1 -run '^TestConcurrent' $(RACE_PKGS)
 
 # fuzz runs every fuzz target for FUZZTIME each (make fuzz FUZZTIME=5m for a
 # real session).
