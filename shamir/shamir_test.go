@@ -207,11 +207,27 @@ func TestCombineRefused(t *testing.T) {
 	if foreign[0].SetID == a[0].SetID {
 		t.Fatal("test sets share a set id")
 	}
-	again := splitFixed(t, entropy, 2, 3, 1) // same set id, another split
+	// Other splits with the same set id. hashicorp's shamir draws the x
+	// coordinates from crypto/rand, so two splits share one now and then
+	// (CI saw it), which would make the cases below duplicate-x cases:
+	// split again until the x coordinates the cases use all differ.
+	distinctX := func(avoid ...*Share) []*Share {
+		for {
+			s := splitFixed(t, entropy, 2, 3, 1)
+			ok := true
+			for _, o := range avoid {
+				ok = ok && s[1].X != o.X && s[2].X != o.X
+			}
+			if ok {
+				return s
+			}
+		}
+	}
+	again := distinctX(a[0], a[2]) // same set id, another split
 	if again[0].SetID != a[0].SetID {
 		t.Fatal("same rand gave another set id")
 	}
-	third := splitFixed(t, entropy, 2, 3, 1) // and a third
+	third := distinctX(a[0], again[1]) // and a third
 	other := splitFixed(t, mustHex(t, "ffeeddccbbaa99887766554433221100"), 2, 3, 1)
 
 	edit := func(s *Share, f func(*Share)) *Share {
