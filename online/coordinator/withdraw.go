@@ -53,8 +53,19 @@ type Withdrawal struct {
 	State string
 }
 
-// withdraw is Withdraw without the audit record.
-func (c *Coordinator) withdraw(ctx context.Context, req WithdrawRequest) (*Withdrawal, error) {
+// checkedRequest is a withdrawal request checked against its wallet and
+// the network: where a request and its preview both start.
+type checkedRequest struct {
+	w         Wallet
+	payScript []byte
+	rate      coinselect.FeeRate
+	source    string // where rate came from
+	inWeight  int
+}
+
+// check runs a request's checks that need no coins: the wallet and its
+// suspension, the amount, the destination and its dust limit, the fee rate.
+func (c *Coordinator) check(ctx context.Context, req WithdrawRequest) (*checkedRequest, error) {
 	w, err := c.Wallet(ctx, req.Wallet)
 	if err != nil {
 		return nil, err
@@ -63,13 +74,8 @@ func (c *Coordinator) withdraw(ctx context.Context, req WithdrawRequest) (*Withd
 		return nil, fmt.Errorf("%w: wallet %q is suspended: the kiosk signs only a sweep of everything to its recovery address %s (withdraw --sweep --to %s)",
 			ErrSuspended, w.Name, w.Recovery, w.Recovery)
 	}
-	if req.Sweep {
-		req.Amount = 0
-	} else if req.Amount <= 0 || req.Amount > btcutil.MaxSatoshi {
+	if !req.Sweep && (req.Amount <= 0 || req.Amount > btcutil.MaxSatoshi) {
 		return nil, fmt.Errorf("%w: amount %v: give a positive amount", ErrInvalid, req.Amount)
-	}
-	if req.Requester == "" {
-		return nil, fmt.Errorf("%w: the requester is not named", ErrInvalid)
 	}
 	to, err := btcutil.DecodeAddress(req.To, c.cfg.Network.Params())
 	if err != nil || !to.IsForNet(c.cfg.Network.Params()) {
@@ -90,6 +96,21 @@ func (c *Coordinator) withdraw(ctx context.Context, req WithdrawRequest) (*Withd
 	if err != nil {
 		return nil, err
 	}
+	return &checkedRequest{w: w, payScript: payScript, rate: rate, source: source, inWeight: inWeight}, nil
+}
+
+// withdraw is Withdraw without the audit record.
+func (c *Coordinator) withdraw(ctx context.Context, req WithdrawRequest) (*Withdrawal, error) {
+	if req.Sweep {
+		req.Amount = 0
+	}
+	cr, err := c.check(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if req.Requester == "" {
+		return nil, fmt.Errorf("%w: the requester is not named", ErrInvalid)
+	}
 	tip, _, ok, err := c.st.Tip(ctx)
 	if err != nil {
 		return nil, err
@@ -100,23 +121,24 @@ func (c *Coordinator) withdraw(ctx context.Context, req WithdrawRequest) (*Withd
 	// Another request may reserve a chosen coin between selection and
 	// recording; then select again without it.
 	for attempt := 0; ; attempt++ {
-		wd, err := c.tryWithdraw(ctx, w, req, payScript, rate, inWeight, uint32(tip))
+		wd, err := c.tryWithdraw(ctx, cr, req, uint32(tip))
 		if errors.Is(err, store.ErrReserved) && attempt < 5 {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		wd.FeeRateSource = source
+		wd.FeeRateSource = cr.source
 		return wd, nil
 	}
 }
 
-func (c *Coordinator) tryWithdraw(ctx context.Context, w Wallet, req WithdrawRequest, payScript []byte,
-	rate coinselect.FeeRate, inWeight int, lockTime uint32) (*Withdrawal, error) {
-	utxos, err := c.st.Spendable(ctx, w.Name)
+// freeCoins are the wallet's coins a request may spend: confirmed (or all
+// with IncludeUnconfirmed) and held by no pending request.
+func (c *Coordinator) freeCoins(ctx context.Context, cr *checkedRequest, req WithdrawRequest) ([]coinselect.Coin, map[wire.OutPoint]store.UTXO, error) {
+	utxos, err := c.st.Spendable(ctx, cr.w.Name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	byOutpoint := map[wire.OutPoint]store.UTXO{}
 	var coins []coinselect.Coin
@@ -125,34 +147,75 @@ func (c *Coordinator) tryWithdraw(ctx context.Context, w Wallet, req WithdrawReq
 			continue
 		}
 		byOutpoint[u.OutPoint] = u
-		coins = append(coins, coinselect.Coin{OutPoint: u.OutPoint, Value: u.Value, InputWeight: inWeight, Height: u.Height})
+		coins = append(coins, coinselect.Coin{OutPoint: u.OutPoint, Value: u.Value, InputWeight: cr.inWeight, Height: u.Height})
 	}
-	if req.Sweep {
-		return c.sweep(ctx, w, req, payScript, rate, coins, byOutpoint, lockTime)
-	}
-	changeWeight := builder.ChangeWeight(w.Descriptor)
+	return coins, byOutpoint, nil
+}
+
+// selectCoins chooses the coins that pay req.Amount and the fee, with change
+// when it is worth having.
+func selectCoins(cr *checkedRequest, req WithdrawRequest, coins []coinselect.Coin) (coinselect.Result, error) {
+	w := cr.w
 	changeScript, err := w.Descriptor.PkScript(1, 0)
 	if err != nil {
-		return nil, err
+		return coinselect.Result{}, err
 	}
 	sel, err := coinselect.Select(coins, coinselect.Params{
 		Target:            req.Amount,
-		FeeRate:           rate,
-		BaseWeight:        builder.BaseWeight(w.Descriptor, [][]byte{payScript}),
-		ChangeWeight:      changeWeight,
-		ChangeSpendWeight: inWeight,
+		FeeRate:           cr.rate,
+		BaseWeight:        builder.BaseWeight(w.Descriptor, [][]byte{cr.payScript}),
+		ChangeWeight:      builder.ChangeWeight(w.Descriptor),
+		ChangeSpendWeight: cr.inWeight,
 		DustLimit:         psbt.DustLimit(changeScript),
 	})
 	if err != nil {
 		var insufficient coinselect.ErrInsufficientFunds
 		if errors.As(err, &insufficient) {
-			return nil, fmt.Errorf("%w: wallet %q: %v", ErrInsufficient, w.Name, err)
+			return sel, fmt.Errorf("%w: wallet %q: %v", ErrInsufficient, w.Name, err)
 		}
 		if errors.Is(err, coinselect.ErrNoCoins) {
-			return nil, fmt.Errorf("%w: wallet %q has no free confirmed coins (the others are unconfirmed or held by pending requests); wait for deposits to confirm or cancel a pending request",
+			return sel, fmt.Errorf("%w: wallet %q has no free confirmed coins (the others are unconfirmed or held by pending requests); wait for deposits to confirm or cancel a pending request",
 				ErrInsufficient, w.Name)
 		}
-		return nil, fmt.Errorf("wallet %q: coin selection: %w", w.Name, err)
+		return sel, fmt.Errorf("wallet %q: coin selection: %w", w.Name, err)
+	}
+	return sel, nil
+}
+
+// sweepPlan is a sweep of all coins: what it pays after the fee, refused
+// when that is dust.
+func sweepPlan(cr *checkedRequest, coins []coinselect.Coin) (amount, fee btcutil.Amount, weight int, err error) {
+	if len(coins) == 0 {
+		return 0, 0, 0, fmt.Errorf("%w: wallet %q has no free confirmed coins to sweep", ErrInsufficient, cr.w.Name)
+	}
+	var total btcutil.Amount
+	for _, coin := range coins {
+		total += coin.Value
+	}
+	weight, err = builder.Weight(cr.w.Descriptor, len(coins), [][]byte{cr.payScript}, false)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	fee = cr.rate.Fee(weight)
+	amount = total - fee
+	if dust := psbt.DustLimit(cr.payScript); amount < dust {
+		return 0, 0, 0, fmt.Errorf("%w: wallet %q holds %v; after the fee of %v the sweep would pay %v, below the dust limit", ErrInsufficient, cr.w.Name, total, fee, amount)
+	}
+	return amount, fee, weight, nil
+}
+
+func (c *Coordinator) tryWithdraw(ctx context.Context, cr *checkedRequest, req WithdrawRequest, lockTime uint32) (*Withdrawal, error) {
+	coins, byOutpoint, err := c.freeCoins(ctx, cr, req)
+	if err != nil {
+		return nil, err
+	}
+	if req.Sweep {
+		return c.sweep(ctx, cr, req, coins, byOutpoint, lockTime)
+	}
+	w, payScript, rate := cr.w, cr.payScript, cr.rate
+	sel, err := selectCoins(cr, req, coins)
+	if err != nil {
+		return nil, err
 	}
 	var change *builder.Change
 	if sel.Change > 0 {
@@ -392,23 +455,12 @@ func isAlreadySent(err error) bool {
 }
 
 // sweep builds a request spending every coin to one output, no change.
-func (c *Coordinator) sweep(ctx context.Context, w Wallet, req WithdrawRequest, payScript []byte, rate coinselect.FeeRate,
+func (c *Coordinator) sweep(ctx context.Context, cr *checkedRequest, req WithdrawRequest,
 	coins []coinselect.Coin, utxos map[wire.OutPoint]store.UTXO, lockTime uint32) (*Withdrawal, error) {
-	if len(coins) == 0 {
-		return nil, fmt.Errorf("%w: wallet %q has no free confirmed coins to sweep", ErrInsufficient, w.Name)
-	}
-	var total btcutil.Amount
-	for _, coin := range coins {
-		total += coin.Value
-	}
-	weight, err := builder.Weight(w.Descriptor, len(coins), [][]byte{payScript}, false)
+	w, payScript, rate := cr.w, cr.payScript, cr.rate
+	amount, fee, weight, err := sweepPlan(cr, coins)
 	if err != nil {
 		return nil, err
-	}
-	fee := rate.Fee(weight)
-	amount := total - fee
-	if dust := psbt.DustLimit(payScript); amount < dust {
-		return nil, fmt.Errorf("%w: wallet %q holds %v; after the fee of %v the sweep would pay %v, below the dust limit", ErrInsufficient, w.Name, total, fee, amount)
 	}
 	inputs, err := c.inputs(ctx, coins, utxos)
 	if err != nil {
