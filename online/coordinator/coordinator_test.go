@@ -314,16 +314,14 @@ func TestBumpFee(t *testing.T) {
 	}
 }
 
-// Multisig: two cosigners sign separately; Finalize combines the partial
-// PSBTs. One partial alone is not enough, and a PSBT for another
-// transaction is refused.
-func TestMultisigFinalize(t *testing.T) {
-	ctx := context.Background()
-	f := newFixture(t)
+// addMultisig registers a 2-of-3 wsh sortedmulti wallet of three masters
+// made from seeds seed, seed+1 and seed+2, and returns them.
+func (f *fixture) addMultisig(t *testing.T, name string, seed byte) ([]*hd.Master, *descriptor.Descriptor) {
+	t.Helper()
 	var masters []*hd.Master
 	var keys []descriptor.Key
 	for i := range 3 {
-		m := master(t, byte(20+i))
+		m := master(t, seed+byte(i))
 		origin, key, err := m.CosignerKey(0)
 		if err != nil {
 			t.Fatal(err)
@@ -332,10 +330,20 @@ func TestMultisigFinalize(t *testing.T) {
 		keys = append(keys, descriptor.Key{Origin: origin, Key: key})
 	}
 	d := &descriptor.Descriptor{Script: descriptor.P2WSHMulti, Network: descriptor.Regtest, Threshold: 2, Keys: keys}
-	if _, err := f.c.AddWallet(ctx, "vault", d.String(), f.node.Height(t)); err != nil {
+	if _, err := f.c.AddWallet(context.Background(), name, d.String(), f.node.Height(t)); err != nil {
 		t.Fatal(err)
 	}
 	f.sync(t)
+	return masters, d
+}
+
+// Multisig: two cosigners sign separately; Finalize combines the partial
+// PSBTs. One partial alone is not enough, and a PSBT for another
+// transaction is refused.
+func TestMultisigFinalize(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	masters, d := f.addMultisig(t, "vault", 20)
 	f.deposit(t, "vault", 1_000_000)
 	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "vault", To: foreignAddress(t, 11), Amount: 250_000, Requester: "alice"})
 	if err != nil {
@@ -372,22 +380,7 @@ func TestMultisigFinalize(t *testing.T) {
 func TestMultisigSignaturesKept(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	var masters []*hd.Master
-	var keys []descriptor.Key
-	for i := range 3 {
-		m := master(t, byte(30+i))
-		origin, key, err := m.CosignerKey(0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		masters = append(masters, m)
-		keys = append(keys, descriptor.Key{Origin: origin, Key: key})
-	}
-	d := &descriptor.Descriptor{Script: descriptor.P2WSHMulti, Network: descriptor.Regtest, Threshold: 2, Keys: keys}
-	if _, err := f.c.AddWallet(ctx, "vault", d.String(), f.node.Height(t)); err != nil {
-		t.Fatal(err)
-	}
-	f.sync(t)
+	masters, d := f.addMultisig(t, "vault", 30)
 	f.deposit(t, "vault", 1_000_000)
 	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "vault", To: foreignAddress(t, 11), Amount: 250_000, Requester: "alice"})
 	if err != nil {
