@@ -228,8 +228,19 @@ func (c *cli) bsmsFinish(args []string) error {
 	if err != nil {
 		return err
 	}
+	// The record is written first and taken back if the wallet cannot be
+	// registered, so a failure leaves the session open and nothing half
+	// done: finish can simply be run again.
+	if err := qrfiles.WriteText(*out, "", record); err != nil {
+		return err
+	}
+	if err := qrfiles.WriteText("", *qrOut, record); err != nil {
+		removeAll(*out)
+		return err
+	}
 	w, err := c.coord.AddWallet(c.ctx, *name, d.String(), int32(*birthday))
 	if err != nil {
+		removeAll(*out, *qrOut)
 		return err
 	}
 	if err := c.coord.Record("bsms-finish", map[string]any{"token": s.Token, "wallet": w.Name, "descriptor": w.Descriptor,
@@ -245,9 +256,6 @@ func (c *cli) bsmsFinish(args []string) error {
 	if err := os.Remove(c.bsmsPath()); err != nil {
 		return err
 	}
-	if err := qrfiles.WriteText(*out, *qrOut, record); err != nil {
-		return err
-	}
 	return c.emit(map[string]any{"name": w.Name, "descriptor": w.Descriptor, "first_address": first.EncodeAddress(), "token": s.Token}, func() {
 		fmt.Fprintf(c.stdout, "wallet %q registered: %d of %d, %s on %s\n", w.Name, d.Threshold, len(d.Keys), d.Script, w.Network)
 		fmt.Fprintf(c.stdout, "First receive address (every kiosk must show the same): %s\n", first.EncodeAddress())
@@ -260,6 +268,15 @@ func (c *cli) bsmsFinish(args []string) error {
 		fmt.Fprintf(c.stdout, "BSMS descriptor record written to %s\n", strings.Join(written, " and "))
 		fmt.Fprintf(c.stdout, "On each kiosk: airsign-kiosk wallet add %s --token %s\n", kioskSource(*qrOut, *out), s.Token)
 	})
+}
+
+// removeAll removes the files a failed command wrote; empty names are skipped.
+func removeAll(paths ...string) {
+	for _, p := range paths {
+		if p != "" {
+			os.Remove(p)
+		}
+	}
 }
 
 func kioskSource(qrOut, out string) string {
