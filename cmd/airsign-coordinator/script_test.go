@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -24,6 +25,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"airsign/online/regtest"
+	"airsign/ui/qr"
 )
 
 // The script tests drive airsign-coordinator as a treasury operator would,
@@ -180,33 +182,36 @@ func jsonenv(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0], v)
 }
 
-// camera DIR OUT.gif LOOPS DROP SEED records what a camera pointed at DIR's
-// animated QR frames (frame-NNN.png, shown in a loop) catches: LOOPS passes
-// over the frames, each frame missed with probability DROP (0.3 for 30%),
-// drawn from a fixed SEED so a run can be repeated. The frames caught are
-// written, in order, as the animated GIF OUT.gif, which the receiving
-// command reads like a recording. It prints how many frames it dropped.
+// camera DIR OUT.gif DROP SEED records what a camera pointed at DIR's
+// animated QR frames (frame-NNN.png, shown in a loop) catches until the
+// transfer is complete, as an operator holds the camera up until the
+// station has it all: each frame shown is missed with probability DROP
+// (0.3 for 30%), drawn from a fixed SEED. The frames caught are written, in
+// order, as the animated GIF OUT.gif, which the receiving command reads
+// like a recording; it prints how many frames were shown and missed.
 func camera(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 5 || neg {
-		ts.Fatalf("usage: camera DIR OUT.gif LOOPS DROP SEED")
+	if len(args) != 4 || neg {
+		ts.Fatalf("usage: camera DIR OUT.gif DROP SEED")
 	}
 	paths, err := filepath.Glob(filepath.Join(ts.MkAbs(args[0]), "frame-*.png"))
 	if err != nil || len(paths) == 0 {
 		ts.Fatalf("no frame-*.png in %s", args[0])
 	}
-	loops, err1 := strconv.Atoi(args[2])
-	drop, err2 := strconv.ParseFloat(args[3], 64)
-	seed, err3 := strconv.ParseInt(args[4], 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || loops < 1 || drop < 0 || drop >= 1 {
-		ts.Fatalf("camera: LOOPS must be >= 1, DROP in [0, 1), SEED an integer")
+	drop, err1 := strconv.ParseFloat(args[2], 64)
+	seed, err2 := strconv.ParseInt(args[3], 10, 64)
+	if err1 != nil || err2 != nil || drop < 0 || drop >= 1 {
+		ts.Fatalf("camera: DROP in [0, 1), SEED an integer")
 	}
 	frames := make([]*image.Paletted, len(paths))
+	texts := make([]string, len(paths))
 	bw := color.Palette{color.White, color.Black}
 	for i, p := range paths {
-		f, err := os.Open(p)
+		data, err := os.ReadFile(p)
 		ts.Check(err)
-		img, err := png.Decode(f)
-		f.Close()
+		text, err := qr.DecodeFile(data)
+		ts.Check(err)
+		texts[i] = string(text)
+		img, err := png.Decode(bytes.NewReader(data))
 		ts.Check(err)
 		pal := image.NewPaletted(img.Bounds(), bw)
 		draw.Draw(pal, pal.Bounds(), img, img.Bounds().Min, draw.Src)
@@ -214,21 +219,32 @@ func camera(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	rng := rand.New(rand.NewSource(seed))
 	anim := &gif.GIF{}
-	dropped := 0
-	for range loops {
-		for _, fr := range frames {
+	dec := qr.NewDecoder()
+	shown, dropped, done := 0, 0, false
+	for loop := 0; loop < 50 && !done; loop++ {
+		for i, fr := range frames {
+			shown++
 			if rng.Float64() < drop {
 				dropped++
 				continue
 			}
 			anim.Image = append(anim.Image, fr)
 			anim.Delay = append(anim.Delay, 20)
+			if done, err = dec.Add(texts[i]); err != nil {
+				ts.Fatalf("camera: frame %d: %v", i+1, err)
+			}
+			if done {
+				break
+			}
 		}
+	}
+	if !done {
+		ts.Fatalf("camera: the transfer was not complete after 50 loops")
 	}
 	out, err := os.Create(ts.MkAbs(args[1]))
 	ts.Check(err)
 	ts.Check(gif.EncodeAll(out, anim))
 	ts.Check(out.Close())
-	fmt.Fprintf(ts.Stdout(), "%d frames shown %d times; %d of %d missed (%.0f%%); %d caught\n",
-		len(frames), loops, dropped, loops*len(frames), 100*float64(dropped)/float64(loops*len(frames)), len(anim.Image))
+	fmt.Fprintf(ts.Stdout(), "%d frames in the loop; %d shown until complete, %d missed (%.0f%%), %d caught\n",
+		len(frames), shown, dropped, 100*float64(dropped)/float64(shown), len(anim.Image))
 }
