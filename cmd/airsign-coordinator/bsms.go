@@ -197,10 +197,8 @@ func (c *cli) bsmsFinish(args []string) error {
 	if *name == "" || (*out == "" && *qrOut == "") || flags.NArg() != 0 {
 		return usageError("bsms finish --name NAME (--out FILE | --qr-out FILE.png) [--birthday HEIGHT]")
 	}
-	for _, o := range []string{*out, *qrOut} {
-		if _, err := os.Lstat(o); o != "" && err == nil {
-			return fmt.Errorf("%s already exists; it is not overwritten", o)
-		}
+	if err := qrfiles.RefuseExisting(*out, *qrOut); err != nil {
+		return err
 	}
 	archive := filepath.Join(c.datadir, "bsms", *name+".json")
 	if _, err := os.Stat(archive); !errors.Is(err, fs.ErrNotExist) {

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 
 	"airsign/cmd/internal/qrfiles"
 	"airsign/offline/home"
@@ -35,10 +34,8 @@ func (c *cli) bsmsCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, o := range []string{*out, *qrOut} {
-		if _, err := os.Lstat(o); o != "" && err == nil {
-			return fmt.Errorf("%s already exists; it is not overwritten", o)
-		}
+	if err := qrfiles.RefuseExisting(*out, *qrOut); err != nil {
+		return err
 	}
 	h, err := home.Open(c.home)
 	if err != nil {

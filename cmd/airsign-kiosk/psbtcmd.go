@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -156,10 +155,8 @@ func (c *cli) sign(args []string) error {
 	if len(shareFiles) == 0 {
 		return usageError("sign needs the custodians' shares: --share FILE, once per share")
 	}
-	for _, o := range []string{*out, *qrOut} {
-		if _, err := os.Lstat(o); o != "" && err == nil {
-			return fmt.Errorf("%s already exists; it is not overwritten", o)
-		}
+	if err := qrfiles.RefuseExisting(*out, *qrOut); err != nil {
+		return err
 	}
 	h, err := home.Open(c.home)
 	if err != nil {

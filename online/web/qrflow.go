@@ -50,14 +50,24 @@ func (h *Handler) pendingPSBT(w http.ResponseWriter, r *http.Request) ([]byte, b
 	return wd.PSBT, true
 }
 
-func (h *Handler) frameCount(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+// requestParts is the request's current PSBT cut into QR parts at the
+// density the page asks for; it answers the error itself.
+func (h *Handler) requestParts(w http.ResponseWriter, r *http.Request) ([]string, bool) {
 	data, ok := h.pendingPSBT(w, r)
 	if !ok {
-		return
+		return nil, false
 	}
 	parts, err := h.parts(data, r.URL.Query().Get("density"))
 	if err != nil {
 		h.fail(w, r, err)
+		return nil, false
+	}
+	return parts, true
+}
+
+func (h *Handler) frameCount(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	parts, ok := h.requestParts(w, r)
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"frames": len(parts)})
@@ -71,13 +81,8 @@ func (h *Handler) frame(w http.ResponseWriter, r *http.Request, s *sessionInfo) 
 		h.refuse(w, r, http.StatusNotFound, "frames are named 1.png, 2.png, …", nil)
 		return
 	}
-	data, ok := h.pendingPSBT(w, r)
+	parts, ok := h.requestParts(w, r)
 	if !ok {
-		return
-	}
-	parts, err := h.parts(data, r.URL.Query().Get("density"))
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	if n > len(parts) {
@@ -94,13 +99,8 @@ func (h *Handler) frame(w http.ResponseWriter, r *http.Request, s *sessionInfo) 
 }
 
 func (h *Handler) animatedGIF(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
-	data, ok := h.pendingPSBT(w, r)
+	parts, ok := h.requestParts(w, r)
 	if !ok {
-		return
-	}
-	parts, err := h.parts(data, r.URL.Query().Get("density"))
-	if err != nil {
-		h.fail(w, r, err)
 		return
 	}
 	gif, err := qr.AnimatedGIF(parts, frameImage, 4)

@@ -203,3 +203,14 @@ func WriteText(out, qrOut string, data []byte) error {
 	}
 	return WriteExclusive(qrOut, png)
 }
+
+// RefuseExisting fails when any of paths (empty ones skipped) exists: a
+// command's outputs are new files, never overwritten.
+func RefuseExisting(paths ...string) error {
+	for _, p := range paths {
+		if _, err := os.Lstat(p); p != "" && err == nil {
+			return fmt.Errorf("%s already exists; it is not overwritten", p)
+		}
+	}
+	return nil
+}
