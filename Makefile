@@ -2,6 +2,10 @@
 GO       ?= go
 FUZZTIME ?= 3s
 BENCHTIME ?= 1s
+PKG      ?= ./...
+COUNT    ?= 20
+RUN      ?= .
+LOAD     ?= 0
 
 # fyne (the kiosk GUI) needs the X11/GL headers; zbar-tools and qrencode are the independent
 # QR decoder and encoder our image tests check against; chromium is the browser the web UI's
@@ -16,7 +20,7 @@ SHOT_PACKAGES := xvfb xauth imagemagick
 
 BINARIES := airsign-kiosk airsign-coordinator airsign-audit
 
-.PHONY: all build test check unit fuzz bench demo deps clean screenshots web-shots
+.PHONY: all build test check unit fuzz bench demo deps clean screenshots web-shots flakes
 
 all: build
 
@@ -56,7 +60,7 @@ check:
 # the race detector: the coordinator's API and web requests run at once.
 RACE_PKGS := ./psbt/auditlog ./online/store ./online/coordinator ./online/web
 unit:
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -race -count=1 -run '^TestConcurrent' $(RACE_PKGS)
 
 # fuzz runs every fuzz target for FUZZTIME each (make fuzz FUZZTIME=5m for a
@@ -82,6 +86,13 @@ fuzz:
 	done
 
 test: deps check unit fuzz
+
+# flakes: run packages' tests again and again, each run a fresh process, and
+# say which tests failed in which runs (logs in flakes-out/). LOAD=2 keeps two
+# cores busy beside them, as a loaded CI machine would.
+#   make flakes PKG=./online/web COUNT=20 [RUN=TestBrowser] [LOAD=2] [FLAGS=-race]
+flakes:
+	PKG="$(PKG)" COUNT="$(COUNT)" RUN="$(RUN)" LOAD="$(LOAD)" FLAGS="$(FLAGS)" GO="$(GO)" bash .ci/flakes
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
@@ -119,4 +130,4 @@ demo:
 	$(GO) run ./cmd/airsign-demo --bin $(DEMO_BIN) --dir demo-run
 
 clean:
-	rm -rf bin demo-run
+	rm -rf bin demo-run flakes-out

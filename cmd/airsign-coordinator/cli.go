@@ -73,7 +73,7 @@ Commands:
     finalize [--broadcast] FILE...     signed PSBTs (files, QR frames or a GIF;
                                        several for multisig partials)
     bump-fee REQUEST [--feerate R] [--out FILE] [--qr-out DIR ...]
-    serve [--listen ADDR] [--sync-interval 10s] [--tls-cert FILE --tls-key FILE] [--secure-cookies]
+    serve [--listen ADDR] [--addr-file FILE] [--sync-interval 10s] [--tls-cert FILE --tls-key FILE] [--secure-cookies]
                                        the JSON API under /api/v1/ (see online/api), the
                                        treasury web pages at / (docs/web-ui.md) and a
                                        watcher that syncs every interval

@@ -48,7 +48,7 @@ func TestScripts(t *testing.T) {
 		t.Skip("starts btcd and builds airsign-kiosk")
 	}
 	bin := t.TempDir()
-	build := exec.Command(goCommand(), "build", "-o", bin, "airsign/cmd/airsign-kiosk", "airsign/cmd/airsign-audit")
+	build := exec.Command(goCommand(), "build", "-tags", "nogui", "-o", bin, "airsign/cmd/airsign-kiosk", "airsign/cmd/airsign-audit")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building airsign-kiosk: %v\n%s", err, out)
 	}
@@ -67,12 +67,12 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitnode": waitnode,
-			"flip":     flip,
-			"freeport": freeport,
-			"api":      apiCall,
-			"jsonenv":  jsonenv,
-			"camera":   camera,
+			"waitnode":   waitnode,
+			"flip":       flip,
+			"servedport": servedport,
+			"api":        apiCall,
+			"jsonenv":    jsonenv,
+			"camera":     camera,
 		},
 	})
 }
@@ -84,14 +84,14 @@ func waitnode(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: waitnode DATADIR")
 	}
 	path := filepath.Join(ts.MkAbs(args[0]), "regtest", "rpc.json")
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(5 * time.Minute)
 	for time.Now().Before(deadline) {
 		if _, err := os.Stat(path); err == nil {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	ts.Fatalf("%s did not appear in 2 minutes: the regtest node did not start", path)
+	ts.Fatalf("%s did not appear in 5 minutes: the regtest node did not start", path)
 }
 
 func goCommand() string {
@@ -101,15 +101,27 @@ func goCommand() string {
 	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }
 
-// freeport NAME sets $NAME to a loopback TCP port that was free a moment ago.
-func freeport(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: freeport NAME")
+// servedport FILE NAME waits until `serve --addr-file FILE` has written the
+// address it listens on, and sets $NAME to its port. serve listens on port 0,
+// so no other process can hold the port between choosing and binding it.
+func servedport(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: servedport FILE NAME")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	ts.Check(err)
-	ts.Setenv(args[0], strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
-	l.Close()
+	path := ts.MkAbs(args[0])
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		if b, err := os.ReadFile(path); err == nil {
+			_, port, err := net.SplitHostPort(strings.TrimSpace(string(b)))
+			ts.Check(err)
+			ts.Setenv(args[1], port)
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s did not appear in 5 minutes: serve did not start listening", path)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // api USERJSON METHOD PATH [BODY] calls the API served on $PORT with the

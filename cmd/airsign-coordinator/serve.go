@@ -26,11 +26,12 @@ func (c *cli) serve(args []string) error {
 	cert := fs.String("tls-cert", "", "")
 	key := fs.String("tls-key", "", "")
 	secureCookies := fs.Bool("secure-cookies", false, "")
+	addrFile := fs.String("addr-file", "", "")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 || (*cert == "") != (*key == "") || *interval < time.Second {
-		return usageError("serve [--listen ADDR] [--sync-interval DURATION (>= 1s)] [--tls-cert FILE --tls-key FILE] [--secure-cookies]")
+		return usageError("serve [--listen ADDR] [--addr-file FILE] [--sync-interval DURATION (>= 1s)] [--tls-cert FILE --tls-key FILE] [--secure-cookies]")
 	}
 	host, _, err := net.SplitHostPort(*listen)
 	if err != nil {
@@ -63,6 +64,20 @@ func (c *cli) serve(args []string) error {
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
+	}
+	// --listen 127.0.0.1:0 takes a port no other process holds; --addr-file
+	// says which, to a supervisor or a test, once the socket listens. The
+	// file appears whole (renamed into place) or not at all.
+	if *addrFile != "" {
+		tmp := *addrFile + ".tmp"
+		if err := os.WriteFile(tmp, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
+			ln.Close()
+			return fmt.Errorf("--addr-file: %w", err)
+		}
+		if err := os.Rename(tmp, *addrFile); err != nil {
+			ln.Close()
+			return fmt.Errorf("--addr-file: %w", err)
+		}
 	}
 	go c.watch(*interval, logger)
 	errc := make(chan error, 1)

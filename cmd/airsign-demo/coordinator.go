@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -26,7 +27,7 @@ func (r *runner) coordinatorTour() error {
 	fmt.Fprintf(r.out, "  $ airsign-coordinator --datadir coord regtest start &\n")
 	node := exec.Command(filepath.Join(r.bin, "airsign-coordinator"), "--datadir", "coord", "regtest", "start")
 	node.Dir = r.dir
-	var nodeOut bytes.Buffer
+	var nodeOut lockedBuffer // written by exec's copying goroutines while we read it
 	node.Stdout, node.Stderr = &nodeOut, &nodeOut
 	if err := node.Start(); err != nil {
 		return err
@@ -41,16 +42,18 @@ func (r *runner) coordinatorTour() error {
 			node.Process.Kill()
 		}
 	}()
+	// Ready once rpc.json is written and the node has said so (its last
+	// line of the start-up message).
 	rpc := filepath.Join(r.dir, "coord", "regtest", "rpc.json")
-	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
-		if _, err := os.Stat(rpc); err == nil {
+	for deadline := time.Now().Add(5 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		if _, err := os.Stat(rpc); err == nil && strings.Contains(nodeOut.String(), "Ctrl-C stops it") {
 			break
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the regtest node did not start:\n%s", nodeOut.String())
+			return fmt.Errorf("the regtest node did not start in 5 minutes:\n%s", nodeOut.String())
 		}
 	}
-	r.show(nodeOut.Bytes())
+	r.show([]byte(nodeOut.String()))
 
 	r.step(10, "The coordinator registers the watch-only wallet by reading the kiosk's export QR image: public keys only.")
 	if _, err := r.run(nil, 0, coord("admin", "wallet", "add", "--name", "treasury", "--qr", "ceremony/watch-only-ur.png")...); err != nil {
@@ -186,4 +189,23 @@ func (r *runner) coordinatorTour() error {
 func (r *runner) runShown(stdin []byte, what string, wantExit int, args ...string) ([]byte, error) {
 	fmt.Fprintf(r.out, "  $ %s%s\n", what, strings.Join(args, " "))
 	return r.runQuiet(stdin, wantExit, args...)
+}
+
+// lockedBuffer is a bytes.Buffer that one goroutine may write while another
+// reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"airsign/offline/ceremony"
 )
 
 // The demo is the README's main command: run it end to end with freshly
@@ -46,5 +48,23 @@ func TestDemo(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("demo output:\n%s", out.String())
+	}
+}
+
+// The demo's dice pass the kiosk's check every time: it rolls again, as a
+// custodian would, when fair rolls happen to look patterned.
+func TestDiceRollsPassTheKiosksCheck(t *testing.T) {
+	for i := 0; i < 200; i++ {
+		rolls, err := diceRolls(100, 256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals, err := ceremony.ParseDice([]byte(rolls))
+		if err != nil || len(vals) != 100 {
+			t.Fatalf("rolls %q: %d values, %v", rolls, len(vals), err)
+		}
+		if err := ceremony.CheckDice(vals, 256); err != nil {
+			t.Fatalf("rolls %q refused: %v", rolls, err)
+		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"airsign/offline/ceremony"
 	"airsign/shamir"
 )
 
@@ -60,7 +61,7 @@ func demo(out io.Writer, bin, dir string) error {
 	}
 
 	r.step(2, "The seed ceremony. Three custodians, any two of whom can rebuild the seed. A custodian throws a die 100 times and types the rolls; they are mixed into the machine's randomness, so neither source alone decides the seed.")
-	rolls, err := diceRolls(100)
+	rolls, err := diceRolls(100, 256)
 	if err != nil {
 		return err
 	}
@@ -169,16 +170,31 @@ func (r *runner) runQuiet(stdin []byte, wantExit int, args ...string) ([]byte, e
 	return buf.Bytes(), nil
 }
 
-func diceRolls(n int) (string, error) {
-	var b strings.Builder
-	for i := 0; i < n; i++ {
-		v, err := rand.Int(rand.Reader, big.NewInt(6))
-		if err != nil {
-			return "", err
+// diceRolls throws n fair dice for a bits-bit seed, as a custodian would.
+//
+// Fair rolls look patterned to the kiosk's dice check now and then (about 1
+// time in 5000), as they would to a custodian rolling real dice, who would
+// roll again: so does the demo, up to 20 times.
+func diceRolls(n, bits int) (string, error) {
+	var err error
+	for try := 0; try < 20; try++ {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			v, rerr := rand.Int(rand.Reader, big.NewInt(6))
+			if rerr != nil {
+				return "", rerr
+			}
+			b.WriteByte(byte('1' + v.Int64()))
 		}
-		b.WriteByte(byte('1' + v.Int64()))
+		vals, perr := ceremony.ParseDice([]byte(b.String()))
+		if perr != nil {
+			return "", perr
+		}
+		if err = ceremony.CheckDice(vals, bits); err == nil {
+			return b.String(), nil
+		}
 	}
-	return b.String(), nil
+	return "", fmt.Errorf("20 sets of dice rolls were refused, the last with: %v", err)
 }
 
 // misreadWord writes the words of the share in src to dst with word n

@@ -332,6 +332,9 @@ func (c *cli) ceremony(args []string) error {
 	if _, err := os.Lstat(*out); err == nil {
 		return fmt.Errorf("output folder %s already exists: airsign never writes over shares; choose a new folder", *out)
 	}
+	if p.InUse, err = h.ShareSetsInUse(); err != nil {
+		return err
+	}
 	res, err := ceremony.Run(p, rand.Reader, c.now(), h)
 	if err != nil {
 		return err

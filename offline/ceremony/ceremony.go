@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,6 +56,11 @@ type Params struct {
 	Name string
 	// Software names the program and version, for the transcript.
 	Software string
+	// InUse are the share set ids of the wallets already on this kiosk. The
+	// new set gets another id, so that a share of one wallet is never
+	// taken for a share of another: the kiosk names the set a share belongs
+	// to, and operators and auditors tell sets apart by it.
+	InUse []uint16
 }
 
 // Signer is the kiosk's device identity.
@@ -153,7 +159,7 @@ func Run(p Params, rand io.Reader, now time.Time, signer Signer) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	shares, err := shamir.Split(entropy, p.Threshold, p.Total, fp, rand)
+	shares, err := splitAvoiding(entropy, p.Threshold, p.Total, fp, rand, p.InUse)
 	if err != nil {
 		return nil, err
 	}
@@ -404,4 +410,21 @@ func watchOnly(t Transcript, d *descriptor.Descriptor) []byte {
 		fmt.Fprintf(&b, "first-receive-address: %s\n", addr)
 	}
 	return []byte(b.String())
+}
+
+// splitAvoiding splits entropy into a set whose id is none of inUse. The id
+// is 16 random bits, so a kiosk with a few wallets draws again rarely;
+// 64 draws that all hit inUse mean the randomness is broken.
+func splitAvoiding(entropy []byte, k, n int, fp [4]byte, rand io.Reader, inUse []uint16) ([]*shamir.Share, error) {
+	for try := 0; try < 64; try++ {
+		shares, err := shamir.Split(entropy, k, n, fp, rand)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(inUse, shares[0].SetID) {
+			return shares, nil
+		}
+		wipeShares(shares)
+	}
+	return nil, fmt.Errorf("64 random share set ids were all in use on this kiosk: the random source is broken; nothing was written")
 }

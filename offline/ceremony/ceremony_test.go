@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -362,4 +363,44 @@ func (corruptingAll) ReadPNG(d []byte) ([]byte, error) {
 		text[len(text)-3] ^= 0x01
 	}
 	return text, err
+}
+
+// A new set never takes the id of a set already on the kiosk: the random
+// source here offers the ids in use first.
+func TestSplitAvoidsSetsInUse(t *testing.T) {
+	entropy := bytes.Repeat([]byte{7}, 16)
+	fp := [4]byte{1, 2, 3, 4}
+	tests := []struct {
+		name  string
+		ids   []uint16 // the set ids the random source offers, in order
+		inUse []uint16
+		want  uint16
+		fail  bool
+	}{
+		{"free at once", []uint16{0x1234}, nil, 0x1234, false},
+		{"first in use", []uint16{0x1234, 0xbeef}, []uint16{0x1234}, 0xbeef, false},
+		{"two in use", []uint16{0x1234, 0x5678, 0x0001}, []uint16{0x5678, 0x1234}, 0x0001, false},
+		{"always in use", slices.Repeat([]uint16{0x1234}, 64), []uint16{0x1234}, 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var src []byte
+			for _, id := range tc.ids {
+				src = append(src, byte(id>>8), byte(id))
+			}
+			shares, err := splitAvoiding(entropy, 2, 3, fp, bytes.NewReader(src), tc.inUse)
+			if tc.fail {
+				if err == nil || !strings.Contains(err.Error(), "random source is broken") {
+					t.Fatalf("got %v, want the broken-randomness error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := shares[0].SetID; got != tc.want {
+				t.Errorf("set id %04x, want %04x", got, tc.want)
+			}
+		})
+	}
 }

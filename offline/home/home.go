@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"time"
 
 	"airsign/psbt/auditlog"
@@ -230,6 +231,25 @@ func (h *Home) Wallets() ([]Wallet, error) {
 	}
 	sort.Slice(ws, func(i, j int) bool { return ws[i].Name < ws[j].Name })
 	return ws, nil
+}
+
+// ShareSetsInUse lists the share set ids of the registered wallets (for a
+// multisig wallet, this kiosk's own key's set): a new ceremony takes
+// another.
+func (h *Home) ShareSetsInUse() ([]uint16, error) {
+	ws, err := h.Wallets()
+	if err != nil {
+		return nil, err
+	}
+	var ids []uint16
+	for _, w := range ws {
+		id, err := strconv.ParseUint(w.ShareSet, 16, 16)
+		if err != nil {
+			continue // a wallet without a set of this kiosk's
+		}
+		ids = append(ids, uint16(id))
+	}
+	return ids, nil
 }
 
 // CheckNewWallet says whether w could be registered: its name is free and

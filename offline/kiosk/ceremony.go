@@ -249,7 +249,12 @@ func (k *Kiosk) runCeremony() (Screen, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	res, err := ceremony.Run(c.p, r, k.cfg.Now(), k.cfg.Home)
+	inUse, err := k.cfg.Home.ShareSetsInUse()
+	var res *ceremony.Result
+	if err == nil {
+		c.p.InUse = inUse
+		res, err = ceremony.Run(c.p, r, k.cfg.Now(), k.cfg.Home)
+	}
 	clear(c.dice)
 	c.dice, c.p.Dice = nil, nil
 	if err != nil {

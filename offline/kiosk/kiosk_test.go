@@ -22,6 +22,7 @@ import (
 	"airsign/offline/policy"
 	"airsign/psbt"
 	"airsign/psbt/descriptor"
+	"airsign/shamir"
 )
 
 var t0 = time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
@@ -45,12 +46,14 @@ func newStation(t *testing.T) *station {
 		t.Fatal(err)
 	}
 	s := &station{h: h, now: t0}
+	var inUse []uint16 // so that the two sets never share an id
 	for i, name := range []string{"vault", "spare"} {
 		res, err := ceremony.Run(ceremony.Params{Network: descriptor.Regtest, Script: descriptor.P2WPKH,
-			Threshold: 2, Total: 3, Words: 12, Name: name}, rand.Reader, t0, h)
+			Threshold: 2, Total: 3, Words: 12, Name: name, InUse: inUse}, rand.Reader, t0, h)
 		if err != nil {
 			t.Fatal(err)
 		}
+		inUse = append(inUse, res.Shares[0].SetID)
 		var words [][]byte
 		for _, sh := range res.Shares {
 			words = append(words, sh.Words())
@@ -536,4 +539,42 @@ func TestPolicyInFlow(t *testing.T) {
 		{Begin{Flow: FlowHealth, Wallet: "vault"}, `Shares share health check need=2 have=[] problem=""`},
 		{s.share(1), `Shares share health check need=2 have=[] problem="retired share set: share set …`},
 	})
+}
+
+// A share activates a wallet only when both its set id and the wallet
+// fingerprint it commits to are the wallet's: two kiosks' sets may share
+// a 16-bit id.
+func TestCheckShareSet(t *testing.T) {
+	w := &home.Wallet{Name: "vault", ShareSet: "7f3a", Fingerprint: "01020304"}
+	split := func(setID uint16, fp [4]byte) *shamir.Share {
+		shares, err := shamir.Split(bytes.Repeat([]byte{5}, 16), 2, 2, fp, bytes.NewReader([]byte{byte(setID >> 8), byte(setID)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return shares[0]
+	}
+	tests := []struct {
+		name  string
+		share *shamir.Share
+		want  string // "" for accepted
+	}{
+		{"its own set", split(0x7f3a, [4]byte{1, 2, 3, 4}), ""},
+		{"another set", split(0x1111, [4]byte{1, 2, 3, 4}), `share 1 is of set 1111; wallet "vault" is activated by set 7f3a`},
+		{"same id, another wallet", split(0x7f3a, [4]byte{9, 9, 9, 9}),
+			`share 1 is of set 7f3a of the wallet with fingerprint 09090909; wallet "vault" is activated by set 7f3a of fingerprint 01020304`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckShareSet(w, tc.share)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("got %v, want accepted", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrWrongSet) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want ErrWrongSet saying %q", err, tc.want)
+			}
+		})
+	}
 }

@@ -101,10 +101,17 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string) (*Loaded, er
 // ErrWrongSet means a share is not of the set that activates the wallet.
 var ErrWrongSet = errors.New("share of another set")
 
-// CheckShareSet says whether s belongs to the set that activates w.
+// CheckShareSet says whether s belongs to the set that activates w: the
+// same set id and the same wallet fingerprint. Set ids are 16 random bits,
+// so two kiosks' sets may share one; the fingerprint every share commits to
+// tells them apart.
 func CheckShareSet(w *home.Wallet, s *shamir.Share) error {
 	if got := s.SetName(); got != w.ShareSet {
 		return fmt.Errorf("%w: share %d is of set %s; wallet %q is activated by set %s", ErrWrongSet, s.Index, got, w.Name, w.ShareSet)
+	}
+	if got := hex.EncodeToString(s.Fingerprint[:]); got != w.Fingerprint {
+		return fmt.Errorf("%w: share %d is of set %s of the wallet with fingerprint %s; wallet %q is activated by set %s of fingerprint %s",
+			ErrWrongSet, s.Index, s.SetName(), got, w.Name, w.ShareSet, w.Fingerprint)
 	}
 	return nil
 }

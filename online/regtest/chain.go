@@ -141,7 +141,7 @@ func (n *Node) Connect(t testing.TB, other *Node) {
 	n.mu.Lock()
 	n.added[other.d.p2pAddr] = true
 	n.mu.Unlock()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		if p := n.peerTo(t, other); p != nil && p.Version != 0 {
 			// other sees n at our end of the TCP connection.
@@ -152,7 +152,7 @@ func (n *Node) Connect(t testing.TB, other *Node) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("regtest: no P2P handshake with %s after 15s", other.d.p2pAddr)
+			t.Fatalf("regtest: no P2P handshake with %s after a minute", other.d.p2pAddr)
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
@@ -191,7 +191,7 @@ func (n *Node) DisconnectAll(t testing.TB) {
 		// Ignore errors: the connection may already be gone.
 		n.d.client.AddNode(addr, rpcclient.ANRemove)
 	}
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		ps := n.peers(t)
 		if len(ps) == 0 {
@@ -201,7 +201,7 @@ func (n *Node) DisconnectAll(t testing.TB) {
 			n.d.client.Node(btcjson.NDisconnect, fmt.Sprint(p.ID), nil)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("regtest: %d peers still connected after 15s", len(ps))
+			t.Fatalf("regtest: %d peers still connected after a minute", len(ps))
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
@@ -236,9 +236,9 @@ func ReorgWith(t testing.TB, a, b *Node, depth int, staleTxs, winningTxs []*wire
 	a.Connect(t, b)
 	ha, hb := a.Height(t), b.Height(t)
 	if ha > hb {
-		b.WaitForTip(t, a.BestHash(t), 30*time.Second)
+		b.WaitForTip(t, a.BestHash(t), 2*time.Minute)
 	} else {
-		a.WaitForTip(t, b.BestHash(t), 30*time.Second)
+		a.WaitForTip(t, b.BestHash(t), 2*time.Minute)
 	}
 	fork := a.BestHash(t)
 	a.DisconnectAll(t)
@@ -257,7 +257,7 @@ func ReorgWith(t testing.TB, a, b *Node, depth int, staleTxs, winningTxs []*wire
 	}
 
 	a.Connect(t, b)
-	a.WaitForTip(t, winning[len(winning)-1], 30*time.Second)
+	a.WaitForTip(t, winning[len(winning)-1], 2*time.Minute)
 	forkHeight := a.Height(t) - int32(depth) - 1
 	for i, h := range orphaned {
 		main, err := a.d.client.GetBlockHash(int64(forkHeight) + 1 + int64(i))

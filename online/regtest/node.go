@@ -55,7 +55,7 @@ var Params = &chaincfg.RegressionNetParams
 
 const (
 	startAttempts = 5
-	readyTimeout  = 60 * time.Second
+	readyTimeout  = 2 * time.Minute
 	stopTimeout   = 10 * time.Second
 )
 

@@ -146,7 +146,7 @@ func TestGenerateAdvancesHeight(t *testing.T) {
 		t.Fatalf("best %v, want %v", best, hs[9])
 	}
 	n.Generate(t, 600) // more than one batch
-	n.WaitForHeight(t, 610, time.Second)
+	n.WaitForHeight(t, 610, time.Minute)
 	t.Logf("610 blocks in %v", time.Since(start))
 
 	// Blocks pay the harness mining address.
@@ -442,9 +442,9 @@ func TestReorg(t *testing.T) {
 	// Both nodes can fund on the shared chain: each spends only its own
 	// coinbases, so their funding transactions never conflict.
 	opB, _ := b.Fund(t, p2wpkhScript(t, k), btcutil.SatoshiPerBitcoin)
-	a.WaitForTip(t, b.BestHash(t), 10*time.Second)
+	a.WaitForTip(t, b.BestHash(t), time.Minute)
 	opA, _ := a.Fund(t, p2wpkhScript(t, k), btcutil.SatoshiPerBitcoin)
-	b.WaitForTip(t, a.BestHash(t), 10*time.Second)
+	b.WaitForTip(t, a.BestHash(t), time.Minute)
 	for _, n := range []*Node{a, b} {
 		for _, op := range []wire.OutPoint{opA, opB} {
 			if out, err := n.Client().GetTxOut(&op.Hash, op.Index, false); err != nil || out == nil {

@@ -171,7 +171,7 @@ func TestReorg(t *testing.T) {
 	a.node.Fund(t, a.script(t, 0, 0), 100_000)
 	a.node.Generate(t, 1)
 	a.node.Connect(t, b)
-	b.WaitForTip(t, a.node.BestHash(t), 30*time.Second)
+	b.WaitForTip(t, a.node.BestHash(t), 2*time.Minute)
 	fork := a.node.Height(t)
 	a.node.DisconnectAll(t)
 	b.DisconnectAll(t)
@@ -194,7 +194,7 @@ func TestReorg(t *testing.T) {
 	b.Send(t, moved)
 	b.Generate(t, uint32(staleTip-fork))
 	a.node.Connect(t, b)
-	a.node.WaitForTip(t, b.BestHash(t), 30*time.Second)
+	a.node.WaitForTip(t, b.BestHash(t), 2*time.Minute)
 
 	r := mustSync(t, w)
 	if want := staleTip - fork; int32(r.Disconnected) != want || int32(r.Applied) != want+1 {
@@ -426,7 +426,7 @@ func TestNodeBehindIsNotAReorg(t *testing.T) {
 	b := regtest.Start(t, regtest.Options{Listen: true})
 	a.node.Fund(t, a.script(t, 0, 0), 100_000)
 	a.node.Connect(t, b)
-	b.WaitForTip(t, a.node.BestHash(t), 30*time.Second)
+	b.WaitForTip(t, a.node.BestHash(t), 2*time.Minute)
 	a.node.DisconnectAll(t)
 	b.DisconnectAll(t)
 	a.node.Fund(t, a.script(t, 0, 1), 200_000) // only a has this block

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"image/color"
 	"image/png"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -76,7 +77,7 @@ func TestBrowser(t *testing.T) {
 		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
 	kiosk := filepath.Join(work, "bin", "airsign-kiosk")
-	if out, err := exec.Command(goBin, "build", "-o", kiosk, "airsign/cmd/airsign-kiosk").CombinedOutput(); err != nil {
+	if out, err := exec.Command(goBin, "build", "-tags", "nogui", "-o", kiosk, "airsign/cmd/airsign-kiosk").CombinedOutput(); err != nil {
 		t.Fatalf("building airsign-kiosk: %v\n%s", err, out)
 	}
 	kh := filepath.Join(work, "kiosk")
@@ -201,7 +202,9 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 	pw, _ := json.Marshal(passwords)
-	runCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	// Each of the script's steps has its own timeout (STEP_TIMEOUT_MS); this
+	// one only ends a script that hangs outside them.
+	runCtx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(runCtx, nodeBin, filepath.Join(e2e, "roundtrip.mjs"))
 	cmd.Dir = e2e
@@ -217,13 +220,14 @@ func TestBrowser(t *testing.T) {
 	out, err := cmd.Output()
 	t.Logf("roundtrip.mjs took %s", time.Since(start).Round(time.Millisecond))
 	var res struct {
-		OK            bool     `json:"ok"`
-		Error         string   `json:"error"`
-		Steps         []string `json:"steps"`
-		Request       string   `json:"request"`
-		TxID          string   `json:"txid"`
-		Progress      float64  `json:"progress"`
-		ConsoleErrors []string `json:"consoleErrors"`
+		OK            bool            `json:"ok"`
+		Error         string          `json:"error"`
+		Steps         []string        `json:"steps"`
+		Request       string          `json:"request"`
+		TxID          string          `json:"txid"`
+		Progress      float64         `json:"progress"`
+		ConsoleErrors []string        `json:"consoleErrors"`
+		Pages         json.RawMessage `json:"pages"`
 	}
 	if jerr := json.Unmarshal(lastLine(out), &res); jerr != nil {
 		t.Fatalf("roundtrip.mjs: %v (%v)\nstdout:\n%s\nstderr:\n%s", err, jerr, out, stderr.String())
@@ -232,7 +236,7 @@ func TestBrowser(t *testing.T) {
 		t.Logf("browser: %s", s)
 	}
 	if err != nil || !res.OK {
-		t.Fatalf("roundtrip.mjs failed: %v\n%s\nstderr:\n%s", err, res.Error, stderr.String())
+		t.Fatalf("roundtrip.mjs failed: %v\n%s\npages: %s\nstderr:\n%s", err, res.Error, res.Pages, stderr.String())
 	}
 	if len(res.ConsoleErrors) > 0 {
 		t.Logf("browser console errors (expected: the refused requests): %q", res.ConsoleErrors)
@@ -295,15 +299,23 @@ func lastLine(b []byte) []byte {
 // framesToY4M writes the frame-*.png images of dir as a YUV4MPEG2 video
 // (720x720, 2 frames a second, each QR centred on white), the format
 // chromium's --use-file-for-fake-video-capture plays as a camera.
+//
+// The page samples the camera whenever the coordinator has answered its last
+// frame, so on a loaded machine it samples at an interval set by the decode
+// time. A video that repeats the kiosk's short loop can alias with that
+// interval and show the page the same one or two frames for minutes (a real
+// camera's jitter breaks such a lock; a fake camera has none). So the video
+// plays the loop once in order, then y4mRounds more times, each round in
+// another order from a fixed seed: whatever the sampling interval, the frames
+// the page catches are spread over the loop.
 func framesToY4M(dir, out string) error {
 	paths, err := filepath.Glob(filepath.Join(dir, "frame-*.png"))
 	if err != nil || len(paths) == 0 {
 		return fmt.Errorf("no frames in %s (%v)", dir, err)
 	}
 	const side = 720
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "YUV4MPEG2 W%d H%d F2:1 Ip A1:1 C420jpeg\n", side, side)
-	for _, p := range paths {
+	frames := make([][]byte, len(paths))
+	for i, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
 			return err
@@ -317,18 +329,37 @@ func framesToY4M(dir, out string) error {
 		scale := max(1, (max(bd.Dx(), bd.Dy())+side-1)/side)
 		w, h := bd.Dx()/scale, bd.Dy()/scale
 		x0, y0 := (side-w)/2, (side-h)/2
-		b.WriteString("FRAME\n")
+		luma := make([]byte, 0, side*side)
 		for y := 0; y < side; y++ {
 			for x := 0; x < side; x++ {
-				luma := byte(235)
+				l := byte(235)
 				if x >= x0 && x < x0+w && y >= y0 && y < y0+h {
 					c := color.GrayModel.Convert(img.At(bd.Min.X+(x-x0)*scale, bd.Min.Y+(y-y0)*scale)).(color.Gray)
-					luma = 16 + byte(int(c.Y)*219/255)
+					l = 16 + byte(int(c.Y)*219/255)
 				}
-				b.WriteByte(luma)
+				luma = append(luma, l)
 			}
 		}
-		b.Write(bytes.Repeat([]byte{128}, 2*(side/2)*(side/2))) // no colour
+		frames[i] = luma
+	}
+	const y4mRounds = 12
+	order := make([]int, len(frames))
+	for i := range order {
+		order[i] = i
+	}
+	rng := mrand.New(mrand.NewPCG(2026, 12))
+	chroma := bytes.Repeat([]byte{128}, 2*(side/2)*(side/2)) // no colour
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "YUV4MPEG2 W%d H%d F2:1 Ip A1:1 C420jpeg\n", side, side)
+	for round := 0; round <= y4mRounds; round++ {
+		if round > 0 {
+			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		}
+		for _, k := range order {
+			b.WriteString("FRAME\n")
+			b.Write(frames[k])
+			b.Write(chroma)
+		}
 	}
 	return os.WriteFile(out, b.Bytes(), 0o644)
 }

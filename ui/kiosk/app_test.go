@@ -524,11 +524,26 @@ func TestIdleLock(t *testing.T) {
 	if a.k.HoldsSecrets() || !contains(w.Content(), "locked after 5m0s without input") {
 		t.Fatalf("after the idle lock: secrets %v, screen %q", a.k.HoldsSecrets(), texts(w.Content()))
 	}
-	// The ticker goroutine is stoppable (its ticks go through fyne.Do,
-	// which the test driver runs at once; only a Start screen is on).
+	// The ticker ticks, and its goroutine is stoppable (its ticks go
+	// through fyne.Do, which the test driver runs at once; only a Start
+	// screen is on). The clock tells the test when a tick has come.
+	ticked := make(chan struct{}, 1)
+	clock := a.opt.Now
+	a.opt.Now = func() time.Time {
+		select {
+		case ticked <- struct{}{}:
+		default:
+		}
+		return clock()
+	}
 	a.StartTicker(time.Millisecond)
-	time.Sleep(5 * time.Millisecond)
-	a.StopTicker()
+	select {
+	case <-ticked:
+	case <-time.After(time.Minute):
+		t.Fatal("the ticker did not tick within a minute")
+	}
+	a.StopTicker() // returns only once the goroutine has ended
+	a.StopTicker() // and a second stop is harmless
 }
 
 // No widget keeps a share's words once the screens showing them are gone,

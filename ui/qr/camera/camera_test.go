@@ -168,7 +168,10 @@ func TestScanCancelWhileWaiting(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want %v", err, context.Canceled)
 	}
-	if d := time.Since(start); d > time.Second {
+	// The source blocks forever: only the cancel ends Scan. The bound only
+	// catches a Scan that noticed it late (a loaded machine is slow, not
+	// a minute slow).
+	if d := time.Since(start); d > time.Minute {
 		t.Errorf("Scan returned %v after the cancel", d)
 	}
 }

@@ -26,6 +26,51 @@ const passwords = JSON.parse(env.PASSWORDS);
 const shots = env.SHOTS || "";
 const result = { steps: [] };
 
+// Every wait is for a condition, never for a fixed time. A condition that has
+// not come within stepTimeout fails its step by name; the timeout is sized for
+// a 2-core machine that runs other test packages beside this one (a passing
+// run waits only as long as the page needs).
+const stepTimeout = Number(env.STEP_TIMEOUT_MS || 120000);
+const pages = new Map(); // name -> page, for the report of a failed step
+
+async function step(name, fn) {
+  try {
+    return await fn();
+  } catch (e) {
+    throw new Error(`step "${name}" did not complete: ${e && e.message || e}`);
+  }
+}
+
+// newPage opens a browser context whose waits take stepTimeout.
+async function newPage(b, name, opts) {
+  const ctx = await b.newContext(opts);
+  ctx.setDefaultTimeout(stepTimeout);
+  ctx.setDefaultNavigationTimeout(stepTimeout);
+  const page = await ctx.newPage();
+  pages.set(name, page);
+  return page;
+}
+
+// slowNavigation holds the page's navigations to URLs matching re for 4 s,
+// longer than the page's 3 s poll, as a loaded coordinator or network
+// would. While a confirmation page is on its way, the poll must not reload
+// the page: that reload would cancel the navigation (a race CI hit).
+// A form's POST is sent at once and only its answer held; a scripted
+// navigation (a GET) is held before it is sent.
+async function slowNavigation(page, re) {
+  await page.route(re, async (route) => {
+    const req = route.request();
+    if (!req.isNavigationRequest()) return route.continue();
+    if (req.method() === "POST") {
+      const resp = await route.fetch({ maxRedirects: 0 });
+      await new Promise((r) => setTimeout(r, 4000));
+      return route.fulfill({ response: resp });
+    }
+    await new Promise((r) => setTimeout(r, 4000));
+    return route.continue();
+  });
+}
+
 function expect(cond, what) {
   if (!cond) throw new Error("expectation failed: " + what);
   result.steps.push(what);
@@ -44,15 +89,14 @@ const browser = await chromium.launch({
 });
 
 async function signIn(user, viewport = { width: 1366, height: 900 }) {
-  const ctx = await browser.newContext({ viewport, acceptDownloads: true });
-  const page = await ctx.newPage();
+  const page = await newPage(browser, `${user} ${viewport.width}x${viewport.height}`, { viewport, acceptDownloads: true });
   page.on("pageerror", (e) => { result.pageErrors = (result.pageErrors || []).concat(`${user}: ${e.message}`); });
   page.on("console", (m) => { if (m.type() === "error") result.consoleErrors = (result.consoleErrors || []).concat(`${user}: ${m.text()}`); });
   await page.goto(base + "/wallets");
   expect(page.url().includes("/login"), `${user}: signed out, /wallets leads to sign-in`);
   await page.fill("#user", user);
   await page.fill("#password", passwords[user]);
-  await Promise.all([page.waitForURL("**/wallets"), page.click("button[type=submit]")]);
+  await step(`${user} signs in`, () => Promise.all([page.waitForURL("**/wallets"), page.click("button[type=submit]")]));
   expect((await page.textContent("#whoami")).trim() === user, `${user}: signed in`);
   return page;
 }
@@ -71,8 +115,8 @@ async function post(page, url, fields) {
 try {
   // Sign-in page, and a wrong password.
   {
-    const ctx = await browser.newContext({ viewport: { width: 1366, height: 800 } });
-    const page = await ctx.newPage();
+    const page = await newPage(browser, "login", { viewport: { width: 1366, height: 800 } });
+    const ctx = page.context();
     await page.goto(base + "/login");
     await page.fill("#user", "alice");
     await page.fill("#password", "not alice's password");
@@ -99,12 +143,12 @@ try {
   await alice.fill("#amount", "0.2");
   await alice.fill("#feerate", "3");
   await alice.click("#preview");
-  await alice.waitForSelector("#preview-result");
+  await step("the preview shows", () => alice.waitForSelector("#preview-result"));
   const fee = await alice.textContent("#preview-fee");
   expect(/sat at 3/.test(fee), "preview shows the fee: " + fee.trim());
   expect((await alice.textContent("#preview-change")).includes("BTC back to a new change address"), "preview shows the change");
   await shot(alice, "withdraw-preview");
-  await Promise.all([alice.waitForURL(/\/requests\/wd-[0-9a-f]+/), alice.click("#create")]);
+  await step("the request is created", () => Promise.all([alice.waitForURL(/\/requests\/wd-[0-9a-f]+/), alice.click("#create")]));
   const reqURL = alice.url().split("?")[0];
   const id = reqURL.split("/").pop();
   result.request = id;
@@ -127,18 +171,20 @@ try {
   const bob = await signIn("bob");
   await bob.goto(reqURL);
   await bob.fill("#approval-password", env.APPROVAL_PASSWORD);
-  await Promise.all([bob.waitForURL(/done=approved/), bob.click("#approve")]);
+  await slowNavigation(bob, /\/approve$/);
+  await step("bob approves", () => Promise.all([bob.waitForURL(/done=approved/), bob.click("#approve")]));
   expect((await bob.textContent("#approvals")).includes("bob"), "bob's approval is listed");
   await shot(bob, "request-approved");
 
   // alice sees the approval arrive without reloading (short polling).
-  await alice.waitForFunction(() => document.getElementById("approvals").textContent.includes("bob"), null, { timeout: 15000 });
+  // The page reloads itself when the approval arrives: a locator survives that.
+  await step("the approval appears on alice's page", () => alice.locator("#approvals", { hasText: "bob" }).waitFor());
   expect(true, "the approval appeared on alice's open page");
 
   // The animated QR: frames cycle; save the one on screen and the GIF.
   await alice.selectOption("#qr-speed", "8");
   const first = await alice.getAttribute("#qr-frame", "src");
-  await alice.waitForFunction((s) => document.getElementById("qr-frame").getAttribute("src") !== s, first, { timeout: 5000 });
+  await step("the QR frame changes", () => alice.waitForFunction((s) => document.getElementById("qr-frame").getAttribute("src") !== s, first));
   const shown = await alice.getAttribute("#qr-frame", "src");
   const frames = Number(await alice.textContent("#frame-count"));
   expect(frames > 1, `the QR animates over ${frames} frames`);
@@ -176,7 +222,7 @@ try {
   // part way and says what is missing; the server keeps what arrived.
   await alice.setInputFiles("#frames", signedFrames.slice(0, 2));
   await alice.click("#upload");
-  await alice.waitForFunction(() => Number(document.getElementById("scan-progress").getAttribute("aria-valuenow")) > 0);
+  await step("two uploaded frames show progress", () => alice.waitForFunction(() => Number(document.getElementById("scan-progress").getAttribute("aria-valuenow")) > 0));
   const partial = Number(await alice.getAttribute("#scan-progress", "aria-valuenow"));
   expect(partial > 0 && partial < 100, `after 2 of ${signedFrames.length} frames the progress bar shows ${partial}%`);
   result.progress = partial;
@@ -184,7 +230,7 @@ try {
   await shot(alice, "upload-progress", { fullPage: false });
   // The rest completes it: finalize, verify, broadcast.
   await alice.setInputFiles("#frames", signedFrames.slice(2));
-  await Promise.all([alice.waitForURL(/done=broadcast/, { timeout: 30000 }), alice.click("#upload")]);
+  await step("the uploaded frames are broadcast", () => Promise.all([alice.waitForURL(/done=broadcast/), alice.click("#upload")]));
   expect((await alice.textContent("#state")).trim() === "broadcast", "the transaction is broadcast");
   result.txid = (await alice.textContent("#txid")).trim();
   await shot(alice, "request-broadcast");
@@ -192,7 +238,7 @@ try {
   // A block: the page turns confirmed by itself.
   const mined = await fetch(env.CONTROL_URL + "/mine", { method: "POST" });
   expect(mined.ok, "a block was mined");
-  await alice.waitForFunction(() => document.getElementById("state").textContent.trim() === "confirmed", null, { timeout: 20000 });
+  await step("the request turns confirmed", () => alice.locator("#state", { hasText: /^\s*confirmed\s*$/ }).waitFor());
   expect(true, "the request shows confirmed after mining");
   await shot(alice, "request-confirmed");
 
@@ -204,12 +250,12 @@ try {
   await alice.selectOption("#unit", "sat");
   await alice.fill("#amount", "5000000");
   await alice.click("#preview");
-  await Promise.all([alice.waitForURL(/\/requests\/wd-[0-9a-f]+/), alice.click("#create")]);
+  await step("the second request is created", () => Promise.all([alice.waitForURL(/\/requests\/wd-[0-9a-f]+/), alice.click("#create")]));
   const req2 = alice.url().split("?")[0];
   // The density control re-cuts the QR: low density, more frames.
   const before = Number(await alice.textContent("#frame-count"));
   await alice.selectOption("#qr-density", "low");
-  await alice.waitForFunction((n) => Number(document.getElementById("frame-count").textContent) > n, before);
+  await step("low density re-cuts the QR", () => alice.waitForFunction((n) => Number(document.getElementById("frame-count").textContent) > n, before));
   expect(true, `density low shows more frames than medium (${before} before)`);
   const gif2 = await alice.request.get(new URL(await alice.getAttribute("#qr-download", "href"), base).href);
   fs.writeFileSync(path.join(work, "unsigned2.gif"), await gif2.body());
@@ -226,19 +272,21 @@ try {
       "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--use-file-for-fake-video-capture=" + video],
   });
   try {
-    const camCtx = await camBrowser.newContext({ viewport: { width: 1366, height: 900 } });
-    await camCtx.grantPermissions(["camera"], { origin: base });
-    const cam = await camCtx.newPage();
+    const cam = await newPage(camBrowser, "camera", { viewport: { width: 1366, height: 900 } });
+    await cam.context().grantPermissions(["camera"], { origin: base });
     await cam.goto(base + "/login");
     await cam.fill("#user", "alice");
     await cam.fill("#password", passwords.alice);
-    await Promise.all([cam.waitForURL("**/wallets"), cam.click("button[type=submit]")]);
+    await step("alice signs in on the camera browser", () => Promise.all([cam.waitForURL("**/wallets"), cam.click("button[type=submit]")]));
     await cam.goto(req2);
+    await slowNavigation(cam, /done=broadcast/);
     await cam.click("#camera-start");
-    await cam.waitForFunction(() => Number(document.getElementById("scan-progress").getAttribute("aria-valuenow")) > 0, null, { timeout: 30000 });
+    await step("the camera's first frames show progress", () => cam.waitForFunction(() => Number(document.getElementById("scan-progress").getAttribute("aria-valuenow")) > 0));
     await cam.locator("#return").scrollIntoViewIfNeeded();
     await shot(cam, "camera-scan", { fullPage: false });
-    await cam.waitForURL(/done=broadcast/, { timeout: 60000 });
+    // The page goes to done=broadcast by itself when the transfer is
+    // complete (waitForURL also matches a URL already reached).
+    await step("the camera scan completes and is broadcast", () => cam.waitForURL(/done=broadcast/));
     expect((await cam.textContent("#state")).trim() === "broadcast", "the camera-scanned request is broadcast");
   } finally {
     await camBrowser.close();
@@ -260,6 +308,19 @@ try {
 } catch (e) {
   result.ok = false;
   result.error = String(e && e.stack || e);
+  // What each page showed when the step failed.
+  result.pages = {};
+  for (const [name, page] of pages) {
+    if (page.isClosed()) continue;
+    try {
+      result.pages[name] = {
+        url: page.url(),
+        status: await page.evaluate(() => (document.getElementById("scan-status") || document.getElementById("error") || {}).textContent || ""),
+      };
+    } catch (err) {
+      result.pages[name] = { url: page.url(), status: "unreadable: " + err.message };
+    }
+  }
 } finally {
   await browser.close();
   console.log(JSON.stringify(result));

@@ -8,6 +8,21 @@
 (function () {
   const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 
+  // leaving is set once this page is on its way elsewhere (a form sent, a
+  // link followed, a scripted redirect): from then on the poller below must
+  // not reload the page, or its reload would cancel that navigation (the
+  // approval's or the broadcast's confirmation page would never show).
+  let leaving = false;
+  const go = (url) => { leaving = true; location.href = url; };
+  document.addEventListener("submit", (ev) => { if (!ev.defaultPrevented) leaving = true; });
+  document.addEventListener("click", (ev) => {
+    const a = ev.target.closest && ev.target.closest("a[href]");
+    const plain = ev.button === 0 && !ev.ctrlKey && !ev.metaKey && !ev.shiftKey && !ev.altKey;
+    if (a && plain && !ev.defaultPrevented && !a.hasAttribute("download") && !a.target && !a.getAttribute("href").startsWith("#")) leaving = true;
+  });
+  window.addEventListener("pagehide", () => { leaving = true; });
+  window.addEventListener("pageshow", (ev) => { if (ev.persisted) leaving = false; }); // back from the cache
+
   // Large mode: bigger type for a wall screen, remembered per browser.
   const large = document.getElementById("large-toggle");
   if (localStorage.getItem("airsign-large") === "1") document.documentElement.classList.add("large");
@@ -28,17 +43,19 @@
     setInterval(async () => {
       const active = document.activeElement;
       if (active && (active.tagName === "INPUT" || active.tagName === "SELECT")) return;
-      if (scanning) return;
+      if (scanning || leaving) return;
       try {
         const r = await fetch(url, { credentials: "same-origin", cache: "no-store" });
-        if (r.status === 401) { location.href = "/login"; return; }
+        // The answer may come after a form was sent or a scan finished.
+        if (scanning || leaving) return;
+        if (r.status === 401) { go("/login"); return; }
         if (!r.ok) return;
         const j = await r.json();
-        if (j.version !== version) {
+        if (j.version !== version && !scanning && !leaving) {
           // Load the page afresh, without the one-time notice of the
           // action that led here (it would be stale now).
           version = j.version;
-          location.href = location.pathname;
+          go(location.pathname);
         }
       } catch (e) { /* the coordinator may be restarting; try again next tick */ }
     }, 3000);
@@ -132,7 +149,7 @@
       scanning = true;
       for (const f of files) {
         const j = await send(f);
-        if (j.redirect) { location.href = j.redirect; return; }
+        if (j.redirect) { go(j.redirect); return; }
         if (j.error && j.fatal) break;
       }
       scanning = false;
@@ -140,15 +157,18 @@
   }
 
   // Camera scanning: frames from getUserMedia drawn on a canvas and sent
-  // as JPEG, a few per second, until the transfer is complete.
+  // as JPEG, one as soon as the coordinator has answered the last, until the
+  // transfer is complete. The pause between frames varies (200 to 400 ms):
+  // a fixed one could keep step with the kiosk's loop and catch the same few
+  // frames of it again and again.
   const startBtn = document.getElementById("camera-start");
   if (startBtn && form) {
     const stopBtn = document.getElementById("camera-stop");
     const video = document.getElementById("camera");
     const canvas = document.getElementById("camera-canvas");
-    let stream = null, busy = false, tick = null;
+    let stream = null, tick = null;
     const stop = () => {
-      clearInterval(tick);
+      clearTimeout(tick);
       if (stream) stream.getTracks().forEach((t) => t.stop());
       stream = null; scanning = false;
       video.hidden = true; stopBtn.hidden = true; startBtn.hidden = false;
@@ -167,18 +187,25 @@
       scanning = true;
       video.srcObject = stream; video.hidden = false; await video.play();
       startBtn.hidden = true; stopBtn.hidden = false;
-      tick = setInterval(() => {
-        if (busy || !video.videoWidth) return;
-        busy = true;
+      const next = () => { if (stream) tick = setTimeout(grab, 200 + Math.random() * 200); };
+      const grab = () => {
+        if (!stream) return;
+        if (!video.videoWidth) { next(); return; }
         canvas.width = video.videoWidth; canvas.height = video.videoHeight;
         canvas.getContext("2d").drawImage(video, 0, 0);
         canvas.toBlob(async (blob) => {
+          let j = {};
           try {
-            const j = await send(blob);
-            if (j.redirect) { stop(); location.href = j.redirect; }
-          } finally { busy = false; }
+            j = await send(blob);
+          } catch (e) {
+            report({ error: true, message: "The coordinator did not answer (" + e.message + "); still trying." });
+          }
+          if (j.redirect) { leaving = true; stop(); go(j.redirect); return; }
+          if (j.error && j.fatal) { stop(); return; }
+          next();
         }, "image/jpeg", 0.9);
-      }, 300);
+      };
+      next();
     });
     stopBtn.addEventListener("click", stop);
   }
