@@ -36,6 +36,11 @@ type Policy struct {
 	// there Cosigner may stay zero, and when set it must be that key's
 	// fingerprint.
 	Cosigner [4]byte
+	// AllowForeignInputs lets a transaction also spend coins that are not
+	// the wallet's (a payjoin, a batch with another wallet). Without it
+	// such inputs are refused: their amounts cannot be checked against
+	// the wallet, and whoever built the PSBT could have made them up.
+	AllowForeignInputs bool
 }
 
 // DefaultMaxIndex is the highest address index accepted by default.
@@ -117,9 +122,19 @@ type Summary struct {
 	FeeKnown bool
 	// VSize is the estimated virtual size once signed, and FeeRate the
 	// fee over it in sat/vB.
-	VSize    int64
-	FeeRate  float64
-	Spent    btcutil.Amount // leaving the wallet: our inputs minus change
+	VSize   int64
+	FeeRate float64
+	// Payments is what the outputs pay to others: every output that is
+	// not proven change.
+	Payments btcutil.Amount
+	// Spent is what the transaction takes from the wallet, the amount its
+	// spending policy counts: every payment plus the fee (the fee only when
+	// known). It is never negative and never less than what leaves the
+	// wallet, whatever the other inputs claim: with foreign inputs it may
+	// count more than the wallet's own share, never less. (Our inputs
+	// minus change would let a made-up foreign input and a large "change"
+	// make it negative.)
+	Spent    btcutil.Amount
 	Refusals []Finding
 	Warnings []Finding
 }
@@ -267,8 +282,12 @@ func (a *analysis) inputs() {
 		a.refuse(txFinding(CodeNothingOurs, "no input spends a coin of wallet %x: there is nothing for this wallet to sign", a.origin.Fingerprint))
 	} else if foreign > 0 {
 		for _, in := range a.s.Inputs {
-			if !in.Ours {
-				a.warn(inputFinding(CodeForeignInput, in.Index, "is not this wallet's; it will not be signed here"))
+			switch {
+			case in.Ours:
+			case a.pol.AllowForeignInputs:
+				a.warn(inputFinding(CodeForeignInput, in.Index, "is not this wallet's; it will not be signed here, and the whole payment counts against the wallet's limits"))
+			default:
+				a.refuse(inputFinding(CodeForeignInput, in.Index, "is not this wallet's: a transaction that also spends other coins is signed only when the wallet's policy allows foreign inputs, since whoever built it could have made that input up to make the amounts look smaller; ask the coordinator for a transaction of this wallet's coins only"))
 			}
 		}
 	}
@@ -478,6 +497,12 @@ func (a *analysis) outputs() {
 		return
 	}
 	a.s.TotalOut = total
+	for _, out := range a.s.Outputs {
+		if out.Kind != Change {
+			a.s.Payments += out.Amount
+		}
+	}
+	a.s.Spent = a.s.Payments
 }
 
 func orHex(addr string, script []byte) string {
@@ -506,18 +531,7 @@ func (a *analysis) fee() {
 		return
 	}
 	s.Fee = s.TotalIn - s.TotalOut
-	var oursIn, change btcutil.Amount
-	for _, in := range s.Inputs {
-		if in.Ours {
-			oursIn += in.Amount
-		}
-	}
-	for _, out := range s.Outputs {
-		if out.Kind == Change {
-			change += out.Amount
-		}
-	}
-	s.Spent = oursIn - change
+	s.Spent = s.Payments + s.Fee
 	spent := make([]spentScripts, len(s.Inputs))
 	for i, in := range s.Inputs {
 		spent[i] = spentScripts{pkScript: in.pkScript, redeem: in.claimedRedeem, witness: in.claimedWitness}

@@ -1,8 +1,12 @@
 package psbt
 
 import (
+	"bytes"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/btcsuite/btcd/btcec/v2"
 
 	"github.com/btcsuite/btcd/btcutil"
 	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
@@ -244,17 +248,96 @@ func TestAnalyzeTaprootWitnessUTXO(t *testing.T) {
 	}
 }
 
-func TestAnalyzeForeignInputWarns(t *testing.T) {
-	_, d := testWallet(t, descriptor.P2WPKH, descriptor.Regtest)
-	p := buildPSBT(t, d, []spend{{branch: 0, index: 0, amount: 60_000}, {foreign: foreignScript(t, 5), amount: 30_000}}, []pay{{amount: 85_000, script: foreignScript(t, 9)}})
-	s, err := Analyze(p, d, DefaultPolicy)
+// The amount a PSBT takes from the wallet, the one its spending policy
+// counts, cannot be gamed: a made-up foreign input and a large "change"
+// once made "our inputs minus change" negative, which credited the 24-hour
+// limit. Spent is every payment plus the fee; foreign inputs are refused
+// unless the policy allows them, and then the whole payment counts.
+func TestAnalyzeAdversarialAmounts(t *testing.T) {
+	const btc = 100_000_000
+	_, wpkh := testWallet(t, descriptor.P2WPKH, descriptor.Regtest)
+	_, tr := testWallet(t, descriptor.P2TR, descriptor.Regtest)
+	priv, _ := btcec.PrivKeyFromBytes(bytes.Repeat([]byte{0x42}, 32))
+	foreignTaproot, err := txscript.PayToTaprootScript(txscript.ComputeTaprootKeyNoScript(priv.PubKey()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.Signable() || len(s.Warnings) != 1 || s.Warnings[0].Code != CodeForeignInput || s.Warnings[0].Input != 1 {
-		t.Errorf("signable %v warnings %v, want signable with a foreign-input warning on input 1", s.Signable(), s.Warnings)
+	witnessOnly := func(p *btcpsbt.Packet) {
+		for i := range p.Inputs {
+			p.Inputs[i].NonWitnessUtxo = nil
+		}
 	}
-	if s.Spent != 60_000 {
-		t.Errorf("spent %v, want 60000 (only our input)", s.Spent)
+	tests := []struct {
+		name      string
+		d         *descriptor.Descriptor
+		ins       []spend
+		outs      []pay
+		edit      func(*btcpsbt.Packet)
+		allow     bool // the policy allows foreign inputs
+		signable  bool
+		spent     btcutil.Amount
+		wantFound Code // a refusal (or, when signable, a warning) expected
+	}{
+		{"made-up foreign input, large change", wpkh,
+			[]spend{{branch: 0, index: 0, amount: btc}, {foreign: foreignScript(t, 5), amount: 100 * btc}},
+			[]pay{{amount: 90_000_000, script: foreignScript(t, 9)}, {amount: 100*btc + 9_990_000, branch: 1, index: 0}},
+			nil, false, false, 90_000_000 + 10_000, CodeForeignInput},
+		{"the same, foreign inputs allowed: counts the whole payment", wpkh,
+			[]spend{{branch: 0, index: 0, amount: btc}, {foreign: foreignScript(t, 5), amount: 100 * btc}},
+			[]pay{{amount: 90_000_000, script: foreignScript(t, 9)}, {amount: 100*btc + 9_990_000, branch: 1, index: 0}},
+			nil, true, true, 90_000_000 + 10_000, CodeForeignInput},
+		{"taproot, witness UTXOs only, made-up foreign input", tr,
+			[]spend{{branch: 0, index: 0, amount: btc}, {foreign: foreignTaproot, amount: 100 * btc}},
+			[]pay{{amount: 90_000_000, script: foreignScript(t, 9)}, {amount: 100*btc + 9_990_000, branch: 1, index: 0}},
+			witnessOnly, false, false, 90_000_000 + 10_000, CodeForeignInput},
+		{"taproot, witness UTXOs only, allowed", tr,
+			[]spend{{branch: 0, index: 0, amount: btc}, {foreign: foreignTaproot, amount: 100 * btc}},
+			[]pay{{amount: 90_000_000, script: foreignScript(t, 9)}, {amount: 100*btc + 9_990_000, branch: 1, index: 0}},
+			witnessOnly, true, true, 90_000_000 + 10_000, CodeForeignInput},
+		{"a payjoin-like batch, refused by default", wpkh,
+			[]spend{{branch: 0, index: 0, amount: 60_000}, {foreign: foreignScript(t, 5), amount: 30_000}},
+			[]pay{{amount: 85_000, script: foreignScript(t, 9)}},
+			nil, false, false, 90_000, CodeForeignInput},
+		{"change above our inputs, no foreign input", wpkh,
+			[]spend{{branch: 0, index: 0, amount: 60_000}},
+			[]pay{{amount: 10_000, script: foreignScript(t, 9)}, {amount: 70_000, branch: 1, index: 0}},
+			nil, false, false, 10_000, CodeOutputsExceed}, // refused; the fee is unknown, so only the payment counts
+		{"honest: payment, change and fee", wpkh,
+			[]spend{{branch: 0, index: 0, amount: 60_000}, {branch: 1, index: 3, amount: 40_000}},
+			[]pay{{amount: 70_000, script: foreignScript(t, 9)}, {amount: 25_000, branch: 1, index: 4}},
+			nil, false, true, 75_000, ""},
+		{"honest: everything back to change but the fee", wpkh,
+			[]spend{{branch: 0, index: 0, amount: 60_000}},
+			[]pay{{amount: 59_000, branch: 1, index: 0}},
+			nil, false, true, 1_000, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := buildPSBT(t, tc.d, tc.ins, tc.outs)
+			if tc.edit != nil {
+				tc.edit(p)
+			}
+			pol := DefaultPolicy
+			pol.MaxFee, pol.AllowForeignInputs = 0, tc.allow
+			s, err := Analyze(p, tc.d, pol)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.Signable(); got != tc.signable {
+				t.Errorf("signable %v, want %v (refusals %v)", got, tc.signable, s.Refusals)
+			}
+			if s.Spent != tc.spent || s.Spent < 0 {
+				t.Errorf("spent %d, want %d", s.Spent, tc.spent)
+			}
+			if tc.wantFound != "" {
+				found := s.Refusals
+				if tc.signable {
+					found = s.Warnings
+				}
+				if !slices.ContainsFunc(found, func(f Finding) bool { return f.Code == tc.wantFound }) {
+					t.Errorf("findings %v, want one of code %s", found, tc.wantFound)
+				}
+			}
+		})
 	}
 }

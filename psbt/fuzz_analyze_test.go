@@ -70,6 +70,11 @@ func fuzzWallets(t testing.TB) []fuzzWallet {
 		ms, d := multisigWallet(t, st, 2)
 		ws = append(ws, fuzzWallet{d, cosigner(DefaultPolicy, ms[0]), ms[:2]})
 	}
+	// and one whose policy allows foreign inputs
+	m, d := testWallet(t, descriptor.P2WPKH, descriptor.Regtest)
+	allow := DefaultPolicy
+	allow.AllowForeignInputs = true
+	ws = append(ws, fuzzWallet{d, allow, []*hd.Master{m}})
 	return ws
 }
 
@@ -87,7 +92,7 @@ func honestPSBT(t testing.TB, d *descriptor.Descriptor, n int) *btcpsbt.Packet {
 }
 
 // checkSummary states what every Summary must satisfy, whatever the PSBT.
-func checkSummary(t *testing.T, p *btcpsbt.Packet, s *Summary) {
+func checkSummary(t *testing.T, p *btcpsbt.Packet, s *Summary, pol Policy) {
 	t.Helper()
 	if len(s.Inputs) != len(p.UnsignedTx.TxIn) || len(s.Outputs) != len(p.UnsignedTx.TxOut) {
 		t.Fatalf("summary of %d inputs and %d outputs for a transaction of %d and %d", len(s.Inputs), len(s.Outputs), len(p.UnsignedTx.TxIn), len(p.UnsignedTx.TxOut))
@@ -117,7 +122,15 @@ func checkSummary(t *testing.T, p *btcpsbt.Packet, s *Summary) {
 			change += o.Amount
 		}
 	}
+	if s.Spent < 0 {
+		t.Fatalf("spent %d: the policy amount is never negative", s.Spent)
+	}
 	if s.Signable() {
+		for _, i := range s.Inputs {
+			if !i.Ours && !pol.AllowForeignInputs {
+				t.Fatalf("signable with input %d not the wallet's, and foreign inputs not allowed", i.Index)
+			}
+		}
 		if !s.FeeKnown {
 			t.Fatal("signable, but the fee is not known")
 		}
@@ -132,8 +145,22 @@ func checkSummary(t *testing.T, p *btcpsbt.Packet, s *Summary) {
 		if in != s.TotalIn || out != s.TotalOut {
 			t.Fatalf("totals %d in and %d out, but the inputs add up to %d and the outputs to %d", s.TotalIn, s.TotalOut, in, out)
 		}
-		if s.Spent != oursIn-change {
-			t.Fatalf("spent %d, but our inputs %d minus change %d is %d", s.Spent, oursIn, change, oursIn-change)
+		// The policy amount is never negative, never below what the
+		// outputs pay to others plus the fee, and never below what our
+		// own inputs lose (our inputs minus change), whatever foreign
+		// inputs claim.
+		var payments btcutil.Amount
+		for _, o := range s.Outputs {
+			if o.Kind != Change {
+				payments += o.Amount
+			}
+		}
+		if s.Spent < 0 || s.Spent < payments+s.Fee || s.Spent < oursIn-change {
+			t.Fatalf("spent %d, but payments %d plus fee %d is %d and our inputs %d minus change %d is %d",
+				s.Spent, payments, s.Fee, payments+s.Fee, oursIn, change, oursIn-change)
+		}
+		if s.Spent != s.Payments+s.Fee || s.Payments != payments {
+			t.Fatalf("spent %d, payments %d; want payments %d plus fee %d", s.Spent, s.Payments, payments, s.Fee)
 		}
 		if s.VSize <= 0 || s.FeeRate < 0 || s.FeeRate != float64(s.Fee)/float64(s.VSize) {
 			t.Fatalf("vsize %d, fee rate %v for fee %d", s.VSize, s.FeeRate, s.Fee)
@@ -192,7 +219,7 @@ func FuzzAnalyze(f *testing.F) {
 			if err != nil {
 				t.Fatalf("%s: Analyze of a decoded PSBT: %v", w.d.Script, err)
 			}
-			checkSummary(t, p, s)
+			checkSummary(t, p, s, w.pol)
 			// Measured on a second run: a first run may pay for a
 			// lazily built table once per process.
 			_, _, n := analyzeAllocated(p, w)
@@ -221,7 +248,7 @@ func TestAnalyzeAllocBound(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				checkSummary(t, p, s)
+				checkSummary(t, p, s, w.pol)
 				_, _, allocated := analyzeAllocated(p, w)
 				bound := allocBound(w.d, p, len(data))
 				t.Logf("%d bytes allocated for %d inputs and outputs, bound %d (%.1f×)", allocated, len(p.UnsignedTx.TxIn)+len(p.UnsignedTx.TxOut), bound, float64(bound)/float64(allocated))

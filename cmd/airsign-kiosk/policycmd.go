@@ -85,6 +85,7 @@ func (c *cli) policyCmd(args []string) error {
 		fs.Var(&scripts, "script", "a script type payments may use: p2pkh, p2sh, p2wpkh, p2wsh, p2tr (repeat; none: any)")
 		fs.IntVar(&p.RequireApprovals, "require-approvals", 0, "distinct enrolled approvers needed")
 		fs.Var(&above, "approvals-above", "require the approvals only above this many satoshis")
+		fs.BoolVar(&p.AllowForeignInputs, "allow-foreign-inputs", false, "also sign transactions that spend coins of other wallets (every payment then counts against the limits)")
 		fs.Var(&shareFiles, "share", "a share of the wallet's set (repeat: the set's threshold)")
 	}
 	if err := parseFlags(fs, args[1:]); err != nil {
@@ -191,6 +192,11 @@ func writePolicy(c *cli, wallet string, p policy.Policy, spent24h btcutil.Amount
 		line("approvals", fmt.Sprintf("%d distinct approvers above %s", p.RequireApprovals, kiosk.FormatAmount(p.ApprovalsAbove)))
 	default:
 		line("approvals", fmt.Sprintf("%d distinct approvers", p.RequireApprovals))
+	}
+	if p.AllowForeignInputs {
+		line("foreign inputs", "allowed; every payment and the fee count against the limits")
+	} else {
+		line("foreign inputs", "refused")
 	}
 	tw.Flush()
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+	"github.com/btcsuite/btcd/btcutil"
 	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/txscript"
@@ -146,6 +147,18 @@ func mkpsbt(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	tx.AddTxOut(wire.NewTxOut(70_000, payee))
 	tx.AddTxOut(wire.NewTxOut(2*coin-70_000-fee, change))
+	var madeUp *wire.MsgTx
+	if variant == "fake-input" {
+		// A hostile coordinator's trick: a made-up foreign coin of 100 BTC
+		// (its previous transaction exists nowhere) returned as "change",
+		// so that "our inputs minus change" is far below zero.
+		const hundred = 100 * btcutil.SatoshiPerBitcoin
+		madeUp = wire.NewMsgTx(2)
+		madeUp.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: chainhash.Hash{0xfa, 0x4e}}, nil, nil))
+		madeUp.AddTxOut(wire.NewTxOut(hundred, append([]byte{txscript.OP_0, 20}, bytes.Repeat([]byte{0x77}, 20)...)))
+		tx.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: madeUp.TxHash(), Index: 0}, nil, nil))
+		tx.TxOut[1].Value += hundred
+	}
 	p, err := btcpsbt.NewFromUnsignedTx(tx)
 	ts.Check(err)
 	fp := binary.LittleEndian.Uint32(d.Origin.Fingerprint[:]) // single-sig
@@ -193,10 +206,13 @@ func mkpsbt(ts *testscript.TestScript, neg bool, args []string) {
 		in.Bip32Derivation, in.TaprootBip32Derivation = derive(0, uint32(i))
 		in.WitnessScript, in.RedeemScript = scripts(0, uint32(i))
 	}
+	if madeUp != nil {
+		p.Inputs[2].NonWitnessUtxo, p.Inputs[2].WitnessUtxo = madeUp, madeUp.TxOut[0]
+	}
 	p.Outputs[1].Bip32Derivation, p.Outputs[1].TaprootBip32Derivation = derive(1, 0)
 	p.Outputs[1].WitnessScript, p.Outputs[1].RedeemScript = scripts(1, 0)
 	switch variant {
-	case "", "foreign", "high-fee":
+	case "", "foreign", "high-fee", "fake-input":
 	case "sighash-single":
 		p.Inputs[1].SighashType = txscript.SigHashSingle
 	case "fee-attack":

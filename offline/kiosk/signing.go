@@ -12,6 +12,7 @@ import (
 
 	"airsign/offline/hd"
 	"airsign/offline/home"
+	"airsign/offline/policy"
 	"airsign/psbt"
 	"airsign/psbt/descriptor"
 	"airsign/shamir"
@@ -79,6 +80,11 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string) (*Loaded, er
 		if err != nil {
 			return nil, err
 		}
+		spending, err := policy.NewStore(h.Dir(), h).Policy(w.Name)
+		if err != nil {
+			return nil, err
+		}
+		pol.AllowForeignInputs = spending.AllowForeignInputs
 		s, err := psbt.Analyze(p, d, pol)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", source, err)
@@ -213,7 +219,7 @@ func FormatAmount(a btcutil.Amount) string {
 	if sats < 0 {
 		sign, sats = "-", -sats
 	}
-	return fmt.Sprintf("%s%d.%08d BTC (%s sat)", sign, sats/1e8, sats%1e8, thousands(sats))
+	return fmt.Sprintf("%s%d.%08d BTC (%s%s sat)", sign, sats/1e8, sats%1e8, sign, thousands(sats))
 }
 
 func thousands(n int64) string {

@@ -33,8 +33,13 @@ func (st *Store) ledgerPath(wallet string) string {
 	return filepath.Join(st.dir, "ledger", wallet+".log")
 }
 
-// Record adds a signed transaction to the wallet's ledger.
+// Record adds a signed transaction to the wallet's ledger. spent is what
+// the transaction takes from the wallet (psbt.Summary.Spent), never
+// negative: a negative amount would credit the 24-hour limit.
 func (st *Store) Record(wallet, txid string, spent btcutil.Amount, now time.Time) error {
+	if spent < 0 {
+		return fmt.Errorf("ledger of %q: transaction %s would be recorded as taking %d satoshis; an amount taken is never negative", wallet, txid, spent)
+	}
 	path := st.ledgerPath(wallet)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
@@ -73,7 +78,10 @@ func (st *Store) Since(wallet string, since time.Time) (btcutil.Amount, error) {
 		if err := json.Unmarshal(e.Data, &le); err != nil {
 			return 0, fmt.Errorf("ledger of %q, entry %d: %w", wallet, e.Seq, err)
 		}
-		sum += btcutil.Amount(le.Spent)
+		// Kiosks before this rule recorded "our inputs minus change",
+		// which a made-up foreign input could make negative: such an
+		// entry counts as nothing, never as a credit.
+		sum += max(0, btcutil.Amount(le.Spent))
 	}
 	return sum, nil
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil"
+
+	"airsign/psbt/auditlog"
 )
 
 // The ledger's signed checkpoints catch what the chain alone could not: an
@@ -51,5 +53,33 @@ func TestLedgerSignedCheckpoints(t *testing.T) {
 				t.Fatal("Record appended to a tampered ledger")
 			}
 		})
+	}
+}
+
+// The ledger never takes a negative amount, and one that an older kiosk
+// recorded (its "our inputs minus change" could be made negative with a
+// made-up foreign input) counts as nothing, never as a credit.
+func TestLedgerNeverCredits(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	st, _ := newStore(t)
+	if err := st.Record("vault", "tx0", 100, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Record("vault", "tx1", -9_949_990_000, t0); err == nil || !strings.Contains(err.Error(), "never negative") {
+		t.Fatalf("Record of a negative amount: %v, want a refusal", err)
+	}
+	// As an older kiosk wrote it: a negative entry, properly signed.
+	l, err := auditlog.Open(st.ledgerPath("vault"), st.ledgerOrigin("vault"), st.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Append("signed", ledgerEntry{TxID: "old", Spent: -9_949_990_000}, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Record("vault", "tx2", 50, t0.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.Since("vault", t0.Add(-time.Hour)); err != nil || got != 150 {
+		t.Fatalf("Since = %d, %v; want 150 (the negative entry counts as 0)", got, err)
 	}
 }

@@ -63,12 +63,18 @@ type Policy struct {
 	// may be no change.
 	Suspended bool     `json:"suspended,omitempty"`
 	Recovery  []string `json:"recovery,omitempty"`
+	// AllowForeignInputs lets the kiosk sign a transaction that also
+	// spends coins of other wallets (a payjoin, a batch). Off, such a
+	// transaction is refused: the other inputs' amounts cannot be checked,
+	// and a made-up one could make the amounts look smaller. On, every
+	// payment and the fee count against the limits, whoever pays them.
+	AllowForeignInputs bool `json:"allow_foreign_inputs,omitempty"`
 }
 
 // Empty says whether the policy sets no rule at all.
 func (p Policy) Empty() bool {
 	return p.MaxTx == 0 && p.Max24h == 0 && p.MaxFeeRate == 0 && p.MaxFee == 0 && len(p.Allow) == 0 &&
-		len(p.Scripts) == 0 && p.RequireApprovals == 0 && !p.Suspended && len(p.Recovery) == 0
+		len(p.Scripts) == 0 && p.RequireApprovals == 0 && !p.Suspended && len(p.Recovery) == 0 && !p.AllowForeignInputs
 }
 
 // scriptClasses are the names Scripts may hold.
