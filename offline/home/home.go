@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"airsign/psbt/auditlog"
+	"airsign/psbt/descriptor"
 )
 
 // Home is an initialized kiosk home folder.
@@ -271,7 +272,34 @@ func (h *Home) CheckNewWallet(w Wallet) error {
 			return fmt.Errorf("this wallet is already registered as %q", e.Name)
 		}
 	}
+	id, err := w.Identity()
+	if err != nil {
+		return fmt.Errorf("wallet %q: %w", w.Name, err)
+	}
+	for _, e := range existing {
+		eid, err := e.Identity()
+		if err != nil {
+			return fmt.Errorf("registered wallet %q: %w", e.Name, err)
+		}
+		if eid == id {
+			return fmt.Errorf("this wallet is already registered as %q: the same keys, threshold and script type pay to the same addresses, however the descriptor is written (a second copy would have a policy of its own)", e.Name)
+		}
+	}
 	return nil
+}
+
+// Identity is what the wallet pays to (descriptor.Identity): the same for
+// every spelling of the same wallet's descriptor.
+func (w Wallet) Identity() (string, error) {
+	net, err := descriptor.ParseNetwork(w.Network)
+	if err != nil {
+		return "", err
+	}
+	d, err := descriptor.ParseForNetwork(w.Descriptor, net)
+	if err != nil {
+		return "", err
+	}
+	return d.Identity()
 }
 
 // AddWallet registers w, if CheckNewWallet allows it.

@@ -1,6 +1,7 @@
 package home
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
@@ -10,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"airsign/offline/hd"
 	"airsign/psbt/auditlog"
+	"airsign/psbt/descriptor"
 )
 
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -105,8 +108,21 @@ func TestWallets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := Wallet{Name: "treasury", Descriptor: "wpkh(A)", Created: t0}
-	b := Wallet{Name: "cold-2", Descriptor: "tr(B)", Created: t0}
+	account := func(script descriptor.ScriptType, seed byte) string {
+		m, err := hd.MasterFromEntropy(bytes.Repeat([]byte{seed}, 16), descriptor.Regtest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := m.Account(script, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.String()
+	}
+	a := Wallet{Name: "treasury", Network: "regtest", Descriptor: account(descriptor.P2WPKH, 1), Created: t0}
+	b := Wallet{Name: "cold-2", Network: "regtest", Descriptor: account(descriptor.P2TR, 2), Created: t0}
+	// treasury's descriptor spelled otherwise: without its checksum
+	respelled := a.Descriptor[:strings.LastIndexByte(a.Descriptor, '#')]
 	for _, w := range []Wallet{a, b} {
 		if err := h.AddWallet(w); err != nil {
 			t.Fatal(err)
@@ -133,7 +149,9 @@ func TestWallets(t *testing.T) {
 		want string
 	}{
 		{Wallet{Name: "treasury", Descriptor: "x"}, "already registered: choose another --name"},
-		{Wallet{Name: "copy", Descriptor: "wpkh(A)"}, `already registered as "treasury"`},
+		{Wallet{Name: "copy", Network: "regtest", Descriptor: a.Descriptor}, `already registered as "treasury"`},
+		{Wallet{Name: "copy", Network: "regtest", Descriptor: respelled}, `already registered as "treasury": the same keys`},
+		{Wallet{Name: "broken", Network: "regtest", Descriptor: "wpkh(A)"}, `wallet "broken"`},
 		{Wallet{Name: "../escape", Descriptor: "y"}, "is not allowed"},
 		{Wallet{Name: "", Descriptor: "y"}, "is not allowed"},
 		{Wallet{Name: ".hidden", Descriptor: "y"}, "is not allowed"},

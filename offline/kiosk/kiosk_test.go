@@ -3,6 +3,7 @@ package kiosk
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -592,5 +593,34 @@ func TestFormatAmount(t *testing.T) {
 		if got := FormatAmount(btcutil.Amount(tc.sats)); got != tc.want {
 			t.Errorf("FormatAmount(%d) = %q, want %q", tc.sats, got, tc.want)
 		}
+	}
+}
+
+// A home that already holds the same wallet twice (an older kiosk let a
+// respelled descriptor through): a PSBT whose inputs both copies claim is
+// refused, rather than checked against whichever sorts first, whose policy
+// may be empty.
+func TestLoadPSBTRefusesTwoClaimants(t *testing.T) {
+	s := newStation(t)
+	copyOf := s.wallet
+	copyOf.Name = "a-copy"
+	copyOf.Descriptor = copyOf.Descriptor[:strings.LastIndexByte(copyOf.Descriptor, '#')]
+	data, err := json.Marshal(copyOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// written as an older kiosk would have, past today's AddWallet check
+	if err := os.WriteFile(filepath.Join(s.h.Dir(), "wallets", "a-copy.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	raw := s.withdrawal(t, 50_000).Data
+	_, err = LoadPSBT(s.h, raw, "w.psbt", "")
+	if err == nil || !strings.Contains(err.Error(), `its inputs belong to more than one registered wallet ("a-copy", "vault")`) {
+		t.Fatalf("LoadPSBT = %v, want a refusal naming both wallets", err)
+	}
+	// named, it is checked against that wallet only, as before
+	l, err := LoadPSBT(s.h, raw, "w.psbt", "vault")
+	if err != nil || l.Wallet.Name != "vault" {
+		t.Fatalf("LoadPSBT(vault) = %v, %v", l, err)
 	}
 }

@@ -66,6 +66,7 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string) (*Loaded, er
 		return nil, errors.New("no wallet is registered on this kiosk; run a ceremony first")
 	}
 	var first *Loaded
+	var claimed []*Loaded // the wallets with an input of theirs
 	for i := range candidates {
 		w := &candidates[i]
 		net, err := descriptor.ParseNetwork(w.Network)
@@ -95,13 +96,26 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string) (*Loaded, er
 		}
 		for _, in := range s.Inputs {
 			if in.Ours {
-				return cand, nil
+				claimed = append(claimed, cand)
+				break
 			}
 		}
 	}
-	// Nothing of ours: review against the first (or named) wallet, which
-	// refuses with no-input-of-this-wallet and says why.
-	return first, nil
+	switch len(claimed) {
+	case 0:
+		// Nothing of ours: review against the first (or named) wallet,
+		// which refuses with no-input-of-this-wallet and says why.
+		return first, nil
+	case 1:
+		return claimed[0], nil
+	}
+	// Two registered wallets that both own an input: each has its own
+	// policy and ledger, and picking one would skip the other's. Refuse.
+	var names []string
+	for _, c := range claimed {
+		names = append(names, fmt.Sprintf("%q", c.Wallet.Name))
+	}
+	return nil, fmt.Errorf("%s: its inputs belong to more than one registered wallet (%s); the kiosk does not choose whose policy applies: spend each wallet's coins in a transaction of its own, and have the custodians check why these wallets share keys", source, strings.Join(names, ", "))
 }
 
 // ErrWrongSet means a share is not of the set that activates the wallet.
