@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	_ "image/gif" // decode GIF frames handed in by operators
 	_ "image/jpeg"
 	"image/png"
@@ -22,12 +23,52 @@ import (
 
 // Limits on what an image may claim before we allocate for it. A QR image
 // that carries a frame of an animated transfer is a few hundred pixels wide;
-// 8192x8192 leaves room for camera stills and refuses decompression bombs.
+// a camera still is at most a phone's 12 megapixels (4032x3024) in its
+// default mode. The decoded pixels are capped in bytes, not pixels: a 16-bit
+// RGBA PNG takes 8 bytes a pixel, and a 311 KB one of 6324x6324 once took
+// 679 MB to read. Decoding then costs at most about twice MaxImageDecoded
+// (the pixels, the luma plane and its inverted and turned copies).
 const (
 	MaxImageBytes  = 16 << 20
 	MaxImageSide   = 8192
-	MaxImagePixels = 40_000_000
+	MaxImagePixels = 16 << 20
+	// MaxImageDecoded bounds the bytes of an image's decoded pixels.
+	MaxImageDecoded = 64 << 20
 )
+
+// decodedBytesPerPixel is what image.Decode allocates a pixel for an image
+// of color model m (a YCbCr JPEG is at most 3: 4:4:4 sampling).
+func decodedBytesPerPixel(m color.Model) int {
+	switch m {
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.Gray16Model, color.Alpha16Model:
+		return 2
+	case color.YCbCrModel:
+		return 3
+	case color.NYCbCrAModel:
+		return 4
+	case color.RGBA64Model, color.NRGBA64Model:
+		return 8
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 4 // RGBA, NRGBA, CMYK and anything else
+}
+
+// CheckImageSize says whether an image of w×h pixels and color model m may
+// be decoded: within MaxImageSide a side, MaxImagePixels in all and
+// MaxImageDecoded bytes of pixels.
+func CheckImageSize(format string, w, h int, m color.Model) error {
+	if w <= 0 || h <= 0 || w > MaxImageSide || h > MaxImageSide || w*h > MaxImagePixels {
+		return fmt.Errorf("%s image is %dx%d pixels; a QR image may be at most %d pixels (%dx%d a side at most): crop or shrink it", format, w, h, MaxImagePixels, MaxImageSide, MaxImageSide)
+	}
+	if n := w * h * decodedBytesPerPixel(m); n > MaxImageDecoded {
+		return fmt.Errorf("%s image of %dx%d pixels takes %d MiB once decoded (%d bytes a pixel), more than the %d MiB a QR image may: save it with 8 bits a channel, or crop or shrink it", format, w, h, n>>20, decodedBytesPerPixel(m), MaxImageDecoded>>20)
+	}
+	return nil
+}
 
 // Level is a QR error-correction level.
 type Level int
@@ -107,8 +148,8 @@ func DecodeFile(data []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not a PNG, JPEG or GIF image: %w", err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > MaxImageSide || cfg.Height > MaxImageSide || cfg.Width*cfg.Height > MaxImagePixels {
-		return nil, fmt.Errorf("%s image is %dx%d pixels; a QR image may be at most %dx%d: crop or shrink it", format, cfg.Width, cfg.Height, MaxImageSide, MaxImageSide)
+	if err := CheckImageSize(format, cfg.Width, cfg.Height, cfg.ColorModel); err != nil {
+		return nil, err
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
