@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcutil"
@@ -36,6 +37,10 @@ type Policy struct {
 	// there Cosigner may stay zero, and when set it must be that key's
 	// fingerprint.
 	Cosigner [4]byte
+	// Now is the kiosk's clock, for lock times given as dates and for the
+	// chain height a lock time given as a block may not be far beyond. Zero
+	// skips those two checks.
+	Now time.Time
 	// AllowForeignInputs lets a transaction also spend coins that are not
 	// the wallet's (a payjoin, a batch with another wallet). Without it
 	// such inputs are refused: their amounts cannot be checked against
@@ -74,6 +79,10 @@ func (k OutputKind) String() string {
 type Input struct {
 	Index    int
 	OutPoint wire.OutPoint
+	// Sequence is the input's nSequence: below 0xfffffffe it lets the
+	// transaction be replaced (BIP125) and enables its lock time; with bit
+	// 31 clear in a version 2 transaction it is a relative lock (BIP68).
+	Sequence uint32
 	// Amount is verified: from the full previous transaction, or from the
 	// witness UTXO in an all-taproot transaction, where BIP341 signatures
 	// commit to every spent amount.
@@ -111,12 +120,17 @@ type Output struct {
 // Summary is Analyze's account of a PSBT: every amount recomputed from the
 // PSBT's own data and the wallet's descriptor, nothing taken on trust.
 type Summary struct {
-	Network  descriptor.Network
-	TxID     chainhash.Hash // of the unsigned transaction
-	Inputs   []Input
-	Outputs  []Output
-	TotalIn  btcutil.Amount
-	TotalOut btcutil.Amount
+	Network descriptor.Network
+	TxID    chainhash.Hash // of the unsigned transaction
+	// Version and LockTime are the transaction's; LockTimeActive says
+	// whether the lock time binds (some input's sequence is not final).
+	Version        int32
+	LockTime       uint32
+	LockTimeActive bool
+	Inputs         []Input
+	Outputs        []Output
+	TotalIn        btcutil.Amount
+	TotalOut       btcutil.Amount
 	// Fee is TotalIn - TotalOut, valid when FeeKnown.
 	Fee      btcutil.Amount
 	FeeKnown bool
@@ -197,7 +211,8 @@ func Analyze(p *btcpsbt.Packet, w *descriptor.Descriptor, pol Policy) (*Summary,
 		pol.MaxIndex = DefaultMaxIndex
 	}
 	a := &analysis{p: p, w: w, pol: pol, origin: origin, us: us, fp: fingerprintUint32(origin.Fingerprint),
-		s: &Summary{Network: w.Network, TxID: tx.TxHash()}}
+		s: &Summary{Network: w.Network, TxID: tx.TxHash(), Version: tx.Version, LockTime: tx.LockTime}}
+	a.timing()
 	a.inputs()
 	a.outputs()
 	a.fee()
@@ -229,7 +244,7 @@ func (a *analysis) inputs() {
 	amountsKnown := true
 	for i, txIn := range tx.TxIn {
 		pin := &a.p.Inputs[i]
-		in := Input{Index: i, OutPoint: txIn.PreviousOutPoint}
+		in := Input{Index: i, OutPoint: txIn.PreviousOutPoint, Sequence: txIn.Sequence}
 		if j, dup := seen[txIn.PreviousOutPoint]; dup {
 			a.refuse(inputFinding(CodeDuplicateInput, i, "spends %s, which input %d spends too", txIn.PreviousOutPoint, j))
 		}
@@ -441,7 +456,17 @@ func deriverFor(w *descriptor.Descriptor, cache *[2]*descriptor.Deriver, branch 
 	return cache[branch], nil
 }
 
+// address is the address of a standard script: P2PKH, P2SH, P2WPKH, P2WSH
+// or P2TR. Anything else has none, however btcd would name it: a
+// pay-to-pubkey or bare 1-of-1 multisig output would otherwise show as the
+// P2PKH address of its key, which is another script.
 func (a *analysis) address(script []byte) string {
+	switch txscript.GetScriptClass(script) {
+	case txscript.PubKeyHashTy, txscript.ScriptHashTy, txscript.WitnessV0PubKeyHashTy,
+		txscript.WitnessV0ScriptHashTy, txscript.WitnessV1TaprootTy:
+	default:
+		return ""
+	}
 	_, addrs, _, err := txscript.ExtractPkScriptAddrs(script, a.w.Network.Params())
 	if err != nil || len(addrs) != 1 {
 		return ""
@@ -553,4 +578,71 @@ func (a *analysis) fee() {
 	if a.pol.MaxFeeRate > 0 && s.FeeRate > a.pol.MaxFeeRate {
 		a.refuse(txFinding(CodeFeeRateAboveCap, "the fee rate is %.1f sat/vB, above the cap of %.1f sat/vB", s.FeeRate, a.pol.MaxFeeRate))
 	}
+}
+
+// maxStandardVersion is the highest transaction version nodes relay
+// (Bitcoin Core 28, TRUC transactions are version 3).
+const maxStandardVersion = 3
+
+// timing checks what the transaction's version, lock time and sequences
+// ask for: a version nodes relay, no relative lock (BIP68; no wallet type
+// this kiosk signs for needs one), and an absolute lock time that is not
+// far in the future.
+func (a *analysis) timing() {
+	tx := a.p.UnsignedTx
+	if tx.Version < 1 || tx.Version > maxStandardVersion {
+		a.refuse(txFinding(CodeVersion, "has version %d; nodes relay versions 1 to %d only, so it could never be mined: ask the coordinator for a version 2 transaction", tx.Version, maxStandardVersion))
+	}
+	for i, in := range tx.TxIn {
+		if in.Sequence != wire.MaxTxInSequenceNum {
+			a.s.LockTimeActive = tx.LockTime != 0
+		}
+		if tx.Version >= 2 && in.Sequence&wire.SequenceLockTimeDisabled == 0 {
+			if v := in.Sequence & wire.SequenceLockTimeMask; v != 0 {
+				what := fmt.Sprintf("%d blocks", v)
+				if in.Sequence&wire.SequenceLockTimeIsSeconds != 0 {
+					what = fmt.Sprintf("%d × 512 seconds (%s)", v, time.Duration(v)*512*time.Second)
+				}
+				a.refuse(inputFinding(CodeRelativeLock, i, "has sequence %#08x, a relative lock of %s after its coin confirms; no coin of this wallet needs one: ask the coordinator for sequence 0xfffffffd", in.Sequence, what))
+			}
+		}
+	}
+	if !a.s.LockTimeActive || a.pol.Now.IsZero() {
+		return
+	}
+	lt := tx.LockTime
+	if lt >= lockTimeThreshold {
+		if until := time.Unix(int64(lt), 0).UTC(); until.After(a.pol.Now.Add(MaxLockAhead)) {
+			a.refuse(txFinding(CodeLockTimeFuture, "is locked until %s, more than %s after this kiosk's clock (%s): it could not be mined before then; ask the coordinator for a lock time of the current block", until.Format(time.RFC3339), MaxLockAhead, a.pol.Now.UTC().Format(time.RFC3339)))
+		}
+		return
+	}
+	if bound := maxPlausibleHeight(a.w.Network, a.pol.Now); bound > 0 && lt > bound {
+		a.refuse(txFinding(CodeLockTimeFuture, "is locked until block %d; by this kiosk's clock (%s) the chain is below block %d, so it could not be mined for years: ask the coordinator for a lock time of the current block", lt, a.pol.Now.UTC().Format("2006-01-02"), bound))
+	}
+}
+
+// MaxLockAhead is how far past the kiosk's clock a lock time given as a date
+// may be: a withdrawal is mined now, not later.
+const MaxLockAhead = 24 * time.Hour
+
+// maxPlausibleHeight is a height the chain cannot have reached by now: one
+// block every ten minutes since the genesis block, 10% faster, and a year
+// more. 0 means no bound: testnet3's difficulty resets let it run far ahead
+// of the clock, and regtest mines at will.
+func maxPlausibleHeight(n descriptor.Network, now time.Time) uint32 {
+	var genesis time.Time
+	switch n {
+	case descriptor.Mainnet:
+		genesis = time.Unix(1231006505, 0)
+	case descriptor.Signet:
+		genesis = time.Unix(1598918400, 0)
+	default:
+		return 0
+	}
+	if now.Before(genesis) {
+		return 0
+	}
+	blocks := now.Sub(genesis) / (10 * time.Minute)
+	return uint32(float64(blocks)*1.1) + 52_560
 }

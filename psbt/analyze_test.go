@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 
@@ -337,6 +338,103 @@ func TestAnalyzeAdversarialAmounts(t *testing.T) {
 				if !slices.ContainsFunc(found, func(f Finding) bool { return f.Code == tc.wantFound }) {
 					t.Errorf("findings %v, want one of code %s", found, tc.wantFound)
 				}
+			}
+		})
+	}
+}
+
+// What a transaction asks of time is checked and shown: a version nodes
+// relay, no relative lock, no absolute lock far past the kiosk's clock.
+// A transaction locked until 2096, a relative lock of 65535 blocks and
+// version -1 were all signable.
+func TestAnalyzeTiming(t *testing.T) {
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	_, regtest := testWallet(t, descriptor.P2WPKH, descriptor.Regtest)
+	_, mainnet := testWallet(t, descriptor.P2WPKH, descriptor.Mainnet)
+	tests := []struct {
+		name   string
+		d      *descriptor.Descriptor
+		edit   func(tx *wire.MsgTx)
+		active bool
+		refuse Code // "" for signable
+	}{
+		{"version 2, final", regtest, func(tx *wire.MsgTx) {}, false, ""},
+		{"version 1", regtest, func(tx *wire.MsgTx) { tx.Version = 1 }, false, ""},
+		{"version 3 (TRUC)", regtest, func(tx *wire.MsgTx) { tx.Version = 3 }, false, ""},
+		{"version -1", regtest, func(tx *wire.MsgTx) { tx.Version = -1 }, false, CodeVersion},
+		{"version 0", regtest, func(tx *wire.MsgTx) { tx.Version = 0 }, false, CodeVersion},
+		{"version 4", regtest, func(tx *wire.MsgTx) { tx.Version = 4 }, false, CodeVersion},
+		{"anti-fee-sniping: the tip, RBF", regtest, func(tx *wire.MsgTx) { tx.LockTime = 812; tx.TxIn[0].Sequence = 0xfffffffd }, true, ""},
+		{"relative lock of 65535 blocks", regtest, func(tx *wire.MsgTx) { tx.TxIn[0].Sequence = 0x0000ffff }, false, CodeRelativeLock},
+		{"relative lock of 512 s units", regtest, func(tx *wire.MsgTx) { tx.TxIn[0].Sequence = wire.SequenceLockTimeIsSeconds | 10 }, false, CodeRelativeLock},
+		{"sequence 0: no relative lock", regtest, func(tx *wire.MsgTx) { tx.TxIn[0].Sequence = 0 }, false, ""},
+		{"version 1 ignores BIP68", regtest, func(tx *wire.MsgTx) { tx.Version = 1; tx.TxIn[0].Sequence = 0x0000ffff }, false, ""},
+		{"locked until 2096", regtest, func(tx *wire.MsgTx) {
+			tx.LockTime = uint32(time.Date(2096, 1, 1, 0, 0, 0, 0, time.UTC).Unix())
+			tx.TxIn[0].Sequence = 0xfffffffe
+		}, true, CodeLockTimeFuture},
+		{"locked until 2096, but every sequence final", regtest, func(tx *wire.MsgTx) {
+			tx.LockTime = uint32(time.Date(2096, 1, 1, 0, 0, 0, 0, time.UTC).Unix())
+			tx.TxIn[0].Sequence = wire.MaxTxInSequenceNum
+		}, false, ""},
+		{"locked until an hour ago", regtest, func(tx *wire.MsgTx) {
+			tx.LockTime = uint32(now.Add(-time.Hour).Unix())
+			tx.TxIn[0].Sequence = 0xfffffffe
+		}, true, ""},
+		{"mainnet, block 4,600,000 (about 2096)", mainnet, func(tx *wire.MsgTx) { tx.LockTime = 4_600_000; tx.TxIn[0].Sequence = 0xfffffffd }, true, CodeLockTimeFuture},
+		{"mainnet, block 930,000", mainnet, func(tx *wire.MsgTx) { tx.LockTime = 930_000; tx.TxIn[0].Sequence = 0xfffffffd }, true, ""},
+		{"regtest heights have no bound", regtest, func(tx *wire.MsgTx) { tx.LockTime = 4_600_000; tx.TxIn[0].Sequence = 0xfffffffd }, true, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := buildPSBT(t, tc.d, []spend{{branch: 0, index: 0, amount: 60_000}}, []pay{{amount: 50_000, script: foreignScript(t, 9)}})
+			tc.edit(p.UnsignedTx)
+			pol := DefaultPolicy
+			pol.Now = now
+			s, err := Analyze(p, tc.d, pol)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Version != p.UnsignedTx.Version || s.LockTime != p.UnsignedTx.LockTime || s.LockTimeActive != tc.active {
+				t.Errorf("version %d, lock time %d active %v; want %d, %d, %v", s.Version, s.LockTime, s.LockTimeActive, p.UnsignedTx.Version, p.UnsignedTx.LockTime, tc.active)
+			}
+			if s.Inputs[0].Sequence != p.UnsignedTx.TxIn[0].Sequence {
+				t.Errorf("sequence %#x, want %#x", s.Inputs[0].Sequence, p.UnsignedTx.TxIn[0].Sequence)
+			}
+			if tc.refuse == "" {
+				if !s.Signable() {
+					t.Fatalf("refused: %v", s.Refusals)
+				}
+				return
+			}
+			if s.Signable() || !slices.ContainsFunc(s.Refusals, func(f Finding) bool { return f.Code == tc.refuse }) {
+				t.Fatalf("signable %v, refusals %v; want a refusal %s", s.Signable(), s.Refusals, tc.refuse)
+			}
+		})
+	}
+}
+
+// Outputs that are scripts without an address are never shown as one: a
+// pay-to-pubkey or bare 1-of-1 multisig output used to show as the P2PKH
+// address of its key.
+func TestAnalyzeScriptsWithoutAddress(t *testing.T) {
+	_, d := testWallet(t, descriptor.P2WPKH, descriptor.Regtest)
+	priv, _ := btcec.PrivKeyFromBytes(bytes.Repeat([]byte{0x42}, 32))
+	key := priv.PubKey().SerializeCompressed()
+	p2pk, _ := txscript.NewScriptBuilder().AddData(key).AddOp(txscript.OP_CHECKSIG).Script()
+	bare, _ := txscript.NewScriptBuilder().AddOp(txscript.OP_1).AddData(key).AddOp(txscript.OP_1).AddOp(txscript.OP_CHECKMULTISIG).Script()
+	for name, script := range map[string][]byte{"pay-to-pubkey": p2pk, "bare 1-of-1 multisig": bare} {
+		t.Run(name, func(t *testing.T) {
+			p := buildPSBT(t, d, []spend{{branch: 0, index: 0, amount: 60_000}}, []pay{{amount: 50_000, script: script}})
+			s, err := Analyze(p, d, DefaultPolicy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Outputs[0].Address != "" {
+				t.Errorf("shown as address %s", s.Outputs[0].Address)
+			}
+			if s.Signable() || !slices.ContainsFunc(s.Refusals, func(f Finding) bool { return f.Code == CodeUnknownScript }) {
+				t.Errorf("signable %v, refusals %v; want unknown-output-script", s.Signable(), s.Refusals)
 			}
 		})
 	}

@@ -35,6 +35,9 @@ const (
 	CodeFeeRateAboveCap       Code = "fee-rate-above-cap"
 	CodeUnknownScript         Code = "unknown-output-script"
 	CodeDust                  Code = "dust-output"
+	CodeVersion               Code = "nonstandard-version"
+	CodeRelativeLock          Code = "relative-lock"
+	CodeLockTimeFuture        Code = "lock-time-in-future"
 )
 
 // Warnings: shown to the operator, not blocking.

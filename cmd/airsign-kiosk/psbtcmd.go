@@ -53,7 +53,7 @@ func (f psbtInputFlags) load(c *cli, h *home.Home, frames []string) (*kiosk.Load
 	if err != nil {
 		return nil, err
 	}
-	return kiosk.LoadPSBT(h, data, source, *f.wallet)
+	return kiosk.LoadPSBT(h, data, source, *f.wallet, c.now())
 }
 
 func (c *cli) inspect(args []string) error {

@@ -46,6 +46,7 @@ func writeReview(w io.Writer, wallet *home.Wallet, s *psbt.Summary, psbtHash [32
 	} else {
 		fmt.Fprintln(w, "Fee: cannot be proven (see the refusals)")
 	}
+	fmt.Fprintln(w, kiosk.TimingLine(s))
 	for _, f := range s.Warnings {
 		fmt.Fprintf(w, "WARNING [%s] %s\n", f.Code, f.Message)
 	}
@@ -77,16 +78,20 @@ type jsonSummary struct {
 	FeeRate    float64       `json:"fee_rate_sat_vb"`
 	VSize      int64         `json:"vsize"`
 	Spent      int64         `json:"spent_sat"`
+	Version    int32         `json:"version"`
+	LockTime   uint32        `json:"lock_time"`
+	LockActive bool          `json:"lock_time_active"`
 	Warnings   []jsonFinding `json:"warnings"`
 	Refusals   []jsonFinding `json:"refusals"`
 }
 
 type jsonInput struct {
-	Index   int    `json:"index"`
-	Amount  int64  `json:"amount_sat"`
-	Ours    bool   `json:"ours"`
-	Path    string `json:"path,omitempty"`
-	Address string `json:"address"`
+	Index    int    `json:"index"`
+	Sequence uint32 `json:"sequence"`
+	Amount   int64  `json:"amount_sat"`
+	Ours     bool   `json:"ours"`
+	Path     string `json:"path,omitempty"`
+	Address  string `json:"address"`
 }
 
 type jsonOutput struct {
@@ -109,7 +114,7 @@ func toJSON(wallet *home.Wallet, s *psbt.Summary, psbtHash [32]byte, source stri
 	j := jsonSummary{
 		PSBTSHA256: hex.EncodeToString(psbtHash[:]), Source: source, TxID: s.TxID.String(), Network: s.Network.String(),
 		Wallet: wallet.Name, Signable: s.Signable() && pv.OK(), Policy: append([]policy.Rule{}, pv.Rules...), TotalIn: int64(s.TotalIn), TotalOut: int64(s.TotalOut),
-		FeeRate: s.FeeRate, VSize: s.VSize, Spent: int64(s.Spent),
+		FeeRate: s.FeeRate, VSize: s.VSize, Spent: int64(s.Spent), Version: s.Version, LockTime: s.LockTime, LockActive: s.LockTimeActive,
 		Inputs: []jsonInput{}, Outputs: []jsonOutput{}, Warnings: findings(s.Warnings), Refusals: findings(s.Refusals),
 	}
 	if s.FeeKnown {
@@ -117,7 +122,7 @@ func toJSON(wallet *home.Wallet, s *psbt.Summary, psbtHash [32]byte, source stri
 		j.Fee = &fee
 	}
 	for _, in := range s.Inputs {
-		ji := jsonInput{Index: in.Index, Amount: int64(in.Amount), Ours: in.Ours, Address: in.Address}
+		ji := jsonInput{Index: in.Index, Sequence: in.Sequence, Amount: int64(in.Amount), Ours: in.Ours, Address: in.Address}
 		if in.Ours {
 			ji.Path = fmt.Sprintf("%d/%d", in.Branch, in.AddrIndex)
 		}

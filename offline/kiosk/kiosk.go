@@ -549,7 +549,7 @@ func (k *Kiosk) onScan(scr Scan, ev Event) (Screen, error) {
 		if scr.Flow != FlowSign {
 			return Scan{Flow: scr.Flow, Problem: "that is a PSBT; scan the multisig wallet's descriptor or BSMS record"}, nil
 		}
-		l, err := LoadPSBT(k.cfg.Home, e.Data, e.Source, "")
+		l, err := LoadPSBT(k.cfg.Home, e.Data, e.Source, "", k.cfg.Now())
 		if err != nil {
 			return Scan{Flow: FlowSign, Problem: err.Error()}, nil
 		}

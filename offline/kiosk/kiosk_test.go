@@ -614,12 +614,12 @@ func TestLoadPSBTRefusesTwoClaimants(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw := s.withdrawal(t, 50_000).Data
-	_, err = LoadPSBT(s.h, raw, "w.psbt", "")
+	_, err = LoadPSBT(s.h, raw, "w.psbt", "", s.now)
 	if err == nil || !strings.Contains(err.Error(), `its inputs belong to more than one registered wallet ("a-copy", "vault")`) {
 		t.Fatalf("LoadPSBT = %v, want a refusal naming both wallets", err)
 	}
 	// named, it is checked against that wallet only, as before
-	l, err := LoadPSBT(s.h, raw, "w.psbt", "vault")
+	l, err := LoadPSBT(s.h, raw, "w.psbt", "vault", s.now)
 	if err != nil || l.Wallet.Name != "vault" {
 		t.Fatalf("LoadPSBT(vault) = %v, %v", l, err)
 	}

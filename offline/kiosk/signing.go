@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/btcsuite/btcd/btcutil"
 	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
@@ -45,8 +46,9 @@ func PolicyFor(w *home.Wallet) (psbt.Policy, error) {
 
 // LoadPSBT decodes a PSBT (binary, base64 or hex) and analyzes it against
 // the named wallet or, without a name, against the registered wallet whose
-// coins it spends. source says where it came from, for messages.
-func LoadPSBT(h *home.Home, data []byte, source, walletName string) (*Loaded, error) {
+// coins it spends. source says where it came from, for messages; now is the
+// kiosk's clock, which bounds lock times.
+func LoadPSBT(h *home.Home, data []byte, source, walletName string, now time.Time) (*Loaded, error) {
 	p, err := psbt.Decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
@@ -86,6 +88,7 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string) (*Loaded, er
 			return nil, err
 		}
 		pol.AllowForeignInputs = spending.AllowForeignInputs
+		pol.Now = now
 		s, err := psbt.Analyze(p, d, pol)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", source, err)
@@ -246,4 +249,27 @@ func thousands(n int64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// TimingLine says what a transaction asks of time, for the review: its
+// version, its lock time (as a block or a date, and whether it binds) and
+// whether it can be replaced by a higher fee (BIP125).
+func TimingLine(s *psbt.Summary) string {
+	lock := "none"
+	switch {
+	case s.LockTimeActive && s.LockTime >= 500_000_000:
+		lock = "not before " + time.Unix(int64(s.LockTime), 0).UTC().Format("2006-01-02 15:04 UTC")
+	case s.LockTimeActive:
+		lock = fmt.Sprintf("not before block %d", s.LockTime)
+	case s.LockTime != 0:
+		lock = fmt.Sprintf("%d, not in force (every input is final)", s.LockTime)
+	}
+	replace := "final, not replaceable"
+	for _, in := range s.Inputs {
+		if in.Sequence < 0xfffffffe {
+			replace = "replaceable by a higher fee (BIP125)"
+			break
+		}
+	}
+	return fmt.Sprintf("Version %d · lock time: %s · %s", s.Version, lock, replace)
 }

@@ -75,6 +75,7 @@ func (a *App) reviewScreen(r core.Review) fyne.CanvasObject {
 		}
 	}
 	body.Add(wrapped(fmt.Sprintf("Inputs: %d, of which %d this wallet's, %s in total", len(s.Inputs), ours, core.FormatAmount(s.TotalIn))))
+	body.Add(wrapped(core.TimingLine(s)))
 	for _, w := range r.Warnings {
 		l := wrapped("Warning: " + w)
 		l.Importance = widget.WarningImportance
