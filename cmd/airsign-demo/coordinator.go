@@ -17,7 +17,7 @@ import (
 // regtest node, the treasury users, a withdrawal carried to the kiosk and
 // back as QR frames, and the auditor.
 func (r *runner) coordinatorTour() error {
-	kiosk := func(args ...string) []string { return append([]string{"airsign-kiosk", "--home", "kiosk"}, args...) }
+	kiosk := r.kiosk
 	coord := func(user string, args ...string) []string {
 		return append([]string{"airsign-coordinator", "--datadir", "coord", "--user", user}, args...)
 	}

@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"airsign/offline/ceremony"
+	kioskpkg "airsign/offline/kiosk"
 	"airsign/shamir"
 )
 
@@ -37,6 +38,14 @@ type runner struct {
 	out io.Writer
 	bin string
 	dir string
+	// kioskFlags go before every airsign-kiosk command: --allow-network
+	// on a connected machine.
+	kioskFlags []string
+}
+
+// kiosk is an airsign-kiosk command line on the demo's kiosk home.
+func (r *runner) kiosk(args ...string) []string {
+	return append(append([]string{"airsign-kiosk", "--home", "kiosk"}, r.kioskFlags...), args...)
 }
 
 func demo(out io.Writer, bin, dir string) error {
@@ -51,9 +60,14 @@ func demo(out io.Writer, bin, dir string) error {
 		return err
 	}
 	r := &runner{out: out, bin: bin, dir: dir}
-	kiosk := func(args ...string) []string { return append([]string{"airsign-kiosk", "--home", "kiosk"}, args...) }
+	kiosk := r.kiosk
 
 	r.say("airsign demo: a 2-of-3 seed ceremony on the offline kiosk, a share health check, then a withdrawal across the air gap\non a real btcd regtest node, approved, signed, broadcast and audited.\nEverything happens in %s/ so you can look at the files afterwards.", dir)
+
+	if up, err := kioskpkg.InterfacesUp(); err != nil || len(up) > 0 {
+		r.say("This demo machine is connected (%s up); a real signing station is not. The kiosk refuses to make or use a key while a network interface is up, so here every kiosk command runs with --allow-network, and the kiosk's audit log records each override.", strings.Join(up, ", "))
+		r.kioskFlags = []string{"--allow-network"}
+	}
 
 	r.step(1, "Set up the kiosk: it gets its own ed25519 device key (which signs ceremony transcripts) and an empty, hash-chained audit log.")
 	if _, err := r.run(nil, 0, kiosk("init")...); err != nil {

@@ -22,7 +22,7 @@ type appFlags struct {
 func addAppFlags(fs *flag.FlagSet) appFlags {
 	return appFlags{
 		kiosk:        fs.Bool("kiosk", false, "app: full screen, the window cannot be closed"),
-		allowNetwork: fs.Bool("allow-network", false, "app: let keys be activated with a network interface up (logged)"),
+		allowNetwork: fs.Bool("allow-network", false, "let keys be made and used with a network interface up (logged)"),
 		idle:         fs.Duration("idle", kiosk.DefaultIdleAfter, "app: lock and wipe the session after this long without input"),
 		export:       fs.String("export", "/media", "app: the removable medium's folder, where file dialogs open"),
 		scale:        fs.Float64("scale", 1.3, "app: text and control size"),

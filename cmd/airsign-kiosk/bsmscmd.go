@@ -41,6 +41,9 @@ func (c *cli) bsmsCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := c.airGap(h); err != nil {
+		return err
+	}
 	w, err := h.Wallet(*walletName)
 	if err != nil {
 		return err

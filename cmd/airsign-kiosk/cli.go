@@ -114,6 +114,11 @@ audit         the audit log is a Merkle log with checkpoints signed by the
               and/or as BBQr QR frames to --qr-out (a new folder); verify
               checks the log here; key prints the device's verifier key,
               which the auditor records and checks every export with.
+--allow-network
+              ceremony, shares verify, sign, bsms key-record and every
+              quorum change make or use a key, and refuse to while a network
+              interface other than loopback is up (as the app does). This
+              override lets them, and each use is written to the audit log.
 `
 
 // exit codes
@@ -128,10 +133,42 @@ type cli struct {
 	stdout, stderr io.Writer
 	home           string
 	now            func() time.Time
+	// command is the command and subcommand run, for the audit log.
+	command string
+	// allowNetwork is --allow-network; interfaces reports the interfaces
+	// up (nil: /sys/class/net).
+	allowNetwork bool
+	interfaces   func() ([]string, error)
+}
+
+// airGap is the check every command that makes or uses a key runs before
+// it reads a share or a seed: the app's, with the same override, logged.
+func (c *cli) airGap(h *home.Home) error {
+	return kiosk.CheckAirGap(h, c.interfaces, c.allowNetwork, c.command, c.now())
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
+	return runWith(&cli{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}, args)
+}
+
+// commandName is the command and, for those that have one, its subcommand:
+// "sign", "policy set".
+func commandName(args []string) string {
+	if len(args) == 0 {
+		return "app"
+	}
+	switch args[0] {
+	case "policy", "shares", "bsms", "approvers", "audit", "wallet":
+		if len(args) > 1 {
+			return args[0] + " " + args[1]
+		}
+	}
+	return args[0]
+}
+
+// runWith runs the command line with c's streams, clock and interfaces.
+func runWith(c *cli, args []string) int {
+	stdout, stderr := c.stdout, c.stderr
 	fs := flag.NewFlagSet("airsign-kiosk", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.home, "home", defaultHome(), "kiosk home folder")
@@ -140,6 +177,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return c.usageError(err.Error())
 	}
 	args = fs.Args()
+	c.allowNetwork = *gui.allowNetwork
+	c.command = commandName(args)
 	if len(args) == 0 {
 		if !hasDisplay() {
 			return c.usageError("no command given, and no display for the app")
@@ -299,6 +338,9 @@ func (c *cli) ceremony(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := c.airGap(h); err != nil {
+		return err
+	}
 	p := ceremony.Params{
 		Network: net, Script: st, Threshold: *threshold, Total: *total, Words: *words,
 		Custodians: custodians, Name: *name,
@@ -404,6 +446,9 @@ func (c *cli) sharesVerify(args []string) error {
 	}
 	h, err := home.Open(c.home)
 	if err != nil {
+		return err
+	}
+	if err := c.airGap(h); err != nil {
 		return err
 	}
 	var shares []*shamir.Share

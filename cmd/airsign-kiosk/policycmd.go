@@ -33,6 +33,9 @@ func (c *cli) quorum(h *home.Home, w *home.Wallet, files []string) ([]string, er
 	if len(files) == 0 {
 		return nil, usageError("the change needs the custodians' shares: --share FILE, once per share")
 	}
+	if err := c.airGap(h); err != nil {
+		return nil, err
+	}
 	shares, wipe, err := readShares(files)
 	defer wipe()
 	if err != nil {

@@ -162,6 +162,9 @@ func (c *cli) sign(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := c.airGap(h); err != nil {
+		return err
+	}
 	l, err := src.load(c, h, fs.Args())
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 	"github.com/btcsuite/btcd/btcutil"
@@ -30,10 +31,26 @@ import (
 
 // The script tests drive airsign-kiosk as an operator would, in the style of
 // age's cmd/age/testdata: testdata/script/*.txtar.
+//
+// The machine that runs them is connected; the scripts play an offline
+// station, unless one says which interfaces are up with
+// AIRSIGN_TEST_INTERFACES=eth0,... (airgap.txtar). Only this test binary
+// reads that variable: the real airsign-kiosk reads /sys/class/net.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"airsign-kiosk": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"airsign-kiosk": func() {
+			c := &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now, interfaces: testInterfaces}
+			os.Exit(runWith(c, os.Args[1:]))
+		},
 	})
+}
+
+func testInterfaces() ([]string, error) {
+	v := os.Getenv("AIRSIGN_TEST_INTERFACES")
+	if v == "" {
+		return nil, nil
+	}
+	return strings.Split(v, ","), nil
 }
 
 func TestScripts(t *testing.T) {

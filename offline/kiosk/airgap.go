@@ -1,10 +1,15 @@
 package kiosk
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
+
+	"airsign/offline/home"
 )
 
 // sysClassNet is where Linux lists network interfaces; a variable so a test
@@ -45,4 +50,38 @@ func interfacesUp(dir string) ([]string, error) {
 	}
 	sort.Strings(up)
 	return up, nil
+}
+
+// ErrConnected means a key was to be made or used while a network
+// interface is up, without the override.
+var ErrConnected = errors.New("the station is connected")
+
+// CheckAirGap is what every command that makes or uses a key runs first,
+// from the command line as in the app: with an interface other than
+// loopback up (or the interfaces unreadable), it refuses unless allow (the
+// --allow-network override) is set. A refusal and every override are
+// written to the audit log with the command and the interfaces; an offline
+// station logs nothing here.
+func CheckAirGap(h *home.Home, interfaces func() ([]string, error), allow bool, command string, now time.Time) error {
+	if interfaces == nil {
+		interfaces = InterfacesUp
+	}
+	up, err := interfaces()
+	g := AirGap{Up: up, Allowed: allow}
+	if err != nil {
+		g.Err = err.Error()
+	}
+	if g.Offline() {
+		return nil
+	}
+	entry := map[string]any{"command": command, "interfaces_up": g.Up, "allow_network": allow}
+	if g.Err != "" {
+		entry["error"] = g.Err
+	}
+	if !allow {
+		entry["result"] = "refused"
+		return errors.Join(fmt.Errorf("%w: %s", ErrConnected, refuseNetwork(g)), h.Log().Append("airgap", entry, now))
+	}
+	entry["result"] = "overridden"
+	return h.Log().Append("airgap", entry, now)
 }

@@ -211,7 +211,7 @@ try {
   // Across the air gap: the real kiosk signs from the QR frames.
   const signedDir = path.join(work, "signed");
   const shares = env.SHARES.split(",").flatMap((s) => ["--share", s]);
-  const out = execFileSync(env.KIOSK_BIN, ["--home", env.KIOSK_HOME, "sign", "--in", unsigned, ...shares, "--qr-out", signedDir], { encoding: "utf8" });
+  const out = execFileSync(env.KIOSK_BIN, ["--home", env.KIOSK_HOME, "--allow-network", "sign", "--in", unsigned, ...shares, "--qr-out", signedDir], { encoding: "utf8" });
   result.kiosk = out.split("\n").filter((l) => /sign|frame/i.test(l)).slice(0, 4);
   const signedFrames = fs.readdirSync(signedDir).filter((f) => f.startsWith("frame-")).sort().map((f) => path.join(signedDir, f));
   expect(signedFrames.length > 0, `the kiosk showed ${signedFrames.length} signed frames`);
@@ -260,7 +260,7 @@ try {
   const gif2 = await alice.request.get(new URL(await alice.getAttribute("#qr-download", "href"), base).href);
   fs.writeFileSync(path.join(work, "unsigned2.gif"), await gif2.body());
   const signed2 = path.join(work, "signed2");
-  execFileSync(env.KIOSK_BIN, ["--home", env.KIOSK_HOME, "sign", "--in", path.join(work, "unsigned2.gif"), ...shares, "--qr-out", signed2]);
+  execFileSync(env.KIOSK_BIN, ["--home", env.KIOSK_HOME, "--allow-network", "sign", "--in", path.join(work, "unsigned2.gif"), ...shares, "--qr-out", signed2]);
   const video = path.join(work, "camera.y4m");
   const conv = await fetch(env.CONTROL_URL + "/y4m", { method: "POST", body: new URLSearchParams({ dir: signed2, out: video }) });
   expect(conv.ok, "the signed frames became a camera video");
