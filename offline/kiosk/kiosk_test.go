@@ -624,3 +624,42 @@ func TestLoadPSBTRefusesTwoClaimants(t *testing.T) {
 		t.Fatalf("LoadPSBT(vault) = %v, %v", l, err)
 	}
 }
+
+// The app and the command line on one home: a command run while the app is
+// open appends to the audit log, and the app's next action (here a
+// signing, which logs its inspect and its signature) goes on after it. The
+// app used to fail every action until restarted ("not the N bytes this
+// kiosk last wrote").
+func TestAppAndCommandLineShareTheLog(t *testing.T) {
+	s := newStation(t)
+	k := s.kiosk(t, false)
+	cli, err := home.Open(s.h.Dir()) // as a second process opens the home
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.Log().Append("policy-set", map[string]any{"wallet": "vault", "result": "changed"}, s.now); err != nil {
+		t.Fatal(err)
+	}
+	run(t, k, []step{
+		{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+		{s.withdrawal(t, 150_000), `Review signable=true problem=""`},
+		{Confirm{}, `Shares sign need=2 have=[] problem=""`},
+		{s.share(1), `Shares sign need=2 have=[1] problem=""`},
+		{s.share(3), `Signed inputs=2`},
+	})
+	reopened, err := home.Open(s.h.Dir())
+	if err != nil {
+		t.Fatalf("the home after both wrote: %v", err)
+	}
+	entries, err := reopened.Log().Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range entries {
+		kinds = append(kinds, e.Kind)
+	}
+	if got := strings.Join(kinds, " "); !strings.Contains(got, "app-start policy-set inspect sign") {
+		t.Fatalf("audit log kinds %q; want the app's entries after the command line's", got)
+	}
+}

@@ -44,6 +44,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -86,6 +87,20 @@ type Log struct {
 	// logBytes and cpBytes are the files' sizes as this Log left them; an
 	// Append to files that changed since is refused.
 	logBytes, cpBytes int64
+}
+
+// ErrLocked means another process held the log's lock for too long.
+var ErrLocked = errors.New("the audit log is busy")
+
+// lockWait is how long an Append waits for another process's append.
+const lockWait = 10 * time.Second
+
+// LockPath is the lock file beside the log at path, which every Append
+// holds (an OS lock) while it writes: several processes on one log (the
+// kiosk's app and its command line, the coordinator's server and CLI)
+// append one at a time, each after the others' entries.
+func LockPath(path string) string {
+	return strings.TrimSuffix(path, ".log") + ".lock"
 }
 
 // CheckpointsPath is where the signed checkpoints of the log at path live:
@@ -202,11 +217,23 @@ func (l *Log) VerifierKey() string { return l.vkey }
 // checkpoint are each written with one write call and synced before Append
 // returns. If the kiosk stops between the two, the next Open reports the
 // last line as not covered by a checkpoint: an auditor must look.
+//
+// Another process may have appended since this Log was opened: under the
+// lock, Append then verifies the files again and goes on after their
+// entries, provided the log still holds every entry this Log saw.
 func (l *Log) Append(kind string, data any, now time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if kind == "" {
 		return errors.New("audit entry needs a kind")
+	}
+	unlock, err := lockFile(LockPath(l.path), lockWait)
+	if err != nil {
+		return fmt.Errorf("appending to audit log: %w", err)
+	}
+	defer unlock()
+	if err := l.catchUp(); err != nil {
+		return err
 	}
 	raw, err := json.Marshal(data)
 	if err != nil {
@@ -256,8 +283,30 @@ func (l *Log) Append(kind string, data any, now time.Time) error {
 	return nil
 }
 
-// unchanged refuses to append to files that are not as this Log left them:
-// another process wrote to them, or an earlier Append failed half-way.
+// catchUp takes in what other processes appended since this Log last read
+// or wrote the files: it verifies them again, in full, and accepts them only
+// if the log still begins with every entry this Log saw (appended to, not
+// rewritten or cut).
+func (l *Log) catchUp() error {
+	if l.unchanged() == nil {
+		return nil
+	}
+	st, err := l.load()
+	if err != nil {
+		return fmt.Errorf("appending to audit log: it changed since this process read it, and does not verify now: %w", err)
+	}
+	if len(st.lines) < int(l.next) || len(st.hashes) < len(l.hashes) || !slices.Equal(st.hashes[:len(l.hashes)], l.hashes) {
+		return fmt.Errorf("appending to audit log: %s no longer begins with the %d entries this process saw: it was rewritten or cut (tampering, or a restore from a backup); nothing more is written until an auditor looks", l.path, l.next)
+	}
+	l.next = uint64(len(st.lines))
+	l.logBytes, l.cpBytes = st.logBytes, st.cpBytes
+	l.head = st.head
+	l.hashes = st.hashes
+	l.root = st.latest.Root
+	return nil
+}
+
+// unchanged says whether the files are as this Log left them.
 func (l *Log) unchanged() error {
 	for _, f := range []struct {
 		path string

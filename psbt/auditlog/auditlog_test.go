@@ -409,18 +409,74 @@ func ExampleVerifierKey() {
 
 // Two handles on one log: the second to append finds the files changed and
 // refuses, rather than write a record out of sequence.
-func TestAppendRefusesChangedFiles(t *testing.T) {
+// Two processes on one log (the kiosk's app and its command line) append in
+// turn: each goes on after the other's entries, under the OS lock, and the
+// log verifies with every entry. A second Log here is a second open file,
+// so its lock excludes the first's as another process's would.
+func TestAppendAfterAnotherProcess(t *testing.T) {
 	l1, path := newLogAt(t, t.TempDir(), 2, 0)
 	l2, err := Open(path, origin, devKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	appendN(t, l1, 1, 0)
-	if err := l2.Append("late", nil, t0); err == nil || !strings.Contains(err.Error(), "it changed since the log was verified") {
-		t.Fatalf("stale append: %v", err)
+	if err := l2.Append("late", nil, t0); err != nil {
+		t.Fatalf("append after another process's: %v", err)
 	}
-	if _, err := Open(path, origin, devKey); err != nil {
-		t.Fatalf("log after a refused stale append: %v", err)
+	if err := l1.Append("later", nil, t0); err != nil {
+		t.Fatalf("append after that: %v", err)
+	}
+	l, err := Open(path, origin, devKey)
+	if err != nil {
+		t.Fatalf("log after appends in turn: %v", err)
+	}
+	entries, _ := l.Entries()
+	var kinds []string
+	for _, e := range entries {
+		kinds = append(kinds, e.Kind)
+	}
+	if got := strings.Join(kinds[len(kinds)-2:], ","); len(entries) != 5 || got != "late,later" {
+		t.Fatalf("%d entries ending %s; want 5 ending late,later", len(entries), got)
+	}
+}
+
+// A log rewritten or cut behind an open Log (the same device key re-signing
+// a shorter history) is not caught up with: the Log refuses to append.
+func TestAppendRefusesRewrittenLog(t *testing.T) {
+	dir := t.TempDir()
+	l1, path := newLogAt(t, dir, 3, 0)
+	// Someone with the key makes a log of 2 entries and puts it in place.
+	_, otherPath := newLogAt(t, t.TempDir(), 2, 0)
+	for _, p := range []string{otherPath, CheckpointsPath(otherPath)} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := path
+		if p != otherPath {
+			dst = CheckpointsPath(path)
+		}
+		if err := os.WriteFile(dst, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := l1.Append("after", nil, t0)
+	if err == nil || !strings.Contains(err.Error(), "no longer begins with the 3 entries this process saw") {
+		t.Fatalf("append to a cut log: %v", err)
+	}
+}
+
+// A process that waits too long for the lock says who holds it.
+func TestLockSaysWhoHoldsIt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.lock")
+	unlock, err := lockFile(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	_, err = lockFile(path, 50*time.Millisecond)
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), fmt.Sprintf("process %d", os.Getpid())) {
+		t.Fatalf("second lock: %v, want ErrLocked naming process %d", err, os.Getpid())
 	}
 }
 
