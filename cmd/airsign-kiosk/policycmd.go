@@ -263,21 +263,40 @@ func (c *cli) approversCmd(args []string) error {
 	}
 	st := policyStore(h)
 	if args[0] == "list" {
-		as, err := st.Approvers()
+		as, err := st.AllApprovers()
 		if err != nil {
 			return err
 		}
 		if c.jsonOut(args[1:]) {
 			return json.NewEncoder(c.stdout).Encode(as)
 		}
+		// Approvers are kept under their wallet's identity digest; name
+		// the wallet it is on this kiosk.
+		names := map[string]string{}
+		ws, err := h.Wallets()
+		if err != nil {
+			return err
+		}
+		for _, w := range ws {
+			if id, err := w.IdentityDigest(); err == nil {
+				names[id] = w.Name
+			}
+		}
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tKEY\tENROLLED\tSTATE")
+		fmt.Fprintln(tw, "NAME\tWALLET\tKEY\tENROLLED\tSTATE")
 		for _, a := range as {
 			state := "active"
 			if a.Removed != nil {
 				state = "removed " + a.Removed.Format("2006-01-02")
 			}
-			fmt.Fprintf(tw, "%s\t%x\t%s\t%s\n", a.Name, []byte(a.Key), a.Added.Format("2006-01-02"), state)
+			wallet := names[a.Wallet]
+			switch {
+			case a.Wallet == "":
+				wallet, state = "(none)", "not counted: enrolled before approvers were per wallet; enroll again with the wallet's quorum"
+			case wallet == "":
+				wallet = "(unknown " + a.Wallet + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%x\t%s\t%s\n", a.Name, wallet, []byte(a.Key), a.Added.Format("2006-01-02"), state)
 		}
 		return tw.Flush()
 	}
@@ -321,10 +340,14 @@ func (c *cli) approversCmd(args []string) error {
 		return errors.Join(err, h.Log().Append("approver-"+args[0], entry, c.now()))
 	}
 	entry["shares"] = names
+	walletID, err := w.IdentityDigest()
+	if err != nil {
+		return err
+	}
 	if args[0] == "add" {
-		err = st.AddApprover(pos[0], key, c.now())
+		err = st.AddApprover(walletID, pos[0], key, c.now())
 	} else {
-		err = st.RemoveApprover(pos[0], c.now())
+		err = st.RemoveApprover(walletID, pos[0], c.now())
 	}
 	if err != nil {
 		return err
@@ -334,9 +357,9 @@ func (c *cli) approversCmd(args []string) error {
 		return err
 	}
 	if args[0] == "add" {
-		fmt.Fprintf(c.stdout, "approver %s enrolled with key %x\n", pos[0], []byte(key))
+		fmt.Fprintf(c.stdout, "approver %s enrolled for wallet %q with key %x\n", pos[0], w.Name, []byte(key))
 	} else {
-		fmt.Fprintf(c.stdout, "approver %s removed; their approvals no longer count\n", pos[0])
+		fmt.Fprintf(c.stdout, "approver %s removed from wallet %q; their approvals no longer count for it\n", pos[0], w.Name)
 	}
 	return nil
 }

@@ -288,6 +288,17 @@ func (h *Home) CheckNewWallet(w Wallet) error {
 	return nil
 }
 
+// IdentityDigest is a short name for the wallet's identity: the first 16
+// bytes of its SHA-256, in hex. Approvers are kept under it.
+func (w Wallet) IdentityDigest() (string, error) {
+	id, err := w.Identity()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:16]), nil
+}
+
 // Identity is what the wallet pays to (descriptor.Identity): the same for
 // every spelling of the same wallet's descriptor.
 func (w Wallet) Identity() (string, error) {

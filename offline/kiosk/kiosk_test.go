@@ -2,7 +2,9 @@ package kiosk
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,9 +21,11 @@ import (
 	"github.com/btcsuite/btcd/wire"
 
 	"airsign/offline/ceremony"
+	"airsign/offline/hd"
 	"airsign/offline/home"
 	"airsign/offline/policy"
 	"airsign/psbt"
+	"airsign/psbt/approval"
 	"airsign/psbt/descriptor"
 	"airsign/shamir"
 )
@@ -661,5 +665,74 @@ func TestAppAndCommandLineShareTheLog(t *testing.T) {
 	}
 	if got := strings.Join(kinds, " "); !strings.Contains(got, "app-start policy-set inspect sign") {
 		t.Fatalf("audit log kinds %q; want the app's entries after the command line's", got)
+	}
+}
+
+// Approvers count only for the wallet whose quorum enrolled them. Whoever
+// can run a ceremony made a throwaway wallet, enrolled two keys of their own
+// with its shares, and satisfied the treasury's approval quorum with them.
+func TestApproversArePerWallet(t *testing.T) {
+	s := newStation(t)
+	st := policy.NewStore(s.h.Dir(), s.h)
+	if err := st.SetPolicy(s.wallet.Name, policy.Policy{RequireApprovals: 2}); err != nil {
+		t.Fatal(err)
+	}
+	// The throwaway wallet: registered on the kiosk, with its own quorum.
+	throwaway := home.Wallet{Name: "throwaway", Network: "regtest", Created: t0}
+	m, err := hd.MasterFromEntropy(bytes.Repeat([]byte{0x66}, 16), descriptor.Regtest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := m.Account(descriptor.P2WPKH, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := m.Fingerprint()
+	throwaway.Descriptor, throwaway.Fingerprint = d.String(), hex.EncodeToString(fp[:])
+	if err := s.h.AddWallet(throwaway); err != nil {
+		t.Fatal(err)
+	}
+	throwawayID, err := throwaway.IdentityDigest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []ed25519.PrivateKey
+	for i, name := range []string{"mallory1", "mallory2"} {
+		k := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{byte(0x70 + i)}, 32))
+		keys = append(keys, k)
+		if err := st.AddApprover(throwawayID, name, k.Public().(ed25519.PublicKey), t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A treasury withdrawal carrying both their approvals.
+	l, err := LoadPSBT(s.h, s.withdrawal(t, 150_000).Data, "w.psbt", "", s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := approval.MessageFor(l.Packet, WalletID(l.Desc), "wd-1", l.Summary.Fee, s.now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range keys {
+		if err := approval.Attach(l.Packet, approval.Sign(msg, fmt.Sprintf("mallory%d", i+1), k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, v, err := PolicyVerdict(s.h, l, s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.OK() {
+		t.Fatalf("the treasury's approval rule passed with the throwaway wallet's approvers: %+v", v.Rules)
+	}
+	// Enrolled for the treasury, by its quorum, the same keys count.
+	treasuryID, _ := s.wallet.IdentityDigest()
+	for i, k := range keys {
+		if err := st.AddApprover(treasuryID, fmt.Sprintf("mallory%d", i+1), k.Public().(ed25519.PublicKey), t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, v, err = PolicyVerdict(s.h, l, s.now); err != nil || !v.OK() {
+		t.Fatalf("with the treasury's own approvers: %+v, %v", v.Rules, err)
 	}
 }

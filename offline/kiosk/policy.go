@@ -37,7 +37,11 @@ func PolicyVerdict(h *home.Home, l *Loaded, now time.Time) (policy.Policy, polic
 	}
 	var a policy.Approvals
 	if p.RequireApprovals > 0 {
-		as, err := st.Approvers()
+		walletID, err := l.Wallet.IdentityDigest()
+		if err != nil {
+			return p, policy.Verdict{}, err
+		}
+		as, err := st.Approvers(walletID)
 		if err != nil {
 			return p, policy.Verdict{}, err
 		}

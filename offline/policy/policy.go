@@ -446,9 +446,15 @@ func (st *Store) CheckRetired(set string) error {
 var ErrRetired = errors.New("retired share set")
 
 // Approver is a treasury approver whose ed25519 key this kiosk accepts
-// approvals from.
+// approvals from, for one wallet: enrolled and removed with that wallet's
+// share quorum, counted for that wallet only.
 type Approver struct {
-	Name    string            `json:"name"`
+	Name string `json:"name"`
+	// Wallet is the wallet's identity digest (home.Wallet.IdentityDigest):
+	// what it pays to, not its name. Empty for an approver enrolled before
+	// approvers were per wallet, who counts for none (enrolled with any
+	// one wallet's quorum, it counted for every wallet).
+	Wallet  string            `json:"wallet,omitempty"`
 	Key     ed25519.PublicKey `json:"key"`
 	Added   time.Time         `json:"added"`
 	Removed *time.Time        `json:"removed,omitempty"`
@@ -460,9 +466,9 @@ type approverList struct {
 
 func (st *Store) approversPath() string { return filepath.Join(st.dir, "approvers.json") }
 
-// Approvers returns every approver ever enrolled, removed ones included
-// (an approval by a removed key is refused by name).
-func (st *Store) Approvers() ([]Approver, error) {
+// AllApprovers returns every approver ever enrolled, for every wallet,
+// removed ones included.
+func (st *Store) AllApprovers() ([]Approver, error) {
 	var l approverList
 	if _, err := readSigned(st.approversPath(), &l, st.signer.PublicKey()); err != nil {
 		return nil, err
@@ -470,21 +476,41 @@ func (st *Store) Approvers() ([]Approver, error) {
 	return l.Approvers, nil
 }
 
-// AddApprover enrolls a key under a name. Names and keys are unique among
-// approvers that are not removed.
-func (st *Store) AddApprover(name string, key ed25519.PublicKey, now time.Time) error {
+// Approvers returns the approvers ever enrolled for the wallet of identity
+// digest wallet, removed ones included (an approval by a removed key is
+// refused by name).
+func (st *Store) Approvers(wallet string) ([]Approver, error) {
+	all, err := st.AllApprovers()
+	if err != nil {
+		return nil, err
+	}
+	var as []Approver
+	for _, a := range all {
+		if wallet != "" && a.Wallet == wallet {
+			as = append(as, a)
+		}
+	}
+	return as, nil
+}
+
+// AddApprover enrolls a key under a name for one wallet. Names and keys are
+// unique among that wallet's approvers that are not removed.
+func (st *Store) AddApprover(wallet, name string, key ed25519.PublicKey, now time.Time) error {
+	if wallet == "" {
+		return errors.New("an approver is enrolled for a wallet: none was named")
+	}
 	if name == "" || len(name) > 64 || strings.ContainsAny(name, "\n\t") {
 		return fmt.Errorf("approver name %q: use 1 to 64 characters on one line", name)
 	}
 	if len(key) != ed25519.PublicKeySize {
 		return fmt.Errorf("approver %s: a key of %d bytes is not an ed25519 public key (32 bytes)", name, len(key))
 	}
-	as, err := st.Approvers()
+	as, err := st.AllApprovers()
 	if err != nil {
 		return err
 	}
 	for _, a := range as {
-		if a.Removed != nil {
+		if a.Removed != nil || a.Wallet != wallet {
 			continue
 		}
 		if a.Name == name {
@@ -494,23 +520,23 @@ func (st *Store) AddApprover(name string, key ed25519.PublicKey, now time.Time) 
 			return fmt.Errorf("that key is already enrolled as %s", a.Name)
 		}
 	}
-	as = append(as, Approver{Name: name, Key: key, Added: now.UTC()})
+	as = append(as, Approver{Name: name, Wallet: wallet, Key: key, Added: now.UTC()})
 	return writeSigned(st.approversPath(), approverList{Approvers: as}, st.signer)
 }
 
-// RemoveApprover marks an approver's key removed; its approvals no longer
-// count.
-func (st *Store) RemoveApprover(name string, now time.Time) error {
-	as, err := st.Approvers()
+// RemoveApprover marks a wallet's approver removed; their approvals no
+// longer count for it.
+func (st *Store) RemoveApprover(wallet, name string, now time.Time) error {
+	as, err := st.AllApprovers()
 	if err != nil {
 		return err
 	}
 	for i := range as {
-		if as[i].Name == name && as[i].Removed == nil {
+		if as[i].Name == name && as[i].Wallet == wallet && as[i].Removed == nil {
 			t := now.UTC()
 			as[i].Removed = &t
 			return writeSigned(st.approversPath(), approverList{Approvers: as}, st.signer)
 		}
 	}
-	return fmt.Errorf("no enrolled approver %s", name)
+	return fmt.Errorf("no enrolled approver %s for this wallet", name)
 }

@@ -302,34 +302,50 @@ func TestApprovers(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	alice := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32)).Public().(ed25519.PublicKey)
 	bob := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{8}, 32)).Public().(ed25519.PublicKey)
-	if err := st.AddApprover("alice", alice, now); err != nil {
+	const vault, spare = "9f1c0aa1b2c3d4e5f60718293a4b5c6d", "0123456789abcdef0123456789abcdef"
+	if err := st.AddApprover(vault, "alice", alice, now); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name string
-		key  ed25519.PublicKey
-		want string
+		wallet, name string
+		key          ed25519.PublicKey
+		want         string
 	}{
-		{"alice", bob, "already enrolled"},
-		{"carol", alice, "already enrolled as alice"},
-		{"dave", alice[:31], "not an ed25519 public key"},
-		{"", bob, "use 1 to 64 characters"},
+		{vault, "alice", bob, "already enrolled"},
+		{vault, "carol", alice, "already enrolled as alice"},
+		{vault, "dave", alice[:31], "not an ed25519 public key"},
+		{vault, "", bob, "use 1 to 64 characters"},
+		{"", "erin", bob, "enrolled for a wallet"},
 	} {
-		if err := st.AddApprover(tc.name, tc.key, now); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if err := st.AddApprover(tc.wallet, tc.name, tc.key, now); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("AddApprover(%q) = %v, want %q", tc.name, err, tc.want)
 		}
 	}
-	if err := st.RemoveApprover("alice", now.Add(time.Hour)); err != nil {
+	// The same person may approve for another wallet, enrolled with its
+	// quorum; each wallet counts only its own.
+	if err := st.AddApprover(spare, "alice", alice, now); err != nil {
+		t.Fatalf("alice for a second wallet: %v", err)
+	}
+	if err := st.RemoveApprover(spare, "alice", now.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.AddApprover("alice", alice, now.Add(2*time.Hour)); err != nil {
+	if as, err := st.Approvers(vault); err != nil || len(as) != 1 || as[0].Removed != nil {
+		t.Fatalf("vault's approvers after removing spare's alice: %+v, %v", as, err)
+	}
+	if err := st.RemoveApprover(vault, "alice", now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddApprover(vault, "alice", alice, now.Add(2*time.Hour)); err != nil {
 		t.Fatalf("re-enrolling a removed approver: %v", err)
 	}
-	as, err := st.Approvers()
+	as, err := st.Approvers(vault)
 	if err != nil || len(as) != 2 || as[0].Removed == nil || as[1].Removed != nil {
 		t.Fatalf("Approvers = %+v, %v", as, err)
 	}
-	if err := st.RemoveApprover("zed", now); err == nil {
+	if err := st.RemoveApprover(vault, "zed", now); err == nil {
 		t.Fatal("removing an unknown approver succeeded")
+	}
+	if as, err := st.Approvers(""); err != nil || len(as) != 0 {
+		t.Fatalf("approvers of no wallet: %+v, %v", as, err)
 	}
 }
