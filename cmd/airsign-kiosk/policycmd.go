@@ -353,6 +353,11 @@ func (c *cli) approversCmd(args []string) error {
 		return err
 	}
 	entry["result"] = "done"
+	all, err := st.AllApprovers()
+	if err != nil {
+		return err
+	}
+	entry["approvers_digest"] = policy.ApproversDigest(all)
 	if err := h.Log().Append("approver-"+args[0], entry, c.now()); err != nil {
 		return err
 	}

@@ -613,6 +613,12 @@ func (k *Kiosk) review(l *Loaded) (Review, error) {
 		r.Refusals = append(r.Refusals, "nothing in it is this wallet's to sign")
 	}
 	_, v, err := PolicyVerdict(k.cfg.Home, l, k.cfg.Now())
+	if errors.Is(err, ErrTampered) {
+		// Shown as the review's refusal: the operator reads what is wrong
+		// and who must look, and Sign cannot be pressed.
+		r.Refusals = append(r.Refusals, err.Error())
+		return r, nil
+	}
 	if err != nil {
 		return r, err
 	}

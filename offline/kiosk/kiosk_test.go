@@ -736,3 +736,29 @@ func TestApproversArePerWallet(t *testing.T) {
 		t.Fatalf("with the treasury's own approvers: %+v, %v", v.Rules, err)
 	}
 }
+
+// A policy file deleted behind the app's back is tampering, shown as the
+// review's refusal, not "no policy set".
+func TestReviewRefusesDeletedPolicy(t *testing.T) {
+	s := newStation(t)
+	st := policy.NewStore(s.h.Dir(), s.h)
+	p := policy.Policy{MaxTx: 1}
+	if err := st.SetPolicy(s.wallet.Name, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.h.Log().Append("policy-set", map[string]any{"wallet": s.wallet.Name, "result": "changed", "after_digest": policy.Digest(p)}, s.now); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(s.h.Dir(), "policy", "wallets", s.wallet.Name+".json")); err != nil {
+		t.Fatal(err)
+	}
+	k := s.kiosk(t, false)
+	run(t, k, []step{
+		{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+		{s.withdrawal(t, 150_000), `Review signable=false problem=""`},
+	})
+	r := k.Screen().(Review)
+	if len(r.Refusals) != 1 || !strings.Contains(r.Refusals[0], `the policy of "vault" has digest`) {
+		t.Fatalf("refusals %q, want the tampered policy", r.Refusals)
+	}
+}

@@ -25,8 +25,14 @@ func WalletID(d *descriptor.Descriptor) string {
 // PolicyVerdict judges a loaded PSBT by its wallet's policy at now: the
 // kiosk's own ledger for the 24-hour limit, and the approvals the PSBT
 // carries checked against the enrolled approvers.
+//
+// The files are first checked against the audit log (CheckState), and the
+// 24-hour window is the larger of the ledger's sum and the log's.
 func PolicyVerdict(h *home.Home, l *Loaded, now time.Time) (policy.Policy, policy.Verdict, error) {
 	st := policy.NewStore(h.Dir(), h)
+	if err := CheckState(h); err != nil {
+		return policy.Policy{}, policy.Verdict{}, err
+	}
 	p, err := st.Policy(l.Wallet.Name)
 	if err != nil {
 		return p, policy.Verdict{}, err
@@ -35,6 +41,11 @@ func PolicyVerdict(h *home.Home, l *Loaded, now time.Time) (policy.Policy, polic
 	if err != nil {
 		return p, policy.Verdict{}, err
 	}
+	logged, err := SignedSince(h, l.Wallet.Name, now.Add(-policy.Window))
+	if err != nil {
+		return p, policy.Verdict{}, err
+	}
+	spent = max(spent, logged)
 	var a policy.Approvals
 	if p.RequireApprovals > 0 {
 		walletID, err := l.Wallet.IdentityDigest()

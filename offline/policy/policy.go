@@ -393,6 +393,14 @@ func Digest(p Policy) string {
 	return hex.EncodeToString(h[:8])
 }
 
+// ApproversDigest names a list of approvers, as the audit log records it
+// after each change.
+func ApproversDigest(as []Approver) string {
+	b, _ := json.Marshal(as)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
+}
+
 type retiredList struct {
 	Sets []RetiredSet `json:"sets"`
 }

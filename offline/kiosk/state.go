@@ -1,0 +1,161 @@
+package kiosk
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil"
+
+	"airsign/offline/home"
+	"airsign/offline/policy"
+)
+
+// ErrTampered means the kiosk's state files are not what its audit log says
+// they became: a file was deleted, replaced or rolled back behind the
+// kiosk's back. Nothing is signed until the custodians and the auditor have
+// looked.
+var ErrTampered = errors.New("the kiosk's files do not match its audit log")
+
+// stateEntry holds the fields of the audit entries that change the kiosk's
+// state.
+type stateEntry struct {
+	Wallet          string `json:"wallet"`
+	Descriptor      string `json:"descriptor"`
+	Result          string `json:"result"`
+	AfterDigest     string `json:"after_digest"`
+	Set             string `json:"set"`
+	ApproversDigest string `json:"approvers_digest"`
+	SpentSat        int64  `json:"spent_sat"`
+}
+
+// CheckState compares the kiosk's state files with what its audit log
+// recorded of every change: each wallet a ceremony or registration added is
+// there with the same descriptor, each wallet's policy is the one its last
+// logged change made (by digest), every retired set is still retired, and
+// the approvers are as their last logged change left them. A file that is
+// missing or different is tampering: "missing means empty" would let anyone
+// with the disk remove a control by deleting a file.
+func CheckState(h *home.Home) error {
+	entries, err := h.Log().Entries()
+	if err != nil {
+		return err
+	}
+	wallets := map[string]string{}  // name -> descriptor
+	policies := map[string]string{} // name -> digest after the last change
+	var retired []string
+	approversChanged, approversDigest := false, ""
+	for _, e := range entries {
+		var d stateEntry
+		switch e.Kind {
+		case "ceremony", "wallet-add", "policy-set", "suspend", "unsuspend", "retire-set", "approver-add", "approver-remove":
+			if err := json.Unmarshal(e.Data, &d); err != nil {
+				return fmt.Errorf("%w: audit entry %d (%s) does not read: %v", ErrTampered, e.Seq, e.Kind, err)
+			}
+		default:
+			continue
+		}
+		switch e.Kind {
+		case "ceremony", "wallet-add":
+			if d.Wallet != "" && d.Descriptor != "" {
+				wallets[d.Wallet] = d.Descriptor
+			}
+		case "policy-set", "suspend", "unsuspend":
+			if d.Result == "changed" && d.AfterDigest != "" {
+				policies[d.Wallet] = d.AfterDigest
+			}
+		case "retire-set":
+			if d.Result == "retired" {
+				retired = append(retired, d.Set)
+			}
+		case "approver-add", "approver-remove":
+			if d.Result == "done" {
+				approversChanged = true
+				approversDigest = d.ApproversDigest // empty from kiosks before the digest was logged
+			}
+		}
+	}
+	var problems []string
+	for _, name := range sortedKeys(wallets) {
+		w, err := h.Wallet(name)
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("wallet %q, which the log registered, is missing (%v)", name, err))
+		case w.Descriptor != wallets[name]:
+			problems = append(problems, fmt.Sprintf("wallet %q is not the descriptor the log registered", name))
+		}
+	}
+	st := policy.NewStore(h.Dir(), h)
+	for _, name := range sortedKeys(policies) {
+		p, err := st.Policy(name)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("the policy of %q does not load: %v", name, err))
+			continue
+		}
+		if got := policy.Digest(p); got != policies[name] {
+			problems = append(problems, fmt.Sprintf("the policy of %q has digest %s, but its last change in the log made %s (deleted, replaced or rolled back)", name, got, policies[name]))
+		}
+	}
+	if len(retired) > 0 {
+		rs, err := st.Retired()
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("the retired share sets do not load: %v", err))
+		}
+		for _, set := range retired {
+			if !slices.ContainsFunc(rs, func(r policy.RetiredSet) bool { return r.Set == set }) {
+				problems = append(problems, fmt.Sprintf("share set %s, retired in the log, is not in the retired sets", set))
+			}
+		}
+	}
+	if approversChanged {
+		as, err := st.AllApprovers()
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("the approvers do not load: %v", err))
+		case approversDigest != "" && policy.ApproversDigest(as) != approversDigest:
+			problems = append(problems, fmt.Sprintf("the approvers have digest %s, but their last change in the log made %s (deleted, replaced or rolled back)", policy.ApproversDigest(as), approversDigest))
+		case approversDigest == "" && len(as) == 0:
+			problems = append(problems, "the approvers, changed in the log, are gone")
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: %s. Nothing is signed: the custodians and the auditor must compare the files with the audit log, and restore them or make the changes again with the quorum", ErrTampered, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// SignedSince sums what the audit log records as signed for the wallet
+// after since: the 24-hour window, from the log itself, which cannot be
+// dropped without breaking its signed checkpoints (the ledger file could).
+func SignedSince(h *home.Home, wallet string, since time.Time) (btcutil.Amount, error) {
+	entries, err := h.Log().Entries()
+	if err != nil {
+		return 0, err
+	}
+	var sum btcutil.Amount
+	for _, e := range entries {
+		if e.Kind != "sign" || !e.Time.After(since) {
+			continue
+		}
+		var d stateEntry
+		if err := json.Unmarshal(e.Data, &d); err != nil {
+			return 0, fmt.Errorf("%w: audit entry %d (sign) does not read: %v", ErrTampered, e.Seq, err)
+		}
+		if d.Result == "signed" && d.Wallet == wallet {
+			sum += max(0, btcutil.Amount(d.SpentSat))
+		}
+	}
+	return sum, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
