@@ -87,6 +87,11 @@ func (c *cli) inspect(args []string) error {
 	} else {
 		fmt.Fprintf(c.stdout, "read from %s\n", l.Source)
 		writeReview(c.stdout, l.Wallet, l.Summary, l.Hash, pv)
+		before, err := kiosk.SignedBefore(h, l)
+		if err != nil {
+			return err
+		}
+		writeSignedBefore(c.stdout, before)
 	}
 	verdict := "signable"
 	if !l.Summary.Signable() || !pv.OK() {
@@ -103,6 +108,14 @@ func (c *cli) inspect(args []string) error {
 		return refusedError{"the PSBT is refused: " + firstReason(l.Summary, pv)}
 	}
 	return nil
+}
+
+// writeSignedBefore prints what this kiosk signed before of the same
+// transaction or its coins.
+func writeSignedBefore(w io.Writer, before []string) {
+	for _, b := range before {
+		fmt.Fprintf(w, "SIGNED BEFORE: %s\n", b)
+	}
 }
 
 // firstReason is the first refusal: the PSBT's own, else the policy's.
@@ -144,6 +157,7 @@ func (c *cli) sign(args []string) error {
 	maxFragment := fs.Int("max-fragment", 0, "largest UR fragment in bytes (default 200)")
 	urType := fs.String("ur-type", "crypto-psbt", "UR type of the signed PSBT: crypto-psbt, or psbt for wallets that want the newer name")
 	fps := fs.Int("fps", 5, "frames per second of animated.gif")
+	again := fs.Bool("again", false, "sign although this kiosk signed the transaction, or a coin it spends, before")
 	var shareFiles multiFlag
 	fs.Var(&shareFiles, "share", "a share file or QR image (repeat for each share)")
 	if err := parseFlags(fs, args); err != nil {
@@ -175,10 +189,18 @@ func (c *cli) sign(args []string) error {
 		return err
 	}
 	writeReview(c.stdout, l.Wallet, l.Summary, l.Hash, pv)
+	before, err := kiosk.SignedBefore(h, l)
+	if err != nil {
+		return err
+	}
+	writeSignedBefore(c.stdout, before)
 	logSign := func(result string, reason string, shares []*shamir.Share, signedHash string) error {
 		entry := map[string]any{
 			"psbt_sha256": fmt.Sprintf("%x", l.Hash), "txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name,
-			"result": result, "shares": shareNames(shares),
+			"result": result, "shares": shareNames(shares), "inputs": kiosk.InputsOf(l),
+		}
+		if len(before) > 0 {
+			entry["signed_before"] = before
 		}
 		if reason != "" {
 			entry["reason"] = reason
@@ -193,6 +215,10 @@ func (c *cli) sign(args []string) error {
 	if !l.Summary.Signable() || !pv.OK() {
 		reason := firstReason(l.Summary, pv)
 		return errors.Join(refusedError{"the PSBT is refused, nothing was signed: " + reason}, logSign("refused", reason, nil, ""))
+	}
+	if len(before) > 0 && !*again {
+		reason := "signed here before: " + before[0] + "; if it is to be signed again, check why with the coordinator and run sign again with --again"
+		return errors.Join(refusedError{"nothing was signed: " + reason}, logSign("refused", reason, nil, ""))
 	}
 
 	var shares []*shamir.Share

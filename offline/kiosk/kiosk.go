@@ -77,6 +77,10 @@ type WalletScanned struct {
 // Confirm is the operator's go-ahead on a review screen.
 type Confirm struct{}
 
+// ConfirmAgain is the operator's explicit confirmation on a review that
+// says the transaction, or a coin it spends, was signed here before.
+type ConfirmAgain struct{}
+
 // Back returns to the previous step, Cancel to the start; both drop what
 // the flow collected.
 type (
@@ -96,6 +100,7 @@ func (PSBTScanned) isEvent()   {}
 func (ShareScanned) isEvent()  {}
 func (WalletScanned) isEvent() {}
 func (Confirm) isEvent()       {}
+func (ConfirmAgain) isEvent()  {}
 func (Back) isEvent()          {}
 func (Cancel) isEvent()        {}
 func (Tick) isEvent()          {}
@@ -143,6 +148,10 @@ type Review struct {
 	// empty when it can.
 	Refusals []string
 	Warnings []string
+	// SignedBefore says when this kiosk already signed the transaction, or
+	// another spending one of its coins; Confirm then does not proceed,
+	// only ConfirmAgain.
+	SignedBefore []string
 	// Problem is why Confirm did not proceed (the network is up).
 	Problem string
 }
@@ -612,6 +621,11 @@ func (k *Kiosk) review(l *Loaded) (Review, error) {
 	if !l.Summary.Signable() && len(r.Refusals) == 0 {
 		r.Refusals = append(r.Refusals, "nothing in it is this wallet's to sign")
 	}
+	before, err := SignedBefore(k.cfg.Home, l)
+	if err != nil {
+		return r, err
+	}
+	r.SignedBefore = before
 	_, v, err := PolicyVerdict(k.cfg.Home, l, k.cfg.Now())
 	if errors.Is(err, ErrTampered) {
 		// Shown as the review's refusal: the operator reads what is wrong
@@ -634,9 +648,13 @@ func (k *Kiosk) onReview(scr Review, ev Event) (Screen, error) {
 	case Back:
 		k.loaded = nil
 		return Scan{Flow: FlowSign}, nil
-	case Confirm:
+	case Confirm, ConfirmAgain:
 		if !scr.Signable() {
 			scr.Problem = "this PSBT is refused; nothing can be signed: " + scr.Refusals[0]
+			return scr, nil
+		}
+		if _, again := ev.(ConfirmAgain); len(scr.SignedBefore) > 0 && !again {
+			scr.Problem = "signed here before: " + scr.SignedBefore[0] + "; confirm that it is to be signed again"
 			return scr, nil
 		}
 		if gap := k.airGap(); !gap.MayActivate() {
@@ -756,7 +774,7 @@ func (k *Kiosk) sign() (Screen, error) {
 	k.shares = nil
 	entry := map[string]any{
 		"psbt_sha256": fmt.Sprintf("%x", l.Hash), "txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name,
-		"shares": names, "source": "app",
+		"shares": names, "source": "app", "inputs": InputsOf(l),
 	}
 	if err != nil {
 		entry["result"], entry["reason"] = "failed", err.Error()

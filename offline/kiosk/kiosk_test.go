@@ -200,13 +200,11 @@ func run(t *testing.T, k *Kiosk, steps []step) {
 }
 
 func TestSignFlow(t *testing.T) {
-	s := newStation(t)
-	pay := s.withdrawal(t, 150_000)
 	for _, tc := range []struct {
 		name  string
-		steps func() []step
+		steps func(s *station, pay PSBTScanned) []step
 	}{
-		{"sign with shares 1 and 3", func() []step {
+		{"sign with shares 1 and 3", func(s *station, pay PSBTScanned) []step {
 			return []step{
 				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
 				{pay, `Review signable=true problem=""`},
@@ -216,7 +214,7 @@ func TestSignFlow(t *testing.T) {
 				{Confirm{}, `Start wallets=1 notice=""`},
 			}
 		}},
-		{"a share of another set is refused, then the right one signs", func() []step {
+		{"a share of another set is refused, then the right one signs", func(s *station, pay PSBTScanned) []step {
 			return []step{
 				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
 				{pay, `Review signable=true problem=""`},
@@ -228,7 +226,7 @@ func TestSignFlow(t *testing.T) {
 				{s.share(1), `Signed inputs=2`},
 			}
 		}},
-		{"back from shares wipes them and returns to the review", func() []step {
+		{"back from shares wipes them and returns to the review", func(s *station, pay PSBTScanned) []step {
 			return []step{
 				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
 				{pay, `Review signable=true problem=""`},
@@ -238,7 +236,7 @@ func TestSignFlow(t *testing.T) {
 				{Confirm{}, `Shares sign need=2 have=[] problem=""`},
 			}
 		}},
-		{"cancel at the shares", func() []step {
+		{"cancel at the shares", func(s *station, pay PSBTScanned) []step {
 			return []step{
 				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
 				{pay, `Review signable=true problem=""`},
@@ -247,7 +245,7 @@ func TestSignFlow(t *testing.T) {
 				{Cancel{}, `Start wallets=1 notice="sign cancelled; nothing was kept"`},
 			}
 		}},
-		{"cancel at the review and at the scan", func() []step {
+		{"cancel at the review and at the scan", func(s *station, pay PSBTScanned) []step {
 			return []step{
 				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
 				{Cancel{}, `Start wallets=1 notice="sign cancelled; nothing was kept"`},
@@ -258,14 +256,33 @@ func TestSignFlow(t *testing.T) {
 				{Cancel{}, `Start wallets=1 notice="sign cancelled; nothing was kept"`},
 			}
 		}},
-		{"garbage instead of a PSBT", func() []step {
+		{"garbage instead of a PSBT", func(s *station, pay PSBTScanned) []step {
 			return []step{
 				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
 				{PSBTScanned{Data: []byte("not a psbt"), Source: "wedge"}, `Scan sign problem="wedge: …`},
 				{WalletScanned{Data: []byte("wpkh(...)")}, `Scan sign problem="that is a wallet descriptor; scan the withdrawal PSBT"`},
 			}
 		}},
-		{"a refused PSBT stops at the review", func() []step {
+		{"signed before: it says so, and only an explicit confirmation goes on", func(s *station, pay PSBTScanned) []step {
+			return []step{
+				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+				{pay, `Review signable=true problem=""`},
+				{Confirm{}, `Shares sign need=2 have=[] problem=""`},
+				{s.share(1), `Shares sign need=2 have=[1] problem=""`},
+				{s.share(3), `Signed inputs=2`},
+				{Confirm{}, `Start wallets=1 notice=""`},
+				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+				{pay, `Review signable=true problem=""`},
+				{Confirm{}, `Review signable=true problem="signed here before: this transaction was already signed here at …`},
+				{ConfirmAgain{}, `Shares sign need=2 have=[] problem=""`},
+				{Back{}, `Review signable=true problem=""`},
+				{Cancel{}, `Start wallets=1 notice="sign cancelled; nothing was kept"`},
+				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
+				{s.withdrawal(t, 120_000), `Review signable=true problem=""`}, // another transaction, the same coins
+				{Confirm{}, `Review signable=true problem="signed here before: coin …`},
+			}
+		}},
+		{"a refused PSBT stops at the review", func(s *station, pay PSBTScanned) []step {
 			return []step{
 				{Begin{Flow: FlowSign}, `Scan sign problem=""`},
 				{s.withdrawal(t, 100), `Review signable=false problem=""`}, // a dust payment
@@ -274,8 +291,11 @@ func TestSignFlow(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			// A station of its own: a transaction signed in one flow is
+			// "signed before" in the next.
+			s := newStation(t)
 			k := s.kiosk(t, false)
-			run(t, k, tc.steps())
+			run(t, k, tc.steps(s, s.withdrawal(t, 150_000)))
 			if k.HoldsSecrets() {
 				t.Fatal("the kiosk still holds shares after the flow")
 			}

@@ -159,3 +159,55 @@ func sortedKeys(m map[string]string) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// signedEntry is what a "signed" sign entry says of what it signed.
+type signedEntry struct {
+	TxID    string   `json:"txid"`
+	Wallet  string   `json:"wallet"`
+	Result  string   `json:"result"`
+	Inputs  []string `json:"inputs"`
+	Request string   `json:"request"`
+}
+
+// InputsOf names the PSBT's inputs as the sign entries record them.
+func InputsOf(l *Loaded) []string {
+	var ins []string
+	for _, in := range l.Packet.UnsignedTx.TxIn {
+		ins = append(ins, in.PreviousOutPoint.String())
+	}
+	return ins
+}
+
+// SignedBefore says, from the audit log, whether this kiosk signed the
+// same transaction before, or another that spends one of its inputs: a
+// coordinator replaying a request, or two transactions racing for one
+// coin. Each sentence says when and what.
+func SignedBefore(h *home.Home, l *Loaded) ([]string, error) {
+	entries, err := h.Log().Entries()
+	if err != nil {
+		return nil, err
+	}
+	txid := l.Summary.TxID.String()
+	mine := InputsOf(l)
+	var found []string
+	for _, e := range entries {
+		if e.Kind != "sign" {
+			continue
+		}
+		var d signedEntry
+		if json.Unmarshal(e.Data, &d) != nil || d.Result != "signed" {
+			continue
+		}
+		when := e.Time.UTC().Format("2006-01-02 15:04 UTC")
+		if d.TxID == txid {
+			found = append(found, fmt.Sprintf("this transaction was already signed here at %s (audit entry %d)", when, e.Seq))
+			continue
+		}
+		for _, in := range d.Inputs {
+			if slices.Contains(mine, in) {
+				found = append(found, fmt.Sprintf("coin %s was already signed away here at %s in transaction %s (audit entry %d)", in, when, d.TxID, e.Seq))
+			}
+		}
+	}
+	return found, nil
+}

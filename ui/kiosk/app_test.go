@@ -853,3 +853,50 @@ func readShownQR(t *testing.T, a *App) qr.Payload {
 	}
 	return p
 }
+
+// A transaction signed here before comes back: the review says when, and
+// Sign stays disabled until the operator ticks that they checked why; then
+// it asks for the shares.
+func TestSignAgainNeedsTheOperatorsTick(t *testing.T) {
+	s := newStation(t)
+	a, w := s.gui(t)
+	currentApp = a
+	defer func() { currentApp = nil }()
+	s.signToShares(t, a, w)
+	scan(t, w, string(s.shares[0]))
+	scan(t, w, string(s.shares[2]))
+	wantScreen[core.Signed](t, a)
+	tap(t, w, "Done")
+
+	tap(t, w, "Sign a withdrawal")
+	parts, err := qr.EncodePSBT(s.withdrawal(t, 150_000), qr.EncodeOptions{Format: qr.FormatUR, MaxFragment: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range parts {
+		if _, ok := a.k.Screen().(core.Scan); !ok {
+			break
+		}
+		scan(t, w, p)
+	}
+	r := wantScreen[core.Review](t, a)
+	if len(r.SignedBefore) != 1 || !contains(w.Content(), "Signed here before: this transaction was already signed here at") {
+		t.Fatalf("signed before %q, screen %q", r.SignedBefore, texts(w.Content()))
+	}
+	sign := button(t, w, "Sign again: ask for the shares")
+	if !sign.Disabled() {
+		t.Fatal("Sign again is enabled before the operator ticked")
+	}
+	var check *widget.Check
+	walk(w.Content(), func(o fyne.CanvasObject) {
+		if c, ok := o.(*widget.Check); ok && strings.HasPrefix(c.Text, "I checked with the coordinator") {
+			check = c
+		}
+	})
+	if check == nil {
+		t.Fatalf("no confirmation tick on %q", texts(w.Content()))
+	}
+	test.Tap(check)
+	tap(t, w, "Sign again: ask for the shares")
+	wantScreen[core.Shares](t, a)
+}

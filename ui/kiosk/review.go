@@ -101,5 +101,25 @@ func (a *App) reviewScreen(r core.Review) fyne.CanvasObject {
 	if !r.Signable() {
 		sign.Disable()
 	}
+	if len(r.SignedBefore) > 0 && r.Signable() {
+		// Signed here before: say when, and sign again only once the
+		// operator ticks that they checked why.
+		body.Add(widget.NewSeparator())
+		for _, b := range r.SignedBefore {
+			l := wrapped("Signed here before: " + b)
+			l.Importance = widget.WarningImportance
+			body.Add(l)
+		}
+		sign.SetText("Sign again: ask for the shares")
+		sign.OnTapped = func() { a.Send(core.ConfirmAgain{}) }
+		sign.Disable()
+		body.Add(widget.NewCheck("I checked with the coordinator why it comes again: sign it again", func(on bool) {
+			if on {
+				sign.Enable()
+			} else {
+				sign.Disable()
+			}
+		}))
+	}
 	return screen("Review the withdrawal", body, buttons(a.backButton(), a.cancelButton(), sign))
 }
