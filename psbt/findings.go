@@ -46,6 +46,7 @@ const (
 	CodeChangeOnReceive  Code = "change-to-receive-address"
 	CodeFeeRateEstimated Code = "fee-rate-estimated"
 	CodeNoChange         Code = "no-change"
+	CodeChangeFarAhead   Code = "change-far-ahead"
 )
 
 // Finding is one refusal or warning, tied to an input or output when it is

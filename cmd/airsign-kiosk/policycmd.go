@@ -88,6 +88,7 @@ func (c *cli) policyCmd(args []string) error {
 		fs.Var(&scripts, "script", "a script type payments may use: p2pkh, p2sh, p2wpkh, p2wsh, p2tr (repeat; none: any)")
 		fs.IntVar(&p.RequireApprovals, "require-approvals", 0, "distinct enrolled approvers needed")
 		fs.Var(&above, "approvals-above", "require the approvals only above this many satoshis")
+		fs.IntVar(&p.MaxChangeAhead, "max-change-ahead", 0, "refuse change more than this many addresses past the highest change address signed for")
 		fs.BoolVar(&p.AllowForeignInputs, "allow-foreign-inputs", false, "also sign transactions that spend coins of other wallets (every payment then counts against the limits)")
 		fs.Var(&shareFiles, "share", "a share of the wallet's set (repeat: the set's threshold)")
 	}
@@ -195,6 +196,11 @@ func writePolicy(c *cli, wallet string, p policy.Policy, spent24h btcutil.Amount
 		line("approvals", fmt.Sprintf("%d distinct approvers above %s", p.RequireApprovals, kiosk.FormatAmount(p.ApprovalsAbove)))
 	default:
 		line("approvals", fmt.Sprintf("%d distinct approvers", p.RequireApprovals))
+	}
+	if p.MaxChangeAhead > 0 {
+		line("change index", fmt.Sprintf("at most %d past the highest change address signed for", p.MaxChangeAhead))
+	} else {
+		line("change index", fmt.Sprintf("a warning past %d ahead of the highest change address signed for", kiosk.ChangeLookahead))
 	}
 	if p.AllowForeignInputs {
 		line("foreign inputs", "allowed; every payment and the fee count against the limits")

@@ -197,7 +197,7 @@ func (c *cli) sign(args []string) error {
 	logSign := func(result string, reason string, shares []*shamir.Share, signedHash string) error {
 		entry := map[string]any{
 			"psbt_sha256": fmt.Sprintf("%x", l.Hash), "txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name,
-			"result": result, "shares": shareNames(shares), "inputs": kiosk.InputsOf(l),
+			"result": result, "shares": shareNames(shares), "inputs": kiosk.InputsOf(l), "change": kiosk.ChangeOf(l),
 		}
 		if len(before) > 0 {
 			entry["signed_before"] = before

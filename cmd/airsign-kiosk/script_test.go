@@ -160,7 +160,11 @@ func mkpsbt(ts *testscript.TestScript, neg bool, args []string) {
 		prevs = append(prevs, prev)
 		tx.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: prev.TxHash(), Index: 0}, nil, nil))
 	}
-	change, err := d.PkScript(1, 0)
+	changeIndex := uint32(0)
+	if variant == "far-change" {
+		changeIndex = 50 // far past any change this kiosk signed for
+	}
+	change, err := d.PkScript(1, changeIndex)
 	ts.Check(err)
 	tx.AddTxOut(wire.NewTxOut(70_000, payee))
 	tx.AddTxOut(wire.NewTxOut(2*coin-70_000-fee, change))
@@ -226,10 +230,10 @@ func mkpsbt(ts *testscript.TestScript, neg bool, args []string) {
 	if madeUp != nil {
 		p.Inputs[2].NonWitnessUtxo, p.Inputs[2].WitnessUtxo = madeUp, madeUp.TxOut[0]
 	}
-	p.Outputs[1].Bip32Derivation, p.Outputs[1].TaprootBip32Derivation = derive(1, 0)
-	p.Outputs[1].WitnessScript, p.Outputs[1].RedeemScript = scripts(1, 0)
+	p.Outputs[1].Bip32Derivation, p.Outputs[1].TaprootBip32Derivation = derive(1, changeIndex)
+	p.Outputs[1].WitnessScript, p.Outputs[1].RedeemScript = scripts(1, changeIndex)
 	switch variant {
-	case "", "foreign", "high-fee", "fake-input":
+	case "", "foreign", "high-fee", "fake-input", "far-change":
 	case "sighash-single":
 		p.Inputs[1].SighashType = txscript.SigHashSingle
 	case "fee-attack":

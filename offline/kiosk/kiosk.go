@@ -774,7 +774,7 @@ func (k *Kiosk) sign() (Screen, error) {
 	k.shares = nil
 	entry := map[string]any{
 		"psbt_sha256": fmt.Sprintf("%x", l.Hash), "txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name,
-		"shares": names, "source": "app", "inputs": InputsOf(l),
+		"shares": names, "source": "app", "inputs": InputsOf(l), "change": ChangeOf(l),
 	}
 	if err != nil {
 		entry["result"], entry["reason"] = "failed", err.Error()

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -64,7 +65,16 @@ func PolicyVerdict(h *home.Home, l *Loaded, now time.Time) (policy.Policy, polic
 			a.Problems = append(a.Problems, err.Error())
 		}
 	}
-	return p, policy.Evaluate(p, l.Summary, spent, a), nil
+	v := policy.Evaluate(p, l.Summary, spent, a)
+	if p.MaxChangeAhead > 0 {
+		ahead, highest, err := changeAhead(h, l)
+		if err != nil {
+			return p, v, err
+		}
+		v.Rules = append(v.Rules, policy.Rule{Name: "change index", OK: ahead <= int64(p.MaxChangeAhead),
+			Detail: fmt.Sprintf("change goes %d past the highest change address signed for (1/%d); the limit is %d", max(ahead, 0), highest, p.MaxChangeAhead)})
+	}
+	return p, v, nil
 }
 
 // RecordSigned adds a signed transaction to the wallet's ledger, which the

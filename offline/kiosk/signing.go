@@ -110,6 +110,9 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string, now time.Tim
 		// which refuses with no-input-of-this-wallet and says why.
 		return first, nil
 	case 1:
+		if err := warnChangeAhead(h, claimed[0]); err != nil {
+			return nil, err
+		}
 		return claimed[0], nil
 	}
 	// Two registered wallets that both own an input: each has its own

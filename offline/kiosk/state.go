@@ -12,6 +12,7 @@ import (
 
 	"airsign/offline/home"
 	"airsign/offline/policy"
+	"airsign/psbt"
 )
 
 // ErrTampered means the kiosk's state files are not what its audit log says
@@ -162,11 +163,92 @@ func sortedKeys(m map[string]string) []string {
 
 // signedEntry is what a "signed" sign entry says of what it signed.
 type signedEntry struct {
-	TxID    string   `json:"txid"`
-	Wallet  string   `json:"wallet"`
-	Result  string   `json:"result"`
-	Inputs  []string `json:"inputs"`
-	Request string   `json:"request"`
+	TxID   string   `json:"txid"`
+	Wallet string   `json:"wallet"`
+	Result string   `json:"result"`
+	Inputs []string `json:"inputs"`
+	// Change lists the change outputs' addresses as branch/index.
+	Change []string `json:"change"`
+}
+
+// ChangeOf names the PSBT's change outputs as the sign entries record
+// them: "1/7".
+func ChangeOf(l *Loaded) []string {
+	var cs []string
+	for _, o := range l.Summary.Outputs {
+		if o.Kind == psbt.Change {
+			cs = append(cs, fmt.Sprintf("%d/%d", o.Branch, o.AddrIndex))
+		}
+	}
+	return cs
+}
+
+// ChangeLookahead is how many change addresses past the last one used a
+// coordinator watches (online/watcher's DefaultChangeGap).
+const ChangeLookahead = 10
+
+// HighestChange is the highest change address index (branch 1) of the
+// wallet that this kiosk has signed a transaction paying to, from its audit
+// log; -1 if none.
+func HighestChange(h *home.Home, wallet string) (int64, error) {
+	entries, err := h.Log().Entries()
+	if err != nil {
+		return 0, err
+	}
+	highest := int64(-1)
+	for _, e := range entries {
+		if e.Kind != "sign" {
+			continue
+		}
+		var d signedEntry
+		if json.Unmarshal(e.Data, &d) != nil || d.Result != "signed" || d.Wallet != wallet {
+			continue
+		}
+		for _, c := range d.Change {
+			var branch, index int64
+			if _, err := fmt.Sscanf(c, "%d/%d", &branch, &index); err == nil && branch == 1 {
+				highest = max(highest, index)
+			}
+		}
+	}
+	return highest, nil
+}
+
+// changeAhead is how far the PSBT's change goes past the highest change
+// index this kiosk has signed for (0 when it does not), and that index.
+func changeAhead(h *home.Home, l *Loaded) (ahead, highest int64, err error) {
+	if highest, err = HighestChange(h, l.Wallet.Name); err != nil {
+		return 0, 0, err
+	}
+	for _, o := range l.Summary.Outputs {
+		if o.Kind == psbt.Change && o.Branch == 1 {
+			ahead = max(ahead, int64(o.AddrIndex)-highest)
+		}
+	}
+	return ahead, highest, nil
+}
+
+// warnChangeAhead warns of change that goes further past what this kiosk
+// has signed for than a coordinator watches: such coins could vanish from
+// the treasury's books.
+func warnChangeAhead(h *home.Home, l *Loaded) error {
+	_, highest, err := changeAhead(h, l)
+	if err != nil {
+		return err
+	}
+	for _, o := range l.Summary.Outputs {
+		d := int64(o.AddrIndex) - highest
+		if o.Kind != psbt.Change || o.Branch != 1 || d <= ChangeLookahead {
+			continue
+		}
+		since := "none yet"
+		if highest >= 0 {
+			since = fmt.Sprintf("up to 1/%d", highest)
+		}
+		l.Summary.Warnings = append(l.Summary.Warnings, psbt.Finding{Code: psbt.CodeChangeFarAhead, Input: -1, Output: o.Index,
+			Message: fmt.Sprintf("output %d: returns change to address 1/%d, %d past the change this kiosk has signed for (%s); a coordinator watches %d ahead and may never see these coins: check that it knows address 1/%d", o.Index, o.AddrIndex, d, since, ChangeLookahead, o.AddrIndex)})
+	}
+	return nil
 }
 
 // InputsOf names the PSBT's inputs as the sign entries record them.

@@ -69,12 +69,16 @@ type Policy struct {
 	// and a made-up one could make the amounts look smaller. On, every
 	// payment and the fee count against the limits, whoever pays them.
 	AllowForeignInputs bool `json:"allow_foreign_inputs,omitempty"`
+	// MaxChangeAhead refuses change more than this many addresses past the
+	// highest change address the kiosk has signed for (0: only a warning,
+	// past the coordinator's look-ahead of 10).
+	MaxChangeAhead int `json:"max_change_ahead,omitempty"`
 }
 
 // Empty says whether the policy sets no rule at all.
 func (p Policy) Empty() bool {
 	return p.MaxTx == 0 && p.Max24h == 0 && p.MaxFeeRate == 0 && p.MaxFee == 0 && len(p.Allow) == 0 &&
-		len(p.Scripts) == 0 && p.RequireApprovals == 0 && !p.Suspended && len(p.Recovery) == 0 && !p.AllowForeignInputs
+		len(p.Scripts) == 0 && p.RequireApprovals == 0 && !p.Suspended && len(p.Recovery) == 0 && !p.AllowForeignInputs && p.MaxChangeAhead == 0
 }
 
 // scriptClasses are the names Scripts may hold.
@@ -83,7 +87,7 @@ var scriptClasses = []string{"p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr"}
 // Validate checks the policy against the wallet's network: addresses parse
 // and belong to it, script names are known, numbers are sane.
 func (p Policy) Validate(net descriptor.Network) error {
-	if p.MaxTx < 0 || p.Max24h < 0 || p.MaxFee < 0 || p.MaxFeeRate < 0 || p.ApprovalsAbove < 0 || p.RequireApprovals < 0 {
+	if p.MaxTx < 0 || p.Max24h < 0 || p.MaxFee < 0 || p.MaxFeeRate < 0 || p.ApprovalsAbove < 0 || p.RequireApprovals < 0 || p.MaxChangeAhead < 0 {
 		return errors.New("policy: limits cannot be negative")
 	}
 	if p.RequireApprovals > 16 {
