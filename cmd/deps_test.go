@@ -25,8 +25,11 @@ var layers = []struct {
 	// psbt/auditlog, the Merkle log both sides keep, needs tlog and note.
 	{"airsign/psbt", []string{"airsign/psbt", "github.com/btcsuite/", "golang.org/x/mod/sumdb/note", "golang.org/x/mod/sumdb/tlog"}},
 	{"airsign/shamir", []string{"airsign/shamir", "github.com/hashicorp/vault/shamir", "github.com/tyler-smith/go-bip39"}},
-	// The key core needs btcd for keys and go-bip39 for its word list.
-	{"airsign/offline", []string{"airsign/offline", "airsign/psbt", "airsign/shamir", "github.com/btcsuite/", "github.com/tyler-smith/go-bip39"}},
+	// The key core needs btcd for keys and go-bip39 for its word list;
+	// argon2 and chacha20poly1305 seal the device key under the operator's
+	// passphrase (offline/home).
+	{"airsign/offline", []string{"airsign/offline", "airsign/psbt", "airsign/shamir", "github.com/btcsuite/", "github.com/tyler-smith/go-bip39",
+		"golang.org/x/crypto/argon2", "golang.org/x/crypto/chacha20poly1305"}},
 	// argon2 seals the approval keys under their users' passwords.
 	// online/web serves ui/web's pages and assets.
 	{"airsign/online", []string{"airsign/online", "airsign/psbt", "airsign/ui/qr", "airsign/ui/web", "github.com/btcsuite/", "modernc.org/", "golang.org/x/crypto/argon2"}},

@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/app"
 	"github.com/tyler-smith/go-bip39/wordlists"
 
-	"airsign/offline/home"
 	"airsign/offline/kiosk"
 	uikiosk "airsign/ui/kiosk"
 	"airsign/ui/qr/camera"
@@ -30,7 +29,7 @@ func (c *cli) app(f appFlags, args []string) error {
 	if *f.idle <= 0 {
 		return usageError("--idle must be a positive duration, e.g. 5m")
 	}
-	h, err := home.Open(c.home)
+	h, err := c.openHome()
 	if err != nil {
 		return err
 	}

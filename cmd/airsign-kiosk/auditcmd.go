@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"airsign/cmd/internal/qrfiles"
-	"airsign/offline/home"
 	"airsign/psbt/auditlog"
 	"airsign/ui/qr"
 	"airsign/ui/qr/bbqr"
@@ -64,7 +63,7 @@ func (c *cli) auditWitness(args []string) error {
 	if kb, err := qrfiles.ReadFileLimited(key, 4096, "auditor key"); err == nil {
 		key = strings.TrimSpace(string(kb))
 	}
-	h, err := home.Open(c.home)
+	h, err := c.openHome()
 	if err != nil {
 		return err
 	}
@@ -101,7 +100,7 @@ func (c *cli) auditExport(args []string) error {
 	if *since < 0 {
 		return usageError("--since must not be negative")
 	}
-	h, err := home.Open(c.home)
+	h, err := c.openHome()
 	if err != nil {
 		return err
 	}
@@ -176,7 +175,7 @@ func (c *cli) auditVerify(args []string) error {
 	if fs.NArg() != 0 {
 		return usageError("audit verify takes no arguments")
 	}
-	h, err := home.Open(c.home)
+	h, err := c.openHome()
 	if err != nil {
 		return err
 	}
@@ -204,7 +203,7 @@ func (c *cli) auditKey(args []string) error {
 	if fs.NArg() != 0 {
 		return usageError("audit key takes no arguments")
 	}
-	h, err := home.Open(c.home)
+	h, err := c.openHome()
 	if err != nil {
 		return err
 	}

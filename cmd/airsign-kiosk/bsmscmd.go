@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"airsign/cmd/internal/qrfiles"
-	"airsign/offline/home"
 	"airsign/offline/kiosk"
 )
 
@@ -37,7 +36,7 @@ func (c *cli) bsmsCmd(args []string) error {
 	if err := qrfiles.RefuseExisting(*out, *qrOut); err != nil {
 		return err
 	}
-	h, err := home.Open(c.home)
+	h, err := c.openHome()
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"airsign/cmd/internal/qrfiles"
 	"airsign/offline/kiosk"
+	"bufio"
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"flag"
@@ -27,7 +29,8 @@ const version = "0.1.0-dev"
 const usage = `Usage:
     airsign-kiosk [--home DIR] [--kiosk] [--allow-network] [--idle D] [--export DIR] [app]
                   the signing station's app (with no command when a display is there)
-    airsign-kiosk [--home DIR] init
+    airsign-kiosk [--home DIR] [--passphrase-file FILE|-] init [--seal]
+    airsign-kiosk [--home DIR] --passphrase-file FILE|- seal
     airsign-kiosk [--home DIR] ceremony --network NET --script TYPE --threshold K --shares N --out OUTDIR
                   [--words 12|24] [--dice ROLLS|-] [--mnemonic-file FILE|-]
                   [--custodian NAME]... [--name NAME]
@@ -140,6 +143,49 @@ type cli struct {
 	// up (nil: /sys/class/net).
 	allowNetwork bool
 	interfaces   func() ([]string, error)
+	// passphraseFile is --passphrase-file: where the sealed device key's
+	// passphrase is read from ("-": one line of standard input).
+	passphraseFile string
+	passphrase     []byte
+}
+
+// readPassphrase reads the passphrase once, from --passphrase-file.
+func (c *cli) readPassphrase() ([]byte, error) {
+	if c.passphrase != nil || c.passphraseFile == "" {
+		return c.passphrase, nil
+	}
+	var p []byte
+	if c.passphraseFile == "-" {
+		// One line only: the command may read more of standard input.
+		br := bufio.NewReader(c.stdin)
+		line, err := br.ReadSlice('\n')
+		if err != nil && !(errors.Is(err, io.EOF) && len(line) > 0) {
+			return nil, fmt.Errorf("reading the passphrase from standard input: %w", err)
+		}
+		p = bytes.Clone(line)
+		clear(line)
+		c.stdin = br
+	} else {
+		var err error
+		if p, err = qrfiles.ReadFileLimited(c.passphraseFile, 1024, "passphrase"); err != nil {
+			return nil, err
+		}
+	}
+	n := len(p)
+	for n > 0 && (p[n-1] == '\n' || p[n-1] == '\r') {
+		n--
+	}
+	c.passphrase = p[:n]
+	return c.passphrase, nil
+}
+
+// openHome opens the kiosk home, with the passphrase of a sealed device key.
+func (c *cli) openHome() (*home.Home, error) {
+	p, err := c.readPassphrase()
+	if err != nil {
+		return nil, err
+	}
+	return home.OpenWith(c.home, home.Options{Passphrase: p})
 }
 
 // airGap is the check every command that makes or uses a key runs before
@@ -173,11 +219,13 @@ func runWith(c *cli, args []string) int {
 	fs := flag.NewFlagSet("airsign-kiosk", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.home, "home", defaultHome(), "kiosk home folder")
+	fs.StringVar(&c.passphraseFile, "passphrase-file", "", "the sealed device key's passphrase: a file, or - for one line of standard input")
 	gui := addAppFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return c.usageError(err.Error())
 	}
 	args = fs.Args()
+	defer func() { clear(c.passphrase) }()
 	c.allowNetwork = *gui.allowNetwork
 	c.command = commandName(args)
 	if len(args) == 0 {
@@ -199,6 +247,8 @@ func runWith(c *cli, args []string) int {
 		err = c.app(gui, rest)
 	case "init":
 		err = c.init(rest)
+	case "seal":
+		err = c.sealCmd(rest)
 	case "ceremony":
 		err = c.ceremony(rest)
 	case "wallets":
@@ -283,17 +333,57 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 
 func (c *cli) init(args []string) error {
 	fs := newFlags("init")
+	seal := fs.Bool("seal", false, "seal the device key under the passphrase of --passphrase-file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
-		return usageError("init takes no arguments")
+		return usageError("init takes no arguments but --seal")
 	}
-	h, err := home.Init(c.home, rand.Reader, c.now())
+	var opt home.Options
+	if *seal {
+		if c.passphraseFile == "" {
+			return usageError("init --seal needs the passphrase: --passphrase-file FILE (or - for standard input), before init")
+		}
+		p, err := c.readPassphrase()
+		if err != nil {
+			return err
+		}
+		opt.Passphrase = p
+	}
+	h, err := home.InitWith(c.home, rand.Reader, c.now(), opt)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "kiosk home %s initialized\ndevice key %s\naudit verifier key %s\n", c.home, h.KeyID(), h.VerifierKey())
+	sealed := "in plain PEM (anyone with the disk can use it: init --seal, or seal, to seal it)"
+	if h.Sealed() {
+		sealed = "sealed under the passphrase (argon2id)"
+	}
+	fmt.Fprintf(c.stdout, "kiosk home %s initialized\ndevice key %s, %s\naudit verifier key %s\n", c.home, h.KeyID(), sealed, h.VerifierKey())
+	return nil
+}
+
+// sealCmd seals a plain device key under the passphrase, in place.
+func (c *cli) sealCmd(args []string) error {
+	fs := newFlags("seal")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 || c.passphraseFile == "" {
+		return usageError("seal needs the new passphrase: airsign-kiosk --passphrase-file FILE seal")
+	}
+	h, err := home.Open(c.home)
+	if err != nil {
+		return err
+	}
+	p, err := c.readPassphrase()
+	if err != nil {
+		return err
+	}
+	if err := h.Seal(p, rand.Reader, c.now(), home.DefaultKDF); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "device key %s sealed: every command now needs --passphrase-file\n", h.KeyID())
 	return nil
 }
 
@@ -335,7 +425,7 @@ func (c *cli) ceremony(args []string) error {
 	if err != nil {
 		return err
 	}
-	h, err := home.Open(c.home)
+	h, err := c.openHome()
 	if err != nil {
 		return err
 	}
@@ -419,7 +509,7 @@ func (c *cli) wallets(args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	h, err := home.Open(c.home)
+	h, err := c.openHome()
 	if err != nil {
 		return err
 	}
@@ -445,7 +535,7 @@ func (c *cli) sharesVerify(args []string) error {
 	if fs.NArg() == 0 {
 		return usageError("shares verify needs the share files (text or QR images)")
 	}
-	h, err := home.Open(c.home)
+	h, err := c.openHome()
 	if err != nil {
 		return err
 	}

@@ -98,7 +98,7 @@ func (c *cli) policyCmd(args []string) error {
 	if *walletName == "" || fs.NArg() != 0 {
 		return usageError("policy " + args[0] + " needs --wallet NAME")
 	}
-	h, err := home.Open(c.home)
+	h, err := c.openHome()
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func (c *cli) suspendCmd(name string, args []string) error {
 	if *walletName == "" || fs.NArg() != 0 || (name == "suspend" && len(recovery) == 0) {
 		return usageError(name + " needs --wallet NAME" + map[bool]string{true: " --recovery ADDRESS", false: ""}[name == "suspend"] + " and --share FILE for each share")
 	}
-	h, err := home.Open(c.home)
+	h, err := c.openHome()
 	if err != nil {
 		return err
 	}
@@ -263,7 +263,7 @@ func (c *cli) approversCmd(args []string) error {
 	if len(args) == 0 {
 		return usageError("approvers takes a subcommand: list, add NAME KEY, remove NAME")
 	}
-	h, err := home.Open(c.home)
+	h, err := c.openHome()
 	if err != nil {
 		return err
 	}
@@ -418,7 +418,7 @@ func (c *cli) retireCmd(args []string) error {
 	if *walletName == "" || *reason == "" || fs.NArg() != 0 {
 		return usageError("retire-set needs --wallet NAME --reason TEXT and --share FILE for each share of its quorum")
 	}
-	h, err := home.Open(c.home)
+	h, err := c.openHome()
 	if err != nil {
 		return err
 	}

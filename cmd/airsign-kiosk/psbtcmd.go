@@ -66,7 +66,7 @@ func (c *cli) inspect(args []string) error {
 	if !src.given() {
 		return usageError("inspect needs --in FILE (or --in FRAME FRAME...), or --camera DEVICE")
 	}
-	h, err := home.Open(c.home)
+	h, err := c.openHome()
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (c *cli) sign(args []string) error {
 	if err := qrfiles.RefuseExisting(*out, *qrOut); err != nil {
 		return err
 	}
-	h, err := home.Open(c.home)
+	h, err := c.openHome()
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"airsign/cmd/internal/qrfiles"
-	"airsign/offline/home"
 	"airsign/offline/kiosk"
 	"airsign/ui/qr"
 	"airsign/ui/qr/ur"
@@ -38,7 +37,7 @@ func (c *cli) wallet(args []string) error {
 	if given != 1 || (fs.NArg() != 0 && *qrIn == "") {
 		return usageError("wallet add needs exactly one of --descriptor D, --bsms FILE or --qr IMAGE...")
 	}
-	h, err := home.Open(c.home)
+	h, err := c.openHome()
 	if err != nil {
 		return err
 	}

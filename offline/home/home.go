@@ -2,7 +2,8 @@
 // wallets it knows (descriptors only, never a secret), the transcripts of the
 // ceremonies it ran, and its audit log.
 //
-//	HOME/identity.key        device private key (PKCS#8 PEM, mode 0600)
+//	HOME/identity.key        device private key (PKCS#8 PEM, mode 0600), or
+//	                         sealed under the operator's passphrase (seal.go)
 //	HOME/identity.pub        device public key and key id
 //	HOME/audit.log           audit log: a tlog Merkle log, one JSON entry a line
 //	HOME/audit.checkpoints   its signed checkpoints (sumdb/note, device key)
@@ -35,9 +36,19 @@ import (
 
 // Home is an initialized kiosk home folder.
 type Home struct {
-	dir string
-	key ed25519.PrivateKey
-	log *auditlog.Log
+	dir    string
+	key    ed25519.PrivateKey
+	log    *auditlog.Log
+	sealed bool
+}
+
+// Options are Init's and Open's choices about the device key.
+type Options struct {
+	// Passphrase seals the device key (Init) or opens it (Open); empty
+	// leaves it in plain PEM. The caller wipes it.
+	Passphrase []byte
+	// KDF is argon2id's cost for sealing; zero is DefaultKDF.
+	KDF KDFParams
 }
 
 // ErrNotInitialized is returned by Open for a folder without an identity.
@@ -47,6 +58,11 @@ var ErrNotInitialized = errors.New("kiosk home is not initialized")
 // creating dir if needed. It refuses a folder that already has an identity:
 // replacing a device key would orphan every signature made with it.
 func Init(dir string, rand io.Reader, now time.Time) (*Home, error) {
+	return InitWith(dir, rand, now, Options{})
+}
+
+// InitWith is Init with options: a passphrase seals the device key.
+func InitWith(dir string, rand io.Reader, now time.Time, opt Options) (*Home, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating kiosk home: %w", err)
 	}
@@ -67,10 +83,19 @@ func Init(dir string, rand io.Reader, now time.Time) (*Home, error) {
 		return nil, err
 	}
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	if len(opt.Passphrase) > 0 {
+		if opt.KDF == (KDFParams{}) {
+			opt.KDF = DefaultKDF
+		}
+		if keyPEM, err = sealKey(der, opt.Passphrase, rand, opt.KDF); err != nil {
+			return nil, err
+		}
+	}
+	clear(der)
 	if err := writeNew(filepath.Join(dir, "identity.key"), keyPEM, 0o600); err != nil {
 		return nil, err
 	}
-	h := &Home{dir: dir, key: priv}
+	h := &Home{dir: dir, key: priv, sealed: len(opt.Passphrase) > 0}
 	pubLine := fmt.Sprintf("airsign-kiosk %s %s\n", h.KeyID(), base64.StdEncoding.EncodeToString(pub))
 	if err := writeNew(filepath.Join(dir, "identity.pub"), []byte(pubLine), 0o644); err != nil {
 		return nil, err
@@ -80,14 +105,18 @@ func Init(dir string, rand io.Reader, now time.Time) (*Home, error) {
 		return nil, err
 	}
 	h.log = log
-	if err := log.Append("init", map[string]string{"device_key_id": h.KeyID(), "device_public_key": base64.StdEncoding.EncodeToString(pub)}, now); err != nil {
+	if err := log.Append("init", map[string]any{"device_key_id": h.KeyID(), "device_public_key": base64.StdEncoding.EncodeToString(pub), "sealed": h.sealed}, now); err != nil {
 		return nil, err
 	}
 	return h, nil
 }
 
-// Open loads an initialized home and verifies its audit log.
-func Open(dir string) (*Home, error) {
+// Open loads an initialized home and verifies its audit log. A sealed
+// device key needs OpenWith and its passphrase.
+func Open(dir string) (*Home, error) { return OpenWith(dir, Options{}) }
+
+// OpenWith is Open with options: the passphrase of a sealed device key.
+func OpenWith(dir string, opt Options) (*Home, error) {
 	keyPEM, err := os.ReadFile(filepath.Join(dir, "identity.key"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %s has no device identity; run: airsign-kiosk --home %s init", ErrNotInitialized, dir, dir)
@@ -96,18 +125,28 @@ func Open(dir string) (*Home, error) {
 		return nil, fmt.Errorf("reading device key: %w", err)
 	}
 	block, _ := pem.Decode(keyPEM)
-	if block == nil || block.Type != "PRIVATE KEY" {
+	var priv ed25519.PrivateKey
+	switch {
+	case block != nil && block.Type == sealedKeyType:
+		if len(opt.Passphrase) == 0 {
+			return nil, fmt.Errorf("%w: %s/identity.key opens only with the operator's passphrase: give it with --passphrase-file FILE (or - to type it)", ErrSealed, dir)
+		}
+		if priv, err = openKey(block, opt.Passphrase); err != nil {
+			return nil, fmt.Errorf("%s/identity.key: %w", dir, err)
+		}
+	case block != nil && block.Type == "PRIVATE KEY":
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%s/identity.key: %w", dir, err)
+		}
+		var ok bool
+		if priv, ok = k.(ed25519.PrivateKey); !ok {
+			return nil, fmt.Errorf("%s/identity.key is not an ed25519 key", dir)
+		}
+	default:
 		return nil, fmt.Errorf("%s/identity.key is not a PEM private key", dir)
 	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("%s/identity.key: %w", dir, err)
-	}
-	priv, ok := k.(ed25519.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("%s/identity.key is not an ed25519 key", dir)
-	}
-	h := &Home{dir: dir, key: priv}
+	h := &Home{dir: dir, key: priv, sealed: block.Type == sealedKeyType}
 	log, err := auditlog.Open(filepath.Join(dir, "audit.log"), LogOrigin(h.KeyID()), h)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v; the kiosk will not sign until an auditor has looked at it", ErrLogDoesNotVerify, err)
