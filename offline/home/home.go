@@ -28,6 +28,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"airsign/psbt/auditlog"
@@ -248,7 +249,37 @@ func (h *Home) Wallet(name string) (*Wallet, error) {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return nil, fmt.Errorf("wallet %q: %w", name, err)
 	}
+	if err := w.checkFileName(name); err != nil {
+		return nil, err
+	}
 	return &w, nil
+}
+
+// ErrWalletFile means a wallet file does not name the wallet its file name
+// does: it was edited or renamed outside the kiosk. Policies, ledgers and
+// approvers are found by the wallet's name, so such a file would slip out
+// from under its own controls.
+var ErrWalletFile = errors.New("a wallet file was edited")
+
+func (w *Wallet) checkFileName(file string) error {
+	if w.Name != file {
+		return fmt.Errorf("%w: wallets/%s.json names wallet %q; the custodians and the auditor must compare it with the audit log", ErrWalletFile, file, w.Name)
+	}
+	return nil
+}
+
+// WalletFileSHA256 is the SHA-256 of the wallet's file as it is on disk,
+// which its registration's audit entry records.
+func (h *Home) WalletFileSHA256(name string) (string, error) {
+	if err := CheckWalletName(name); err != nil {
+		return "", err
+	}
+	data, err := os.ReadFile(filepath.Join(h.dir, "wallets", name+".json"))
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // Wallets lists the registered wallets by name.
@@ -266,6 +297,9 @@ func (h *Home) Wallets() ([]Wallet, error) {
 		var w Wallet
 		if err := json.Unmarshal(data, &w); err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		if err := w.checkFileName(strings.TrimSuffix(filepath.Base(f), ".json")); err != nil {
+			return nil, err
 		}
 		ws = append(ws, w)
 	}
@@ -361,7 +395,20 @@ func (h *Home) AddWallet(w Wallet) error {
 	if err != nil {
 		return err
 	}
-	return writeNew(filepath.Join(h.dir, "wallets", w.Name+".json"), append(data, '\n'), 0o644)
+	data = append(data, '\n')
+	if err := writeNew(filepath.Join(h.dir, "wallets", w.Name+".json"), data, 0o644); err != nil {
+		return err
+	}
+	// The log records the file as written: a wallet file that is missing,
+	// extra or different is tampering (kiosk.CheckState).
+	sum := sha256.Sum256(data)
+	when := w.Created
+	if when.IsZero() {
+		when = time.Now()
+	}
+	return h.log.Append("wallet-registered", map[string]any{
+		"wallet": w.Name, "descriptor": w.Descriptor, "wallet_sha256": hex.EncodeToString(sum[:]),
+	}, when)
 }
 
 // SaveTranscript keeps a copy of a signed ceremony transcript.

@@ -642,10 +642,9 @@ func TestLoadPSBTRefusesTwoClaimants(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `its inputs belong to more than one registered wallet ("a-copy", "vault")`) {
 		t.Fatalf("LoadPSBT = %v, want a refusal naming both wallets", err)
 	}
-	// named, it is checked against that wallet only, as before
-	l, err := LoadPSBT(s.h, raw, "w.psbt", "vault", s.now)
-	if err != nil || l.Wallet.Name != "vault" {
-		t.Fatalf("LoadPSBT(vault) = %v, %v", l, err)
+	// naming one of them does not skip the check
+	if _, err := LoadPSBT(s.h, raw, "w.psbt", "vault", s.now); err == nil || !strings.Contains(err.Error(), "more than one registered wallet") {
+		t.Fatalf("LoadPSBT(vault) = %v, want the same refusal", err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,15 +55,22 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string, now time.Tim
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	hash := sha256.Sum256(data)
-	var candidates []home.Wallet
+	// Every wallet is asked, even when one is named: a named wallet must not
+	// skip the check that no other wallet (and its policy) claims the
+	// inputs.
+	candidates, err := h.Wallets()
+	if err != nil {
+		return nil, err
+	}
 	if walletName != "" {
 		w, err := h.Wallet(walletName)
 		if err != nil {
 			return nil, err
 		}
-		candidates = []home.Wallet{*w}
-	} else if candidates, err = h.Wallets(); err != nil {
-		return nil, err
+		// the named one first: the review of a PSBT with nothing of
+		// any wallet's is against it
+		candidates = slices.DeleteFunc(candidates, func(c home.Wallet) bool { return c.Name == w.Name })
+		candidates = append([]home.Wallet{*w}, candidates...)
 	}
 	if len(candidates) == 0 {
 		return nil, errors.New("no wallet is registered on this kiosk; run a ceremony first")
@@ -103,6 +111,9 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string, now time.Tim
 				break
 			}
 		}
+	}
+	if walletName != "" && len(claimed) == 1 && claimed[0].Wallet.Name != walletName {
+		return nil, fmt.Errorf("%s: its inputs are wallet %q's, not %q's", source, claimed[0].Wallet.Name, walletName)
 	}
 	switch len(claimed) {
 	case 0:

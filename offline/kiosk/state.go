@@ -26,6 +26,7 @@ var ErrTampered = errors.New("the kiosk's files do not match its audit log")
 type stateEntry struct {
 	Wallet          string `json:"wallet"`
 	Descriptor      string `json:"descriptor"`
+	WalletSHA256    string `json:"wallet_sha256"`
 	Result          string `json:"result"`
 	AfterDigest     string `json:"after_digest"`
 	Set             string `json:"set"`
@@ -45,14 +46,15 @@ func CheckState(h *home.Home) error {
 	if err != nil {
 		return err
 	}
-	wallets := map[string]string{}  // name -> descriptor
-	policies := map[string]string{} // name -> digest after the last change
+	wallets := map[string]string{}     // name -> descriptor
+	walletFiles := map[string]string{} // name -> SHA-256 of the file, as registered
+	policies := map[string]string{}    // name -> digest after the last change
 	var retired []string
 	approversChanged, approversDigest := false, ""
 	for _, e := range entries {
 		var d stateEntry
 		switch e.Kind {
-		case "ceremony", "wallet-add", "policy-set", "suspend", "unsuspend", "retire-set", "approver-add", "approver-remove":
+		case "wallet-registered", "ceremony", "wallet-add", "policy-set", "suspend", "unsuspend", "retire-set", "approver-add", "approver-remove":
 			if err := json.Unmarshal(e.Data, &d); err != nil {
 				return fmt.Errorf("%w: audit entry %d (%s) does not read: %v", ErrTampered, e.Seq, e.Kind, err)
 			}
@@ -60,9 +62,12 @@ func CheckState(h *home.Home) error {
 			continue
 		}
 		switch e.Kind {
-		case "ceremony", "wallet-add":
+		case "wallet-registered", "ceremony", "wallet-add":
 			if d.Wallet != "" && d.Descriptor != "" {
 				wallets[d.Wallet] = d.Descriptor
+			}
+			if d.WalletSHA256 != "" {
+				walletFiles[d.Wallet] = d.WalletSHA256
 			}
 		case "policy-set", "suspend", "unsuspend":
 			if d.Result == "changed" && d.AfterDigest != "" {
@@ -80,13 +85,29 @@ func CheckState(h *home.Home) error {
 		}
 	}
 	var problems []string
+	files, err := h.Wallets()
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	for _, w := range files {
+		if _, ok := wallets[w.Name]; !ok {
+			problems = append(problems, fmt.Sprintf("wallet %q is on the disk but was never registered in the log", w.Name))
+		}
+	}
 	for _, name := range sortedKeys(wallets) {
 		w, err := h.Wallet(name)
 		switch {
 		case err != nil:
-			problems = append(problems, fmt.Sprintf("wallet %q, which the log registered, is missing (%v)", name, err))
+			problems = append(problems, fmt.Sprintf("wallet %q, which the log registered, is missing or unreadable (%v)", name, err))
+			continue
 		case w.Descriptor != wallets[name]:
 			problems = append(problems, fmt.Sprintf("wallet %q is not the descriptor the log registered", name))
+			continue
+		}
+		if want, ok := walletFiles[name]; ok {
+			if got, err := h.WalletFileSHA256(name); err != nil || got != want {
+				problems = append(problems, fmt.Sprintf("the file of wallet %q is not the one the log registered (SHA-256 %s, logged %s)", name, got, want))
+			}
 		}
 	}
 	st := policy.NewStore(h.Dir(), h)
