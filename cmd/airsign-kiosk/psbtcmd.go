@@ -227,6 +227,19 @@ func (c *cli) sign(args []string) error {
 			s.Wipe()
 		}
 	}()
+	// The QR options are checked before any share is read: a signature
+	// counts against the limits as soon as it exists, so it must not be
+	// made for an output that then cannot be written.
+	qrOpt := qrfiles.QROptions{Format: *qrFormat, URType: *urType, MaxFragment: *maxFragment, FPS: *fps}
+	if *qrOut != "" {
+		unsigned, err := psbt.Encode(l.Packet)
+		if err == nil {
+			err = qrOpt.Check(unsigned)
+		}
+		if err != nil {
+			return err
+		}
+	}
 	for _, path := range shareFiles {
 		s, err := readShare(path)
 		if err == nil {
@@ -241,27 +254,36 @@ func (c *cli) sign(args []string) error {
 	if err != nil {
 		return errors.Join(err, logSign("failed", err.Error(), shares, ""))
 	}
-	data := []byte(base64.StdEncoding.EncodeToString(signed) + "\n")
-	if strings.HasSuffix(*out, ".psbt") {
-		data = signed
-	}
-	if *out != "" {
-		if err := qrfiles.WriteExclusive(*out, data); err != nil {
-			return errors.Join(err, logSign("failed", err.Error(), shares, ""))
-		}
-	}
-	frames := 0
-	if *qrOut != "" {
-		if frames, err = qrfiles.WritePSBT(*qrOut, signed, qrfiles.QROptions{Format: *qrFormat, URType: *urType, MaxFragment: *maxFragment, FPS: *fps}); err != nil {
-			return errors.Join(err, logSign("failed", err.Error(), shares, ""))
-		}
-	}
+	// The signature counts from the moment it exists: the ledger and the
+	// audit log hold it before any file does, so that a log that cannot
+	// be written (busy, full) means no signed file, never a signature the
+	// limits do not see.
 	sum := sha256.Sum256(signed)
 	if err := kiosk.RecordSigned(h, l, c.now()); err != nil {
 		return err
 	}
 	if err := logSign("signed", "", shares, fmt.Sprintf("%x", sum)); err != nil {
 		return err
+	}
+	outputFailed := func(err error) error {
+		return errors.Join(err, h.Log().Append("sign-output-failed", map[string]any{
+			"txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name, "reason": err.Error(),
+		}, c.now()))
+	}
+	data := []byte(base64.StdEncoding.EncodeToString(signed) + "\n")
+	if strings.HasSuffix(*out, ".psbt") {
+		data = signed
+	}
+	if *out != "" {
+		if err := qrfiles.WriteExclusive(*out, data); err != nil {
+			return outputFailed(err)
+		}
+	}
+	frames := 0
+	if *qrOut != "" {
+		if frames, err = qrfiles.WritePSBT(*qrOut, signed, qrOpt); err != nil {
+			return outputFailed(err)
+		}
 	}
 	n := 0
 	for _, in := range l.Summary.Inputs {

@@ -151,14 +151,26 @@ type QROptions struct {
 	FPS         int    // frames per second of the animated GIF
 }
 
+// Check says whether o can carry data (a PSBT of about the size to come):
+// the format, UR type and fragment size, before anything is signed.
+func (o QROptions) Check(data []byte) error {
+	_, err := o.parts(data)
+	return err
+}
+
+// parts cuts data into QR frames' texts as o says.
+func (o QROptions) parts(data []byte) ([]string, error) {
+	f, err := qr.ParseFormat(o.Format)
+	if err != nil {
+		return nil, err
+	}
+	return qr.EncodePSBT(data, qr.EncodeOptions{Format: f, MaxFragment: o.MaxFragment, URType: o.URType})
+}
+
 // WritePSBT writes a PSBT as QR frames into dir, which must not exist:
 // frame-001.png … and animated.gif. It returns the number of frames.
 func WritePSBT(dir string, data []byte, o QROptions) (int, error) {
-	f, err := qr.ParseFormat(o.Format)
-	if err != nil {
-		return 0, err
-	}
-	parts, err := qr.EncodePSBT(data, qr.EncodeOptions{Format: f, MaxFragment: o.MaxFragment, URType: o.URType})
+	parts, err := o.parts(data)
 	if err != nil {
 		return 0, err
 	}
