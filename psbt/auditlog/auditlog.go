@@ -168,7 +168,7 @@ func Open(path, origin string, s Signer) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit log %s: %w", path, err)
 	}
-	st, err := l.load()
+	st, err := l.lockedLoad()
 	if err != nil {
 		return nil, err
 	}
@@ -353,7 +353,7 @@ func (h hashSlice) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 func (l *Log) Entries() ([]Entry, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	st, err := l.load()
+	st, err := l.lockedLoad()
 	if err != nil {
 		return nil, err
 	}
@@ -364,11 +364,26 @@ func (l *Log) Entries() ([]Entry, error) {
 func (l *Log) Checkpoint() (Checkpoint, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	st, err := l.load()
+	st, err := l.lockedLoad()
 	if err != nil {
 		return Checkpoint{}, err
 	}
 	return st.latest, nil
+}
+
+// lockedLoad reads and verifies the files under the log's lock, so that it
+// never sees another process's entry before that entry's checkpoint (which
+// would look like an entry nobody signed). Where the lock cannot be taken
+// at all (a read-only copy of the files), it reads without it.
+func (l *Log) lockedLoad() (*state, error) {
+	unlock, err := lockFile(LockPath(l.path), lockWait)
+	switch {
+	case errors.Is(err, ErrLocked):
+		return nil, fmt.Errorf("reading audit log: %w", err)
+	case err == nil:
+		defer unlock()
+	}
+	return l.load()
 }
 
 // state is a verified log as read from disk.

@@ -514,3 +514,41 @@ func TestConcurrentAppend(t *testing.T) {
 		t.Fatalf("%d entries (Len %d) after %d concurrent appends", got, l.Len(), n)
 	}
 }
+
+// A reader in another process (a second Log) never sees an entry before its
+// checkpoint: it reads under the same lock the writer appends under. Without
+// the lock, a read between the two writes reported an entry nobody signed.
+func TestReadWhileAnotherProcessAppends(t *testing.T) {
+	l1, path := newLogAt(t, t.TempDir(), 1, 0)
+	l2, err := Open(path, origin, devKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 100
+	done := make(chan error, 1)
+	go func() {
+		for i := range n {
+			if err := l1.Append("write", map[string]int{"i": i}, t0); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for reads := 0; ; reads++ {
+		if _, err := l2.Entries(); err != nil {
+			t.Fatalf("read %d while another process appends: %v", reads, err)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			if entries, err := l2.Entries(); err != nil || len(entries) != n+1 {
+				t.Fatalf("%d entries, %v; want %d", len(entries), err, n+1)
+			}
+			return
+		default:
+		}
+	}
+}

@@ -56,7 +56,7 @@ type exportFile struct {
 func (l *Log) Export(since int64) ([]byte, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	st, err := l.load()
+	st, err := l.lockedLoad()
 	if err != nil {
 		return nil, err
 	}
