@@ -94,6 +94,12 @@ func (s *station) share(i int) ShareScanned { return ShareScanned{Data: bytes.Cl
 // previous transactions, witness UTXOs, derivations on inputs and change.
 func (s *station) withdrawal(t *testing.T, pay btcutil.Amount) PSBTScanned {
 	t.Helper()
+	return s.withdrawalTo(t, pay, 1, 0)
+}
+
+// withdrawalTo is withdrawal with its change at branch/index.
+func (s *station) withdrawalTo(t *testing.T, pay btcutil.Amount, branch, index uint32) PSBTScanned {
+	t.Helper()
 	d := s.desc
 	fp := d.MasterFingerprint()
 	var prevs []*wire.MsgTx
@@ -112,7 +118,7 @@ func (s *station) withdrawal(t *testing.T, pay btcutil.Amount) PSBTScanned {
 		t.Fatal(err)
 	}
 	foreignScript := append([]byte{0x00, 0x14}, foreign.ScriptAddress()...)
-	change, err := d.PkScript(1, 0)
+	change, err := d.PkScript(branch, index)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,12 +144,12 @@ func (s *station) withdrawal(t *testing.T, pay btcutil.Amount) PSBTScanned {
 		p.Inputs[i].Bip32Derivation = []*btcpsbt.Bip32Derivation{{PubKey: pub.SerializeCompressed(),
 			MasterKeyFingerprint: fpInt, Bip32Path: d.Path(0, uint32(i))}}
 	}
-	pub, err := d.PublicKey(1, 0)
+	pub, err := d.PublicKey(branch, index)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.Outputs[1].Bip32Derivation = []*btcpsbt.Bip32Derivation{{PubKey: pub.SerializeCompressed(),
-		MasterKeyFingerprint: fpInt, Bip32Path: d.Path(1, 0)}}
+		MasterKeyFingerprint: fpInt, Bip32Path: d.Path(branch, index)}}
 	raw, err := psbt.Encode(p)
 	if err != nil {
 		t.Fatal(err)
@@ -779,5 +785,54 @@ func TestReviewRefusesDeletedPolicy(t *testing.T) {
 	r := k.Screen().(Review)
 	if len(r.Refusals) != 1 || !strings.Contains(r.Refusals[0], `the policy of "vault" has digest`) {
 		t.Fatalf("refusals %q, want the tampered policy", r.Refusals)
+	}
+}
+
+// Change far past what this kiosk signed for is a warning on either branch
+// (a hostile coordinator may hide change on the receive branch), and a
+// refusal under a policy bound.
+func TestChangeFarAhead(t *testing.T) {
+	s := newStation(t)
+	for _, tc := range []struct {
+		branch, index uint32
+		warn          string
+	}{
+		{1, 3, ""},
+		{1, 11, "output 1: returns change to address 1/11, 12 past the change this kiosk has signed for on that branch (none yet)"},
+		{0, 19, ""},
+		{0, 99, "output 1: returns change to address 0/99, 100 past the change this kiosk has signed for on that branch (none yet)"},
+	} {
+		l, err := LoadPSBT(s.h, s.withdrawalTo(t, 150_000, tc.branch, tc.index).Data, "w.psbt", "", s.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		for _, w := range l.Summary.Warnings {
+			if w.Code == psbt.CodeChangeFarAhead {
+				got = w.Message
+			}
+		}
+		if !strings.HasPrefix(got, tc.warn) || (tc.warn == "") != (got == "") {
+			t.Errorf("change at %d/%d: warning %q, want %q", tc.branch, tc.index, got, tc.warn)
+		}
+	}
+	st := policy.NewStore(s.h.Dir(), s.h)
+	p := policy.Policy{MaxChangeAhead: 20}
+	if err := st.SetPolicy(s.wallet.Name, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.h.Log().Append("policy-set", map[string]any{"wallet": s.wallet.Name, "result": "changed", "after_digest": policy.Digest(p)}, s.now); err != nil {
+		t.Fatal(err)
+	}
+	l, err := LoadPSBT(s.h, s.withdrawalTo(t, 150_000, 0, 99).Data, "w.psbt", "", s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, v, err := PolicyVerdict(s.h, l, s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.OK() || !strings.Contains(fmt.Sprint(v.Failed()), "change goes to 0/99, 100 past") {
+		t.Fatalf("verdict %+v, want the change index rule failing", v.Rules)
 	}
 }

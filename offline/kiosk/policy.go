@@ -67,12 +67,20 @@ func PolicyVerdict(h *home.Home, l *Loaded, now time.Time) (policy.Policy, polic
 	}
 	v := policy.Evaluate(p, l.Summary, spent, a)
 	if p.MaxChangeAhead > 0 {
-		ahead, highest, err := changeAhead(h, l)
+		gaps, err := changeGaps(h, l)
 		if err != nil {
 			return p, v, err
 		}
-		v.Rules = append(v.Rules, policy.Rule{Name: "change index", OK: ahead <= int64(p.MaxChangeAhead),
-			Detail: fmt.Sprintf("change goes %d past the highest change address signed for (1/%d); the limit is %d", max(ahead, 0), highest, p.MaxChangeAhead)})
+		rule := policy.Rule{Name: "change index", OK: true, Detail: fmt.Sprintf("no change more than %d past the highest address signed for on its branch", p.MaxChangeAhead)}
+		for _, g := range gaps {
+			if g.ahead > int64(p.MaxChangeAhead) {
+				rule.OK = false
+				rule.Detail = fmt.Sprintf("change goes to %d/%d, %d past the highest address signed for on that branch (%d/%d); the limit is %d",
+					g.out.Branch, g.out.AddrIndex, g.ahead, g.out.Branch, g.highest, p.MaxChangeAhead)
+				break
+			}
+		}
+		v.Rules = append(v.Rules, rule)
 	}
 	return p, v, nil
 }

@@ -205,13 +205,26 @@ func ChangeOf(l *Loaded) []string {
 }
 
 // ChangeLookahead is how many change addresses past the last one used a
-// coordinator watches (online/watcher's DefaultChangeGap).
-const ChangeLookahead = 10
+// coordinator watches (online/watcher's DefaultChangeGap); ReceiveLookahead
+// the same for receive addresses (DefaultReceiveGap), which change may also
+// go to.
+const (
+	ChangeLookahead  = 10
+	ReceiveLookahead = 20
+)
 
-// HighestChange is the highest change address index (branch 1) of the
-// wallet that this kiosk has signed a transaction paying to, from its audit
-// log; -1 if none.
-func HighestChange(h *home.Home, wallet string) (int64, error) {
+// lookahead is the coordinator's look-ahead on branch 0 or 1.
+func lookahead(branch uint32) int64 {
+	if branch == 0 {
+		return ReceiveLookahead
+	}
+	return ChangeLookahead
+}
+
+// HighestChange is the highest address index on branch (1 change, 0
+// receive) of the wallet that this kiosk has signed a transaction paying
+// change to, from its audit log; -1 if none.
+func HighestChange(h *home.Home, wallet string, branch uint32) (int64, error) {
 	entries, err := h.Log().Entries()
 	if err != nil {
 		return 0, err
@@ -226,8 +239,8 @@ func HighestChange(h *home.Home, wallet string) (int64, error) {
 			continue
 		}
 		for _, c := range d.Change {
-			var branch, index int64
-			if _, err := fmt.Sscanf(c, "%d/%d", &branch, &index); err == nil && branch == 1 {
+			var b, index int64
+			if _, err := fmt.Sscanf(c, "%d/%d", &b, &index); err == nil && b == int64(branch) {
 				highest = max(highest, index)
 			}
 		}
@@ -235,39 +248,56 @@ func HighestChange(h *home.Home, wallet string) (int64, error) {
 	return highest, nil
 }
 
-// changeAhead is how far the PSBT's change goes past the highest change
-// index this kiosk has signed for (0 when it does not), and that index.
-func changeAhead(h *home.Home, l *Loaded) (ahead, highest int64, err error) {
-	if highest, err = HighestChange(h, l.Wallet.Name); err != nil {
-		return 0, 0, err
-	}
+// changeGap is one change output's distance past the highest address this
+// kiosk has signed change to on its branch.
+type changeGap struct {
+	out     psbt.Output
+	highest int64 // -1: none yet
+	ahead   int64
+}
+
+// changeGaps measures every change output of the PSBT, on either branch (a
+// hostile coordinator may put change on the receive branch).
+func changeGaps(h *home.Home, l *Loaded) ([]changeGap, error) {
+	var gaps []changeGap
+	highest := map[uint32]int64{}
 	for _, o := range l.Summary.Outputs {
-		if o.Kind == psbt.Change && o.Branch == 1 {
-			ahead = max(ahead, int64(o.AddrIndex)-highest)
+		if o.Kind != psbt.Change {
+			continue
 		}
+		hi, ok := highest[o.Branch]
+		if !ok {
+			var err error
+			if hi, err = HighestChange(h, l.Wallet.Name, o.Branch); err != nil {
+				return nil, err
+			}
+			highest[o.Branch] = hi
+		}
+		gaps = append(gaps, changeGap{out: o, highest: hi, ahead: int64(o.AddrIndex) - hi})
 	}
-	return ahead, highest, nil
+	return gaps, nil
 }
 
 // warnChangeAhead warns of change that goes further past what this kiosk
-// has signed for than a coordinator watches: such coins could vanish from
-// the treasury's books.
+// has signed for than a coordinator watches on that branch: such coins
+// could vanish from the treasury's books.
 func warnChangeAhead(h *home.Home, l *Loaded) error {
-	_, highest, err := changeAhead(h, l)
+	gaps, err := changeGaps(h, l)
 	if err != nil {
 		return err
 	}
-	for _, o := range l.Summary.Outputs {
-		d := int64(o.AddrIndex) - highest
-		if o.Kind != psbt.Change || o.Branch != 1 || d <= ChangeLookahead {
+	for _, g := range gaps {
+		o := g.out
+		if g.ahead <= lookahead(o.Branch) {
 			continue
 		}
 		since := "none yet"
-		if highest >= 0 {
-			since = fmt.Sprintf("up to 1/%d", highest)
+		if g.highest >= 0 {
+			since = fmt.Sprintf("up to %d/%d", o.Branch, g.highest)
 		}
 		l.Summary.Warnings = append(l.Summary.Warnings, psbt.Finding{Code: psbt.CodeChangeFarAhead, Input: -1, Output: o.Index,
-			Message: fmt.Sprintf("output %d: returns change to address 1/%d, %d past the change this kiosk has signed for (%s); a coordinator watches %d ahead and may never see these coins: check that it knows address 1/%d", o.Index, o.AddrIndex, d, since, ChangeLookahead, o.AddrIndex)})
+			Message: fmt.Sprintf("output %d: returns change to address %d/%d, %d past the change this kiosk has signed for on that branch (%s); a coordinator watches %d ahead and may never see these coins: check that it knows address %d/%d",
+				o.Index, o.Branch, o.AddrIndex, g.ahead, since, lookahead(o.Branch), o.Branch, o.AddrIndex)})
 	}
 	return nil
 }

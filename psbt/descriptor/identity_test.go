@@ -51,9 +51,15 @@ func TestIdentity(t *testing.T) {
 				b, _ := Parse(tc.desc)
 				for _, branch := range []uint32{0, 1} {
 					for _, i := range []uint32{0, 1, 77} {
-						sa, _ := a.PkScript(branch, i)
-						sb, _ := b.PkScript(branch, i)
-						if string(sa) != string(sb) {
+						sa, err := a.PkScript(branch, i)
+						if err != nil {
+							t.Fatal(err)
+						}
+						sb, err := b.PkScript(branch, i)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if len(sa) == 0 || string(sa) != string(sb) {
 							t.Fatalf("same identity, different scripts at %d/%d", branch, i)
 						}
 					}

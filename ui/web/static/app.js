@@ -12,13 +12,21 @@
   // link followed, a scripted redirect): from then on the poller below must
   // not reload the page, or its reload would cancel that navigation (the
   // approval's or the broadcast's confirmation page would never show).
-  let leaving = false;
-  const go = (url) => { leaving = true; location.href = url; };
-  document.addEventListener("submit", (ev) => { if (!ev.defaultPrevented) leaving = true; });
+  // A navigation that never happens (stopped, or a link the browser hands
+  // to another program) must not stop live updates for good: leaving lapses
+  // after 15 s.
+  let leaving = false, leavingTimer = null;
+  const setLeaving = () => {
+    leaving = true;
+    clearTimeout(leavingTimer);
+    leavingTimer = setTimeout(() => { leaving = false; }, 15000);
+  };
+  const go = (url) => { setLeaving(); location.href = url; };
+  document.addEventListener("submit", (ev) => { if (!ev.defaultPrevented) setLeaving(); });
   document.addEventListener("click", (ev) => {
     const a = ev.target.closest && ev.target.closest("a[href]");
     const plain = ev.button === 0 && !ev.ctrlKey && !ev.metaKey && !ev.shiftKey && !ev.altKey;
-    if (a && plain && !ev.defaultPrevented && !a.hasAttribute("download") && !a.target && !a.getAttribute("href").startsWith("#")) leaving = true;
+    if (a && plain && !ev.defaultPrevented && !a.hasAttribute("download") && !a.target && !a.getAttribute("href").startsWith("#")) setLeaving();
   });
   window.addEventListener("pagehide", () => { leaving = true; });
   window.addEventListener("pageshow", (ev) => { if (ev.persisted) leaving = false; }); // back from the cache
@@ -200,7 +208,7 @@
           } catch (e) {
             report({ error: true, message: "The coordinator did not answer (" + e.message + "); still trying." });
           }
-          if (j.redirect) { leaving = true; stop(); go(j.redirect); return; }
+          if (j.redirect) { setLeaving(); stop(); go(j.redirect); return; }
           if (j.error && j.fatal) { stop(); return; }
           next();
         }, "image/jpeg", 0.9);
