@@ -105,8 +105,11 @@ func (c *ceremonyState) wipe() {
 }
 
 func (k *Kiosk) beginCeremony() (Screen, error) {
-	if gap := k.airGap(); !gap.MayActivate() {
-		return k.start(refuseNetwork(gap))
+	if problem, err := k.activateGap("ceremony"); err != nil || problem != "" {
+		if err != nil {
+			return nil, err
+		}
+		return k.start(problem)
 	}
 	k.flow = FlowCeremony
 	k.cer = &ceremonyState{}

@@ -506,8 +506,11 @@ func (k *Kiosk) onStart(ev Event) (Screen, error) {
 		if err != nil {
 			return k.start(fmt.Sprintf("no wallet %q to check", b.Wallet))
 		}
-		if gap := k.airGap(); !gap.MayActivate() {
-			return k.start(refuseNetwork(gap))
+		if problem, err := k.activateGap("shares verify"); err != nil || problem != "" {
+			if err != nil {
+				return nil, err
+			}
+			return k.start(problem)
 		}
 		d, err := parseWallet(w)
 		if err != nil {
@@ -522,6 +525,17 @@ func (k *Kiosk) onStart(ev Event) (Screen, error) {
 		return k.beginCeremony()
 	}
 	return nil, ErrUnexpected
+}
+
+// activateGap is the air-gap check before the app makes or uses a key, the
+// command line's own (CheckAirGap): "" when it may go on, else the sentence
+// to show. Every refusal and every use of the override is logged.
+func (k *Kiosk) activateGap(action string) (string, error) {
+	err := CheckAirGap(k.cfg.Home, k.cfg.Interfaces, k.cfg.AllowNetwork, "app "+action, k.cfg.Now())
+	if errors.Is(err, ErrConnected) {
+		return refuseNetwork(k.airGap()), nil
+	}
+	return "", err
 }
 
 func refuseNetwork(g AirGap) string {
@@ -657,8 +671,11 @@ func (k *Kiosk) onReview(scr Review, ev Event) (Screen, error) {
 			scr.Problem = "signed here before: " + scr.SignedBefore[0] + "; confirm that it is to be signed again"
 			return scr, nil
 		}
-		if gap := k.airGap(); !gap.MayActivate() {
-			scr.Problem = refuseNetwork(gap)
+		if problem, err := k.activateGap("sign"); err != nil || problem != "" {
+			if err != nil {
+				return nil, err
+			}
+			scr.Problem = problem
 			return scr, nil
 		}
 		l := k.loaded

@@ -836,3 +836,30 @@ func TestChangeFarAhead(t *testing.T) {
 		t.Fatalf("verdict %+v, want the change index rule failing", v.Rules)
 	}
 }
+
+// The app logs each key use under the network override, and each refusal,
+// as the command line does: not only its start.
+func TestAppLogsEachAirGapOverride(t *testing.T) {
+	s := newStation(t)
+	s.up = []string{"eth0"}
+	for _, allow := range []bool{false, true} {
+		k := s.kiosk(t, allow)
+		if _, err := k.Handle(Begin{Flow: FlowCeremony}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, err := s.h.Log().Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		if e.Kind == "airgap" {
+			got = append(got, string(e.Data))
+		}
+	}
+	if len(got) != 2 || !strings.Contains(got[0], `"command":"app ceremony"`) || !strings.Contains(got[0], `"result":"refused"`) ||
+		!strings.Contains(got[1], `"result":"overridden"`) {
+		t.Fatalf("airgap entries %q, want a refusal then an override of app ceremony", got)
+	}
+}
