@@ -98,6 +98,13 @@ func parsePasswordHash(s []byte) (passwordHash, error) {
 	if len(s) > 256 {
 		return passwordHash{}, errBadHash
 	}
+	// Printable ASCII only: Go's base64 decoders skip \r and \n, so a salt
+	// with a line break inside would parse as another hash than it says.
+	for _, c := range s {
+		if c < 0x21 || c > 0x7e {
+			return passwordHash{}, errBadHash
+		}
+	}
 	parts := strings.Split(string(s), "$")
 	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" || parts[2] != "v="+strconv.Itoa(argon2.Version) {
 		return passwordHash{}, errBadHash
