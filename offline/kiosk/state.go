@@ -31,7 +31,6 @@ type stateEntry struct {
 	AfterDigest     string `json:"after_digest"`
 	Set             string `json:"set"`
 	ApproversDigest string `json:"approvers_digest"`
-	SpentSat        int64  `json:"spent_sat"`
 }
 
 // CheckState compares the kiosk's state files with what its audit log
@@ -153,24 +152,51 @@ func CheckState(h *home.Home) error {
 // after since: the 24-hour window, from the log itself, which cannot be
 // dropped without breaking its signed checkpoints (the ledger file could).
 func SignedSince(h *home.Home, wallet string, since time.Time) (btcutil.Amount, error) {
-	entries, err := h.Log().Entries()
+	records, err := signRecords(h)
 	if err != nil {
 		return 0, err
 	}
 	var sum btcutil.Amount
-	for _, e := range entries {
-		if e.Kind != "sign" || !e.Time.After(since) {
+	for _, r := range records {
+		if !r.Time.After(since) {
 			continue
 		}
-		var d stateEntry
-		if err := json.Unmarshal(e.Data, &d); err != nil {
-			return 0, fmt.Errorf("%w: audit entry %d (sign) does not read: %v", ErrTampered, e.Seq, err)
+		if r.err != nil {
+			return 0, fmt.Errorf("%w: audit entry %d (sign) does not read: %v", ErrTampered, r.Seq, r.err)
 		}
-		if d.Result == "signed" && d.Wallet == wallet {
-			sum += max(0, btcutil.Amount(d.SpentSat))
+		if r.Result == "signed" && r.Wallet == wallet {
+			sum += max(0, btcutil.Amount(r.SpentSat))
 		}
 	}
 	return sum, nil
+}
+
+// signRecord is one "sign" entry of the audit log, its data decoded (err
+// when it does not read).
+type signRecord struct {
+	Seq  uint64
+	Time time.Time
+	signedEntry
+	err error
+}
+
+// signRecords reads the audit log's sign entries, which the 24-hour
+// window, the signed-before check and the change bound all look at.
+func signRecords(h *home.Home) ([]signRecord, error) {
+	entries, err := h.Log().Entries()
+	if err != nil {
+		return nil, err
+	}
+	var rs []signRecord
+	for _, e := range entries {
+		if e.Kind != "sign" {
+			continue
+		}
+		r := signRecord{Seq: e.Seq, Time: e.Time}
+		r.err = json.Unmarshal(e.Data, &r.signedEntry)
+		rs = append(rs, r)
+	}
+	return rs, nil
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -189,7 +215,8 @@ type signedEntry struct {
 	Result string   `json:"result"`
 	Inputs []string `json:"inputs"`
 	// Change lists the change outputs' addresses as branch/index.
-	Change []string `json:"change"`
+	Change   []string `json:"change"`
+	SpentSat int64    `json:"spent_sat"`
 }
 
 // ChangeOf names the PSBT's change outputs as the sign entries record
@@ -225,17 +252,13 @@ func lookahead(branch uint32) int64 {
 // receive) of the wallet that this kiosk has signed a transaction paying
 // change to, from its audit log; -1 if none.
 func HighestChange(h *home.Home, wallet string, branch uint32) (int64, error) {
-	entries, err := h.Log().Entries()
+	records, err := signRecords(h)
 	if err != nil {
 		return 0, err
 	}
 	highest := int64(-1)
-	for _, e := range entries {
-		if e.Kind != "sign" {
-			continue
-		}
-		var d signedEntry
-		if json.Unmarshal(e.Data, &d) != nil || d.Result != "signed" || d.Wallet != wallet {
+	for _, d := range records {
+		if d.err != nil || d.Result != "signed" || d.Wallet != wallet {
 			continue
 		}
 		for _, c := range d.Change {
@@ -316,29 +339,25 @@ func InputsOf(l *Loaded) []string {
 // coordinator replaying a request, or two transactions racing for one
 // coin. Each sentence says when and what.
 func SignedBefore(h *home.Home, l *Loaded) ([]string, error) {
-	entries, err := h.Log().Entries()
+	records, err := signRecords(h)
 	if err != nil {
 		return nil, err
 	}
 	txid := l.Summary.TxID.String()
 	mine := InputsOf(l)
 	var found []string
-	for _, e := range entries {
-		if e.Kind != "sign" {
+	for _, d := range records {
+		if d.err != nil || d.Result != "signed" {
 			continue
 		}
-		var d signedEntry
-		if json.Unmarshal(e.Data, &d) != nil || d.Result != "signed" {
-			continue
-		}
-		when := e.Time.UTC().Format("2006-01-02 15:04 UTC")
+		when := d.Time.UTC().Format("2006-01-02 15:04 UTC")
 		if d.TxID == txid {
-			found = append(found, fmt.Sprintf("this transaction was already signed here at %s (audit entry %d)", when, e.Seq))
+			found = append(found, fmt.Sprintf("this transaction was already signed here at %s (audit entry %d)", when, d.Seq))
 			continue
 		}
 		for _, in := range d.Inputs {
 			if slices.Contains(mine, in) {
-				found = append(found, fmt.Sprintf("coin %s was already signed away here at %s in transaction %s (audit entry %d)", in, when, d.TxID, e.Seq))
+				found = append(found, fmt.Sprintf("coin %s was already signed away here at %s in transaction %s (audit entry %d)", in, when, d.TxID, d.Seq))
 			}
 		}
 	}
