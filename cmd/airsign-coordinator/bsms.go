@@ -264,7 +264,7 @@ func (c *cli) bsmsFinish(args []string) error {
 			}
 		}
 		fmt.Fprintf(c.stdout, "BSMS descriptor record written to %s\n", strings.Join(written, " and "))
-		fmt.Fprintf(c.stdout, "On each kiosk: airsign-kiosk wallet add %s --token %s\n", kioskSource(*qrOut, *out), s.Token)
+		fmt.Fprintf(c.stdout, "On each kiosk: airsign-kiosk wallet add %s --token %s --share FILE... (the shares of its key)\n", kioskSource(*qrOut, *out), s.Token)
 	})
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -67,12 +66,8 @@ func (c *cli) auditWitness(args []string) error {
 	if err != nil {
 		return err
 	}
-	cp, err := h.Log().AddWitness(data, key)
+	cp, err := c.station(h).ImportWitness(data, key)
 	if err != nil {
-		return errors.Join(err, h.Log().Append("audit-witness", map[string]any{"result": "refused", "reason": err.Error()}, c.now()))
-	}
-	if err := h.Log().Append("audit-witness", map[string]any{"result": "imported", "size": cp.Size,
-		"root": base64.StdEncoding.EncodeToString(cp.Root[:]), "auditor": strings.SplitN(key, "+", 2)[0]}, c.now()); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "witness imported: an auditor saw this log at %d entries; a log rolled back before that or rewritten is refused from now on\n", cp.Size)
@@ -104,15 +99,10 @@ func (c *cli) auditExport(args []string) error {
 	if err != nil {
 		return err
 	}
-	log := h.Log()
-	data, err := log.Export(*since)
+	st := c.station(h)
+	data, rep, err := st.AuditExport(*since)
 	if err != nil {
 		return err
-	}
-	// Check what is written as the auditor will, before it leaves.
-	rep, err := auditlog.VerifyExport(data, h.VerifierKey(), nil)
-	if err != nil {
-		return fmt.Errorf("the export does not verify (this is a bug): %w", err)
 	}
 	var frames int
 	if *qrOut != "" {
@@ -148,9 +138,11 @@ func (c *cli) auditExport(args []string) error {
 		}
 	}
 	root := base64.StdEncoding.EncodeToString(rep.Root[:])
-	if err := log.Append("audit-export", map[string]any{
-		"file": filepath.Base(*out), "qr_frames": frames, "since": rep.Since, "size": rep.Size, "root": root,
-	}, c.now()); err != nil {
+	file := ""
+	if *out != "" {
+		file = filepath.Base(*out)
+	}
+	if err := st.Exported(rep, file, frames); err != nil {
 		return err
 	}
 	if *out != "" {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"airsign/cmd/internal/qrfiles"
@@ -52,9 +51,9 @@ func (c *cli) bsmsCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	record, err := kiosk.BSMSKeyRecord(h, w, shares, token, *description, c.now())
+	record, err := c.station(h).BSMSKeyRecord(w, shares, token, *description)
 	if err != nil {
-		return errors.Join(err, h.Log().Append("bsms-key-record", map[string]any{"wallet": w.Name, "result": "failed", "reason": err.Error()}, c.now()))
+		return err
 	}
 	if err := qrfiles.WriteText(*out, *qrOut, record); err != nil {
 		return err

@@ -190,6 +190,12 @@ func (c *cli) openHome() (*home.Home, error) {
 
 // airGap is the check every command that makes or uses a key runs before
 // it reads a share or a seed: the app's, with the same override, logged.
+// station is the kiosk core driven from the command line: every operation
+// and its audit entry.
+func (c *cli) station(h *home.Home) kiosk.Station {
+	return kiosk.Station{Home: h, Via: kiosk.ViaCLI, Now: c.now}
+}
+
 func (c *cli) airGap(h *home.Home) error {
 	return kiosk.CheckAirGap(h, c.interfaces, c.allowNetwork, c.command, c.now())
 }
@@ -549,94 +555,23 @@ func (c *cli) sharesVerify(args []string) error {
 		}
 	}()
 	// A failed check is evidence too: every outcome gets its audit line.
-	var verr error
-	wallet := *walletName
+	check := kiosk.SharesCheck{Wallet: *walletName}
 	for _, path := range fs.Args() {
 		s, err := readShare(path)
 		if err != nil {
-			verr = err
+			check.ReadErr = err
 			break
 		}
 		shares = append(shares, s)
 	}
-	if verr == nil {
-		wallet, verr = c.verifyShares(h, shares, *walletName)
-	}
-	entry := map[string]any{"files": fs.Args(), "shares": shareNames(shares), "result": "ok"}
-	if wallet != "" {
-		entry["wallet"] = wallet
-	}
-	if verr != nil {
-		entry["result"] = "failed"
-		entry["reason"] = verr.Error()
-	}
-	if err := h.Log().Append("shares-verify", entry, c.now()); err != nil {
-		return errors.Join(verr, err)
-	}
-	return verr
-}
-
-// verifyShares recombines shares and checks they rebuild a registered
-// wallet, whose name it returns.
-func (c *cli) verifyShares(h *home.Home, shares []*shamir.Share, walletName string) (string, error) {
-	if err := policyStore(h).CheckRetired(shares[0].SetName()); err != nil {
-		return "", err
-	}
-	// Combine checks the shares against each other and against their
-	// fingerprint commitment before anything is compared with a wallet.
-	entropy, err := shamir.Combine(shares, hd.EntropyFingerprint)
+	check.Shares = shares
+	w, err := c.station(h).VerifyShares(check)
 	if err != nil {
-		return "", err
-	}
-	defer hd.Wipe(entropy)
-	ws, err := h.Wallets()
-	if err != nil {
-		return "", err
-	}
-	var w *home.Wallet
-	for i := range ws {
-		if walletName != "" && ws[i].Name != walletName {
-			continue
-		}
-		if ws[i].ShareSet == shares[0].SetName() && ws[i].Fingerprint == fmt.Sprintf("%x", shares[0].Fingerprint) {
-			w = &ws[i]
-			break
-		}
-	}
-	if w == nil {
-		if walletName != "" {
-			if _, err := h.Wallet(walletName); err != nil {
-				return "", err
-			}
-			return "", fmt.Errorf("share %d is of set %s, which wallet %q does not use", shares[0].Index, shares[0].SetName(), walletName)
-		}
-		return "", fmt.Errorf("no registered wallet uses share set %s (fingerprint %x)", shares[0].SetName(), shares[0].Fingerprint)
-	}
-	// The fingerprint commitment already matched; rebuilding the account
-	// descriptor proves these shares make this very wallet.
-	net, err := descriptor.ParseNetwork(w.Network)
-	if err != nil {
-		return "", err
-	}
-	st, err := descriptor.ParseScriptType(w.Script)
-	if err != nil {
-		return "", err
-	}
-	master, err := hd.MasterFromEntropy(entropy, net)
-	if err != nil {
-		return "", err
-	}
-	defer master.Wipe()
-	d, err := master.Account(st, 0)
-	if err != nil {
-		return "", err
-	}
-	if d.String() != w.Descriptor {
-		return "", fmt.Errorf("shares rebuild fingerprint %s but not wallet %q's descriptor", w.Fingerprint, w.Name)
+		return err
 	}
 	fmt.Fprintf(c.stdout, "OK: shares %s of set %s rebuild wallet %q (fingerprint %s); the seed was wiped from memory\n",
 		strings.Join(shareNames(shares), ", "), w.ShareSet, w.Name, w.Fingerprint)
-	return w.Name, nil
+	return nil
 }
 
 func shareNames(shares []*shamir.Share) []string {

@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,44 +20,22 @@ import (
 	"airsign/offline/kiosk"
 	"airsign/offline/policy"
 	"airsign/psbt/descriptor"
+	"airsign/shamir"
 )
 
 // policyStore is the kiosk home's policy store, signed by its device key.
 func policyStore(h *home.Home) *policy.Store { return policy.NewStore(h.Dir(), h) }
 
-// quorum proves that k shares of the wallet's set are present: it rebuilds
-// the key in memory, checks it is the wallet's, and wipes it. Changing the
-// rules needs the same people as moving the funds.
-func (c *cli) quorum(h *home.Home, w *home.Wallet, files []string) ([]string, error) {
+// quorumShares reads the shares that approve a change to wallet w's rules,
+// after the air-gap check (they rebuild its key). The caller wipes them.
+func (c *cli) quorumShares(h *home.Home, files []string) ([]*shamir.Share, func(), error) {
 	if len(files) == 0 {
-		return nil, usageError("the change needs the custodians' shares: --share FILE, once per share")
+		return nil, func() {}, usageError("the change needs the custodians' shares: --share FILE, once per share")
 	}
 	if err := c.airGap(h); err != nil {
-		return nil, err
+		return nil, func() {}, err
 	}
-	shares, wipe, err := readShares(files)
-	defer wipe()
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range shares {
-		if err := kiosk.CheckShareSet(w, s); err != nil {
-			return nil, err
-		}
-		if err := policyStore(h).CheckRetired(s.SetName()); err != nil {
-			return nil, err
-		}
-	}
-	d, err := walletDescriptor(w)
-	if err != nil {
-		return nil, err
-	}
-	m, err := kiosk.Activate(w, d, shares)
-	if err != nil {
-		return nil, fmt.Errorf("the shares do not make the quorum of wallet %q: %w", w.Name, err)
-	}
-	m.Wipe()
-	return shareNames(shares), nil
+	return readShares(files)
 }
 
 func walletDescriptor(w *home.Wallet) (*descriptor.Descriptor, error) {
@@ -123,33 +100,22 @@ func (c *cli) policyCmd(args []string) error {
 	p.Allow, p.Scripts = allow, scripts
 	// Suspension has its own commands; policy set keeps it as it is.
 	p.Suspended, p.Recovery = old.Suspended, old.Recovery
-	net, err := descriptor.ParseNetwork(w.Network)
-	if err != nil {
-		return err
-	}
-	if err := p.Validate(net); err != nil {
-		return err
-	}
-	return c.changePolicy(h, w, old, p, shareFiles, "policy-set")
+	return c.changePolicy(h, w, p, shareFiles, "policy-set")
 }
 
-// changePolicy stores a new policy once the quorum is proven, and logs the
-// rules before and after.
-func (c *cli) changePolicy(h *home.Home, w *home.Wallet, old, p policy.Policy, shareFiles []string, kind string) error {
-	names, err := c.quorum(h, w, shareFiles)
+// changePolicy stores a new policy once the quorum is proven (the core
+// logs the rules before and after).
+func (c *cli) changePolicy(h *home.Home, w *home.Wallet, p policy.Policy, shareFiles []string, kind string) error {
+	shares, wipe, err := c.quorumShares(h, shareFiles)
+	defer wipe()
 	if err != nil {
-		return errors.Join(err, h.Log().Append(kind, map[string]any{"wallet": w.Name, "result": "refused", "reason": err.Error()}, c.now()))
-	}
-	if err := policyStore(h).SetPolicy(w.Name, p); err != nil {
 		return err
 	}
-	if err := h.Log().Append(kind, map[string]any{
-		"wallet": w.Name, "result": "changed", "shares": names,
-		"before": old, "after": p, "before_digest": policy.Digest(old), "after_digest": policy.Digest(p),
-	}, c.now()); err != nil {
+	old, _, err := c.station(h).ChangePolicy(w, p, kind, shares)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "policy of %q changed with shares %s (%s -> %s)\n", w.Name, strings.Join(names, ", "), policy.Digest(old), policy.Digest(p))
+	fmt.Fprintf(c.stdout, "policy of %q changed with shares %s (%s -> %s)\n", w.Name, strings.Join(shareNames(shares), ", "), policy.Digest(old), policy.Digest(p))
 	writePolicy(c, w.Name, p, -1)
 	return nil
 }
@@ -246,14 +212,7 @@ func (c *cli) suspendCmd(name string, args []string) error {
 		}
 		p.Recovery = nil
 	}
-	net, err := descriptor.ParseNetwork(w.Network)
-	if err != nil {
-		return err
-	}
-	if err := p.Validate(net); err != nil {
-		return err
-	}
-	return c.changePolicy(h, w, old, p, shareFiles, name)
+	return c.changePolicy(h, w, p, shareFiles, name)
 }
 
 // approversCmd is `approvers list|add NAME KEY --wallet W --share...|remove NAME --wallet W --share...`.
@@ -332,46 +291,28 @@ func (c *cli) approversCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	entry := map[string]any{"approver": pos[0], "wallet": w.Name}
 	var key ed25519.PublicKey
 	if args[0] == "add" {
 		if key, err = parseApproverKey(pos[1]); err != nil {
 			return err
 		}
-		entry["key"] = hex.EncodeToString(key)
 	}
-	names, err := c.quorum(h, w, shareFiles)
-	if err != nil {
-		entry["result"], entry["reason"] = "refused", err.Error()
-		return errors.Join(err, h.Log().Append("approver-"+args[0], entry, c.now()))
-	}
-	entry["shares"] = names
-	walletID, err := w.IdentityDigest()
+	shares, wipe, err := c.quorumShares(h, shareFiles)
+	defer wipe()
 	if err != nil {
 		return err
 	}
 	if args[0] == "add" {
-		err = st.AddApprover(walletID, pos[0], key, c.now())
-	} else {
-		err = st.RemoveApprover(walletID, pos[0], c.now())
-	}
-	if err != nil {
-		return err
-	}
-	entry["result"] = "done"
-	all, err := st.AllApprovers()
-	if err != nil {
-		return err
-	}
-	entry["approvers_digest"] = policy.ApproversDigest(all)
-	if err := h.Log().Append("approver-"+args[0], entry, c.now()); err != nil {
-		return err
-	}
-	if args[0] == "add" {
+		if err := c.station(h).EnrollApprover(w, pos[0], key, shares); err != nil {
+			return err
+		}
 		fmt.Fprintf(c.stdout, "approver %s enrolled for wallet %q with key %x\n", pos[0], w.Name, []byte(key))
-	} else {
-		fmt.Fprintf(c.stdout, "approver %s removed from wallet %q; their approvals no longer count for it\n", pos[0], w.Name)
+		return nil
 	}
+	if err := c.station(h).RemoveApprover(w, pos[0], shares); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "approver %s removed from wallet %q; their approvals no longer count for it\n", pos[0], w.Name)
 	return nil
 }
 
@@ -426,14 +367,12 @@ func (c *cli) retireCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	names, err := c.quorum(h, w, shareFiles)
+	shares, wipe, err := c.quorumShares(h, shareFiles)
+	defer wipe()
 	if err != nil {
-		return errors.Join(err, h.Log().Append("retire-set", map[string]any{"set": w.ShareSet, "result": "refused", "reason": err.Error()}, c.now()))
-	}
-	if err := policyStore(h).Retire(w.ShareSet, *reason, c.now()); err != nil {
 		return err
 	}
-	if err := h.Log().Append("retire-set", map[string]any{"set": w.ShareSet, "wallet": w.Name, "shares": names, "reason": *reason, "result": "retired"}, c.now()); err != nil {
+	if err := c.station(h).RetireSet(w, *reason, shares); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "share set %s retired: its shares are refused from now on (%s)\n", w.ShareSet, *reason)

@@ -4,7 +4,6 @@ import (
 	"airsign/cmd/internal/qrfiles"
 	"airsign/offline/kiosk"
 	"airsign/offline/policy"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"flag"
@@ -74,38 +73,26 @@ func (c *cli) inspect(args []string) error {
 	if err != nil {
 		return err
 	}
-	_, pv, err := kiosk.PolicyVerdict(h, l, c.now())
+	r, err := c.station(h).Inspect(l)
 	if err != nil {
 		return err
 	}
+	if r.Tampered != nil {
+		return r.Tampered
+	}
 	if *asJSON {
-		data, err := toJSON(l.Wallet, l.Summary, l.Hash, l.Source, pv)
+		data, err := toJSON(l.Wallet, l.Summary, l.Hash, l.Source, r.Policy)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "%s\n", data)
 	} else {
 		fmt.Fprintf(c.stdout, "read from %s\n", l.Source)
-		writeReview(c.stdout, l.Wallet, l.Summary, l.Hash, pv)
-		before, err := kiosk.SignedBefore(h, l)
-		if err != nil {
-			return err
-		}
-		writeSignedBefore(c.stdout, before)
+		writeReview(c.stdout, l.Wallet, l.Summary, l.Hash, r.Policy)
+		writeSignedBefore(c.stdout, r.SignedBefore)
 	}
-	verdict := "signable"
-	if !l.Summary.Signable() || !pv.OK() {
-		verdict = "refused"
-	}
-	if err := h.Log().Append("inspect", map[string]any{
-		"psbt_sha256": fmt.Sprintf("%x", l.Hash), "txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name,
-		"verdict": verdict, "refusals": codes(l.Summary.Refusals), "warnings": codes(l.Summary.Warnings),
-		"policy": pv.Rules,
-	}, c.now()); err != nil {
-		return err
-	}
-	if verdict == "refused" {
-		return refusedError{"the PSBT is refused: " + firstReason(l.Summary, pv)}
+	if !r.Signable() {
+		return refusedError{"the PSBT is refused: " + r.Reason()}
 	}
 	return nil
 }
@@ -116,20 +103,6 @@ func writeSignedBefore(w io.Writer, before []string) {
 	for _, b := range before {
 		fmt.Fprintf(w, "SIGNED BEFORE: %s\n", b)
 	}
-}
-
-// firstReason is the first refusal: the PSBT's own, else the policy's.
-func firstReason(s *psbt.Summary, pv policy.Verdict) string {
-	if len(s.Refusals) > 0 {
-		return s.Refusals[0].Message
-	}
-	if !s.Signable() {
-		return "nothing in it is this wallet's to sign"
-	}
-	if f := pv.Failed(); len(f) > 0 {
-		return "policy, " + f[0].Name + ": " + f[0].Detail
-	}
-	return ""
 }
 
 // writePolicyVerdict prints the wallet policy's rules, each passing or not.
@@ -184,43 +157,15 @@ func (c *cli) sign(args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "read from %s\n", l.Source)
-	_, pv, err := kiosk.PolicyVerdict(h, l, c.now())
+	st := c.station(h)
+	r, err := kiosk.ReviewPSBT(h, l, c.now())
 	if err != nil {
 		return err
 	}
-	writeReview(c.stdout, l.Wallet, l.Summary, l.Hash, pv)
-	before, err := kiosk.SignedBefore(h, l)
-	if err != nil {
-		return err
+	if r.Tampered == nil {
+		writeReview(c.stdout, l.Wallet, l.Summary, l.Hash, r.Policy)
+		writeSignedBefore(c.stdout, r.SignedBefore)
 	}
-	writeSignedBefore(c.stdout, before)
-	logSign := func(result string, reason string, shares []*shamir.Share, signedHash string) error {
-		entry := map[string]any{
-			"psbt_sha256": fmt.Sprintf("%x", l.Hash), "txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name,
-			"result": result, "shares": shareNames(shares), "inputs": kiosk.InputsOf(l), "change": kiosk.ChangeOf(l),
-		}
-		if len(before) > 0 {
-			entry["signed_before"] = before
-		}
-		if reason != "" {
-			entry["reason"] = reason
-		}
-		if signedHash != "" {
-			entry["signed_psbt_sha256"] = signedHash
-			entry["spent_sat"] = int64(l.Summary.Spent)
-			entry["fee_sat"] = int64(l.Summary.Fee)
-		}
-		return h.Log().Append("sign", entry, c.now())
-	}
-	if !l.Summary.Signable() || !pv.OK() {
-		reason := firstReason(l.Summary, pv)
-		return errors.Join(refusedError{"the PSBT is refused, nothing was signed: " + reason}, logSign("refused", reason, nil, ""))
-	}
-	if len(before) > 0 && !*again {
-		reason := "signed here before: " + before[0] + "; if it is to be signed again, check why with the coordinator and run sign again with --again"
-		return errors.Join(refusedError{"nothing was signed: " + reason}, logSign("refused", reason, nil, ""))
-	}
-
 	var shares []*shamir.Share
 	defer func() {
 		for _, s := range shares {
@@ -240,35 +185,29 @@ func (c *cli) sign(args []string) error {
 			return err
 		}
 	}
-	for _, path := range shareFiles {
-		s, err := readShare(path)
-		if err == nil {
-			err = kiosk.CheckShare(h, l.Wallet, s)
+	// A refused PSBT needs no shares: Sign refuses it (and logs) before it
+	// looks at them.
+	req := kiosk.SignRequest{Again: *again}
+	if r.Signable() && (len(r.SignedBefore) == 0 || *again) {
+		for _, path := range shareFiles {
+			s, err := readShare(path)
+			if err != nil {
+				req.ReadErr = err
+				break
+			}
 			shares = append(shares, s)
 		}
-		if err != nil {
-			return errors.Join(err, logSign("failed", err.Error(), shares, ""))
-		}
 	}
-	signed, err := l.Sign(shares)
-	if err != nil {
-		return errors.Join(err, logSign("failed", err.Error(), shares, ""))
-	}
-	// The signature counts from the moment it exists: the ledger and the
-	// audit log hold it before any file does, so that a log that cannot
-	// be written (busy, full) means no signed file, never a signature the
-	// limits do not see.
-	sum := sha256.Sum256(signed)
-	if err := kiosk.RecordSigned(h, l, c.now()); err != nil {
+	req.Shares = shares
+	signed, _, err := st.Sign(l, req)
+	var refusal *kiosk.Refusal
+	switch {
+	case errors.As(err, &refusal) && refusal.Again:
+		return refusedError{"nothing was signed: " + refusal.Reason + "; if it is to be signed again, check why with the coordinator and run sign again with --again"}
+	case errors.As(err, &refusal):
+		return refusedError{"the PSBT is refused, nothing was signed: " + refusal.Reason}
+	case err != nil:
 		return err
-	}
-	if err := logSign("signed", "", shares, fmt.Sprintf("%x", sum)); err != nil {
-		return err
-	}
-	outputFailed := func(err error) error {
-		return errors.Join(err, h.Log().Append("sign-output-failed", map[string]any{
-			"txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name, "reason": err.Error(),
-		}, c.now()))
 	}
 	data := []byte(base64.StdEncoding.EncodeToString(signed) + "\n")
 	if strings.HasSuffix(*out, ".psbt") {
@@ -276,13 +215,13 @@ func (c *cli) sign(args []string) error {
 	}
 	if *out != "" {
 		if err := qrfiles.WriteExclusive(*out, data); err != nil {
-			return outputFailed(err)
+			return st.OutputFailed(l, err)
 		}
 	}
 	frames := 0
 	if *qrOut != "" {
 		if frames, err = qrfiles.WritePSBT(*qrOut, signed, qrOpt); err != nil {
-			return outputFailed(err)
+			return st.OutputFailed(l, err)
 		}
 	}
 	n := 0

@@ -154,11 +154,3 @@ func findings(fs []psbt.Finding) []jsonFinding {
 	}
 	return out
 }
-
-func codes(fs []psbt.Finding) []string {
-	var out []string
-	for _, f := range fs {
-		out = append(out, string(f.Code))
-	}
-	return out
-}

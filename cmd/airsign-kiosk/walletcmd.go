@@ -25,6 +25,8 @@ func (c *cli) wallet(args []string) error {
 	tokenText := fs.String("token", "", "the BSMS session TOKEN that opens an encrypted record")
 	name := fs.String("name", "", "the wallet's name on this kiosk")
 	yes := fs.Bool("yes", false, "register without asking")
+	var shareFiles multiFlag
+	fs.Var(&shareFiles, "share", "a share of the set of this kiosk's key in the multisig (repeat: its threshold)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -36,6 +38,9 @@ func (c *cli) wallet(args []string) error {
 	}
 	if given != 1 || (fs.NArg() != 0 && *qrIn == "") {
 		return usageError("wallet add needs exactly one of --descriptor D, --bsms FILE or --qr IMAGE...")
+	}
+	if len(shareFiles) == 0 {
+		return usageError("wallet add needs the shares of this kiosk's key in the multisig: --share FILE, once per share")
 	}
 	h, err := c.openHome()
 	if err != nil {
@@ -122,7 +127,15 @@ func (c *cli) wallet(args []string) error {
 			return errors.New("not registered: the answer was not yes")
 		}
 	}
-	if err := kiosk.Register(h, reg, c.now()); err != nil {
+	if err := c.airGap(h); err != nil {
+		return err
+	}
+	shares, wipe, err := readShares(shareFiles)
+	defer wipe()
+	if err != nil {
+		return err
+	}
+	if err := c.station(h).Register(reg, shares); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "Registered %q.\n", w.Name)

@@ -329,6 +329,9 @@ func (h *Home) ShareSetsInUse() ([]uint16, error) {
 // CheckNewWallet says whether w could be registered: its name is free and
 // its descriptor is not registered under another name, so one wallet is
 // never known twice. A ceremony asks before it writes any share.
+// ErrNameTaken means a wallet of that name is registered already.
+var ErrNameTaken = errors.New("wallet name taken")
+
 func (h *Home) CheckNewWallet(w Wallet) error {
 	if err := CheckWalletName(w.Name); err != nil {
 		return err
@@ -337,25 +340,27 @@ func (h *Home) CheckNewWallet(w Wallet) error {
 	if err != nil {
 		return err
 	}
-	for _, e := range existing {
-		if e.Name == w.Name {
-			return fmt.Errorf("a wallet named %q is already registered: choose another --name", w.Name)
-		}
-		if e.Descriptor == w.Descriptor {
-			return fmt.Errorf("this wallet is already registered as %q", e.Name)
-		}
-	}
+	// What the wallet is comes before what it is called: a copy of a
+	// registered wallet is refused as a copy, whatever its name.
 	id, err := w.Identity()
 	if err != nil {
 		return fmt.Errorf("wallet %q: %w", w.Name, err)
 	}
 	for _, e := range existing {
+		if e.Descriptor == w.Descriptor {
+			return fmt.Errorf("this wallet is already registered as %q", e.Name)
+		}
 		eid, err := e.Identity()
 		if err != nil {
 			return fmt.Errorf("registered wallet %q: %w", e.Name, err)
 		}
 		if eid == id {
 			return fmt.Errorf("this wallet is already registered as %q: the same keys, threshold and script type pay to the same addresses, however the descriptor is written (a second copy would have a policy of its own)", e.Name)
+		}
+	}
+	for _, e := range existing {
+		if e.Name == w.Name {
+			return fmt.Errorf("%w: a wallet named %q is already registered: choose another name (--name)", ErrNameTaken, w.Name)
 		}
 	}
 	return nil

@@ -148,7 +148,9 @@ func TestWallets(t *testing.T) {
 		w    Wallet
 		want string
 	}{
-		{Wallet{Name: "treasury", Descriptor: "x"}, "already registered: choose another --name"},
+		{Wallet{Name: "treasury", Network: "regtest", Descriptor: account(descriptor.P2WPKH, 3)}, `a wallet named "treasury" is already registered: choose another name`},
+		// a copy is named as a copy, whatever it is called
+		{Wallet{Name: "treasury", Network: "regtest", Descriptor: respelled}, `already registered as "treasury": the same keys`},
 		{Wallet{Name: "copy", Network: "regtest", Descriptor: a.Descriptor}, `already registered as "treasury"`},
 		{Wallet{Name: "copy", Network: "regtest", Descriptor: respelled}, `already registered as "treasury": the same keys`},
 		{Wallet{Name: "broken", Network: "regtest", Descriptor: "wpkh(A)"}, `wallet "broken"`},

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"time"
 
 	"airsign/offline/home"
 	"airsign/psbt/descriptor"
@@ -35,64 +34,71 @@ func truncated(s string) string {
 // BIP48 cosigner key of single-key wallet w, signed with that key, which
 // only the shares can rebuild. The shares are checked against w's set (and
 // refused if it is retired) and the rebuilt key is proven equal to the one
-// w's ceremony exported before it signs; the key is wiped after. With a TOKEN other than 00 the record is
-// encrypted for the session (hex text); otherwise it is the plain record.
-// The record and its key are logged.
-func BSMSKeyRecord(h *home.Home, w *home.Wallet, shares []*shamir.Share, token []byte, description string, now time.Time) ([]byte, error) {
+// w's ceremony exported before it signs; the key is wiped after. With a
+// TOKEN other than 00 the record is encrypted for the session (hex text);
+// otherwise it is the plain record. The record and its key are logged, and
+// so is a failure.
+func (s Station) BSMSKeyRecord(w *home.Wallet, shares []*shamir.Share, token []byte, description string) ([]byte, error) {
+	out, entry, err := bsmsKeyRecord(s.Home, w, shares, token, description)
+	if err != nil {
+		return nil, s.logged(err, s.append("bsms-key-record", map[string]any{"wallet": w.Name, "result": "failed", "reason": err.Error()}))
+	}
+	entry["result"] = "signed"
+	return out, s.append("bsms-key-record", entry)
+}
+
+func bsmsKeyRecord(h *home.Home, w *home.Wallet, shares []*shamir.Share, token []byte, description string) ([]byte, map[string]any, error) {
 	if w.Multisig != nil {
-		return nil, fmt.Errorf("wallet %q is a multisig; give the single-key wallet whose BIP48 key joins the new multisig", w.Name)
+		return nil, nil, fmt.Errorf("wallet %q is a multisig; give the single-key wallet whose BIP48 key joins the new multisig", w.Name)
 	}
 	if w.Cosigner == "" {
-		return nil, fmt.Errorf("wallet %q has no BIP48 cosigner key (its ceremony did not export one)", w.Name)
+		return nil, nil, fmt.Errorf("wallet %q has no BIP48 cosigner key (its ceremony did not export one)", w.Name)
 	}
 	if len(shares) == 0 {
-		return nil, errors.New("no shares: the key record is signed with the wallet's key, which needs its shares")
+		return nil, nil, errors.New("no shares: the key record is signed with the wallet's key, which needs its shares")
 	}
 	for _, s := range shares {
 		if err := CheckShare(h, w, s); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	d, err := parseWallet(w)
 	if err != nil {
-		return nil, fmt.Errorf("wallet %q: %w", w.Name, err)
+		return nil, nil, fmt.Errorf("wallet %q: %w", w.Name, err)
 	}
 	if description == "" {
 		description = fmt.Sprintf("airsign %s %s", w.Name, w.Fingerprint)
 	}
 	master, err := Activate(w, d, shares)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer master.Wipe()
 	origin, key, err := master.CosignerKey(0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if got := fmt.Sprintf("[%s]%s", origin, key); got != w.Cosigner {
-		return nil, fmt.Errorf("the shares rebuild BIP48 key %s, not the %s wallet %q's ceremony exported", got, w.Cosigner, w.Name)
+		return nil, nil, fmt.Errorf("the shares rebuild BIP48 key %s, not the %s wallet %q's ceremony exported", got, w.Cosigner, w.Name)
 	}
 	priv, err := master.DerivePrivate(origin.Path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer priv.Zero()
 	record, err := descriptor.NewBSMSKeyRecord(token, origin, key, description, priv)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := record
 	if len(token) != 1 {
 		if out, err = descriptor.EncryptBSMS(token, record); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	if err := h.Log().Append("bsms-key-record", map[string]any{
+	return out, map[string]any{
 		"wallet": w.Name, "key": w.Cosigner, "description": description, "encrypted": len(token) != 1,
-	}, now); err != nil {
-		return nil, err
-	}
-	return out, nil
+	}, nil
 }
 
 // OpenBSMSRecord returns the plain text of a BSMS descriptor record (Round

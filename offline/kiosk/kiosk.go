@@ -152,6 +152,9 @@ type Review struct {
 	// another spending one of its coins; Confirm then does not proceed,
 	// only ConfirmAgain.
 	SignedBefore []string
+	// Tampered is set when the kiosk's files do not match its audit log
+	// (ErrTampered); it is also the first refusal.
+	Tampered error
 	// Problem is why Confirm did not proceed (the network is up).
 	Problem string
 }
@@ -282,6 +285,7 @@ const DefaultIdleAfter = 5 * time.Minute
 // GUI feeds it from one goroutine.
 type Kiosk struct {
 	cfg    Config
+	st     Station // every operation and its audit entry
 	screen Screen
 	last   time.Time // last event other than Tick
 
@@ -290,6 +294,8 @@ type Kiosk struct {
 	wallet *home.Wallet
 	desc   *descriptor.Descriptor
 	loaded *Loaded
+	again  bool            // the operator confirmed signing what was signed here before
+	export auditlog.Report // the checked export the audit view shows
 	shares []*shamir.Share
 	reg    *Registration
 	cer    *ceremonyState
@@ -310,7 +316,7 @@ func New(cfg Config) (*Kiosk, error) {
 	if cfg.IdleAfter == 0 {
 		cfg.IdleAfter = DefaultIdleAfter
 	}
-	k := &Kiosk{cfg: cfg, last: cfg.Now()}
+	k := &Kiosk{cfg: cfg, last: cfg.Now(), st: Station{Home: cfg.Home, Via: ViaApp, Now: cfg.Now}}
 	gap := k.airGap()
 	if err := cfg.Home.Log().Append("app-start", map[string]any{
 		"interfaces_up": gap.Up, "allow_network": cfg.AllowNetwork,
@@ -577,17 +583,7 @@ func (k *Kiosk) onScan(scr Scan, ev Event) (Screen, error) {
 			return Scan{Flow: FlowSign, Problem: err.Error()}, nil
 		}
 		k.loaded = l
-		r, err := k.review(l)
-		if err != nil {
-			return nil, err
-		}
-		if err := k.cfg.Home.Log().Append("inspect", map[string]any{
-			"psbt_sha256": fmt.Sprintf("%x", l.Hash), "txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name,
-			"verdict": verdict(r), "source": e.Source, "policy": r.Policy.Rules,
-		}, k.cfg.Now()); err != nil {
-			return nil, err
-		}
-		return r, nil
+		return k.st.Inspect(l)
 	case WalletScanned:
 		if scr.Flow != FlowRegister {
 			return Scan{Flow: scr.Flow, Problem: "that is a wallet descriptor; scan the withdrawal PSBT"}, nil
@@ -622,39 +618,9 @@ func verdict(r Review) string {
 	return "refused"
 }
 
-// review turns an analysis and the policy's verdict into the review
-// screen's sentences.
+// review is the review of the loaded PSBT now.
 func (k *Kiosk) review(l *Loaded) (Review, error) {
-	r := Review{Loaded: l}
-	for _, f := range l.Summary.Refusals {
-		r.Refusals = append(r.Refusals, f.String())
-	}
-	for _, f := range l.Summary.Warnings {
-		r.Warnings = append(r.Warnings, f.String())
-	}
-	if !l.Summary.Signable() && len(r.Refusals) == 0 {
-		r.Refusals = append(r.Refusals, "nothing in it is this wallet's to sign")
-	}
-	before, err := SignedBefore(k.cfg.Home, l)
-	if err != nil {
-		return r, err
-	}
-	r.SignedBefore = before
-	_, v, err := PolicyVerdict(k.cfg.Home, l, k.cfg.Now())
-	if errors.Is(err, ErrTampered) {
-		// Shown as the review's refusal: the operator reads what is wrong
-		// and who must look, and Sign cannot be pressed.
-		r.Refusals = append(r.Refusals, err.Error())
-		return r, nil
-	}
-	if err != nil {
-		return r, err
-	}
-	r.Policy = v
-	for _, f := range v.Failed() {
-		r.Refusals = append(r.Refusals, "policy, "+f.Name+": "+f.Detail)
-	}
-	return r, nil
+	return ReviewPSBT(k.cfg.Home, l, k.cfg.Now())
 }
 
 func (k *Kiosk) onReview(scr Review, ev Event) (Screen, error) {
@@ -667,10 +633,12 @@ func (k *Kiosk) onReview(scr Review, ev Event) (Screen, error) {
 			scr.Problem = "this PSBT is refused; nothing can be signed: " + scr.Refusals[0]
 			return scr, nil
 		}
-		if _, again := ev.(ConfirmAgain); len(scr.SignedBefore) > 0 && !again {
+		_, again := ev.(ConfirmAgain)
+		if len(scr.SignedBefore) > 0 && !again {
 			scr.Problem = "signed here before: " + scr.SignedBefore[0] + "; confirm that it is to be signed again"
 			return scr, nil
 		}
+		k.again = again
 		if problem, err := k.activateGap("sign"); err != nil || problem != "" {
 			if err != nil {
 				return nil, err
@@ -703,6 +671,9 @@ func (k *Kiosk) onShares(scr Shares, ev Event) (Screen, error) {
 		if k.flow == FlowSign && k.loaded != nil {
 			return k.review(k.loaded)
 		}
+		if k.flow == FlowRegister && k.reg != nil {
+			return RegisterReview{Registration: k.reg}, nil
+		}
 		return k.homeScreen("")
 	case ShareScanned:
 		s, err := shamir.Parse(e.Data)
@@ -723,8 +694,11 @@ func (k *Kiosk) onShares(scr Shares, ev Event) (Screen, error) {
 		if len(k.shares) < k.wallet.Threshold {
 			return k.sharesScreen(""), nil
 		}
-		if k.flow == FlowHealth {
+		switch k.flow {
+		case FlowHealth:
 			return k.healthCheck()
+		case FlowRegister:
+			return k.register()
 		}
 		return k.sign()
 	}
@@ -743,78 +717,51 @@ func (k *Kiosk) shareNames() []string {
 // wallet's, and wipes it.
 func (k *Kiosk) healthCheck() (Screen, error) {
 	names := k.shareNames()
-	master, err := Activate(k.wallet, k.desc, k.shares)
-	entry := map[string]any{"wallet": k.wallet.Name, "shares": names, "result": "ok", "source": "app"}
-	if err != nil {
-		entry["result"], entry["reason"] = "failed", err.Error()
-	} else {
-		master.Wipe()
-	}
 	name := k.wallet.Name
+	_, err := k.st.VerifyShares(SharesCheck{Wallet: name, Shares: k.shares})
 	for _, s := range k.shares {
 		s.Wipe()
 	}
 	k.shares = nil
-	if lerr := k.cfg.Home.Log().Append("shares-verify", entry, k.cfg.Now()); lerr != nil {
-		return nil, lerr
+	var failure *SharesFailure
+	if err != nil && !errors.As(err, &failure) {
+		return nil, err
 	}
 	if err != nil {
 		return Done{Flow: FlowHealth, Title: "These shares do not rebuild the wallet",
-			Message: fmt.Sprintf("Shares %s: %v. The shares were wiped from memory.", joinNames(names), err)}, nil
+			Message: fmt.Sprintf("Shares %s: %v. The shares were wiped from memory.", joinNames(names), failure.Err)}, nil
 	}
 	return Done{Flow: FlowHealth, OK: true, Title: "The shares are healthy",
 		Message: fmt.Sprintf("Shares %s rebuild wallet %q. The key was rebuilt in memory, checked and wiped.", joinNames(names), name)}, nil
 }
 
+// sign signs the loaded PSBT with the collected shares (Station.Sign
+// reviews it again first), and wipes them.
 func (k *Kiosk) sign() (Screen, error) {
 	l := k.loaded
-	names := k.shareNames()
 	infos := k.sharesScreen("").Accepted
-	// The policy again, at the moment of signing: the 24 hours have moved
-	// and an approval may have expired since the review.
-	r, err := k.review(l)
-	if err != nil {
-		return nil, err
-	}
-	if !r.Signable() {
-		for _, s := range k.shares {
-			s.Wipe()
-		}
-		k.shares = nil
-		r.Problem = "nothing was signed, the shares were wiped: " + r.Refusals[0]
-		return r, nil
-	}
-	signed, err := l.Sign(k.shares)
+	signed, r, err := k.st.Sign(l, SignRequest{Shares: k.shares, Again: k.again})
 	for _, s := range k.shares {
 		s.Wipe()
 	}
 	k.shares = nil
-	entry := map[string]any{
-		"psbt_sha256": fmt.Sprintf("%x", l.Hash), "txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name,
-		"shares": names, "source": "app", "inputs": InputsOf(l), "change": ChangeOf(l),
-	}
-	if err != nil {
-		entry["result"], entry["reason"] = "failed", err.Error()
-		if lerr := k.cfg.Home.Log().Append("sign", entry, k.cfg.Now()); lerr != nil {
-			return nil, lerr
-		}
+	var refusal *Refusal
+	var failure *SignFailure
+	switch {
+	case errors.As(err, &refusal):
+		r.Problem = "nothing was signed, the shares were wiped: " + refusal.Reason
+		return r, nil
+	case errors.As(err, &failure):
 		// The shares did not sign: say why and collect again.
-		return k.sharesScreen("nothing was signed: " + err.Error() + "; the shares were wiped, enter them again"), nil
+		return k.sharesScreen("nothing was signed: " + failure.Err.Error() + "; the shares were wiped, enter them again"), nil
+	case err != nil:
+		return nil, err
 	}
 	inputs := 0
 	for _, in := range l.Summary.Inputs {
 		if in.Ours {
 			inputs++
 		}
-	}
-	entry["result"] = "signed"
-	entry["spent_sat"], entry["fee_sat"] = int64(l.Summary.Spent), int64(l.Summary.Fee)
-	entry["policy"] = r.Policy.Rules
-	if err := RecordSigned(k.cfg.Home, l, k.cfg.Now()); err != nil {
-		return nil, err
-	}
-	if err := k.cfg.Home.Log().Append("sign", entry, k.cfg.Now()); err != nil {
-		return nil, err
 	}
 	return Signed{PSBT: signed, TxID: l.Summary.TxID.String(), Inputs: inputs, Shares: infos, Wallet: l.Wallet.Name}, nil
 }
@@ -825,15 +772,47 @@ func (k *Kiosk) onRegisterReview(scr RegisterReview, ev Event) (Screen, error) {
 		k.reg = nil
 		return Scan{Flow: FlowRegister}, nil
 	case Confirm:
-		if err := Register(k.cfg.Home, scr.Registration, k.cfg.Now()); err != nil {
-			scr.Problem = err.Error()
+		// Registering puts the wallet under this station's signature: the
+		// shares of its key here must make their quorum, as for a
+		// signing.
+		if problem, err := k.activateGap("register"); err != nil || problem != "" {
+			if err != nil {
+				return nil, err
+			}
+			scr.Problem = problem
 			return scr, nil
 		}
-		w := scr.Registration.Wallet
-		return Done{Flow: FlowRegister, OK: true, Title: "Multisig wallet registered",
-			Message: fmt.Sprintf("%q: %d of %d, this station's key is key %d.", w.Name, w.Multisig.Threshold, w.Multisig.Keys, w.Multisig.Us)}, nil
+		d, err := parseWallet(&scr.Registration.Wallet)
+		if err != nil {
+			return nil, err
+		}
+		k.wallet, k.desc = &scr.Registration.Wallet, d
+		return k.sharesScreen(""), nil
 	}
 	return nil, ErrUnexpected
+}
+
+// register registers the reviewed multisig with the collected shares, and
+// wipes them.
+func (k *Kiosk) register() (Screen, error) {
+	r := k.reg
+	names := k.shareNames()
+	err := k.st.Register(r, k.shares)
+	for _, s := range k.shares {
+		s.Wipe()
+	}
+	k.shares = nil
+	var refused *ChangeRefused
+	switch {
+	case errors.As(err, &refused):
+		return RegisterReview{Registration: r, Problem: "not registered, the shares were wiped: " + refused.Err.Error()}, nil
+	case err != nil:
+		return nil, err
+	}
+	k.reg = nil
+	w := r.Wallet
+	return Done{Flow: FlowRegister, OK: true, Title: "Multisig wallet registered",
+		Message: fmt.Sprintf("%q: %d of %d, this station's key is key %d; shares %s proved it.", w.Name, w.Multisig.Threshold, w.Multisig.Keys, w.Multisig.Us, joinNames(names))}, nil
 }
 
 // auditView verifies the log and its signed checkpoints again and shows
@@ -847,10 +826,11 @@ func (k *Kiosk) auditView() (Screen, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := log.Export(0)
+	raw, rep, err := k.st.AuditExport(0)
 	if err != nil {
 		return nil, err
 	}
+	k.export = rep
 	v := AuditView{Head: log.Head(), Raw: raw}
 	for _, e := range entries {
 		v.Entries = append(v.Entries, LogEntry{Seq: e.Seq, Time: e.Time, Kind: e.Kind, Data: string(e.Data)})
@@ -886,7 +866,7 @@ func (k *Kiosk) exportAudit(v AuditView, dir string) (Screen, error) {
 		v.Problem = werr.Error()
 		return v, nil
 	}
-	if err := k.cfg.Home.Log().Append("audit-export", map[string]any{"file": filepath.Base(path), "entries": len(v.Entries), "head": v.Head}, k.cfg.Now()); err != nil {
+	if err := k.st.Exported(k.export, filepath.Base(path), 0); err != nil {
 		return nil, err
 	}
 	v.Exported = path

@@ -10,6 +10,7 @@ import (
 
 	"airsign/offline/home"
 	"airsign/psbt/descriptor"
+	"airsign/shamir"
 )
 
 // OwnCosigner finds the key of a multisig that belongs to one of this
@@ -65,7 +66,7 @@ func CheckOwnKey(own *home.Wallet, k descriptor.Key, net descriptor.Network, scr
 	if len(path) != 4 || path[0] != 48+descriptor.Hardened || path[1] != net.CoinType()+descriptor.Hardened || path[3] != script.BIP48Type()+descriptor.Hardened {
 		return "", fmt.Errorf("this kiosk's key in the multisig has path %s, not a BIP48 %s path", k.Origin, script)
 	}
-	return "fingerprint and BIP48 path match; the key is proven against the shares at signing", nil
+	return "fingerprint and BIP48 path match; the shares prove the key before it is registered", nil
 }
 
 // Registration is a multisig wallet ready to register on this kiosk, with
@@ -150,21 +151,40 @@ func PrepareMultisig(h *home.Home, text []byte, name string, now time.Time) (*Re
 		Multisig: &home.Multisig{Threshold: d.Threshold, Keys: len(d.Keys), Us: keyIndex + 1},
 		Created:  now.UTC(),
 	}
-	if w.Name == "" {
-		w.Name = fmt.Sprintf("%s-%dof%d", own.Fingerprint, d.Threshold, len(d.Keys))
+	err = h.CheckNewWallet(w)
+	if name == "" {
+		// The default name: the fingerprint and the threshold, and a
+		// number when another multisig with this kiosk's key has it
+		// (the app has no name box).
+		base := fmt.Sprintf("%s-%dof%d", own.Fingerprint, d.Threshold, len(d.Keys))
+		w.Name = base
+		for n := 2; ; n++ {
+			if err = h.CheckNewWallet(w); !errors.Is(err, home.ErrNameTaken) {
+				break
+			}
+			w.Name = fmt.Sprintf("%s-%d", base, n)
+		}
 	}
-	if err := h.CheckNewWallet(w); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	return &Registration{Wallet: w, Desc: d, KeyIndex: keyIndex, Own: own, Proof: proof, FirstAddress: first.EncodeAddress()}, nil
 }
 
-// Register stores a prepared multisig wallet and logs it.
-func Register(h *home.Home, r *Registration, now time.Time) error {
-	if err := h.AddWallet(r.Wallet); err != nil {
-		return err
+// Register stores a prepared multisig wallet once the shares of this
+// kiosk's own key in it make their quorum, and logs it (a refusal too).
+// The shares rebuild the key and prove it is the multisig's key for this
+// kiosk, not only a matching fingerprint: registering a wallet puts it
+// under this kiosk's signature, and needs the same people as spending.
+func (s Station) Register(r *Registration, shares []*shamir.Share) error {
+	entry := map[string]any{"wallet": r.Wallet.Name, "descriptor": r.Wallet.Descriptor, "our_key": r.KeyIndex + 1, "first_address": r.FirstAddress}
+	names, err := s.Quorum(&r.Wallet, shares)
+	if err == nil {
+		err = s.Home.AddWallet(r.Wallet)
 	}
-	return h.Log().Append("wallet-add", map[string]any{
-		"wallet": r.Wallet.Name, "descriptor": r.Wallet.Descriptor, "our_key": r.KeyIndex + 1, "first_address": r.FirstAddress,
-	}, now)
+	if err != nil {
+		return s.refused("wallet-add", entry, err)
+	}
+	entry["result"], entry["shares"] = "registered", names
+	return s.append("wallet-add", entry)
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -701,15 +702,55 @@ func TestRegisterMultisig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	before, err := s.h.Wallets()
+	if err != nil {
+		t.Fatal(err)
+	}
 	tap(t, w, "Register multisig")
 	scan(t, w, desc+"#"+sum) // a descriptor QR code: one plain part
 	r := wantScreen[core.RegisterReview](t, a)
 	if !contains(w.Content(), "THIS STATION") || !contains(w.Content(), core.GroupAddress(r.Registration.FirstAddress)) {
 		t.Fatalf("register review: %q", texts(w.Content()))
 	}
-	tap(t, w, "Register")
+	// Registering needs the quorum of this station's key in the wallet,
+	// as a signing does.
+	tap(t, w, "Register with shares…")
+	if sh := wantScreen[core.Shares](t, a); sh.Flow != core.FlowRegister || sh.Need != 2 || !contains(w.Content(), "shares of this station's key") {
+		t.Fatalf("register shares screen %+v: %q", sh, texts(w.Content()))
+	}
+	if ws, _ := s.h.Wallets(); len(ws) != len(before) {
+		t.Fatalf("registered before the shares: %d wallets, want %d", len(ws), len(before))
+	}
+	scan(t, w, string(s.shares[0]))
+	scan(t, w, string(s.shares[1]))
 	if d := wantScreen[core.Done](t, a); !d.OK {
 		t.Fatalf("done %+v", d)
+	}
+	entries, err := s.h.Log().Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := entries[len(entries)-1]
+	if got := string(last.Data); last.Kind != "wallet-add" || !strings.Contains(got, `"result":"registered"`) || !strings.Contains(got, `"via":"app"`) || !strings.Contains(got, `"shares":["share 1 of set`) {
+		t.Fatalf("last entry %s %s, want wallet-add registered via app with the shares", last.Kind, got)
+	}
+	tap(t, w, "Done")
+
+	// Item 9 of issue 16 through the app: a hostile coordinator hands out
+	// the same wallet with its keys in another order. The scan is refused,
+	// naming the registered wallet; nothing is registered.
+	slices.Reverse(keys)
+	reordered := fmt.Sprintf("wsh(sortedmulti(2,%s))", strings.Join(keys, ","))
+	if sum, err = descriptor.Checksum(reordered); err != nil {
+		t.Fatal(err)
+	}
+	tap(t, w, "Register multisig")
+	scan(t, w, reordered+"#"+sum)
+	if sc := wantScreen[core.Scan](t, a); !strings.Contains(sc.Problem, "this wallet is already registered as") {
+		t.Fatalf("the same wallet in another key order: problem %q", sc.Problem)
+	}
+	if ws, _ := s.h.Wallets(); len(ws) != len(before)+1 {
+		t.Fatalf("%d wallets after the copy was scanned, want %d", len(ws), len(before)+1)
 	}
 }
 

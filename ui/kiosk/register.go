@@ -38,7 +38,7 @@ func (a *App) registerScreen(s core.RegisterReview) fyne.CanvasObject {
 	body.Add(bold("First receive address: compare it on every cosigner"))
 	body.Add(address(r.FirstAddress))
 	body.Add(problem(s.Problem))
-	ok := widget.NewButton("Register", func() { a.Send(core.Confirm{}) })
+	ok := widget.NewButton("Register with shares…", func() { a.Send(core.Confirm{}) })
 	ok.Importance = widget.HighImportance
 	return screen("Register a multisig wallet", body, buttons(a.backButton(), a.cancelButton(), ok))
 }

@@ -38,12 +38,15 @@ func (a *App) shareInput(send func(data []byte)) (*WordEntry, fyne.CanvasObject)
 	return we, container.NewVBox(we.Object(), container.NewHBox(submit, open))
 }
 
-// sharesScreen collects the custodians' shares for a signing or a health
-// check.
+// sharesScreen collects the custodians' shares for a signing, a health
+// check or a registration.
 func (a *App) sharesScreen(s core.Shares) fyne.CanvasObject {
 	title := fmt.Sprintf("Enter %d shares of wallet %q", s.Need, s.Wallet.Name)
-	if s.Flow == core.FlowHealth {
+	switch s.Flow {
+	case core.FlowHealth:
 		title = fmt.Sprintf("Share health check: %d shares of wallet %q", s.Need, s.Wallet.Name)
+	case core.FlowRegister:
+		title = fmt.Sprintf("Register %q: %d shares of this station's key", s.Wallet.Name, s.Need)
 	}
 	bar := widget.NewProgressBar()
 	bar.Min, bar.Max = 0, float64(s.Need)
