@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/app"
 	"github.com/tyler-smith/go-bip39/wordlists"
 
+	"airsign/offline/home"
 	"airsign/offline/kiosk"
 	uikiosk "airsign/ui/kiosk"
 	"airsign/ui/qr/camera"
@@ -29,18 +30,6 @@ func (c *cli) app(f appFlags, args []string) error {
 	if *f.idle <= 0 {
 		return usageError("--idle must be a positive duration, e.g. 5m")
 	}
-	h, err := c.openHome()
-	if err != nil {
-		return err
-	}
-	k, err := kiosk.New(kiosk.Config{
-		Home: h, AllowNetwork: *f.allowNetwork, IdleAfter: *f.idle,
-		Imager: qrImager{}, Extra: urExport,
-		Software: fmt.Sprintf("airsign-kiosk %s (%s)", version, runtime.Version()),
-	})
-	if err != nil {
-		return err
-	}
 	a := app.NewWithID("org.airsign.kiosk")
 	a.Settings().SetTheme(uikiosk.NewTheme(float32(*f.scale)))
 	w := a.NewWindow("airsign")
@@ -51,15 +40,51 @@ func (c *cli) app(f appFlags, args []string) error {
 	} else {
 		w.Resize(fyne.NewSize(1280, 800))
 	}
-	opt := uikiosk.Options{Words: wordlists.English, ExportDir: *f.export, Animate: true}
-	if dev := *f.camera; dev != "" && dev != "none" {
-		if _, err := os.Stat(dev); err == nil {
-			opt.Camera = func() (camera.Source, error) { return camera.OpenV4L2(dev, 0, 0) }
+	var gui *uikiosk.App
+	start := func(h *home.Home) error {
+		k, err := kiosk.New(kiosk.Config{
+			Home: h, AllowNetwork: *f.allowNetwork, IdleAfter: *f.idle,
+			Imager: qrImager{}, Extra: urExport,
+			Software: fmt.Sprintf("airsign-kiosk %s (%s)", version, runtime.Version()),
+		})
+		if err != nil {
+			return err
+		}
+		opt := uikiosk.Options{Words: wordlists.English, ExportDir: *f.export, Animate: true}
+		if dev := *f.camera; dev != "" && dev != "none" {
+			if _, err := os.Stat(dev); err == nil {
+				opt.Camera = func() (camera.Source, error) { return camera.OpenV4L2(dev, 0, 0) }
+			}
+		}
+		gui = uikiosk.New(w, k, opt)
+		gui.StartTicker(time.Second)
+		return nil
+	}
+	h, err := c.openHome()
+	switch {
+	case errors.Is(err, home.ErrSealed):
+		// No --passphrase-file: the station asks on its own screen.
+		var opened *home.Home
+		uikiosk.Unlock(w, func(p []byte) error {
+			var err error
+			opened, err = home.OpenWith(c.home, home.Options{Passphrase: p})
+			return err
+		}, func() {
+			if err := start(opened); err != nil {
+				fmt.Fprintf(c.stderr, "airsign-kiosk: %v\n", err)
+				a.Quit()
+			}
+		})
+	case err != nil:
+		return err
+	default:
+		if err := start(h); err != nil {
+			return err
 		}
 	}
-	gui := uikiosk.New(w, k, opt)
-	gui.StartTicker(time.Second)
 	w.ShowAndRun()
-	gui.Close()
+	if gui != nil {
+		gui.Close()
+	}
 	return nil
 }
