@@ -30,7 +30,9 @@
 // not check (global xpubs, BIP32 derivations, Taproot trees, proprietary
 // keys, UTXOs whose bytes do not match their transaction). Unknown and
 // proprietary (0xFC) fields are kept and written back unchanged, which is how
-// airsign's own approvals travel.
+// airsign's own fields travel: approvals (identifier "airsign", subtype 0x01,
+// package approval) and kiosk audit-log checkpoints (subtype 0x02, package
+// auditlog's Carry).
 //
 // Errors name the map (global map, input 3, output 1) and byte offset where
 // they were found; they wrap the sentinel errors below for errors.Is.

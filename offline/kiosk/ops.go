@@ -13,6 +13,7 @@ import (
 	"airsign/offline/hd"
 	"airsign/offline/home"
 	"airsign/offline/policy"
+	"airsign/psbt"
 	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
 	"airsign/shamir"
@@ -123,6 +124,19 @@ func ReviewPSBT(h *home.Home, l *Loaded, now time.Time) (Review, error) {
 			return true
 		}
 		return false
+	}
+	carried, cerrs := auditlog.CarriedCheckpoints(l.Packet)
+	for _, c := range carried {
+		if c.VerifierKey != h.VerifierKey() {
+			continue // a cosigner kiosk's
+		}
+		if err := h.Log().CheckSigned(c); err != nil {
+			tampered(fmt.Errorf("%w: the PSBT carries back the checkpoint this kiosk signed and handed out with an earlier signature (%d entries), and its audit log does not extend it: %v. The log was cut back or replaced on this disk (a restored copy, or an attack to reset the 24-hour window). Nothing is signed: the custodians and the auditor must compare the log with the auditor's export and the coordinator's records", ErrTampered, c.Size, err))
+			return r, nil
+		}
+	}
+	for _, err := range cerrs {
+		r.Warnings = append(r.Warnings, "a kiosk checkpoint the PSBT carries is ignored: "+err.Error())
 	}
 	before, err := SignedBefore(h, l)
 	if tampered(err) {
@@ -252,6 +266,20 @@ func (s Station) Sign(l *Loaded, req SignRequest) ([]byte, Review, error) {
 	entry["spent_sat"], entry["fee_sat"] = int64(l.Summary.Spent), int64(l.Summary.Fee)
 	entry["policy"] = r.Policy.Rules
 	if err := s.append("sign", entry); err != nil {
+		return nil, r, err
+	}
+	// The log's checkpoint, this entry included, rides out with the
+	// signature; the coordinator hands it back with the next PSBT, and a
+	// log cut back below it is refused then (ReviewPSBT). The entry's
+	// signed_psbt_sha256 is of the PSBT before the checkpoint was added.
+	cp, err := s.Home.Log().Checkpoint()
+	if err != nil {
+		return nil, r, err
+	}
+	if err := auditlog.Carry(l.Packet, s.Home.VerifierKey(), cp); err != nil {
+		return nil, r, err
+	}
+	if signed, err = psbt.Encode(l.Packet); err != nil {
 		return nil, r, err
 	}
 	return signed, r, nil

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"airsign/offline/home"
+	"airsign/psbt"
 	"airsign/psbt/auditlog"
 	"airsign/shamir"
 )
@@ -214,5 +216,92 @@ func TestFrontEndsWriteNoEntries(t *testing.T) {
 				return true
 			})
 		}
+	}
+}
+
+// The rollback a disk alone allows: the audit log and its checkpoints are
+// put back to an earlier copy (every prefix verifies, no key needed), which
+// forgets the last signature and empties the 24-hour window. The
+// checkpoint the kiosk handed out with that signature comes back in the
+// coordinator's next PSBT, and the kiosk refuses to sign on a log that
+// does not extend it.
+func TestCarriedCheckpointCatchesRollback(t *testing.T) {
+	s := newStation(t)
+	st := Station{Home: s.h, Via: ViaCLI, Now: func() time.Time { return s.now }}
+	logFiles := []string{"audit.log", "audit.checkpoints"}
+	snapshot := map[string][]byte{}
+	for _, f := range logFiles {
+		data, err := os.ReadFile(filepath.Join(s.h.Dir(), f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		snapshot[f] = data
+	}
+	parse := func(i int) *shamir.Share {
+		sh, err := shamir.Parse(s.share(i).Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sh
+	}
+	first, err := LoadPSBT(s.h, s.withdrawal(t, 150_000).Data, "first.psbt", "", s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, _, err := st.Sign(first, SignRequest{Shares: []*shamir.Share{parse(1), parse(3)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signedPacket, err := psbt.Decode(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	carried, errs := auditlog.CarriedCheckpoints(signedPacket)
+	if len(carried) != 1 || len(errs) != 0 || carried[0].VerifierKey != s.h.VerifierKey() {
+		t.Fatalf("the signed PSBT carries %+v, %v; want this kiosk's checkpoint", carried, errs)
+	}
+	// The coordinator's next PSBT carries it back.
+	next := func(t *testing.T, h *home.Home) *Loaded {
+		p, err := psbt.Decode(s.withdrawalTo(t, 120_000, 1, 1).Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := auditlog.Carry(p, carried[0].VerifierKey, carried[0].Checkpoint); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := psbt.Encode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := LoadPSBT(h, raw, "next.psbt", "", s.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	if r, err := ReviewPSBT(s.h, next(t, s.h), s.now); err != nil || !r.Signable() {
+		t.Fatalf("the honest kiosk: %v %q", err, r.Refusals)
+	}
+
+	for _, f := range logFiles {
+		if err := os.WriteFile(filepath.Join(s.h.Dir(), f), snapshot[f], 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rolled, err := home.Open(s.h.Dir())
+	if err != nil {
+		t.Fatalf("the cut-back log opens and verifies on its own (this is the attack): %v", err)
+	}
+	r, err := ReviewPSBT(rolled, next(t, rolled), s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Signable() || !errors.Is(r.Tampered, ErrTampered) || !strings.Contains(r.Refusals[0], "cut back or replaced") {
+		t.Fatalf("after the rollback: signable %v, tampered %v, refusals %q; want a refusal naming the rollback", r.Signable(), r.Tampered, r.Refusals)
+	}
+	stRolled := Station{Home: rolled, Via: ViaCLI, Now: func() time.Time { return s.now }}
+	var refusal *Refusal
+	if _, _, err := stRolled.Sign(next(t, rolled), SignRequest{Shares: []*shamir.Share{parse(1), parse(3)}}); !errors.As(err, &refusal) {
+		t.Fatalf("signing after the rollback: %v, want a refusal", err)
 	}
 }

@@ -55,6 +55,9 @@ func (c *Coordinator) AddWallet(ctx context.Context, name, desc string, birthday
 // It is recorded in the audit log, refused or not.
 func (c *Coordinator) Withdraw(ctx context.Context, req WithdrawRequest) (*Withdrawal, error) {
 	wd, err := c.withdraw(ctx, req)
+	if err == nil {
+		err = c.carry(ctx, wd)
+	}
 	data := map[string]any{"wallet": req.Wallet, "to": req.To, "amount_sat": int64(req.Amount), "sweep": req.Sweep, "user": req.Requester}
 	if wd != nil {
 		data["request"], data["unsigned_txid"], data["fee_sat"] = wd.ID, wd.UnsignedTxID.String(), int64(wd.Fee)
@@ -99,6 +102,9 @@ func (c *Coordinator) Finalize(ctx context.Context, signed [][]byte, broadcast b
 // It is recorded in the audit log.
 func (c *Coordinator) BumpFee(ctx context.Context, id string, feeRate float64, requester string) (*Withdrawal, error) {
 	wd, err := c.bumpFee(ctx, id, feeRate, requester)
+	if err == nil {
+		err = c.carry(ctx, wd)
+	}
 	data := map[string]any{"replaces": id, "feerate_sat_vb": feeRate, "user": requester}
 	if wd != nil {
 		data["request"], data["unsigned_txid"], data["fee_sat"] = wd.ID, wd.UnsignedTxID.String(), int64(wd.Fee)

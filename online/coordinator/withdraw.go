@@ -19,6 +19,7 @@ import (
 	"airsign/online/coinselect"
 	"airsign/online/store"
 	"airsign/psbt"
+	"airsign/psbt/auditlog"
 )
 
 // WithdrawRequest asks for a payment out of a wallet.
@@ -314,6 +315,14 @@ func (c *Coordinator) view(ctx context.Context, sw store.Withdrawal) (*Withdrawa
 	if err != nil {
 		return nil, fmt.Errorf("stored PSBT of %s: %w", sw.ID, err)
 	}
+	if sw.Status == store.StatusPending {
+		// What a kiosk signs: with the checkpoints the wallet's kiosks
+		// handed out, so that a kiosk whose log was cut back since
+		// refuses it.
+		if sw.PSBT, err = c.carryCheckpoints(ctx, sw.Wallet, p); err != nil {
+			return nil, err
+		}
+	}
 	v := &Withdrawal{Withdrawal: sw, Packet: p, State: string(sw.Status), Confirmations: -1}
 	if sw.TxID != nil {
 		h, known, err := c.st.TxHeight(ctx, *sw.TxID)
@@ -370,6 +379,12 @@ func (c *Coordinator) finalize(ctx context.Context, signed [][]byte, broadcast b
 	}
 	if sw.Status != store.StatusPending && sw.Status != store.StatusBroadcast {
 		return nil, fmt.Errorf("%w: request %s is %s", store.ErrState, sw.ID, sw.Status)
+	}
+	// Each kiosk's checkpoint, handed back in the wallet's next PSBTs,
+	// before anything can refuse: the kiosk has signed whatever happens
+	// here.
+	if err := c.keepCheckpoints(ctx, sw.Wallet, packets); err != nil {
+		return nil, err
 	}
 	// Combining with the PSBT we built makes the input data (amounts,
 	// scripts, previous transactions) ours: a returned PSBT that changed
@@ -539,4 +554,55 @@ func (c *Coordinator) keepSignatures(ctx context.Context, sw store.Withdrawal, p
 		}
 	}
 	return false, fmt.Errorf("request %s kept changing", sw.ID)
+}
+
+// keepCheckpoints keeps the checkpoint each kiosk carried in its signed
+// PSBT (auditlog.Carry), the largest per kiosk and wallet. A field that
+// does not verify under the key it names is not kept: the coordinator
+// cannot be made to hand a kiosk a forged checkpoint in its own name.
+func (c *Coordinator) keepCheckpoints(ctx context.Context, wallet string, packets []*btcpsbt.Packet) error {
+	for _, p := range packets {
+		carried, _ := auditlog.CarriedCheckpoints(p)
+		for _, cp := range carried {
+			name, _, _ := strings.Cut(cp.VerifierKey, "+")
+			if err := c.st.KeepKioskCheckpoint(ctx, store.KioskCheckpoint{Wallet: wallet, KeyName: name, Size: cp.Size,
+				Value: append([]byte(cp.VerifierKey+"\n"), cp.Note...), Seen: c.cfg.Now().UTC()}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// carry gives a new request's PSBT, as it goes to the kiosk, the wallet's
+// kept kiosk checkpoints (as view does for a stored one).
+func (c *Coordinator) carry(ctx context.Context, wd *Withdrawal) error {
+	raw, err := c.carryCheckpoints(ctx, wd.Wallet, wd.Packet)
+	if err == nil {
+		wd.PSBT = raw
+	}
+	return err
+}
+
+// carryCheckpoints puts the wallet's kept kiosk checkpoints into p and
+// returns its encoding.
+func (c *Coordinator) carryCheckpoints(ctx context.Context, wallet string, p *btcpsbt.Packet) ([]byte, error) {
+	kept, err := c.st.KioskCheckpoints(ctx, wallet)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range kept {
+		vkey, note, ok := bytes.Cut(k.Value, []byte("\n"))
+		if !ok {
+			continue
+		}
+		cp, err := auditlog.OpenCarried(string(vkey), note)
+		if err != nil {
+			continue // kept before it was checked; never handed on
+		}
+		if err := auditlog.Carry(p, cp.VerifierKey, cp.Checkpoint); err != nil {
+			return nil, err
+		}
+	}
+	return psbt.Encode(p)
 }

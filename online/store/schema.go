@@ -167,4 +167,17 @@ CREATE TABLE web_sessions (
 ) STRICT;
 CREATE INDEX web_sessions_user ON web_sessions (user_name);
 `,
+	// 7: the latest audit-log checkpoint each kiosk handed out with a
+	// signature for a wallet; the coordinator hands it back in the next
+	// PSBT, so a kiosk whose log was cut back refuses to sign.
+	`
+CREATE TABLE kiosk_checkpoints (
+	wallet   TEXT NOT NULL REFERENCES wallets(name),
+	key_name TEXT NOT NULL, -- the kiosk's note key name, airsign-<key id>
+	size     INTEGER NOT NULL CHECK (size >= 0),
+	value    BLOB NOT NULL, -- the carried field: verifier key, newline, signed note
+	seen     INTEGER NOT NULL, -- unix nanoseconds, UTC
+	PRIMARY KEY (wallet, key_name)
+) STRICT;
+`,
 }

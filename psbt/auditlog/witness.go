@@ -79,18 +79,24 @@ func (l *Log) AddWitness(cosigned []byte, auditorKey string) (Checkpoint, error)
 
 // contains says whether c is a checkpoint of this log as it is now.
 func (l *Log) contains(c Checkpoint) error {
-	if c.Origin != l.origin {
-		return fmt.Errorf("the witnessed checkpoint is of log %q, not %q", c.Origin, l.origin)
+	return containedIn(c, l.origin, int64(l.next), l.reader(), "an auditor's witnessed checkpoint")
+}
+
+// containedIn says whether c is a checkpoint of the log named origin with
+// size entries and tree hashes r; what names c in the messages.
+func containedIn(c Checkpoint, origin string, size int64, r tlog.HashReader, what string) error {
+	if c.Origin != origin {
+		return fmt.Errorf("%s is of log %q, not %q", what, c.Origin, origin)
 	}
-	if c.Size > int64(l.next) {
-		return fmt.Errorf("rollback: an auditor witnessed this log at %d entries; it now has %d", c.Size, l.next)
+	if c.Size > size {
+		return fmt.Errorf("rollback: %s covers %d entries; the log now has %d", what, c.Size, size)
 	}
-	root, err := tlog.TreeHash(c.Size, l.reader())
+	root, err := tlog.TreeHash(c.Size, r)
 	if err != nil {
 		return err
 	}
 	if root != c.Root {
-		return fmt.Errorf("fork: the first %d entries are not the ones an auditor witnessed (root %s, now %s)", c.Size, Hex(c.Root), Hex(root))
+		return fmt.Errorf("fork: the first %d entries are not the ones %s covers (root %s, now %s)", c.Size, what, Hex(c.Root), Hex(root))
 	}
 	return nil
 }
