@@ -125,6 +125,10 @@ func ReviewPSBT(h *home.Home, l *Loaded, now time.Time) (Review, error) {
 		}
 		return false
 	}
+	if err := checkClock(h, now); err != nil {
+		r.Refusals = append(r.Refusals, err.Error())
+		return r, nil
+	}
 	carried, cerrs := auditlog.CarriedCheckpoints(l.Packet)
 	for _, c := range carried {
 		if c.VerifierKey != h.VerifierKey() {
@@ -169,6 +173,27 @@ func (r Review) Reason() string {
 		return s.Refusals[0].Message
 	}
 	return r.Refusals[0]
+}
+
+// clockSlack is how far before the last audit entry the clock may read
+// without a refusal: two commands in the same second, a clock corrected by
+// seconds.
+const clockSlack = time.Minute
+
+// checkClock refuses a clock that reads earlier than the last audit entry:
+// the 24-hour window and the lock-time bound are measured by it, and a
+// clock set back (or a log from another station) would mislead both.
+func checkClock(h *home.Home, now time.Time) error {
+	entries, err := h.Log().Entries()
+	if err != nil || len(entries) == 0 {
+		return err
+	}
+	last := entries[len(entries)-1].Time
+	if now.Before(last.Add(-clockSlack)) {
+		return fmt.Errorf("the station's clock reads %s, before its last audit entry (%s, entry %d): it was set back. Nothing is signed until the clock is right: the 24-hour limit and the lock-time checks are measured by it",
+			now.UTC().Format("2006-01-02 15:04:05 UTC"), last.UTC().Format("2006-01-02 15:04:05 UTC"), entries[len(entries)-1].Seq)
+	}
+	return nil
 }
 
 // Refusal is a PSBT the station did not sign because of what it is (its

@@ -305,3 +305,31 @@ func TestCarriedCheckpointCatchesRollback(t *testing.T) {
 		t.Fatalf("signing after the rollback: %v, want a refusal", err)
 	}
 }
+
+// A clock that reads earlier than the last audit entry is refused: the
+// 24-hour window and the lock-time bound are measured by it.
+func TestClockSetBackIsRefused(t *testing.T) {
+	s := newStation(t)
+	s.now = t0.Add(2 * time.Hour)
+	st := Station{Home: s.h, Via: ViaCLI, Now: func() time.Time { return s.now }}
+	l, err := LoadPSBT(s.h, s.withdrawal(t, 100_000).Data, "w.psbt", "", s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := st.Inspect(l); err != nil || !r.Signable() {
+		t.Fatalf("clock right: %v %q", err, r.Refusals)
+	}
+	for _, tc := range []struct {
+		back     time.Duration
+		signable bool
+	}{{30 * time.Second, true}, {time.Hour, false}} {
+		now := s.now.Add(-tc.back)
+		r, err := ReviewPSBT(s.h, l, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Signable() != tc.signable || (!tc.signable && !strings.Contains(r.Refusals[0], "before its last audit entry")) {
+			t.Errorf("clock %v back: signable %v, refusals %q; want signable %v", tc.back, r.Signable(), r.Refusals, tc.signable)
+		}
+	}
+}
