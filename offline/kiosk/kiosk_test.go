@@ -86,6 +86,37 @@ func (s *station) kiosk(t *testing.T, allow bool) *Kiosk {
 	return k
 }
 
+// setPolicy stores the wallet's policy with its quorum, as policy set
+// does, so the audit log records it.
+func (s *station) setPolicy(t *testing.T, p policy.Policy) {
+	t.Helper()
+	var shares []*shamir.Share
+	for _, i := range []int{1, 2} {
+		sh, err := shamir.Parse(s.share(i).Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shares = append(shares, sh)
+	}
+	st := Station{Home: s.h, Via: ViaCLI, Now: func() time.Time { return s.now }}
+	if _, _, err := st.ChangePolicy(&s.wallet, p, "policy-set", shares); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// logApprovers records approvers written to the store directly (for a
+// wallet whose shares the test does not hold) as an enrolment would.
+func (s *station) logApprovers(t *testing.T) {
+	t.Helper()
+	all, err := policy.NewStore(s.h.Dir(), s.h).AllApprovers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.h.Log().Append("approver-add", map[string]any{"result": "done", "approvers_digest": policy.ApproversDigest(all)}, s.now); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // share returns a fresh copy of share i's words (Handle wipes what it gets).
 func (s *station) share(i int) ShareScanned { return ShareScanned{Data: bytes.Clone(s.shares[i-1])} }
 
@@ -532,9 +563,7 @@ func TestAuditExport(t *testing.T) {
 func TestPolicyInFlow(t *testing.T) {
 	s := newStation(t)
 	st := policy.NewStore(s.h.Dir(), s.h)
-	if err := st.SetPolicy("vault", policy.Policy{Max24h: 250_000}); err != nil {
-		t.Fatal(err)
-	}
+	s.setPolicy(t, policy.Policy{Max24h: 250_000})
 	k := s.kiosk(t, false)
 	run(t, k, []step{
 		{Begin{Flow: FlowSign}, `Scan sign problem=""`},
@@ -699,9 +728,7 @@ func TestAppAndCommandLineShareTheLog(t *testing.T) {
 func TestApproversArePerWallet(t *testing.T) {
 	s := newStation(t)
 	st := policy.NewStore(s.h.Dir(), s.h)
-	if err := st.SetPolicy(s.wallet.Name, policy.Policy{RequireApprovals: 2}); err != nil {
-		t.Fatal(err)
-	}
+	s.setPolicy(t, policy.Policy{RequireApprovals: 2})
 	// The throwaway wallet: registered on the kiosk, with its own quorum.
 	throwaway := home.Wallet{Name: "throwaway", Network: "regtest", Created: t0}
 	m, err := hd.MasterFromEntropy(bytes.Repeat([]byte{0x66}, 16), descriptor.Regtest)
@@ -729,6 +756,7 @@ func TestApproversArePerWallet(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	s.logApprovers(t)
 	// A treasury withdrawal carrying both their approvals.
 	l, err := LoadPSBT(s.h, s.withdrawal(t, 150_000).Data, "w.psbt", "", s.now)
 	if err != nil {
@@ -757,6 +785,7 @@ func TestApproversArePerWallet(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	s.logApprovers(t)
 	if _, v, err = PolicyVerdict(s.h, l, s.now); err != nil || !v.OK() {
 		t.Fatalf("with the treasury's own approvers: %+v, %v", v.Rules, err)
 	}

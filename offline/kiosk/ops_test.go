@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"airsign/offline/home"
+	"airsign/offline/policy"
 	"airsign/psbt"
 	"airsign/psbt/auditlog"
 	"airsign/shamir"
@@ -331,5 +332,39 @@ func TestClockSetBackIsRefused(t *testing.T) {
 		if r.Signable() != tc.signable || (!tc.signable && !strings.Contains(r.Refusals[0], "before its last audit entry")) {
 			t.Errorf("clock %v back: signable %v, refusals %q; want signable %v", tc.back, r.Signable(), r.Refusals, tc.signable)
 		}
+	}
+}
+
+// A policy or approvers that no logged change made (a file put back from
+// another time: it carries this kiosk's signature, so nothing else wrote
+// it) are tampering, as a deleted one is.
+func TestStateNoLoggedChangeMade(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		write func(t *testing.T, s *station, st *policy.Store)
+		want  string
+	}{
+		{"policy", func(t *testing.T, s *station, st *policy.Store) {
+			if err := st.SetPolicy(s.wallet.Name, policy.Policy{MaxTx: 1_000_000_000}); err != nil {
+				t.Fatal(err)
+			}
+		}, `wallet "vault" has a policy (digest`},
+		{"approvers", func(t *testing.T, s *station, st *policy.Store) {
+			id, _ := s.wallet.IdentityDigest()
+			if err := st.AddApprover(id, "mallory", bytes.Repeat([]byte{7}, 32), s.now); err != nil {
+				t.Fatal(err)
+			}
+		}, "1 approver(s) are enrolled, but no enrolment is in the log"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStation(t)
+			if err := CheckState(s.h); err != nil {
+				t.Fatalf("a fresh station: %v", err)
+			}
+			tc.write(t, s, policy.NewStore(s.h.Dir(), s.h))
+			if err := CheckState(s.h); !errors.Is(err, ErrTampered) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want tampering: %q", err, tc.want)
+			}
+		})
 	}
 }

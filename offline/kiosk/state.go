@@ -120,6 +120,17 @@ func CheckState(h *home.Home) error {
 			problems = append(problems, fmt.Sprintf("the policy of %q has digest %s, but its last change in the log made %s (deleted, replaced or rolled back)", name, got, policies[name]))
 		}
 	}
+	// A policy or approvers no logged change made: a file put back from
+	// another time (it is signed by this kiosk's key, so nothing else
+	// could have written it).
+	for _, w := range files {
+		if _, ok := policies[w.Name]; ok {
+			continue
+		}
+		if p, err := st.Policy(w.Name); err == nil && !p.Empty() {
+			problems = append(problems, fmt.Sprintf("wallet %q has a policy (digest %s) that no change in the log made", w.Name, policy.Digest(p)))
+		}
+	}
 	if len(retired) > 0 {
 		rs, err := st.Retired()
 		if err != nil {
@@ -129,6 +140,11 @@ func CheckState(h *home.Home) error {
 			if !slices.ContainsFunc(rs, func(r policy.RetiredSet) bool { return r.Set == set }) {
 				problems = append(problems, fmt.Sprintf("share set %s, retired in the log, is not in the retired sets", set))
 			}
+		}
+	}
+	if !approversChanged {
+		if as, err := st.AllApprovers(); err == nil && len(as) > 0 {
+			problems = append(problems, fmt.Sprintf("%d approver(s) are enrolled, but no enrolment is in the log", len(as)))
 		}
 	}
 	if approversChanged {
