@@ -87,6 +87,30 @@ type Log struct {
 	// logBytes and cpBytes are the files' sizes as this Log left them; an
 	// Append to files that changed since is refused.
 	logBytes, cpBytes int64
+	// cache is the last state read and verified in full, for the files as
+	// cacheKey describes them: a kiosk's review reads the log several
+	// times, and verifying every checkpoint each time grew with the log.
+	cache    *state
+	cacheKey filesKey
+}
+
+// filesKey is what a re-read would have to differ in: the sizes and
+// modification times of the log and its checkpoints.
+type filesKey struct {
+	logSize, cpSize int64
+	logMod, cpMod   time.Time
+}
+
+func (l *Log) filesKey() (filesKey, error) {
+	a, err := os.Stat(l.path)
+	if err != nil {
+		return filesKey{}, err
+	}
+	b, err := os.Stat(l.cpPath)
+	if err != nil {
+		return filesKey{}, err
+	}
+	return filesKey{a.Size(), b.Size(), a.ModTime(), b.ModTime()}, nil
 }
 
 // ErrLocked means another process held the log's lock for too long.
@@ -273,6 +297,7 @@ func (l *Log) Append(kind string, data any, now time.Time) error {
 	if err := appendSynced(l.cpPath, append(cp, '\n')); err != nil {
 		return fmt.Errorf("appending the signed checkpoint of the audit log (the log now has a record no checkpoint covers): %w", err)
 	}
+	l.cache = nil
 	sum := sha256.Sum256(line)
 	l.head = hex.EncodeToString(sum[:])
 	l.hashes = hashes
@@ -357,7 +382,7 @@ func (l *Log) Entries() ([]Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return st.entries, nil
+	return slices.Clone(st.entries), nil
 }
 
 // Checkpoint is the latest signed checkpoint, read and verified from disk.
@@ -383,7 +408,21 @@ func (l *Log) lockedLoad() (*state, error) {
 	case err == nil:
 		defer unlock()
 	}
-	return l.load()
+	// Taken before the read: a file changed while it is read gets another
+	// key next time, and is read again.
+	key, kerr := l.filesKey()
+	if kerr == nil && l.cache != nil && key == l.cacheKey {
+		return l.cache, nil
+	}
+	st, err := l.load()
+	if err != nil {
+		l.cache = nil
+		return nil, err
+	}
+	if kerr == nil {
+		l.cache, l.cacheKey = st, key
+	}
+	return st, nil
 }
 
 // state is a verified log as read from disk.
