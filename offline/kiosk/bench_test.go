@@ -10,14 +10,14 @@ import (
 // kiosk after years of use.
 func stationWithLog(b *testing.B, n int) (*station, *Loaded) {
 	b.Helper()
-	s := newStation(&testing.T{})
+	s := newStation(b)
 	for i := range n {
 		if err := s.h.Log().Append("inspect", map[string]any{"i": i}, s.now.Add(time.Duration(i)*time.Second)); err != nil {
 			b.Fatal(err)
 		}
 	}
 	s.now = s.now.Add(time.Duration(n) * time.Second)
-	l, err := LoadPSBT(s.h, s.withdrawal(&testing.T{}, 150_000).Data, "w.psbt", "", s.now)
+	l, err := LoadPSBT(s.h, s.withdrawal(b, 150_000).Data, "w.psbt", "", s.now)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -44,7 +44,7 @@ type station struct {
 	up     []string
 }
 
-func newStation(t *testing.T) *station {
+func newStation(t testing.TB) *station {
 	t.Helper()
 	h, err := home.Init(t.TempDir(), rand.Reader, t0)
 	if err != nil {
@@ -123,13 +123,13 @@ func (s *station) share(i int) ShareScanned { return ShareScanned{Data: bytes.Cl
 // withdrawal is a PSBT spending two coins of the wallet to a foreign
 // address with change, built the way the coordinator builds it: full
 // previous transactions, witness UTXOs, derivations on inputs and change.
-func (s *station) withdrawal(t *testing.T, pay btcutil.Amount) PSBTScanned {
+func (s *station) withdrawal(t testing.TB, pay btcutil.Amount) PSBTScanned {
 	t.Helper()
 	return s.withdrawalTo(t, pay, 1, 0)
 }
 
 // withdrawalTo is withdrawal with its change at branch/index.
-func (s *station) withdrawalTo(t *testing.T, pay btcutil.Amount, branch, index uint32) PSBTScanned {
+func (s *station) withdrawalTo(t testing.TB, pay btcutil.Amount, branch, index uint32) PSBTScanned {
 	t.Helper()
 	d := s.desc
 	fp := d.MasterFingerprint()
