@@ -490,7 +490,7 @@ func (c *cli) ceremony(args []string) error {
 	if err := res.Write(*out, qrImager{}); err != nil {
 		return err
 	}
-	if err := kiosk.RecordCeremony(h, res, c.now()); err != nil {
+	if err := c.station(h).RecordCeremony(res); err != nil {
 		return err
 	}
 	t := res.Transcript

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
 	"airsign/offline/ceremony"
 	"airsign/offline/home"
@@ -307,7 +306,7 @@ func (k *Kiosk) finishCeremony() (Screen, error) {
 	if err := res.WriteExport(c.params.ExportDir, k.cfg.Imager); err != nil {
 		return CeremonySetup{Params: c.params, Problem: err.Error() + "; nothing was registered, start the ceremony again"}, nil
 	}
-	if err := RecordCeremony(k.cfg.Home, res, k.cfg.Now()); err != nil {
+	if err := k.st.RecordCeremony(res); err != nil {
 		return nil, err
 	}
 	w := res.Wallet()
@@ -320,7 +319,8 @@ func (k *Kiosk) finishCeremony() (Screen, error) {
 
 // RecordCeremony registers the wallet of a finished ceremony whose files are
 // written, keeps its transcript and logs it.
-func RecordCeremony(h *home.Home, res *ceremony.Result, now time.Time) error {
+func (s Station) RecordCeremony(res *ceremony.Result) error {
+	h := s.Home
 	w := res.Wallet()
 	if err := h.SaveTranscript(w.CeremonyID, res.TranscriptFile); err != nil {
 		return err
@@ -329,10 +329,10 @@ func RecordCeremony(h *home.Home, res *ceremony.Result, now time.Time) error {
 		return err
 	}
 	t := res.Transcript
-	return h.Log().Append("ceremony", map[string]any{
+	return s.append("ceremony", map[string]any{
 		"ceremony_id": t.CeremonyID, "kind": t.Kind, "wallet": t.WalletName, "network": t.Network,
 		"script": t.Script, "master_fingerprint": t.MasterFingerprint, "share_set": t.ShareSet,
 		"threshold": t.Threshold, "total": t.Total, "shares": t.Shares, "entropy_source": t.EntropySource,
 		"descriptor": t.Descriptor, "transcript_sha256": w.TranscriptSHA256,
-	}, now)
+	})
 }
