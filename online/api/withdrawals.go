@@ -35,6 +35,7 @@ type withdrawalJSON struct {
 	State         string         `json:"state"` // pending, broadcast, confirmed, cancelled, replaced
 	Confirmations int32          `json:"confirmations"`
 	Requester     string         `json:"requester"`
+	BumpedBy      string         `json:"bumped_by,omitempty"`
 	Created       time.Time      `json:"created"`
 	To            string         `json:"to"`
 	Amount        int64          `json:"amount_sat"`
@@ -53,7 +54,7 @@ type withdrawalJSON struct {
 // lists leave out to stay small.
 func withdrawalOut(wd *coordinator.Withdrawal, withPSBT bool) withdrawalJSON {
 	j := withdrawalJSON{ID: wd.ID, Wallet: wd.Wallet, State: wd.State, Confirmations: wd.Confirmations,
-		Requester: wd.Requester, Created: wd.Created, To: wd.Destination, Amount: int64(wd.Amount),
+		Requester: wd.Requester, BumpedBy: wd.BumpedBy, Created: wd.Created, To: wd.Destination, Amount: int64(wd.Amount),
 		Fee: int64(wd.Fee), FeeRate: float64(wd.FeeRate) / 1000, FeeRateSource: wd.FeeRateSource,
 		UnsignedTxID: wd.UnsignedTxID.String(), Replaces: wd.Replaces, ReplacedBy: wd.ReplacedBy}
 	if wd.TxID != nil {

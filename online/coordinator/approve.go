@@ -271,8 +271,8 @@ func (c *Coordinator) approve(ctx context.Context, requestID, user string, passw
 	if err != nil {
 		return nil, err
 	}
-	if sw.Requester == user {
-		return nil, fmt.Errorf("%w: request %s was made by %s, who cannot also approve it (four eyes); another approver must", ErrForbidden, sw.ID, sw.Requester)
+	if err := c.fourEyes(ctx, sw, user); err != nil {
+		return nil, err
 	}
 	if !u.Role.AtLeast(store.RoleApprover) {
 		return nil, fmt.Errorf("%w: user %q has the %s role; only approvers and admins approve requests", ErrForbidden, user, u.Role)
@@ -389,4 +389,31 @@ func detach(p *btcpsbt.Packet, pub ed25519.PublicKey) {
 // Approvals returns the approvals recorded for a request, by approver.
 func (c *Coordinator) Approvals(ctx context.Context, requestID string) ([]store.Approval, error) {
 	return c.st.Approvals(ctx, requestID)
+}
+
+// fourEyes refuses an approval by anyone who requested or bumped the
+// request or any request it replaces: a fee bump must not hand the
+// request to a new requester whose own payment its old one was.
+func (c *Coordinator) fourEyes(ctx context.Context, sw store.Withdrawal, user string) error {
+	for r, seen := sw, 0; ; seen++ {
+		if r.Requester == user {
+			if r.ID == sw.ID {
+				return fmt.Errorf("%w: request %s was made by %s, who cannot also approve it (four eyes); another approver must", ErrForbidden, sw.ID, user)
+			}
+			return fmt.Errorf("%w: request %s replaces %s, which %s made; they cannot approve its replacement (four eyes); another approver must", ErrForbidden, sw.ID, r.ID, user)
+		}
+		if r.BumpedBy == user {
+			return fmt.Errorf("%w: %s bumped the fee of request %s into %s; they cannot also approve it (four eyes); another approver must", ErrForbidden, user, r.Replaces, r.ID)
+		}
+		if r.Replaces == "" {
+			return nil
+		}
+		if seen > 1000 {
+			return fmt.Errorf("request %s: its chain of replacements does not end", sw.ID)
+		}
+		var err error
+		if r, err = c.st.Withdrawal(ctx, r.Replaces); err != nil {
+			return err
+		}
+	}
 }

@@ -296,3 +296,55 @@ func TestApprovalKeyLocks(t *testing.T) {
 		t.Fatalf("approvals after rotation: %+v, %v; want one by the new key", as, err)
 	}
 }
+
+// Four eyes through a fee bump: approver bob requests a payment to an
+// accomplice; his own approval is refused. An admin bumps the fee. The
+// replacement is still bob's request, so bob cannot approve it, and
+// neither can the admin who bumped it; another approver can.
+func TestFourEyesSurvivesBump(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.addWallet(t, "treasury", descriptor.P2WPKH, 3)
+	f.deposit(t, "treasury", 400_000)
+	f.user(t, "bob", store.RoleApprover)
+	f.user(t, "carol", store.RoleApprover)
+	f.user(t, "dan", store.RoleAdmin)
+	f.approvalKey(t, "bob", "bob's long password")
+	f.approvalKey(t, "carol", "carol's long password")
+	f.approvalKey(t, "dan", "dan's long password")
+
+	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 9), Amount: 50_000, FeeRate: 2, Requester: "bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.Approve(ctx, wd.ID, "bob", []byte("bob's long password"), 0); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("bob approving his own request: %v, want ErrForbidden", err)
+	}
+	bumped, err := f.c.BumpFee(ctx, wd.ID, 10, "dan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bumped.Requester != "bob" || bumped.BumpedBy != "dan" {
+		t.Fatalf("the replacement's requester %q, bumped by %q; want bob, dan", bumped.Requester, bumped.BumpedBy)
+	}
+	bumpedTwice, err := f.c.BumpFee(ctx, bumped.ID, 20, "carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ user, says string }{
+		{"bob", "made by bob"},
+		{"dan", "dan bumped the fee of request " + wd.ID},
+		{"carol", "carol bumped the fee"},
+	} {
+		_, err := f.c.Approve(ctx, bumpedTwice.ID, tc.user, []byte(tc.user+"'s long password"), 0)
+		if !errors.Is(err, ErrForbidden) || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%s approving the twice-bumped request: %v, want ErrForbidden saying %q", tc.user, err, tc.says)
+		}
+	}
+	// Someone who neither requested nor bumped any of the chain may.
+	f.user(t, "erin", store.RoleApprover)
+	f.approvalKey(t, "erin", "erin's long password")
+	if _, err := f.c.Approve(ctx, bumpedTwice.ID, "erin", []byte("erin's long password"), 0); err != nil {
+		t.Fatalf("a fifth person approving: %v", err)
+	}
+}

@@ -161,10 +161,10 @@ func (c *Coordinator) bumpFee(ctx context.Context, id string, feeRate float64, r
 	if err != nil {
 		return nil, err
 	}
-	if requester == "" {
-		requester = old.Requester
-	}
-	sw := store.Withdrawal{ID: newID(), Wallet: w.Name, Requester: requester, Created: c.cfg.Now().UTC(),
+	// The replacement pays the same person the same amount: it is still the
+	// original requester's request, and whoever bumped it is recorded
+	// beside them. Four eyes counts both (approve).
+	sw := store.Withdrawal{ID: newID(), Wallet: w.Name, Requester: old.Requester, BumpedBy: requester, Created: c.cfg.Now().UTC(),
 		Destination: old.Destination, Amount: old.Amount, Fee: fee, FeeRate: int64(rate),
 		HasChange: ch != nil, PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash()}
 	if ch != nil {

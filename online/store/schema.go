@@ -180,4 +180,9 @@ CREATE TABLE kiosk_checkpoints (
 	PRIMARY KEY (wallet, key_name)
 ) STRICT;
 `,
+	// 8: who bumped a replacement's fee; its requester stays the original
+	// request's, and four eyes counts both.
+	`
+ALTER TABLE withdrawals ADD COLUMN bumped_by TEXT NOT NULL DEFAULT '';
+`,
 }

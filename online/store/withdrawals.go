@@ -53,6 +53,9 @@ type Withdrawal struct {
 	TxID         *chainhash.Hash // txid of FinalTx
 	Replaces     string          // the request this one bumps, if any
 	ReplacedBy   string          // filled in when reading
+	// BumpedBy is who made this replacement (BumpFee); its Requester is
+	// the original request's.
+	BumpedBy string
 }
 
 // CreateWithdrawal records a new pending request and reserves its inputs,
@@ -108,10 +111,10 @@ func (s *Store) insertWithdrawal(ctx context.Context, w Withdrawal, old string) 
 	}
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO withdrawals (id, wallet, status, requester, created, destination, amount, fee, feerate,
-			change_index, psbt, unsigned_txid, replaces)
-		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			change_index, psbt, unsigned_txid, replaces, bumped_by)
+		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, w.Wallet, w.Requester, w.Created.UnixNano(), w.Destination, int64(w.Amount), int64(w.Fee), w.FeeRate,
-		change, w.PSBT, w.UnsignedTxID[:], replaces); err != nil {
+		change, w.PSBT, w.UnsignedTxID[:], replaces, w.BumpedBy); err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return fmt.Errorf("%w: a withdrawal with id %s", ErrExists, w.ID)
 		}
@@ -257,7 +260,7 @@ func (s *Store) MarkBroadcast(ctx context.Context, id string, final *wire.MsgTx)
 
 const withdrawalColumns = `id, wallet, status, requester, created, destination, amount, fee, feerate,
 	change_index, psbt, unsigned_txid, final_tx, txid, coalesce(replaces, ''),
-	coalesce((SELECT r.id FROM withdrawals r WHERE r.replaces = withdrawals.id), '')`
+	coalesce((SELECT r.id FROM withdrawals r WHERE r.replaces = withdrawals.id), ''), bumped_by`
 
 // Withdrawal returns one request with its inputs.
 func (s *Store) Withdrawal(ctx context.Context, id string) (Withdrawal, error) {
@@ -294,7 +297,7 @@ func (s *Store) withdrawals(ctx context.Context, where string, args ...any) ([]W
 		var unsigned, txid []byte
 		var st string
 		if err := rows.Scan(&w.ID, &w.Wallet, &st, &w.Requester, &created, &w.Destination, &amount, &fee, &w.FeeRate,
-			&change, &w.PSBT, &unsigned, &w.FinalTx, &txid, &w.Replaces, &w.ReplacedBy); err != nil {
+			&change, &w.PSBT, &unsigned, &w.FinalTx, &txid, &w.Replaces, &w.ReplacedBy, &w.BumpedBy); err != nil {
 			rows.Close()
 			return nil, err
 		}

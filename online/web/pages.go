@@ -456,6 +456,8 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 		v.ApproveWhy = "Approvers and admins approve requests; your role is " + string(u.Role) + "."
 	case u.Name == wd.Requester:
 		v.ApproveWhy = "You made this request, so another approver must approve it (four eyes)."
+	case u.Name == wd.BumpedBy:
+		v.ApproveWhy = "You bumped this request's fee, so another approver must approve it (four eyes)."
 	default:
 		v.CanApprove = true
 	}
@@ -464,7 +466,11 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 	v.CanUpload = pending && u.Role.AtLeast(store.RoleRequester)
 
 	// The timeline: created → approved → signed → broadcast → confirmed.
-	v.Steps = []step{{Name: "Created", Note: "by " + wd.Requester + ", " + wd.Created.UTC().Format("Jan 2 15:04 UTC"), Done: true}}
+	created := "by " + wd.Requester
+	if wd.BumpedBy != "" {
+		created += ", fee bumped by " + wd.BumpedBy
+	}
+	v.Steps = []step{{Name: "Created", Note: created + ", " + wd.Created.UTC().Format("Jan 2 15:04 UTC"), Done: true}}
 	approved := step{Name: "Approved", Note: "waiting for an approver"}
 	if len(aps) > 0 {
 		approved.Done = true
