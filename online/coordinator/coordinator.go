@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -121,8 +122,12 @@ func (c *Coordinator) addWallet(ctx context.Context, name, desc string, birthday
 	if err != nil {
 		return store.Wallet{}, fmt.Errorf("%w: wallet %q: %v", ErrWalletMismatch, name, err)
 	}
+	id, err := walletIdentity(d)
+	if err != nil {
+		return store.Wallet{}, fmt.Errorf("%w: wallet %q: %v", ErrWalletMismatch, name, err)
+	}
 	w := store.Wallet{Name: name, Network: c.cfg.Network.String(), Descriptor: d.String(), Birthday: birthday,
-		Created: c.cfg.Now().UTC()}
+		Created: c.cfg.Now().UTC(), Identity: id}
 	existing, err := c.st.Wallets(ctx)
 	if err != nil {
 		return store.Wallet{}, err
@@ -130,6 +135,17 @@ func (c *Coordinator) addWallet(ctx context.Context, name, desc string, birthday
 	for _, e := range existing {
 		if e.Descriptor == w.Descriptor {
 			return store.Wallet{}, fmt.Errorf("%w: wallet %q: the same descriptor is already registered as %q", store.ErrExists, name, e.Name)
+		}
+		// Wallets registered before identities were stored are compared
+		// from their descriptors.
+		eid := e.Identity
+		if eid == "" {
+			if ed, err := descriptor.ParseForNetwork(e.Descriptor, c.cfg.Network); err == nil {
+				eid, _ = walletIdentity(ed)
+			}
+		}
+		if eid == id {
+			return store.Wallet{}, fmt.Errorf("%w: wallet %q pays to the same addresses as wallet %q (the same keys, threshold and script type, written another way): a second registration would take its coins", store.ErrExists, name, e.Name)
 		}
 	}
 	if err := c.st.AddWallet(ctx, w); err != nil {
@@ -145,6 +161,17 @@ func (c *Coordinator) addWallet(ctx context.Context, name, desc string, birthday
 		}
 	}
 	return w, nil
+}
+
+// walletIdentity is the hex SHA-256 of what a wallet pays to
+// (descriptor.Identity): the key of the wallets table's identity column.
+func walletIdentity(d *descriptor.Descriptor) (string, error) {
+	id, err := d.Identity()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:]), nil
 }
 
 func validName(name string) error {

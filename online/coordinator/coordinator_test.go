@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
 
@@ -537,5 +538,36 @@ func TestSuspendedWalletOnlySweeps(t *testing.T) {
 	}
 	if err := f.c.Suspend(ctx, "treasury", ""); !errors.Is(err, ErrWrongState) {
 		t.Fatalf("lifting twice: got %v", err)
+	}
+}
+
+// Two wallets with the same addresses: a second BSMS session between the
+// same kiosks hands out the vault's keys in another order. Registered, it
+// took the vault's coins at the next rescan; it is refused, naming the
+// vault, and the vault keeps its balance.
+func TestWalletIdentityCollision(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	_, d := f.addMultisig(t, "vault", 40)
+	reordered := &descriptor.Descriptor{Script: d.Script, Network: d.Network, Threshold: d.Threshold,
+		Keys: []descriptor.Key{d.Keys[2], d.Keys[0], d.Keys[1]}}
+	if reordered.String() == d.String() {
+		t.Fatal("the reordered descriptor is spelled as the vault's")
+	}
+	_, err := f.c.AddWallet(ctx, "vault2", reordered.String(), 0)
+	if !errors.Is(err, store.ErrExists) || !strings.Contains(err.Error(), `pays to the same addresses as wallet "vault"`) {
+		t.Fatalf("the vault's keys in another order: %v, want ErrExists naming vault", err)
+	}
+	if _, err := f.st.Wallet(ctx, "vault2"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("vault2 was stored: %v", err)
+	}
+	// The store refuses it too, should two registrations race.
+	id, err := walletIdentity(reordered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.st.AddWallet(ctx, store.Wallet{Name: "vault3", Network: "regtest", Descriptor: reordered.String(), Created: time.Now(), Identity: id})
+	if !errors.Is(err, store.ErrExists) {
+		t.Fatalf("the store took a second wallet of the same identity: %v", err)
 	}
 }

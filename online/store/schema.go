@@ -185,4 +185,10 @@ CREATE TABLE kiosk_checkpoints (
 	`
 ALTER TABLE withdrawals ADD COLUMN bumped_by TEXT NOT NULL DEFAULT '';
 `,
+	// 9: what a wallet pays to (descriptor.Identity, as a SHA-256 digest):
+	// two registrations of one wallet would take each other's coins.
+	`
+ALTER TABLE wallets ADD COLUMN identity TEXT CHECK (identity IS NULL OR length(identity) = 64);
+CREATE UNIQUE INDEX wallets_identity ON wallets (identity);
+`,
 }

@@ -121,10 +121,17 @@ func (s *Store) AddWallet(ctx context.Context, w Wallet) error {
 		return fmt.Errorf("store: add wallet %q: %w", w.Name, err)
 	}
 	defer tx.Rollback()
+	var identity sql.NullString
+	if w.Identity != "" {
+		identity = sql.NullString{String: w.Identity, Valid: true}
+	}
 	res, err := tx.ExecContext(ctx,
-		`INSERT INTO wallets (name, network, descriptor, birthday, created) VALUES (?, ?, ?, ?, ?)
+		`INSERT INTO wallets (name, network, descriptor, birthday, created, identity) VALUES (?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (name) DO NOTHING`,
-		w.Name, w.Network, w.Descriptor, w.Birthday, w.Created.UnixNano())
+		w.Name, w.Network, w.Descriptor, w.Birthday, w.Created.UnixNano(), identity)
+	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+		return fmt.Errorf("store: add wallet %q: %w: a wallet that pays to the same addresses is registered", w.Name, ErrExists)
+	}
 	if err != nil {
 		return fmt.Errorf("store: add wallet %q: %w", w.Name, err)
 	}
@@ -137,7 +144,7 @@ func (s *Store) AddWallet(ctx context.Context, w Wallet) error {
 // Wallet returns the wallet registered under name, or ErrNotFound.
 func (s *Store) Wallet(ctx context.Context, name string) (Wallet, error) {
 	w, err := scanWallet(s.db.QueryRowContext(ctx,
-		`SELECT name, network, descriptor, birthday, created, suspended, recovery FROM wallets WHERE name = ?`, name))
+		`SELECT `+walletColumns+` FROM wallets WHERE name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Wallet{}, fmt.Errorf("store: wallet %q: %w", name, ErrNotFound)
 	}
@@ -150,7 +157,7 @@ func (s *Store) Wallet(ctx context.Context, name string) (Wallet, error) {
 // Wallets returns every registered wallet, ordered by name.
 func (s *Store) Wallets(ctx context.Context) ([]Wallet, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT name, network, descriptor, birthday, created, suspended, recovery FROM wallets ORDER BY name`)
+		`SELECT `+walletColumns+` FROM wallets ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("store: wallets: %w", err)
 	}
@@ -171,10 +178,12 @@ func (s *Store) Wallets(ctx context.Context) ([]Wallet, error) {
 
 type scanner interface{ Scan(dest ...any) error }
 
+const walletColumns = `name, network, descriptor, birthday, created, suspended, recovery, coalesce(identity, '')`
+
 func scanWallet(r scanner) (Wallet, error) {
 	var w Wallet
 	var created int64
-	if err := r.Scan(&w.Name, &w.Network, &w.Descriptor, &w.Birthday, &created, &w.Suspended, &w.Recovery); err != nil {
+	if err := r.Scan(&w.Name, &w.Network, &w.Descriptor, &w.Birthday, &created, &w.Suspended, &w.Recovery, &w.Identity); err != nil {
 		return Wallet{}, err
 	}
 	w.Created = time.Unix(0, created).UTC()

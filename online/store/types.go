@@ -48,6 +48,10 @@ type Wallet struct {
 	// Recovery.
 	Suspended bool
 	Recovery  string
+	// Identity is the hex SHA-256 of what the wallet pays to
+	// (descriptor.Identity); at most one wallet has each. Empty for a
+	// wallet registered before it was recorded.
+	Identity string
 }
 
 // Address is one derived script the watcher looks for.
