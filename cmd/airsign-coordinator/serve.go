@@ -104,7 +104,8 @@ func (c *cli) serve(args []string) error {
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	return nil
+	// The refusals counted since the last summary are evidence too.
+	return c.coord.FlushRefusals()
 }
 
 // watch syncs until the command ends, logging what changed and errors

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -86,7 +87,9 @@ func (s *server) handle(pattern string, need store.Role, fn handlerFunc) {
 		u, err := s.authenticate(r)
 		if err != nil {
 			// Refused credentials are evidence; the token is not.
-			s.fail(w, r, errors.Join(err, s.c.Record("auth-refused", map[string]any{"path": r.URL.Path, "reason": err.Error()})))
+			// Counted per client address, not each signed into the log:
+			// anyone can send these.
+			s.fail(w, r, errors.Join(err, s.c.Refused("auth-refused", clientHost(r), map[string]any{"path": r.URL.Path, "reason": err.Error(), "remote": clientHost(r)})))
 			return
 		}
 		info(r).user = u.Name
@@ -244,3 +247,11 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// clientHost is the request's client address without its port.
+func clientHost(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}

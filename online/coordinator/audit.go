@@ -4,6 +4,10 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
 	"time"
 
 	"airsign/online/store"
@@ -22,6 +26,22 @@ func (c *Coordinator) Record(kind string, data map[string]any) error {
 		return nil
 	}
 	return c.cfg.Audit.Append(kind, data, c.cfg.Now())
+}
+
+// ErrAuditUnavailable means the audit log could not be written before an
+// action, so the action was not taken.
+var ErrAuditUnavailable = errors.New("the audit log cannot be written")
+
+// begin records that an action is about to be taken, with what it was
+// asked (write-ahead): if the entry cannot be written, the action must not
+// happen, and the error says so. outcome records how it ended.
+func (c *Coordinator) begin(kind string, data map[string]any) error {
+	entry := maps.Clone(data)
+	entry["result"] = "started"
+	if err := c.Record(kind, entry); err != nil {
+		return fmt.Errorf("%w: nothing was done (%s): %v", ErrAuditUnavailable, kind, err)
+	}
+	return nil
 }
 
 // outcome adds the result of an action to its entry and records it. A
@@ -45,8 +65,15 @@ func (c *Coordinator) outcome(kind string, data map[string]any, err error) error
 // makes the next Sync rescan from it.
 // It is recorded in the audit log.
 func (c *Coordinator) AddWallet(ctx context.Context, name, desc string, birthday int32) (store.Wallet, error) {
+	data := map[string]any{"wallet": name, "descriptor": strings.TrimSpace(desc), "birthday": birthday}
+	if err := c.begin("wallet-add", data); err != nil {
+		return store.Wallet{}, err
+	}
 	w, err := c.addWallet(ctx, name, desc, birthday)
-	return w, c.outcome("wallet-add", map[string]any{"wallet": name, "descriptor": w.Descriptor, "birthday": birthday}, err)
+	if err == nil {
+		data["descriptor"] = w.Descriptor
+	}
+	return w, c.outcome("wallet-add", data, err)
 }
 
 // Withdraw selects coins, takes a change address, builds the unsigned PSBT
@@ -54,11 +81,14 @@ func (c *Coordinator) AddWallet(ctx context.Context, name, desc string, birthday
 // kiosk as it is.
 // It is recorded in the audit log, refused or not.
 func (c *Coordinator) Withdraw(ctx context.Context, req WithdrawRequest) (*Withdrawal, error) {
+	data := map[string]any{"wallet": req.Wallet, "to": req.To, "amount_sat": int64(req.Amount), "sweep": req.Sweep, "user": req.Requester}
+	if err := c.begin("request", data); err != nil {
+		return nil, err
+	}
 	wd, err := c.withdraw(ctx, req)
 	if err == nil {
 		err = c.carry(ctx, wd)
 	}
-	data := map[string]any{"wallet": req.Wallet, "to": req.To, "amount_sat": int64(req.Amount), "sweep": req.Sweep, "user": req.Requester}
 	if wd != nil {
 		data["request"], data["unsigned_txid"], data["fee_sat"] = wd.ID, wd.UnsignedTxID.String(), int64(wd.Fee)
 		data["amount_sat"] = int64(wd.Amount)
@@ -69,7 +99,11 @@ func (c *Coordinator) Withdraw(ctx context.Context, req WithdrawRequest) (*Withd
 // Cancel gives up a pending request and frees its coins.
 // It is recorded in the audit log.
 func (c *Coordinator) Cancel(ctx context.Context, id string) error {
-	return c.outcome("cancel", map[string]any{"request": id}, c.cancel(ctx, id))
+	data := map[string]any{"request": id}
+	if err := c.begin("cancel", data); err != nil {
+		return err
+	}
+	return c.outcome("cancel", data, c.cancel(ctx, id))
 }
 
 // Finalize takes the signed PSBTs the kiosk (or, for multisig, several
@@ -78,17 +112,20 @@ func (c *Coordinator) Cancel(ctx context.Context, id string) error {
 // them, and with broadcast sends the transaction to the node.
 // It is recorded in the audit log, refused or not.
 func (c *Coordinator) Finalize(ctx context.Context, signed [][]byte, broadcast bool) (*FinalizeResult, error) {
-	res, err := c.finalize(ctx, signed, broadcast)
 	data := map[string]any{"psbts": len(signed), "broadcast": broadcast}
+	kind := "finalize"
+	if broadcast {
+		kind = "broadcast"
+	}
+	if err := c.begin(kind, data); err != nil {
+		return nil, err
+	}
+	res, err := c.finalize(ctx, signed, broadcast)
 	if res != nil {
 		data["txid"], data["signatures"] = res.TxID.String(), res.Signatures
 		if res.Withdrawal != nil {
 			data["request"] = res.Withdrawal.ID
 		}
-	}
-	kind := "finalize"
-	if broadcast {
-		kind = "broadcast"
 	}
 	return res, c.outcome(kind, data, err)
 }
@@ -101,11 +138,14 @@ func (c *Coordinator) Finalize(ctx context.Context, signed [][]byte, broadcast b
 // replaced, and whichever transaction confirms is the one the chain keeps.
 // It is recorded in the audit log.
 func (c *Coordinator) BumpFee(ctx context.Context, id string, feeRate float64, requester string) (*Withdrawal, error) {
+	data := map[string]any{"replaces": id, "feerate_sat_vb": feeRate, "user": requester}
+	if err := c.begin("bump-fee", data); err != nil {
+		return nil, err
+	}
 	wd, err := c.bumpFee(ctx, id, feeRate, requester)
 	if err == nil {
 		err = c.carry(ctx, wd)
 	}
-	data := map[string]any{"replaces": id, "feerate_sat_vb": feeRate, "user": requester}
 	if wd != nil {
 		data["request"], data["unsigned_txid"], data["fee_sat"] = wd.ID, wd.UnsignedTxID.String(), int64(wd.Fee)
 	}
@@ -123,8 +163,12 @@ func (c *Coordinator) BumpFee(ctx context.Context, id string, feeRate float64, r
 // earlier approval. A wrong password counts towards MaxPasswordFailures.
 // It is recorded in the audit log, and so is every refusal (four eyes, a wrong password).
 func (c *Coordinator) Approve(ctx context.Context, requestID, user string, password []byte, expires time.Duration) (*Withdrawal, error) {
+	data := map[string]any{"request": requestID, "user": user, "expires_in": expires.String()}
+	if err := c.begin("approve", data); err != nil {
+		return nil, err
+	}
 	wd, err := c.approve(ctx, requestID, user, password, expires)
-	return wd, c.outcome("approve", map[string]any{"request": requestID, "user": user, "expires_in": expires.String()}, err)
+	return wd, c.outcome("approve", data, err)
 }
 
 // Suspend marks a wallet suspended, as its kiosks are (airsign-kiosk
@@ -132,13 +176,22 @@ func (c *Coordinator) Approve(ctx context.Context, requestID, user string, passw
 // recovery lifts the suspension.
 // It is recorded in the audit log.
 func (c *Coordinator) Suspend(ctx context.Context, wallet, recovery string) error {
-	return c.outcome("suspend", map[string]any{"wallet": wallet, "recovery": recovery, "suspended": recovery != ""}, c.suspend(ctx, wallet, recovery))
+	data := map[string]any{"wallet": wallet, "recovery": recovery, "suspended": recovery != ""}
+	if err := c.begin("suspend", data); err != nil {
+		return err
+	}
+	return c.outcome("suspend", data, c.suspend(ctx, wallet, recovery))
 }
 
 // CreateApprovalKeyWith is CreateApprovalKey with options: rotation and
 // argon2id parameters.
 // It is recorded in the audit log (the public key only).
 func (c *Coordinator) CreateApprovalKeyWith(ctx context.Context, user string, password []byte, opts KeyOptions) (ed25519.PublicKey, error) {
+	data := map[string]any{"user": user, "rotate": opts.Rotate}
+	if err := c.begin("approval-key", data); err != nil {
+		return nil, err
+	}
 	pub, err := c.createApprovalKeyWith(ctx, user, password, opts)
-	return pub, c.outcome("approval-key", map[string]any{"user": user, "rotate": opts.Rotate, "public_key": hex.EncodeToString(pub)}, err)
+	data["public_key"] = hex.EncodeToString(pub)
+	return pub, c.outcome("approval-key", data, err)
 }

@@ -66,9 +66,10 @@ type Config struct {
 // Coordinator is the service. Its methods are safe for concurrent use: the
 // store serialises writes and reservations keep requests apart.
 type Coordinator struct {
-	cfg Config
-	st  *store.Store
-	w   *watcher.Watcher
+	cfg      Config
+	st       *store.Store
+	w        *watcher.Watcher
+	refusals refusalTally
 }
 
 // New returns a coordinator over cfg.

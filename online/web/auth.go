@@ -286,7 +286,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if known && acct.LockedUntil.After(now) {
-		h.record("web-signin", map[string]any{"user": name, "result": "refused", "reason": "locked", "locked_until": acct.LockedUntil})
+		h.refused("web-signin", r, map[string]any{"user": name, "result": "refused", "reason": "locked", "locked_until": acct.LockedUntil, "remote": remoteHost(r)})
 		h.showLogin(w, r, http.StatusTooManyRequests, name, fmt.Sprintf(
 			"Sign-in for %s is locked until %s after %d wrong passwords in a row. Wait, or ask an admin to set a new password (airsign-coordinator user password %s).",
 			name, acct.LockedUntil.Format("15:04 UTC"), h.opts.MaxFailures, name))
@@ -342,7 +342,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 					n, name, until.Format("15:04 UTC"))
 			}
 		}
-		h.record("web-signin", data)
+		h.refused("web-signin", r, data)
 		h.showLogin(w, r, http.StatusUnauthorized, name, msg)
 		return
 	}
@@ -407,6 +407,15 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, s *sessionInfo)
 // still answers: the refusal itself has happened).
 func (h *Handler) record(kind string, data map[string]any) {
 	if err := h.c.Record(kind, data); err != nil {
+		h.opts.Logf("web: recording %s: %v", kind, err)
+	}
+}
+
+// refused records a refused sign-in: anyone who reaches the page can cause
+// one, so each client address's first per reason in a window is written and
+// the rest counted (coordinator.Refused).
+func (h *Handler) refused(kind string, r *http.Request, data map[string]any) {
+	if err := h.c.Refused(kind, remoteHost(r), data); err != nil {
 		h.opts.Logf("web: recording %s: %v", kind, err)
 	}
 }

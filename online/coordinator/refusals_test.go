@@ -1,0 +1,152 @@
+package coordinator
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"airsign/online/store"
+	"airsign/psbt/auditlog"
+	"airsign/psbt/descriptor"
+)
+
+type testSigner struct{ ed25519.PrivateKey }
+
+func (s testSigner) Sign(msg []byte) []byte       { return ed25519.Sign(s.PrivateKey, msg) }
+func (s testSigner) PublicKey() ed25519.PublicKey { return s.Public().(ed25519.PublicKey) }
+
+// Refusals of unauthenticated requests do not each cost a signed entry:
+// 200 with long paths from one address used to add 200 entries (3 MB);
+// now its first refusal of each reason is written, cut to size, and the
+// rest are one summary when the window passes.
+func TestRefusalsAreCounted(t *testing.T) {
+	log, err := auditlog.Create(filepath.Join(t.TempDir(), "audit.log"), "airsign coordinator test",
+		testSigner{ed25519.NewKeyFromSeed(make([]byte, 32))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	c := &Coordinator{cfg: Config{Audit: log, Now: func() time.Time { return now }}}
+	long := "/api/v1/" + strings.Repeat("x", 10_000)
+	for i := range 200 {
+		reason := "no token"
+		if i%2 == 1 {
+			reason = "the token is not valid"
+		}
+		if err := c.Refused("auth-refused", "203.0.113.7", map[string]any{"path": long, "reason": reason}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Refused("auth-refused", "198.51.100.1", map[string]any{"path": "/api/v1/wallets", "reason": "no token"}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := log.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 3 {
+		t.Fatalf("%d entries for 201 refusals in one window; want 3 (one per source and reason)", len(entries))
+	}
+	for _, e := range entries {
+		if len(e.Data) > 400 {
+			t.Fatalf("an entry of %d bytes: the client's path was not cut", len(e.Data))
+		}
+	}
+	// The window passes: the next refusal writes the summary first.
+	now = now.Add(RefusalWindow)
+	if err := c.Refused("auth-refused", "203.0.113.7", map[string]any{"path": "/", "reason": "no token"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.FlushRefusals(); err != nil {
+		t.Fatal(err)
+	}
+	if entries, err = log.Entries(); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	var summary struct {
+		Counted int
+		Sources []struct {
+			Source, Reason string
+			Count          int
+		}
+	}
+	for _, e := range entries {
+		kinds = append(kinds, e.Kind)
+		if e.Kind == "refusals-summary" {
+			if err := json.Unmarshal(e.Data, &summary); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got, want := strings.Join(kinds, " "), "auth-refused auth-refused auth-refused refusals-summary auth-refused"; got != want {
+		t.Fatalf("kinds %q, want %q", got, want)
+	}
+	if summary.Counted != 198 || len(summary.Sources) != 2 || summary.Sources[0].Count != 99 || summary.Sources[0].Source != "203.0.113.7" {
+		t.Fatalf("summary %+v; want 198 counted, 99 per reason from 203.0.113.7", summary)
+	}
+}
+
+// Write-ahead: an action whose intent cannot be written to the audit log
+// does not happen. The log here was changed behind the coordinator's back
+// (bytes appended that do not verify), a fault a second process or a full
+// disk causes; every action then stops before it changes anything.
+func TestActionsNeedTheLog(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	path := filepath.Join(t.TempDir(), "audit.log")
+	log, err := auditlog.Create(path, "airsign coordinator test", testSigner{ed25519.NewKeyFromSeed(make([]byte, 32))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.c.cfg.Audit = log
+	f.addWallet(t, "treasury", descriptor.P2WPKH, 3)
+	f.deposit(t, "treasury", 400_000)
+	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 9), Amount: 50_000, FeeRate: 2, Requester: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := log.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var results []string
+	for _, e := range entries {
+		var d struct{ Result string }
+		json.Unmarshal(e.Data, &d)
+		results = append(results, e.Kind+":"+d.Result)
+	}
+	if got, want := strings.Join(results, " "), "wallet-add:started wallet-add:done request:started request:done"; got != want {
+		t.Fatalf("entries %q, want %q: the intent before each action", got, want)
+	}
+
+	file, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file.WriteString("not an entry\n")
+	file.Close()
+
+	if _, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 9), Amount: 60_000, FeeRate: 2, Requester: "alice"}); !errors.Is(err, ErrAuditUnavailable) {
+		t.Fatalf("a request with the log unwritable: %v, want ErrAuditUnavailable", err)
+	}
+	if err := f.c.Cancel(ctx, wd.ID); !errors.Is(err, ErrAuditUnavailable) {
+		t.Fatalf("a cancel with the log unwritable: %v, want ErrAuditUnavailable", err)
+	}
+	if _, err := f.c.AddWallet(ctx, "spare", "wpkh(x)", 0); !errors.Is(err, ErrAuditUnavailable) {
+		t.Fatalf("a wallet with the log unwritable: %v, want ErrAuditUnavailable", err)
+	}
+	ws, err := f.st.Withdrawals(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ws) != 1 || ws[0].Status != store.StatusPending {
+		t.Fatalf("requests after the refused actions: %+v; want the one pending request alone", ws)
+	}
+}
