@@ -191,4 +191,16 @@ ALTER TABLE withdrawals ADD COLUMN bumped_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE wallets ADD COLUMN identity TEXT CHECK (identity IS NULL OR length(identity) = 64);
 CREATE UNIQUE INDEX wallets_identity ON wallets (identity);
 `,
+	// 10: wrong web passwords counted per user and client address, so a
+	// stranger's guesses lock out the stranger's address, not the user.
+	`
+CREATE TABLE web_failures (
+	user_name    TEXT NOT NULL REFERENCES users(name),
+	remote       TEXT NOT NULL,
+	failures     INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+	locked_until INTEGER NOT NULL DEFAULT 0, -- unix nanoseconds, 0 = not locked
+	updated      INTEGER NOT NULL,           -- unix nanoseconds
+	PRIMARY KEY (user_name, remote)
+) STRICT;
+`,
 }

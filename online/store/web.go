@@ -65,6 +65,9 @@ func (s *Store) SetWebPassword(ctx context.Context, name string, hash []byte) er
 	if _, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_name = ?`, name); err != nil {
 		return fmt.Errorf("store: web password of %q: %w", name, err)
 	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM web_failures WHERE user_name = ?`, name); err != nil {
+		return fmt.Errorf("store: web password of %q: %w", name, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: web password of %q: %w", name, err)
 	}
@@ -100,10 +103,64 @@ RETURNING web_failures, web_locked_until`, max, max, now.Add(lockFor).UnixNano()
 	return failures, time.Unix(0, until).UTC(), nil
 }
 
+// RecordWebFailureFrom counts a wrong password for the user from one
+// client address: the max-th in a row locks sign-in from that address
+// until now+lockFor. Rows untouched for a day are dropped.
+func (s *Store) RecordWebFailureFrom(ctx context.Context, name, remote string, now time.Time, max int, lockFor time.Duration) (int, time.Time, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: web failure of %q: %w", name, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM web_failures WHERE updated < ? AND locked_until < ?`,
+		now.Add(-24*time.Hour).UnixNano(), now.UnixNano()); err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: web failure of %q: %w", name, err)
+	}
+	var failures int
+	var until int64
+	err = tx.QueryRowContext(ctx, `
+INSERT INTO web_failures (user_name, remote, failures, locked_until, updated) VALUES (?1, ?2, 1, CASE WHEN 1 >= ?3 THEN ?4 ELSE 0 END, ?5)
+ON CONFLICT (user_name, remote) DO UPDATE SET
+	failures = CASE WHEN failures + 1 >= ?3 THEN 0 ELSE failures + 1 END,
+	locked_until = CASE WHEN failures + 1 >= ?3 THEN ?4 ELSE locked_until END,
+	updated = ?5
+RETURNING failures, locked_until`, name, remote, max, now.Add(lockFor).UnixNano(), now.UnixNano()).Scan(&failures, &until)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: web failure of %q from %s: %w", name, remote, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: web failure of %q: %w", name, err)
+	}
+	if until <= now.UnixNano() {
+		return failures, time.Time{}, nil
+	}
+	if failures == 0 {
+		failures = max
+	}
+	return failures, time.Unix(0, until).UTC(), nil
+}
+
+// WebLockFrom is the end of the lock on the user's sign-in from one client
+// address (zero when not locked).
+func (s *Store) WebLockFrom(ctx context.Context, name, remote string, now time.Time) (time.Time, error) {
+	var until int64
+	err := s.db.QueryRowContext(ctx, `SELECT locked_until FROM web_failures WHERE user_name = ? AND remote = ?`, name, remote).Scan(&until)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && until <= now.UnixNano()) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: web lock of %q from %s: %w", name, remote, err)
+	}
+	return time.Unix(0, until).UTC(), nil
+}
+
 // ClearWebFailures resets the user's wrong-password count after a good
-// sign-in.
-func (s *Store) ClearWebFailures(ctx context.Context, name string) error {
+// sign-in, and the count from that sign-in's address.
+func (s *Store) ClearWebFailures(ctx context.Context, name, remote string) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE users SET web_failures = 0, web_locked_until = 0 WHERE name = ?`, name); err != nil {
+		return fmt.Errorf("store: web failures of %q: %w", name, err)
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM web_failures WHERE user_name = ? AND remote = ?`, name, remote); err != nil {
 		return fmt.Errorf("store: web failures of %q: %w", name, err)
 	}
 	return nil

@@ -47,7 +47,7 @@ func TestWebAccountLockout(t *testing.T) {
 	if _, until, _ := s.RecordWebFailure(ctx, "alice", t0.Add(time.Minute), 5, 15*time.Minute); until.IsZero() {
 		t.Fatal("a failure during the lock reported no lock")
 	}
-	if err := s.ClearWebFailures(ctx, "alice"); err != nil {
+	if err := s.ClearWebFailures(ctx, "alice", ""); err != nil {
 		t.Fatal(err)
 	}
 	if a, _ = s.WebAccount(ctx, "alice"); a.Failures != 0 || !a.LockedUntil.IsZero() || string(a.PasswordHash) != "argon2id$hash" {

@@ -285,11 +285,24 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if known && acct.LockedUntil.After(now) {
-		h.refused("web-signin", r, map[string]any{"user": name, "result": "refused", "reason": "locked", "locked_until": acct.LockedUntil, "remote": remoteHost(r)})
+	// Two locks: this address's (MaxFailures wrong passwords from it), and
+	// the user's from everywhere (GlobalMaxFailures), which takes many
+	// addresses to reach. A stranger's guesses lock out the stranger.
+	locked := time.Time{}
+	if known {
+		if locked, err = h.st.WebLockFrom(r.Context(), name, remoteHost(r), now); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if acct.LockedUntil.After(now) && acct.LockedUntil.After(locked) {
+			locked = acct.LockedUntil
+		}
+	}
+	if locked.After(now) {
+		h.refused("web-signin", r, map[string]any{"user": name, "result": "refused", "reason": "locked", "locked_until": locked, "remote": remoteHost(r)})
 		h.showLogin(w, r, http.StatusTooManyRequests, name, fmt.Sprintf(
-			"Sign-in for %s is locked until %s after %d wrong passwords in a row. Wait, or ask an admin to set a new password (airsign-coordinator user password %s).",
-			name, acct.LockedUntil.Format("15:04 UTC"), h.opts.MaxFailures, name))
+			"Sign-in for %s from this address is locked until %s after too many wrong passwords in a row. Wait, or ask an admin to set a new password (airsign-coordinator user password %s).",
+			name, locked.Format("15:04 UTC"), name))
 		return
 	}
 	hash := h.dummy
@@ -329,10 +342,16 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		data := map[string]any{"user": who, "result": "refused", "reason": reason, "remote": remoteHost(r)}
 		msg := wrongCredentials
 		if known && acct.PasswordHash != nil && !acct.Disabled {
-			n, until, err := h.st.RecordWebFailure(r.Context(), name, now, h.opts.MaxFailures, h.opts.LockFor)
+			n, until, err := h.st.RecordWebFailureFrom(r.Context(), name, remoteHost(r), now, h.opts.MaxFailures, h.opts.LockFor)
 			if err != nil {
 				h.fail(w, r, err)
 				return
+			}
+			if _, all, err := h.st.RecordWebFailure(r.Context(), name, now, h.opts.GlobalMaxFailures, h.opts.LockFor); err != nil {
+				h.fail(w, r, err)
+				return
+			} else if all.After(until) {
+				until = all
 			}
 			data["failures"] = n
 			if !until.IsZero() {
@@ -346,7 +365,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.showLogin(w, r, http.StatusUnauthorized, name, msg)
 		return
 	}
-	if err := h.st.ClearWebFailures(r.Context(), name); err != nil {
+	if err := h.st.ClearWebFailures(r.Context(), name, remoteHost(r)); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -49,10 +49,16 @@ type Options struct {
 	// 30 minutes); SessionMax ends it this long after sign-in whatever the
 	// activity (0: 12 hours).
 	SessionIdle, SessionMax time.Duration
-	// MaxFailures wrong passwords in a row lock the account's sign-in for
-	// LockFor (0: 5 and 15 minutes).
+	// MaxFailures wrong passwords in a row from one client address lock
+	// the account's sign-in from that address for LockFor (0: 5 and 15
+	// minutes).
 	MaxFailures int
 	LockFor     time.Duration
+	// GlobalMaxFailures wrong passwords in a row from any addresses lock
+	// the user's sign-in from everywhere (0: 10 times MaxFailures).
+	// MaxFailures counts per client address, so a stranger cannot lock a
+	// user out; this bounds guessing from many addresses.
+	GlobalMaxFailures int
 	// ConcurrentKDF bounds simultaneous argon2id runs (0: 2).
 	ConcurrentKDF int
 	// DummyParams are the argon2id parameters of the hash checked for
@@ -107,6 +113,9 @@ func New(c *coordinator.Coordinator, st *store.Store, opts Options) (*Handler, e
 	}
 	if opts.MaxFailures <= 0 {
 		opts.MaxFailures = 5
+	}
+	if opts.GlobalMaxFailures <= 0 {
+		opts.GlobalMaxFailures = 10 * opts.MaxFailures
 	}
 	if opts.LockFor <= 0 {
 		opts.LockFor = 15 * time.Minute

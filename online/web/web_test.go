@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"net"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -183,6 +184,15 @@ func (f *fixture) browser(t *testing.T) *browser {
 	}}}
 }
 
+// browserFrom is a browser whose connections come from another loopback
+// address (Linux routes all of 127/8 to lo), as a second person's would.
+func (f *fixture) browserFrom(t *testing.T, ip string) *browser {
+	b := f.browser(t)
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	b.c.Transport = &http.Transport{DialContext: d.DialContext}
+	return b
+}
+
 type resp struct {
 	status int
 	header http.Header
@@ -356,6 +366,20 @@ func TestSignInSessionsAndLockout(t *testing.T) {
 	}
 	if r := mallory.login("ann", password("ann")); r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "locked until") {
 		t.Fatalf("right password while locked: %d", r.status)
+	}
+	// The lock is mallory's address's: ann, elsewhere, signs in. A
+	// stranger who knows a name can no longer keep its user out.
+	f.browserFrom(t, "127.0.0.2").signIn("ann")
+	if r := mallory.login("ann", password("ann")); r.status != http.StatusTooManyRequests {
+		t.Fatalf("mallory's address after ann signed in elsewhere: %d, want still locked", r.status)
+	}
+	// Guessing from many addresses: 10 times the per-address limit, in a
+	// row, locks the user everywhere.
+	for i := 0; i < 50; i++ {
+		f.browserFrom(t, fmt.Sprintf("127.0.1.%d", 1+i/4)).login("ann", "wrong password!")
+	}
+	if r := f.browserFrom(t, "127.0.0.3").login("ann", password("ann")); r.status != http.StatusTooManyRequests {
+		t.Fatalf("after 50 wrong passwords from 13 addresses: %d, want locked everywhere", r.status)
 	}
 	f.advance(16 * time.Minute)
 	f.browser(t).signIn("ann")
