@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
@@ -206,6 +207,27 @@ type scanReply struct {
 	Fatal      bool    `json:"fatal,omitempty"`
 }
 
+// maxDecodeTime bounds the time one uploaded image may take to decode: a
+// kiosk's animated GIF of a large PSBT reads in a few seconds.
+const maxDecodeTime = 10 * time.Second
+
+// startDecoding takes the user's decoding turn, or says it is taken.
+func (h *Handler) startDecoding(user string) bool {
+	h.userDecodingMu.Lock()
+	defer h.userDecodingMu.Unlock()
+	if h.userDecoding[user] {
+		return false
+	}
+	h.userDecoding[user] = true
+	return true
+}
+
+func (h *Handler) doneDecoding(user string) {
+	h.userDecodingMu.Lock()
+	delete(h.userDecoding, user)
+	h.userDecodingMu.Unlock()
+}
+
 // scan takes one image (a camera frame, or one uploaded file: PNG, JPEG or
 // an animated GIF) as the request body, adds its QR frames to the
 // session's transfer for this request and, once complete, finalizes and
@@ -341,7 +363,13 @@ func (h *Handler) feed(r *http.Request, s *sessionInfo, id string, images [][]by
 			Message: "This transfer was already completed by another upload or scan; reload the request page."}
 	}
 	// Decoding an image costs memory and CPU in proportion to its pixels:
-	// a few at a time, whoever sends them.
+	// one at a time per user, a few at a time in all, and each for at most
+	// maxDecodeTime.
+	if !h.startDecoding(s.user.Name) {
+		return http.StatusTooManyRequests, scanReply{Error: true,
+			Message: "Your previous image is still being read; send the next one when it is done."}
+	}
+	defer h.doneDecoding(s.user.Name)
 	select {
 	case h.decoding <- struct{}{}:
 		defer func() { <-h.decoding }()
@@ -350,8 +378,13 @@ func (h *Handler) feed(r *http.Request, s *sessionInfo, id string, images [][]by
 	}
 	var lastErr error
 	for i, img := range images {
-		results, err := qr.DecodeFrames(img)
-		if err != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), maxDecodeTime)
+		results, err := qr.DecodeFramesContext(ctx, img)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			// What was read counts; the rest of the image is dropped.
+			lastErr = fmt.Errorf("image %d took more than %s to read; %d of its frames were read: send fewer frames at a time", i+1, maxDecodeTime, len(results))
+		} else if err != nil {
 			lastErr = fmt.Errorf("image %d: %v", i+1, err)
 			st.unreadble++
 			continue

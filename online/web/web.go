@@ -91,6 +91,11 @@ type Handler struct {
 	// decoding bounds how many uploads or camera frames are decoded at
 	// once (see qr.MaxGIFPixels for what one may cost).
 	decoding chan struct{}
+	// userDecoding holds the users who have an image being decoded: one
+	// at a time each, so that one user's uploads cannot take every
+	// decoding slot from the others.
+	userDecodingMu sync.Mutex
+	userDecoding   map[string]bool
 	// loginMu serialises password checks per user name, so concurrent
 	// wrong guesses cannot both pass the lockout check before either
 	// counts.
@@ -130,7 +135,8 @@ func New(c *coordinator.Coordinator, st *store.Store, opts Options) (*Handler, e
 		opts.MaxUpload = DefaultMaxUpload
 	}
 	h := &Handler{c: c, st: st, opts: opts, mux: http.NewServeMux(), kdf: newKDF(opts.ConcurrentKDF),
-		dummy: dummyHash(opts.DummyParams), scans: newScans(), decoding: make(chan struct{}, 2)}
+		dummy: dummyHash(opts.DummyParams), scans: newScans(), decoding: make(chan struct{}, 2),
+		userDecoding: map[string]bool{}}
 	var err error
 	if h.pages, err = ui.Pages(template.FuncMap{
 		"btc":     formatBTC,

@@ -760,10 +760,57 @@ func TestConcurrentScans(t *testing.T) {
 	close(statuses)
 	for st := range statuses {
 		// 200: progress; 422: complete, but the unsigned PSBT does not
-		// finalize; 409: completed meanwhile by another request.
-		if st != http.StatusOK && st != http.StatusUnprocessableEntity && st != http.StatusConflict {
+		// finalize; 409: completed meanwhile by another request; 429:
+		// alice's previous image was still being read.
+		if st != http.StatusOK && st != http.StatusUnprocessableEntity && st != http.StatusConflict && st != http.StatusTooManyRequests {
 			t.Errorf("a concurrent scan answered %d", st)
 		}
+	}
+}
+
+// One user's images are decoded one at a time, so one requester uploading
+// slow images cannot hold every decoding slot: while alice's turn is
+// taken her next image is refused with a sentence, and another user's
+// image is read.
+func TestDecodingIsPerUser(t *testing.T) {
+	f := newFixture(t, Options{})
+	alice, ann := f.browser(t), f.browser(t)
+	alice.signIn("alice")
+	ann.signIn("ann")
+	form := url.Values{"wallet": {"treasury"}, "to": {"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"}, "amount": {"0.1"}, "unit": {"btc"}, "action": {"create"}}
+	r := alice.post("/withdraw", form)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", r.status, r.body)
+	}
+	reqPath := strings.TrimSuffix(r.header.Get("Location"), "?done=created")
+	frame := alice.get(reqPath + "/frames/1.png")
+	if frame.status != http.StatusOK {
+		t.Fatalf("frame: %d", frame.status)
+	}
+	scan := func(b *browser) int {
+		req, _ := http.NewRequest("POST", f.srv.URL+reqPath+"/scan", strings.NewReader(frame.body))
+		req.Header.Set("Content-Type", "image/png")
+		req.Header.Set("X-CSRF-Token", b.csrf)
+		resp, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if !f.h.startDecoding("alice") {
+		t.Fatal("alice's turn was taken")
+	}
+	if got := scan(alice); got != http.StatusTooManyRequests {
+		t.Errorf("alice's second image while her first is read: %d, want 429", got)
+	}
+	if got := scan(ann); got != http.StatusOK {
+		t.Errorf("ann's image while alice's is read: %d, want 200", got)
+	}
+	f.h.doneDecoding("alice")
+	if got := scan(alice); got != http.StatusOK {
+		t.Errorf("alice's image after hers was read: %d, want 200", got)
 	}
 }
 

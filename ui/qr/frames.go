@@ -2,6 +2,7 @@ package qr
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -94,6 +95,13 @@ type FrameResult struct {
 // readable code are reported, not fatal: a camera or a lossy conversion
 // loses some, and multipart codecs recover from lost frames.
 func DecodeFrames(data []byte) ([]FrameResult, error) {
+	return DecodeFramesContext(context.Background(), data)
+}
+
+// DecodeFramesContext is DecodeFrames that stops between frames once ctx
+// is done: it returns the frames read so far and ctx's error, so a caller
+// can bound the time one image takes and keep what it got.
+func DecodeFramesContext(ctx context.Context, data []byte) ([]FrameResult, error) {
 	if len(data) > MaxImageBytes {
 		return nil, fmt.Errorf("image is %d bytes, more than the %d a QR image may have", len(data), MaxImageBytes)
 	}
@@ -130,6 +138,9 @@ func DecodeFrames(data []byte) ([]FrameResult, error) {
 	draw.Draw(canvas, canvas.Bounds(), image.White, image.Point{}, draw.Src)
 	out := make([]FrameResult, 0, len(anim.Image))
 	for i, frame := range anim.Image {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
 		draw.Draw(canvas, frame.Bounds(), frame, frame.Bounds().Min, draw.Over)
 		text, err := DecodeImage(canvas)
 		out = append(out, FrameResult{Index: i + 1, Text: text, Err: err})

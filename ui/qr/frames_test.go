@@ -2,6 +2,8 @@ package qr
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -145,5 +147,24 @@ func TestDecodeFramesRefusesGIFBombs(t *testing.T) {
 	got, err := DecodeFrames(bomb(2000, 2))
 	if err != nil || len(got) != 2 {
 		t.Errorf("2 frames of 2000x2000: %d results, %v", len(got), err)
+	}
+}
+
+// A caller bounds the time an animation takes: once its context is done,
+// decoding stops between frames and returns what it read.
+func TestDecodeFramesContextStops(t *testing.T) {
+	parts := testParts(3)
+	data, err := AnimatedGIF(parts, ImageOptions{ModulePixels: 3}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	frames, err := DecodeFramesContext(ctx, data)
+	if !errors.Is(err, context.Canceled) || len(frames) != 0 {
+		t.Fatalf("a done context: %d frames, %v; want none and context.Canceled", len(frames), err)
+	}
+	if frames, err := DecodeFramesContext(context.Background(), data); err != nil || len(frames) != len(parts) {
+		t.Fatalf("a live context: %d frames, %v", len(frames), err)
 	}
 }
