@@ -13,7 +13,7 @@ import (
 
 type approveRequest struct {
 	Password  string `json:"password"`
-	ExpiresIn string `json:"expires_in"` // Go duration, e.g. "24h"; empty means 24h
+	ExpiresIn string `json:"expires_in"` // Go duration, e.g. "8h"; empty means coordinator.DefaultApprovalExpiry (8h)
 }
 
 type approvalJSON struct {
@@ -46,7 +46,7 @@ func (s *server) approve(w http.ResponseWriter, r *http.Request, u store.User) e
 	if req.ExpiresIn != "" {
 		d, err := time.ParseDuration(req.ExpiresIn)
 		if err != nil || d <= 0 {
-			return errInvalid(fmt.Sprintf(`field "expires_in" is %q; give a duration such as "24h" or "90m", or leave it out for 24h`, req.ExpiresIn))
+			return errInvalid(fmt.Sprintf(`field "expires_in" is %q; give a duration such as "8h" or "90m", or leave it out for 8h`, req.ExpiresIn))
 		}
 		expires = d
 	}

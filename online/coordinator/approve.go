@@ -44,8 +44,10 @@ const (
 	// until an operator gives the user a new one.
 	MaxPasswordFailures = 10
 	// DefaultApprovalExpiry is how long an approval stays valid when the
-	// approver names no time.
-	DefaultApprovalExpiry = 24 * time.Hour
+	// approver names no time: a working day. An approval copied out with
+	// a PSBT (a download, a QR shown) stays valid at the kiosk after its
+	// request is cancelled or rejected, until it expires; short is safe.
+	DefaultApprovalExpiry = 8 * time.Hour
 	// MaxApprovalExpiry is the longest an approval may stay valid.
 	MaxApprovalExpiry = 30 * 24 * time.Hour
 )

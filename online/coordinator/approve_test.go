@@ -215,8 +215,8 @@ func TestApproveAndFinalize(t *testing.T) {
 		t.Fatalf("Approvals = %+v, %v; want bob and carol", recs, err)
 	}
 	now := time.Now()
-	if d := recs[0].Expires.Sub(now); d < 23*time.Hour || d > 24*time.Hour {
-		t.Fatalf("bob's approval expires in %v, want the default 24h (his second replaced the first)", d)
+	if d := recs[0].Expires.Sub(now); d < DefaultApprovalExpiry-time.Hour || d > DefaultApprovalExpiry {
+		t.Fatalf("bob's approval expires in %v, want the default %v (his second replaced the first)", d, DefaultApprovalExpiry)
 	}
 	enrolled := []approval.Enrolled{{Name: "bob", Key: bobKey}, {Name: "carol", Key: carolKey}}
 	sum, err := psbt.Analyze(got.Packet, d, psbt.DefaultPolicy)

@@ -108,7 +108,23 @@ var (
 
 // Sync brings the store up to the node's chain tip and mempool.
 func (c *Coordinator) Sync(ctx context.Context) (watcher.Report, error) {
-	return c.w.Sync(ctx)
+	rep, err := c.w.Sync(ctx)
+	if err != nil {
+		return rep, err
+	}
+	// A cancelled request whose signed transaction was broadcast from
+	// elsewhere is paid all the same: say so, loudly and once.
+	paid, err := c.st.PaidAfterCancel(ctx)
+	if err != nil {
+		return rep, err
+	}
+	for _, w := range paid {
+		if err := c.Record("cancelled-but-paid", map[string]any{"request": w.ID, "wallet": w.Wallet, "txid": w.PaidTxID.String(),
+			"to": w.Destination, "amount_sat": int64(w.Amount), "requester": w.Requester}); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
 }
 
 // addWallet is AddWallet without the audit record.

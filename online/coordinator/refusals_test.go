@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"airsign/online/store"
+	"airsign/psbt"
 	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
 )
@@ -148,5 +149,70 @@ func TestActionsNeedTheLog(t *testing.T) {
 	}
 	if len(ws) != 1 || ws[0].Status != store.StatusPending {
 		t.Fatalf("requests after the refused actions: %+v; want the one pending request alone", ws)
+	}
+}
+
+// A request approved and signed, then cancelled ("its coins are free
+// again"), whose signed copy is broadcast from elsewhere and confirms: the
+// request says "cancelled-but-paid", and the audit log has an alert, once.
+// It used to stay "cancelled" with no txid.
+func TestCancelledButPaid(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	log, err := auditlog.Create(filepath.Join(t.TempDir(), "audit.log"), "airsign coordinator test", testSigner{ed25519.NewKeyFromSeed(make([]byte, 32))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.c.cfg.Audit = log
+	m, d := f.addWallet(t, "treasury", descriptor.P2WPKH, 3)
+	f.deposit(t, "treasury", 400_000)
+	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 9), Amount: 50_000, FeeRate: 2, Requester: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := sign(t, wd.Packet, d, m)
+	if err := f.c.Cancel(ctx, wd.ID); err != nil {
+		t.Fatal(err)
+	}
+	p, err := psbt.Decode(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := psbt.Finalize(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.cfg.Node.Broadcast(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	f.sync(t)
+	if got, _ := f.c.Get(ctx, wd.ID); got.State != "cancelled" {
+		t.Fatalf("in the mempool: state %q, want cancelled until it confirms", got.State)
+	}
+	f.node.Generate(t, 1)
+	f.sync(t)
+	f.sync(t)
+	got, err := f.c.Get(ctx, wd.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != StateCancelledButPaid || got.PaidTxID == nil || *got.PaidTxID != tx.TxHash() {
+		t.Fatalf("confirmed: state %q, paid %v; want %s by %s", got.State, got.PaidTxID, StateCancelledButPaid, tx.TxHash())
+	}
+	entries, err := log.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if e.Kind == "cancelled-but-paid" {
+			n++
+			if !strings.Contains(string(e.Data), wd.ID) {
+				t.Errorf("alert %s does not name the request", e.Data)
+			}
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d cancelled-but-paid alerts, want 1", n)
 	}
 }

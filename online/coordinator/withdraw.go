@@ -324,6 +324,9 @@ func (c *Coordinator) view(ctx context.Context, sw store.Withdrawal) (*Withdrawa
 		}
 	}
 	v := &Withdrawal{Withdrawal: sw, Packet: p, State: string(sw.Status), Confirmations: -1}
+	if sw.PaidTxID != nil {
+		v.State = StateCancelledButPaid
+	}
 	if sw.TxID != nil {
 		h, known, err := c.st.TxHeight(ctx, *sw.TxID)
 		if err != nil {
@@ -343,6 +346,11 @@ func (c *Coordinator) view(ctx context.Context, sw store.Withdrawal) (*Withdrawa
 	}
 	return v, nil
 }
+
+// StateCancelledButPaid is the state of a cancelled request whose
+// transaction confirmed or entered the mempool anyway, broadcast from a
+// signed copy elsewhere: its payment went out.
+const StateCancelledButPaid = "cancelled-but-paid"
 
 // FinalizeResult is what Finalize did.
 type FinalizeResult struct {

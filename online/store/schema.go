@@ -203,4 +203,9 @@ CREATE TABLE web_failures (
 	PRIMARY KEY (user_name, remote)
 ) STRICT;
 `,
+	// 11: the transaction that paid a cancelled request anyway (a signed
+	// copy broadcast from elsewhere), found by its unsigned txid.
+	`
+ALTER TABLE withdrawals ADD COLUMN paid_txid BLOB CHECK (paid_txid IS NULL OR length(paid_txid) = 32);
+`,
 }

@@ -56,6 +56,9 @@ type Withdrawal struct {
 	// BumpedBy is who made this replacement (BumpFee); its Requester is
 	// the original request's.
 	BumpedBy string
+	// PaidTxID is set on a cancelled request whose transaction spent its
+	// coins anyway: a signed copy was broadcast from elsewhere.
+	PaidTxID *chainhash.Hash
 }
 
 // CreateWithdrawal records a new pending request and reserves its inputs,
@@ -260,7 +263,7 @@ func (s *Store) MarkBroadcast(ctx context.Context, id string, final *wire.MsgTx)
 
 const withdrawalColumns = `id, wallet, status, requester, created, destination, amount, fee, feerate,
 	change_index, psbt, unsigned_txid, final_tx, txid, coalesce(replaces, ''),
-	coalesce((SELECT r.id FROM withdrawals r WHERE r.replaces = withdrawals.id), ''), bumped_by`
+	coalesce((SELECT r.id FROM withdrawals r WHERE r.replaces = withdrawals.id), ''), bumped_by, paid_txid`
 
 // Withdrawal returns one request with its inputs.
 func (s *Store) Withdrawal(ctx context.Context, id string) (Withdrawal, error) {
@@ -294,10 +297,10 @@ func (s *Store) withdrawals(ctx context.Context, where string, args ...any) ([]W
 		var w Withdrawal
 		var created, amount, fee int64
 		var change sql.NullInt64
-		var unsigned, txid []byte
+		var unsigned, txid, paid []byte
 		var st string
 		if err := rows.Scan(&w.ID, &w.Wallet, &st, &w.Requester, &created, &w.Destination, &amount, &fee, &w.FeeRate,
-			&change, &w.PSBT, &unsigned, &w.FinalTx, &txid, &w.Replaces, &w.ReplacedBy, &w.BumpedBy); err != nil {
+			&change, &w.PSBT, &unsigned, &w.FinalTx, &txid, &w.Replaces, &w.ReplacedBy, &w.BumpedBy, &paid); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -312,6 +315,14 @@ func (s *Store) withdrawals(ctx context.Context, where string, args ...any) ([]W
 				return nil, err
 			}
 			w.TxID = h
+		}
+		if paid != nil {
+			h, err := chainhash.NewHash(paid)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			w.PaidTxID = h
 		}
 		ws = append(ws, w)
 	}
@@ -376,4 +387,29 @@ func (s *Store) Reserved(ctx context.Context, wallet string) (btcutil.Amount, er
 		return 0, fmt.Errorf("store: reserved value of %q: %w", wallet, err)
 	}
 	return btcutil.Amount(v), nil
+}
+
+// PaidAfterCancel finds cancelled requests whose transaction nevertheless
+// spent one of the wallet's coins (its txid, which for segwit inputs is the
+// unsigned transaction's), marks each with it and returns them. Each is
+// returned once: the first call after the spend is seen.
+func (s *Store) PaidAfterCancel(ctx context.Context) ([]Withdrawal, error) {
+	ws, err := s.withdrawals(ctx, `WHERE status = 'cancelled' AND paid_txid IS NULL
+		AND EXISTS (SELECT 1 FROM utxos u WHERE u.spent_by = withdrawals.unsigned_txid AND u.spent_height IS NOT NULL)`)
+	if err != nil {
+		return nil, fmt.Errorf("store: cancelled requests paid anyway: %w", err)
+	}
+	var out []Withdrawal
+	for _, w := range ws {
+		res, err := s.db.ExecContext(ctx, `UPDATE withdrawals SET paid_txid = unsigned_txid WHERE id = ? AND paid_txid IS NULL`, w.ID)
+		if err != nil {
+			return nil, fmt.Errorf("store: cancelled request %s paid anyway: %w", w.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 { // not another process's find
+			paid := w.UnsignedTxID
+			w.PaidTxID = &paid
+			out = append(out, w)
+		}
+	}
+	return out, nil
 }
