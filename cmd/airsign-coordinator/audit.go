@@ -1,6 +1,7 @@
 package main
 
 import (
+	"airsign/online/store"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -109,6 +110,9 @@ func (c *cli) auditCmd(args []string) error {
 		if *out == "" || fs.NArg() != 0 || err != nil || n < 0 {
 			return usageError("audit export --out FILE [--since N]")
 		}
+		if err := c.act(store.RoleViewer); err != nil {
+			return err
+		}
 		data, err := l.Export(n)
 		if err != nil {
 			return err
@@ -117,7 +121,7 @@ func (c *cli) auditCmd(args []string) error {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "wrote %s: entries %d to %d; verify with airsign-audit verify-log --log-key %s\n", *out, n, l.Len()-1, l.VerifierKey())
-		return c.coord.Record("audit-export", map[string]any{"file": filepath.Base(*out), "since": n, "size": l.Len(), "user": c.user})
+		return c.coord.Record("audit-export", map[string]any{"file": filepath.Base(*out), "since": n, "size": l.Len(), "user": c.who})
 	}
 	return usageError("audit takes a subcommand: key, verify, export --out FILE [--since N]")
 }

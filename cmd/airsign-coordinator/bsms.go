@@ -12,6 +12,7 @@ import (
 
 	"airsign/cmd/internal/qrfiles"
 	"airsign/online/coordinator"
+	"airsign/online/store"
 	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
 )
@@ -52,6 +53,12 @@ func (c *cli) bsms(args []string) error {
 	if len(args) == 0 {
 		return usageError("bsms takes a subcommand: start, add-key, status, finish, abort")
 	}
+	if args[0] != "status" {
+		// A multisig setup is an admin's, and its records name them.
+		if err := c.act(store.RoleAdmin); err != nil {
+			return err
+		}
+	}
 	switch args[0] {
 	case "start":
 		return c.bsmsStart(args[1:])
@@ -76,7 +83,7 @@ func (c *cli) bsms(args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := c.coord.Record("bsms-abort", map[string]any{"token": s.Token, "keys": len(s.Keys), "by": c.user}); err != nil {
+		if err := c.coord.Record("bsms-abort", map[string]any{"token": s.Token, "keys": len(s.Keys), "by": c.who}); err != nil {
 			return err
 		}
 		if err := os.Remove(c.bsmsPath()); err != nil {
@@ -106,7 +113,7 @@ func (c *cli) bsmsStart(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := c.coord.Record("bsms-start", map[string]any{"threshold": s.Threshold, "signers": s.Signers, "encrypted": s.Encrypted(), "by": c.user}); err != nil {
+	if err := c.coord.Record("bsms-start", map[string]any{"threshold": s.Threshold, "signers": s.Signers, "encrypted": s.Encrypted(), "by": c.who}); err != nil {
 		return err
 	}
 	if err := saveBSMS(c.bsmsPath(), s); err != nil {
@@ -158,9 +165,9 @@ func (c *cli) bsmsAddKey(args []string) error {
 	k, err := s.AddKeyRecord(data, time.Now())
 	if err != nil {
 		err = fmt.Errorf("%s: %w", source, err)
-		return errors.Join(err, c.coord.Record("bsms-key-refused", map[string]any{"token": s.Token, "source": filepath.Base(source), "reason": err.Error(), "by": c.user}))
+		return errors.Join(err, c.coord.Record("bsms-key-refused", map[string]any{"token": s.Token, "source": filepath.Base(source), "reason": err.Error(), "by": c.who}))
 	}
-	if err := c.coord.Record("bsms-key", map[string]any{"token": s.Token, "key": k.Key, "description": k.Description, "by": c.user}); err != nil {
+	if err := c.coord.Record("bsms-key", map[string]any{"token": s.Token, "key": k.Key, "description": k.Description, "by": c.who}); err != nil {
 		return err
 	}
 	if err := saveBSMS(c.bsmsPath(), s); err != nil {
@@ -242,7 +249,7 @@ func (c *cli) bsmsFinish(args []string) error {
 		return err
 	}
 	if err := c.coord.Record("bsms-finish", map[string]any{"token": s.Token, "wallet": w.Name, "descriptor": w.Descriptor,
-		"first_address": first.EncodeAddress(), "by": c.user}); err != nil {
+		"first_address": first.EncodeAddress(), "by": c.who}); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(archive), 0o700); err != nil {

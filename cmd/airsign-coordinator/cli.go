@@ -33,7 +33,12 @@ Global flags (also read from DATADIR/config.json; flags win):
     --rpc-user USER, --rpc-pass PASS
     --fallback-feerate R sat/vB when the node cannot estimate (default 2 on
                          regtest, none elsewhere)
-    --user NAME          who is asking (default $USER), recorded on requests
+    --token-file FILE    your API token (or AIRSIGN_TOKEN): who you are, for
+                         the commands that act for a person (withdraw,
+                         bump-fee, bsms, user, audit export)
+    --user NAME          the user the token must be (approve: whose key)
+    --as-admin           act as this machine's administrator instead,
+                         recorded as local-admin:$USER
     --json               print results as JSON
 
 Commands:
@@ -112,8 +117,12 @@ type cli struct {
 	network  descriptor.Network
 	rpc      chain.Config
 	fallback float64
-	user     string
-	json     bool
+	// user, tokenFile and asAdmin say who acts (see actor).
+	user      string
+	tokenFile string
+	asAdmin   bool
+	who       string // the proven actor, once act ran
+	json      bool
 
 	st       *store.Store
 	coord    *coordinator.Coordinator
@@ -167,7 +176,9 @@ func (c *cli) run(args []string) error {
 	rpcUser := fs.String("rpc-user", "", "")
 	rpcPass := fs.String("rpc-pass", "", "")
 	fallback := fs.Float64("fallback-feerate", 0, "")
-	fs.StringVar(&c.user, "user", os.Getenv("USER"), "")
+	fs.StringVar(&c.user, "user", "", "")
+	fs.StringVar(&c.tokenFile, "token-file", "", "")
+	fs.BoolVar(&c.asAdmin, "as-admin", false, "")
 	fs.BoolVar(&c.json, "json", false, "")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -204,9 +215,6 @@ func (c *cli) run(args []string) error {
 	}
 	if c.fallback == 0 && net == descriptor.Regtest {
 		c.fallback = 2 // btcd never estimates on regtest
-	}
-	if c.user == "" {
-		c.user = "operator"
 	}
 
 	cmd, rest := args[0], args[1:]

@@ -15,6 +15,7 @@ import (
 	"airsign/cmd/internal/qrfiles"
 	"airsign/online/coinselect"
 	"airsign/online/coordinator"
+	"airsign/online/store"
 	"airsign/psbt"
 	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
@@ -434,10 +435,13 @@ func (c *cli) withdraw(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := c.act(store.RoleRequester); err != nil {
+		return err
+	}
 	if err := c.syncQuietly(); err != nil {
 		return err
 	}
-	wd, err := c.coord.Withdraw(c.ctx, coordinator.WithdrawRequest{Wallet: *wallet, To: *to, Amount: amt, Sweep: *sweep, FeeRate: rate, Requester: c.user})
+	wd, err := c.coord.Withdraw(c.ctx, coordinator.WithdrawRequest{Wallet: *wallet, To: *to, Amount: amt, Sweep: *sweep, FeeRate: rate, Requester: c.who})
 	if err != nil {
 		return err
 	}
@@ -736,10 +740,13 @@ func (c *cli) bumpFee(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := c.act(store.RoleRequester); err != nil {
+		return err
+	}
 	if err := c.syncQuietly(); err != nil {
 		return err
 	}
-	wd, err := c.coord.BumpFee(c.ctx, id, rate, c.user)
+	wd, err := c.coord.BumpFee(c.ctx, id, rate, c.who)
 	if err != nil {
 		return err
 	}

@@ -161,6 +161,10 @@ func (c *cli) users(args []string) error {
 			tw.Flush()
 		})
 	}
+	// Changing who may do what is an admin's, and the records name them.
+	if err := c.act(store.RoleAdmin); err != nil {
+		return err
+	}
 	switch args[0] {
 	case "add":
 		fs := newFlags("user add")
@@ -177,7 +181,7 @@ func (c *cli) users(args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := c.coord.Record("user-add", map[string]any{"name": name, "role": string(r), "by": c.user}); err != nil {
+		if err := c.coord.Record("user-add", map[string]any{"name": name, "role": string(r), "by": c.who}); err != nil {
 			return err
 		}
 		return c.showToken(name, string(r), token)
@@ -189,7 +193,7 @@ func (c *cli) users(args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := c.coord.Record("user-rotate", map[string]any{"name": args[1], "by": c.user}); err != nil {
+		if err := c.coord.Record("user-rotate", map[string]any{"name": args[1], "by": c.who}); err != nil {
 			return err
 		}
 		return c.showToken(args[1], "", token)
@@ -200,7 +204,7 @@ func (c *cli) users(args []string) error {
 		if err := c.st.DisableUser(c.ctx, args[1]); err != nil {
 			return err
 		}
-		if err := c.coord.Record("user-disable", map[string]any{"name": args[1], "by": c.user}); err != nil {
+		if err := c.coord.Record("user-disable", map[string]any{"name": args[1], "by": c.who}); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "user %s disabled; their token no longer works\n", args[1])
@@ -257,7 +261,7 @@ func (c *cli) webPassword(args []string) error {
 	if err := c.st.SetWebPassword(c.ctx, name, hash); err != nil {
 		return err
 	}
-	if err := c.coord.Record("web-password", map[string]any{"name": name, "by": c.user}); err != nil {
+	if err := c.coord.Record("web-password", map[string]any{"name": name, "by": c.who}); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "web password of %s set; their sessions ended and any lockout is lifted\n", name)

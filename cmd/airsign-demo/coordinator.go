@@ -18,8 +18,19 @@ import (
 // back as QR frames, and the auditor.
 func (r *runner) coordinatorTour() error {
 	kiosk := r.kiosk
-	coord := func(user string, args ...string) []string {
-		return append([]string{"airsign-coordinator", "--datadir", "coord", "--user", user}, args...)
+	// Who acts is proven: a user by their API token, the machine's
+	// administrator by --as-admin (recorded as local-admin:$USER); reading
+	// needs neither.
+	coord := func(who string, args ...string) []string {
+		cmd := []string{"airsign-coordinator", "--datadir", "coord"}
+		switch who {
+		case "":
+		case "admin":
+			cmd = append(cmd, "--as-admin")
+		default:
+			cmd = append(cmd, "--token-file", who+".token")
+		}
+		return append(cmd, args...)
 	}
 	audit := func(args ...string) []string { return append([]string{"airsign-audit"}, args...) }
 
@@ -56,20 +67,27 @@ func (r *runner) coordinatorTour() error {
 	r.show([]byte(nodeOut.String()))
 
 	r.step(10, "The coordinator registers the watch-only wallet by reading the kiosk's export QR image: public keys only.")
-	if _, err := r.run(nil, 0, coord("admin", "wallet", "add", "--name", "treasury", "--qr", "ceremony/watch-only-ur.png")...); err != nil {
+	if _, err := r.run(nil, 0, coord("", "wallet", "add", "--name", "treasury", "--qr", "ceremony/watch-only-ur.png")...); err != nil {
 		return err
 	}
 
 	r.step(11, "Treasury users: Alice requests withdrawals; Bob and Carol approve them. Each approver's signing key is sealed under their password (argon2id).")
 	for _, u := range [][2]string{{"alice", "requester"}, {"bob", "approver"}, {"carol", "approver"}} {
-		if _, err := r.run(nil, 0, coord("admin", "user", "add", u[0], "--role", u[1])...); err != nil {
+		out, err := r.run(nil, 0, coord("admin", "user", "add", u[0], "--role", u[1])...)
+		if err != nil {
+			return err
+		}
+		// The token (the output's last line) is the user's proof of who
+		// they are at the command line, as at the API.
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if err := os.WriteFile(filepath.Join(r.dir, u[0]+".token"), []byte(lines[len(lines)-1]+"\n"), 0o600); err != nil {
 			return err
 		}
 	}
 	keys := map[string]string{}
 	for _, u := range []string{"bob", "carol"} {
 		pw := []byte(u + "'s long demo password\n" + u + "'s long demo password\n")
-		out, err := r.runShown(pw, "(password typed twice) | ", 0, coord("admin", "user", "approval-key", u)...)
+		out, err := r.runShown(pw, "(password typed twice) | ", 0, coord("", "user", "approval-key", u)...)
 		if err != nil {
 			return err
 		}
@@ -93,10 +111,10 @@ func (r *runner) coordinatorTour() error {
 	}
 
 	r.step(13, "A deposit: the node pays 0.5 BTC to the wallet's next receive address and mines it; the coordinator's watcher sees it confirm.")
-	if _, err := r.run(nil, 0, coord("admin", "regtest", "fund", "--wallet", "treasury", "0.5")...); err != nil {
+	if _, err := r.run(nil, 0, coord("", "regtest", "fund", "--wallet", "treasury", "0.5")...); err != nil {
 		return err
 	}
-	if _, err := r.run(nil, 0, coord("admin", "balance", "--wallet", "treasury")...); err != nil {
+	if _, err := r.run(nil, 0, coord("", "balance", "--wallet", "treasury")...); err != nil {
 		return err
 	}
 
@@ -111,16 +129,16 @@ func (r *runner) coordinatorTour() error {
 		return fmt.Errorf("no request id in the withdraw output")
 	}
 	req := string(id)
-	if _, err := r.runShown([]byte("alice's password\n"), "(password) | ", 1, coord("alice", "approve", req, "--user", "alice")...); err != nil {
+	if _, err := r.runShown([]byte("alice's password\n"), "(password) | ", 1, coord("", "approve", req, "--user", "alice")...); err != nil {
 		return err
 	}
 	for _, u := range []string{"bob", "carol"} {
-		if _, err := r.runShown([]byte(u+"'s long demo password\n"), "(password) | ", 0, coord(u, "approve", req, "--user", u)...); err != nil {
+		if _, err := r.runShown([]byte(u+"'s long demo password\n"), "(password) | ", 0, coord("", "approve", req, "--user", u)...); err != nil {
 			return err
 		}
 	}
 	r.say("The request's PSBT now carries both approvals. It crosses the air gap as animated UR QR codes (%s/withdrawal/animated.gif and frame PNGs):", r.dir)
-	if _, err := r.run(nil, 0, coord("alice", "show", req, "--qr-out", "withdrawal")...); err != nil {
+	if _, err := r.run(nil, 0, coord("", "show", req, "--qr-out", "withdrawal")...); err != nil {
 		return err
 	}
 
@@ -134,16 +152,16 @@ func (r *runner) coordinatorTour() error {
 	}
 
 	r.step(16, "Back online: the coordinator reads the signed frames, checks every signature and that it is the transaction it built, broadcasts, and a block confirms it.")
-	if _, err := r.run(nil, 0, coord("alice", "finalize", "--broadcast", "signed/animated.gif")...); err != nil {
+	if _, err := r.run(nil, 0, coord("", "finalize", "--broadcast", "signed/animated.gif")...); err != nil {
 		return err
 	}
-	if _, err := r.run(nil, 0, coord("admin", "regtest", "mine", "1")...); err != nil {
+	if _, err := r.run(nil, 0, coord("", "regtest", "mine", "1")...); err != nil {
 		return err
 	}
-	if _, err := r.run(nil, 0, coord("admin", "requests")...); err != nil {
+	if _, err := r.run(nil, 0, coord("", "requests")...); err != nil {
 		return err
 	}
-	if _, err := r.run(nil, 0, coord("admin", "balance", "--wallet", "treasury")...); err != nil {
+	if _, err := r.run(nil, 0, coord("", "balance", "--wallet", "treasury")...); err != nil {
 		return err
 	}
 
@@ -167,7 +185,7 @@ func (r *runner) coordinatorTour() error {
 	if _, err := r.run(nil, 0, audit("verify-log", "--log-key", "kiosk.key", "--checkpoint-out", "kiosk-checkpoint.txt", "kiosk-audit.json")...); err != nil {
 		return err
 	}
-	ckey, err := r.run(nil, 0, coord("admin", "audit", "key")...)
+	ckey, err := r.run(nil, 0, coord("", "audit", "key")...)
 	if err != nil {
 		return err
 	}
