@@ -1,16 +1,21 @@
 package coordinator
 
 import (
+	"airsign/offline/hd"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"airsign/online/regtest"
 	"airsign/online/store"
 	"airsign/psbt"
 	"airsign/psbt/auditlog"
@@ -159,11 +164,7 @@ func TestActionsNeedTheLog(t *testing.T) {
 func TestCancelledButPaid(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	log, err := auditlog.Create(filepath.Join(t.TempDir(), "audit.log"), "airsign coordinator test", testSigner{ed25519.NewKeyFromSeed(make([]byte, 32))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.c.cfg.Audit = log
+	log := withAudit(t, f)
 	m, d := f.addWallet(t, "treasury", descriptor.P2WPKH, 3)
 	f.deposit(t, "treasury", 400_000)
 	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 9), Amount: 50_000, FeeRate: 2, Requester: "alice"})
@@ -215,4 +216,139 @@ func TestCancelledButPaid(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("%d cancelled-but-paid alerts, want 1", n)
 	}
+}
+
+// A request whose coin another transaction spends in a block can never
+// confirm. It used to stay pending or broadcast, with 0 confirmations, for
+// ever, and could not be closed. It shows "conflicted", the audit log has
+// one alert, and it can be cancelled, broadcast or not.
+func TestConflictedRequest(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	log := withAudit(t, f)
+	m, d := f.addWallet(t, "treasury", descriptor.P2WPKH, 3)
+	f.deposit(t, "treasury", 400_000)
+	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 9), Amount: 50_000, FeeRate: 2, Requester: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another transaction spending the same coin, signed by the same keys
+	// outside the coordinator (a second copy, another tool), confirms.
+	tx := conflictingSpend(t, wd.PSBT, d, m)
+	if _, err := f.c.cfg.Node.Broadcast(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	f.node.Generate(t, 1)
+	f.sync(t)
+	f.sync(t)
+	got, err := f.c.Get(ctx, wd.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != StateConflicted || got.ConflictTxID == nil || *got.ConflictTxID != tx.TxHash() {
+		t.Fatalf("state %q, conflict %v; want %s by %s", got.State, got.ConflictTxID, StateConflicted, tx.TxHash())
+	}
+	entries, err := log.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if e.Kind == "request-conflicted" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d request-conflicted alerts, want 1", n)
+	}
+	if err := f.c.Cancel(ctx, wd.ID); err != nil {
+		t.Fatalf("closing the conflicted request: %v", err)
+	}
+}
+
+// The reorg of issue 17: a withdrawal is broadcast and confirmed; another
+// chain, longer, confirms a conflicting spend of its coin instead, and the
+// node moves to it. The request used to show "broadcast", 0 confirmations,
+// for ever; it is conflicted, and can be closed.
+func TestReorgConflictsABroadcastRequest(t *testing.T) {
+	ctx := context.Background()
+	f := newFixtureWith(t, regtest.Options{Listen: true})
+	b := regtest.Start(t, regtest.Options{Listen: true})
+	m, d := f.addWallet(t, "treasury", descriptor.P2WPKH, 3)
+	f.deposit(t, "treasury", 400_000)
+	f.node.Connect(t, b)
+	b.WaitForTip(t, f.node.BestHash(t), 2*time.Minute)
+	f.node.DisconnectAll(t)
+	b.DisconnectAll(t)
+
+	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 9), Amount: 50_000, FeeRate: 2, Requester: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.Finalize(ctx, [][]byte{sign(t, wd.Packet, d, m)}, true); err != nil {
+		t.Fatal(err)
+	}
+	f.node.Generate(t, 1)
+	f.sync(t)
+	if got, _ := f.c.Get(ctx, wd.ID); got.State != "confirmed" {
+		t.Fatalf("before the reorg: %q, want confirmed", got.State)
+	}
+
+	// b confirms another spend of the same coin, two blocks deep.
+	tx := conflictingSpend(t, wd.PSBT, d, m)
+	b.Send(t, tx)
+	b.Generate(t, 2)
+	f.node.Connect(t, b)
+	f.node.WaitForTip(t, b.BestHash(t), 2*time.Minute)
+	f.sync(t)
+	f.sync(t)
+	got, err := f.c.Get(ctx, wd.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != StateConflicted || got.ConflictTxID == nil || *got.ConflictTxID != tx.TxHash() {
+		t.Fatalf("after the reorg: state %q (%d confirmations), conflict %v; want %s by %s", got.State, got.Confirmations, got.ConflictTxID, StateConflicted, tx.TxHash())
+	}
+	if err := f.c.Cancel(ctx, wd.ID); err != nil {
+		t.Fatalf("closing the conflicted broadcast request: %v", err)
+	}
+}
+
+// withAudit gives the fixture's coordinator a real audit log.
+func withAudit(t *testing.T, f *fixture) *auditlog.Log {
+	t.Helper()
+	log, err := auditlog.Create(filepath.Join(t.TempDir(), "audit.log"), "airsign coordinator test", testSigner{ed25519.NewKeyFromSeed(make([]byte, 32))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.c.cfg.Audit = log
+	return log
+}
+
+// conflictingSpend is the request's transaction paying another address:
+// the same coins, signed by the same keys outside the coordinator.
+func conflictingSpend(t *testing.T, unsigned []byte, d *descriptor.Descriptor, m *hd.Master) *wire.MsgTx {
+	t.Helper()
+	other, err := psbt.Decode(unsigned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := btcutil.DecodeAddress(foreignAddress(t, 10), descriptor.Regtest.Params())
+	if err != nil {
+		t.Fatal(err)
+	}
+	script, err := txscript.PayToAddrScript(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.UnsignedTx.TxOut[0].PkScript = script
+	q, err := psbt.Decode(sign(t, other, d, m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := psbt.Finalize(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tx
 }

@@ -124,6 +124,19 @@ func (c *Coordinator) Sync(ctx context.Context) (watcher.Report, error) {
 			return rep, err
 		}
 	}
+	// A live request whose coin another transaction spent in a block can
+	// never confirm: it is marked conflicted, with an alert, and may be
+	// closed (Cancel) even if it was broadcast.
+	conflicted, err := c.st.Conflicted(ctx)
+	if err != nil {
+		return rep, err
+	}
+	for _, w := range conflicted {
+		if err := c.Record("request-conflicted", map[string]any{"request": w.ID, "wallet": w.Wallet, "status": string(w.Status),
+			"spent_by": w.ConflictTxID.String()}); err != nil {
+			return rep, err
+		}
+	}
 	return rep, nil
 }
 

@@ -36,7 +36,14 @@ type fixture struct {
 // coordinator on a fresh SQLite file.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	node := regtest.Start(t, regtest.Options{})
+	return newFixtureWith(t, regtest.Options{})
+}
+
+// newFixtureWith is newFixture with the node's options (Listen, for a
+// second node to connect to).
+func newFixtureWith(t *testing.T, opts regtest.Options) *fixture {
+	t.Helper()
+	node := regtest.Start(t, opts)
 	regtest.ActivateSegwitTaproot(t, node)
 	client, err := chain.Dial(chain.Config{URL: node.RPCURL(), User: node.RPCUser(), Pass: node.RPCPass(),
 		Params: regtest.Params})

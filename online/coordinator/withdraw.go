@@ -324,8 +324,11 @@ func (c *Coordinator) view(ctx context.Context, sw store.Withdrawal) (*Withdrawa
 		}
 	}
 	v := &Withdrawal{Withdrawal: sw, Packet: p, State: string(sw.Status), Confirmations: -1}
-	if sw.PaidTxID != nil {
+	switch {
+	case sw.PaidTxID != nil:
 		v.State = StateCancelledButPaid
+	case sw.ConflictTxID != nil && (sw.Status == store.StatusPending || sw.Status == store.StatusBroadcast):
+		v.State = StateConflicted
 	}
 	if sw.TxID != nil {
 		h, known, err := c.st.TxHeight(ctx, *sw.TxID)
@@ -351,6 +354,10 @@ func (c *Coordinator) view(ctx context.Context, sw store.Withdrawal) (*Withdrawa
 // transaction confirmed or entered the mempool anyway, broadcast from a
 // signed copy elsewhere: its payment went out.
 const StateCancelledButPaid = "cancelled-but-paid"
+
+// StateConflicted is the state of a live request one of whose coins another
+// transaction spent in a block: it can never confirm; close it (Cancel).
+const StateConflicted = "conflicted"
 
 // FinalizeResult is what Finalize did.
 type FinalizeResult struct {

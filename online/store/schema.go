@@ -208,4 +208,9 @@ CREATE TABLE web_failures (
 	`
 ALTER TABLE withdrawals ADD COLUMN paid_txid BLOB CHECK (paid_txid IS NULL OR length(paid_txid) = 32);
 `,
+	// 12: the transaction that spent a live request's coin in a block (a
+	// double spend, or a reorg that confirmed another transaction).
+	`
+ALTER TABLE withdrawals ADD COLUMN conflict_txid BLOB CHECK (conflict_txid IS NULL OR length(conflict_txid) = 32);
+`,
 }

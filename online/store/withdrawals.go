@@ -59,6 +59,9 @@ type Withdrawal struct {
 	// PaidTxID is set on a cancelled request whose transaction spent its
 	// coins anyway: a signed copy was broadcast from elsewhere.
 	PaidTxID *chainhash.Hash
+	// ConflictTxID is set on a pending or broadcast request when another
+	// transaction spent one of its coins in a block: it can never confirm.
+	ConflictTxID *chainhash.Hash
 }
 
 // CreateWithdrawal records a new pending request and reserves its inputs,
@@ -196,11 +199,20 @@ func (s *Store) CancelWithdrawal(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("store: cancel withdrawal %s: %w", id, err)
 	}
-	if st != StatusPending {
+	var conflicted bool
+	if err := tx.QueryRowContext(ctx, `SELECT conflict_txid IS NOT NULL FROM withdrawals WHERE id = ?`, id).Scan(&conflicted); err != nil {
+		return fmt.Errorf("store: cancel withdrawal %s: %w", id, err)
+	}
+	// A conflicted request can never confirm, broadcast or not: closing it
+	// is all that is left.
+	if st != StatusPending && !(st == StatusBroadcast && conflicted) {
 		return fmt.Errorf("store: cancel withdrawal %s: %w: it is %s; only a pending request can be cancelled (a broadcast one can only be replaced)", id, ErrState, st)
 	}
+	// A broadcast transaction that conflicts is gone from the chain; its
+	// txid stays (and the audit log has the broadcast), its bytes go, as
+	// the table keeps final transactions for broadcast requests only.
 	for _, q := range []string{
-		`UPDATE withdrawals SET status = 'cancelled' WHERE id = ?`,
+		`UPDATE withdrawals SET status = 'cancelled', final_tx = NULL WHERE id = ?`,
 		`DELETE FROM reservations WHERE withdrawal = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
@@ -263,7 +275,7 @@ func (s *Store) MarkBroadcast(ctx context.Context, id string, final *wire.MsgTx)
 
 const withdrawalColumns = `id, wallet, status, requester, created, destination, amount, fee, feerate,
 	change_index, psbt, unsigned_txid, final_tx, txid, coalesce(replaces, ''),
-	coalesce((SELECT r.id FROM withdrawals r WHERE r.replaces = withdrawals.id), ''), bumped_by, paid_txid`
+	coalesce((SELECT r.id FROM withdrawals r WHERE r.replaces = withdrawals.id), ''), bumped_by, paid_txid, conflict_txid`
 
 // Withdrawal returns one request with its inputs.
 func (s *Store) Withdrawal(ctx context.Context, id string) (Withdrawal, error) {
@@ -297,10 +309,10 @@ func (s *Store) withdrawals(ctx context.Context, where string, args ...any) ([]W
 		var w Withdrawal
 		var created, amount, fee int64
 		var change sql.NullInt64
-		var unsigned, txid, paid []byte
+		var unsigned, txid, paid, conflict []byte
 		var st string
 		if err := rows.Scan(&w.ID, &w.Wallet, &st, &w.Requester, &created, &w.Destination, &amount, &fee, &w.FeeRate,
-			&change, &w.PSBT, &unsigned, &w.FinalTx, &txid, &w.Replaces, &w.ReplacedBy, &w.BumpedBy, &paid); err != nil {
+			&change, &w.PSBT, &unsigned, &w.FinalTx, &txid, &w.Replaces, &w.ReplacedBy, &w.BumpedBy, &paid, &conflict); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -316,13 +328,19 @@ func (s *Store) withdrawals(ctx context.Context, where string, args ...any) ([]W
 			}
 			w.TxID = h
 		}
-		if paid != nil {
-			h, err := chainhash.NewHash(paid)
+		for _, f := range []struct {
+			raw []byte
+			to  **chainhash.Hash
+		}{{paid, &w.PaidTxID}, {conflict, &w.ConflictTxID}} {
+			if f.raw == nil {
+				continue
+			}
+			h, err := chainhash.NewHash(f.raw)
 			if err != nil {
 				rows.Close()
 				return nil, err
 			}
-			w.PaidTxID = h
+			*f.to = h
 		}
 		ws = append(ws, w)
 	}
@@ -410,6 +428,56 @@ func (s *Store) PaidAfterCancel(ctx context.Context) ([]Withdrawal, error) {
 			w.PaidTxID = &paid
 			out = append(out, w)
 		}
+	}
+	return out, nil
+}
+
+// Conflicted finds pending and broadcast requests one of whose coins
+// another transaction spent in a block, marks each with that transaction
+// and returns them, each once.
+func (s *Store) Conflicted(ctx context.Context) ([]Withdrawal, error) {
+	rows, err := s.db.QueryContext(ctx, `
+SELECT w.id, u.spent_by FROM withdrawals w
+JOIN reservations r ON r.withdrawal = w.id
+JOIN utxos u ON u.txid = r.txid AND u.vout = r.vout
+WHERE w.status IN ('pending', 'broadcast') AND w.conflict_txid IS NULL
+  AND u.spent_height IS NOT NULL AND u.spent_by != w.unsigned_txid
+  AND (w.txid IS NULL OR u.spent_by != w.txid)`)
+	if err != nil {
+		return nil, fmt.Errorf("store: conflicted requests: %w", err)
+	}
+	found := map[string][]byte{}
+	var order []string
+	for rows.Next() {
+		var id string
+		var by []byte
+		if err := rows.Scan(&id, &by); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: conflicted requests: %w", err)
+		}
+		if _, ok := found[id]; !ok {
+			order = append(order, id)
+		}
+		found[id] = by
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: conflicted requests: %w", err)
+	}
+	var out []Withdrawal
+	for _, id := range order {
+		res, err := s.db.ExecContext(ctx, `UPDATE withdrawals SET conflict_txid = ? WHERE id = ? AND conflict_txid IS NULL`, found[id], id)
+		if err != nil {
+			return nil, fmt.Errorf("store: conflicted request %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			continue
+		}
+		w, err := s.Withdrawal(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
 	}
 	return out, nil
 }

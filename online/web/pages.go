@@ -461,7 +461,10 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 	default:
 		v.CanApprove = true
 	}
-	v.CanCancel = pending && (u.Name == wd.Requester || u.Role.AtLeast(store.RoleAdmin))
+	// A conflicted request can never confirm: closing it is all that is
+	// left, even after a broadcast.
+	closable := pending || wd.State == coordinator.StateConflicted
+	v.CanCancel = closable && (u.Name == wd.Requester || u.Role.AtLeast(store.RoleAdmin))
 	v.CanReject = pending && !v.CanCancel && u.Role.AtLeast(store.RoleApprover)
 	v.CanUpload = pending && u.Role.AtLeast(store.RoleRequester)
 
