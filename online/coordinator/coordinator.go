@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil"
@@ -70,6 +71,9 @@ type Coordinator struct {
 	st       *store.Store
 	w        *watcher.Watcher
 	refusals refusalTally
+
+	mu         sync.Mutex
+	collisions map[string]bool // script collisions already recorded
 }
 
 // New returns a coordinator over cfg.
@@ -111,6 +115,26 @@ func (c *Coordinator) Sync(ctx context.Context) (watcher.Report, error) {
 	rep, err := c.w.Sync(ctx)
 	if err != nil {
 		return rep, err
+	}
+	// Two wallets deriving the same scripts (registered before wallets
+	// were identified by what they pay to): said once per process.
+	c.mu.Lock()
+	var fresh []string
+	for _, col := range rep.Collisions {
+		if !c.collisions[col] {
+			if c.collisions == nil {
+				c.collisions = map[string]bool{}
+			}
+			c.collisions[col] = true
+			fresh = append(fresh, col)
+		}
+	}
+	c.mu.Unlock()
+	if len(fresh) > 0 {
+		if err := c.Record("wallet-collision", map[string]any{"scripts": len(fresh), "first": fresh[0],
+			"what": "two wallets derive the same scripts; the first registered is credited; the copy must be removed"}); err != nil {
+			return rep, err
+		}
 	}
 	// A cancelled request whose signed transaction was broadcast from
 	// elsewhere is paid all the same: say so, loudly and once.

@@ -14,6 +14,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/btcsuite/btcd/blockchain"
@@ -89,16 +91,20 @@ type Report struct {
 	// NodeBehind is set when the node's tip is an ancestor of ours (it is
 	// restarting or syncing): nothing was changed, and Height is ours.
 	NodeBehind bool
+	// Collisions names scripts two wallets derive ("wallet a 0/3 and
+	// wallet b 0/3"): the first registered keeps them, the other is not
+	// credited with them; a registration written before wallets were
+	// identified by what they pay to (see coordinator.AddWallet).
+	Collisions []string
 }
 
 // errNodeBehind ends a Sync early without an error for the caller.
 var errNodeBehind = errors.New("node behind")
 
 // Sync brings the store up to the node's tip and mirrors its mempool.
-func (w *Watcher) Sync(ctx context.Context) (Report, error) {
+func (w *Watcher) Sync(ctx context.Context) (r Report, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var r Report
 	wallets, err := w.st.Wallets(ctx)
 	if err != nil {
 		return r, err
@@ -110,6 +116,14 @@ func (w *Watcher) Sync(ctx context.Context) (Report, error) {
 	if err != nil {
 		return r, err
 	}
+	defer func() {
+		for _, c := range slices.Sorted(maps.Keys(ws.collisions)) {
+			r.Collisions = append(r.Collisions, c)
+		}
+		if len(r.Collisions) > 0 {
+			w.opt.Logf("watcher: %d script(s) claimed by two wallets, e.g. %s: the first registered keeps them; remove the copy", len(r.Collisions), r.Collisions[0])
+		}
+	}()
 	for attempt := 0; ; attempt++ {
 		err = w.syncBlocks(ctx, wallets, &ws, &r)
 		if !errors.Is(err, store.ErrNotConnected) || attempt == 5 {
@@ -140,8 +154,25 @@ type branchKey struct {
 // watchSet is every watched script and, per wallet branch, the first index
 // not yet derived.
 type watchSet struct {
-	scripts map[addrKey]store.Address
-	next    map[branchKey]uint32
+	scripts    map[addrKey]store.Address
+	next       map[branchKey]uint32
+	collisions map[string]bool
+}
+
+// claim watches a's script for its wallet, unless another wallet already
+// does: then the first keeps it and the collision is noted. A script claimed
+// twice used to go to whichever wallet was read last, moving coins between
+// wallets and wedging sync on a credit stored for the other.
+func (ws *watchSet) claim(a store.Address) {
+	k := addrKey(a.Script)
+	if prior, ok := ws.scripts[k]; ok && prior.Wallet != a.Wallet {
+		if ws.collisions == nil {
+			ws.collisions = map[string]bool{}
+		}
+		ws.collisions[fmt.Sprintf("wallet %q %d/%d and wallet %q %d/%d", prior.Wallet, prior.Branch, prior.Index, a.Wallet, a.Branch, a.Index)] = true
+		return
+	}
+	ws.scripts[k] = a
 }
 
 // grew reports whether a credit used an address so close to the end of
@@ -168,6 +199,9 @@ func (w *Watcher) gap(branch uint32) uint32 {
 func (w *Watcher) ensureGap(ctx context.Context, wallets []store.Wallet) (watchSet, error) {
 	ws := watchSet{scripts: map[addrKey]store.Address{}, next: map[branchKey]uint32{}}
 	horizon := map[branchKey]int64{}
+	// The first registered claims a script two wallets derive.
+	wallets = slices.Clone(wallets)
+	slices.SortStableFunc(wallets, func(a, b store.Wallet) int { return a.Created.Compare(b.Created) })
 	for _, wl := range wallets {
 		ders, err := w.deriversFor(wl)
 		if err != nil {
@@ -178,7 +212,7 @@ func (w *Watcher) ensureGap(ctx context.Context, wallets []store.Wallet) (watchS
 			return ws, err
 		}
 		for _, a := range have {
-			ws.scripts[addrKey(a.Script)] = a
+			ws.claim(a)
 			k := branchKey{wl.Name, a.Branch}
 			ws.next[k] = max(ws.next[k], a.Index+1)
 			if h, ok := horizon[k]; (a.Used || a.Issued) && (!ok || int64(a.Index) > h) {
@@ -200,7 +234,7 @@ func (w *Watcher) ensureGap(ctx context.Context, wallets []store.Wallet) (watchS
 				}
 				a := store.Address{Wallet: wl.Name, Branch: branch, Index: i, Script: script}
 				add = append(add, a)
-				ws.scripts[addrKey(script)] = a
+				ws.claim(a)
 			}
 			ws.next[k] = max(ws.next[k], want)
 		}
@@ -239,7 +273,7 @@ func (w *Watcher) extend(ctx context.Context, wallets []store.Wallet, ws *watchS
 			}
 			a := store.Address{Wallet: c.Wallet, Branch: c.Branch, Index: i, Script: script}
 			add = append(add, a)
-			ws.scripts[addrKey(script)] = a
+			ws.claim(a)
 		}
 		ws.next[k] = want
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -444,5 +445,45 @@ func TestNodeBehindIsNotAReorg(t *testing.T) {
 	}
 	if after := stateOf(t, a.st); !reflect.DeepEqual(after, before) {
 		t.Fatalf("state changed while the node was behind:\n got %+v\nwant %+v", after, before)
+	}
+}
+
+// Two wallets that derive the same scripts (a copy registered before
+// wallets were identified by what they pay to): the first keeps them, the
+// copy is not credited, the collision is reported, and a deposit seen
+// first in the mempool no longer wedges every later sync.
+func TestScriptClaimedTwice(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, regtest.Options{})
+	// The same descriptor without its checksum: another string, the same
+	// scripts, registered after "hot". "zcopy" sorts after "hot", and was
+	// the one read last, which used to take every script.
+	spelled := f.desc.String()
+	spelled = spelled[:strings.LastIndexByte(spelled, '#')]
+	if err := f.st.AddWallet(ctx, store.Wallet{Name: "zcopy", Network: "regtest", Descriptor: spelled, Birthday: 1, Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	w := New(f.chain, f.st, Options{})
+	r := mustSync(t, w)
+	if len(r.Collisions) == 0 || !strings.Contains(r.Collisions[0], `wallet "zcopy"`) || !strings.Contains(r.Collisions[0], `wallet "hot"`) {
+		t.Fatalf("collisions %q, want the copy and hot named", r.Collisions)
+	}
+	// A deposit into the mempool, then into a block.
+	payUnconfirmed(t, f.node, f.script(t, 0, 2), 150_000)
+	mustSync(t, w)
+	f.node.Generate(t, 1)
+	mustSync(t, w)
+	mustSync(t, w)
+	for _, tc := range []struct {
+		wallet string
+		want   btcutil.Amount
+	}{{"hot", 150_000}, {"zcopy", 0}} {
+		c, u, err := f.st.Balance(ctx, tc.wallet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c+u != tc.want {
+			t.Errorf("wallet %s: %v, want %v (the first registered keeps the scripts)", tc.wallet, c+u, tc.want)
+		}
 	}
 }
