@@ -52,6 +52,8 @@ Commands:
     wallet add --name NAME (--descriptor D | --qr IMAGE...) [--birthday HEIGHT]
     wallet suspend NAME --recovery ADDRESS | wallet unsuspend NAME
                                        as on the kiosks: only a sweep to ADDRESS
+    wallet remove NAME                 (admin) a wallet that never had a request,
+                                       e.g. a copy registered by mistake; rescans
     bsms start --threshold M --signers N [--no-encryption]
                                        a BIP129 multisig setup: prints the session TOKEN
     bsms add-key (FILE | --qr IMAGE...)
@@ -231,8 +233,10 @@ func (c *cli) run(args []string) error {
 			return c.walletAdd(rest[1:])
 		case len(rest) > 0 && (rest[0] == "suspend" || rest[0] == "unsuspend"):
 			return c.walletSuspend(rest[0], rest[1:])
+		case len(rest) > 0 && rest[0] == "remove":
+			return c.walletRemove(rest[1:])
 		}
-		return usageError("wallet takes a subcommand: add, suspend NAME --recovery ADDRESS, unsuspend NAME")
+		return usageError("wallet takes a subcommand: add, suspend NAME --recovery ADDRESS, unsuspend NAME, remove NAME")
 	case "bsms":
 		return c.bsms(rest)
 	case "wallets":

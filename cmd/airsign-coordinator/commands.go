@@ -753,6 +753,21 @@ func (c *cli) bumpFee(args []string) error {
 	return c.reportPSBT(wd, out, "replacement request")
 }
 
+// walletRemove is `wallet remove NAME`: an admin's, recorded.
+func (c *cli) walletRemove(args []string) error {
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
+		return usageError("wallet remove NAME")
+	}
+	if err := c.act(store.RoleAdmin); err != nil {
+		return err
+	}
+	if err := c.coord.RemoveWallet(c.ctx, args[0], c.who); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "wallet %q removed; the next sync scans again from its birthday\n", args[0])
+	return nil
+}
+
 func (c *cli) walletSuspend(cmd string, args []string) error {
 	name, rest := splitID(args)
 	fs := newFlags("wallet " + cmd)

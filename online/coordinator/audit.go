@@ -76,6 +76,35 @@ func (c *Coordinator) AddWallet(ctx context.Context, name, desc string, birthday
 	return w, c.outcome("wallet-add", data, err)
 }
 
+// RemoveWallet removes a wallet that never had a request (a copy
+// registered by mistake, before identities kept it out), and rescans from
+// its birthday so that a wallet deriving the same scripts is credited with
+// what it held. by is who removed it.
+// It is recorded in the audit log, refused or not.
+func (c *Coordinator) RemoveWallet(ctx context.Context, name, by string) error {
+	data := map[string]any{"wallet": name, "by": by}
+	if err := c.begin("wallet-remove", data); err != nil {
+		return err
+	}
+	err := c.removeWallet(ctx, name)
+	return c.outcome("wallet-remove", data, err)
+}
+
+func (c *Coordinator) removeWallet(ctx context.Context, name string) error {
+	w, err := c.st.Wallet(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := c.st.RemoveWallet(ctx, name); err != nil {
+		return err
+	}
+	tip, _, ok, err := c.st.Tip(ctx)
+	if err != nil || !ok || w.Birthday > tip {
+		return err
+	}
+	return c.w.Rescan(ctx, w.Birthday)
+}
+
 // Withdraw selects coins, takes a change address, builds the unsigned PSBT
 // and records the request with its inputs reserved. The PSBT goes to the
 // kiosk as it is.

@@ -352,3 +352,54 @@ func conflictingSpend(t *testing.T, unsigned []byte, d *descriptor.Descriptor, m
 	}
 	return tx
 }
+
+// wallet remove: a copy registered before identities kept it out goes,
+// with what it was credited; a wallet with requests stays (their history
+// must), and the original keeps its coins after the rescan.
+func TestRemoveWallet(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	log := withAudit(t, f)
+	_, d := f.addWallet(t, "treasury", descriptor.P2WPKH, 3)
+	f.deposit(t, "treasury", 400_000)
+	// The copy as an older coordinator stored it: no identity, the
+	// descriptor without its checksum.
+	s := d.String()
+	if err := f.st.AddWallet(ctx, store.Wallet{Name: "copy", Network: "regtest", Descriptor: s[:strings.LastIndexByte(s, '#')], Birthday: 1, Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	f.sync(t)
+	if _, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 9), Amount: 50_000, FeeRate: 2, Requester: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.c.RemoveWallet(ctx, "treasury", "root"); !errors.Is(err, store.ErrState) {
+		t.Fatalf("removing a wallet with a request: %v, want ErrState", err)
+	}
+	if err := f.c.RemoveWallet(ctx, "copy", "root"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.Wallet(ctx, "copy"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the copy after remove: %v", err)
+	}
+	f.sync(t)
+	bal, err := f.c.Balance(ctx, "treasury")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bal.Confirmed+bal.Unconfirmed+bal.Reserved < 400_000-50_000 {
+		t.Fatalf("treasury after the copy went: %+v", bal)
+	}
+	entries, err := log.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var removes []string
+	for _, e := range entries {
+		if e.Kind == "wallet-remove" {
+			removes = append(removes, string(e.Data))
+		}
+	}
+	if len(removes) != 4 || !strings.Contains(removes[1], `"result":"refused"`) || !strings.Contains(removes[3], `"result":"done"`) {
+		t.Fatalf("wallet-remove entries %q, want started/refused, started/done", removes)
+	}
+}

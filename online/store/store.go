@@ -526,3 +526,40 @@ func (s *Store) SetSuspended(ctx context.Context, wallet string, suspended bool,
 	}
 	return nil
 }
+
+// RemoveWallet deletes a wallet that has never had a withdrawal request,
+// with its watched addresses, credited outputs and kept kiosk checkpoints.
+// A wallet with requests is refused (ErrState): their history stays, and
+// such a wallet is suspended instead. What it held goes back to whichever
+// wallet derives the same scripts at the next rescan.
+func (s *Store) RemoveWallet(ctx context.Context, name string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: remove wallet %q: %w", name, err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM withdrawals WHERE wallet = ?`, name).Scan(&n); err != nil {
+		return fmt.Errorf("store: remove wallet %q: %w", name, err)
+	}
+	if n > 0 {
+		return fmt.Errorf("store: remove wallet %q: %w: it has %d withdrawal request(s), whose history stays; suspend it instead", name, ErrState, n)
+	}
+	for _, q := range []string{
+		`DELETE FROM kiosk_checkpoints WHERE wallet = ?`,
+		`DELETE FROM utxos WHERE wallet = ?`,
+		`DELETE FROM addresses WHERE wallet = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, name); err != nil {
+			return fmt.Errorf("store: remove wallet %q: %w", name, err)
+		}
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM wallets WHERE name = ?`, name)
+	if err != nil {
+		return fmt.Errorf("store: remove wallet %q: %w", name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: remove wallet %q: %w", name, ErrNotFound)
+	}
+	return tx.Commit()
+}
