@@ -18,6 +18,7 @@ import (
 	"airsign/online/regtest"
 	"airsign/online/store"
 	"airsign/psbt"
+	"airsign/psbt/approval"
 	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
 )
@@ -401,5 +402,43 @@ func TestRemoveWallet(t *testing.T) {
 	}
 	if len(removes) != 4 || !strings.Contains(removes[1], `"result":"refused"`) || !strings.Contains(removes[3], `"result":"done"`) {
 		t.Fatalf("wallet-remove entries %q, want started/refused, started/done", removes)
+	}
+}
+
+// A cancelled (or rejected) request's approvals are void: what the
+// coordinator serves of it afterwards (API, show) carries none, so a copy
+// taken then cannot go to a kiosk as approved.
+func TestCancelledRequestServesNoApprovals(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.addWallet(t, "treasury", descriptor.P2WPKH, 3)
+	f.deposit(t, "treasury", 400_000)
+	f.user(t, "alice", store.RoleRequester)
+	f.user(t, "bob", store.RoleApprover)
+	f.approvalKey(t, "bob", "bob's long password")
+	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 9), Amount: 50_000, FeeRate: 2, Requester: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	approved, err := f.c.Approve(ctx, wd.ID, "bob", []byte("bob's long password"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if as, err := approval.Extract(approved.Packet); err != nil || len(as) != 1 {
+		t.Fatalf("pending: %d approvals, %v; want bob's", len(as), err)
+	}
+	if err := f.c.Cancel(ctx, wd.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.c.Get(ctx, wd.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := psbt.Decode(got.PSBT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if as, err := approval.Extract(p); err != nil || len(as) != 0 {
+		t.Fatalf("cancelled: the served PSBT carries %d approvals (%v); want none", len(as), err)
 	}
 }

@@ -322,6 +322,14 @@ func (c *Coordinator) view(ctx context.Context, sw store.Withdrawal) (*Withdrawa
 		if sw.PSBT, err = c.carryCheckpoints(ctx, sw.Wallet, p); err != nil {
 			return nil, err
 		}
+	} else {
+		// A cancelled, rejected or replaced request's approvals are void:
+		// its PSBT is served without them (the API, show), so that a copy
+		// taken now cannot be carried to a kiosk as approved.
+		dropApprovals(p)
+		if sw.PSBT, err = psbt.Encode(p); err != nil {
+			return nil, err
+		}
 	}
 	v := &Withdrawal{Withdrawal: sw, Packet: p, State: string(sw.Status), Confirmations: -1}
 	switch {
