@@ -72,8 +72,11 @@ Commands:
              [--out FILE] [--qr-out DIR [--qr-format ur|bbqr|base64] [--max-fragment N] [--fps N]]
     requests [--wallet NAME]
     show REQUEST [--out FILE] [--qr-out DIR ...]
-    cancel REQUEST
-    approve REQUEST --user NAME [--expires 24h]
+    cancel REQUEST [--revoke [--feerate R] (--out FILE | --qr-out DIR)]
+                                       free the request's coins; with --revoke (its PSBT
+                                       has left), a revocation for the kiosk to sign that
+                                       pays every coin back, so no signed copy can pay
+    approve REQUEST --user NAME [--expires 8h]
                                        sign NAME's approval into the request's PSBT with
                                        their approval key; the password is read from
                                        standard input (one line, echoed on a terminal)

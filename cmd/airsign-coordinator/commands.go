@@ -603,9 +603,37 @@ func splitID(args []string) (string, []string) {
 }
 
 func (c *cli) cancel(args []string) error {
-	if len(args) != 1 {
-		return usageError("cancel needs one request id")
+	fs := newFlags("cancel")
+	revoke := fs.Bool("revoke", false, "")
+	feerate := fs.String("feerate", "", "")
+	out := addPSBTOutputFlags(fs)
+	id, rest := splitID(args)
+	if err := parseFlags(fs, rest); err != nil {
+		return err
 	}
+	if id == "" || fs.NArg() != 0 {
+		return usageError("cancel REQUEST [--revoke [--feerate R] (--out FILE | --qr-out DIR)]")
+	}
+	if *revoke {
+		// The PSBT has left (shown, downloaded, signed): spend its coins
+		// back to the wallet, so no signed copy can pay.
+		rate, err := parseFeeRate(*feerate)
+		if err != nil {
+			return err
+		}
+		if err := c.act(store.RoleRequester); err != nil {
+			return err
+		}
+		if err := c.syncQuietly(); err != nil {
+			return err
+		}
+		wd, err := c.coord.Revoke(c.ctx, id, rate, c.who)
+		if err != nil {
+			return err
+		}
+		return c.reportPSBT(wd, out, "revocation request (every coin of "+id+" back to the wallet; the kiosk signs it)")
+	}
+	args = []string{id}
 	if err := c.coord.Cancel(c.ctx, args[0]); err != nil {
 		return err
 	}

@@ -69,6 +69,10 @@ type Request struct {
 	// or empty, else a deterministic shuffle (see the package
 	// documentation).
 	ShuffleSeed []byte
+	// Revoke builds a transaction that pays no one: every input back to
+	// Change. It spends the coins of a request that is cancelled after
+	// its PSBT left, so that no signed copy of it can pay.
+	Revoke bool
 }
 
 // DefaultSequence is the sequence number of inputs when Request.Sequence is
@@ -120,7 +124,9 @@ func Build(req Request) (*btcpsbt.Packet, error) {
 	switch {
 	case len(req.Inputs) == 0:
 		return nil, fmt.Errorf("%w: no inputs", ErrRequest)
-	case len(req.Payments) == 0:
+	case req.Revoke && (len(req.Payments) != 0 || req.Change == nil):
+		return nil, fmt.Errorf("%w: a revocation pays no one and everything back to change", ErrRequest)
+	case len(req.Payments) == 0 && !req.Revoke:
 		return nil, fmt.Errorf("%w: no payments: a withdrawal pays someone", ErrRequest)
 	case len(req.Inputs) > psbt.MaxInputs:
 		return nil, fmt.Errorf("%w: %d inputs, the kiosk takes at most %d: spend fewer coins, or consolidate first", ErrTooLarge, len(req.Inputs), psbt.MaxInputs)

@@ -181,6 +181,28 @@ func (c *Coordinator) BumpFee(ctx context.Context, id string, feeRate float64, r
 	return wd, c.outcome("bump-fee", data, err)
 }
 
+// Revoke cancels a request whose PSBT has left the coordinator (shown,
+// downloaded, signed) for good: it replaces it with a revocation, a
+// transaction paying every coin of the request back to the wallet at a
+// higher fee, for the kiosk to sign. Once the revocation confirms, no
+// signed copy of the request can pay; until then the request shows
+// "cancelling". by is who revoked it.
+// It is recorded in the audit log.
+func (c *Coordinator) Revoke(ctx context.Context, id string, feeRate float64, by string) (*Withdrawal, error) {
+	data := map[string]any{"request": id, "feerate_sat_vb": feeRate, "user": by}
+	if err := c.begin("revoke", data); err != nil {
+		return nil, err
+	}
+	wd, err := c.replace(ctx, id, feeRate, by, true)
+	if err == nil {
+		err = c.carry(ctx, wd)
+	}
+	if wd != nil {
+		data["revocation"], data["unsigned_txid"], data["fee_sat"] = wd.ID, wd.UnsignedTxID.String(), int64(wd.Fee)
+	}
+	return wd, c.outcome("revoke", data, err)
+}
+
 // Approve signs the user's approval of a pending request with their
 // approval key, opened with password, and attaches it to the request's
 // PSBT, so the PSBT the kiosk gets from now on carries it. The approval

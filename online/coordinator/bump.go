@@ -22,6 +22,14 @@ const incrementalRelayFee coinselect.FeeRate = 1000
 
 // bumpFee is BumpFee without the audit record.
 func (c *Coordinator) bumpFee(ctx context.Context, id string, feeRate float64, requester string) (*Withdrawal, error) {
+	return c.replace(ctx, id, feeRate, requester, false)
+}
+
+// replace builds a replacement of a pending or broadcast request: a fee
+// bump (the same payments, a higher fee) or, with revoke, a revocation
+// (no payment: every coin of the request back to the wallet, at a higher
+// fee, so that it also replaces a broadcast copy).
+func (c *Coordinator) replace(ctx context.Context, id string, feeRate float64, requester string, revoke bool) (*Withdrawal, error) {
 	old, err := c.st.Withdrawal(ctx, id)
 	if err != nil {
 		return nil, err
@@ -71,7 +79,7 @@ func (c *Coordinator) bumpFee(ctx context.Context, id string, feeRate float64, r
 	var payScripts [][]byte
 	var paid btcutil.Amount
 	for _, out := range oldP.UnsignedTx.TxOut {
-		if changeScript != nil && bytes.Equal(out.PkScript, changeScript) {
+		if revoke || (changeScript != nil && bytes.Equal(out.PkScript, changeScript)) {
 			continue
 		}
 		payments = append(payments, builder.Payment{PkScript: out.PkScript, Value: btcutil.Amount(out.Value)})
@@ -113,6 +121,9 @@ func (c *Coordinator) bumpFee(ctx context.Context, id string, feeRate float64, r
 		if ok {
 			break
 		}
+		if revoke {
+			return nil, fmt.Errorf("%w: the coins of request %s do not cover a fee at %s", ErrInsufficient, old.ID, rate)
+		}
 		var next *store.UTXO
 		for len(extra) > 0 {
 			u := extra[0]
@@ -153,7 +164,7 @@ func (c *Coordinator) bumpFee(ctx context.Context, id string, feeRate float64, r
 		ch = &builder.Change{Index: idx, Value: change}
 	}
 	p, err := builder.Build(builder.Request{Wallet: w.Descriptor, Inputs: bins, Payments: payments, Change: ch,
-		LockTime: oldP.UnsignedTx.LockTime})
+		LockTime: oldP.UnsignedTx.LockTime, Revoke: revoke})
 	if err != nil {
 		return nil, fmt.Errorf("wallet %q: building the replacement: %w", w.Name, err)
 	}
@@ -166,7 +177,15 @@ func (c *Coordinator) bumpFee(ctx context.Context, id string, feeRate float64, r
 	// beside them. Four eyes counts both (approve).
 	sw := store.Withdrawal{ID: newID(), Wallet: w.Name, Requester: old.Requester, BumpedBy: requester, Created: c.cfg.Now().UTC(),
 		Destination: old.Destination, Amount: old.Amount, Fee: fee, FeeRate: int64(rate),
-		HasChange: ch != nil, PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash()}
+		HasChange: ch != nil, PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash(), Revokes: revoke}
+	if revoke {
+		// It pays the wallet's own change address what the coins hold.
+		a, err := w.Descriptor.Address(1, ch.Index)
+		if err != nil {
+			return nil, err
+		}
+		sw.Destination, sw.Amount = a.EncodeAddress(), ch.Value
+	}
 	if ch != nil {
 		sw.ChangeIndex = ch.Index
 	}

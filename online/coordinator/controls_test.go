@@ -442,3 +442,57 @@ func TestCancelledRequestServesNoApprovals(t *testing.T) {
 		t.Fatalf("cancelled: the served PSBT carries %d approvals (%v); want none", len(as), err)
 	}
 }
+
+// Revoke: a request approved and signed (a signed copy exists), then
+// revoked: the revocation pays every coin back to the wallet; signed by the
+// kiosk and confirmed, it leaves the signed copy nothing to spend. The
+// request shows "cancelling", then "revoked". Cancelling it without the
+// revocation used to free the coins while the signed copy could still pay.
+func TestRevokeSpendsTheCoinsBack(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	withAudit(t, f)
+	m, d := f.addWallet(t, "treasury", descriptor.P2WPKH, 3)
+	f.deposit(t, "treasury", 400_000)
+	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 9), Amount: 50_000, FeeRate: 2, Requester: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyOut := sign(t, wd.Packet, d, m) // the signed copy someone kept
+	rev, err := f.c.Revoke(ctx, wd.ID, 0, "root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rev.Revokes || len(rev.Packet.UnsignedTx.TxOut) != 1 || rev.Amount != 400_000-rev.Fee {
+		t.Fatalf("revocation %+v: want one output paying %v back", rev.Withdrawal, 400_000-rev.Fee)
+	}
+	if got, _ := f.c.Get(ctx, wd.ID); got.State != StateCancelling {
+		t.Fatalf("before the revocation confirms: %q, want %s", got.State, StateCancelling)
+	}
+	if _, err := f.c.Finalize(ctx, [][]byte{sign(t, rev.Packet, d, m)}, true); err != nil {
+		t.Fatal(err)
+	}
+	f.node.Generate(t, 1)
+	f.sync(t)
+	if got, _ := f.c.Get(ctx, wd.ID); got.State != StateRevoked {
+		t.Fatalf("after the revocation confirmed: %q, want %s", got.State, StateRevoked)
+	}
+	q, err := psbt.Decode(copyOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := psbt.Finalize(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := f.c.cfg.Node.TestAccept(ctx, tx); err != nil || ok {
+		t.Fatalf("the signed copy after the revocation: accepted %v (%v); want refused", ok, err)
+	}
+	bal, err := f.c.Balance(ctx, "treasury")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bal.Confirmed != 400_000-rev.Fee {
+		t.Fatalf("balance after the revocation: %+v, want %v confirmed", bal, 400_000-rev.Fee)
+	}
+}

@@ -332,6 +332,23 @@ func (c *Coordinator) view(ctx context.Context, sw store.Withdrawal) (*Withdrawa
 		}
 	}
 	v := &Withdrawal{Withdrawal: sw, Packet: p, State: string(sw.Status), Confirmations: -1}
+	if sw.Status == store.StatusReplaced && sw.ReplacedBy != "" {
+		// Replaced by a revocation: cancelling until it confirms.
+		rep, err := c.st.Withdrawal(ctx, sw.ReplacedBy)
+		if err != nil {
+			return nil, err
+		}
+		if rep.Revokes {
+			v.State = StateCancelling
+			if rep.TxID != nil {
+				if h, known, err := c.st.TxHeight(ctx, *rep.TxID); err != nil {
+					return nil, err
+				} else if known && h > 0 {
+					v.State = StateRevoked
+				}
+			}
+		}
+	}
 	switch {
 	case sw.PaidTxID != nil:
 		v.State = StateCancelledButPaid
@@ -362,6 +379,14 @@ func (c *Coordinator) view(ctx context.Context, sw store.Withdrawal) (*Withdrawa
 // transaction confirmed or entered the mempool anyway, broadcast from a
 // signed copy elsewhere: its payment went out.
 const StateCancelledButPaid = "cancelled-but-paid"
+
+// StateCancelling and StateRevoked are the states of a request replaced
+// by a revocation (Revoke): until the revocation confirms, and after, when
+// no signed copy of the request can pay any more.
+const (
+	StateCancelling = "cancelling"
+	StateRevoked    = "revoked"
+)
 
 // StateConflicted is the state of a live request one of whose coins another
 // transaction spent in a block: it can never confirm; close it (Cancel).

@@ -213,4 +213,9 @@ ALTER TABLE withdrawals ADD COLUMN paid_txid BLOB CHECK (paid_txid IS NULL OR le
 	`
 ALTER TABLE withdrawals ADD COLUMN conflict_txid BLOB CHECK (conflict_txid IS NULL OR length(conflict_txid) = 32);
 `,
+	// 13: a revocation: the replacement that spends a cancelled request's
+	// coins back to the wallet, so no signed copy of it can pay.
+	`
+ALTER TABLE withdrawals ADD COLUMN revokes INTEGER NOT NULL DEFAULT 0 CHECK (revokes IN (0, 1));
+`,
 }

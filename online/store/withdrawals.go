@@ -59,6 +59,9 @@ type Withdrawal struct {
 	// PaidTxID is set on a cancelled request whose transaction spent its
 	// coins anyway: a signed copy was broadcast from elsewhere.
 	PaidTxID *chainhash.Hash
+	// Revokes marks a revocation: the replacement that pays the replaced
+	// request's coins back to the wallet.
+	Revokes bool
 	// ConflictTxID is set on a pending or broadcast request when another
 	// transaction spent one of its coins in a block: it can never confirm.
 	ConflictTxID *chainhash.Hash
@@ -117,10 +120,10 @@ func (s *Store) insertWithdrawal(ctx context.Context, w Withdrawal, old string) 
 	}
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO withdrawals (id, wallet, status, requester, created, destination, amount, fee, feerate,
-			change_index, psbt, unsigned_txid, replaces, bumped_by)
-		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			change_index, psbt, unsigned_txid, replaces, bumped_by, revokes)
+		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, w.Wallet, w.Requester, w.Created.UnixNano(), w.Destination, int64(w.Amount), int64(w.Fee), w.FeeRate,
-		change, w.PSBT, w.UnsignedTxID[:], replaces, w.BumpedBy); err != nil {
+		change, w.PSBT, w.UnsignedTxID[:], replaces, w.BumpedBy, w.Revokes); err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return fmt.Errorf("%w: a withdrawal with id %s", ErrExists, w.ID)
 		}
@@ -275,7 +278,7 @@ func (s *Store) MarkBroadcast(ctx context.Context, id string, final *wire.MsgTx)
 
 const withdrawalColumns = `id, wallet, status, requester, created, destination, amount, fee, feerate,
 	change_index, psbt, unsigned_txid, final_tx, txid, coalesce(replaces, ''),
-	coalesce((SELECT r.id FROM withdrawals r WHERE r.replaces = withdrawals.id), ''), bumped_by, paid_txid, conflict_txid`
+	coalesce((SELECT r.id FROM withdrawals r WHERE r.replaces = withdrawals.id), ''), bumped_by, paid_txid, conflict_txid, revokes`
 
 // Withdrawal returns one request with its inputs.
 func (s *Store) Withdrawal(ctx context.Context, id string) (Withdrawal, error) {
@@ -312,7 +315,7 @@ func (s *Store) withdrawals(ctx context.Context, where string, args ...any) ([]W
 		var unsigned, txid, paid, conflict []byte
 		var st string
 		if err := rows.Scan(&w.ID, &w.Wallet, &st, &w.Requester, &created, &w.Destination, &amount, &fee, &w.FeeRate,
-			&change, &w.PSBT, &unsigned, &w.FinalTx, &txid, &w.Replaces, &w.ReplacedBy, &w.BumpedBy, &paid, &conflict); err != nil {
+			&change, &w.PSBT, &unsigned, &w.FinalTx, &txid, &w.Replaces, &w.ReplacedBy, &w.BumpedBy, &paid, &conflict, &w.Revokes); err != nil {
 			rows.Close()
 			return nil, err
 		}
