@@ -514,6 +514,7 @@ var doneNotices = map[string]string{
 	"created":   "Request created. Its coins are reserved until it is broadcast or cancelled. An approver approves it next.",
 	"approved":  "Approved. The QR code below now carries your approval to the kiosk.",
 	"cancelled": "Request cancelled; its coins are free again.",
+	"revocation": "Revocation created: it pays every coin of the cancelled request back to the wallet. Carry it to the kiosk and sign it; once it confirms, no signed copy of the request can pay.",
 	"rejected":  "Request rejected and cancelled; its coins are free again.",
 	"broadcast": "Signed transaction received, verified and broadcast. It confirms when a block includes it.",
 }
@@ -598,6 +599,18 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, s *sessionInfo)
 	if wd.Requester != s.user.Name && !s.user.Role.AtLeast(store.RoleAdmin) {
 		h.refuse(w, r, http.StatusForbidden, fmt.Sprintf("Request %s was made by %s; only they or an admin may cancel it. Approvers reject it instead.", wd.ID, wd.Requester),
 			map[string]any{"user": s.user.Name, "request": wd.ID, "reason": "not the requester"})
+		return
+	}
+	if r.PostForm.Get("revoke") != "" {
+		// The PSBT has left: a revocation for the kiosk to sign, which
+		// spends every coin back so no signed copy can pay.
+		rev, err := h.c.Revoke(r.Context(), wd.ID, 0, s.user.Name)
+		h.record("web-cancel", map[string]any{"request": wd.ID, "user": s.user.Name, "revoke": true, "reason": capText(r.PostForm.Get("reason"), 200), "result": result(err)})
+		if err != nil {
+			h.showRequestError(w, r, s, err)
+			return
+		}
+		http.Redirect(w, r, "/requests/"+rev.ID+"?done=revocation", http.StatusSeeOther)
 		return
 	}
 	err = h.c.Cancel(r.Context(), wd.ID)

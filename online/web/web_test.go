@@ -935,3 +935,30 @@ func TestMultisigCosignersOneAfterAnother(t *testing.T) {
 		t.Fatalf("request %s is %v, %v; want broadcast", id, wd.State, err)
 	}
 }
+
+// Cancel and revoke from the request page: a revocation request for the
+// kiosk to sign, and the old request shows "cancelling".
+func TestRevokeFromThePage(t *testing.T) {
+	f := newFixture(t, Options{})
+	alice := f.browser(t)
+	alice.signIn("alice")
+	form := url.Values{"wallet": {"treasury"}, "to": {"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"}, "amount": {"0.1"}, "unit": {"btc"}, "action": {"create"}}
+	r := alice.post("/withdraw", form)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", r.status, r.body)
+	}
+	reqPath := strings.TrimSuffix(r.header.Get("Location"), "?done=created")
+	if page := alice.get(reqPath); !strings.Contains(page.body, `id="revoke"`) {
+		t.Fatalf("the pending request's page offers no revoke:\n%s", page.body)
+	}
+	r = alice.post(reqPath+"/cancel", url.Values{"revoke": {"1"}, "reason": {"the QR was shown to the wrong kiosk"}})
+	if r.status != http.StatusSeeOther || !strings.HasSuffix(r.header.Get("Location"), "?done=revocation") {
+		t.Fatalf("revoke: %d %s\n%s", r.status, r.header.Get("Location"), r.body)
+	}
+	if page := alice.get(r.header.Get("Location")); !strings.Contains(page.body, "Revocation created") {
+		t.Fatalf("the revocation's page:\n%s", page.body)
+	}
+	if page := alice.get(reqPath); !strings.Contains(page.body, `state-cancelling`) {
+		t.Fatalf("the revoked request's page does not say cancelling:\n%s", page.body)
+	}
+}
