@@ -511,12 +511,12 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 }
 
 var doneNotices = map[string]string{
-	"created":   "Request created. Its coins are reserved until it is broadcast or cancelled. An approver approves it next.",
-	"approved":  "Approved. The QR code below now carries your approval to the kiosk.",
-	"cancelled": "Request cancelled; its coins are free again.",
+	"created":    "Request created. Its coins are reserved until it is broadcast or cancelled. An approver approves it next.",
+	"approved":   "Approved. The QR code below now carries your approval to the kiosk.",
+	"cancelled":  "Request cancelled; its coins are free again.",
 	"revocation": "Revocation created: it pays every coin of the cancelled request back to the wallet. Carry it to the kiosk and sign it; once it confirms, no signed copy of the request can pay.",
-	"rejected":  "Request rejected and cancelled; its coins are free again.",
-	"broadcast": "Signed transaction received, verified and broadcast. It confirms when a block includes it.",
+	"rejected":   "Request rejected and cancelled; its coins are free again.",
+	"broadcast":  "Signed transaction received, verified and broadcast. It confirms when a block includes it.",
 }
 
 func (h *Handler) request(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
