@@ -346,7 +346,14 @@ func (c *Coordinator) approveOnce(ctx context.Context, sw store.Withdrawal, wall
 	if fee != sw.Fee {
 		return fmt.Errorf("request %s: its PSBT pays a fee of %v, the request recorded %v; it cannot be approved", sw.ID, fee, sw.Fee)
 	}
-	m, err := approval.MessageFor(p, walletID, sw.ID, fee, now.Add(expires))
+	// The approval names the original request of a replacement chain, as
+	// the kiosk and an auditor know it: a bump or a revocation is still
+	// that request (its txid is the replacement's).
+	origin, err := c.originalRequest(ctx, sw)
+	if err != nil {
+		return err
+	}
+	m, err := approval.MessageFor(p, walletID, origin, fee, now.Add(expires))
 	if err != nil {
 		return fmt.Errorf("request %s: %w", sw.ID, err)
 	}
@@ -391,6 +398,20 @@ func detach(p *btcpsbt.Packet, pub ed25519.PublicKey) {
 // Approvals returns the approvals recorded for a request, by approver.
 func (c *Coordinator) Approvals(ctx context.Context, requestID string) ([]store.Approval, error) {
 	return c.st.Approvals(ctx, requestID)
+}
+
+// originalRequest is the id of the first request of sw's replacement chain.
+func (c *Coordinator) originalRequest(ctx context.Context, sw store.Withdrawal) (string, error) {
+	for seen := 0; sw.Replaces != ""; seen++ {
+		if seen > 1000 {
+			return "", fmt.Errorf("request %s: its chain of replacements does not end", sw.ID)
+		}
+		var err error
+		if sw, err = c.st.Withdrawal(ctx, sw.Replaces); err != nil {
+			return "", err
+		}
+	}
+	return sw.ID, nil
 }
 
 // fourEyes refuses an approval by anyone who requested or bumped the

@@ -344,7 +344,14 @@ func TestFourEyesSurvivesBump(t *testing.T) {
 	// Someone who neither requested nor bumped any of the chain may.
 	f.user(t, "erin", store.RoleApprover)
 	f.approvalKey(t, "erin", "erin's long password")
-	if _, err := f.c.Approve(ctx, bumpedTwice.ID, "erin", []byte("erin's long password"), 0); err != nil {
+	got, err := f.c.Approve(ctx, bumpedTwice.ID, "erin", []byte("erin's long password"), 0)
+	if err != nil {
 		t.Fatalf("a fifth person approving: %v", err)
+	}
+	// The approval names the original request, as the kiosk and the
+	// auditor know it, and signs the replacement's transaction.
+	as, err := approval.Extract(got.Packet)
+	if err != nil || len(as) != 1 || as[0].Message.Request != wd.ID || as[0].Message.TxID != bumpedTwice.UnsignedTxID {
+		t.Fatalf("approvals %+v, %v; want one naming %s for transaction %s", as, err, wd.ID, bumpedTwice.UnsignedTxID)
 	}
 }
