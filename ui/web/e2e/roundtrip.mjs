@@ -292,6 +292,22 @@ try {
     await camBrowser.close();
   }
 
+  // A third request whose QR was shown is cancelled for good: "Cancel and
+  // revoke" makes a revocation that spends its coins back to the wallet,
+  // and the request shows cancelling until that confirms.
+  await alice.goto(base + "/withdraw");
+  await alice.fill("#to", env.DESTINATION);
+  await alice.selectOption("#unit", "sat");
+  await alice.fill("#amount", "1000000");
+  await alice.click("#preview");
+  await step("the third request is created", () => Promise.all([alice.waitForURL(/\/requests\/wd-[0-9a-f]+/), alice.click("#create")]));
+  const req3 = alice.url().split("?")[0];
+  await step("cancel and revoke makes a revocation", () => Promise.all([alice.waitForURL(/done=revocation/), alice.click("#revoke")]));
+  expect((await alice.textContent("body")).includes("Revocation created"), "the revocation's page says what to do");
+  expect(alice.url().split("?")[0] !== req3, "the revocation is a request of its own");
+  await alice.goto(req3);
+  expect((await alice.textContent("#state")).trim() === "cancelling", "the revoked request shows cancelling");
+
   await alice.goto(base + "/requests");
   await shot(alice, "requests");
   await alice.goto(base + "/audit");
