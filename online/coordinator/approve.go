@@ -400,25 +400,41 @@ func (c *Coordinator) Approvals(ctx context.Context, requestID string) ([]store.
 	return c.st.Approvals(ctx, requestID)
 }
 
-// originalRequest is the id of the first request of sw's replacement chain.
-func (c *Coordinator) originalRequest(ctx context.Context, sw store.Withdrawal) (string, error) {
-	for seen := 0; sw.Replaces != ""; seen++ {
-		if seen > 1000 {
-			return "", fmt.Errorf("request %s: its chain of replacements does not end", sw.ID)
+// chain is sw and the requests it replaces, newest first: a fee bump or a
+// revocation is still the request it replaces.
+func (c *Coordinator) chain(ctx context.Context, sw store.Withdrawal) ([]store.Withdrawal, error) {
+	out := []store.Withdrawal{sw}
+	for sw.Replaces != "" {
+		if len(out) > 1000 {
+			return nil, fmt.Errorf("request %s: its chain of replacements does not end", out[0].ID)
 		}
 		var err error
 		if sw, err = c.st.Withdrawal(ctx, sw.Replaces); err != nil {
-			return "", err
+			return nil, err
 		}
+		out = append(out, sw)
 	}
-	return sw.ID, nil
+	return out, nil
+}
+
+// originalRequest is the id of the first request of sw's replacement chain.
+func (c *Coordinator) originalRequest(ctx context.Context, sw store.Withdrawal) (string, error) {
+	ch, err := c.chain(ctx, sw)
+	if err != nil {
+		return "", err
+	}
+	return ch[len(ch)-1].ID, nil
 }
 
 // fourEyes refuses an approval by anyone who requested or bumped the
 // request or any request it replaces: a fee bump must not hand the
 // request to a new requester whose own payment its old one was.
 func (c *Coordinator) fourEyes(ctx context.Context, sw store.Withdrawal, user string) error {
-	for r, seen := sw, 0; ; seen++ {
+	ch, err := c.chain(ctx, sw)
+	if err != nil {
+		return err
+	}
+	for _, r := range ch {
 		if r.Requester == user {
 			if r.ID == sw.ID {
 				return fmt.Errorf("%w: request %s was made by %s, who cannot also approve it (four eyes); another approver must", ErrForbidden, sw.ID, user)
@@ -428,15 +444,6 @@ func (c *Coordinator) fourEyes(ctx context.Context, sw store.Withdrawal, user st
 		if r.BumpedBy == user {
 			return fmt.Errorf("%w: %s bumped the fee of request %s into %s; they cannot also approve it (four eyes); another approver must", ErrForbidden, user, r.Replaces, r.ID)
 		}
-		if r.Replaces == "" {
-			return nil
-		}
-		if seen > 1000 {
-			return fmt.Errorf("request %s: its chain of replacements does not end", sw.ID)
-		}
-		var err error
-		if r, err = c.st.Withdrawal(ctx, r.Replaces); err != nil {
-			return err
-		}
 	}
+	return nil
 }

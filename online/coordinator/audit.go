@@ -168,17 +168,7 @@ func (c *Coordinator) Finalize(ctx context.Context, signed [][]byte, broadcast b
 // It is recorded in the audit log.
 func (c *Coordinator) BumpFee(ctx context.Context, id string, feeRate float64, requester string) (*Withdrawal, error) {
 	data := map[string]any{"replaces": id, "feerate_sat_vb": feeRate, "user": requester}
-	if err := c.begin("bump-fee", data); err != nil {
-		return nil, err
-	}
-	wd, err := c.bumpFee(ctx, id, feeRate, requester)
-	if err == nil {
-		err = c.carry(ctx, wd)
-	}
-	if wd != nil {
-		data["request"], data["unsigned_txid"], data["fee_sat"] = wd.ID, wd.UnsignedTxID.String(), int64(wd.Fee)
-	}
-	return wd, c.outcome("bump-fee", data, err)
+	return c.recordedReplace(ctx, "bump-fee", data, "request", id, feeRate, requester, false)
 }
 
 // Revoke cancels a request whose PSBT has left the coordinator (shown,
@@ -190,17 +180,24 @@ func (c *Coordinator) BumpFee(ctx context.Context, id string, feeRate float64, r
 // It is recorded in the audit log.
 func (c *Coordinator) Revoke(ctx context.Context, id string, feeRate float64, by string) (*Withdrawal, error) {
 	data := map[string]any{"request": id, "feerate_sat_vb": feeRate, "user": by}
-	if err := c.begin("revoke", data); err != nil {
+	return c.recordedReplace(ctx, "revoke", data, "revocation", id, feeRate, by, true)
+}
+
+// recordedReplace is BumpFee's and Revoke's common path: the intent, the
+// replacement with the wallet's kiosk checkpoints, and the outcome naming
+// the new request under newKey.
+func (c *Coordinator) recordedReplace(ctx context.Context, kind string, data map[string]any, newKey, id string, feeRate float64, by string, revoke bool) (*Withdrawal, error) {
+	if err := c.begin(kind, data); err != nil {
 		return nil, err
 	}
-	wd, err := c.replace(ctx, id, feeRate, by, true)
+	wd, err := c.replace(ctx, id, feeRate, by, revoke)
 	if err == nil {
 		err = c.carry(ctx, wd)
 	}
 	if wd != nil {
-		data["revocation"], data["unsigned_txid"], data["fee_sat"] = wd.ID, wd.UnsignedTxID.String(), int64(wd.Fee)
+		data[newKey], data["unsigned_txid"], data["fee_sat"] = wd.ID, wd.UnsignedTxID.String(), int64(wd.Fee)
 	}
-	return wd, c.outcome("revoke", data, err)
+	return wd, c.outcome(kind, data, err)
 }
 
 // Approve signs the user's approval of a pending request with their

@@ -20,11 +20,6 @@ import (
 // node's default).
 const incrementalRelayFee coinselect.FeeRate = 1000
 
-// bumpFee is BumpFee without the audit record.
-func (c *Coordinator) bumpFee(ctx context.Context, id string, feeRate float64, requester string) (*Withdrawal, error) {
-	return c.replace(ctx, id, feeRate, requester, false)
-}
-
 // replace builds a replacement of a pending or broadcast request: a fee
 // bump (the same payments, a higher fee) or, with revoke, a revocation
 // (no payment: every coin of the request back to the wallet, at a higher

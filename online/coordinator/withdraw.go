@@ -326,7 +326,7 @@ func (c *Coordinator) view(ctx context.Context, sw store.Withdrawal) (*Withdrawa
 		// A cancelled, rejected or replaced request's approvals are void:
 		// its PSBT is served without them (the API, show), so that a copy
 		// taken now cannot be carried to a kiosk as approved.
-		dropApprovals(p)
+		dropAirsignFields(p)
 		if sw.PSBT, err = psbt.Encode(p); err != nil {
 			return nil, err
 		}
@@ -444,7 +444,7 @@ func (c *Coordinator) finalize(ctx context.Context, signed [][]byte, broadcast b
 	// Approvals are the kiosk's business and may have been renewed since
 	// the kiosk signed; they play no part in the final transaction.
 	for _, p := range append([]*btcpsbt.Packet{original}, packets...) {
-		dropApprovals(p)
+		dropAirsignFields(p)
 	}
 	combined, err := psbt.Combine(append([]*btcpsbt.Packet{original}, packets...)...)
 	if err != nil {
@@ -555,7 +555,9 @@ func (c *Coordinator) sweep(ctx context.Context, cr *checkedRequest, req Withdra
 // field: 0xFC, the identifier's length and "airsign".
 var airsignProprietary = append([]byte{0xfc, 7}, "airsign"...)
 
-func dropApprovals(p *btcpsbt.Packet) {
+// dropAirsignFields removes airsign's own global fields, approvals and
+// carried kiosk checkpoints: they play no part in the final transaction.
+func dropAirsignFields(p *btcpsbt.Packet) {
 	kept := p.Unknowns[:0]
 	for _, u := range p.Unknowns {
 		if !bytes.HasPrefix(u.Key, airsignProprietary) {
