@@ -617,28 +617,14 @@ func (c *cli) cancel(args []string) error {
 	if *revoke {
 		// The PSBT has left (shown, downloaded, signed): spend its coins
 		// back to the wallet, so no signed copy can pay.
-		rate, err := parseFeeRate(*feerate)
-		if err != nil {
-			return err
-		}
-		if err := c.act(store.RoleRequester); err != nil {
-			return err
-		}
-		if err := c.syncQuietly(); err != nil {
-			return err
-		}
-		wd, err := c.coord.Revoke(c.ctx, id, rate, c.who)
-		if err != nil {
-			return err
-		}
-		return c.reportPSBT(wd, out, "revocation request (every coin of "+id+" back to the wallet; the kiosk signs it)")
+		return c.replacement(*feerate, out, "revocation request (every coin of "+id+" back to the wallet; the kiosk signs it)",
+			func(rate float64) (*coordinator.Withdrawal, error) { return c.coord.Revoke(c.ctx, id, rate, c.who) })
 	}
-	args = []string{id}
-	if err := c.coord.Cancel(c.ctx, args[0]); err != nil {
+	if err := c.coord.Cancel(c.ctx, id); err != nil {
 		return err
 	}
-	return c.emit(map[string]any{"id": args[0], "state": "cancelled"}, func() {
-		fmt.Fprintf(c.stdout, "request %s cancelled; its coins are free again\n", args[0])
+	return c.emit(map[string]any{"id": id, "state": "cancelled"}, func() {
+		fmt.Fprintf(c.stdout, "request %s cancelled; its coins are free again\n", id)
 	})
 }
 
@@ -764,7 +750,14 @@ func (c *cli) bumpFee(args []string) error {
 	if id == "" || fs.NArg() != 0 {
 		return usageError("bump-fee needs a request id: bump-fee REQUEST [--feerate R]")
 	}
-	rate, err := parseFeeRate(*feerate)
+	return c.replacement(*feerate, out, "replacement request",
+		func(rate float64) (*coordinator.Withdrawal, error) { return c.coord.BumpFee(c.ctx, id, rate, c.who) })
+}
+
+// replacement is bump-fee's and cancel --revoke's common path: the fee
+// rate, who acts, a sync, then the replacement, written out for the kiosk.
+func (c *cli) replacement(feerate string, out psbtOutput, what string, replace func(rate float64) (*coordinator.Withdrawal, error)) error {
+	rate, err := parseFeeRate(feerate)
 	if err != nil {
 		return err
 	}
@@ -774,11 +767,11 @@ func (c *cli) bumpFee(args []string) error {
 	if err := c.syncQuietly(); err != nil {
 		return err
 	}
-	wd, err := c.coord.BumpFee(c.ctx, id, rate, c.who)
+	wd, err := replace(rate)
 	if err != nil {
 		return err
 	}
-	return c.reportPSBT(wd, out, "replacement request")
+	return c.reportPSBT(wd, out, what)
 }
 
 // walletRemove is `wallet remove NAME`: an admin's, recorded.
