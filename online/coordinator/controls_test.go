@@ -113,12 +113,7 @@ func TestActionsNeedTheLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.c.cfg.Audit = log
-	f.addWallet(t, "treasury", descriptor.P2WPKH, 3)
-	f.deposit(t, "treasury", 400_000)
-	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 9), Amount: 50_000, FeeRate: 2, Requester: "alice"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, wd := f.treasuryRequest(t)
 	entries, err := log.Entries()
 	if err != nil {
 		t.Fatal(err)
@@ -166,12 +161,7 @@ func TestCancelledButPaid(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	log := withAudit(t, f)
-	m, d := f.addWallet(t, "treasury", descriptor.P2WPKH, 3)
-	f.deposit(t, "treasury", 400_000)
-	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 9), Amount: 50_000, FeeRate: 2, Requester: "alice"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, d, wd := f.treasuryRequest(t)
 	signed := sign(t, wd.Packet, d, m)
 	if err := f.c.Cancel(ctx, wd.ID); err != nil {
 		t.Fatal(err)
@@ -227,12 +217,7 @@ func TestConflictedRequest(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	log := withAudit(t, f)
-	m, d := f.addWallet(t, "treasury", descriptor.P2WPKH, 3)
-	f.deposit(t, "treasury", 400_000)
-	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 9), Amount: 50_000, FeeRate: 2, Requester: "alice"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, d, wd := f.treasuryRequest(t)
 	// Another transaction spending the same coin, signed by the same keys
 	// outside the coordinator (a second copy, another tool), confirms.
 	tx := conflictingSpend(t, wd.PSBT, d, m)
@@ -452,12 +437,7 @@ func TestRevokeSpendsTheCoinsBack(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	withAudit(t, f)
-	m, d := f.addWallet(t, "treasury", descriptor.P2WPKH, 3)
-	f.deposit(t, "treasury", 400_000)
-	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 9), Amount: 50_000, FeeRate: 2, Requester: "alice"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, d, wd := f.treasuryRequest(t)
 	copyOut := sign(t, wd.Packet, d, m) // the signed copy someone kept
 	rev, err := f.c.Revoke(ctx, wd.ID, 0, "root")
 	if err != nil {
@@ -495,4 +475,18 @@ func TestRevokeSpendsTheCoinsBack(t *testing.T) {
 	if bal.Confirmed != 400_000-rev.Fee {
 		t.Fatalf("balance after the revocation: %+v, want %v confirmed", bal, 400_000-rev.Fee)
 	}
+}
+
+// treasuryRequest registers "treasury", deposits 400,000 sat and files
+// alice's 50,000 sat request to a foreign address: the start of most tests
+// here.
+func (f *fixture) treasuryRequest(t *testing.T) (*hd.Master, *descriptor.Descriptor, *Withdrawal) {
+	t.Helper()
+	m, d := f.addWallet(t, "treasury", descriptor.P2WPKH, 3)
+	f.deposit(t, "treasury", 400_000)
+	wd, err := f.c.Withdraw(context.Background(), WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 9), Amount: 50_000, FeeRate: 2, Requester: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, d, wd
 }
