@@ -495,6 +495,9 @@ func requestJSON(wd *coordinator.Withdrawal, withPSBT bool) map[string]any {
 	if wd.ReplacedBy != "" {
 		m["replaced_by"] = wd.ReplacedBy
 	}
+	if wd.Revokes {
+		m["revokes"] = true
+	}
 	if wd.Selection.Algorithm != "" {
 		m["selection"] = map[string]any{"algorithm": wd.Selection.Algorithm, "waste_sat": wd.Selection.Waste,
 			"inputs": len(wd.Selection.Coins), "change_sat": int64(wd.Selection.Change)}
@@ -544,7 +547,11 @@ func (c *cli) requests(args []string) error {
 			if w.ReplacedBy != "" {
 				state += " by " + w.ReplacedBy
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.Wallet, state, btc(w.Amount), btc(w.Fee), w.Destination, w.Requester, approvedBy[w.ID])
+			to := w.Destination
+			if w.Revokes {
+				to = "revocation of " + w.Replaces
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", w.ID, w.Wallet, state, btc(w.Amount), btc(w.Fee), to, w.Requester, approvedBy[w.ID])
 		}
 		tw.Flush()
 	})
@@ -584,7 +591,10 @@ func (c *cli) show(args []string) error {
 		if wd.TxID != nil {
 			fmt.Fprintf(c.stdout, "  broadcast as %s, %d confirmation(s)\n", wd.TxID, wd.Confirmations)
 		}
-		if wd.Replaces != "" {
+		switch {
+		case wd.Revokes:
+			fmt.Fprintf(c.stdout, "  revokes %s: pays its coins back to the wallet's change address\n", wd.Replaces)
+		case wd.Replaces != "":
 			fmt.Fprintf(c.stdout, "  replaces %s\n", wd.Replaces)
 		}
 		if wd.ReplacedBy != "" {

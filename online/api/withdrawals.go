@@ -46,6 +46,9 @@ type withdrawalJSON struct {
 	TxID          string         `json:"txid,omitempty"`
 	Replaces      string         `json:"replaces,omitempty"`
 	ReplacedBy    string         `json:"replaced_by,omitempty"`
+	// Revokes is set on a revocation: it pays Replaces' coins back to the
+	// wallet's change address (To), not to a destination.
+	Revokes bool `json:"revokes,omitempty"`
 	PSBT          string         `json:"psbt,omitempty"` // base64, unsigned as built
 	Selection     *selectionJSON `json:"selection,omitempty"`
 }
@@ -56,7 +59,7 @@ func withdrawalOut(wd *coordinator.Withdrawal, withPSBT bool) withdrawalJSON {
 	j := withdrawalJSON{ID: wd.ID, Wallet: wd.Wallet, State: wd.State, Confirmations: wd.Confirmations,
 		Requester: wd.Requester, BumpedBy: wd.BumpedBy, Created: wd.Created, To: wd.Destination, Amount: int64(wd.Amount),
 		Fee: int64(wd.Fee), FeeRate: float64(wd.FeeRate) / 1000, FeeRateSource: wd.FeeRateSource,
-		UnsignedTxID: wd.UnsignedTxID.String(), Replaces: wd.Replaces, ReplacedBy: wd.ReplacedBy}
+		UnsignedTxID: wd.UnsignedTxID.String(), Replaces: wd.Replaces, ReplacedBy: wd.ReplacedBy, Revokes: wd.Revokes}
 	if wd.TxID != nil {
 		j.TxID = wd.TxID.String()
 	}

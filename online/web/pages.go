@@ -324,6 +324,9 @@ func (h *Handler) withdraw(w http.ResponseWriter, r *http.Request, s *sessionInf
 
 type requestRow struct {
 	ID, Wallet, Requester, To, State string
+	// Revokes names the request a revocation revokes: its payment goes
+	// to the wallet's own change address, which is not a destination.
+	Revokes string
 	Created                          time.Time
 	Amount                           btcutil.Amount
 	Confirmations                    int32
@@ -344,6 +347,9 @@ func (h *Handler) requestRows(r *http.Request) ([]requestRow, error) {
 		}
 		row := requestRow{ID: wd.ID, Wallet: wd.Wallet, Requester: wd.Requester, To: wd.Destination, State: wd.State,
 			Created: wd.Created, Amount: wd.Amount, Confirmations: wd.Confirmations}
+		if wd.Revokes {
+			row.Revokes = wd.Replaces
+		}
 		for _, a := range aps {
 			row.Approvers = append(row.Approvers, a.Approver)
 		}
@@ -394,6 +400,7 @@ type requestView struct {
 	FeeRate                          string
 	UnsignedTxID, TxID               string
 	Replaces, ReplacedBy             string
+	Revokes                          bool
 	Confirmations                    int32
 	Approvals                        []store.Approval
 	Steps                            []step
@@ -429,7 +436,7 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 	}
 	v := requestView{ID: wd.ID, Wallet: wd.Wallet, Requester: wd.Requester, To: wd.Destination, State: wd.State,
 		Created: wd.Created, Amount: wd.Amount, Fee: wd.Fee, FeeRate: strconv.FormatFloat(float64(wd.FeeRate)/1000, 'f', -1, 64) + " sat/vB",
-		UnsignedTxID: wd.UnsignedTxID.String(), Replaces: wd.Replaces, ReplacedBy: wd.ReplacedBy,
+		UnsignedTxID: wd.UnsignedTxID.String(), Replaces: wd.Replaces, ReplacedBy: wd.ReplacedBy, Revokes: wd.Revokes,
 		Confirmations: wd.Confirmations, Approvals: aps, MaxUploadMiB: h.opts.MaxUpload >> 20, MaxFiles: maxUploadFiles}
 	if wd.TxID != nil {
 		v.TxID = wd.TxID.String()

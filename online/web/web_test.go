@@ -12,6 +12,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -955,10 +956,16 @@ func TestRevokeFromThePage(t *testing.T) {
 	if r.status != http.StatusSeeOther || !strings.HasSuffix(r.header.Get("Location"), "?done=revocation") {
 		t.Fatalf("revoke: %d %s\n%s", r.status, r.header.Get("Location"), r.body)
 	}
-	if page := alice.get(r.header.Get("Location")); !strings.Contains(page.body, "Revocation created") {
-		t.Fatalf("the revocation's page:\n%s", page.body)
+	oldID := path.Base(reqPath)
+	if page := alice.get(r.header.Get("Location")); !strings.Contains(page.body, "Revocation created") || !strings.Contains(page.body, `id="revokes"`) {
+		t.Fatalf("the revocation's page does not say what it revokes:\n%s", page.body)
 	}
 	if page := alice.get(reqPath); !strings.Contains(page.body, `state-cancelling`) {
 		t.Fatalf("the revoked request's page does not say cancelling:\n%s", page.body)
+	}
+	// The list names the revocation for what it is, not as a payment to
+	// the wallet's own change address.
+	if page := alice.get("/requests"); !strings.Contains(page.body, `revocation of <a href="/requests/`+oldID+`">`) {
+		t.Fatalf("the request list does not name the revocation of %s:\n%s", oldID, page.body)
 	}
 }
