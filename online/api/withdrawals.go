@@ -30,27 +30,27 @@ type selectionJSON struct {
 }
 
 type withdrawalJSON struct {
-	ID            string         `json:"id"`
-	Wallet        string         `json:"wallet"`
-	State         string         `json:"state"` // pending, broadcast, confirmed, cancelled, replaced
-	Confirmations int32          `json:"confirmations"`
-	Requester     string         `json:"requester"`
-	BumpedBy      string         `json:"bumped_by,omitempty"`
-	Created       time.Time      `json:"created"`
-	To            string         `json:"to"`
-	Amount        int64          `json:"amount_sat"`
-	Fee           int64          `json:"fee_sat"`
-	FeeRate       float64        `json:"feerate_sat_vb"`
-	FeeRateSource string         `json:"fee_rate_source,omitempty"`
-	UnsignedTxID  string         `json:"unsigned_txid"`
-	TxID          string         `json:"txid,omitempty"`
-	Replaces      string         `json:"replaces,omitempty"`
-	ReplacedBy    string         `json:"replaced_by,omitempty"`
+	ID            string    `json:"id"`
+	Wallet        string    `json:"wallet"`
+	State         string    `json:"state"` // pending, broadcast, confirmed, cancelled, replaced
+	Confirmations int32     `json:"confirmations"`
+	Requester     string    `json:"requester"`
+	BumpedBy      string    `json:"bumped_by,omitempty"`
+	Created       time.Time `json:"created"`
+	To            string    `json:"to"`
+	Amount        int64     `json:"amount_sat"`
+	Fee           int64     `json:"fee_sat"`
+	FeeRate       float64   `json:"feerate_sat_vb"`
+	FeeRateSource string    `json:"fee_rate_source,omitempty"`
+	UnsignedTxID  string    `json:"unsigned_txid"`
+	TxID          string    `json:"txid,omitempty"`
+	Replaces      string    `json:"replaces,omitempty"`
+	ReplacedBy    string    `json:"replaced_by,omitempty"`
 	// Revokes is set on a revocation: it pays Replaces' coins back to the
 	// wallet's change address (To), not to a destination.
-	Revokes bool `json:"revokes,omitempty"`
-	PSBT          string         `json:"psbt,omitempty"` // base64, unsigned as built
-	Selection     *selectionJSON `json:"selection,omitempty"`
+	Revokes   bool           `json:"revokes,omitempty"`
+	PSBT      string         `json:"psbt,omitempty"` // base64, unsigned as built
+	Selection *selectionJSON `json:"selection,omitempty"`
 }
 
 // withdrawalOut renders a request; withPSBT adds the unsigned PSBT, which

@@ -326,11 +326,11 @@ type requestRow struct {
 	ID, Wallet, Requester, To, State string
 	// Revokes names the request a revocation revokes: its payment goes
 	// to the wallet's own change address, which is not a destination.
-	Revokes string
-	Created                          time.Time
-	Amount                           btcutil.Amount
-	Confirmations                    int32
-	Approvers                        []string
+	Revokes       string
+	Created       time.Time
+	Amount        btcutil.Amount
+	Confirmations int32
+	Approvers     []string
 }
 
 func (h *Handler) requestRows(r *http.Request) ([]requestRow, error) {
