@@ -27,6 +27,7 @@ import (
 	"airsign/online/coordinator"
 	"airsign/online/regtest"
 	"airsign/online/store"
+	"airsign/psbt"
 	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
@@ -52,6 +53,12 @@ func needTool(t *testing.T, ok bool, what string) {
 // the animated QR to the real kiosk binary, uploading the signed frames,
 // and seeing the transaction broadcast and confirmed; with the refusals
 // (the requester approving her own request, a viewer asking for one).
+// Then a signed request cancelled (not revoked) whose kept signed copy is
+// broadcast from elsewhere and confirms shows its cancelled-but-paid alert;
+// an upload while the user's decoding turn is taken is refused (429) and
+// the page says so; and five wrong passwords lock a user's sign-in from the
+// browser's address, with the page saying what to do, while another user
+// still signs in.
 //
 // AIRSIGN_WEB_SHOTS=DIR saves a screenshot of every page as
 // DIR/web-*.png (make web-shots writes docs/screenshots).
@@ -175,8 +182,10 @@ func TestBrowser(t *testing.T) {
 		}
 	}()
 	t.Cleanup(func() { stopSync(); <-syncDone })
-	// The script's helper: mine a block, and turn the kiosk's signed
-	// frames into a Y4M video that chromium plays as its fake camera.
+	// The script's helper: mine a block, turn the kiosk's signed frames
+	// into a Y4M video that chromium plays as its fake camera, broadcast a
+	// kiosk-signed PSBT file behind the coordinator's back, and hold a
+	// user's image-decoding turn.
 	control := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Method == http.MethodPost && r.URL.Path == "/mine":
@@ -186,6 +195,30 @@ func TestBrowser(t *testing.T) {
 		case r.Method == http.MethodPost && r.URL.Path == "/y4m":
 			if err := framesToY4M(r.FormValue("dir"), r.FormValue("out")); err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
+			}
+		case r.Method == http.MethodPost && r.URL.Path == "/broadcast":
+			// A signed copy sent "from elsewhere": straight to the node,
+			// not through the coordinator.
+			txid, err := broadcastSigned(node, r.FormValue("psbt"))
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			fmt.Fprint(w, txid)
+		case r.Method == http.MethodPost && r.URL.Path == "/decoding":
+			// Take (hold=1) or give back (hold=0) a user's decoding turn,
+			// as a slow image being read would: the page's next image for
+			// that user is refused with 429 for as long as it is held.
+			user := r.FormValue("user")
+			switch r.FormValue("hold") {
+			case "1":
+				if !h.startDecoding(user) {
+					http.Error(w, user+"'s decoding turn is already taken", http.StatusConflict)
+				}
+			case "0":
+				h.doneDecoding(user)
+			default:
+				http.Error(w, "hold=1 or hold=0", http.StatusBadRequest)
 			}
 		default:
 			http.NotFound(w, r)
@@ -225,6 +258,8 @@ func TestBrowser(t *testing.T) {
 		Error         string          `json:"error"`
 		Steps         []string        `json:"steps"`
 		Request       string          `json:"request"`
+		Paid          string          `json:"paid"`
+		PaidTxID      string          `json:"paidTxid"`
 		TxID          string          `json:"txid"`
 		Progress      float64         `json:"progress"`
 		ConsoleErrors []string        `json:"consoleErrors"`
@@ -260,6 +295,14 @@ func TestBrowser(t *testing.T) {
 	if wd.State != "confirmed" || wd.TxID == nil || wd.TxID.String() != res.TxID {
 		t.Fatalf("request %s: state %s, txid %v; the page said confirmed, %s", res.Request, wd.State, wd.TxID, res.TxID)
 	}
+	// The request cancelled but paid from a signed copy elsewhere.
+	paid, err := c.Get(ctx, res.Paid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if paid.State != coordinator.StateCancelledButPaid || paid.PaidTxID == nil || paid.PaidTxID.String() != res.PaidTxID {
+		t.Fatalf("request %s: state %s, paid by %v; the page said %s, paid by %s", res.Paid, paid.State, paid.PaidTxID, coordinator.StateCancelledButPaid, res.PaidTxID)
+	}
 	entries, err := audit.Entries()
 	if err != nil {
 		t.Fatal(err)
@@ -268,11 +311,33 @@ func TestBrowser(t *testing.T) {
 	for _, e := range entries {
 		log.WriteString(e.Kind + " " + string(e.Data) + "\n")
 	}
-	for _, want := range []string{`"reason":"role"`, `cannot also approve`, `"user":"bob"`, "broadcast {", "web-signin"} {
+	for _, want := range []string{`"reason":"role"`, `cannot also approve`, `"user":"bob"`, "broadcast {", "web-signin", "cancelled-but-paid {", "web-lockout {", `"reason":"locked"`} {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("audit log lacks %s:\n%s", want, log.String())
 		}
 	}
+}
+
+// broadcastSigned finalizes the signed PSBT in file (as the kiosk's sign
+// --out wrote it) and sends its transaction to the node.
+func broadcastSigned(node *regtest.Node, file string) (string, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	p, err := psbt.Decode(b)
+	if err != nil {
+		return "", err
+	}
+	tx, err := psbt.Finalize(p)
+	if err != nil {
+		return "", err
+	}
+	txid, err := node.Client().SendRawTransaction(tx, false)
+	if err != nil {
+		return "", err
+	}
+	return txid.String(), nil
 }
 
 func watchOnlyDescriptor(t *testing.T, path string) string {

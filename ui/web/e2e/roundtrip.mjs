@@ -5,7 +5,11 @@
 //
 // Environment (set by TestBrowser):
 //   BASE_URL      the web UI
-//   CONTROL_URL   the test's helper: POST /mine mines a block
+//   CONTROL_URL   the test's helper: POST /mine mines a block; POST /y4m
+//                 makes a camera video of frames; POST /broadcast sends a
+//                 signed PSBT file to the node, not through the coordinator;
+//                 POST /decoding takes (hold=1) or gives back (hold=0) a
+//                 user's image-decoding turn
 //   WORK          a scratch folder
 //   KIOSK_BIN, KIOSK_HOME, SHARES (comma-separated share files)
 //   PASSWORDS     JSON {user: password}; APPROVAL_PASSWORD: bob's approval key
@@ -318,6 +322,107 @@ try {
   const phone = await signIn("victor", { width: 390, height: 844 });
   await phone.goto(base + "/wallets/treasury");
   await shot(phone, "phone-wallet", { fullPage: false });
+
+  // A fourth request is signed at the kiosk, and the signed PSBT is kept;
+  // then it is cancelled with a plain cancel (not revoked), and the signed
+  // copy is broadcast from elsewhere and confirms: the page says the
+  // request was cancelled but paid. First a block confirms the
+  // camera-scanned request, so that its change is a free confirmed coin
+  // (the revocation holds the other).
+  const control = (what, fields) => fetch(env.CONTROL_URL + what, { method: "POST", body: new URLSearchParams(fields || {}) });
+  expect((await control("/mine")).ok, "a block was mined for the camera-scanned request");
+  // Asked of the request's status, not its page, whose poll would take up to 3 s more.
+  await step("the camera-scanned request turns confirmed", () => alice.waitForFunction(async (u) => {
+    const r = await fetch(u, { credentials: "same-origin", cache: "no-store" });
+    return r.ok && (await r.json()).state === "confirmed";
+  }, req2 + "/status.json", { polling: 200 }));
+  expect(true, "the camera-scanned request is confirmed");
+  await alice.goto(base + "/withdraw");
+  await alice.fill("#to", env.DESTINATION);
+  await alice.selectOption("#unit", "sat");
+  await alice.fill("#amount", "2000000");
+  await alice.click("#preview");
+  await step("the fourth request is created", () => Promise.all([alice.waitForURL(/\/requests\/wd-[0-9a-f]+/), alice.click("#create")]));
+  const req4 = alice.url().split("?")[0];
+  result.paid = req4.split("/").pop();
+  const gif4 = await alice.request.get(new URL(await alice.getAttribute("#qr-download", "href"), base).href);
+  expect(gif4.ok(), "the fourth request's unsigned GIF downloads");
+  fs.writeFileSync(path.join(work, "unsigned4.gif"), await gif4.body());
+  const signed4 = path.join(work, "signed4"), signed4PSBT = path.join(work, "signed4.psbt");
+  execFileSync(env.KIOSK_BIN, ["--home", env.KIOSK_HOME, "--allow-network", "sign", "--in", path.join(work, "unsigned4.gif"), ...shares,
+    "--out", signed4PSBT, "--qr-out", signed4]);
+  const signed4Frames = fs.readdirSync(signed4).filter((f) => f.startsWith("frame-")).sort().map((f) => path.join(signed4, f));
+  expect(signed4Frames.length > 1 && fs.statSync(signed4PSBT).size > 0, `the kiosk signed the fourth request: a PSBT file and ${signed4Frames.length} frames`);
+
+  // The decoding limit: one image at a time per user. While alice's turn
+  // is taken (as by a slow image of hers still being read; the test holds
+  // it), her upload is refused with 429 and the page says to wait; once
+  // the turn is back, the same frame is read.
+  const scanned = (page) => page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname.endsWith("/scan"));
+  expect((await control("/decoding", { user: "alice", hold: "1" })).ok, "alice's decoding turn is taken");
+  try {
+    await alice.setInputFiles("#frames", signed4Frames[0]);
+    const [busy] = await step("an upload while alice's image is read is answered", () => Promise.all([scanned(alice), alice.click("#upload")]));
+    expect(busy.status() === 429, "an upload while alice's previous image is read is refused: " + busy.status());
+    await step("the page says to wait for the previous image", () => alice.locator("#scan-status.error", { hasText: "still being read" }).waitFor());
+    expect(Number(await alice.getAttribute("#scan-progress", "aria-valuenow")) === 0, "the page says the previous image is still being read; nothing was taken");
+  } finally {
+    await control("/decoding", { user: "alice", hold: "0" });
+  }
+  const [read] = await step("the upload after the turn is back is answered", () => Promise.all([scanned(alice), alice.click("#upload")]));
+  await step("the frame is read once the turn is back", () => alice.waitForFunction(() => Number(document.getElementById("scan-progress").getAttribute("aria-valuenow")) > 0));
+  const part = Number(await alice.getAttribute("#scan-progress", "aria-valuenow"));
+  expect(read.status() === 200 && part < 100, `the same frame is read once alice's turn is back (${part}%)`);
+
+  // Cancelled (not revoked) with the signed copy kept elsewhere.
+  await alice.fill("#cancel-form input[name=reason]", "the destination changed");
+  await step("alice cancels the signed request", () => Promise.all([alice.waitForURL(/done=cancelled/), alice.click("#cancel")]));
+  expect((await alice.textContent("#state")).trim() === "cancelled", "the fourth request is cancelled");
+  const sent = await control("/broadcast", { psbt: signed4PSBT });
+  const sentText = (await sent.text()).trim();
+  expect(sent.ok, "the kept signed copy is broadcast from elsewhere: " + sentText);
+  result.paidTxid = sentText;
+  expect((await control("/mine")).ok, "a block confirms the signed copy");
+  // The watcher marks the request; the page reloads itself when it does.
+  await step("the cancelled request shows it was paid", () => alice.locator("#paid-alert").waitFor());
+  expect((await alice.textContent("#paid-alert")).includes("Tell the custodians and the auditor"), "the page alerts: cancelled, but paid");
+  expect((await alice.textContent("#state")).trim() === "cancelled-but-paid", "the request's state is cancelled-but-paid");
+
+  // Sign-in lockout, last (victor cannot sign in from this address after
+  // it): five wrong passwords in a row lock victor out from this address,
+  // even with the right one, and the page says what to do; bob still signs
+  // in from a fresh context.
+  {
+    const page = await newPage(browser, "lockout", { viewport: { width: 1366, height: 800 } });
+    await page.goto(base + "/login");
+    const attempt = async (pw, n) => {
+      await page.fill("#user", "victor");
+      await page.fill("#password", pw);
+      // The answer is a page of its own: wait for it, not for the old one's #error.
+      await page.evaluate(() => { document.body.dataset.sent = "1"; });
+      const [resp] = await step(`victor's sign-in ${n} is answered`, () => Promise.all([
+        page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/login"),
+        page.click("button[type=submit]")]));
+      await step(`victor's sign-in ${n} shows its page`, () => page.waitForSelector("body:not([data-sent]) #error"));
+      return { status: resp.status(), error: (await page.textContent("#error")).trim() };
+    };
+    for (let n = 1; n <= 4; n++) {
+      const r = await attempt("not victor's password", n);
+      if (r.status !== 401 || !r.error.includes("Wrong user name or password")) expect(false, `wrong password ${n}: ${r.status} ${r.error}`);
+    }
+    const fifth = await attempt("not victor's password", 5);
+    expect(fifth.status === 401 && fifth.error.includes("5 times in a row") && fifth.error.includes("locked until") && fifth.error.includes("Ask an admin"),
+      "the 5th wrong password locks victor's sign-in: " + fifth.error);
+    const locked = await attempt(passwords.victor, 6);
+    expect(locked.status === 429 && locked.error.includes("Sign-in for victor from this address is locked until") &&
+      locked.error.includes("Wait, or ask an admin to set a new password (airsign-coordinator user password victor)"),
+      "the right password while locked is refused (429) and the page says what to do: " + locked.error);
+    expect(page.url().includes("/login"), "victor stays on the sign-in page");
+    await page.context().close();
+    const other = await signIn("bob");
+    expect(true, "bob signs in from a fresh context while victor is locked out");
+    await other.context().close();
+  }
 
   expect(!result.pageErrors, "no script errors: " + JSON.stringify(result.pageErrors || []));
   result.ok = true;
