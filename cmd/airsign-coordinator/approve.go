@@ -11,8 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"airsign/cmd/internal/qrfiles"
 	"airsign/online/coordinator"
 	"airsign/online/store"
+	"airsign/psbt/approval"
+	"airsign/ui/qr"
 )
 
 // readPasswords reads n lines from standard input, without their line
@@ -79,22 +82,33 @@ func (c *cli) approvalKey(args []string) error {
 	if err != nil {
 		return err
 	}
-	key := hex.EncodeToString(pub)
-	return c.emit(map[string]string{"name": name, "public_key": key}, func() {
+	key := approval.SealedKey(pub).String()
+	return c.emit(map[string]string{"name": name, "public_key": hex.EncodeToString(pub), "key": key}, func() {
 		fmt.Fprintf(c.stdout, "%s\n", key)
-		fmt.Fprintf(c.stdout, "  approval key of %s, sealed under their password; enroll it on the kiosk with:\n", name)
+		fmt.Fprintf(c.stdout, "  approval key of %s, sealed under their password on this coordinator; enroll it on the kiosk with:\n", name)
 		fmt.Fprintf(c.stdout, "  airsign-kiosk approvers add %s %s --wallet WALLET --share SHARE...\n", name, key)
+		fmt.Fprintf(c.stdout, "  Whoever controls this coordinator can use it once %s types the password here: the kiosk counts\n", name)
+		fmt.Fprintf(c.stdout, "  it only where the wallet's policy names coordinator-sealed keys. An approver station or a\n")
+		fmt.Fprintf(c.stdout, "  security key keeps the key off this machine (user station-key, or the web page's Approver keys).\n")
 	})
 }
 
-// approve is `approve REQUEST --user NAME [--expires 24h]`.
+// approve is `approve REQUEST --user NAME [--expires 24h]`, or `approve
+// REQUEST --station-approval FILE` for an approval an approver station made.
 func (c *cli) approve(args []string) error {
 	fs := newFlags("approve")
 	user := fs.String("user", "", "")
 	expires := fs.Duration("expires", coordinator.DefaultApprovalExpiry, "")
+	station := fs.String("station-approval", "", "")
 	id, rest := splitID(args)
 	if err := parseFlags(fs, rest); err != nil {
 		return err
+	}
+	if *station != "" {
+		if id == "" || fs.NArg() != 0 {
+			return usageError("approve REQUEST --station-approval FILE (the approval's text, or a QR image of it)")
+		}
+		return c.approveStation(id, *station)
 	}
 	if *user == "" {
 		*user = c.user // the global --user
@@ -128,7 +142,7 @@ func approvalsJSON(aps []store.Approval) []map[string]any {
 	out := []map[string]any{}
 	for _, a := range aps {
 		out = append(out, map[string]any{"approver": a.Approver, "public_key": hex.EncodeToString(a.PublicKey),
-			"expires": a.Expires, "created": a.Created})
+			"kind": a.Kind, "expires": a.Expires, "created": a.Created})
 	}
 	return out
 }
@@ -140,7 +154,7 @@ func printApprovals(w io.Writer, aps []store.Approval) {
 	}
 	fmt.Fprintf(w, "  approvals: %d\n", len(aps))
 	for _, a := range aps {
-		fmt.Fprintf(w, "    %s, expires %s (key %x)\n", a.Approver, a.Expires.Local().Format(time.RFC3339), []byte(a.PublicKey[:4]))
+		fmt.Fprintf(w, "    %s, expires %s (%s key %x)\n", a.Approver, a.Expires.Local().Format(time.RFC3339), a.Kind, []byte(a.PublicKey[:4]))
 	}
 }
 
@@ -155,4 +169,111 @@ func (c *cli) approvers(id string) (string, error) {
 		names = append(names, a.Approver)
 	}
 	return strings.Join(names, ","), nil
+}
+
+// readApprovalText reads an approver station's output: the approval's text
+// or the key's text, from a file or a QR image of it.
+func readApprovalText(path string) (string, error) {
+	data, err := qrfiles.ReadFileLimited(path, qr.MaxImageBytes, "approval file")
+	if err != nil {
+		return "", err
+	}
+	if qrfiles.IsImage(data) {
+		if data, err = qr.DecodeFile(data); err != nil {
+			return "", fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return strings.TrimSpace(string(data)), nil
+}
+
+// approveStation files an approval an approver station made. The approval
+// proves who made it (their station's key); who handed it in is recorded.
+func (c *cli) approveStation(id, path string) error {
+	text, err := readApprovalText(path)
+	if err != nil {
+		return err
+	}
+	uploader := c.user
+	if uploader == "" {
+		uploader = "shell:" + first(os.Getenv("USER"), "unknown")
+	}
+	wd, err := c.coord.ApproveStation(c.ctx, id, uploader, text)
+	if err != nil {
+		return err
+	}
+	aps, err := c.coord.Approvals(c.ctx, id)
+	if err != nil {
+		return err
+	}
+	m := requestJSON(wd, true)
+	m["approvals"] = approvalsJSON(aps)
+	return c.emit(m, func() {
+		fmt.Fprintf(c.stdout, "request %s: the approver station's approval is filed\n", wd.ID)
+		printApprovals(c.stdout, aps)
+		fmt.Fprintf(c.stdout, "  the PSBT carries the approvals: show %s --qr-out DIR for the kiosk\n", wd.ID)
+	})
+}
+
+// approverKeys is `user station-key NAME KEY|FILE [--label TEXT]` and
+// `user approver-keys NAME`.
+func (c *cli) approverKeys(sub string, args []string) error {
+	fs := newFlags("user " + sub)
+	label := fs.String("label", "", "")
+	var pos []string
+	rest := args
+	for len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		pos, rest = append(pos, rest[0]), rest[1:]
+	}
+	if err := parseFlags(fs, rest); err != nil {
+		return err
+	}
+	if sub == "station-key" {
+		if len(pos) != 2 || fs.NArg() != 0 {
+			return usageError("user station-key NAME KEY [--label TEXT]: KEY is the text airsign-kiosk approver init printed, or a file or QR image of it")
+		}
+		if err := c.act(store.RoleAdmin); err != nil {
+			return err
+		}
+		text := pos[1]
+		if _, err := os.Stat(text); err == nil {
+			if text, err = readApprovalText(text); err != nil {
+				return err
+			}
+		}
+		k, err := c.coord.RegisterStationKey(c.ctx, pos[0], text, *label)
+		if err != nil {
+			return err
+		}
+		return c.emit(map[string]string{"name": pos[0], "key": k.String(), "fingerprint": k.Fingerprint()}, func() {
+			fmt.Fprintf(c.stdout, "approver station key %s registered for %s\n", k.Fingerprint(), pos[0])
+			fmt.Fprintf(c.stdout, "  the kiosk counts its approvals once its quorum enrolls it: airsign-kiosk approvers add %s %s --wallet WALLET --share SHARE...\n", pos[0], k)
+		})
+	}
+	if len(pos) != 1 || fs.NArg() != 0 {
+		return usageError("user approver-keys NAME")
+	}
+	ks, err := c.coord.ApproverKeys(c.ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	var out []map[string]any
+	for _, k := range ks {
+		text, err := coordinator.ApproverKeyText(k)
+		if err != nil {
+			return err
+		}
+		out = append(out, map[string]any{"kind": k.Kind, "key": text, "label": k.Label, "created": k.Created, "disabled": k.Disabled})
+	}
+	return c.emit(out, func() {
+		if len(out) == 0 {
+			fmt.Fprintf(c.stdout, "%s has no approver station or security key registered\n", pos[0])
+		}
+		for _, o := range out {
+			state := ""
+			if o["disabled"].(bool) {
+				state = " (disabled)"
+			}
+			fmt.Fprintf(c.stdout, "%s %s%s\n  %s\n", o["kind"], o["label"], state, o["key"])
+		}
+	})
 }

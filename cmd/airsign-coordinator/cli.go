@@ -80,6 +80,9 @@ Commands:
                                        sign NAME's approval into the request's PSBT with
                                        their approval key; the password is read from
                                        standard input (one line, echoed on a terminal)
+    approve REQUEST --station-approval FILE
+                                       file the approval an approver station made (its
+                                       text, or a QR image of it) under its key's owner
     finalize [--broadcast] FILE...     signed PSBTs (files, QR frames or a GIF;
                                        several for multisig partials)
     bump-fee REQUEST [--feerate R] [--out FILE] [--qr-out DIR ...]
@@ -97,6 +100,13 @@ Commands:
     user approval-key NAME [--rotate]  create NAME's ed25519 approval key, sealed under a
                                        password read twice from standard input; prints
                                        the public key for airsign-kiosk approvers add
+                                       (coordinator-sealed: the kiosk counts it only
+                                       where the wallet's policy names that kind)
+    user station-key NAME KEY [--label TEXT]
+                                       (admin) register NAME's approver station key (the
+                                       text or QR image airsign-kiosk approver init made)
+    user approver-keys NAME            NAME's station keys and security keys, as the
+                                       text airsign-kiosk approvers add reads
     audit key | audit verify | audit export --out FILE [--since N]
                                        the coordinator's audit log (requests, approvals,
                                        broadcasts, refusals), checkpoints signed by
@@ -278,6 +288,9 @@ func (c *cli) run(args []string) error {
 		}
 		if cmd == "user" && len(rest) > 0 && rest[0] == "approval-key" {
 			return c.approvalKey(rest[1:])
+		}
+		if cmd == "user" && len(rest) > 0 && (rest[0] == "station-key" || rest[0] == "approver-keys") {
+			return c.approverKeys(rest[0], rest[1:])
 		}
 		if cmd == "user" && len(rest) == 0 {
 			return usageError("user takes a subcommand: add, rotate, disable")

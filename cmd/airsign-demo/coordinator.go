@@ -91,14 +91,14 @@ func (r *runner) coordinatorTour() error {
 		if err != nil {
 			return err
 		}
-		m := regexp.MustCompile(`[0-9a-f]{64}`).Find(out)
+		m := regexp.MustCompile(`coordinator-sealed:ed25519:[0-9a-f]{64}`).Find(out)
 		if m == nil {
 			return fmt.Errorf("no approval key in the output for %s", u)
 		}
 		keys[u] = string(m)
 	}
 
-	r.step(12, "On the kiosk, the custodians (two shares: the quorum that moves the funds) enroll Bob's and Carol's keys and set the wallet's policy:\nat most 0.3 BTC a transaction, 0.5 BTC a day, and two approvals for anything.")
+	r.step(12, "On the kiosk, the custodians (two shares: the quorum that moves the funds) enroll Bob's and Carol's keys and set the wallet's policy:\nat most 0.3 BTC a transaction, 0.5 BTC a day, and two approvals for anything. The keys are sealed on the coordinator, so the policy\nnames that kind (--approver-kind coordinator-sealed); a custody team uses approver stations or security keys (docs/DECISIONS.md).")
 	quorum := []string{"--share", "ceremony/share-1.txt", "--share", "ceremony/share-3.png"}
 	for _, u := range []string{"bob", "carol"} {
 		if _, err := r.run(nil, 0, kiosk(append([]string{"approvers", "add", u, keys[u], "--wallet", "treasury"}, quorum...)...)...); err != nil {
@@ -106,7 +106,7 @@ func (r *runner) coordinatorTour() error {
 		}
 	}
 	if _, err := r.run(nil, 0, kiosk(append([]string{"policy", "set", "--wallet", "treasury", "--max-tx", "30000000", "--max-24h", "50000000",
-		"--require-approvals", "2"}, quorum...)...)...); err != nil {
+		"--require-approvals", "2", "--approver-kind", "coordinator-sealed"}, quorum...)...)...); err != nil {
 		return err
 	}
 

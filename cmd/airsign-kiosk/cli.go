@@ -40,24 +40,30 @@ const usage = `Usage:
     airsign-kiosk [--home DIR] bsms key-record --wallet NAME --token TOKEN --share SHARE...
                   (--out FILE | --qr-out FILE.png) [--description TEXT]
     airsign-kiosk [--home DIR] shares verify [--wallet NAME] SHARE...
-    airsign-kiosk [--home DIR] inspect (--in FILE|FRAME... | --camera DEV) [--wallet NAME] [--json]
+    airsign-kiosk [--home DIR] inspect [--approval FILE]... (--in FILE|FRAME... | --camera DEV) [--wallet NAME] [--json]
     airsign-kiosk [--home DIR] sign (--in FILE|FRAME... | --camera DEV) --share SHARE [--share SHARE]...
                   (--out FILE | --qr-out DIR [--qr-format ur|bbqr|base64] [--ur-type crypto-psbt|psbt]
                   [--max-fragment N] [--fps N])
-                  [--wallet NAME]
+                  [--wallet NAME] [--approval FILE]...
     airsign-kiosk [--home DIR] policy show --wallet NAME
     airsign-kiosk [--home DIR] policy set --wallet NAME [--max-tx SATS] [--max-24h SATS] [--max-fee SATS]
                   [--max-feerate SAT_PER_VB] [--allow ADDR]... [--script TYPE]...
-                  [--require-approvals M [--approvals-above SATS]] [--allow-foreign-inputs]
-                  [--max-change-ahead N]
+                  [--require-approvals M [--approvals-above SATS]
+                   [--approver-kind station|webauthn|coordinator-sealed]... [--sealed-approvals-max SATS]
+                   [--webauthn-require-uv]] [--allow-foreign-inputs] [--max-change-ahead N]
                   --share SHARE...
     airsign-kiosk [--home DIR] suspend --wallet NAME --recovery ADDR... --share SHARE...
     airsign-kiosk [--home DIR] unsuspend --wallet NAME --share SHARE...
-    airsign-kiosk [--home DIR] approvers list | approvers add NAME KEY --wallet W --share SHARE...
+    airsign-kiosk [--home DIR] approvers list | approvers add NAME KEY [--kind KIND] --wallet W --share SHARE...
                   | approvers remove NAME --wallet W --share SHARE...
     airsign-kiosk [--home DIR] retire-set --wallet NAME --reason TEXT --share SHARE...
     airsign-kiosk [--home DIR] audit export --out FILE [--qr-out DIR] [--since N] [--fps N]
     airsign-kiosk [--home DIR] audit verify | audit key | audit witness FILE --auditor-key KEY
+    airsign-kiosk approver [--station DIR] init --name NAME [--qr-out FILE.png]
+    airsign-kiosk approver [--station DIR] wallet add --name NAME [--network NET] (--descriptor D | --qr IMAGE...)
+    airsign-kiosk approver [--station DIR] approve (--in FILE|FRAME... | --camera DEV) [--request ID]
+                  [--expires 8h] (--out FILE | --qr-out FILE.png)
+    airsign-kiosk approver [--station DIR] show
     airsign-kiosk version
 
 The kiosk home (--home, default $AIRSIGN_HOME or ~/.airsign-kiosk) holds the
@@ -107,6 +113,17 @@ policy        the wallet's spending policy: per-transaction and 24-hour limits
               Changing it (policy set, suspend, unsuspend, approvers add or
               remove, retire-set) needs the wallet's share quorum and is
               logged with the rules before and after.
+approvers     the treasury approvers whose approvals count for a wallet, each
+              with where its key is kept: station (an offline approver
+              station, airsign-kiosk approver), webauthn (a security key or
+              passkey registered on the coordinator's web page) or
+              coordinator-sealed (sealed under a password on the
+              coordinator, which a compromised coordinator can use). KEY is
+              the text the station or the coordinator prints
+              (station:ed25519:HEX, webauthn:RPID:COSE,
+              coordinator-sealed:ed25519:HEX), a file or QR image of it, or a
+              bare ed25519 key with --kind. A policy counts station and
+              webauthn approvals unless it names its kinds (--approver-kind).
 suspend       sign nothing from the wallet but a sweep to the recovery
               addresses, until unsuspend.
 retire-set    refuse the shares of the wallet's set from now on (after a
@@ -118,11 +135,30 @@ audit         the audit log is a Merkle log with checkpoints signed by the
               and/or as BBQr QR frames to --qr-out (a new folder); verify
               checks the log here; key prints the device's verifier key,
               which the auditor records and checks every export with.
+approver      an approver station: a treasury approver's own offline computer
+              (--station, default $AIRSIGN_STATION or ~/.airsign-station).
+              init makes its ed25519 key, sealed under a passphrase read twice
+              from standard input, and prints it (station:ed25519:HEX, and as
+              a QR image with --qr-out) for the kiosk's approvers add. wallet
+              add registers a wallet's watch-only descriptor. approve reads
+              the passphrase from standard input's first line, reads the
+              withdrawal's PSBT (as inspect does), shows what it pays as
+              computed here from the PSBT and the wallet's descriptor, asks
+              for yes on the next line, and writes the approval as text and/or
+              one QR code, which the coordinator's page or the kiosk
+              (inspect and sign --approval) scans; it is logged in the
+              station's approvals.log. show prints the key, the wallets and
+              the approvals made.
+--approval    an approval from an approver station (its text file or QR
+              image), added to the PSBT before inspect or sign reviews it, as
+              the coordinator adds them. Give flags before --in's frames.
 --allow-network
               ceremony, shares verify, sign, bsms key-record and every
               quorum change make or use a key, and refuse to while a network
               interface other than loopback is up (as the app does). This
               override lets them, and each use is written to the audit log.
+              approver init and approve refuse the same way (the station
+              keeps no audit log: the override is only warned about).
 `
 
 // exit codes
@@ -242,7 +278,7 @@ func runWith(c *cli, args []string) int {
 	}
 	var err error
 	switch args[0] {
-	case "ceremony", "shares", "sign", "app", "policy", "approvers", "suspend", "unsuspend", "retire-set", "bsms":
+	case "ceremony", "shares", "sign", "app", "policy", "approvers", "suspend", "unsuspend", "retire-set", "bsms", "approver":
 		// these hold seeds and shares in memory
 		for _, w := range hardenProcess() {
 			fmt.Fprintf(stderr, "airsign-kiosk: warning: %s\n", w)
@@ -282,6 +318,8 @@ func runWith(c *cli, args []string) int {
 		err = c.retireCmd(rest)
 	case "audit":
 		err = c.auditCmd(rest)
+	case "approver":
+		err = c.approverCmd(rest)
 	case "version":
 		fmt.Fprintf(stdout, "airsign-kiosk %s (%s)\n", version, runtime.Version())
 	case "help", "-h", "--help":

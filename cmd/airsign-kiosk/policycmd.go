@@ -5,9 +5,6 @@ import (
 
 	"airsign/cmd/internal/qrfiles"
 	"airsign/ui/qr"
-	"crypto/ed25519"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -19,6 +16,7 @@ import (
 	"airsign/offline/home"
 	"airsign/offline/kiosk"
 	"airsign/offline/policy"
+	"airsign/psbt/approval"
 	"airsign/psbt/descriptor"
 	"airsign/shamir"
 )
@@ -54,8 +52,8 @@ func (c *cli) policyCmd(args []string) error {
 	fs := newFlags("policy " + args[0])
 	walletName := fs.String("wallet", "", "the wallet")
 	var p policy.Policy
-	var allow, scripts, shareFiles multiFlag
-	var maxTx, max24h, maxFee, above satsFlag
+	var allow, scripts, kinds, shareFiles multiFlag
+	var maxTx, max24h, maxFee, above, sealedMax satsFlag
 	if args[0] == "set" {
 		fs.Var(&maxTx, "max-tx", "most one transaction may take out of the wallet, in satoshis")
 		fs.Var(&max24h, "max-24h", "most the kiosk signs for the wallet in any 24 hours, in satoshis")
@@ -65,6 +63,9 @@ func (c *cli) policyCmd(args []string) error {
 		fs.Var(&scripts, "script", "a script type payments may use: p2pkh, p2sh, p2wpkh, p2wsh, p2tr (repeat; none: any)")
 		fs.IntVar(&p.RequireApprovals, "require-approvals", 0, "distinct enrolled approvers needed")
 		fs.Var(&above, "approvals-above", "require the approvals only above this many satoshis")
+		fs.Var(&kinds, "approver-kind", "a kind of approver key whose approvals count: station, webauthn, coordinator-sealed (repeat; none: station and webauthn)")
+		fs.Var(&sealedMax, "sealed-approvals-max", "coordinator-sealed approvals count only when a transaction takes at most this many satoshis")
+		fs.BoolVar(&p.RequireUV, "webauthn-require-uv", false, "count a security key's approval only when it verified its user (PIN or biometric)")
 		fs.IntVar(&p.MaxChangeAhead, "max-change-ahead", 0, "refuse change more than this many addresses past the highest change address signed for")
 		fs.BoolVar(&p.AllowForeignInputs, "allow-foreign-inputs", false, "also sign transactions that spend coins of other wallets (every payment then counts against the limits)")
 		fs.Var(&shareFiles, "share", "a share of the wallet's set (repeat: the set's threshold)")
@@ -98,6 +99,14 @@ func (c *cli) policyCmd(args []string) error {
 	}
 	p.MaxTx, p.Max24h, p.MaxFee, p.ApprovalsAbove = btcutil.Amount(maxTx), btcutil.Amount(max24h), btcutil.Amount(maxFee), btcutil.Amount(above)
 	p.Allow, p.Scripts = allow, scripts
+	p.SealedMax = btcutil.Amount(sealedMax)
+	for _, k := range kinds {
+		kind, err := approval.ParseKind(k)
+		if err != nil {
+			return usageError(err.Error())
+		}
+		p.ApproverKinds = append(p.ApproverKinds, kind)
+	}
 	// Suspension has its own commands; policy set keeps it as it is.
 	p.Suspended, p.Recovery = old.Suspended, old.Recovery
 	return c.changePolicy(h, w, p, shareFiles, "policy-set")
@@ -162,6 +171,21 @@ func writePolicy(c *cli, wallet string, p policy.Policy, spent24h btcutil.Amount
 		line("approvals", fmt.Sprintf("%d distinct approvers above %s", p.RequireApprovals, kiosk.FormatAmount(p.ApprovalsAbove)))
 	default:
 		line("approvals", fmt.Sprintf("%d distinct approvers", p.RequireApprovals))
+	}
+	if p.RequireApprovals > 0 {
+		rules := p.ApprovalRules(0)
+		var ks []string
+		for _, k := range rules.Kinds {
+			ks = append(ks, string(k))
+		}
+		v := "made with " + strings.Join(ks, ", ") + " keys"
+		if p.SealedMax > 0 {
+			v += "; coordinator-sealed ones only up to " + kiosk.FormatAmount(p.SealedMax)
+		}
+		if p.RequireUV {
+			v += "; security keys must verify their user"
+		}
+		line("approver keys", v)
 	}
 	if p.MaxChangeAhead > 0 {
 		line("change index", fmt.Sprintf("at most %d past the highest change address signed for", p.MaxChangeAhead))
@@ -248,7 +272,7 @@ func (c *cli) approversCmd(args []string) error {
 			}
 		}
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tWALLET\tKEY\tENROLLED\tSTATE")
+		fmt.Fprintln(tw, "NAME\tWALLET\tKIND\tKEY\tENROLLED\tSTATE")
 		for _, a := range as {
 			state := "active"
 			if a.Removed != nil {
@@ -261,7 +285,14 @@ func (c *cli) approversCmd(args []string) error {
 			case wallet == "":
 				wallet = "(unknown " + a.Wallet + ")"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%x\t%s\t%s\n", a.Name, wallet, []byte(a.Key), a.Added.Format("2006-01-02"), state)
+			kind, key := string(approval.KindSealed), "unreadable"
+			if k, err := a.ApprovalKey(); err == nil {
+				kind, key = string(k.Kind), k.Fingerprint()
+				if k.Kind == approval.KindWebAuthn {
+					key += " (" + k.WebAuthn.AlgName() + ", " + k.RPID + ")"
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, wallet, kind, key, a.Added.Format("2006-01-02"), state)
 		}
 		return tw.Flush()
 	}
@@ -270,6 +301,7 @@ func (c *cli) approversCmd(args []string) error {
 	}
 	fs := newFlags("approvers " + args[0])
 	walletName := fs.String("wallet", "", "the wallet whose share quorum approves the change")
+	kindName := fs.String("kind", "", "where a bare ed25519 KEY is kept: station or coordinator-sealed")
 	var shareFiles multiFlag
 	fs.Var(&shareFiles, "share", "a share of the wallet's set (repeat)")
 	need := 2
@@ -291,9 +323,15 @@ func (c *cli) approversCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	var key ed25519.PublicKey
+	var key approval.Key
 	if args[0] == "add" {
-		if key, err = parseApproverKey(pos[1]); err != nil {
+		var kind approval.Kind
+		if *kindName != "" {
+			if kind, err = approval.ParseKind(*kindName); err != nil {
+				return usageError(err.Error())
+			}
+		}
+		if key, err = parseApproverKey(pos[1], kind); err != nil {
 			return err
 		}
 	}
@@ -306,7 +344,10 @@ func (c *cli) approversCmd(args []string) error {
 		if err := c.station(h).EnrollApprover(w, pos[0], key, shares); err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "approver %s enrolled for wallet %q with key %x\n", pos[0], w.Name, []byte(key))
+		fmt.Fprintf(c.stdout, "approver %s enrolled for wallet %q with %s\n", pos[0], w.Name, key.Describe())
+		if key.Kind == approval.KindSealed {
+			fmt.Fprintf(c.stdout, "  a coordinator-sealed key counts only where the wallet's policy names it (policy set --approver-kinds)\n")
+		}
 		return nil
 	}
 	if err := c.station(h).RemoveApprover(w, pos[0], shares); err != nil {
@@ -319,29 +360,24 @@ func (c *cli) approversCmd(args []string) error {
 // parseApproverKey reads an ed25519 public key in hex or base64, given as
 // the argument itself or as a file holding it: text, or a QR image of the
 // text (as the coordinator shows it).
-func parseApproverKey(s string) (ed25519.PublicKey, error) {
+func parseApproverKey(s string, kind approval.Kind) (approval.Key, error) {
 	if st, err := os.Stat(s); err == nil && st.Mode().IsRegular() {
 		data, err := qrfiles.ReadFileLimited(s, qr.MaxImageBytes, "approver key file")
 		if err != nil {
-			return nil, err
+			return approval.Key{}, err
 		}
 		if qrfiles.IsImage(data) {
 			if data, err = qr.DecodeFile(data); err != nil {
-				return nil, fmt.Errorf("%s: %w", s, err)
+				return approval.Key{}, fmt.Errorf("%s: %w", s, err)
 			}
 		}
 		s = string(data)
 	}
-	s = strings.TrimSpace(s)
-	if b, err := hex.DecodeString(s); err == nil && len(b) == ed25519.PublicKeySize {
-		return b, nil
+	k, err := approval.ParseKey(s, kind)
+	if err != nil {
+		return approval.Key{}, fmt.Errorf("approver key: %w", err)
 	}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if b, err := enc.DecodeString(s); err == nil && len(b) == ed25519.PublicKeySize {
-			return b, nil
-		}
-	}
-	return nil, fmt.Errorf("approver key %q: give the 32-byte ed25519 public key in hex or base64", s)
+	return k, nil
 }
 
 // retireCmd is `retire-set SET --wallet W --reason TEXT --share...`: the

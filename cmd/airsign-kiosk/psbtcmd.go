@@ -31,28 +31,45 @@ func (e refusedError) Error() string { return e.msg }
 type psbtInputFlags struct {
 	in, camera, wallet *string
 	timeout            *time.Duration
+	// approvals are files or QR images of approvals from approver
+	// stations, attached to the PSBT before it is reviewed.
+	approvals *multiFlag
 }
 
 func addPSBTInputFlags(fs *flag.FlagSet) psbtInputFlags {
-	return psbtInputFlags{
+	f := psbtInputFlags{
 		in:      fs.String("in", "", "the PSBT file (binary, base64 or hex), or QR images (further frames follow as arguments)"),
 		camera:  fs.String("camera", "", "scan the PSBT with this V4L2 camera (e.g. /dev/video0) instead of --in"),
 		timeout: fs.Duration("timeout", 2*time.Minute, "how long --camera waits for a complete transfer"),
 		wallet:  fs.String("wallet", "", "the wallet to check against (default: the one whose coins it spends)"),
 	}
+	f.approvals = new(multiFlag)
+	fs.Var(f.approvals, "approval", "an approval from an approver station: its text file or QR image (repeat for each)")
+	return f
 }
 
 // given says whether exactly one PSBT source was named.
 func (f psbtInputFlags) given() bool { return (*f.in == "") != (*f.camera == "") }
 
-// load reads the PSBT from the named source and analyzes it.
+// load reads the PSBT from the named source, analyzes it, and attaches the
+// approvals of --approval.
 func (f psbtInputFlags) load(c *cli, h *home.Home, frames []string) (*kiosk.Loaded, error) {
+	if err := flagsAmongFrames(frames); err != nil {
+		return nil, err
+	}
 	src := psbtSource{paths: append([]string{*f.in}, frames...), camera: *f.camera, timeout: *f.timeout, log: c.stderr}
 	data, source, err := src.read()
 	if err != nil {
 		return nil, err
 	}
-	return kiosk.LoadPSBT(h, data, source, *f.wallet, c.now())
+	l, err := kiosk.LoadPSBT(h, data, source, *f.wallet, c.now())
+	if err != nil {
+		return nil, err
+	}
+	if err := attachApprovals(l, *f.approvals); err != nil {
+		return nil, err
+	}
+	return l, nil
 }
 
 func (c *cli) inspect(args []string) error {

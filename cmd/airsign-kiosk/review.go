@@ -16,43 +16,7 @@ import (
 func writeReview(w io.Writer, wallet *home.Wallet, s *psbt.Summary, psbtHash [32]byte, pv policy.Verdict) {
 	fmt.Fprintf(w, "PSBT sha256 %x\n", psbtHash)
 	fmt.Fprintf(w, "transaction %s on %s, checked against wallet %q (%s, fingerprint %s)\n\n", s.TxID, s.Network, wallet.Name, wallet.Script, wallet.Fingerprint)
-	fmt.Fprintf(w, "Inputs (%d):\n", len(s.Inputs))
-	for _, in := range s.Inputs {
-		who := "not this wallet's: will not be signed here"
-		if in.Ours {
-			who = fmt.Sprintf("this wallet's, address %d/%d", in.Branch, in.AddrIndex)
-		}
-		fmt.Fprintf(w, "  #%d %s  %s\n      %s\n", in.Index, kiosk.FormatAmount(in.Amount), who, kiosk.GroupAddress(in.Address))
-	}
-	fmt.Fprintf(w, "\nOutputs (%d):\n", len(s.Outputs))
-	for _, out := range s.Outputs {
-		switch out.Kind {
-		case psbt.Change:
-			fmt.Fprintf(w, "  #%d %s  CHANGE back to this wallet (address %d/%d, re-derived and matched)\n      %s\n", out.Index, kiosk.FormatAmount(out.Amount), out.Branch, out.AddrIndex, kiosk.GroupAddress(out.Address))
-		case psbt.OpReturn:
-			fmt.Fprintf(w, "  #%d %s  OP_RETURN data %x\n", out.Index, kiosk.FormatAmount(out.Amount), out.Data)
-		default:
-			addr := kiosk.GroupAddress(out.Address)
-			if out.Address == "" {
-				addr = fmt.Sprintf("script %x", out.Script)
-			}
-			fmt.Fprintf(w, "  #%d %s  PAYMENT to\n      %s\n", out.Index, kiosk.FormatAmount(out.Amount), addr)
-		}
-	}
-	fmt.Fprintln(w)
-	if s.FeeKnown {
-		fmt.Fprintf(w, "Leaves the wallet: %s\n", kiosk.FormatAmount(s.Spent))
-		fmt.Fprintf(w, "Fee: %s, %.1f sat/vB for about %d vB\n", kiosk.FormatAmount(s.Fee), s.FeeRate, s.VSize)
-	} else {
-		fmt.Fprintln(w, "Fee: cannot be proven (see the refusals)")
-	}
-	fmt.Fprintln(w, kiosk.TimingLine(s))
-	for _, f := range s.Warnings {
-		fmt.Fprintf(w, "WARNING [%s] %s\n", f.Code, f.Message)
-	}
-	for _, f := range s.Refusals {
-		fmt.Fprintf(w, "REFUSED [%s] %s\n", f.Code, f.Message)
-	}
+	writeTransaction(w, s, "not this wallet's: will not be signed here")
 	writePolicyVerdict(w, pv)
 	if s.Signable() && pv.OK() {
 		fmt.Fprintln(w, "\nVerdict: signable")
@@ -153,4 +117,47 @@ func findings(fs []psbt.Finding) []jsonFinding {
 		out = append(out, jf)
 	}
 	return out
+}
+
+// writeTransaction prints what a PSBT spends and pays as the review and the
+// approver station show it: inputs (notOurs names an input of another
+// wallet), outputs, fee, timing, warnings and refusals.
+func writeTransaction(w io.Writer, s *psbt.Summary, notOurs string) {
+	fmt.Fprintf(w, "Inputs (%d):\n", len(s.Inputs))
+	for _, in := range s.Inputs {
+		who := notOurs
+		if in.Ours {
+			who = fmt.Sprintf("this wallet's, address %d/%d", in.Branch, in.AddrIndex)
+		}
+		fmt.Fprintf(w, "  #%d %s  %s\n      %s\n", in.Index, kiosk.FormatAmount(in.Amount), who, kiosk.GroupAddress(in.Address))
+	}
+	fmt.Fprintf(w, "\nOutputs (%d):\n", len(s.Outputs))
+	for _, out := range s.Outputs {
+		switch out.Kind {
+		case psbt.Change:
+			fmt.Fprintf(w, "  #%d %s  CHANGE back to this wallet (address %d/%d, re-derived and matched)\n      %s\n", out.Index, kiosk.FormatAmount(out.Amount), out.Branch, out.AddrIndex, kiosk.GroupAddress(out.Address))
+		case psbt.OpReturn:
+			fmt.Fprintf(w, "  #%d %s  OP_RETURN data %x\n", out.Index, kiosk.FormatAmount(out.Amount), out.Data)
+		default:
+			addr := kiosk.GroupAddress(out.Address)
+			if out.Address == "" {
+				addr = fmt.Sprintf("script %x", out.Script)
+			}
+			fmt.Fprintf(w, "  #%d %s  PAYMENT to\n      %s\n", out.Index, kiosk.FormatAmount(out.Amount), addr)
+		}
+	}
+	fmt.Fprintln(w)
+	if s.FeeKnown {
+		fmt.Fprintf(w, "Leaves the wallet: %s\n", kiosk.FormatAmount(s.Spent))
+		fmt.Fprintf(w, "Fee: %s, %.1f sat/vB for about %d vB\n", kiosk.FormatAmount(s.Fee), s.FeeRate, s.VSize)
+	} else {
+		fmt.Fprintln(w, "Fee: cannot be proven (see the refusals)")
+	}
+	fmt.Fprintln(w, kiosk.TimingLine(s))
+	for _, f := range s.Warnings {
+		fmt.Fprintf(w, "WARNING [%s] %s\n", f.Code, f.Message)
+	}
+	for _, f := range s.Refusals {
+		fmt.Fprintf(w, "REFUSED [%s] %s\n", f.Code, f.Message)
+	}
 }

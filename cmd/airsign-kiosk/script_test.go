@@ -3,6 +3,7 @@ package main
 import (
 	"airsign/cmd/internal/qrfiles"
 	"bytes"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
@@ -21,7 +22,9 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"airsign/offline/home"
+	"airsign/offline/kiosk"
 	"airsign/psbt"
+	"airsign/psbt/approval"
 	"airsign/psbt/descriptor"
 	"airsign/shamir"
 	"airsign/ui/qr"
@@ -66,6 +69,8 @@ func TestScripts(t *testing.T) {
 			"combine":   combine,
 			"qrframes":  qrframes,
 			"descqr":    descqr,
+			// coordapprove is for approver-station.txtar
+			"coordapprove": coordapprove,
 		},
 	})
 }
@@ -376,4 +381,39 @@ func descqr(ts *testscript.TestScript, neg bool, args []string) {
 	png, err := qr.PNG([]byte(text), qr.ImageOptions{Level: qr.Low, ModulePixels: 4})
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), png, 0o644))
+}
+
+// coordapprove SEED NAME HOME WALLET IN OUT approves the PSBT in file IN as
+// the coordinator does with an approver's coordinator-sealed key: the
+// ed25519 key whose seed is 32 bytes of the hex byte SEED signs, as NAME,
+// the message for wallet WALLET of the kiosk home HOME (named by its
+// descriptor's checksum, kiosk.WalletID), request wd-1, the fee from the
+// PSBT, valid for an hour; OUT is IN with the approval attached and the
+// request named, as the coordinator hands the PSBT over.
+func coordapprove(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 6 {
+		ts.Fatalf("usage: coordapprove SEED NAME HOME WALLET IN OUT")
+	}
+	seed, err := strconv.ParseUint(args[0], 16, 8)
+	ts.Check(err)
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{byte(seed)}, ed25519.SeedSize))
+	h, err := home.Open(ts.MkAbs(args[2]))
+	ts.Check(err)
+	w, err := h.Wallet(args[3])
+	ts.Check(err)
+	net, err := descriptor.ParseNetwork(w.Network)
+	ts.Check(err)
+	d, err := descriptor.ParseForNetwork(w.Descriptor, net)
+	ts.Check(err)
+	p, err := psbt.Decode([]byte(ts.ReadFile(args[4])))
+	ts.Check(err)
+	fee, err := approval.FeeOf(p)
+	ts.Check(err)
+	m, err := approval.MessageFor(p, kiosk.WalletID(d), "wd-1", fee, time.Now().Add(time.Hour))
+	ts.Check(err)
+	ts.Check(approval.SetRequest(p, "wd-1"))
+	ts.Check(approval.Attach(p, approval.Sign(m, args[1], key)))
+	data, err := psbt.EncodeBase64(p)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[5]), []byte(data+"\n"), 0o644))
 }

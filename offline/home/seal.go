@@ -51,6 +51,58 @@ func sealKey(der, passphrase []byte, rand io.Reader, p KDFParams) ([]byte, error
 	if len(passphrase) < MinPassphrase {
 		return nil, fmt.Errorf("a passphrase of %d characters is too short to seal the device key: use at least %d", len(passphrase), MinPassphrase)
 	}
+	return SealPEM(sealedKeyType, der, passphrase, sealAAD, nil, rand, p)
+}
+
+// openKey opens a sealed device key with passphrase.
+func openKey(block *pem.Block, passphrase []byte) (ed25519.PrivateKey, error) {
+	der, err := OpenPEM(block, passphrase, sealAAD, "the sealed device key")
+	if errors.Is(err, ErrWrongPassphrase) {
+		return nil, ErrPassphrase
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer clear(der)
+	key, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("the sealed device key: %w", err)
+	}
+	priv, ok := key.(ed25519.PrivateKey)
+	if !ok {
+		return nil, errors.New("the sealed device key is not an ed25519 key")
+	}
+	return priv, nil
+}
+
+// Limits on the KDF a sealed file may ask for, so that a damaged or hostile
+// file cannot make the reader allocate without bound.
+const (
+	maxKDFTime    = 64
+	maxKDFMemory  = 1 << 20 // KiB: 1 GiB
+	maxKDFThreads = 64
+)
+
+// Check refuses parameters OpenPEM would refuse to read back, or too weak
+// to be worth a passphrase.
+func (p KDFParams) Check() error {
+	if p.Time < 1 || p.Time > maxKDFTime || p.Memory < 8 || p.Memory > maxKDFMemory || p.Threads < 1 || p.Threads > maxKDFThreads {
+		return fmt.Errorf("argon2id parameters time %d, memory %d KiB, threads %d: use time 1 to %d, memory 8 to %d KiB, threads 1 to %d",
+			p.Time, p.Memory, p.Threads, maxKDFTime, maxKDFMemory, maxKDFThreads)
+	}
+	return nil
+}
+
+// ErrWrongPassphrase is OpenPEM's error for a passphrase that does not
+// open the block (or a block altered after sealing: the two look the same).
+var ErrWrongPassphrase = errors.New("the passphrase does not open it")
+
+// SealPEM encrypts plain with XChaCha20-Poly1305 under a key derived from
+// passphrase with argon2id (parameters p, a 16-byte salt from rand), bound
+// to aad, as a PEM block of type blockType whose headers carry the KDF's
+// parameters, the salt, the nonce and extra. The kiosk's device key and an
+// approver station's key are sealed this way.
+func SealPEM(blockType string, plain, passphrase, aad []byte, extra map[string]string, rand io.Reader, p KDFParams) ([]byte, error) {
 	salt := make([]byte, 16)
 	nonce := make([]byte, chacha20poly1305.NonceSizeX)
 	if _, err := io.ReadFull(rand, salt); err != nil {
@@ -65,41 +117,48 @@ func sealKey(der, passphrase []byte, rand io.Reader, p KDFParams) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: sealedKeyType, Headers: map[string]string{
+	headers := map[string]string{
 		"KDF": "argon2id", "Time": strconv.Itoa(int(p.Time)), "Memory": strconv.Itoa(int(p.Memory)),
 		"Threads": strconv.Itoa(int(p.Threads)), "Salt": base64.StdEncoding.EncodeToString(salt),
 		"Nonce": base64.StdEncoding.EncodeToString(nonce),
-	}, Bytes: aead.Seal(nil, nonce, der, sealAAD)}), nil
+	}
+	for k, v := range extra {
+		headers[k] = v
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: blockType, Headers: headers, Bytes: aead.Seal(nil, nonce, plain, aad)}), nil
 }
 
-// openKey opens a sealed device key with passphrase.
-func openKey(block *pem.Block, passphrase []byte) (ed25519.PrivateKey, error) {
+// OpenPEM opens a block SealPEM wrote with passphrase and aad, refusing KDF
+// parameters past sane limits before deriving anything; what names the
+// block in errors. A passphrase that does not open it gives
+// ErrWrongPassphrase. The caller clears the result.
+func OpenPEM(block *pem.Block, passphrase, aad []byte, what string) ([]byte, error) {
 	num := func(name string, limit int) (int, error) {
 		n, err := strconv.Atoi(block.Headers[name])
 		if err != nil || n < 1 || n > limit {
-			return 0, fmt.Errorf("the sealed device key's %s %q is not a number from 1 to %d", name, block.Headers[name], limit)
+			return 0, fmt.Errorf("%s's %s %q is not a number from 1 to %d", what, name, block.Headers[name], limit)
 		}
 		return n, nil
 	}
 	if block.Headers["KDF"] != "argon2id" {
-		return nil, fmt.Errorf("the sealed device key uses KDF %q, not argon2id", block.Headers["KDF"])
+		return nil, fmt.Errorf("%s uses KDF %q, not argon2id", what, block.Headers["KDF"])
 	}
-	t, err := num("Time", 64)
+	t, err := num("Time", maxKDFTime)
 	if err != nil {
 		return nil, err
 	}
-	m, err := num("Memory", 1<<20) // 1 GiB: a hostile header must not make us allocate more
+	m, err := num("Memory", maxKDFMemory)
 	if err != nil {
 		return nil, err
 	}
-	th, err := num("Threads", 64)
+	th, err := num("Threads", maxKDFThreads)
 	if err != nil {
 		return nil, err
 	}
 	salt, err1 := base64.StdEncoding.DecodeString(block.Headers["Salt"])
 	nonce, err2 := base64.StdEncoding.DecodeString(block.Headers["Nonce"])
 	if err1 != nil || err2 != nil || len(salt) < 16 || len(nonce) != chacha20poly1305.NonceSizeX {
-		return nil, errors.New("the sealed device key's salt or nonce is malformed")
+		return nil, fmt.Errorf("%s's salt or nonce is malformed", what)
 	}
 	k := argon2.IDKey(passphrase, salt, uint32(t), uint32(m), uint8(th), chacha20poly1305.KeySize)
 	defer clear(k)
@@ -107,20 +166,11 @@ func openKey(block *pem.Block, passphrase []byte) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	der, err := aead.Open(nil, nonce, block.Bytes, sealAAD)
+	plain, err := aead.Open(nil, nonce, block.Bytes, aad)
 	if err != nil {
-		return nil, ErrPassphrase
+		return nil, ErrWrongPassphrase
 	}
-	defer clear(der)
-	key, err := x509.ParsePKCS8PrivateKey(der)
-	if err != nil {
-		return nil, fmt.Errorf("the sealed device key: %w", err)
-	}
-	priv, ok := key.(ed25519.PrivateKey)
-	if !ok {
-		return nil, errors.New("the sealed device key is not an ed25519 key")
-	}
-	return priv, nil
+	return plain, nil
 }
 
 // Sealed says whether the device key is sealed under a passphrase.

@@ -752,7 +752,7 @@ func TestApproversArePerWallet(t *testing.T) {
 	for i, name := range []string{"mallory1", "mallory2"} {
 		k := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{byte(0x70 + i)}, 32))
 		keys = append(keys, k)
-		if err := st.AddApprover(throwawayID, name, k.Public().(ed25519.PublicKey), t0); err != nil {
+		if err := st.AddApprover(throwawayID, name, approval.StationKey(k.Public().(ed25519.PublicKey)), t0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -781,7 +781,7 @@ func TestApproversArePerWallet(t *testing.T) {
 	// Enrolled for the treasury, by its quorum, the same keys count.
 	treasuryID, _ := s.wallet.IdentityDigest()
 	for i, k := range keys {
-		if err := st.AddApprover(treasuryID, fmt.Sprintf("mallory%d", i+1), k.Public().(ed25519.PublicKey), t0); err != nil {
+		if err := st.AddApprover(treasuryID, fmt.Sprintf("mallory%d", i+1), approval.StationKey(k.Public().(ed25519.PublicKey)), t0); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,7 +1,6 @@
 package kiosk
 
 import (
-	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -14,6 +13,7 @@ import (
 	"airsign/offline/home"
 	"airsign/offline/policy"
 	"airsign/psbt"
+	"airsign/psbt/approval"
 	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
 	"airsign/shamir"
@@ -475,8 +475,8 @@ func (s Station) ChangePolicy(w *home.Wallet, p policy.Policy, kind string, shar
 
 // EnrollApprover enrolls an approver's key for wallet w, with w's quorum:
 // their approvals count for w alone.
-func (s Station) EnrollApprover(w *home.Wallet, name string, key ed25519.PublicKey, shares []*shamir.Share) error {
-	entry := map[string]any{"approver": name, "wallet": w.Name, "key": hex.EncodeToString(key)}
+func (s Station) EnrollApprover(w *home.Wallet, name string, key approval.Key, shares []*shamir.Share) error {
+	entry := map[string]any{"approver": name, "wallet": w.Name, "kind": string(key.Kind), "key": key.String()}
 	return s.changeApprovers("approver-add", w, entry, shares, func(st *policy.Store, id string) error {
 		return st.AddApprover(id, name, key, s.now())
 	})

@@ -18,6 +18,7 @@ import (
 	"airsign/offline/home"
 	"airsign/offline/policy"
 	"airsign/psbt"
+	"airsign/psbt/approval"
 	"airsign/psbt/auditlog"
 	"airsign/shamir"
 )
@@ -351,7 +352,7 @@ func TestStateNoLoggedChangeMade(t *testing.T) {
 		}, `wallet "vault" has a policy (digest`},
 		{"approvers", func(t *testing.T, s *station, st *policy.Store) {
 			id, _ := s.wallet.IdentityDigest()
-			if err := st.AddApprover(id, "mallory", bytes.Repeat([]byte{7}, 32), s.now); err != nil {
+			if err := st.AddApprover(id, "mallory", approval.StationKey(bytes.Repeat([]byte{7}, 32)), s.now); err != nil {
 				t.Fatal(err)
 			}
 		}, "1 approver(s) are enrolled, but no enrolment is in the log"},

@@ -59,11 +59,20 @@ func PolicyVerdict(h *home.Home, l *Loaded, now time.Time) (policy.Policy, polic
 		}
 		var enrolled []approval.Enrolled
 		for _, x := range as {
-			enrolled = append(enrolled, approval.Enrolled{Name: x.Name, Key: x.Key, Removed: x.Removed != nil})
+			k, err := x.ApprovalKey()
+			if err != nil {
+				return p, policy.Verdict{}, err
+			}
+			enrolled = append(enrolled, approval.Enrolled{Name: x.Name, Key: k, Removed: x.Removed != nil})
 		}
-		if a.Valid, a.Problems, err = approval.Check(l.Packet, WalletID(l.Desc), l.Summary.Fee, now, enrolled, p.RequireApprovals); err != nil {
-			a.Problems = append(a.Problems, err.Error())
+		counted, problems, err := approval.CheckWith(l.Packet, WalletID(l.Desc), l.Summary.Fee, now, enrolled, p.ApprovalRules(l.Summary.Spent))
+		if err != nil {
+			problems = append(problems, err.Error())
 		}
+		for _, c := range counted {
+			a.Valid, a.Kinds = append(a.Valid, c.Name), append(a.Kinds, c.Kind)
+		}
+		a.Problems = problems
 	}
 	v := policy.Evaluate(p, l.Summary, spent, a)
 	if p.MaxChangeAhead > 0 {

@@ -34,6 +34,8 @@ import (
 	"github.com/btcsuite/btcd/txscript"
 
 	"airsign/psbt"
+	"airsign/psbt/approval"
+	"airsign/psbt/approval/webauthn"
 	"airsign/psbt/descriptor"
 )
 
@@ -58,6 +60,16 @@ type Policy struct {
 	// only when the transaction takes more than that.
 	RequireApprovals int            `json:"require_approvals,omitempty"`
 	ApprovalsAbove   btcutil.Amount `json:"approvals_above_sat,omitempty"`
+	// ApproverKinds lists the kinds of approver key whose approvals count
+	// (psbt/approval.Kind). Empty means DefaultApproverKinds: keys that
+	// never exist on the coordinator. A coordinator-sealed key counts only
+	// when named here, and SealedMax, when set, caps what a transaction may
+	// take for such approvals to count.
+	ApproverKinds []approval.Kind `json:"approver_kinds,omitempty"`
+	SealedMax     btcutil.Amount  `json:"sealed_approvals_max_sat,omitempty"`
+	// RequireUV counts a WebAuthn approval only when the security key
+	// verified its user (PIN or biometric), not on a touch alone.
+	RequireUV bool `json:"webauthn_require_uv,omitempty"`
 	// Suspended stops all spending but a sweep to Recovery (ISO/TR 23576
 	// 5.4.4): every output must pay one of those addresses, and there
 	// may be no change.
@@ -78,7 +90,7 @@ type Policy struct {
 // Empty says whether the policy sets no rule at all.
 func (p Policy) Empty() bool {
 	return p.MaxTx == 0 && p.Max24h == 0 && p.MaxFeeRate == 0 && p.MaxFee == 0 && len(p.Allow) == 0 &&
-		len(p.Scripts) == 0 && p.RequireApprovals == 0 && !p.Suspended && len(p.Recovery) == 0 && !p.AllowForeignInputs && p.MaxChangeAhead == 0
+		len(p.Scripts) == 0 && p.RequireApprovals == 0 && len(p.ApproverKinds) == 0 && p.SealedMax == 0 && !p.RequireUV && !p.Suspended && len(p.Recovery) == 0 && !p.AllowForeignInputs && p.MaxChangeAhead == 0
 }
 
 // scriptClasses are the names Scripts may hold.
@@ -95,6 +107,20 @@ func (p Policy) Validate(net descriptor.Network) error {
 	}
 	if p.ApprovalsAbove > 0 && p.RequireApprovals == 0 {
 		return errors.New("policy: an approval threshold amount needs a number of approvals")
+	}
+	for i, k := range p.ApproverKinds {
+		if _, err := approval.ParseKind(string(k)); err != nil {
+			return fmt.Errorf("policy: %w", err)
+		}
+		if slices.Contains(p.ApproverKinds[:i], k) {
+			return fmt.Errorf("policy: approver kind %s is listed twice", k)
+		}
+	}
+	if p.SealedMax < 0 {
+		return errors.New("policy: limits cannot be negative")
+	}
+	if p.SealedMax > 0 && !slices.Contains(p.ApproverKinds, approval.KindSealed) {
+		return errors.New("policy: a cap on coordinator-sealed approvals needs coordinator-sealed among the approver kinds")
 	}
 	for _, list := range [][]string{p.Allow, p.Recovery} {
 		for _, a := range list {
@@ -120,6 +146,24 @@ func addressScript(a string, net descriptor.Network) ([]byte, error) {
 		return nil, fmt.Errorf("policy: %q is not a %s address", a, net)
 	}
 	return txscript.PayToAddrScript(addr)
+}
+
+// DefaultApproverKinds are the approvals a policy counts when it names
+// none: keys the coordinator never holds.
+var DefaultApproverKinds = []approval.Kind{approval.KindStation, approval.KindWebAuthn}
+
+// ApprovalRules are the approvals p counts for a transaction that takes
+// out of the wallet: its kinds (coordinator-sealed ones dropped above
+// SealedMax), its number and its user-verification rule.
+func (p Policy) ApprovalRules(out btcutil.Amount) approval.Rules {
+	kinds := p.ApproverKinds
+	if len(kinds) == 0 {
+		kinds = DefaultApproverKinds
+	}
+	if p.SealedMax > 0 && out > p.SealedMax {
+		kinds = slices.DeleteFunc(slices.Clone(kinds), func(k approval.Kind) bool { return k == approval.KindSealed })
+	}
+	return approval.Rules{Need: p.RequireApprovals, Kinds: kinds, RequireUV: p.RequireUV}
 }
 
 // Rule is one rule's verdict on a transaction.
@@ -160,8 +204,9 @@ func (v Verdict) Failed() []Rule {
 // Approvals are the approvals found in the PSBT, already verified against
 // the enrolled keys and this transaction (psbt/approval.Check).
 type Approvals struct {
-	Valid    []string // distinct approvers whose approval counts
-	Problems []string // why the others do not
+	Valid    []string        // distinct approvers whose approval counts
+	Kinds    []approval.Kind // the kind of key each of Valid approved with
+	Problems []string        // why the others do not
 }
 
 // Evaluate judges a reviewed transaction s against p. spent24h is what the
@@ -232,7 +277,14 @@ func Evaluate(p Policy, s *psbt.Summary, spent24h btcutil.Amount, approvals Appr
 			have := len(approvals.Valid)
 			detail := fmt.Sprintf("%d of %d required approvals", have, p.RequireApprovals)
 			if have > 0 {
-				detail += " (" + strings.Join(approvals.Valid, ", ") + ")"
+				var who []string
+				for i, name := range approvals.Valid {
+					if i < len(approvals.Kinds) {
+						name += ": " + string(approvals.Kinds[i])
+					}
+					who = append(who, name)
+				}
+				detail += " (" + strings.Join(who, ", ") + ")"
 			}
 			if len(approvals.Problems) > 0 {
 				detail += "; not counted: " + strings.Join(approvals.Problems, "; ")
@@ -457,19 +509,59 @@ func (st *Store) CheckRetired(set string) error {
 // ErrRetired means a share of a retired set was presented.
 var ErrRetired = errors.New("retired share set")
 
-// Approver is a treasury approver whose ed25519 key this kiosk accepts
-// approvals from, for one wallet: enrolled and removed with that wallet's
-// share quorum, counted for that wallet only.
+// Approver is a treasury approver whose key this kiosk accepts approvals
+// from, for one wallet: enrolled and removed with that wallet's share
+// quorum, counted for that wallet only.
 type Approver struct {
 	Name string `json:"name"`
 	// Wallet is the wallet's identity digest (home.Wallet.IdentityDigest):
 	// what it pays to, not its name. Empty for an approver enrolled before
 	// approvers were per wallet, who counts for none (enrolled with any
 	// one wallet's quorum, it counted for every wallet).
-	Wallet  string            `json:"wallet,omitempty"`
-	Key     ed25519.PublicKey `json:"key"`
+	Wallet string `json:"wallet,omitempty"`
+	// Kind is where the key is kept, as the enrolling quorum stated it;
+	// empty for a key enrolled before kinds, which came from the
+	// coordinator (coordinator-sealed).
+	Kind approval.Kind `json:"kind,omitempty"`
+	// Key is an ed25519 key (station, coordinator-sealed); COSE and RPID
+	// are a WebAuthn credential's public key and relying-party id.
+	Key     ed25519.PublicKey `json:"key,omitempty"`
+	COSE    []byte            `json:"webauthn_cose,omitempty"`
+	RPID    string            `json:"rp_id,omitempty"`
 	Added   time.Time         `json:"added"`
 	Removed *time.Time        `json:"removed,omitempty"`
+}
+
+// ApprovalKey is the approver's key as package approval checks it.
+func (a Approver) ApprovalKey() (approval.Key, error) {
+	k := approval.Key{Kind: a.Kind}
+	switch a.Kind {
+	case "", approval.KindSealed, approval.KindStation:
+		if k.Kind == "" {
+			k.Kind = approval.KindSealed
+		}
+		k.Ed25519 = a.Key
+	case approval.KindWebAuthn:
+		wk, err := webauthn.ParseCOSEKey(a.COSE)
+		if err != nil {
+			return approval.Key{}, fmt.Errorf("approver %s: %w", a.Name, err)
+		}
+		k.WebAuthn, k.RPID = wk, a.RPID
+	}
+	if err := k.Check(); err != nil {
+		return approval.Key{}, fmt.Errorf("approver %s: %w", a.Name, err)
+	}
+	return k, nil
+}
+
+func approverFromKey(name, wallet string, k approval.Key, now time.Time) Approver {
+	a := Approver{Name: name, Wallet: wallet, Kind: k.Kind, Added: now.UTC()}
+	if k.Kind == approval.KindWebAuthn {
+		a.COSE, a.RPID = k.WebAuthn.COSE(), k.RPID
+	} else {
+		a.Key = k.Ed25519
+	}
+	return a
 }
 
 type approverList struct {
@@ -507,15 +599,15 @@ func (st *Store) Approvers(wallet string) ([]Approver, error) {
 
 // AddApprover enrolls a key under a name for one wallet. Names and keys are
 // unique among that wallet's approvers that are not removed.
-func (st *Store) AddApprover(wallet, name string, key ed25519.PublicKey, now time.Time) error {
+func (st *Store) AddApprover(wallet, name string, key approval.Key, now time.Time) error {
 	if wallet == "" {
 		return errors.New("an approver is enrolled for a wallet: none was named")
 	}
 	if name == "" || len(name) > 64 || strings.ContainsAny(name, "\n\t") {
 		return fmt.Errorf("approver name %q: use 1 to 64 characters on one line", name)
 	}
-	if len(key) != ed25519.PublicKeySize {
-		return fmt.Errorf("approver %s: a key of %d bytes is not an ed25519 public key (32 bytes)", name, len(key))
+	if err := key.Check(); err != nil {
+		return fmt.Errorf("approver %s: %w", name, err)
 	}
 	as, err := st.AllApprovers()
 	if err != nil {
@@ -528,11 +620,11 @@ func (st *Store) AddApprover(wallet, name string, key ed25519.PublicKey, now tim
 		if a.Name == name {
 			return fmt.Errorf("approver %s is already enrolled", name)
 		}
-		if a.Key.Equal(key) {
+		if k, err := a.ApprovalKey(); err == nil && bytes.Equal(k.ID(), key.ID()) {
 			return fmt.Errorf("that key is already enrolled as %s", a.Name)
 		}
 	}
-	as = append(as, Approver{Name: name, Wallet: wallet, Key: key, Added: now.UTC()})
+	as = append(as, approverFromKey(name, wallet, key, now))
 	return writeSigned(st.approversPath(), approverList{Approvers: as}, st.signer)
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/btcsuite/btcd/txscript"
 
 	"airsign/psbt"
+	"airsign/psbt/approval"
 	"airsign/psbt/descriptor"
 )
 
@@ -303,7 +304,7 @@ func TestApprovers(t *testing.T) {
 	alice := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32)).Public().(ed25519.PublicKey)
 	bob := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{8}, 32)).Public().(ed25519.PublicKey)
 	const vault, spare = "9f1c0aa1b2c3d4e5f60718293a4b5c6d", "0123456789abcdef0123456789abcdef"
-	if err := st.AddApprover(vault, "alice", alice, now); err != nil {
+	if err := st.AddApprover(vault, "alice", approval.StationKey(alice), now); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -313,17 +314,17 @@ func TestApprovers(t *testing.T) {
 	}{
 		{vault, "alice", bob, "already enrolled"},
 		{vault, "carol", alice, "already enrolled as alice"},
-		{vault, "dave", alice[:31], "not an ed25519 public key"},
+		{vault, "dave", alice[:31], "32-byte ed25519 public key, not 31 bytes"},
 		{vault, "", bob, "use 1 to 64 characters"},
 		{"", "erin", bob, "enrolled for a wallet"},
 	} {
-		if err := st.AddApprover(tc.wallet, tc.name, tc.key, now); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if err := st.AddApprover(tc.wallet, tc.name, approval.StationKey(tc.key), now); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("AddApprover(%q) = %v, want %q", tc.name, err, tc.want)
 		}
 	}
 	// The same person may approve for another wallet, enrolled with its
 	// quorum; each wallet counts only its own.
-	if err := st.AddApprover(spare, "alice", alice, now); err != nil {
+	if err := st.AddApprover(spare, "alice", approval.StationKey(alice), now); err != nil {
 		t.Fatalf("alice for a second wallet: %v", err)
 	}
 	if err := st.RemoveApprover(spare, "alice", now.Add(time.Minute)); err != nil {
@@ -335,7 +336,7 @@ func TestApprovers(t *testing.T) {
 	if err := st.RemoveApprover(vault, "alice", now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.AddApprover(vault, "alice", alice, now.Add(2*time.Hour)); err != nil {
+	if err := st.AddApprover(vault, "alice", approval.StationKey(alice), now.Add(2*time.Hour)); err != nil {
 		t.Fatalf("re-enrolling a removed approver: %v", err)
 	}
 	as, err := st.Approvers(vault)

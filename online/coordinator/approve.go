@@ -262,25 +262,9 @@ func (c *Coordinator) approve(ctx context.Context, requestID, user string, passw
 	if expires < time.Minute || expires > MaxApprovalExpiry {
 		return nil, fmt.Errorf("%w: an approval valid for %v; give a time from 1m to %v", ErrInvalid, expires, MaxApprovalExpiry)
 	}
-	u, err := c.st.User(ctx, user)
+	sw, err := c.mayApprove(ctx, requestID, user)
 	if err != nil {
 		return nil, err
-	}
-	if u.Disabled {
-		return nil, fmt.Errorf("%w: user %q is disabled", ErrForbidden, user)
-	}
-	sw, err := c.st.Withdrawal(ctx, requestID)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.fourEyes(ctx, sw, user); err != nil {
-		return nil, err
-	}
-	if !u.Role.AtLeast(store.RoleApprover) {
-		return nil, fmt.Errorf("%w: user %q has the %s role; only approvers and admins approve requests", ErrForbidden, user, u.Role)
-	}
-	if sw.Status != store.StatusPending {
-		return nil, fmt.Errorf("%w: request %s is %s; only a pending request can be approved", store.ErrState, sw.ID, sw.Status)
 	}
 	pub, sealed, err := c.st.ApprovalKey(ctx, user)
 	if errors.Is(err, store.ErrNotFound) {
@@ -310,18 +294,61 @@ func (c *Coordinator) approve(ctx context.Context, requestID, user string, passw
 		return nil, err
 	}
 	defer clear(priv)
+	return c.attachApproval(ctx, sw, user, approval.KindSealed, c.cfg.Now().Add(expires), func(p *btcpsbt.Packet, m approval.Message) ([]byte, error) {
+		a := approval.Sign(m, user, priv)
+		return a.PublicKey, approval.Attach(p, a)
+	})
+}
 
+// mayApprove returns the request if user may approve it now: an enabled
+// approver or admin, the request pending, and user neither its requester
+// nor the requester or bumper of any request it replaces (four eyes).
+func (c *Coordinator) mayApprove(ctx context.Context, requestID, user string) (store.Withdrawal, error) {
+	u, err := c.st.User(ctx, user)
+	if err != nil {
+		return store.Withdrawal{}, err
+	}
+	if u.Disabled {
+		return store.Withdrawal{}, fmt.Errorf("%w: user %q is disabled", ErrForbidden, user)
+	}
+	sw, err := c.st.Withdrawal(ctx, requestID)
+	if err != nil {
+		return store.Withdrawal{}, err
+	}
+	if err := c.fourEyes(ctx, sw, user); err != nil {
+		return store.Withdrawal{}, err
+	}
+	if !u.Role.AtLeast(store.RoleApprover) {
+		return store.Withdrawal{}, fmt.Errorf("%w: user %q has the %s role; only approvers and admins approve requests", ErrForbidden, user, u.Role)
+	}
+	if sw.Status != store.StatusPending {
+		return store.Withdrawal{}, fmt.Errorf("%w: request %s is %s; only a pending request can be approved", store.ErrState, sw.ID, sw.Status)
+	}
+	return sw, nil
+}
+
+// attacher adds one approval of m to p and returns the id of the key it
+// is filed under (an ed25519 key, or a WebAuthn key's ID).
+type attacher func(p *btcpsbt.Packet, m approval.Message) ([]byte, error)
+
+// attachApproval builds the approval message of sw's transaction, valid
+// until expires, has attach add the approval to the request's PSBT, and
+// records it for user, retrying when another approval lands in between.
+func (c *Coordinator) attachApproval(ctx context.Context, sw store.Withdrawal, user string, kind approval.Kind, expires time.Time, attach attacher) (*Withdrawal, error) {
+	now := c.cfg.Now()
+	if !expires.After(now.Add(time.Minute)) || expires.After(now.Add(MaxApprovalExpiry)) {
+		return nil, fmt.Errorf("%w: an approval valid until %s; give a time from a minute to %v from now", ErrInvalid, expires.UTC().Format(time.DateTime+" UTC"), MaxApprovalExpiry)
+	}
 	w, err := c.st.Wallet(ctx, sw.Wallet)
 	if err != nil {
 		return nil, err
 	}
-	now := c.cfg.Now()
 	// Another approval may land between reading the PSBT and storing it
 	// back; then attach to the new one.
 	for attempt := 0; ; attempt++ {
-		err := c.approveOnce(ctx, sw, WalletID(w.Descriptor), user, priv, now, expires)
+		err := c.approveOnce(ctx, sw, WalletID(w.Descriptor), user, kind, now, expires, attach)
 		if errors.Is(err, store.ErrConflict) && attempt < 5 {
-			if sw, err = c.st.Withdrawal(ctx, requestID); err != nil {
+			if sw, err = c.st.Withdrawal(ctx, sw.ID); err != nil {
 				return nil, err
 			}
 			continue
@@ -329,70 +356,65 @@ func (c *Coordinator) approve(ctx context.Context, requestID, user string, passw
 		if err != nil {
 			return nil, err
 		}
-		return c.Get(ctx, requestID)
+		return c.Get(ctx, sw.ID)
 	}
 }
 
-func (c *Coordinator) approveOnce(ctx context.Context, sw store.Withdrawal, walletID, user string, priv ed25519.PrivateKey,
-	now time.Time, expires time.Duration) error {
+// approvalMessage is the message that approves sw's transaction until
+// expires, and sw's PSBT decoded.
+func (c *Coordinator) approvalMessage(ctx context.Context, sw store.Withdrawal, walletID string, expires time.Time) (*btcpsbt.Packet, approval.Message, error) {
 	p, err := psbt.Decode(sw.PSBT)
 	if err != nil {
-		return fmt.Errorf("stored PSBT of %s: %w", sw.ID, err)
+		return nil, approval.Message{}, fmt.Errorf("stored PSBT of %s: %w", sw.ID, err)
 	}
 	fee, err := approval.FeeOf(p)
 	if err != nil {
-		return fmt.Errorf("request %s: %w", sw.ID, err)
+		return nil, approval.Message{}, fmt.Errorf("request %s: %w", sw.ID, err)
 	}
 	if fee != sw.Fee {
-		return fmt.Errorf("request %s: its PSBT pays a fee of %v, the request recorded %v; it cannot be approved", sw.ID, fee, sw.Fee)
+		return nil, approval.Message{}, fmt.Errorf("request %s: its PSBT pays a fee of %v, the request recorded %v; it cannot be approved", sw.ID, fee, sw.Fee)
 	}
 	// The approval names the original request of a replacement chain, as
 	// the kiosk and an auditor know it: a bump or a revocation is still
 	// that request (its txid is the replacement's).
 	origin, err := c.originalRequest(ctx, sw)
 	if err != nil {
+		return nil, approval.Message{}, err
+	}
+	m, err := approval.MessageFor(p, walletID, origin, fee, expires)
+	if err != nil {
+		return nil, approval.Message{}, fmt.Errorf("request %s: %w", sw.ID, err)
+	}
+	return p, m, nil
+}
+
+func (c *Coordinator) approveOnce(ctx context.Context, sw store.Withdrawal, walletID, user string, kind approval.Kind,
+	now, expires time.Time, attach attacher) error {
+	p, m, err := c.approvalMessage(ctx, sw, walletID, expires)
+	if err != nil {
 		return err
 	}
-	m, err := approval.MessageFor(p, walletID, origin, fee, now.Add(expires))
-	if err != nil {
-		return fmt.Errorf("request %s: %w", sw.ID, err)
-	}
-	a := approval.Sign(m, user, priv)
-	// An approver whose key was rotated since they approved replaces their
-	// approval under the old key too.
+	// An approver whose key was rotated, or who approves again with
+	// another kind of key, replaces their earlier approval.
 	old, err := c.st.Approvals(ctx, sw.ID)
 	if err != nil {
 		return err
 	}
 	for _, o := range old {
-		if o.Approver == user && !bytes.Equal(o.PublicKey, a.PublicKey) {
-			detach(p, o.PublicKey)
+		if o.Approver == user {
+			approval.Detach(p, o.PublicKey)
 		}
 	}
-	if err := approval.Attach(p, a); err != nil {
+	keyID, err := attach(p, m)
+	if err != nil {
 		return fmt.Errorf("request %s: %w", sw.ID, err)
 	}
 	raw, err := psbt.Encode(p)
 	if err != nil {
 		return err
 	}
-	return c.st.RecordApproval(ctx, store.Approval{Request: sw.ID, Approver: user, PublicKey: a.PublicKey,
-		Expires: a.Message.Expires, Created: now.UTC()}, sw.PSBT, raw)
-}
-
-// detach removes the approval by pub from p's global map: its key is the
-// proprietary type 0xfc, the identifier "airsign", subtype 1 and the key
-// (see package approval).
-func detach(p *btcpsbt.Packet, pub ed25519.PublicKey) {
-	key := append([]byte{0xfc, 7}, "airsign"...)
-	key = append(append(key, 1), pub...)
-	kept := p.Unknowns[:0]
-	for _, u := range p.Unknowns {
-		if !bytes.Equal(u.Key, key) {
-			kept = append(kept, u)
-		}
-	}
-	p.Unknowns = kept
+	return c.st.RecordApproval(ctx, store.Approval{Request: sw.ID, Approver: user, PublicKey: keyID, Kind: string(kind),
+		Expires: m.Expires, Created: now.UTC()}, sw.PSBT, raw)
 }
 
 // Approvals returns the approvals recorded for a request, by approver.

@@ -218,7 +218,7 @@ func TestApproveAndFinalize(t *testing.T) {
 	if d := recs[0].Expires.Sub(now); d < DefaultApprovalExpiry-time.Hour || d > DefaultApprovalExpiry {
 		t.Fatalf("bob's approval expires in %v, want the default %v (his second replaced the first)", d, DefaultApprovalExpiry)
 	}
-	enrolled := []approval.Enrolled{{Name: "bob", Key: bobKey}, {Name: "carol", Key: carolKey}}
+	enrolled := []approval.Enrolled{{Name: "bob", Key: approval.SealedKey(bobKey)}, {Name: "carol", Key: approval.SealedKey(carolKey)}}
 	sum, err := psbt.Analyze(got.Packet, d, psbt.DefaultPolicy)
 	if err != nil {
 		t.Fatal(err)

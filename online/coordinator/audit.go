@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"airsign/online/store"
+	"airsign/psbt/approval"
+	"airsign/psbt/approval/webauthn"
 )
 
 // The coordinator's audit log: every state change a person makes through
@@ -216,6 +218,62 @@ func (c *Coordinator) Approve(ctx context.Context, requestID, user string, passw
 		return nil, err
 	}
 	wd, err := c.approve(ctx, requestID, user, password, expires)
+	return wd, c.outcome("approve", data, err)
+}
+
+// RegisterStationKey registers an approver station's public key (the text
+// `airsign-kiosk approver init` prints) for user, so that the station's
+// approvals are filed under user's name. The kiosk counts them only once
+// its quorum enrolls the same key.
+// It is recorded in the audit log.
+func (c *Coordinator) RegisterStationKey(ctx context.Context, user, keyText, label string) (approval.Key, error) {
+	data := map[string]any{"user": user, "kind": string(approval.KindStation), "label": label}
+	if err := c.begin("approver-key", data); err != nil {
+		return approval.Key{}, err
+	}
+	k, err := c.registerStationKey(ctx, user, keyText, label)
+	if err == nil {
+		data["key"] = k.String()
+	}
+	return k, c.outcome("approver-key", data, err)
+}
+
+// RegisterWebAuthn checks a browser's registration of a security key or
+// passkey for user and stores its public key.
+// It is recorded in the audit log.
+func (c *Coordinator) RegisterWebAuthn(ctx context.Context, user string, r WebAuthnRegistration) (approval.Key, error) {
+	data := map[string]any{"user": user, "kind": string(approval.KindWebAuthn), "rp_id": r.RPID, "label": r.Label}
+	if err := c.begin("approver-key", data); err != nil {
+		return approval.Key{}, err
+	}
+	k, err := c.registerWebAuthn(ctx, user, r)
+	if err == nil {
+		data["key"] = k.String()
+	}
+	return k, c.outcome("approver-key", data, err)
+}
+
+// ApproveWebAuthn files user's security-key approval of requestID.
+// It is recorded in the audit log.
+func (c *Coordinator) ApproveWebAuthn(ctx context.Context, requestID, user string, expires time.Time, credentialID []byte, a webauthn.Assertion) (*Withdrawal, error) {
+	data := map[string]any{"request": requestID, "user": user, "kind": string(approval.KindWebAuthn), "expires": expires.UTC()}
+	if err := c.begin("approve", data); err != nil {
+		return nil, err
+	}
+	wd, err := c.approveWebAuthn(ctx, requestID, user, expires, credentialID, a)
+	return wd, c.outcome("approve", data, err)
+}
+
+// ApproveStation files an approval an approver station made, handed in by
+// uploader, under the name of the user whose station key made it.
+// It is recorded in the audit log.
+func (c *Coordinator) ApproveStation(ctx context.Context, requestID, uploader, text string) (*Withdrawal, error) {
+	data := map[string]any{"request": requestID, "uploaded_by": uploader, "kind": string(approval.KindStation)}
+	if err := c.begin("approve", data); err != nil {
+		return nil, err
+	}
+	wd, user, err := c.approveStation(ctx, requestID, text)
+	data["user"] = user
 	return wd, c.outcome("approve", data, err)
 }
 

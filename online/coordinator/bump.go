@@ -13,6 +13,7 @@ import (
 	"airsign/online/coinselect"
 	"airsign/online/store"
 	"airsign/psbt"
+	"airsign/psbt/approval"
 )
 
 // incrementalRelayFee is what a replacement must add per vbyte of its own
@@ -162,6 +163,15 @@ func (c *Coordinator) replace(ctx context.Context, id string, feeRate float64, r
 		LockTime: oldP.UnsignedTx.LockTime, Revoke: revoke})
 	if err != nil {
 		return nil, fmt.Errorf("wallet %q: building the replacement: %w", w.Name, err)
+	}
+	// An approver station shows the request a replacement belongs to: the
+	// first of its chain, which its approvals name.
+	origin, err := c.originalRequest(ctx, old)
+	if err != nil {
+		return nil, err
+	}
+	if err := approval.SetRequest(p, origin); err != nil {
+		return nil, err
 	}
 	raw, err := psbt.Encode(p)
 	if err != nil {

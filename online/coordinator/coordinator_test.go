@@ -27,9 +27,10 @@ import (
 )
 
 type fixture struct {
-	node *regtest.Node
-	c    *Coordinator
-	st   *store.Store
+	node   *regtest.Node
+	c      *Coordinator
+	st     *store.Store
+	dbPath string // the store's SQLite file
 }
 
 // newFixture starts a regtest node with segwit and taproot active and a
@@ -51,7 +52,8 @@ func newFixtureWith(t *testing.T, opts regtest.Options) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(client.Close)
-	st, err := store.Open(filepath.Join(t.TempDir(), "coordinator.db"))
+	dbPath := filepath.Join(t.TempDir(), "coordinator.db")
+	st, err := store.Open(dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +62,7 @@ func newFixtureWith(t *testing.T, opts regtest.Options) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{node: node, c: c, st: st}
+	return &fixture{node: node, c: c, st: st, dbPath: dbPath}
 }
 
 func (f *fixture) sync(t *testing.T) {

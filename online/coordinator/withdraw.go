@@ -19,6 +19,7 @@ import (
 	"airsign/online/coinselect"
 	"airsign/online/store"
 	"airsign/psbt"
+	"airsign/psbt/approval"
 	"airsign/psbt/auditlog"
 )
 
@@ -240,12 +241,16 @@ func (c *Coordinator) tryWithdraw(ctx context.Context, cr *checkedRequest, req W
 	if err != nil {
 		return nil, fmt.Errorf("wallet %q: building the PSBT: %w", w.Name, err)
 	}
+	id := newID()
+	if err := approval.SetRequest(p, id); err != nil {
+		return nil, err
+	}
 	raw, err := psbt.Encode(p)
 	if err != nil {
 		return nil, err
 	}
 	sw := store.Withdrawal{
-		ID: newID(), Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
+		ID: id, Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
 		Destination: req.To, Amount: req.Amount, Fee: sel.Fee, FeeRate: int64(rate),
 		HasChange: change != nil, PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash(),
 	}
@@ -534,11 +539,15 @@ func (c *Coordinator) sweep(ctx context.Context, cr *checkedRequest, req Withdra
 	if err != nil {
 		return nil, fmt.Errorf("wallet %q: building the sweep: %w", w.Name, err)
 	}
+	id := newID()
+	if err := approval.SetRequest(p, id); err != nil {
+		return nil, err
+	}
 	raw, err := psbt.Encode(p)
 	if err != nil {
 		return nil, err
 	}
-	sw := store.Withdrawal{ID: newID(), Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
+	sw := store.Withdrawal{ID: id, Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
 		Destination: req.To, Amount: amount, Fee: fee, FeeRate: int64(rate), PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash()}
 	for _, in := range p.UnsignedTx.TxIn {
 		sw.Inputs = append(sw.Inputs, in.PreviousOutPoint)

@@ -93,11 +93,16 @@ func (s *Store) ApprovalKeyFailed(ctx context.Context, user string) (int, error)
 // Approval is one approver's approval of a withdrawal request. The
 // signature itself travels in the request's PSBT; this is the record of it.
 type Approval struct {
-	Request   string
-	Approver  string
+	Request  string
+	Approver string
+	// PublicKey is the ed25519 key that signed, or a WebAuthn key's ID:
+	// what the approval's PSBT field is keyed by.
 	PublicKey ed25519.PublicKey
-	Expires   time.Time // stored to the second, as the signed message has it
-	Created   time.Time
+	// Kind is where the key is kept: coordinator-sealed, station or
+	// webauthn (package approval's Kind).
+	Kind    string
+	Expires time.Time // stored to the second, as the signed message has it
+	Created time.Time
 }
 
 // RecordApproval records a and stores psbt, the request's PSBT with a's
@@ -112,6 +117,10 @@ type Approval struct {
 func (s *Store) RecordApproval(ctx context.Context, a Approval, prev, psbt []byte) error {
 	if a.Request == "" || a.Approver == "" || len(a.PublicKey) != ed25519.PublicKeySize || len(psbt) == 0 || a.Created.IsZero() {
 		return fmt.Errorf("store: record approval of %s: request, approver, public key, PSBT and creation time are required", a.Request)
+	}
+	kind := a.Kind
+	if kind == "" {
+		kind = "coordinator-sealed"
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -138,10 +147,10 @@ func (s *Store) RecordApproval(ctx context.Context, a Approval, prev, psbt []byt
 		args []any
 	}{
 		{`UPDATE withdrawals SET psbt = ? WHERE id = ?`, []any{psbt, a.Request}},
-		{`INSERT INTO approvals (withdrawal, approver, public_key, expires, created) VALUES (?, ?, ?, ?, ?)
-		  ON CONFLICT (withdrawal, approver) DO UPDATE SET public_key = excluded.public_key,
+		{`INSERT INTO approvals (withdrawal, approver, public_key, kind, expires, created) VALUES (?, ?, ?, ?, ?, ?)
+		  ON CONFLICT (withdrawal, approver) DO UPDATE SET public_key = excluded.public_key, kind = excluded.kind,
 		  expires = excluded.expires, created = excluded.created`,
-			[]any{a.Request, a.Approver, []byte(a.PublicKey), a.Expires.Unix(), a.Created.UnixNano()}},
+			[]any{a.Request, a.Approver, []byte(a.PublicKey), kind, a.Expires.Unix(), a.Created.UnixNano()}},
 		{`UPDATE approval_keys SET failures = 0 WHERE user_name = ?`, []any{a.Approver}},
 	} {
 		if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
@@ -158,7 +167,7 @@ func (s *Store) RecordApproval(ctx context.Context, a Approval, prev, psbt []byt
 // approver. A request nobody approved has none; an unknown one too.
 func (s *Store) Approvals(ctx context.Context, request string) ([]Approval, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT approver, public_key, expires, created FROM approvals WHERE withdrawal = ? ORDER BY approver`, request)
+		`SELECT approver, public_key, kind, expires, created FROM approvals WHERE withdrawal = ? ORDER BY approver`, request)
 	if err != nil {
 		return nil, fmt.Errorf("store: approvals of %s: %w", request, err)
 	}
@@ -168,7 +177,7 @@ func (s *Store) Approvals(ctx context.Context, request string) ([]Approval, erro
 		a := Approval{Request: request}
 		var pub []byte
 		var expires, created int64
-		if err := rows.Scan(&a.Approver, &pub, &expires, &created); err != nil {
+		if err := rows.Scan(&a.Approver, &pub, &a.Kind, &expires, &created); err != nil {
 			return nil, fmt.Errorf("store: approvals of %s: %w", request, err)
 		}
 		a.PublicKey = ed25519.PublicKey(pub)

@@ -218,4 +218,22 @@ ALTER TABLE withdrawals ADD COLUMN conflict_txid BLOB CHECK (conflict_txid IS NU
 	`
 ALTER TABLE withdrawals ADD COLUMN revokes INTEGER NOT NULL DEFAULT 0 CHECK (revokes IN (0, 1));
 `,
+	// 14: approver keys that never exist on the coordinator: WebAuthn
+	// credentials (their public key and id) and approver stations' ed25519
+	// public keys, by user; and the kind of key each approval came from.
+	`
+CREATE TABLE approver_keys (
+	key_id        BLOB PRIMARY KEY CHECK (length(key_id) = 32),
+	user_name     TEXT NOT NULL REFERENCES users(name),
+	kind          TEXT NOT NULL CHECK (kind IN ('webauthn', 'station')),
+	public_key    BLOB NOT NULL, -- the canonical COSE_Key, or the ed25519 key
+	rp_id         TEXT NOT NULL DEFAULT '',
+	credential_id BLOB,
+	label         TEXT NOT NULL DEFAULT '',
+	created       INTEGER NOT NULL, -- unix nanoseconds, UTC
+	disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))
+) STRICT;
+CREATE INDEX approver_keys_user ON approver_keys (user_name);
+ALTER TABLE approvals ADD COLUMN kind TEXT NOT NULL DEFAULT 'coordinator-sealed';
+`,
 }

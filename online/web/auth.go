@@ -180,7 +180,8 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, msg
 }
 
 func wantsJSON(r *http.Request) bool {
-	return strings.HasSuffix(r.URL.Path, ".json") || strings.HasSuffix(r.URL.Path, "/scan")
+	return strings.HasSuffix(r.URL.Path, ".json") || strings.HasSuffix(r.URL.Path, "/scan") ||
+		strings.HasSuffix(r.URL.Path, "/begin") || strings.HasSuffix(r.URL.Path, "/finish")
 }
 
 // checkCSRF requires the session's token in the form field "csrf" or the
@@ -194,12 +195,12 @@ func (h *Handler) checkCSRF(r *http.Request, s *sessionInfo) error {
 	}
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" {
-		// The upload form carries it as its first multipart field, but
+		// The upload forms carry it as their first multipart field, but
 		// parsing the body here would read it before its cap: the upload
-		// handler checks it itself. Only that route: any other POST
+		// handlers check it themselves. Only those routes: any other POST
 		// sent as multipart would otherwise skip the check (found in
 		// the security review).
-		if r.Pattern == uploadPattern && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		if (r.Pattern == uploadPattern || r.Pattern == stationImagePattern) && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
 			return nil
 		}
 		r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"image/color"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil"
+	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/txscript"
 
 	"airsign/online/chain"
@@ -28,6 +30,8 @@ import (
 	"airsign/online/regtest"
 	"airsign/online/store"
 	"airsign/psbt"
+	"airsign/psbt/approval"
+	"airsign/psbt/approval/webauthn"
 	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
@@ -263,6 +267,8 @@ func TestBrowser(t *testing.T) {
 		TxID          string          `json:"txid"`
 		Progress      float64         `json:"progress"`
 		ConsoleErrors []string        `json:"consoleErrors"`
+		WebAuthnKey   string          `json:"webauthnKey"`
+		KeyApproved   string          `json:"keyApproved"`
 		Pages         json.RawMessage `json:"pages"`
 	}
 	if jerr := json.Unmarshal(lastLine(out), &res); jerr != nil {
@@ -303,6 +309,9 @@ func TestBrowser(t *testing.T) {
 	if paid.State != coordinator.StateCancelledButPaid || paid.PaidTxID == nil || paid.PaidTxID.String() != res.PaidTxID {
 		t.Fatalf("request %s: state %s, paid by %v; the page said %s, paid by %s", res.Paid, paid.State, paid.PaidTxID, coordinator.StateCancelledButPaid, res.PaidTxID)
 	}
+	// The security key's approval, as the real kiosk judges it.
+	kioskJudgesSecurityKeyApproval(t, c, runKiosk, kiosk, kh, cer, work, res.WebAuthnKey, res.KeyApproved, res.Paid)
+
 	entries, err := audit.Entries()
 	if err != nil {
 		t.Fatal(err)
@@ -316,6 +325,113 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("audit log lacks %s:\n%s", want, log.String())
 		}
 	}
+}
+
+// kioskJudgesSecurityKeyApproval has the kiosk's quorum enroll the
+// security key bob registered in Chromium, with a policy that counts only
+// keys the coordinator never holds, and checks that the kiosk counts the
+// approval bob made with it for request id, and refuses it tampered, moved
+// to another request (other), replayed under another expiry, without user
+// presence, or by a credential it did not enroll.
+func kioskJudgesSecurityKeyApproval(t *testing.T, c *coordinator.Coordinator, runKiosk func(...string) string,
+	kioskBin, kh, cer, work, keyText, id, other string) {
+	t.Helper()
+	if keyText == "" || id == "" {
+		t.Fatalf("the browser registered no security key (%q) or approved nothing with it (%q)", keyText, id)
+	}
+	quorum := []string{"--share", filepath.Join(cer, "share-1.txt"), "--share", filepath.Join(cer, "share-3.txt")}
+	runKiosk(append([]string{"approvers", "add", "bob", keyText, "--wallet", "treasury"}, quorum...)...)
+	runKiosk(append([]string{"policy", "set", "--wallet", "treasury", "--require-approvals", "1"}, quorum...)...)
+	wd, err := c.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	was, err := approval.ExtractWebAuthn(wd.Packet)
+	if err != nil || len(was) != 1 {
+		t.Fatalf("request %s carries %d webauthn approvals (%v), want bob's", id, len(was), err)
+	}
+	inspect := func(name string, p *btcpsbt.Packet) string {
+		t.Helper()
+		raw, err := psbt.Encode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(work, "judge-"+strings.ReplaceAll(name, " ", "-")+".psbt")
+		if err := os.WriteFile(file, raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// inspect exits 2 when it refuses: the output is what is judged.
+		out, _ := exec.Command(kioskBin, "--home", kh, "inspect", "--in", file).CombinedOutput()
+		return string(out)
+	}
+	if out := inspect("as approved", wd.Packet); !strings.Contains(out, "PASS  approvals: 1 of 1 required approvals (bob: webauthn)") {
+		t.Fatalf("the kiosk does not count bob's security-key approval:\n%s", out)
+	}
+	redo := func(edit func(a *approval.WebAuthnApproval)) *btcpsbt.Packet {
+		p, err := psbt.Decode(wd.PSBT)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := was[0]
+		a.Assertion = webauthn.Assertion{AuthenticatorData: bytes.Clone(a.Assertion.AuthenticatorData),
+			ClientDataJSON: bytes.Clone(a.Assertion.ClientDataJSON), Signature: bytes.Clone(a.Assertion.Signature)}
+		approval.Detach(p, a.KeyID[:])
+		edit(&a)
+		putWebAuthn(t, p, a)
+		return p
+	}
+	otherWd, err := c.Get(context.Background(), other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, err := psbt.Decode(otherWd.PSBT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	putWebAuthn(t, moved, was[0])
+	for _, tc := range []struct {
+		name string
+		p    *btcpsbt.Packet
+		want string
+	}{
+		{"tampered signature", redo(func(a *approval.WebAuthnApproval) { a.Assertion.Signature[len(a.Assertion.Signature)-1] ^= 1 }), "approval by bob: the signature is not valid"},
+		{"tampered client data", redo(func(a *approval.WebAuthnApproval) {
+			a.Assertion.ClientDataJSON = bytes.Replace(a.Assertion.ClientDataJSON, []byte(`"webauthn.get"`), []byte(`"webauthn.got"`), 1)
+		}), "approval by bob: the signature is not valid"},
+		{"another request", moved, "approval by bob does not match"},
+		{"replayed under another expiry", redo(func(a *approval.WebAuthnApproval) { a.Message.Expires = a.Message.Expires.Add(time.Hour) }), "approval by bob: the security key signed another message"},
+		{"no user presence", redo(func(a *approval.WebAuthnApproval) { a.Assertion.AuthenticatorData[32] &^= webauthn.FlagUP }), "approval by bob: "},
+		{"unenrolled credential", redo(func(a *approval.WebAuthnApproval) { a.KeyID[0] ^= 1 }), "key not enrolled on this kiosk"},
+	} {
+		out := inspect(tc.name, tc.p)
+		if !strings.Contains(out, tc.want) || !strings.Contains(out, "FAIL  approvals: 0 of 1 required approvals") {
+			t.Errorf("%s: the kiosk's verdict does not refuse it saying %q:\n%s", tc.name, tc.want, out)
+		}
+	}
+}
+
+// putWebAuthn writes a as a PSBT field without checking it, as a hostile
+// coordinator could.
+func putWebAuthn(t *testing.T, p *btcpsbt.Packet, a approval.WebAuthnApproval) {
+	t.Helper()
+	key := append(append([]byte{0xfc, 7}, "airsign"...), 0x03)
+	key = append(key, a.KeyID[:]...)
+	p.Unknowns = append(p.Unknowns, &btcpsbt.Unknown{Key: key, Value: webAuthnValue(a)})
+}
+
+// webAuthnValue is the field's value as package approval documents it.
+func webAuthnValue(a approval.WebAuthnApproval) []byte {
+	msg := a.Message.Canonical()
+	b := []byte{1}
+	b = binary.BigEndian.AppendUint32(b, uint32(len(msg)))
+	b = append(b, msg...)
+	b = append(append(b, byte(len(a.Approver))), a.Approver...)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(a.Assertion.AuthenticatorData)))
+	b = append(b, a.Assertion.AuthenticatorData...)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(a.Assertion.ClientDataJSON)))
+	b = append(b, a.Assertion.ClientDataJSON...)
+	b = append(b, byte(len(a.Assertion.Signature)))
+	return append(b, a.Assertion.Signature...)
 }
 
 // broadcastSigned finalizes the signed PSBT in file (as the kiosk's sign

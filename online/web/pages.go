@@ -405,6 +405,7 @@ type requestView struct {
 	Approvals                        []store.Approval
 	Steps                            []step
 	CanApprove, CanCancel, CanReject bool
+	HasSecurityKey                   bool
 	CanUpload, Live                  bool
 	ApproveWhy                       string
 	Density                          string
@@ -467,6 +468,7 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 		v.ApproveWhy = "You bumped this request's fee, so another approver must approve it (four eyes)."
 	default:
 		v.CanApprove = true
+		v.HasSecurityKey = h.hasSecurityKey(r, u.Name)
 	}
 	// A conflicted request can never confirm: closing it is all that is
 	// left, even after a broadcast.

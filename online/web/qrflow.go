@@ -138,6 +138,10 @@ type scanState struct {
 // its handler checks, in the multipart body.
 const uploadPattern = "POST /requests/{id}/upload"
 
+// stationImagePattern is the route of an approver station's QR code as an
+// image, which checks its CSRF token as the upload does.
+const stationImagePattern = "POST /requests/{id}/station-approval/image"
+
 const (
 	maxScans = 64
 	// maxSessionScans keeps one session from taking the slots of all:

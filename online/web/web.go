@@ -139,10 +139,11 @@ func New(c *coordinator.Coordinator, st *store.Store, opts Options) (*Handler, e
 		userDecoding: map[string]bool{}}
 	var err error
 	if h.pages, err = ui.Pages(template.FuncMap{
-		"btc":     formatBTC,
-		"sat":     func(a btcutil.Amount) string { return groupDigits(int64(a)) },
-		"when":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-		"atLeast": func(r store.Role, want string) bool { return r.AtLeast(store.Role(want)) },
+		"btc":      formatBTC,
+		"sat":      func(a btcutil.Amount) string { return groupDigits(int64(a)) },
+		"when":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"atLeast":  func(r store.Role, want string) bool { return r.AtLeast(store.Role(want)) },
+		"kindName": kindName,
 	}); err != nil {
 		return nil, err
 	}
@@ -178,6 +179,14 @@ func (h *Handler) routes() {
 	h.page("GET /requests/{id}/animated.gif", store.RoleViewer, h.animatedGIF)
 	h.page("POST /requests/{id}/scan", store.RoleRequester, h.scan)
 	h.page(uploadPattern, store.RoleRequester, h.upload)
+	h.page("GET /keys", store.RoleApprover, h.keysPage)
+	h.page("POST /keys/webauthn/begin", store.RoleApprover, h.webauthnBegin)
+	h.page("POST /keys/webauthn/finish", store.RoleApprover, h.webauthnFinish)
+	h.page("POST /keys/station", store.RoleApprover, h.stationKey)
+	h.page("POST /requests/{id}/approve/key/begin", store.RoleApprover, h.approveKeyBegin)
+	h.page("POST /requests/{id}/approve/key/finish", store.RoleApprover, h.approveKeyFinish)
+	h.page("POST /requests/{id}/station-approval", store.RoleRequester, h.stationApproval)
+	h.page(stationImagePattern, store.RoleRequester, h.stationApprovalImage)
 	h.page("GET /audit", store.RoleViewer, h.audit)
 	h.page("GET /audit/export", store.RoleViewer, h.auditExport)
 	h.page("GET /audit/checkpoint", store.RoleViewer, h.auditCheckpoint)

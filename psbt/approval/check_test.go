@@ -23,14 +23,14 @@ func pub(n byte) ed25519.PublicKey { return testKey(n).Public().(ed25519.PublicK
 
 func testEnrolled() []Enrolled {
 	return []Enrolled{
-		{Name: "alice", Key: pub(aliceKey)},
-		{Name: "alice", Key: pub(alice2Key)},
-		{Name: "bob", Key: pub(bobKey)},
-		{Name: "carol", Key: pub(carolKey)},
-		{Name: "dave", Key: pub(daveKey)},
-		{Name: "eve", Key: pub(eveKey), Removed: true},
-		{Name: "frank", Key: pub(frankKey)},
-		{Name: "frank (treasury)", Key: pub(frankKey)},
+		{Name: "alice", Key: SealedKey(pub(aliceKey))},
+		{Name: "alice", Key: SealedKey(pub(alice2Key))},
+		{Name: "bob", Key: SealedKey(pub(bobKey))},
+		{Name: "carol", Key: SealedKey(pub(carolKey))},
+		{Name: "dave", Key: SealedKey(pub(daveKey))},
+		{Name: "eve", Key: SealedKey(pub(eveKey)), Removed: true},
+		{Name: "frank", Key: SealedKey(pub(frankKey))},
+		{Name: "frank (treasury)", Key: SealedKey(pub(frankKey))},
 	}
 }
 
@@ -155,8 +155,8 @@ func TestCheckErrors(t *testing.T) {
 	}{
 		{"malformed approval", malformed, testEnrolled(), 1, ErrMalformed, "approval by key " + shortKey(pub(aliceKey))},
 		{"negative need", good(), testEnrolled(), -1, nil, "must not be negative"},
-		{"enrolled key of 31 bytes", good(), []Enrolled{{Name: "zed", Key: make([]byte, 31)}}, 1, nil, `enrolled approver 0 ("zed") has a 31-byte key`},
-		{"enrolled without a name", good(), []Enrolled{{Key: pub(1)}}, 1, nil, "has no name"},
+		{"enrolled key of 31 bytes", good(), []Enrolled{{Name: "zed", Key: SealedKey(make([]byte, 31))}}, 1, nil, `enrolled approver 0 ("zed"): a coordinator-sealed key is a 32-byte ed25519 public key, not 31 bytes`},
+		{"enrolled without a name", good(), []Enrolled{{Key: SealedKey(pub(1))}}, 1, nil, "has no name"},
 		{"no transaction", &btcpsbt.Packet{}, testEnrolled(), 1, nil, "no unsigned transaction"},
 	}
 	for _, c := range cases {

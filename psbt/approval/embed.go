@@ -16,10 +16,6 @@ const identifier = "airsign"
 // subtypeApproval is the proprietary subtype of an approval.
 const subtypeApproval = 0x01
 
-// keyPrefix starts the key of every approval field: PSBT_GLOBAL_PROPRIETARY,
-// the identifier's compact-size length, the identifier and the subtype.
-var keyPrefix = append(append([]byte{0xfc, byte(len(identifier))}, identifier...), subtypeApproval)
-
 // Attach adds a to p's global map, replacing an approval by the same key.
 // It refuses an approval that Verify refuses, but does not check that a is
 // for p's transaction: the kiosk's Check does. Global unknown fields are
@@ -38,17 +34,7 @@ func Attach(p *btcpsbt.Packet, a Approval) error {
 
 // put writes a's field into p without judging it.
 func put(p *btcpsbt.Packet, a *Approval) {
-	key := append(slices.Clone(keyPrefix), a.PublicKey...)
-	value := a.marshalValue()
-	i := slices.IndexFunc(p.Unknowns, func(u *btcpsbt.Unknown) bool { return u != nil && bytes.Equal(u.Key, key) })
-	if i >= 0 {
-		p.Unknowns[i] = &btcpsbt.Unknown{Key: key, Value: value}
-	} else {
-		p.Unknowns = append(p.Unknowns, &btcpsbt.Unknown{Key: key, Value: value})
-	}
-	// A nil field is not one btcd could write.
-	p.Unknowns = slices.DeleteFunc(p.Unknowns, func(u *btcpsbt.Unknown) bool { return u == nil })
-	slices.SortStableFunc(p.Unknowns, func(x, y *btcpsbt.Unknown) int { return bytes.Compare(x.Key, y.Key) })
+	putField(p, append(fieldPrefix(subtypeApproval), a.PublicKey...), a.marshalValue())
 }
 
 // Extract returns the approvals in p's global map, in the order of their
@@ -59,37 +45,50 @@ func put(p *btcpsbt.Packet, a *Approval) {
 // or not exactly as the package documentation specifies, or a key that
 // appears twice.
 func Extract(p *btcpsbt.Packet) ([]Approval, error) {
-	if p == nil {
-		return nil, fmt.Errorf("approval: no PSBT")
-	}
 	var out []Approval
+	err := eachField(p, subtypeApproval, "ed25519 public key", ed25519.PublicKeySize, func(data, value []byte) error {
+		a, err := parseValue(data, value)
+		out = append(out, a)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(x, y Approval) int { return bytes.Compare(x.PublicKey, y.PublicKey) })
+	return out, nil
+}
+
+// eachField calls fn with the key data and value of every airsign field of
+// subtype sub in p's global map, refusing a malformed proprietary key, key
+// data that is not keyLen bytes (a keyName) and a key that appears twice.
+func eachField(p *btcpsbt.Packet, sub uint64, keyName string, keyLen int, fn func(data, value []byte) error) error {
+	if p == nil {
+		return fmt.Errorf("approval: no PSBT")
+	}
 	seen := make(map[string]bool)
 	for i, u := range p.Unknowns {
 		if u == nil || len(u.Key) == 0 || u.Key[0] != 0xfc {
 			continue
 		}
-		id, sub, data, err := splitProprietary(u.Key[1:])
+		id, got, data, err := splitProprietary(u.Key[1:])
 		if err != nil {
-			return nil, fmt.Errorf("approval: global field %d, proprietary key %s: %w", i, shortHex(u.Key), err)
+			return fmt.Errorf("approval: global field %d, proprietary key %s: %w", i, shortHex(u.Key), err)
 		}
-		if id != identifier || sub != subtypeApproval {
+		if id != identifier || got != sub {
 			continue
 		}
-		if len(data) != ed25519.PublicKeySize {
-			return nil, fmt.Errorf("approval: global field %d, key %s: the key data must be a %d-byte ed25519 public key, not %d bytes: %w", i, shortHex(u.Key), ed25519.PublicKeySize, len(data), ErrMalformed)
+		if len(data) != keyLen {
+			return fmt.Errorf("approval: global field %d, key %s: the key data must be a %d-byte %s, not %d bytes: %w", i, shortHex(u.Key), keyLen, keyName, len(data), ErrMalformed)
 		}
 		if seen[string(data)] {
-			return nil, fmt.Errorf("approval: global field %d: a second approval by key %s; a PSBT holds one per key: %w", i, shortKey(data), ErrMalformed)
+			return fmt.Errorf("approval: global field %d: a second approval by key %s; a PSBT holds one per key: %w", i, shortKey(data), ErrMalformed)
 		}
 		seen[string(data)] = true
-		a, err := parseValue(data, u.Value)
-		if err != nil {
-			return nil, fmt.Errorf("approval: global field %d, the approval by key %s: %w", i, shortKey(data), err)
+		if err := fn(data, u.Value); err != nil {
+			return fmt.Errorf("approval: global field %d, the approval by key %s: %w", i, shortKey(data), err)
 		}
-		out = append(out, a)
 	}
-	slices.SortFunc(out, func(x, y Approval) int { return bytes.Compare(x.PublicKey, y.PublicKey) })
-	return out, nil
+	return nil
 }
 
 // splitProprietary reads <compact size length> <identifier> <compact size

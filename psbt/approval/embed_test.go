@@ -116,8 +116,8 @@ func TestAttachExtractRoundTrip(t *testing.T) {
 		}
 	}
 	approvers, problems, err := Check(mustDecode(t, bin), "treasury", testFee, testNow, []Enrolled{
-		{Name: "alice", Key: testKey(2).Public().(ed25519.PublicKey)},
-		{Name: "bob", Key: testKey(3).Public().(ed25519.PublicKey)},
+		{Name: "alice", Key: SealedKey(testKey(2).Public().(ed25519.PublicKey))},
+		{Name: "bob", Key: SealedKey(testKey(3).Public().(ed25519.PublicKey))},
 	}, 2)
 	if err != nil || !reflect.DeepEqual(approvers, []string{"alice", "bob"}) || len(problems) != 1 {
 		t.Errorf("Check after the round trip: got %q, %q, %v; want [alice bob], carol's key not enrolled, nil", approvers, problems, err)

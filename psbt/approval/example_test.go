@@ -51,8 +51,8 @@ func Example() {
 		return
 	}
 	enrolled := []approval.Enrolled{
-		{Name: "alice", Key: alice.Public().(ed25519.PublicKey)},
-		{Name: "bob", Key: bob.Public().(ed25519.PublicKey), Removed: true},
+		{Name: "alice", Key: approval.SealedKey(alice.Public().(ed25519.PublicKey))},
+		{Name: "bob", Key: approval.SealedKey(bob.Public().(ed25519.PublicKey)), Removed: true},
 	}
 	approvers, problems, err := approval.Check(q, "treasury", btcutil.Amount(2000), now.Add(time.Minute), enrolled, 2)
 	if err != nil {

@@ -302,6 +302,13 @@ func (r *reader) uint8(field string) uint8 {
 	return 0
 }
 
+func (r *reader) uint16(field string) uint16 {
+	if b := r.take(2, field); b != nil {
+		return binary.BigEndian.Uint16(b)
+	}
+	return 0
+}
+
 func (r *reader) uint32(field string) uint32 {
 	if b := r.take(4, field); b != nil {
 		return binary.BigEndian.Uint32(b)

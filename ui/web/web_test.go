@@ -9,12 +9,13 @@ import (
 
 func TestPagesAndAssets(t *testing.T) {
 	funcs := template.FuncMap{"btc": func(any) string { return "" }, "sat": func(any) string { return "" },
-		"when": func(any) string { return "" }, "atLeast": func(any, string) bool { return false }}
+		"when": func(any) string { return "" }, "atLeast": func(any, string) bool { return false },
+		"kindName": func(string) string { return "" }}
 	pages, err := Pages(funcs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"login", "error", "wallets", "wallet", "withdraw", "requests", "request", "audit"} {
+	for _, want := range []string{"login", "error", "wallets", "wallet", "withdraw", "requests", "request", "audit", "keys"} {
 		if pages[want] == nil || pages[want].Lookup("layout") == nil {
 			t.Errorf("page %s is missing or has no layout", want)
 		}

@@ -92,11 +92,11 @@ const browser = await chromium.launch({
     "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
 
-async function signIn(user, viewport = { width: 1366, height: 900 }) {
-  const page = await newPage(browser, `${user} ${viewport.width}x${viewport.height}`, { viewport, acceptDownloads: true });
+async function signIn(user, viewport = { width: 1366, height: 900 }, at = base) {
+  const page = await newPage(browser, `${user} ${viewport.width}x${viewport.height} ${at}`, { viewport, acceptDownloads: true });
   page.on("pageerror", (e) => { result.pageErrors = (result.pageErrors || []).concat(`${user}: ${e.message}`); });
   page.on("console", (m) => { if (m.type() === "error") result.consoleErrors = (result.consoleErrors || []).concat(`${user}: ${m.text()}`); });
-  await page.goto(base + "/wallets");
+  await page.goto(at + "/wallets");
   expect(page.url().includes("/login"), `${user}: signed out, /wallets leads to sign-in`);
   await page.fill("#user", user);
   await page.fill("#password", passwords[user]);
@@ -309,6 +309,7 @@ try {
   await step("cancel and revoke makes a revocation", () => Promise.all([alice.waitForURL(/done=revocation/), alice.click("#revoke")]));
   expect((await alice.textContent("body")).includes("Revocation created"), "the revocation's page says what to do");
   expect(alice.url().split("?")[0] !== req3, "the revocation is a request of its own");
+  const revocation = alice.url().split("?")[0].split("/").pop();
   await alice.goto(req3);
   expect((await alice.textContent("#state")).trim() === "cancelling", "the revoked request shows cancelling");
 
@@ -387,6 +388,34 @@ try {
   await step("the cancelled request shows it was paid", () => alice.locator("#paid-alert").waitFor());
   expect((await alice.textContent("#paid-alert")).includes("Tell the custodians and the auditor"), "the page alerts: cancelled, but paid");
   expect((await alice.textContent("#state")).trim() === "cancelled-but-paid", "the request's state is cancelled-but-paid");
+
+  // A security key: bob registers one in the browser (Chromium's virtual
+  // authenticator, through the DevTools protocol's WebAuthn domain) and
+  // approves the pending revocation with it. WebAuthn needs a host name,
+  // not an address: this part of the script uses localhost. The Go test
+  // then has the real kiosk enroll the key and count the approval.
+  {
+    const at = base.replace("127.0.0.1", "localhost");
+    const bobKey = await signIn("bob", { width: 1366, height: 900 }, at);
+    const cdp = await bobKey.context().newCDPSession(bobKey);
+    await cdp.send("WebAuthn.enable");
+    await cdp.send("WebAuthn.addVirtualAuthenticator", { options: {
+      protocol: "ctap2", transport: "usb", hasResidentKey: false, hasUserVerification: true,
+      isUserVerified: true, automaticPresenceSimulation: true } });
+    await bobKey.goto(at + "/keys");
+    await bobKey.fill("#key-label", "virtual key");
+    await step("bob registers a security key", () => Promise.all([bobKey.waitForURL(/done=registered/), bobKey.click("#register-key")]));
+    const keyText = await bobKey.inputValue("input.keytext[data-kind=webauthn]");
+    expect(/^webauthn:localhost:[A-Za-z0-9_-]+$/.test(keyText), "the keys page shows the key text for the kiosk: " + keyText);
+    result.webauthnKey = keyText;
+    await shot(bobKey, "keys");
+    await bobKey.goto(at + "/requests/" + revocation);
+    await step("the revocation offers approval with the security key", () => bobKey.waitForSelector("#approve-key"));
+    await step("bob approves with the security key", () => Promise.all([bobKey.waitForURL(/done=approved/), bobKey.click("#approve-key")]));
+    expect((await bobKey.textContent("#approvals")).includes("security key"), "the approval is listed as a security key's");
+    result.keyApproved = revocation;
+    await bobKey.context().close();
+  }
 
   // Sign-in lockout, last (victor cannot sign in from this address after
   // it): five wrong passwords in a row lock victor out from this address,

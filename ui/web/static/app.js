@@ -217,4 +217,88 @@
     });
     stopBtn.addEventListener("click", stop);
   }
+  // Security keys and passkeys (WebAuthn). The coordinator hands out the
+  // challenge; the authenticator signs it; the coordinator checks and files
+  // the answer. To approve, the challenge is the digest of the approval
+  // message itself (request, every output, fee, expiry), so the key's
+  // signature counts for that message alone.
+  const b64u = {
+    enc: (buf) => btoa(String.fromCharCode(...new Uint8Array(buf))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""),
+    dec: (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)),
+  };
+  const postJSON = async (url, body, form) => {
+    const r = await fetch(url, {
+      method: "POST", credentials: "same-origin", cache: "no-store",
+      headers: form ? { "X-CSRF-Token": csrf, "Content-Type": "application/x-www-form-urlencoded" }
+        : { "X-CSRF-Token": csrf, "Content-Type": "application/json" },
+      body: form ? new URLSearchParams(body) : JSON.stringify(body),
+    });
+    let j;
+    try { j = await r.json(); } catch (e) { j = { error: true, message: "The coordinator answered " + r.status + "." }; }
+    if (!r.ok) j.error = true;
+    return j;
+  };
+  const keyError = (e) => e && e.name === "NotAllowedError"
+    ? "The security key was not used (cancelled, timed out, or not touched). Try again."
+    : "The browser could not use a security key: " + (e && e.message || e);
+
+  const registerForm = document.getElementById("register-form");
+  if (registerForm) {
+    const status = document.getElementById("register-status");
+    const say = (msg, err) => { status.textContent = msg; status.classList.toggle("error", !!err); };
+    document.getElementById("register-key").addEventListener("click", async () => {
+      if (!window.PublicKeyCredential) { say("This browser has no WebAuthn (security keys): use a current browser over https or on localhost.", true); return; }
+      say("Asking the coordinator…");
+      const o = await postJSON(registerForm.dataset.begin, {}, true);
+      if (o.error) { say(o.message, true); return; }
+      say("Touch your security key, or confirm the passkey.");
+      let cred;
+      try {
+        cred = await navigator.credentials.create({ publicKey: {
+          challenge: b64u.dec(o.challenge),
+          rp: { id: o.rpId, name: "airsign treasury" },
+          user: { id: b64u.dec(o.userId), name: o.userName, displayName: o.userName },
+          pubKeyCredParams: [{ type: "public-key", alg: -7 }, { type: "public-key", alg: -8 }],
+          excludeCredentials: o.exclude.map((id) => ({ type: "public-key", id: b64u.dec(id) })),
+          authenticatorSelection: { userVerification: "preferred", residentKey: "discouraged" },
+          attestation: "none", timeout: 120000,
+        } });
+      } catch (e) { say(keyError(e), true); return; }
+      const j = await postJSON(registerForm.dataset.finish, {
+        Challenge: o.challenge, CredentialID: b64u.enc(cred.rawId),
+        AttestationObject: b64u.enc(cred.response.attestationObject),
+        ClientDataJSON: b64u.enc(cred.response.clientDataJSON),
+        Label: document.getElementById("key-label").value,
+      });
+      if (j.error) { say(j.message, true); return; }
+      go(j.next);
+    });
+  }
+
+  const approveKeyForm = document.getElementById("approve-key-form");
+  if (approveKeyForm) {
+    const status = document.getElementById("approve-key-status");
+    const say = (msg, err) => { status.textContent = msg; status.classList.toggle("error", !!err); };
+    document.getElementById("approve-key").addEventListener("click", async () => {
+      if (!window.PublicKeyCredential) { say("This browser has no WebAuthn (security keys).", true); return; }
+      const o = await postJSON(approveKeyForm.dataset.begin, { expires: document.getElementById("key-expires").value }, true);
+      if (o.error) { say(o.message, true); return; }
+      say("Touch your security key to approve.");
+      let a;
+      try {
+        a = await navigator.credentials.get({ publicKey: {
+          challenge: b64u.dec(o.challenge), rpId: o.rpId, timeout: 120000, userVerification: "preferred",
+          allowCredentials: o.credentials.map((id) => ({ type: "public-key", id: b64u.dec(id) })),
+        } });
+      } catch (e) { say(keyError(e), true); return; }
+      const j = await postJSON(approveKeyForm.dataset.finish, {
+        Expires: o.expires, CredentialID: b64u.enc(a.rawId),
+        AuthenticatorData: b64u.enc(a.response.authenticatorData),
+        ClientDataJSON: b64u.enc(a.response.clientDataJSON),
+        Signature: b64u.enc(a.response.signature),
+      });
+      if (j.error) { say(j.message, true); return; }
+      go(j.next);
+    });
+  }
 })();
