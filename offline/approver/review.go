@@ -149,7 +149,8 @@ func (s *Station) Review(data []byte, request string) (*Review, error) {
 		return r, nil
 	}
 	r.Fee = sum.Fee
-	if r.msg, err = approval.MessageFor(p, r.WalletID, request, sum.Fee, time.Time{}); err != nil {
+	// The expiry is a placeholder until Approve sets the one chosen.
+	if r.msg, err = approval.MessageFor(p, r.WalletID, request, sum.Fee, now.Add(DefaultExpiry)); err != nil {
 		return nil, err
 	}
 	return r, nil

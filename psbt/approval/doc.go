@@ -40,7 +40,8 @@
 // Nothing follows. A valid version 1 message has a wallet name and a
 // request id of 1 to MaxFieldLen bytes of UTF-8 without control or format
 // characters, 1 to MaxOutputs outputs, scripts of at most MaxScriptLen
-// bytes, and values and a fee from 0 to 21,000,000 BTC. The approval is
+// bytes, values and a fee from 0 to 21,000,000 BTC, and an expiry after
+// 1970-01-01 00:00:00 UTC (a positive number of seconds). The approval is
 // valid while the time is before the expiry; at the expiry second it has
 // expired.
 //

@@ -325,3 +325,16 @@ func FuzzParseTransfer(f *testing.F) {
 		}
 	})
 }
+
+// An approval that expired before it was made is malformed, not signed.
+func TestExpiryBefore1970(t *testing.T) {
+	p := testPacket(t, 0x11)
+	for _, exp := range []int64{0, -1, -62135596800} {
+		if _, err := MessageFor(p, "treasury", "wd-1", testFee, unixUTC(exp)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("MessageFor expiring at %d: got %v, want ErrMalformed", exp, err)
+		}
+	}
+	if _, err := MessageFor(p, "treasury", "wd-1", testFee, unixUTC(1)); err != nil {
+		t.Errorf("MessageFor expiring at 1: %v", err)
+	}
+}

@@ -199,6 +199,9 @@ func (m *Message) check() error {
 	if m.Fee < 0 || m.Fee > btcutil.MaxSatoshi {
 		return fmt.Errorf("a fee of %d satoshis is outside 0 to 21,000,000 BTC: %w", m.Fee, ErrMalformed)
 	}
+	if m.Expires.Unix() <= 0 {
+		return fmt.Errorf("the expiry %d is not after 1970-01-01 00:00:00 UTC: no one can sign an approval that expired before it was made: %w", m.Expires.Unix(), ErrMalformed)
+	}
 	return nil
 }
 

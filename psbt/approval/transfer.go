@@ -47,7 +47,7 @@ func ParseTransfer(s string) (Approval, error) {
 		if !utf8.ValidString(start) {
 			start = "binary data"
 		}
-		return Approval{}, fmt.Errorf("approval: %q is not an approval from an approver station (it starts with %s): %w", start, TransferPrefix, ErrMalformed)
+		return Approval{}, fmt.Errorf("approval: %q is not an approval from an approver station (an approval's text starts with %s): %w", start, TransferPrefix, ErrMalformed)
 	}
 	b, err := base64.RawURLEncoding.DecodeString(enc)
 	if err != nil {
