@@ -465,7 +465,16 @@ func (c *cli) reportPSBT(wd *coordinator.Withdrawal, out psbtOutput, what string
 			fmt.Fprintf(c.stdout, ", chosen by %s, waste %d sat", wd.Selection.Algorithm, wd.Selection.Waste)
 		}
 		if wd.HasChange {
-			fmt.Fprintf(c.stdout, "; change %s to change address %d", btc(wd.Selection.Change), wd.ChangeIndex)
+			change := wd.Selection.Change
+			if wd.Selection.Algorithm == "" && wd.Packet != nil {
+				// A stored request: its change is what its outputs pay
+				// beyond the payment.
+				change = -wd.Amount
+				for _, out := range wd.Packet.UnsignedTx.TxOut {
+					change += btcutil.Amount(out.Value)
+				}
+			}
+			fmt.Fprintf(c.stdout, "; change %s to change address %d", btc(change), wd.ChangeIndex)
 		}
 		fmt.Fprintln(c.stdout)
 		fmt.Fprintf(c.stdout, "  unsigned transaction %s\n", wd.UnsignedTxID)

@@ -71,7 +71,7 @@ func (r *runner) coordinatorTour() error {
 		return err
 	}
 
-	r.step(11, "Treasury users: Alice requests withdrawals; Bob and Carol approve them. Each approver's signing key is sealed under their password (argon2id).")
+	r.step(11, "Treasury users: Alice requests withdrawals; Bob and Carol approve them, each on an approver station: their own offline laptop,\nwhich keeps their approval key sealed under their passphrase (argon2id) and never shows it to the coordinator.")
 	for _, u := range [][2]string{{"alice", "requester"}, {"bob", "approver"}, {"carol", "approver"}} {
 		out, err := r.run(nil, 0, coord("admin", "user", "add", u[0], "--role", u[1])...)
 		if err != nil {
@@ -84,29 +84,33 @@ func (r *runner) coordinatorTour() error {
 			return err
 		}
 	}
-	keys := map[string]string{}
+	// station is an airsign-kiosk approver command on who's station.
+	station := func(who string, args ...string) []string {
+		cmd := append([]string{"airsign-kiosk"}, r.kioskFlags...)
+		return append(append(cmd, "approver", "--station", who+"-station"), args...)
+	}
+	passphrase := func(who string) string { return who + "'s long station passphrase\n" }
 	for _, u := range []string{"bob", "carol"} {
-		pw := []byte(u + "'s long demo password\n" + u + "'s long demo password\n")
-		out, err := r.runShown(pw, "(password typed twice) | ", 0, coord("", "user", "approval-key", u)...)
-		if err != nil {
+		if _, err := r.runShown([]byte(passphrase(u)+passphrase(u)), "(passphrase typed twice) | ", 0, station(u, "init", "--name", u, "--qr-out", u+"-station-key.png")...); err != nil {
 			return err
 		}
-		m := regexp.MustCompile(`coordinator-sealed:ed25519:[0-9a-f]{64}`).Find(out)
-		if m == nil {
-			return fmt.Errorf("no approval key in the output for %s", u)
+		if _, err := r.run(nil, 0, station(u, "wallet", "add", "--name", "treasury", "--network", "regtest", "--qr", "ceremony/watch-only.png")...); err != nil {
+			return err
 		}
-		keys[u] = string(m)
+		if _, err := r.run(nil, 0, coord("admin", "user", "station-key", u, u+"-station-key.png", "--label", u+"'s laptop")...); err != nil {
+			return err
+		}
 	}
 
-	r.step(12, "On the kiosk, the custodians (two shares: the quorum that moves the funds) enroll Bob's and Carol's keys and set the wallet's policy:\nat most 0.3 BTC a transaction, 0.5 BTC a day, and two approvals for anything. The keys are sealed on the coordinator, so the policy\nnames that kind (--approver-kind coordinator-sealed); a custody team uses approver stations or security keys (docs/DECISIONS.md).")
+	r.step(12, "On the kiosk, the custodians (two shares: the quorum that moves the funds) enroll Bob's and Carol's station keys from their QR codes\nand set the wallet's policy: at most 0.3 BTC a transaction, 0.5 BTC a day, and two approvals for anything, made on approver\nstations or with security keys (the default: a key sealed on the coordinator would count only where the policy names it).")
 	quorum := []string{"--share", "ceremony/share-1.txt", "--share", "ceremony/share-3.png"}
 	for _, u := range []string{"bob", "carol"} {
-		if _, err := r.run(nil, 0, kiosk(append([]string{"approvers", "add", u, keys[u], "--wallet", "treasury"}, quorum...)...)...); err != nil {
+		if _, err := r.run(nil, 0, kiosk(append([]string{"approvers", "add", u, u + "-station-key.png", "--wallet", "treasury"}, quorum...)...)...); err != nil {
 			return err
 		}
 	}
 	if _, err := r.run(nil, 0, kiosk(append([]string{"policy", "set", "--wallet", "treasury", "--max-tx", "30000000", "--max-24h", "50000000",
-		"--require-approvals", "2", "--approver-kind", "coordinator-sealed"}, quorum...)...)...); err != nil {
+		"--require-approvals", "2"}, quorum...)...)...); err != nil {
 		return err
 	}
 
@@ -118,9 +122,9 @@ func (r *runner) coordinatorTour() error {
 		return err
 	}
 
-	r.step(14, "Alice asks for 0.2 BTC to a supplier. Alice cannot approve her own request (four eyes); Bob and Carol do.")
+	r.step(14, "Alice asks for 0.2 BTC to a supplier. Alice cannot approve her own request (four eyes). Bob and Carol scan the request's QR code\nat their stations, which show what it pays as computed from the transaction and the wallet, and show their approvals as QR codes\nthat the coordinator reads.")
 	out, err := r.run(nil, 0, coord("alice", "withdraw", "--wallet", "treasury", "--to", "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080",
-		"--amount", "0.2", "--feerate", "5", "--out", "request.psbt")...)
+		"--amount", "0.2", "--feerate", "5", "--out", "request.psbt", "--qr-out", "request")...)
 	if err != nil {
 		return err
 	}
@@ -133,7 +137,10 @@ func (r *runner) coordinatorTour() error {
 		return err
 	}
 	for _, u := range []string{"bob", "carol"} {
-		if _, err := r.runShown([]byte(u+"'s long demo password\n"), "(password) | ", 0, coord("", "approve", req, "--user", u)...); err != nil {
+		if _, err := r.runShown([]byte(passphrase(u)+"yes\n"), "(passphrase, then yes) | ", 0, station(u, "approve", "--in", "request/animated.gif", "--qr-out", u+"-approval.png")...); err != nil {
+			return err
+		}
+		if _, err := r.run(nil, 0, coord("", "approve", req, "--station-approval", u+"-approval.png")...); err != nil {
 			return err
 		}
 	}

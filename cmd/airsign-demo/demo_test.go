@@ -34,7 +34,7 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{
 		`Shares 1, 3 of set [0-9a-f]{4} rebuild wallet "treasury"|OK: shares 1, 3 of set`,
 		`who cannot also approve it \(four eyes\)`,
-		`PASS  approvals: 2 of 2 required approvals \(bob: coordinator-sealed, carol: coordinator-sealed\)`,
+		`PASS  approvals: 2 of 2 required approvals \(bob: station, carol: station\)`,
 		`Verdict: signable`,
 		`broadcast; it confirms when a block includes it`,
 		`treasury +confirmed \(1\) +0\.20000000 BTC`,
