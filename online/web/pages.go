@@ -479,7 +479,10 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 
 	// The timeline: created → approved → signed → broadcast → confirmed.
 	created := "by " + wd.Requester
-	if wd.BumpedBy != "" {
+	switch {
+	case wd.Revokes:
+		created += ", revoked by " + wd.BumpedBy
+	case wd.BumpedBy != "":
 		created += ", fee bumped by " + wd.BumpedBy
 	}
 	v.Steps = []step{{Name: "Created", Note: created + ", " + wd.Created.UTC().Format("Jan 2 15:04 UTC"), Done: true}}

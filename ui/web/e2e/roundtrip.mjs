@@ -411,6 +411,7 @@ try {
     await shot(bobKey, "keys");
     await bobKey.goto(at + "/requests/" + revocation);
     await step("the revocation offers approval with the security key", () => bobKey.waitForSelector("#approve-key"));
+    await shot(bobKey, "request-security-key");
     await step("bob approves with the security key", () => Promise.all([bobKey.waitForURL(/done=approved/), bobKey.click("#approve-key")]));
     expect((await bobKey.textContent("#approvals")).includes("security key"), "the approval is listed as a security key's");
     result.keyApproved = revocation;
