@@ -76,6 +76,7 @@ func (s *server) routes() {
 	s.handle("POST /api/v1/withdrawals/{id}/cancel", store.RoleRequester, s.cancel)
 	s.handle("POST /api/v1/withdrawals/{id}/bump-fee", store.RoleRequester, s.bumpFee)
 	s.handle("POST /api/v1/withdrawals/{id}/approve", store.RoleApprover, s.approve)
+	s.handle("POST /api/v1/withdrawals/{id}/station-approval", store.RoleRequester, s.stationApproval)
 
 	s.handle("POST /api/v1/finalize", store.RoleRequester, s.finalize)
 	s.handle("POST /api/v1/sync", store.RoleRequester, s.sync)

@@ -18,9 +18,14 @@ type approveRequest struct {
 
 type approvalJSON struct {
 	Approver  string    `json:"approver"`
-	PublicKey string    `json:"public_key"` // ed25519, hex
+	PublicKey string    `json:"public_key"` // the ed25519 key, or a WebAuthn key's id, hex
+	Kind      string    `json:"kind"`       // coordinator-sealed, station or webauthn
 	Expires   time.Time `json:"expires"`
 	Created   time.Time `json:"created"`
+}
+
+type stationApprovalRequest struct {
+	Approval string `json:"approval"` // the station's text, AIRSIGN-APPROVAL-V1:…
 }
 
 type approvedJSON struct {
@@ -51,6 +56,26 @@ func (s *server) approve(w http.ResponseWriter, r *http.Request, u store.User) e
 		expires = d
 	}
 	wd, err := s.c.Approve(r.Context(), r.PathValue("id"), u.Name, password, expires)
+	return s.approved(w, r, wd, err)
+}
+
+// stationApproval files an approval an approver station made (its text),
+// under the name of the user who registered the station's key; the
+// authenticated user is recorded as who handed it in.
+func (s *server) stationApproval(w http.ResponseWriter, r *http.Request, u store.User) error {
+	var req stationApprovalRequest
+	if err := s.decode(w, r, &req, false); err != nil {
+		return err
+	}
+	if req.Approval == "" {
+		return errInvalid(`field "approval" is required: the approver station's approval text (AIRSIGN-APPROVAL-V1:…)`)
+	}
+	wd, err := s.c.ApproveStation(r.Context(), r.PathValue("id"), u.Name, req.Approval)
+	return s.approved(w, r, wd, err)
+}
+
+// approved answers an approval with the request and its approvals.
+func (s *server) approved(w http.ResponseWriter, r *http.Request, wd *coordinator.Withdrawal, err error) error {
 	switch {
 	case errors.Is(err, coordinator.ErrForbidden), errors.Is(err, coordinator.ErrBadPassword):
 		return &httpError{http.StatusForbidden, codeForbidden, err.Error()}
@@ -66,7 +91,7 @@ func (s *server) approve(w http.ResponseWriter, r *http.Request, u store.User) e
 	out := approvedJSON{withdrawalJSON: withdrawalOut(wd, true), Approvals: []approvalJSON{}}
 	for _, a := range aps {
 		out.Approvals = append(out.Approvals, approvalJSON{Approver: a.Approver, PublicKey: hex.EncodeToString(a.PublicKey),
-			Expires: a.Expires, Created: a.Created})
+			Kind: a.Kind, Expires: a.Expires, Created: a.Created})
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -134,12 +134,20 @@
 // POST /api/v1/withdrawals/{id}/approve (approver; anyone but the
 // requester) {"password", "expires_in"} → the request with its psbt, now
 // carrying the user's signed approval, and "approvals": [{"approver",
-// "public_key", "expires", "created"}]. password opens the user's approval
+// "public_key", "kind", "expires", "created"}] (kind: coordinator-sealed,
+// station or webauthn). password opens the user's approval
 // key (airsign-coordinator user approval-key); a wrong one is 403 and ten
 // in a row lock the key. expires_in is a duration, 24h when left out.
 //
 //	curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
 //	  -d '{"password":"...","expires_in":"24h"}' $API/api/v1/withdrawals/wd-0123456789ab/approve
+//
+// POST /api/v1/withdrawals/{id}/station-approval (requester)
+// {"approval"} → the same as approve: the approval an approver station made
+// (its text, AIRSIGN-APPROVAL-V1:…), filed under the name of the user whose
+// station key made it (user station-key), four eyes applied to them; the
+// authenticated user is recorded as who handed it in. An approval of
+// another transaction, or by an unregistered key, is refused.
 //
 // POST /api/v1/finalize (requester) {"psbts": [base64, ...], "broadcast":
 // bool} → {"id", "txid", "state", "confirmations", "signatures",
