@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"airsign/online/coordinator"
+	"airsign/online/httperr"
 	"airsign/online/store"
 )
 
@@ -143,14 +144,14 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.opts.Now()
 	ri := &requestInfo{}
 	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, ri))
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &httperr.StatusWriter{ResponseWriter: w}
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
 			s.opts.Logf("api: %s %s: panic: %v\n%s", r.Method, r.URL.Path, p, debug.Stack())
-			if sw.status == 0 {
+			if sw.Status == 0 {
 				writeError(sw, &httpError{http.StatusInternalServerError, codeInternal, internalMessage})
 			}
 		}
@@ -158,7 +159,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if user == "" {
 			user = "-"
 		}
-		s.opts.Logf("api: %s %s %d %s user=%s %s", r.Method, r.URL.Path, sw.status, ri.code, user,
+		s.opts.Logf("api: %s %s %d %s user=%s %s", r.Method, r.URL.Path, sw.Status, ri.code, user,
 			s.opts.Now().Sub(start).Round(time.Microsecond))
 	}()
 
@@ -227,27 +228,6 @@ func info(r *http.Request) *requestInfo {
 	return &requestInfo{}
 }
 
-// statusWriter remembers the status for the log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(status int) {
-	if w.status == 0 {
-		w.status = status
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // clientHost is the request's client address without its port.
 func clientHost(r *http.Request) string {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -76,13 +75,8 @@ func (s *server) stationApproval(w http.ResponseWriter, r *http.Request, u store
 
 // approved answers an approval with the request and its approvals.
 func (s *server) approved(w http.ResponseWriter, r *http.Request, wd *coordinator.Withdrawal, err error) error {
-	switch {
-	case errors.Is(err, coordinator.ErrForbidden), errors.Is(err, coordinator.ErrBadPassword):
-		return &httpError{http.StatusForbidden, codeForbidden, err.Error()}
-	case errors.Is(err, coordinator.ErrNoApprovalKey):
-		return &httpError{http.StatusConflict, codeConflict, err.Error()}
-	case err != nil:
-		return err
+	if err != nil {
+		return err // answered by httperr's mapping
 	}
 	aps, err := s.c.Approvals(r.Context(), wd.ID)
 	if err != nil {

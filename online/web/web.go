@@ -12,7 +12,6 @@ package web
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -24,8 +23,8 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 
 	"airsign/online/coordinator"
+	"airsign/online/httperr"
 	"airsign/online/store"
-	"airsign/psbt"
 	"airsign/psbt/auditlog"
 	ui "airsign/ui/web"
 )
@@ -214,7 +213,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
 	}
 	start := h.opts.Now()
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &httperr.StatusWriter{ResponseWriter: w}
 	ri := &reqInfo{}
 	r = r.WithContext(withInfo(r.Context(), ri))
 	defer func() {
@@ -223,7 +222,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				panic(p)
 			}
 			h.opts.Logf("web: %s %s: panic: %v\n%s", r.Method, r.URL.Path, p, debug.Stack())
-			if sw.status == 0 {
+			if sw.Status == 0 {
 				h.errorPage(sw, r, nil, http.StatusInternalServerError, "Internal error", internalMessage)
 			}
 		}
@@ -231,7 +230,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if user == "" {
 			user = "-"
 		}
-		h.opts.Logf("web: %s %s %d user=%s %s", r.Method, r.URL.Path, sw.status, user, h.opts.Now().Sub(start).Round(time.Microsecond))
+		h.opts.Logf("web: %s %s %d user=%s %s", r.Method, r.URL.Path, sw.Status, user, h.opts.Now().Sub(start).Round(time.Microsecond))
 	}()
 	if _, pattern := h.mux.Handler(r); pattern == "" {
 		h.errorPage(sw, r, nil, http.StatusNotFound, "Not found",
@@ -287,55 +286,14 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, _ error, sta
 	h.render(w, r, status, "error", page{Title: heading, Data: errorData{heading, msg, back, label}})
 }
 
-// statusWriter remembers the status for the log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(status int) {
-	if w.status == 0 {
-		w.status = status
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// classify turns a coordinator or store error into a status and a message
-// for people. Unrecognised errors are internal: logged, not shown.
+// classify is httperr.Classify for a page: a status and a message for
+// people; an internal error's message is the page's, not the API's.
 func classify(err error) (int, string) {
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		return http.StatusRequestEntityTooLarge, fmt.Sprintf("What you sent is larger than the %d bytes allowed here.", tooLarge.Limit)
-	case errors.Is(err, coordinator.ErrForbidden):
-		return http.StatusForbidden, err.Error()
-	case errors.Is(err, coordinator.ErrBadPassword), errors.Is(err, coordinator.ErrNoApprovalKey):
-		return http.StatusForbidden, err.Error()
-	case errors.Is(err, coordinator.ErrInvalid), errors.Is(err, coordinator.ErrWalletMismatch):
-		return http.StatusBadRequest, err.Error()
-	case errors.Is(err, store.ErrNotFound):
-		return http.StatusNotFound, err.Error()
-	case errors.Is(err, coordinator.ErrWrongTx), errors.Is(err, coordinator.ErrNotFinal):
-		return http.StatusUnprocessableEntity, err.Error()
-	case errors.Is(err, coordinator.ErrInsufficient), errors.Is(err, store.ErrState), errors.Is(err, store.ErrReserved),
-		errors.Is(err, store.ErrExists), errors.Is(err, store.ErrConflict), errors.Is(err, coordinator.ErrSuspended):
-		return http.StatusConflict, err.Error()
-	case errors.Is(err, coordinator.ErrBroadcast):
-		return http.StatusBadGateway, err.Error()
+	a := httperr.Classify(err)
+	if a.Internal() {
+		return a.Status, internalMessage
 	}
-	if errors.Is(err, psbt.ErrBadSignature) {
-		return http.StatusUnprocessableEntity, err.Error()
-	}
-	return http.StatusInternalServerError, internalMessage
+	return a.Status, a.Message
 }
 
 // fail shows err on an error page (or logs it when internal).
