@@ -228,7 +228,6 @@ func info(r *http.Request) *requestInfo {
 	return &requestInfo{}
 }
 
-
 // clientHost is the request's client address without its port.
 func clientHost(r *http.Request) string {
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
