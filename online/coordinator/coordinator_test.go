@@ -42,7 +42,7 @@ func newFixture(t *testing.T) *fixture {
 
 // newFixtureWith is newFixture with the node's options (Listen, for a
 // second node to connect to).
-func newFixtureWith(t *testing.T, opts regtest.Options) *fixture {
+func newFixtureWith(t testing.TB, opts regtest.Options) *fixture {
 	t.Helper()
 	node := regtest.Start(t, opts)
 	regtest.ActivateSegwitTaproot(t, node)
@@ -65,7 +65,7 @@ func newFixtureWith(t *testing.T, opts regtest.Options) *fixture {
 	return &fixture{node: node, c: c, st: st, dbPath: dbPath}
 }
 
-func (f *fixture) sync(t *testing.T) {
+func (f *fixture) sync(t testing.TB) {
 	t.Helper()
 	if _, err := f.c.Sync(context.Background()); err != nil {
 		t.Fatalf("Sync: %v", err)
@@ -84,7 +84,7 @@ func master(t testing.TB, seed byte) *hd.Master {
 }
 
 // addWallet registers a single-sig wallet of seed born at the current tip.
-func (f *fixture) addWallet(t *testing.T, name string, script descriptor.ScriptType, seed byte) (*hd.Master, *descriptor.Descriptor) {
+func (f *fixture) addWallet(t testing.TB, name string, script descriptor.ScriptType, seed byte) (*hd.Master, *descriptor.Descriptor) {
 	t.Helper()
 	m := master(t, seed)
 	d, err := m.Account(script, 0)
@@ -99,7 +99,7 @@ func (f *fixture) addWallet(t *testing.T, name string, script descriptor.ScriptT
 }
 
 // deposit pays sats to the wallet's next receive address and confirms it.
-func (f *fixture) deposit(t *testing.T, wallet string, sats int64) {
+func (f *fixture) deposit(t testing.TB, wallet string, sats int64) {
 	t.Helper()
 	a, err := f.c.Receive(context.Background(), wallet)
 	if err != nil {
@@ -115,7 +115,7 @@ func (f *fixture) deposit(t *testing.T, wallet string, sats int64) {
 }
 
 // sign is the kiosk's part: psbt.Sign with the seed, as airsign-kiosk does.
-func sign(t *testing.T, p *btcpsbt.Packet, d *descriptor.Descriptor, m *hd.Master) []byte {
+func sign(t testing.TB, p *btcpsbt.Packet, d *descriptor.Descriptor, m *hd.Master) []byte {
 	t.Helper()
 	raw, err := psbt.Encode(p)
 	if err != nil {
@@ -137,7 +137,7 @@ func sign(t *testing.T, p *btcpsbt.Packet, d *descriptor.Descriptor, m *hd.Maste
 	return out
 }
 
-func foreignAddress(t *testing.T, seed byte) string {
+func foreignAddress(t testing.TB, seed byte) string {
 	t.Helper()
 	d, err := master(t, seed).Account(descriptor.P2TR, 0)
 	if err != nil {
@@ -326,7 +326,7 @@ func TestBumpFee(t *testing.T) {
 
 // addMultisig registers a 2-of-3 wsh sortedmulti wallet of three masters
 // made from seeds seed, seed+1 and seed+2, and returns them.
-func (f *fixture) addMultisig(t *testing.T, name string, seed byte) ([]*hd.Master, *descriptor.Descriptor) {
+func (f *fixture) addMultisig(t testing.TB, name string, seed byte) ([]*hd.Master, *descriptor.Descriptor) {
 	t.Helper()
 	var masters []*hd.Master
 	var keys []descriptor.Key
