@@ -18,6 +18,7 @@ import (
 	"airsign/online/coordinator"
 	"airsign/online/store"
 	"airsign/psbt"
+	"airsign/psbt/amount"
 	"airsign/ui/qr"
 )
 
@@ -278,7 +279,7 @@ func (h *Handler) withdraw(w http.ResponseWriter, r *http.Request, s *sessionInf
 	show := func(status int, msg string) {
 		h.render(w, r, status, "withdraw", page{Title: "New withdrawal", Active: "withdraw", Error: msg, Data: f})
 	}
-	amount, err := parseAmount(f.Amount, f.Unit)
+	amt, err := amount.ParseIn(f.Amount, f.Unit)
 	if err != nil {
 		show(http.StatusBadRequest, "Amount: "+err.Error()+".")
 		return
@@ -292,7 +293,7 @@ func (h *Handler) withdraw(w http.ResponseWriter, r *http.Request, s *sessionInf
 		show(http.StatusBadRequest, "Destination: give the address to pay (up to 100 characters).")
 		return
 	}
-	req := coordinator.WithdrawRequest{Wallet: f.Wallet, To: f.To, Amount: amount, FeeRate: rate, Requester: s.user.Name}
+	req := coordinator.WithdrawRequest{Wallet: f.Wallet, To: f.To, Amount: amt, FeeRate: rate, Requester: s.user.Name}
 	switch pf.Get("action") {
 	case "preview":
 		p, err := h.c.Preview(r.Context(), req)

@@ -25,6 +25,7 @@ import (
 	"airsign/online/coordinator"
 	"airsign/online/httperr"
 	"airsign/online/store"
+	"airsign/psbt/amount"
 	"airsign/psbt/auditlog"
 	ui "airsign/ui/web"
 )
@@ -138,8 +139,8 @@ func New(c *coordinator.Coordinator, st *store.Store, opts Options) (*Handler, e
 		userDecoding: map[string]bool{}}
 	var err error
 	if h.pages, err = ui.Pages(template.FuncMap{
-		"btc":      formatBTC,
-		"sat":      func(a btcutil.Amount) string { return groupDigits(int64(a)) },
+		"btc":      func(a btcutil.Amount) string { return amount.Format(a, amount.Grouped) },
+		"sat":      func(a btcutil.Amount) string { return amount.Group(int64(a)) },
 		"when":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"atLeast":  func(r store.Role, want string) bool { return r.AtLeast(store.Role(want)) },
 		"kindName": kindName,

@@ -658,34 +658,6 @@ func TestKDFSemaphore(t *testing.T) {
 	}
 }
 
-func TestParseAmount(t *testing.T) {
-	for _, c := range []struct {
-		in, unit string
-		want     btcutil.Amount
-		ok       bool
-	}{
-		{"0.1", "btc", 10_000_000, true},
-		{"1", "btc", 100_000_000, true},
-		{".5", "btc", 50_000_000, true},
-		{"0.00000001", "btc", 1, true},
-		{"21000000", "btc", btcutil.MaxSatoshi, true},
-		{"21000000.00000001", "btc", 0, false},
-		{"0", "btc", 0, false},
-		{"-1", "btc", 0, false},
-		{"1,5", "btc", 0, false},
-		{"1 500 000", "sat", 1_500_000, true},
-		{"1,500,000", "sat", 1_500_000, true},
-		{"1.5", "sat", 0, false},
-		{"", "sat", 0, false},
-		{"1", "eth", 0, false},
-	} {
-		got, err := parseAmount(c.in, c.unit)
-		if (err == nil) != c.ok || got != c.want {
-			t.Errorf("parseAmount(%q, %s) = %v, %v; want %v, ok %v", c.in, c.unit, got, err, c.want, c.ok)
-		}
-	}
-}
-
 // TestSecureCookie: over TLS, or with SecureCookies behind a TLS proxy,
 // the session cookie is Secure and __Host- prefixed; over plain http it
 // cannot be (browsers drop Secure cookies from http origins).

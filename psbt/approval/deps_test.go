@@ -12,8 +12,8 @@ import (
 
 // TestImports states the package's import policy: the kiosk links it, so
 // it imports the standard library and btcd only, and nothing that opens
-// sockets or runs programs; and its own webauthn package, which holds to
-// the same. Tests may also import airsign/psbt.
+// sockets or runs programs; and its own webauthn package and
+// psbt/amount, which hold to the same. Tests may also import airsign/psbt.
 func TestImports(t *testing.T) {
 	forbidden := map[string]bool{"net": true, "net/http": true, "crypto/tls": true, "os/exec": true}
 	files, err := filepath.Glob("*.go")
@@ -36,12 +36,12 @@ func TestImports(t *testing.T) {
 			path, _ := strconv.Unquote(imp.Path.Value)
 			btcd := strings.HasPrefix(path, "github.com/btcsuite/btcd/")
 			std := !strings.Contains(strings.Split(path, "/")[0], ".") && !strings.HasPrefix(path, "airsign")
-			own := path == "airsign/psbt/approval/webauthn"
+			own := path == "airsign/psbt/approval/webauthn" || path == "airsign/psbt/amount"
 			switch {
 			case forbidden[path]:
 				t.Errorf("%s imports %s, which the kiosk must not link", name, path)
 			case !std && !btcd && !own:
-				t.Errorf("%s imports %s; package approval may import only std, btcd and its webauthn package", name, path)
+				t.Errorf("%s imports %s; package approval may import only std, btcd, its webauthn package and psbt/amount", name, path)
 			}
 			if path == "github.com/btcsuite/btcd/btcutil/psbt" && (imp.Name == nil || imp.Name.Name != "btcpsbt") {
 				t.Errorf("%s imports btcd's psbt package without the alias btcpsbt", name)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -14,6 +13,8 @@ import (
 	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/txscript"
+
+	"airsign/psbt/amount"
 )
 
 // Version is the message and value format this package writes and the
@@ -336,14 +337,5 @@ func (r *reader) bytes32(field string, limit int) []byte {
 	return r.take(int(n), field)
 }
 
-// btc formats satoshis as bitcoin without trailing zeros: "0.5 BTC".
-func btc(sat int64) string {
-	sign := ""
-	u := uint64(sat)
-	if sat < 0 {
-		sign, u = "-", -u
-	}
-	s := fmt.Sprintf("%d.%08d", u/1e8, u%1e8)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	return sign + s + " BTC"
-}
+// btc formats satoshis for sentences: "0.5 BTC".
+func btc(sat int64) string { return amount.Format(btcutil.Amount(sat), amount.Short) }
