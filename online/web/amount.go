@@ -5,7 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-
 )
 
 // parseFeeRate reads the fee rate field: empty means the node's estimate
@@ -28,4 +27,3 @@ func parseFeeRate(s string) (float64, error) {
 	}
 	return r, nil
 }
-
