@@ -245,7 +245,7 @@ func (c *cli) approverWalletAdd(dir *string, args []string) error {
 	if err != nil {
 		return err
 	}
-	id, _ := w.ID()
+	id := kiosk.WalletID(d)
 	fmt.Fprintf(c.stdout, "wallet %q added from %s: %s on %s, master fingerprint %x, wallet id %s\n", w.Name, source, d.Script, w.Network, d.MasterFingerprint(), id)
 	if addr, err := d.Address(0, 0); err == nil {
 		fmt.Fprintf(c.stdout, "first receive address (compare it with the kiosk's watch-only export): %s\n", kiosk.GroupAddress(addr.EncodeAddress()))

@@ -17,7 +17,6 @@ import (
 	"airsign/offline/kiosk"
 	"airsign/offline/policy"
 	"airsign/psbt/approval"
-	"airsign/psbt/descriptor"
 	"airsign/shamir"
 )
 
@@ -34,14 +33,6 @@ func (c *cli) quorumShares(h *home.Home, files []string) ([]*shamir.Share, func(
 		return nil, func() {}, err
 	}
 	return readShares(files)
-}
-
-func walletDescriptor(w *home.Wallet) (*descriptor.Descriptor, error) {
-	net, err := descriptor.ParseNetwork(w.Network)
-	if err != nil {
-		return nil, err
-	}
-	return descriptor.ParseForNetwork(w.Descriptor, net)
 }
 
 // policyCmd is `policy show` and `policy set`.

@@ -141,9 +141,7 @@ func mkpsbt(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	w, err := h.Wallet(args[1])
 	ts.Check(err)
-	net, err := descriptor.ParseNetwork(w.Network)
-	ts.Check(err)
-	d, err := descriptor.ParseForNetwork(w.Descriptor, net)
+	d, err := w.Parsed()
 	ts.Check(err)
 	variant := ""
 	if len(args) == 4 {
@@ -401,9 +399,7 @@ func coordapprove(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	w, err := h.Wallet(args[3])
 	ts.Check(err)
-	net, err := descriptor.ParseNetwork(w.Network)
-	ts.Check(err)
-	d, err := descriptor.ParseForNetwork(w.Descriptor, net)
+	d, err := w.Parsed()
 	ts.Check(err)
 	p, err := psbt.Decode([]byte(ts.ReadFile(args[4])))
 	ts.Check(err)

@@ -212,6 +212,63 @@ type Wallet struct {
 	// Fingerprint, ShareSet, Threshold and Total are then those of the
 	// kiosk's own key.
 	Multisig *Multisig `json:"multisig,omitempty"`
+
+	// read is the network and descriptor as read when the wallet was
+	// loaded (Home.Wallet, Home.Wallets): the kiosk parses a registered
+	// wallet once, however often it uses it. Nil for a wallet made in
+	// memory, which Parsed reads when asked.
+	read *readWallet
+}
+
+// readWallet is a wallet's network and descriptor as parsed, with the
+// texts they were parsed from: a wallet whose fields were changed after
+// loading is read again rather than answered from a stale parse.
+type readWallet struct {
+	network, text string
+	net           descriptor.Network
+	netErr        error
+	desc          *descriptor.Descriptor
+	err           error // netErr, or the descriptor's
+}
+
+func readWalletFields(network, text string) *readWallet {
+	r := &readWallet{network: network, text: text}
+	if r.net, r.netErr = descriptor.ParseNetwork(network); r.netErr != nil {
+		r.err = r.netErr
+		return r
+	}
+	r.desc, r.err = descriptor.ParseForNetwork(text, r.net)
+	return r
+}
+
+// loaded returns the wallet's parse made at loading, if it still holds.
+func (w *Wallet) loaded() *readWallet {
+	if r := w.read; r != nil && r.network == w.Network && r.text == w.Descriptor {
+		return r
+	}
+	return nil
+}
+
+// Net is the wallet's network, parsed.
+func (w *Wallet) Net() (descriptor.Network, error) {
+	if r := w.loaded(); r != nil {
+		return r.net, r.netErr
+	}
+	return descriptor.ParseNetwork(w.Network)
+}
+
+// Parsed is the wallet's descriptor, parsed for the wallet's network (an
+// unknown network is Net's error). A registered wallet's is parsed once,
+// when Home.Wallet or Home.Wallets loads it; a wallet whose descriptor
+// does not parse still loads, and the error comes here, where the wallet
+// is used. Callers must not change the descriptor: copies of the wallet
+// share it.
+func (w *Wallet) Parsed() (*descriptor.Descriptor, error) {
+	r := w.loaded()
+	if r == nil {
+		r = readWalletFields(w.Network, w.Descriptor)
+	}
+	return r.desc, r.err
 }
 
 // Multisig describes a registered multisig wallet.
@@ -252,6 +309,7 @@ func (h *Home) Wallet(name string) (*Wallet, error) {
 	if err := w.checkFileName(name); err != nil {
 		return nil, err
 	}
+	w.read = readWalletFields(w.Network, w.Descriptor)
 	return &w, nil
 }
 
@@ -301,6 +359,7 @@ func (h *Home) Wallets() ([]Wallet, error) {
 		if err := w.checkFileName(strings.TrimSuffix(filepath.Base(f), ".json")); err != nil {
 			return nil, err
 		}
+		w.read = readWalletFields(w.Network, w.Descriptor)
 		ws = append(ws, w)
 	}
 	sort.Slice(ws, func(i, j int) bool { return ws[i].Name < ws[j].Name })
@@ -380,11 +439,7 @@ func (w Wallet) IdentityDigest() (string, error) {
 // Identity is what the wallet pays to (descriptor.Identity): the same for
 // every spelling of the same wallet's descriptor.
 func (w Wallet) Identity() (string, error) {
-	net, err := descriptor.ParseNetwork(w.Network)
-	if err != nil {
-		return "", err
-	}
-	d, err := descriptor.ParseForNetwork(w.Descriptor, net)
+	d, err := w.Parsed()
 	if err != nil {
 		return "", err
 	}

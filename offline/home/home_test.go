@@ -167,3 +167,85 @@ func TestWallets(t *testing.T) {
 		t.Errorf("Wallet(nope): got %v", err)
 	}
 }
+
+// A loaded wallet's descriptor is parsed once, when it is loaded; a wallet
+// whose network or descriptor is bad loads, and says so where it is used.
+func TestWalletParsed(t *testing.T) {
+	dir := t.TempDir()
+	h, err := Init(dir, rand.Reader, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := hd.MasterFromEntropy(bytes.Repeat([]byte{1}, 16), descriptor.Regtest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := m.Account(descriptor.P2WPKH, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.AddWallet(Wallet{Name: "treasury", Network: "regtest", Descriptor: d.String(), Created: t0}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := h.Wallet("treasury")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := w.Parsed()
+	if err != nil || first.String() != d.String() || first.Network != descriptor.Regtest {
+		t.Fatalf("Parsed() = %v, %v; want %s on regtest", first, err, d)
+	}
+	if again, _ := w.Parsed(); again != first {
+		t.Error("Parsed() parsed a loaded wallet again")
+	}
+	if net, err := w.Net(); net != descriptor.Regtest || err != nil {
+		t.Errorf("Net() = %v, %v; want regtest", net, err)
+	}
+	ws, err := h.Wallets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := ws[0]
+	if a, _ := ws[0].Parsed(); a == nil {
+		t.Fatal("Wallets()[0].Parsed() = nil")
+	} else if b, _ := copied.Parsed(); b != a {
+		t.Error("a copy of a loaded wallet parsed it again")
+	}
+
+	// Changed after loading: read again, not answered from the old parse.
+	w.Network = "mainnet"
+	if _, err := w.Parsed(); err == nil {
+		t.Error("Parsed() of a tpub wallet changed to mainnet: got no error")
+	}
+	if net, err := w.Net(); net != descriptor.Mainnet || err != nil {
+		t.Errorf("Net() after the change = %v, %v; want mainnet", net, err)
+	}
+
+	// A wallet made in memory is parsed when asked.
+	mem := Wallet{Name: "x", Network: "regtest", Descriptor: d.String()}
+	if got, err := mem.Parsed(); err != nil || got.String() != d.String() {
+		t.Errorf("Parsed() of an unloaded wallet = %v, %v; want %s", got, err, d)
+	}
+
+	// A wallet file edited to an unknown network still loads; the error
+	// comes where the wallet is used, with ParseNetwork's words.
+	p := filepath.Join(dir, "wallets", "treasury.json")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, bytes.Replace(data, []byte(`"regtest"`), []byte(`"moon"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err = h.Wallet("treasury")
+	if err != nil {
+		t.Fatalf("Wallet(treasury) with an unknown network: %v", err)
+	}
+	_, want := descriptor.ParseNetwork("moon")
+	if _, err := w.Net(); err == nil || err.Error() != want.Error() {
+		t.Errorf("Net() = %v, want %v", err, want)
+	}
+	if _, err := w.Parsed(); err == nil || err.Error() != want.Error() {
+		t.Errorf("Parsed() = %v, want %v", err, want)
+	}
+}

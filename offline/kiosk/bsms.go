@@ -62,7 +62,7 @@ func bsmsKeyRecord(h *home.Home, w *home.Wallet, shares []*shamir.Share, token [
 			return nil, nil, err
 		}
 	}
-	d, err := parseWallet(w)
+	d, err := w.Parsed()
 	if err != nil {
 		return nil, nil, fmt.Errorf("wallet %q: %w", w.Name, err)
 	}

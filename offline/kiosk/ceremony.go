@@ -74,8 +74,10 @@ type CeremonyDone struct {
 	Wallet     WalletInfo
 	CeremonyID string
 	Descriptor string
-	ExportDir  string
-	WatchOnly  []byte
+	// Desc is Descriptor parsed, for the watch-only QR code.
+	Desc      *descriptor.Descriptor
+	ExportDir string
+	WatchOnly []byte
 }
 
 func (CeremonySetup) isScreen() {}
@@ -311,7 +313,7 @@ func (k *Kiosk) finishCeremony() (Screen, error) {
 	}
 	w := res.Wallet()
 	done := CeremonyDone{Wallet: walletInfo(&w), CeremonyID: res.Transcript.CeremonyID, Descriptor: res.Transcript.Descriptor,
-		ExportDir: c.params.ExportDir, WatchOnly: res.WatchOnly}
+		Desc: res.Descriptor, ExportDir: c.params.ExportDir, WatchOnly: res.WatchOnly}
 	res.Wipe()
 	c.res = nil
 	return done, nil

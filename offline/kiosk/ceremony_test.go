@@ -140,7 +140,7 @@ func TestCeremonyFlow(t *testing.T) {
 		}
 		shares = append(shares, s)
 	}
-	d, err := parseWallet(w)
+	d, err := w.Parsed()
 	if err != nil {
 		t.Fatal(err)
 	}

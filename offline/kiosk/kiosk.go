@@ -518,7 +518,7 @@ func (k *Kiosk) onStart(ev Event) (Screen, error) {
 			}
 			return k.start(problem)
 		}
-		d, err := parseWallet(w)
+		d, err := w.Parsed()
 		if err != nil {
 			return nil, err
 		}
@@ -560,14 +560,6 @@ func joinNames(s []string) string {
 		b.WriteString(n)
 	}
 	return b.String()
-}
-
-func parseWallet(w *home.Wallet) (*descriptor.Descriptor, error) {
-	net, err := descriptor.ParseNetwork(w.Network)
-	if err != nil {
-		return nil, err
-	}
-	return descriptor.ParseForNetwork(w.Descriptor, net)
 }
 
 func (k *Kiosk) onScan(scr Scan, ev Event) (Screen, error) {
@@ -782,7 +774,7 @@ func (k *Kiosk) onRegisterReview(scr RegisterReview, ev Event) (Screen, error) {
 			scr.Problem = problem
 			return scr, nil
 		}
-		d, err := parseWallet(&scr.Registration.Wallet)
+		d, err := scr.Registration.Wallet.Parsed()
 		if err != nil {
 			return nil, err
 		}

@@ -15,7 +15,6 @@ import (
 	"airsign/psbt"
 	"airsign/psbt/approval"
 	"airsign/psbt/auditlog"
-	"airsign/psbt/descriptor"
 	"airsign/shamir"
 )
 
@@ -407,7 +406,7 @@ func (s Station) verifyShares(c SharesCheck) (*home.Wallet, error) {
 			return w, err
 		}
 	}
-	d, err := parseWallet(w)
+	d, err := w.Parsed()
 	if err != nil {
 		return w, err
 	}
@@ -431,7 +430,7 @@ func (s Station) Quorum(w *home.Wallet, shares []*shamir.Share) ([]string, error
 			return nil, err
 		}
 	}
-	d, err := parseWallet(w)
+	d, err := w.Parsed()
 	if err != nil {
 		return nil, err
 	}
@@ -454,7 +453,7 @@ func (s Station) ChangePolicy(w *home.Wallet, p policy.Policy, kind string, shar
 	if old, err = s.store().Policy(w.Name); err != nil {
 		return old, nil, err
 	}
-	net, err := descriptor.ParseNetwork(w.Network)
+	net, err := w.Net()
 	if err == nil {
 		err = p.Validate(net)
 	}

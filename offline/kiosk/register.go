@@ -130,7 +130,7 @@ func PrepareMultisig(h *home.Home, text []byte, name string, now time.Time) (*Re
 	if err != nil {
 		return nil, err
 	}
-	net, err := descriptor.ParseNetwork(own.Network)
+	net, err := own.Net()
 	if err != nil {
 		return nil, err
 	}

@@ -79,11 +79,10 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string, now time.Tim
 	var claimed []*Loaded // the wallets with an input of theirs
 	for i := range candidates {
 		w := &candidates[i]
-		net, err := descriptor.ParseNetwork(w.Network)
-		if err != nil {
-			return nil, err
+		if _, err := w.Net(); err != nil {
+			return nil, err // ParseNetwork's error names the network
 		}
-		d, err := descriptor.ParseForNetwork(w.Descriptor, net)
+		d, err := w.Parsed()
 		if err != nil {
 			return nil, fmt.Errorf("wallet %q: %w", w.Name, err)
 		}

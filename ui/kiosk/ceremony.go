@@ -185,7 +185,7 @@ func (a *App) ceremonyDoneScreen(s core.CeremonyDone) fyne.CanvasObject {
 		bold("Watch-only descriptor:"),
 		desc,
 	)
-	if img, err := watchOnlyQR(s.Descriptor, w.Network); err == nil {
+	if img, err := watchOnlyQR(s.Desc); err == nil {
 		im := canvas.NewImageFromImage(img)
 		im.FillMode = canvas.ImageFillContain
 		im.ScaleMode = canvas.ImageScalePixels
@@ -201,15 +201,7 @@ func (a *App) ceremonyDoneScreen(s core.CeremonyDone) fyne.CanvasObject {
 }
 
 // watchOnlyQR draws the descriptor as a UR crypto-output QR code.
-func watchOnlyQR(text, network string) (image.Image, error) {
-	net, err := descriptor.ParseNetwork(network)
-	if err != nil {
-		return nil, err
-	}
-	d, err := descriptor.ParseForNetwork(text, net)
-	if err != nil {
-		return nil, err
-	}
+func watchOnlyQR(d *descriptor.Descriptor) (image.Image, error) {
 	o, err := urwallet.Output(d)
 	if err != nil {
 		return nil, err
