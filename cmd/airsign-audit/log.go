@@ -12,6 +12,7 @@ import (
 
 	"airsign/cmd/internal/qrfiles"
 	"airsign/psbt/auditlog"
+	"airsign/psbt/fileio"
 )
 
 // maxLogExportBytes bounds an audit-log export read from a file.
@@ -118,15 +119,7 @@ func (c *cli) witnessKey(args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(*priv, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.WriteString(skey + "\n"); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := fileio.WriteNew(*priv, []byte(skey+"\n"), 0o600); err != nil {
 		return err
 	}
 	if err := qrfiles.WriteExclusive(*pub, []byte(vkey+"\n")); err != nil {

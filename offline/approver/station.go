@@ -38,6 +38,7 @@ import (
 	"unicode/utf8"
 
 	"airsign/psbt/approval"
+	"airsign/psbt/fileio"
 )
 
 // File names inside a station folder.
@@ -243,22 +244,10 @@ func readLimited(path string) ([]byte, error) {
 // writeNew writes a new file, never replacing one, synced with its folder;
 // on failure nothing is left behind.
 func writeNew(path string, data []byte, perm os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-	if err != nil {
+	if err := fileio.WriteNew(path, data, perm); err != nil {
 		return err
 	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return syncDir(filepath.Dir(path))
+	return fileio.SyncDir(filepath.Dir(path))
 }
 
 // replaceFile writes path anew by rename, so that a crash leaves the old
@@ -273,17 +262,5 @@ func replaceFile(path string, data []byte, perm os.FileMode) error {
 		os.Remove(tmp)
 		return err
 	}
-	return syncDir(filepath.Dir(path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return err
-	}
-	return nil
+	return fileio.SyncDir(filepath.Dir(path))
 }

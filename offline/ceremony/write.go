@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"airsign/psbt/fileio"
 	"airsign/shamir"
 )
 
@@ -66,20 +67,20 @@ func (r *Result) write(outDir string, img Imager, withShares bool) (err error) {
 		return err
 	}
 	for _, f := range files {
-		if err := writeSynced(filepath.Join(stage, f.name), f.data, f.perm); err != nil {
+		if err := fileio.WriteNew(filepath.Join(stage, f.name), f.data, f.perm); err != nil {
 			return err
 		}
 	}
 	if err := r.readBack(stage, img, withShares); err != nil {
 		return fmt.Errorf("reading the ceremony back failed, nothing was kept: %w", err)
 	}
-	if err := syncDir(stage); err != nil {
+	if err := fileio.SyncDir(stage); err != nil {
 		return err
 	}
 	if err := os.Rename(stage, outDir); err != nil {
 		return fmt.Errorf("cannot move the ceremony into %s: %w", outDir, err)
 	}
-	return syncDir(filepath.Dir(outDir))
+	return fileio.SyncDir(filepath.Dir(outDir))
 }
 
 type file struct {
@@ -212,29 +213,4 @@ func (r *Result) readBackPublic(dir string, img Imager) error {
 		return errors.New("watch-only.png does not hold the wallet's descriptor")
 	}
 	return nil
-}
-
-func writeSynced(path string, data []byte, perm os.FileMode) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

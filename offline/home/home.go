@@ -33,6 +33,7 @@ import (
 
 	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
+	"airsign/psbt/fileio"
 )
 
 // Home is an initialized kiosk home folder.
@@ -508,14 +509,5 @@ func writeNew(path string, data []byte, perm os.FileMode) error {
 	if err := os.Link(tmp.Name(), path); err != nil { // link, unlike rename, never replaces
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	return syncDir(filepath.Dir(path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return fileio.SyncDir(filepath.Dir(path))
 }

@@ -25,6 +25,7 @@ import (
 	"airsign/offline/policy"
 	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
+	"airsign/psbt/fileio"
 	"airsign/shamir"
 )
 
@@ -841,21 +842,8 @@ func (k *Kiosk) exportAudit(v AuditView, dir string) (Screen, error) {
 		head = head[:16]
 	}
 	path := filepath.Join(dir, fmt.Sprintf("airsign-audit-export-%s-%s.json", k.cfg.Home.KeyID(), head))
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
+	if err := fileio.WriteNew(path, v.Raw, 0o644); err != nil {
 		v.Problem = err.Error()
-		return v, nil
-	}
-	_, werr := f.Write(v.Raw)
-	if serr := f.Sync(); werr == nil {
-		werr = serr
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		os.Remove(path)
-		v.Problem = werr.Error()
 		return v, nil
 	}
 	if err := k.st.Exported(k.export, filepath.Base(path), 0); err != nil {

@@ -51,6 +51,8 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"airsign/psbt/fileio"
 )
 
 // MaxLineBytes bounds one entry, so that reading a damaged or hostile log
@@ -146,10 +148,10 @@ func Create(path, origin string, s Signer) (*Log, error) {
 		return nil, fmt.Errorf("creating audit log: %w", err)
 	}
 	l.cpBytes = int64(len(cp)) + 1
-	if err := createSynced(l.cpPath, append(cp, '\n')); err != nil {
+	if err := fileio.WriteNew(l.cpPath, append(cp, '\n'), 0o600); err != nil {
 		return nil, fmt.Errorf("creating audit log: %w", err)
 	}
-	if err := createSynced(path, nil); err != nil {
+	if err := fileio.WriteNew(path, nil, 0o600); err != nil {
 		os.Remove(l.cpPath)
 		return nil, fmt.Errorf("creating audit log: %w", err)
 	}
@@ -171,15 +173,6 @@ func newLog(path, origin string, s Signer) (*Log, error) {
 	l := &Log{path: path, cpPath: CheckpointsPath(path), origin: origin, vkey: vkey, signer: ns, verifier: v, head: genesis}
 	l.root, _ = tlog.TreeHash(0, nil)
 	return l, nil
-}
-
-func createSynced(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(data)
-	return errors.Join(werr, f.Sync(), f.Close())
 }
 
 // Open verifies the whole log at path, and its checkpoints, with s's public

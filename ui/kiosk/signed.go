@@ -1,7 +1,6 @@
 package kiosk
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	core "airsign/offline/kiosk"
+	"airsign/psbt/fileio"
 	"airsign/ui/qr"
 )
 
@@ -155,15 +155,8 @@ func saveSigned(dir string, s core.Signed, parts []string) ([]string, error) {
 	base := filepath.Join(dir, "signed-"+id)
 	var files []string
 	write := func(path string, data []byte) error {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
+		if err := fileio.WriteNew(path, data, 0o644); err != nil {
 			return err
-		}
-		_, werr := f.Write(data)
-		werr = errors.Join(werr, f.Sync(), f.Close())
-		if werr != nil {
-			os.Remove(path)
-			return werr
 		}
 		files = append(files, path)
 		return nil

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 
 	"airsign/psbt"
+	"airsign/psbt/fileio"
 	"airsign/ui/qr"
 )
 
@@ -50,24 +51,11 @@ func ReadLimited(r io.Reader, max int64, what string) ([]byte, error) {
 	return data, nil
 }
 
-// WriteExclusive writes a new file (never replacing one) and syncs it; on
-// failure nothing is left behind.
+// WriteExclusive writes a command's output file, readable by all (0644):
+// fileio.WriteNew, which never replaces a file and leaves nothing behind
+// on failure.
 func WriteExclusive(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
-		return err
-	}
-	return f.Close()
+	return fileio.WriteNew(path, data, 0o644)
 }
 
 // ReadPSBT reads a PSBT from a file (binary, base64 or hex) or from QR
