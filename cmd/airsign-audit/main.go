@@ -1,9 +1,11 @@
 // Command airsign-audit is the auditor's tool: it checks, offline and
-// without any secret, what a kiosk ceremony produced. It verifies a signed
-// ceremony transcript and its internal consistency, tells whether a share a
-// custodian presents belongs to a ceremony (without combining anything and
-// without printing the share), and cross-checks the wallets a coordinator
-// watches against the ceremonies that created them. See
+// without any of the kiosk's secrets, what a kiosk produced. It verifies a
+// signed ceremony transcript and its internal consistency, tells whether a
+// share a custodian presents belongs to a ceremony (without combining
+// anything and without printing the share), cross-checks the wallets a
+// coordinator watches against the ceremonies that created them, and
+// verifies a kiosk's audit-log export, whose checkpoint it can cosign as a
+// witness with the auditor's own key (witness-key, witness). See
 // `airsign-audit help` and docs/auditor-guide.md.
 package main
 

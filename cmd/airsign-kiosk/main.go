@@ -1,6 +1,10 @@
-// Command airsign-kiosk is the offline signing station: it runs seed
-// ceremonies, keeps the registered wallets and checks custodians' shares.
-// See `airsign-kiosk help`.
+// Command airsign-kiosk is the offline signing station. Without a command,
+// on a display, it runs the full-screen app (ui/kiosk); its commands do the
+// same operations from a terminal: seed ceremonies, registering wallets,
+// reviewing and signing PSBTs, checking custodians' shares, spending
+// policies and approvers, and exporting and verifying the audit log. Its
+// approver command is the approver station (offline/approver). See
+// `airsign-kiosk help`.
 package main
 
 import (

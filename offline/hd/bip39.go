@@ -10,8 +10,9 @@
 //
 // Wiping is best effort: what this package allocates it clears, but the Go
 // runtime, crypto/hmac and btcd's big-number code make transient copies that
-// no Go program can reach. The kiosk's session code is responsible for
-// locking memory where the OS allows it.
+// no Go program can reach. Locking memory against swap, where the OS
+// allows it, is the kiosk command's (cmd/airsign-kiosk, before any command
+// that holds a seed or shares).
 package hd
 
 import (

@@ -7,8 +7,13 @@
 //	HOME/identity.pub        device public key and key id
 //	HOME/audit.log           audit log: a tlog Merkle log, one JSON entry a line
 //	HOME/audit.checkpoints   its signed checkpoints (sumdb/note, device key)
+//	HOME/audit.lock          held while an entry is appended (psbt/auditlog)
+//	HOME/audit.witnessed     checkpoints an auditor cosigned, once imported
 //	HOME/wallets/NAME.json   registered wallets
 //	HOME/transcripts/ID.json signed ceremony transcripts
+//
+// The spending policies, approvers and ledgers live in HOME/policy, kept by
+// offline/policy.
 package home
 
 import (

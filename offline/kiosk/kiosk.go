@@ -1,13 +1,31 @@
 // Package kiosk is the signing station's core: the operator's flows as a
-// state machine without I/O of its own. The GUI (ui/kiosk) renders the
-// Screen that Handle returns and feeds it Events; the command line runs the
-// same steps (LoadPSBT, Loaded.Sign, Activate, PrepareMultisig). Every flow,
-// refusal and cancel is therefore tested as a table of events and screens,
-// in milliseconds and without a window.
+// state machine. The GUI (ui/kiosk) renders the Screen that Handle returns
+// and feeds it Events; the command line runs the same steps (LoadPSBT,
+// Loaded.Sign, Activate, PrepareMultisig). Every flow, refusal and cancel
+// is therefore tested as a table of events and screens, in milliseconds
+// and without a window.
+//
+// The flows are not free of I/O: the station's state is on disk, and each
+// step reads it and records itself there. What this package reads and
+// writes, and through what:
+//
+//   - the kiosk home (Config.Home): wallets, ceremony transcripts and the
+//     audit log every step is appended to, through home.Home; the spending
+//     policies, approvers, retired share sets and ledgers under
+//     HOME/policy, through policy.Store;
+//   - the host's network interfaces, read from /sys/class/net
+//     (InterfacesUp) unless Config.Interfaces answers instead;
+//   - the export medium, a folder the operator names: a ceremony's public
+//     export (ceremony.Result.WriteExport) and the audit log's export (a
+//     new file, through fileio.WriteNew).
+//
+// The clock (Config.Now) and a ceremony's entropy (Config.Rand) are passed
+// in; the tests give the station a home in a temporary folder.
 //
 // Secrets live here only while a flow needs them: the shares collected for
-// one signing or health check, wiped when it ends, is cancelled, fails, or
-// the station locks after IdleAfter without input.
+// one signing, health check or registration, and a ceremony's dice rolls
+// and new shares, wiped when the flow ends, is cancelled, fails, or the
+// station locks after IdleAfter without input.
 package kiosk
 
 import (

@@ -7,11 +7,14 @@
 // per rule, with the numbers, so the operator sees exactly which pass and
 // which fail.
 //
-// Policies and the list of retired share sets are stored in the kiosk home
-// signed by the device key, so an edit outside the kiosk is detected; the
-// ledger is append-only and hash-chained like the audit log. Changing any
-// of them needs k shares of the wallet's set (the quorum that can move the
-// funds); the command and the app check that before calling Save.
+// Policies, approvers and the list of retired share sets are stored in the
+// kiosk home (HOME/policy, through Store) signed by the device key, so an
+// edit outside the kiosk is detected; the ledger is append-only and
+// hash-chained like the audit log (it is one, psbt/auditlog). Changing a
+// policy, the approvers or the retired sets needs k shares of the wallet's
+// set (the quorum that can move the funds): this package does not check
+// that; offline/kiosk's Station proves the quorum before it calls
+// SetPolicy, AddApprover, RemoveApprover or Retire.
 package policy
 
 import (

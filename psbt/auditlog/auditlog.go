@@ -20,6 +20,10 @@
 //	             line "— airsign-<key id> <base64 key hash+signature>". Create
 //	             writes the checkpoint of size 0; every Append writes one more.
 //
+// Beside them, two more: LockPath's lock file, held while an Append writes,
+// and WitnessPath's checkpoints an auditor cosigned (witness.go), which
+// Open checks the log still contains.
+//
 // Open verifies everything before it returns a log to append to: every
 // checkpoint's signature and origin, that sizes never go backwards, that each
 // checkpoint's root is the tree hash of that many records of the log (so two

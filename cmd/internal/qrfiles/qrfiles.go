@@ -1,7 +1,8 @@
 // Package qrfiles reads and writes what crosses the air gap as files: a
 // PSBT as a file or as QR images (frames or an animated GIF), and QR frames
-// written for the other side to scan. The kiosk and the coordinator share
-// it, so both read exactly the same inputs with the same limits.
+// written for the other side to scan. The kiosk, the coordinator and the
+// auditor's commands share it, so all read exactly the same inputs with the
+// same limits.
 package qrfiles
 
 import (
