@@ -668,7 +668,7 @@ func (c *cli) finalize(args []string) error {
 	if err := c.syncQuietly(); err != nil {
 		return err
 	}
-	res, err := c.coord.Finalize(c.ctx, signed, *broadcast)
+	res, err := c.coord.Finalize(c.ctx, "", *broadcast, signed...)
 	if err != nil {
 		return err
 	}

@@ -236,7 +236,7 @@ func (s *server) finalize(w http.ResponseWriter, r *http.Request, _ store.User) 
 		}
 		signed = append(signed, raw)
 	}
-	res, err := s.c.Finalize(r.Context(), signed, req.Broadcast)
+	res, err := s.c.Finalize(r.Context(), "", req.Broadcast, signed...)
 	if err != nil {
 		return err
 	}

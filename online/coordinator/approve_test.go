@@ -245,7 +245,7 @@ func TestApproveAndFinalize(t *testing.T) {
 	if _, err := f.c.Approve(ctx, wd.ID, "bob", []byte("bob's long password"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	res, err := f.c.Finalize(ctx, [][]byte{signed}, true)
+	res, err := f.c.Finalize(ctx, "", true, signed)
 	if err != nil {
 		t.Fatalf("Finalize after approvals: %v", err)
 	}

@@ -137,30 +137,6 @@ func (c *Coordinator) Cancel(ctx context.Context, id string) error {
 	return c.outcome("cancel", data, c.cancel(ctx, id))
 }
 
-// Finalize takes the signed PSBTs the kiosk (or, for multisig, several
-// kiosks) returned for one request, checks that they are that request's
-// transaction and that every signature verifies, combines and finalizes
-// them, and with broadcast sends the transaction to the node.
-// It is recorded in the audit log, refused or not.
-func (c *Coordinator) Finalize(ctx context.Context, signed [][]byte, broadcast bool) (*FinalizeResult, error) {
-	data := map[string]any{"psbts": len(signed), "broadcast": broadcast}
-	kind := "finalize"
-	if broadcast {
-		kind = "broadcast"
-	}
-	if err := c.begin(kind, data); err != nil {
-		return nil, err
-	}
-	res, err := c.finalize(ctx, signed, broadcast)
-	if res != nil {
-		data["txid"], data["signatures"] = res.TxID.String(), res.Signatures
-		if res.Withdrawal != nil {
-			data["request"] = res.Withdrawal.ID
-		}
-	}
-	return res, c.outcome(kind, data, err)
-}
-
 // BumpFee replaces a stuck withdrawal with one paying feeRate (sat/vB; 0
 // means the node's estimate, at least 1 sat/vB above the old rate): the
 // same inputs and payment, the change reduced, and more of the wallet's

@@ -10,7 +10,8 @@ import (
 
 // BenchmarkFinalize is the return path without the broadcast, so that
 // every round finds the request pending as before: the signed PSBTs
-// decoded, the request found and checked, the signatures verified, the
+// decoded, the request read (named, or found from the transaction) and
+// checked, the signatures verified, the
 // copies combined with the stored PSBT and finalized, and the request read
 // back. The store holds 50 earlier (cancelled) requests beside it, as a
 // coordinator in use does.
@@ -48,12 +49,16 @@ func BenchmarkFinalize(b *testing.B) {
 		{"p2wpkh", single, [][]byte{sign(b, single.Packet, d, m)}},
 		{"2of3", multi, [][]byte{sign(b, multi.Packet, md, masters[0]), sign(b, multi.Packet, md, masters[2])}},
 	} {
-		b.Run(bc.name, func(b *testing.B) {
-			for b.Loop() {
-				if _, err := f.c.Finalize(ctx, bc.signed, false); err != nil {
-					b.Fatal(err)
+		// named: the web's scan, on the request's page; found: the CLI's
+		// finalize FILE... and the API, from the transaction.
+		for _, id := range []struct{ name, id string }{{"named", bc.wd.ID}, {"found", ""}} {
+			b.Run(bc.name+"/"+id.name, func(b *testing.B) {
+				for b.Loop() {
+					if _, err := f.c.Finalize(ctx, id.id, false, bc.signed...); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }

@@ -271,7 +271,7 @@ func TestReorgConflictsABroadcastRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.c.Finalize(ctx, [][]byte{sign(t, wd.Packet, d, m)}, true); err != nil {
+	if _, err := f.c.Finalize(ctx, "", true, sign(t, wd.Packet, d, m)); err != nil {
 		t.Fatal(err)
 	}
 	f.node.Generate(t, 1)
@@ -449,7 +449,7 @@ func TestRevokeSpendsTheCoinsBack(t *testing.T) {
 	if got, _ := f.c.Get(ctx, wd.ID); got.State != StateCancelling {
 		t.Fatalf("before the revocation confirms: %q, want %s", got.State, StateCancelling)
 	}
-	if _, err := f.c.Finalize(ctx, [][]byte{sign(t, rev.Packet, d, m)}, true); err != nil {
+	if _, err := f.c.Finalize(ctx, "", true, sign(t, rev.Packet, d, m)); err != nil {
 		t.Fatal(err)
 	}
 	f.node.Generate(t, 1)

@@ -188,7 +188,7 @@ func TestWithdrawRoundTrip(t *testing.T) {
 			}
 
 			signed := sign(t, wd.Packet, d, m)
-			res, err := f.c.Finalize(ctx, [][]byte{signed}, true)
+			res, err := f.c.Finalize(ctx, "", true, signed)
 			if err != nil {
 				t.Fatalf("Finalize: %v", err)
 			}
@@ -209,7 +209,7 @@ func TestWithdrawRoundTrip(t *testing.T) {
 				t.Fatalf("final balance %+v, want %v confirmed (change)", bal, want)
 			}
 			// Finalizing again is harmless and says it was sent already.
-			if _, err := f.c.Finalize(ctx, [][]byte{signed}, false); err != nil {
+			if _, err := f.c.Finalize(ctx, "", false, signed); err != nil {
 				t.Fatalf("finalizing a confirmed request again without broadcast: %v", err)
 			}
 		})
@@ -287,7 +287,7 @@ func TestBumpFee(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.c.Finalize(ctx, [][]byte{sign(t, wd.Packet, d, m)}, true); err != nil {
+	if _, err := f.c.Finalize(ctx, "", true, sign(t, wd.Packet, d, m)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.c.BumpFee(ctx, wd.ID, 1, "alice"); !errors.Is(err, ErrInvalid) {
@@ -303,7 +303,7 @@ func TestBumpFee(t *testing.T) {
 	if len(bump.Packet.UnsignedTx.TxIn) != 1 || bump.Packet.UnsignedTx.TxIn[0].PreviousOutPoint != wd.Packet.UnsignedTx.TxIn[0].PreviousOutPoint {
 		t.Fatal("the bump does not spend the original's input: it would not replace it")
 	}
-	res, err := f.c.Finalize(ctx, [][]byte{sign(t, bump.Packet, d, m)}, true)
+	res, err := f.c.Finalize(ctx, "", true, sign(t, bump.Packet, d, m))
 	if err != nil {
 		t.Fatalf("Finalize bump: %v", err)
 	}
@@ -364,16 +364,16 @@ func TestMultisigFinalize(t *testing.T) {
 	}
 	a := sign(t, wd.Packet, d, masters[0])
 	c := sign(t, wd.Packet, d, masters[2])
-	if _, err := f.c.Finalize(ctx, [][]byte{a}, true); !errors.Is(err, ErrNotFinal) {
+	if _, err := f.c.Finalize(ctx, "", true, a); !errors.Is(err, ErrNotFinal) {
 		t.Fatalf("one of two signatures: got %v, want ErrNotFinal", err)
 	}
 	other, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "vault", To: foreignAddress(t, 11), Amount: 1000, FeeRate: 1, Requester: "bob"})
 	if err == nil {
-		if _, err := f.c.Finalize(ctx, [][]byte{a, sign(t, other.Packet, d, masters[1])}, true); !errors.Is(err, ErrWrongTx) {
+		if _, err := f.c.Finalize(ctx, "", true, a, sign(t, other.Packet, d, masters[1])); !errors.Is(err, ErrWrongTx) {
 			t.Fatalf("partials of two transactions: got %v, want ErrWrongTx", err)
 		}
 	}
-	if _, err := f.c.Finalize(ctx, [][]byte{a, c}, true); err != nil {
+	if _, err := f.c.Finalize(ctx, "", true, a, c); err != nil {
 		t.Fatalf("Finalize with two partials: %v", err)
 	}
 	f.node.Generate(t, 1)
@@ -412,7 +412,7 @@ func TestMultisigSignaturesKept(t *testing.T) {
 		t.Fatalf("a new request's PSBT holds %d signatures", got)
 	}
 	a := sign(t, wd.Packet, d, masters[0])
-	_, err = f.c.Finalize(ctx, [][]byte{a}, true)
+	_, err = f.c.Finalize(ctx, "", true, a)
 	if !errors.Is(err, ErrNotFinal) || !strings.Contains(err.Error(), "are kept in the request's PSBT") {
 		t.Fatalf("the first cosigner: got %v, want ErrNotFinal saying the signatures are kept", err)
 	}
@@ -421,7 +421,7 @@ func TestMultisigSignaturesKept(t *testing.T) {
 		t.Fatal("the first cosigner's signatures were not kept")
 	}
 	// The same partial again adds nothing and says nothing is kept.
-	if _, err := f.c.Finalize(ctx, [][]byte{a}, true); !errors.Is(err, ErrNotFinal) || strings.Contains(err.Error(), "are kept") {
+	if _, err := f.c.Finalize(ctx, "", true, a); !errors.Is(err, ErrNotFinal) || strings.Contains(err.Error(), "are kept") {
 		t.Fatalf("the same partial again: got %v", err)
 	}
 	if got := stored(); got != n {
@@ -433,7 +433,7 @@ func TestMultisigSignaturesKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := sign(t, now.Packet, d, masters[1])
-	res, err := f.c.Finalize(ctx, [][]byte{b}, true)
+	res, err := f.c.Finalize(ctx, "", true, b)
 	if err != nil {
 		t.Fatalf("the second cosigner's PSBT alone: %v", err)
 	}
@@ -457,8 +457,19 @@ func TestFinalizeRefusesAnotherTransaction(t *testing.T) {
 	p, _ := psbt.Decode(signed)
 	p.UnsignedTx.TxOut[0].Value -= 1000 // someone takes a little more fee
 	tampered, _ := psbt.Encode(p)
-	if _, err := f.c.Finalize(ctx, [][]byte{tampered}, true); !errors.Is(err, ErrWrongTx) {
+	if _, err := f.c.Finalize(ctx, "", true, tampered); !errors.Is(err, ErrWrongTx) {
 		t.Fatalf("tampered output: got %v, want ErrWrongTx", err)
+	}
+	// Scanned on the request's page, the refusal names both transactions.
+	_, err = f.c.Finalize(ctx, wd.ID, true, tampered)
+	var wrong *WrongTxError
+	if !errors.As(err, &wrong) || !errors.Is(err, ErrWrongTx) || wrong.Got != p.UnsignedTx.TxHash() || wrong.Want != wd.UnsignedTxID {
+		t.Fatalf("tampered output for request %s: got %v, want a WrongTxError", wd.ID, err)
+	}
+	_, err = f.c.Finalize(ctx, wd.ID, true, []byte("psbt\xff"))
+	var undecodable *DecodeError
+	if !errors.As(err, &undecodable) || !errors.Is(err, ErrInvalid) || undecodable.PSBT != 1 {
+		t.Fatalf("a PSBT that does not decode: got %v, want a DecodeError", err)
 	}
 }
 
@@ -535,7 +546,7 @@ func TestSuspendedWalletOnlySweeps(t *testing.T) {
 	if len(tx.TxIn) != 2 || len(tx.TxOut) != 1 || wd.HasChange || btcutil.Amount(tx.TxOut[0].Value)+wd.Fee != 500_000 {
 		t.Fatalf("sweep spends %d inputs into %d outputs, %v + fee %v", len(tx.TxIn), len(tx.TxOut), tx.TxOut[0].Value, wd.Fee)
 	}
-	res, err := f.c.Finalize(ctx, [][]byte{sign(t, wd.Packet, d, m)}, true)
+	res, err := f.c.Finalize(ctx, "", true, sign(t, wd.Packet, d, m))
 	if err != nil {
 		t.Fatalf("finalize the sweep: %v", err)
 	}

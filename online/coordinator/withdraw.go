@@ -5,17 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
 
 	"github.com/btcsuite/btcd/btcutil"
-	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 
 	"airsign/online/builder"
-	"airsign/online/chain"
 	"airsign/online/coinselect"
 	"airsign/online/store"
 	"airsign/psbt"
@@ -397,131 +394,6 @@ const (
 // transaction spent in a block: it can never confirm; close it (Cancel).
 const StateConflicted = "conflicted"
 
-// FinalizeResult is what Finalize did.
-type FinalizeResult struct {
-	Withdrawal  *Withdrawal
-	Tx          *wire.MsgTx
-	TxID        chainhash.Hash
-	Signatures  int
-	Broadcast   bool
-	AlreadySent bool // the node already had it
-}
-
-// finalize is Finalize without the audit record.
-func (c *Coordinator) finalize(ctx context.Context, signed [][]byte, broadcast bool) (*FinalizeResult, error) {
-	if len(signed) == 0 {
-		return nil, fmt.Errorf("%w: no PSBT given", ErrInvalid)
-	}
-	var packets []*btcpsbt.Packet
-	for i, raw := range signed {
-		p, err := psbt.Decode(raw)
-		if err != nil {
-			return nil, fmt.Errorf("%w: PSBT %d: %v", ErrInvalid, i+1, err)
-		}
-		packets = append(packets, p)
-	}
-	sw, err := c.requestFor(ctx, packets[0].UnsignedTx)
-	if err != nil {
-		return nil, err
-	}
-	for i, p := range packets[1:] {
-		if p.UnsignedTx.TxHash() != sw.UnsignedTxID {
-			return nil, fmt.Errorf("%w: PSBT %d is for transaction %s, PSBT 1 for %s (request %s)",
-				ErrWrongTx, i+2, p.UnsignedTx.TxHash(), sw.UnsignedTxID, sw.ID)
-		}
-	}
-	if sw.Status != store.StatusPending && sw.Status != store.StatusBroadcast {
-		return nil, fmt.Errorf("%w: request %s is %s", store.ErrState, sw.ID, sw.Status)
-	}
-	// Each kiosk's checkpoint, handed back in the wallet's next PSBTs,
-	// before anything can refuse: the kiosk has signed whatever happens
-	// here.
-	if err := c.keepCheckpoints(ctx, sw.Wallet, packets); err != nil {
-		return nil, err
-	}
-	// Combining with the PSBT we built makes the input data (amounts,
-	// scripts, previous transactions) ours: a returned PSBT that changed
-	// them conflicts and is refused.
-	original, err := psbt.Decode(sw.PSBT)
-	if err != nil {
-		return nil, err
-	}
-	// Approvals are the kiosk's business and may have been renewed since
-	// the kiosk signed; they play no part in the final transaction.
-	for _, p := range append([]*btcpsbt.Packet{original}, packets...) {
-		dropAirsignFields(p)
-	}
-	combined, err := psbt.Combine(append([]*btcpsbt.Packet{original}, packets...)...)
-	if err != nil {
-		return nil, fmt.Errorf("%w: request %s: %v", ErrWrongTx, sw.ID, err)
-	}
-	n, err := psbt.VerifySignatures(combined)
-	if err != nil {
-		return nil, fmt.Errorf("request %s: %w", sw.ID, err)
-	}
-	tx, err := psbt.Finalize(combined)
-	if err != nil {
-		kept, keepErr := c.keepSignatures(ctx, sw, packets, n)
-		if keepErr != nil {
-			return nil, fmt.Errorf("%w: request %s (%d valid signatures so far; keeping them failed: %v): %v", ErrNotFinal, sw.ID, n, keepErr, err)
-		}
-		if kept {
-			return nil, fmt.Errorf("%w: request %s: %v; the %d valid signature(s) so far are kept in the request's PSBT: show it (QR) to the next cosigner's kiosk and bring its signed PSBT back",
-				ErrNotFinal, sw.ID, err, n)
-		}
-		return nil, fmt.Errorf("%w: request %s (%d valid signatures so far): %v", ErrNotFinal, sw.ID, n, err)
-	}
-	res := &FinalizeResult{Tx: tx, TxID: tx.TxHash(), Signatures: n}
-	if broadcast {
-		if ok, reason, err := c.cfg.Node.TestAccept(ctx, tx); err == nil && !ok && !alreadyKnown(reason) {
-			return nil, fmt.Errorf("%w: request %s: %s", ErrBroadcast, sw.ID, reason)
-		}
-		if _, err := c.cfg.Node.Broadcast(ctx, tx); err != nil {
-			if !isAlreadySent(err) {
-				return nil, fmt.Errorf("%w: request %s: %v", ErrBroadcast, sw.ID, err)
-			}
-			res.AlreadySent = true
-		}
-		if err := c.st.MarkBroadcast(ctx, sw.ID, tx); err != nil {
-			return nil, err
-		}
-		res.Broadcast = true
-		// See our own transaction in the mempool right away.
-		if _, err := c.Sync(ctx); err != nil {
-			return nil, err
-		}
-	}
-	if res.Withdrawal, err = c.Get(ctx, sw.ID); err != nil {
-		return nil, err
-	}
-	return res, nil
-}
-
-// requestFor finds the live request whose unsigned transaction is tx.
-func (c *Coordinator) requestFor(ctx context.Context, tx *wire.MsgTx) (store.Withdrawal, error) {
-	txid := tx.TxHash()
-	all, err := c.st.Withdrawals(ctx, "")
-	if err != nil {
-		return store.Withdrawal{}, err
-	}
-	for i := len(all) - 1; i >= 0; i-- {
-		if all[i].UnsignedTxID == txid {
-			return all[i], nil
-		}
-	}
-	return store.Withdrawal{}, fmt.Errorf("%w: transaction %s matches no withdrawal request; it was not built by this coordinator, or its inputs or outputs were changed", ErrWrongTx, txid)
-}
-
-// alreadyKnown is testmempoolaccept's answer for a transaction the node
-// has: a retried finalize, not a refusal.
-func alreadyKnown(reason string) bool {
-	return strings.Contains(reason, "already")
-}
-
-func isAlreadySent(err error) bool {
-	return errors.Is(err, chain.ErrDoubleBroadcast)
-}
-
 // sweep builds a request spending every coin to one output, no change.
 func (c *Coordinator) sweep(ctx context.Context, cr *checkedRequest, req WithdrawRequest,
 	coins []coinselect.Coin, utxos map[wire.OutPoint]store.UTXO, lockTime uint32) (*Withdrawal, error) {
@@ -574,63 +446,6 @@ func dropAirsignFields(p *btcpsbt.Packet) {
 		}
 	}
 	p.Unknowns = kept
-}
-
-// keepSignatures stores the verified partial signatures of a multisig
-// request that is not final yet in the request's PSBT, so that cosigners
-// can sign one after another, each from the PSBT the coordinator shows,
-// and nothing one kiosk signed is lost while the next signs. It keeps
-// them only for a pending request and when they add to what is stored
-// (n is the count in the combination, all verified); the stored PSBT's
-// approvals stay as they are.
-func (c *Coordinator) keepSignatures(ctx context.Context, sw store.Withdrawal, packets []*btcpsbt.Packet, n int) (bool, error) {
-	if sw.Status != store.StatusPending {
-		return false, nil
-	}
-	for range 3 { // an approval landing meanwhile changes the stored PSBT
-		stored, err := psbt.Decode(sw.PSBT)
-		if err != nil {
-			return false, err
-		}
-		have, err := psbt.VerifySignatures(stored)
-		if err != nil || have >= n {
-			return false, err
-		}
-		merged, err := psbt.Combine(append([]*btcpsbt.Packet{stored}, packets...)...)
-		if err != nil {
-			return false, err
-		}
-		raw, err := psbt.Encode(merged)
-		if err != nil {
-			return false, err
-		}
-		err = c.st.KeepSignatures(ctx, sw.ID, sw.PSBT, raw)
-		if !errors.Is(err, store.ErrConflict) {
-			return err == nil, err
-		}
-		if sw, err = c.st.Withdrawal(ctx, sw.ID); err != nil {
-			return false, err
-		}
-	}
-	return false, fmt.Errorf("request %s kept changing", sw.ID)
-}
-
-// keepCheckpoints keeps the checkpoint each kiosk carried in its signed
-// PSBT (auditlog.Carry), the largest per kiosk and wallet. A field that
-// does not verify under the key it names is not kept: the coordinator
-// cannot be made to hand a kiosk a forged checkpoint in its own name.
-func (c *Coordinator) keepCheckpoints(ctx context.Context, wallet string, packets []*btcpsbt.Packet) error {
-	for _, p := range packets {
-		carried, _ := auditlog.CarriedCheckpoints(p)
-		for _, cp := range carried {
-			name, _, _ := strings.Cut(cp.VerifierKey, "+")
-			if err := c.st.KeepKioskCheckpoint(ctx, store.KioskCheckpoint{Wallet: wallet, KeyName: name, Size: cp.Size,
-				Value: append([]byte(cp.VerifierKey+"\n"), cp.Note...), Seen: c.cfg.Now().UTC()}); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // carry gives a new request's PSBT, as it goes to the kiosk, the wallet's

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"airsign/online/coordinator"
-	"airsign/psbt"
 	"airsign/ui/qr"
 )
 
@@ -350,8 +349,7 @@ func readUpload(body io.Reader, boundary, want string) ([][]byte, error) {
 // feed adds images to the session's transfer for request id and, when it
 // is complete, finalizes and broadcasts.
 func (h *Handler) feed(r *http.Request, s *sessionInfo, id string, images [][]byte) (int, scanReply) {
-	wd, err := h.c.Get(r.Context(), id)
-	if err != nil {
+	if _, err := h.c.Get(r.Context(), id); err != nil {
 		status, msg := classify(err)
 		return status, scanReply{Error: true, Fatal: true, Message: msg}
 	}
@@ -424,17 +422,17 @@ func (h *Handler) feed(r *http.Request, s *sessionInfo, id string, images [][]by
 		reply.Error, reply.Message = true, fmt.Sprintf("The QR codes carry %s, not a signed PSBT. Scan the kiosk's signed-PSBT screen.", payload.Kind)
 		return http.StatusUnprocessableEntity, reply
 	}
-	p, err := psbt.Decode(payload.Data)
-	if err != nil {
-		reply.Error, reply.Message = true, "The QR codes carry a PSBT that does not decode: "+err.Error()
+	res, err := h.c.Finalize(r.Context(), id, true, payload.Data)
+	var undecodable *coordinator.DecodeError
+	var wrongTx *coordinator.WrongTxError
+	switch {
+	case errors.As(err, &undecodable):
+		reply.Error, reply.Message = true, "The QR codes carry a PSBT that does not decode: "+undecodable.Err.Error()
 		return http.StatusUnprocessableEntity, reply
-	}
-	if got := p.UnsignedTx.TxHash(); got != wd.UnsignedTxID {
-		reply.Error, reply.Message = true, fmt.Sprintf("This signed PSBT is for transaction %s, not this request's %s. Open the request it belongs to, or scan the right one.", got, wd.UnsignedTxID)
+	case errors.As(err, &wrongTx):
+		reply.Error, reply.Message = true, fmt.Sprintf("This signed PSBT is for transaction %s, not this request's %s. Open the request it belongs to, or scan the right one.", wrongTx.Got, wrongTx.Want)
 		return http.StatusUnprocessableEntity, reply
-	}
-	res, err := h.c.Finalize(r.Context(), [][]byte{payload.Data}, true)
-	if err != nil {
+	case err != nil:
 		status, msg := classify(err)
 		if status == http.StatusInternalServerError {
 			h.opts.Logf("web: finalize %s: %v", id, err)

@@ -1,0 +1,295 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+
+	"airsign/online/chain"
+	"airsign/online/store"
+	"airsign/psbt"
+	"airsign/psbt/auditlog"
+)
+
+// The return path: what the kiosks signed comes back, is checked against
+// its request, combined with the request's PSBT, finalized and broadcast.
+// Each signed PSBT is decoded once, the combination verified once.
+
+// FinalizeResult is what Finalize did.
+type FinalizeResult struct {
+	Withdrawal  *Withdrawal
+	Tx          *wire.MsgTx
+	TxID        chainhash.Hash
+	Signatures  int
+	Broadcast   bool
+	AlreadySent bool // the node already had it
+}
+
+// DecodeError is Finalize's refusal of a signed PSBT that does not
+// decode. It wraps ErrInvalid.
+type DecodeError struct {
+	PSBT int   // which of the PSBTs given, from 1
+	Err  error // psbt.Decode's
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("%v: PSBT %d: %v", ErrInvalid, e.PSBT, e.Err)
+}
+
+func (e *DecodeError) Unwrap() error { return ErrInvalid }
+
+// WrongTxError is Finalize's refusal of a signed PSBT of another
+// transaction than its request's. It wraps ErrWrongTx.
+type WrongTxError struct {
+	Request   string
+	PSBT      int            // which of the PSBTs given, from 1
+	Got, Want chainhash.Hash // the PSBT's unsigned transaction, the request's
+}
+
+func (e *WrongTxError) Error() string {
+	if e.PSBT == 1 {
+		return fmt.Sprintf("%v: PSBT 1 is for transaction %s, request %s for %s", ErrWrongTx, e.Got, e.Request, e.Want)
+	}
+	// PSBT 1 was found to be the request's.
+	return fmt.Sprintf("%v: PSBT %d is for transaction %s, PSBT 1 for %s (request %s)", ErrWrongTx, e.PSBT, e.Got, e.Want, e.Request)
+}
+
+func (e *WrongTxError) Unwrap() error { return ErrWrongTx }
+
+// Finalize takes the signed PSBTs the kiosk (or, for multisig, several
+// kiosks) returned for request requestID, checks that they are that
+// request's transaction and that every signature verifies, combines and
+// finalizes them, and with broadcast sends the transaction to the node.
+// An empty requestID, for a caller that does not know it (the CLI's
+// finalize FILE..., the API), means the live request whose unsigned
+// transaction the first PSBT is.
+// It is recorded in the audit log, refused or not.
+func (c *Coordinator) Finalize(ctx context.Context, requestID string, broadcast bool, signed ...[]byte) (*FinalizeResult, error) {
+	data := map[string]any{"psbts": len(signed), "broadcast": broadcast}
+	if requestID != "" {
+		data["request"] = requestID
+	}
+	kind := "finalize"
+	if broadcast {
+		kind = "broadcast"
+	}
+	if err := c.begin(kind, data); err != nil {
+		return nil, err
+	}
+	res, err := c.finalize(ctx, requestID, signed, broadcast)
+	if res != nil {
+		data["txid"], data["signatures"] = res.TxID.String(), res.Signatures
+		if res.Withdrawal != nil {
+			data["request"] = res.Withdrawal.ID
+		}
+	}
+	return res, c.outcome(kind, data, err)
+}
+
+// finalize is Finalize without the audit record.
+func (c *Coordinator) finalize(ctx context.Context, requestID string, signed [][]byte, broadcast bool) (*FinalizeResult, error) {
+	if len(signed) == 0 {
+		return nil, fmt.Errorf("%w: no PSBT given", ErrInvalid)
+	}
+	packets := make([]*btcpsbt.Packet, len(signed))
+	for i, raw := range signed {
+		p, err := psbt.Decode(raw)
+		if err != nil {
+			return nil, &DecodeError{PSBT: i + 1, Err: err}
+		}
+		packets[i] = p
+	}
+	sw, err := c.requestOf(ctx, requestID, packets[0].UnsignedTx)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range packets {
+		if got := p.UnsignedTx.TxHash(); got != sw.UnsignedTxID {
+			return nil, &WrongTxError{Request: sw.ID, PSBT: i + 1, Got: got, Want: sw.UnsignedTxID}
+		}
+	}
+	if sw.Status != store.StatusPending && sw.Status != store.StatusBroadcast {
+		return nil, fmt.Errorf("%w: request %s is %s", store.ErrState, sw.ID, sw.Status)
+	}
+	// Each kiosk's checkpoint, handed back in the wallet's next PSBTs,
+	// before anything can refuse: the kiosk has signed whatever happens
+	// here.
+	if err := c.keepCheckpoints(ctx, sw.Wallet, packets); err != nil {
+		return nil, err
+	}
+	// Combining with the PSBT we built makes the input data (amounts,
+	// scripts, previous transactions) ours: a returned PSBT that changed
+	// them conflicts and is refused.
+	original, err := psbt.Decode(sw.PSBT)
+	if err != nil {
+		return nil, err
+	}
+	// The returned copies' approvals are the kiosk's business and may have
+	// been renewed here since the kiosk signed, and each kiosk carries its
+	// own checkpoints: they play no part in the final transaction, and the
+	// stored PSBT's own stay, for the signatures kept below.
+	for _, p := range packets {
+		dropAirsignFields(p)
+	}
+	combined, err := psbt.Combine(append([]*btcpsbt.Packet{original}, packets...)...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: request %s: %v", ErrWrongTx, sw.ID, err)
+	}
+	n, err := psbt.VerifySignatures(combined)
+	if err != nil {
+		return nil, fmt.Errorf("request %s: %w", sw.ID, err)
+	}
+	tx, err := psbt.Finalize(combined)
+	if err != nil {
+		kept, keepErr := c.keepSignatures(ctx, sw, original, packets, n)
+		if keepErr != nil {
+			return nil, fmt.Errorf("%w: request %s (%d valid signatures so far; keeping them failed: %v): %v", ErrNotFinal, sw.ID, n, keepErr, err)
+		}
+		if kept {
+			return nil, fmt.Errorf("%w: request %s: %v; the %d valid signature(s) so far are kept in the request's PSBT: show it (QR) to the next cosigner's kiosk and bring its signed PSBT back",
+				ErrNotFinal, sw.ID, err, n)
+		}
+		return nil, fmt.Errorf("%w: request %s (%d valid signatures so far): %v", ErrNotFinal, sw.ID, n, err)
+	}
+	res := &FinalizeResult{Tx: tx, TxID: tx.TxHash(), Signatures: n}
+	if broadcast {
+		if ok, reason, err := c.cfg.Node.TestAccept(ctx, tx); err == nil && !ok && !alreadyKnown(reason) {
+			return nil, fmt.Errorf("%w: request %s: %s", ErrBroadcast, sw.ID, reason)
+		}
+		if _, err := c.cfg.Node.Broadcast(ctx, tx); err != nil {
+			if !isAlreadySent(err) {
+				return nil, fmt.Errorf("%w: request %s: %v", ErrBroadcast, sw.ID, err)
+			}
+			res.AlreadySent = true
+		}
+		if err := c.st.MarkBroadcast(ctx, sw.ID, tx); err != nil {
+			return nil, err
+		}
+		res.Broadcast = true
+		// See our own transaction in the mempool right away.
+		if _, err := c.Sync(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if res.Withdrawal, err = c.Get(ctx, sw.ID); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// requestOf is the request named id or, when id is empty, the live
+// request whose unsigned transaction is tx.
+func (c *Coordinator) requestOf(ctx context.Context, id string, tx *wire.MsgTx) (store.Withdrawal, error) {
+	if id != "" {
+		return c.st.Withdrawal(ctx, id)
+	}
+	txid := tx.TxHash()
+	all, err := c.st.Withdrawals(ctx, "")
+	if err != nil {
+		return store.Withdrawal{}, err
+	}
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].UnsignedTxID == txid {
+			return all[i], nil
+		}
+	}
+	return store.Withdrawal{}, fmt.Errorf("%w: transaction %s matches no withdrawal request; it was not built by this coordinator, or its inputs or outputs were changed", ErrWrongTx, txid)
+}
+
+// signatureCount is the number of signatures psbt.VerifySignatures counts
+// in p (a finalized input as one), without checking them: for a PSBT whose
+// signatures were checked as part of a combination.
+func signatureCount(p *btcpsbt.Packet) int {
+	n := 0
+	for _, in := range p.Inputs {
+		if len(in.FinalScriptSig) > 0 || len(in.FinalScriptWitness) > 0 {
+			n++
+			continue
+		}
+		if len(in.TaprootKeySpendSig) > 0 {
+			n++
+		}
+		n += len(in.PartialSigs)
+	}
+	return n
+}
+
+// alreadyKnown is testmempoolaccept's answer for a transaction the node
+// has: a retried finalize, not a refusal.
+func alreadyKnown(reason string) bool {
+	return strings.Contains(reason, "already")
+}
+
+func isAlreadySent(err error) bool {
+	return errors.Is(err, chain.ErrDoubleBroadcast)
+}
+
+// keepSignatures stores the verified partial signatures of a multisig
+// request that is not final yet in the request's PSBT, so that cosigners
+// can sign one after another, each from the PSBT the coordinator shows,
+// and nothing one kiosk signed is lost while the next signs. It keeps
+// them only for a pending request and when they add to what is stored
+// (n is the count in the combination, all verified); the stored PSBT's
+// approvals stay as they are. stored is the request's PSBT (sw.PSBT) as
+// finalize decoded it, its signatures among the n verified: it is combined
+// again, since psbt.Finalize changed the first combination.
+func (c *Coordinator) keepSignatures(ctx context.Context, sw store.Withdrawal, stored *btcpsbt.Packet, packets []*btcpsbt.Packet, n int) (bool, error) {
+	if sw.Status != store.StatusPending {
+		return false, nil
+	}
+	have := signatureCount(stored)
+	for attempt := 1; ; attempt++ {
+		if have >= n {
+			return false, nil
+		}
+		merged, err := psbt.Combine(append([]*btcpsbt.Packet{stored}, packets...)...)
+		if err != nil {
+			return false, err
+		}
+		raw, err := psbt.Encode(merged)
+		if err != nil {
+			return false, err
+		}
+		err = c.st.KeepSignatures(ctx, sw.ID, sw.PSBT, raw)
+		if !errors.Is(err, store.ErrConflict) {
+			return err == nil, err
+		}
+		// An approval landed meanwhile: add to the new PSBT.
+		if sw, err = c.st.Withdrawal(ctx, sw.ID); err != nil {
+			return false, err
+		}
+		if attempt == 3 {
+			return false, fmt.Errorf("request %s kept changing", sw.ID)
+		}
+		if stored, err = psbt.Decode(sw.PSBT); err != nil {
+			return false, err
+		}
+		if have, err = psbt.VerifySignatures(stored); err != nil {
+			return false, err
+		}
+	}
+}
+
+// keepCheckpoints keeps the checkpoint each kiosk carried in its signed
+// PSBT (auditlog.Carry), the largest per kiosk and wallet. A field that
+// does not verify under the key it names is not kept: the coordinator
+// cannot be made to hand a kiosk a forged checkpoint in its own name.
+func (c *Coordinator) keepCheckpoints(ctx context.Context, wallet string, packets []*btcpsbt.Packet) error {
+	for _, p := range packets {
+		carried, _ := auditlog.CarriedCheckpoints(p)
+		for _, cp := range carried {
+			name, _, _ := strings.Cut(cp.VerifierKey, "+")
+			if err := c.st.KeepKioskCheckpoint(ctx, store.KioskCheckpoint{Wallet: wallet, KeyName: name, Size: cp.Size,
+				Value: append([]byte(cp.VerifierKey+"\n"), cp.Note...), Seen: c.cfg.Now().UTC()}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
