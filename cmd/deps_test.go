@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"os/exec"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -54,6 +55,12 @@ var guiAllowList = []string{"fyne.io/"}
 // kioskDirect are packages no package of ours that the kiosk links may
 // import directly.
 var kioskDirect = append([]string{"net"}, networkPackages...)
+
+// testOnly are the packages no program (nothing under airsign/cmd/) may
+// link, matched exactly: package testing and the regtest test harness. The
+// coordinator's regtest commands use the harness's launcher,
+// airsign/online/regtest/daemon, which imports neither.
+var testOnly = []string{"testing", "airsign/online/regtest"}
 
 type pkg struct {
 	ImportPath string
@@ -108,6 +115,14 @@ func violations(pkgs map[string]*pkg) []string {
 				if matches(p.ImportPath, "airsign/offline") && matches(imp, "airsign/online") ||
 					matches(p.ImportPath, "airsign/online") && matches(imp, "airsign/offline") {
 					out = append(out, p.ImportPath+" imports "+imp+": offline and online never import each other")
+				}
+			}
+		}
+		// programs never link test code
+		if matches(p.ImportPath, "airsign/cmd") {
+			for _, d := range p.Deps {
+				if slices.Contains(testOnly, d) {
+					out = append(out, p.ImportPath+" links "+d+" (through "+strings.Join(path(pkgs, p.ImportPath, d, nil), " -> ")+"): programs never link test code")
 				}
 			}
 		}
@@ -204,8 +219,8 @@ func loadPackages(t *testing.T) map[string]*pkg {
 
 func TestImportPolicy(t *testing.T) {
 	pkgs := loadPackages(t)
-	if pkgs["airsign/cmd/airsign-kiosk"] == nil || pkgs["airsign/offline/ceremony"] == nil {
-		t.Fatal("go list did not report the kiosk's packages; the policy would check nothing")
+	if pkgs["airsign/cmd/airsign-kiosk"] == nil || pkgs["airsign/offline/ceremony"] == nil || pkgs["airsign/cmd/airsign-coordinator"] == nil {
+		t.Fatal("go list did not report the kiosk's and the coordinator's packages; the policy would check nothing")
 	}
 	for _, v := range violations(pkgs) {
 		t.Error(v)
@@ -267,6 +282,17 @@ func TestImportPolicyCatches(t *testing.T) {
 			"airsign/cmd/airsign-kiosk imports net and is linked into airsign-kiosk",
 		},
 		{
+			"coordinator links the test harness",
+			graph(&pkg{ImportPath: "airsign/cmd/airsign-coordinator", Imports: []string{"airsign/online/regtest"}},
+				&pkg{ImportPath: "airsign/online/regtest", Imports: []string{"testing"}}, std("testing")),
+			"airsign/cmd/airsign-coordinator links airsign/online/regtest (through airsign/cmd/airsign-coordinator -> airsign/online/regtest): programs never link test code",
+		},
+		{
+			"audit links testing",
+			graph(&pkg{ImportPath: "airsign/cmd/airsign-audit", Imports: []string{"testing"}}, std("testing")),
+			"airsign/cmd/airsign-audit links testing (through airsign/cmd/airsign-audit -> testing)",
+		},
+		{
 			"kiosk reaches net/http outside fyne",
 			graph(&pkg{ImportPath: "airsign/cmd/airsign-kiosk", Imports: []string{"example.com/telemetry"}}, &pkg{ImportPath: "example.com/telemetry", Imports: []string{"net/http"}}, std("net/http")),
 			"airsign-kiosk reaches net/http outside the GUI allow-list: airsign/cmd/airsign-kiosk -> example.com/telemetry -> net/http",
@@ -284,5 +310,10 @@ func TestImportPolicyCatches(t *testing.T) {
 	ok := graph(&pkg{ImportPath: "airsign/cmd/airsign-kiosk", Imports: []string{"fyne.io/fyne/v2/app"}}, &pkg{ImportPath: "fyne.io/fyne/v2/app", Imports: []string{"net/http"}}, std("net/http"))
 	if v := violations(ok); len(v) != 0 {
 		t.Errorf("fyne's net/http reported: %v", v)
+	}
+	// and the harness's launcher is not the harness
+	launcher := graph(&pkg{ImportPath: "airsign/cmd/airsign-coordinator", Imports: []string{"airsign/online/regtest/daemon"}}, &pkg{ImportPath: "airsign/online/regtest/daemon"})
+	if v := violations(launcher); len(v) != 0 {
+		t.Errorf("the launcher reported as the harness: %v", v)
 	}
 }

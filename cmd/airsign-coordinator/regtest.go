@@ -11,7 +11,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/txscript"
 
-	"airsign/online/regtest"
+	"airsign/online/regtest/daemon"
 	"airsign/psbt/descriptor"
 )
 
@@ -76,7 +76,7 @@ func (c *cli) regtestStart() error {
 	}
 	defer os.Remove(rpcFile)
 	fmt.Fprintf(c.stderr, "starting btcd (regtest) in %s ...\n", dir)
-	d, err := regtest.Launch(regtest.DaemonConfig{Dir: dir, RPCUser: c.rpc.User, RPCPass: c.rpc.Pass})
+	d, err := daemon.Launch(daemon.Config{Dir: dir, RPCUser: c.rpc.User, RPCPass: c.rpc.Pass})
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (c *cli) regtestStart() error {
 	if err != nil {
 		return err
 	}
-	if need := regtest.SegwitActivationHeight - 1 - h; need > 0 {
+	if need := daemon.SegwitActivationHeight - 1 - h; need > 0 {
 		fmt.Fprintf(c.stderr, "mining %d blocks so that segwit and taproot are active ...\n", need)
 		if err := d.ActivateSegwitTaproot(); err != nil {
 			return err
@@ -111,15 +111,15 @@ func (c *cli) regtestFund(address, amount string) error {
 	if err != nil {
 		return usageError(err.Error())
 	}
-	addr, err := btcutil.DecodeAddress(address, regtest.Params)
-	if err != nil || !addr.IsForNet(regtest.Params) {
+	addr, err := btcutil.DecodeAddress(address, daemon.Params)
+	if err != nil || !addr.IsForNet(daemon.Params) {
 		return usageError(fmt.Sprintf("regtest fund: %q is not a regtest address", address))
 	}
 	script, err := txscript.PayToAddrScript(addr)
 	if err != nil {
 		return err
 	}
-	d, err := regtest.Attach(regtestDir(c.datadir))
+	d, err := daemon.Attach(regtestDir(c.datadir))
 	if err != nil {
 		return fmt.Errorf("%w; start it with: airsign-coordinator --datadir %s regtest start", err, c.datadir)
 	}
@@ -135,7 +135,7 @@ func (c *cli) regtestFund(address, amount string) error {
 }
 
 func (c *cli) regtestMine(n uint32) error {
-	d, err := regtest.Attach(regtestDir(c.datadir))
+	d, err := daemon.Attach(regtestDir(c.datadir))
 	if err != nil {
 		return fmt.Errorf("%w; start it with: airsign-coordinator --datadir %s regtest start", err, c.datadir)
 	}

@@ -11,33 +11,6 @@ import (
 	"github.com/btcsuite/btcd/wire"
 )
 
-// SegwitActivationHeight is the first block height at which btcd v0.24.2
-// enforces segwit and taproot on regtest (BIP9: 144-block window, both
-// deployments signalled by btcd's miner, STARTED at 144, LOCKED_IN at 288,
-// ACTIVE at 432). The mempool applies the rules of the next block, so witness
-// spends are accepted once the tip is SegwitActivationHeight-1.
-const SegwitActivationHeight = 432
-
-// generateBatch bounds one `generate` call so a slow batch cannot look like
-// a hung RPC.
-const generateBatch = 500
-
-// Generate mines blocks to the node's mining address and returns their
-// hashes.
-func (d *Daemon) Generate(blocks uint32) ([]*chainhash.Hash, error) {
-	var all []*chainhash.Hash
-	for blocks > 0 {
-		k := min(blocks, generateBatch)
-		hs, err := d.client.Generate(k)
-		if err != nil {
-			return all, fmt.Errorf("regtest: generate %d: %w", k, err)
-		}
-		all = append(all, hs...)
-		blocks -= k
-	}
-	return all, d.save()
-}
-
 // Generate mines blocks to the node's mining address and returns their
 // hashes.
 func (n *Node) Generate(t testing.TB, blocks uint32) []*chainhash.Hash {
@@ -50,15 +23,6 @@ func (n *Node) Generate(t testing.TB, blocks uint32) []*chainhash.Hash {
 }
 
 // Height returns the height of the node's best block.
-func (d *Daemon) Height() (int32, error) {
-	h, err := d.client.GetBlockCount()
-	if err != nil {
-		return 0, fmt.Errorf("regtest: getblockcount: %w", err)
-	}
-	return int32(h), nil
-}
-
-// Height returns the height of the node's best block.
 func (n *Node) Height(t testing.TB) int32 {
 	t.Helper()
 	h, err := n.d.Height()
@@ -66,15 +30,6 @@ func (n *Node) Height(t testing.TB) int32 {
 		t.Fatal(err)
 	}
 	return h
-}
-
-// BestHash returns the hash of the node's best block.
-func (d *Daemon) BestHash() (*chainhash.Hash, error) {
-	h, err := d.client.GetBestBlockHash()
-	if err != nil {
-		return nil, fmt.Errorf("regtest: getbestblockhash: %w", err)
-	}
-	return h, nil
 }
 
 // BestHash returns the hash of the node's best block.
@@ -93,7 +48,7 @@ func (n *Node) WaitForHeight(t testing.TB, h int32, timeout time.Duration) {
 	deadline := time.Now().Add(timeout)
 	var last int64
 	for {
-		c, err := n.d.client.GetBlockCount()
+		c, err := n.d.Client().GetBlockCount()
 		if err == nil && int32(c) >= h {
 			return
 		}
@@ -112,7 +67,7 @@ func (n *Node) WaitForTip(t testing.TB, hash *chainhash.Hash, timeout time.Durat
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		h, err := n.d.client.GetBestBlockHash()
+		h, err := n.d.Client().GetBestBlockHash()
 		if err == nil && h.IsEqual(hash) {
 			return
 		}
@@ -129,17 +84,17 @@ func (n *Node) WaitForTip(t testing.TB, hash *chainhash.Hash, timeout time.Durat
 // to sync; use WaitForHeight for that. Connecting twice is a no-op.
 func (n *Node) Connect(t testing.TB, other *Node) {
 	t.Helper()
-	if other.d.p2pAddr == "" {
+	if other.d.P2PAddr() == "" {
 		t.Fatalf("regtest: Connect: the other node was not started with Options.Listen")
 	}
 	if n.peerTo(t, other) != nil {
 		return
 	}
-	if err := n.d.client.AddNode(other.d.p2pAddr, rpcclient.ANAdd); err != nil {
-		t.Fatalf("regtest: addnode %s: %v", other.d.p2pAddr, err)
+	if err := n.d.Client().AddNode(other.d.P2PAddr(), rpcclient.ANAdd); err != nil {
+		t.Fatalf("regtest: addnode %s: %v", other.d.P2PAddr(), err)
 	}
 	n.mu.Lock()
-	n.added[other.d.p2pAddr] = true
+	n.added[other.d.P2PAddr()] = true
 	n.mu.Unlock()
 	deadline := time.Now().Add(time.Minute)
 	for {
@@ -152,7 +107,7 @@ func (n *Node) Connect(t testing.TB, other *Node) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("regtest: no P2P handshake with %s after a minute", other.d.p2pAddr)
+			t.Fatalf("regtest: no P2P handshake with %s after a minute", other.d.P2PAddr())
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
@@ -162,7 +117,7 @@ func (n *Node) Connect(t testing.TB, other *Node) {
 func (n *Node) peerTo(t testing.TB, other *Node) *btcjson.GetPeerInfoResult {
 	t.Helper()
 	for _, p := range n.peers(t) {
-		if p.Addr == other.d.p2pAddr && !p.Inbound {
+		if p.Addr == other.d.P2PAddr() && !p.Inbound {
 			return &p
 		}
 	}
@@ -171,7 +126,7 @@ func (n *Node) peerTo(t testing.TB, other *Node) *btcjson.GetPeerInfoResult {
 
 func (n *Node) peers(t testing.TB) []btcjson.GetPeerInfoResult {
 	t.Helper()
-	ps, err := n.d.client.GetPeerInfo()
+	ps, err := n.d.Client().GetPeerInfo()
 	if err != nil {
 		t.Fatalf("regtest: getpeerinfo: %v", err)
 	}
@@ -189,7 +144,7 @@ func (n *Node) DisconnectAll(t testing.TB) {
 	n.mu.Unlock()
 	for addr := range added {
 		// Ignore errors: the connection may already be gone.
-		n.d.client.AddNode(addr, rpcclient.ANRemove)
+		n.d.Client().AddNode(addr, rpcclient.ANRemove)
 	}
 	deadline := time.Now().Add(time.Minute)
 	for {
@@ -198,7 +153,7 @@ func (n *Node) DisconnectAll(t testing.TB) {
 			return
 		}
 		for _, p := range ps {
-			n.d.client.Node(btcjson.NDisconnect, fmt.Sprint(p.ID), nil)
+			n.d.Client().Node(btcjson.NDisconnect, fmt.Sprint(p.ID), nil)
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("regtest: %d peers still connected after a minute", len(ps))
@@ -260,7 +215,7 @@ func ReorgWith(t testing.TB, a, b *Node, depth int, staleTxs, winningTxs []*wire
 	a.WaitForTip(t, winning[len(winning)-1], 2*time.Minute)
 	forkHeight := a.Height(t) - int32(depth) - 1
 	for i, h := range orphaned {
-		main, err := a.d.client.GetBlockHash(int64(forkHeight) + 1 + int64(i))
+		main, err := a.d.Client().GetBlockHash(int64(forkHeight) + 1 + int64(i))
 		if err != nil {
 			t.Fatalf("regtest: getblockhash: %v", err)
 		}
@@ -271,27 +226,6 @@ func ReorgWith(t testing.TB, a, b *Node, depth int, staleTxs, winningTxs []*wire
 	return orphaned, winning
 }
 
-// SoftForkStatus returns the BIP9 status ("defined", "started", "lockedin",
-// "active", "failed") btcd reports for a deployment ("segwit", "taproot",
-// "csv") — the state that applies to the next block.
-func (d *Daemon) SoftForkStatus(name string) (string, error) {
-	info, err := d.client.GetBlockChainInfo()
-	if err != nil {
-		return "", fmt.Errorf("regtest: getblockchaininfo: %w", err)
-	}
-	if info.UnifiedSoftForks != nil {
-		if f := info.UnifiedSoftForks.SoftForks[name]; f != nil && f.BIP9SoftForkDescription != nil {
-			return f.BIP9SoftForkDescription.Status, nil
-		}
-	}
-	if info.SoftForks != nil {
-		if d := info.SoftForks.Bip9SoftForks[name]; d != nil {
-			return d.Status, nil
-		}
-	}
-	return "", fmt.Errorf("regtest: getblockchaininfo reports no deployment %q", name)
-}
-
 // SoftForkStatus is Daemon.SoftForkStatus and fails the test on error.
 func (n *Node) SoftForkStatus(t testing.TB, name string) string {
 	t.Helper()
@@ -300,32 +234,6 @@ func (n *Node) SoftForkStatus(t testing.TB, name string) string {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// ActivateSegwitTaproot mines until segwit and taproot apply to the next
-// block (tip at SegwitActivationHeight-1 or above) and checks that the node
-// reports both as active. Past that height it mines nothing.
-func (d *Daemon) ActivateSegwitTaproot() error {
-	h, err := d.Height()
-	if err != nil {
-		return err
-	}
-	if h < SegwitActivationHeight-1 {
-		if _, err := d.Generate(uint32(SegwitActivationHeight - 1 - h)); err != nil {
-			return err
-		}
-	}
-	for _, f := range []string{"segwit", "taproot"} {
-		s, err := d.SoftForkStatus(f)
-		if err != nil {
-			return err
-		}
-		if s != "active" {
-			h, _ := d.Height()
-			return fmt.Errorf("regtest: %s is %q at height %d, want active", f, s, h)
-		}
-	}
-	return nil
 }
 
 // ActivateSegwitTaproot is Daemon.ActivateSegwitTaproot and fails the test

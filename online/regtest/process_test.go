@@ -3,7 +3,6 @@ package regtest
 import (
 	"bufio"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"runtime"
@@ -13,33 +12,6 @@ import (
 	"testing"
 	"time"
 )
-
-// TestStartRetriesWhenPortTaken makes the first attempt use a port that is
-// already bound: btcd exits, and Start retries with fresh ports.
-func TestStartRetriesWhenPortTaken(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	calls := 0
-	pickPort = func() (string, error) {
-		calls++
-		if calls == 1 {
-			return l.Addr().String(), nil
-		}
-		return freePort()
-	}
-	defer func() { pickPort = freePort }()
-	n := Start(t, Options{})
-	if n.RPCHost() == l.Addr().String() {
-		t.Fatal("node claims the taken port")
-	}
-	if calls < 2 {
-		t.Fatalf("pickPort called %d times", calls)
-	}
-	n.Generate(t, 1)
-}
 
 const childEnv = "AIRSIGN_REGTEST_CHILD"
 

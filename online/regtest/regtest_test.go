@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,6 +17,8 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
+
+	"airsign/online/regtest/daemon"
 )
 
 func testKey(label string) *btcec.PrivateKey {
@@ -37,7 +40,11 @@ func p2wpkhScript(t testing.TB, k *btcec.PrivateKey) []byte {
 }
 
 func p2pkhScript(t testing.TB, k *btcec.PrivateKey) []byte {
-	s, err := txscript.PayToAddrScript(p2pkhAddress(k))
+	a, err := btcutil.NewAddressPubKeyHash(btcutil.Hash160(k.PubKey().SerializeCompressed()), Params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := txscript.PayToAddrScript(a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -452,4 +459,47 @@ func TestReorg(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDaemonSurvivesReorg: chain.dat follows a reorg of a persistent
+// daemon, so the restart resumes the winning chain.
+func TestDaemonSurvivesReorg(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "chain")
+	a := launchPersistent(t, daemon.Config{Dir: dir, Listen: true})
+	b := Start(t, Options{Listen: true})
+	a.Generate(t, 5)
+	orphaned, winning := Reorg(t, a, b, 2)
+	a.DisconnectAll(t)
+	if err := a.Daemon().Stop(); err != nil {
+		t.Fatal(err)
+	}
+	a2 := launchPersistent(t, daemon.Config{Dir: dir})
+	if best := a2.BestHash(t); *best != *winning[len(winning)-1] {
+		t.Fatalf("tip after restart %v, want the winning %v", best, winning[len(winning)-1])
+	}
+	if _, err := a2.Client().GetBlockVerbose(orphaned[0]); err == nil {
+		t.Logf("note: stale block %v known after restart", orphaned[0])
+	}
+	if h := a2.Height(t); h != 8 {
+		t.Fatalf("height %d, want 8", h)
+	}
+}
+
+// launchPersistent launches a daemon on cfg.Dir, which Start cannot (its
+// Dir is Ephemeral), and wraps it in a Node for Reorg. The daemon is
+// stopped at the end of the test (a second Stop is harmless).
+func launchPersistent(t *testing.T, cfg daemon.Config) *Node {
+	t.Helper()
+	d, err := daemon.Launch(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("btcd log tail:\n%s", d.LogTail(30))
+		}
+		d.Stop()
+	})
+	return &Node{d: d, added: map[string]bool{}}
 }

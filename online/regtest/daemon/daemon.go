@@ -1,6 +1,8 @@
-package regtest
+package daemon
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,11 +18,44 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/rpcclient"
 )
 
-// DaemonConfig configures Launch.
-type DaemonConfig struct {
+// Params are the chain parameters of every node Launch starts.
+var Params = &chaincfg.RegressionNetParams
+
+const (
+	startAttempts = 5
+	readyTimeout  = 2 * time.Minute
+	stopTimeout   = 10 * time.Second
+)
+
+// pickPort is freePort; tests replace it to exercise the retry.
+var pickPort = freePort
+
+// freePort returns a loopback address with a port that was free a moment
+// ago.
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr, nil
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// Config configures Launch.
+type Config struct {
 	// Dir holds everything of the node: btcd's data (Dir/data), its logs
 	// (Dir/logs), the copy of its stdout and stderr (Dir/btcd.out) and
 	// Dir/regtest.json, which remembers the RPC address, credentials and
@@ -28,12 +63,14 @@ type DaemonConfig struct {
 	// on a Dir resumes its chain. Empty means a new temporary directory
 	// that Stop removes.
 	Dir string
-	// MiningAddr receives the coinbase of every block the node mines, as
-	// Options.MiningAddr. Empty means the address Dir/regtest.json
-	// remembers, else a P2PKH address of a harness key, which is what Fund
-	// needs: HarnessKey(0) for a persistent Dir (so the chain stays
-	// spendable across restarts), the next unused harness key of the
-	// process for a temporary one.
+	// MiningAddr receives the coinbase of every block the node mines; with
+	// an address the package holds no key for, Fund cannot spend
+	// coinbases. Empty means the address Dir/regtest.json remembers, else
+	// a P2PKH address of a harness key, which is what Fund needs:
+	// HarnessKey(0) for a persistent Dir (so the chain stays spendable
+	// across restarts), the next unused harness key of the process for a
+	// temporary or Ephemeral one (so two such nodes never mine identical
+	// blocks).
 	MiningAddr string
 	// RPCListen is the RPC address, "127.0.0.1:PORT". If it is set and the
 	// port is taken, Launch fails with an error that says so. Empty means
@@ -44,24 +81,33 @@ type DaemonConfig struct {
 	// RPCUser and RPCPass are the RPC credentials. Empty means the ones
 	// Dir/regtest.json remembers, else random ones.
 	RPCUser, RPCPass string
-	// Listen, AcceptNonStandard and ExtraArgs are as in Options.
-	Listen            bool
+	// Listen makes the node accept P2P connections on a loopback port
+	// (P2PAddr). Without it the node runs --nolisten, but it can still
+	// connect out to a listening node.
+	Listen bool
+	// AcceptNonStandard keeps btcd's regtest default of accepting
+	// non-standard transactions (dust outputs, unknown scripts, ...).
+	// Without it the node runs --rejectnonstd, so the mempool, and with it
+	// TestMempoolAccept and Send, applies mainnet policy.
 	AcceptNonStandard bool
-	ExtraArgs         []string
+	// ExtraArgs are appended to btcd's command line (for example
+	// "--addrindex").
+	ExtraArgs []string
 	// Log, if set, also receives btcd's stdout and stderr; they always go
 	// to Dir/btcd.out too (appended across launches).
 	Log io.Writer
 
-	// onRetry is told why a start attempt failed before the next one.
-	onRetry func(error)
-	// ephemeral (set by Start) skips chain.dat and the Dir lock: the
-	// Dir is a fresh t.TempDir() that is never launched again.
-	ephemeral bool
+	// OnRetry, if set, is told why a start attempt failed before the next
+	// one.
+	OnRetry func(error)
+	// Ephemeral skips chain.dat, regtest.json and the Dir lock, for a
+	// fresh Dir that is never launched again and that the caller removes
+	// (the test harness's t.TempDir()).
+	Ephemeral bool
 }
 
 // Daemon is a running btcd regtest process. Its methods are safe for
-// concurrent use; unlike Node's they return errors, so it works outside
-// tests.
+// concurrent use and return errors.
 type Daemon struct {
 	rpcAddr    string
 	p2pAddr    string
@@ -128,17 +174,17 @@ func writeState(dir string, st daemonState) error {
 }
 
 // ErrRPCPortInUse is returned (wrapped) by Launch when
-// DaemonConfig.RPCListen names a port that is already taken.
+// Config.RPCListen names a port that is already taken.
 var ErrRPCPortInUse = errors.New("RPC port in use")
 
 // Launch starts a btcd regtest node and waits until its RPC answers. The
 // caller must Stop it. On Linux the process is killed if the calling
 // process dies (see the package documentation).
-func Launch(cfg DaemonConfig) (*Daemon, error) {
+func Launch(cfg Config) (*Daemon, error) {
 	return launchDaemon(cfg)
 }
 
-func launchDaemon(cfg DaemonConfig) (_ *Daemon, err error) {
+func launchDaemon(cfg Config) (_ *Daemon, err error) {
 	bin, err := BtcdPath()
 	if err != nil {
 		return nil, fmt.Errorf("regtest: finding btcd: %w", err)
@@ -157,7 +203,7 @@ func launchDaemon(cfg DaemonConfig) (_ *Daemon, err error) {
 			return nil, fmt.Errorf("regtest: %w", err)
 		}
 	}
-	persistent := !d.ownDir && !cfg.ephemeral
+	persistent := !d.ownDir && !cfg.Ephemeral
 	if persistent {
 		if d.lock, err = lockDir(filepath.Join(d.dir, "lock")); err != nil {
 			return nil, fmt.Errorf("regtest: %w", err)
@@ -189,7 +235,7 @@ func launchDaemon(cfg DaemonConfig) (_ *Daemon, err error) {
 		}
 		d.miningAddr = a
 		d.miningKey = harnessKeyFor(a)
-	case d.ownDir:
+	case d.ownDir || cfg.Ephemeral:
 		d.miningKey = nextHarnessKey()
 		d.miningAddr = p2pkhAddress(d.miningKey)
 	default:
@@ -203,7 +249,7 @@ func launchDaemon(cfg DaemonConfig) (_ *Daemon, err error) {
 	for attempt := 0; attempt < startAttempts; attempt++ {
 		if explicit {
 			if err := portFree(d.rpcAddr); err != nil {
-				return nil, fmt.Errorf("regtest: DaemonConfig.RPCListen %s: %w: %v", d.rpcAddr, ErrRPCPortInUse, err)
+				return nil, fmt.Errorf("regtest: Config.RPCListen %s: %w: %v", d.rpcAddr, ErrRPCPortInUse, err)
 			}
 		} else if attempt > 0 || d.rpcAddr == "" || portFree(d.rpcAddr) != nil {
 			if d.rpcAddr, err = pickPort(); err != nil {
@@ -225,8 +271,8 @@ func launchDaemon(cfg DaemonConfig) (_ *Daemon, err error) {
 		if attempt == startAttempts-1 {
 			return nil, fmt.Errorf("regtest: btcd did not start: %w", errors.Join(errs...))
 		}
-		if cfg.onRetry != nil {
-			cfg.onRetry(err)
+		if cfg.OnRetry != nil {
+			cfg.OnRetry(err)
 		}
 	}
 
@@ -291,7 +337,7 @@ func (e *exitedEarly) Error() string {
 }
 
 // start makes one attempt at starting the process and waiting for RPC.
-func (d *Daemon) start(bin string, cfg DaemonConfig) error {
+func (d *Daemon) start(bin string, cfg Config) error {
 	var err error
 	args := []string{
 		"--regtest",
@@ -554,10 +600,10 @@ func (d *Daemon) RPCUser() string { return d.user }
 // RPCPass returns the RPC password.
 func (d *Daemon) RPCPass() string { return d.pass }
 
-// Dir returns the node's directory (see DaemonConfig.Dir).
+// Dir returns the node's directory (see Config.Dir).
 func (d *Daemon) Dir() string { return d.dir }
 
-// P2PAddr returns the P2P listen address, or "" unless DaemonConfig.Listen.
+// P2PAddr returns the P2P listen address, or "" unless Config.Listen.
 func (d *Daemon) P2PAddr() string { return d.p2pAddr }
 
 // PID returns the btcd process id.
@@ -571,6 +617,17 @@ func (d *Daemon) PID() int {
 // Exited is closed once the btcd process has exited and been reaped.
 func (d *Daemon) Exited() <-chan struct{} { return d.exited }
 
+// ExitErr returns the error the btcd process exited with, nil for a clean
+// exit. It is nil too while the process runs and for an attached Daemon.
+func (d *Daemon) ExitErr() error {
+	select {
+	case <-d.exited:
+		return d.exitErr
+	default:
+		return nil
+	}
+}
+
 // LogPath returns the file that receives btcd's stdout and stderr.
 func (d *Daemon) LogPath() string { return d.logPath }
 
@@ -578,5 +635,5 @@ func (d *Daemon) LogPath() string { return d.logPath }
 func (d *Daemon) MiningAddress() btcutil.Address { return d.miningAddr }
 
 // MiningKey returns the test-only private key behind MiningAddress, or nil
-// if the mining address is one the harness has no key for.
+// if the mining address is not a harness key's.
 func (d *Daemon) MiningKey() *btcec.PrivateKey { return d.miningKey }

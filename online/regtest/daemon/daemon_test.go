@@ -1,4 +1,4 @@
-package regtest
+package daemon
 
 import (
 	"bufio"
@@ -24,7 +24,7 @@ import (
 
 // launch is Launch for tests: it fails the test on error and stops the
 // daemon at the end (a second Stop is harmless).
-func launch(t *testing.T, cfg DaemonConfig) *Daemon {
+func launch(t *testing.T, cfg Config) *Daemon {
 	t.Helper()
 	d, err := Launch(cfg)
 	if err != nil {
@@ -69,7 +69,7 @@ func TestDaemonPersistentDir(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "chain")
 	start := time.Now()
-	d := launch(t, DaemonConfig{Dir: dir})
+	d := launch(t, Config{Dir: dir})
 	t.Logf("first Launch took %v", time.Since(start))
 	if d.Dir() != dir || d.PID() == 0 {
 		t.Fatalf("Dir %q PID %d", d.Dir(), d.PID())
@@ -123,7 +123,7 @@ func TestDaemonPersistentDir(t *testing.T) {
 	}
 
 	start = time.Now()
-	d2 := launch(t, DaemonConfig{Dir: dir})
+	d2 := launch(t, Config{Dir: dir})
 	t.Logf("second Launch (replaying %d blocks) took %v", height, time.Since(start))
 	if h := mustHeight(t, d2); h != height {
 		t.Fatalf("height after restart %d, want %d", h, height)
@@ -180,7 +180,7 @@ func TestDaemonPersistentDir(t *testing.T) {
 	}
 
 	// A third start sees both the chain and the spend.
-	d3 := launch(t, DaemonConfig{Dir: dir})
+	d3 := launch(t, Config{Dir: dir})
 	if h := mustHeight(t, d3); h != height+2 {
 		t.Fatalf("height after second restart %d, want %d", h, height+2)
 	}
@@ -195,7 +195,7 @@ func TestDaemonPersistentDir(t *testing.T) {
 func TestDaemonTempDir(t *testing.T) {
 	t.Parallel()
 	var log syncBuffer
-	d := launch(t, DaemonConfig{Log: &log})
+	d := launch(t, Config{Log: &log})
 	dir := d.Dir()
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatal(err)
@@ -253,7 +253,7 @@ func TestDaemonRPCPortTaken(t *testing.T) {
 	taken := l.Addr().String()
 
 	dir := filepath.Join(t.TempDir(), "chain")
-	_, err = Launch(DaemonConfig{Dir: dir, RPCListen: taken})
+	_, err = Launch(Config{Dir: dir, RPCListen: taken})
 	t.Logf("explicit taken port: %v", err)
 	if !errors.Is(err, ErrRPCPortInUse) || !strings.Contains(err.Error(), taken) {
 		t.Fatalf("Launch on a taken RPCListen = %v, want ErrRPCPortInUse naming %s", err, taken)
@@ -268,7 +268,7 @@ func TestDaemonRPCPortTaken(t *testing.T) {
 		if free, err = freePort(); err != nil {
 			t.Fatal(err)
 		}
-		d, err = Launch(DaemonConfig{Dir: dir, RPCListen: free})
+		d, err = Launch(Config{Dir: dir, RPCListen: free})
 		if errors.Is(err, ErrRPCPortInUse) && try < 5 {
 			t.Logf("%s was taken before btcd bound it; trying another port", free)
 			continue
@@ -302,7 +302,7 @@ func TestDaemonRPCPortTaken(t *testing.T) {
 		t.Skipf("could not take the freed port %s: %v", free, err)
 	}
 	defer l2.Close()
-	d2 := launch(t, DaemonConfig{Dir: dir})
+	d2 := launch(t, Config{Dir: dir})
 	if d2.RPCHost() == free {
 		t.Fatal("daemon claims a taken port")
 	}
@@ -317,11 +317,11 @@ func TestDaemonRPCPortTaken(t *testing.T) {
 func TestDaemonDirLocked(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "chain")
-	d := launch(t, DaemonConfig{Dir: dir})
+	d := launch(t, Config{Dir: dir})
 	if _, err := d.Generate(1); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Launch(DaemonConfig{Dir: dir})
+	_, err := Launch(Config{Dir: dir})
 	t.Logf("second Launch on the same Dir: %v", err)
 	if err == nil || !strings.Contains(err.Error(), "another daemon is running") {
 		t.Fatalf("second Launch on a Dir in use = %v", err)
@@ -331,33 +331,32 @@ func TestDaemonDirLocked(t *testing.T) {
 	}
 }
 
-// TestDaemonSurvivesReorg: chain.dat follows a reorg of a persistent
-// daemon, so the restart resumes the winning chain.
-func TestDaemonSurvivesReorg(t *testing.T) {
-	t.Parallel()
-	dir := filepath.Join(t.TempDir(), "chain")
-	d := launch(t, DaemonConfig{Dir: dir, Listen: true})
-	a := &Node{d: d, added: map[string]bool{}}
-	b := Start(t, Options{Listen: true})
-	a.Generate(t, 5)
-	orphaned, winning := Reorg(t, a, b, 2)
-	a.DisconnectAll(t)
-	if err := d.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	d2 := launch(t, DaemonConfig{Dir: dir})
-	best, err := d2.BestHash()
+// TestLaunchRetriesWhenPortTaken makes the first attempt use a port that is
+// already bound: btcd exits, and Launch retries with fresh ports.
+func TestLaunchRetriesWhenPortTaken(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *best != *winning[len(winning)-1] {
-		t.Fatalf("tip after restart %v, want the winning %v", best, winning[len(winning)-1])
+	defer l.Close()
+	calls := 0
+	pickPort = func() (string, error) {
+		calls++
+		if calls == 1 {
+			return l.Addr().String(), nil
+		}
+		return freePort()
 	}
-	if _, err := d2.Client().GetBlockVerbose(orphaned[0]); err == nil {
-		t.Logf("note: stale block %v known after restart", orphaned[0])
+	defer func() { pickPort = freePort }()
+	d := launch(t, Config{})
+	if d.RPCHost() == l.Addr().String() {
+		t.Fatal("node claims the taken port")
 	}
-	if h := mustHeight(t, d2); h != 8 {
-		t.Fatalf("height %d, want 8", h)
+	if calls < 2 {
+		t.Fatalf("pickPort called %d times", calls)
+	}
+	if _, err := d.Generate(1); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -369,7 +368,7 @@ const daemonChildEnv = "AIRSIGN_REGTEST_DAEMON_CHILD"
 // must be released, and the blocks Generate returned must survive.
 func TestDaemonDiesWithProcess(t *testing.T) {
 	if dir := os.Getenv(daemonChildEnv); dir != "" {
-		d, err := Launch(DaemonConfig{Dir: dir})
+		d, err := Launch(Config{Dir: dir})
 		if err != nil {
 			fmt.Printf("ERR=%v\n", err)
 			return
@@ -426,7 +425,7 @@ func TestDaemonDiesWithProcess(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	d := launch(t, DaemonConfig{Dir: dir})
+	d := launch(t, Config{Dir: dir})
 	if h := mustHeight(t, d); h != 7 {
 		t.Fatalf("height %d after the launching process was killed, want 7", h)
 	}

@@ -1,4 +1,4 @@
-package regtest
+package daemon
 
 import (
 	"errors"
@@ -13,7 +13,7 @@ func TestAttach(t *testing.T) {
 	if _, err := Attach(dir); !errors.Is(err, ErrNotRunning) {
 		t.Fatalf("Attach before any launch: got %v, want ErrNotRunning", err)
 	}
-	owner, err := Launch(DaemonConfig{Dir: dir})
+	owner, err := Launch(Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestAttach(t *testing.T) {
 	if _, err := Attach(dir); !errors.Is(err, ErrNotRunning) {
 		t.Fatalf("Attach after Stop: got %v, want ErrNotRunning", err)
 	}
-	again, err := Launch(DaemonConfig{Dir: dir})
+	again, err := Launch(Config{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package regtest
+package daemon
 
 import (
 	"os/exec"

@@ -1,4 +1,4 @@
-package regtest
+package daemon
 
 import (
 	"crypto/sha256"
@@ -10,7 +10,7 @@ import (
 	"github.com/btcsuite/btcd/txscript"
 )
 
-// The harness mines to P2PKH addresses of fixed, test-only keys so that it
+// A Daemon mines to P2PKH addresses of fixed, test-only keys so that Fund
 // can spend the coinbases. Key i is sha256("airsign/online/regtest test-only
 // key <i>") read as a scalar. These keys are public knowledge: regtest only.
 
@@ -22,9 +22,9 @@ var (
 
 const maxHarnessKeys = 256
 
-// HarnessKey returns the i-th test-only key. Node number i started in this
-// process (without Options.MiningAddr) mines to p2pkh(HarnessKey(i)) (the
-// index wraps at 256); so does a Daemon with a temporary Dir.
+// HarnessKey returns the i-th test-only key. The i-th Daemon of this process
+// with a temporary or Ephemeral Dir and no Config.MiningAddr mines to
+// p2pkh(HarnessKey(i)) (the index wraps at 256).
 func HarnessKey(i int) *btcec.PrivateKey {
 	sum := sha256.Sum256([]byte(fmt.Sprintf("airsign/online/regtest test-only key %d", i)))
 	k, _ := btcec.PrivKeyFromBytes(sum[:])
