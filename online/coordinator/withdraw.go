@@ -433,11 +433,17 @@ func (c *Coordinator) sweep(ctx context.Context, cr *checkedRequest, req Withdra
 }
 
 // airsignProprietary starts the key of every airsign proprietary global
-// field: 0xFC, the identifier's length and "airsign".
+// field, whatever its subtype: 0xFC, the identifier's length and
+// "airsign". It is written out here because no package that owns the
+// fields removes them all at once: package approval writes and detaches
+// approvals (0x01, 0x03) and the request label (0x04) one by one, package
+// auditlog writes the carried checkpoints (0x02) and removes none.
 var airsignProprietary = append([]byte{0xfc, 7}, "airsign"...)
 
-// dropAirsignFields removes airsign's own global fields, approvals and
-// carried kiosk checkpoints: they play no part in the final transaction.
+// dropAirsignFields removes every airsign global field: approvals, the
+// request label and carried kiosk checkpoints. They play no part in the
+// final transaction, and a request that is no longer pending is served
+// without them.
 func dropAirsignFields(p *btcpsbt.Packet) {
 	kept := p.Unknowns[:0]
 	for _, u := range p.Unknowns {
