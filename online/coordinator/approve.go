@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -188,6 +189,18 @@ func (c *Coordinator) CreateApprovalKey(ctx context.Context, user string, passwo
 	return c.CreateApprovalKeyWith(ctx, user, password, KeyOptions{})
 }
 
+// CreateApprovalKeyWith is CreateApprovalKey with options: rotation and
+// argon2id parameters.
+// It is recorded in the audit log (the public key only).
+func (c *Coordinator) CreateApprovalKeyWith(ctx context.Context, user string, password []byte, opts KeyOptions) (ed25519.PublicKey, error) {
+	data := map[string]any{"user": user, "rotate": opts.Rotate}
+	return loggedValue(c, "approval-key", data, func() (ed25519.PublicKey, error) {
+		pub, err := c.createApprovalKeyWith(ctx, user, password, opts)
+		data["public_key"] = hex.EncodeToString(pub)
+		return pub, err
+	})
+}
+
 // createApprovalKeyWith is CreateApprovalKeyWith without the audit record.
 func (c *Coordinator) createApprovalKeyWith(ctx context.Context, user string, password []byte, opts KeyOptions) (ed25519.PublicKey, error) {
 	u, err := c.st.User(ctx, user)
@@ -252,6 +265,23 @@ func WalletID(descriptor string) string {
 		return descriptor[i+1:]
 	}
 	return descriptor
+}
+
+// Approve signs the user's approval of a pending request with their
+// approval key, opened with password, and attaches it to the request's
+// PSBT, so the PSBT the kiosk gets from now on carries it. The approval
+// names the wallet (WalletID), the request, the transaction, its outputs
+// and fee, and expires after expires (0 means DefaultApprovalExpiry).
+//
+// Four eyes: the requester cannot approve their own request, and only an
+// approver or admin approves. Approving again replaces the approver's
+// earlier approval. A wrong password counts towards MaxPasswordFailures.
+// It is recorded in the audit log, and so is every refusal (four eyes, a wrong password).
+func (c *Coordinator) Approve(ctx context.Context, requestID, user string, password []byte, expires time.Duration) (*Withdrawal, error) {
+	data := map[string]any{"request": requestID, "user": user, "expires_in": expires.String()}
+	return loggedValue(c, "approve", data, func() (*Withdrawal, error) {
+		return c.approve(ctx, requestID, user, password, expires)
+	})
 }
 
 // approve is Approve without the audit record.

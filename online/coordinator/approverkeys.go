@@ -28,6 +28,19 @@ import (
 // `airsign-kiosk approver init` prints) for user, so that the station's
 // approvals are filed under user's name. The kiosk counts them only once
 // its quorum enrolls the same key.
+// It is recorded in the audit log.
+func (c *Coordinator) RegisterStationKey(ctx context.Context, user, keyText, label string) (approval.Key, error) {
+	data := map[string]any{"user": user, "kind": string(approval.KindStation), "label": label}
+	return loggedValue(c, "approver-key", data, func() (approval.Key, error) {
+		k, err := c.registerStationKey(ctx, user, keyText, label)
+		if err == nil {
+			data["key"] = k.String()
+		}
+		return k, err
+	})
+}
+
+// registerStationKey is RegisterStationKey without the audit record.
 func (c *Coordinator) registerStationKey(ctx context.Context, user, keyText, label string) (approval.Key, error) {
 	k, err := approval.ParseKey(keyText, "")
 	if err != nil {
@@ -79,9 +92,22 @@ type clientData struct {
 	CrossOrigin bool   `json:"crossOrigin"`
 }
 
-// registerWebAuthn checks a browser's registration of a security key or
-// passkey for user and stores its public key. The coordinator does not
-// verify attestation: an authenticator's make and model are not what
+// RegisterWebAuthn checks a browser's registration of a security key or
+// passkey for user and stores its public key.
+// It is recorded in the audit log.
+func (c *Coordinator) RegisterWebAuthn(ctx context.Context, user string, r WebAuthnRegistration) (approval.Key, error) {
+	data := map[string]any{"user": user, "kind": string(approval.KindWebAuthn), "rp_id": r.RPID, "label": r.Label}
+	return loggedValue(c, "approver-key", data, func() (approval.Key, error) {
+		k, err := c.registerWebAuthn(ctx, user, r)
+		if err == nil {
+			data["key"] = k.String()
+		}
+		return k, err
+	})
+}
+
+// registerWebAuthn is RegisterWebAuthn without the audit record. The
+// coordinator does not verify attestation: an authenticator's make and model are not what
 // protects an approval. What does is that the kiosk's quorum enrolls the
 // key the approver shows them (docs/DECISIONS.md).
 func (c *Coordinator) registerWebAuthn(ctx context.Context, user string, r WebAuthnRegistration) (approval.Key, error) {
@@ -225,7 +251,16 @@ func (c *Coordinator) WebAuthnChallenge(ctx context.Context, requestID, user, rp
 	return req, nil
 }
 
-// approveWebAuthn files user's security-key approval of requestID: the
+// ApproveWebAuthn files user's security-key approval of requestID.
+// It is recorded in the audit log.
+func (c *Coordinator) ApproveWebAuthn(ctx context.Context, requestID, user string, expires time.Time, credentialID []byte, a webauthn.Assertion) (*Withdrawal, error) {
+	data := map[string]any{"request": requestID, "user": user, "kind": string(approval.KindWebAuthn), "expires": expires.UTC()}
+	return loggedValue(c, "approve", data, func() (*Withdrawal, error) {
+		return c.approveWebAuthn(ctx, requestID, user, expires, credentialID, a)
+	})
+}
+
+// approveWebAuthn is ApproveWebAuthn without the audit record: the
 // assertion must verify with the credential user registered, over the
 // approval message valid until expires.
 func (c *Coordinator) approveWebAuthn(ctx context.Context, requestID, user string, expires time.Time, credentialID []byte, a webauthn.Assertion) (*Withdrawal, error) {
@@ -264,10 +299,23 @@ func (c *Coordinator) approveWebAuthn(ctx context.Context, requestID, user strin
 	})
 }
 
-// approveStation files an approval an approver station made (its text, as
-// `airsign-kiosk approver approve` writes it or shows it as a QR code),
-// under the name of the user who registered the station's key. It must
-// approve exactly requestID's transaction.
+// ApproveStation files an approval an approver station made, handed in by
+// uploader, under the name of the user whose station key made it.
+// It is recorded in the audit log.
+func (c *Coordinator) ApproveStation(ctx context.Context, requestID, uploader, text string) (*Withdrawal, error) {
+	data := map[string]any{"request": requestID, "uploaded_by": uploader, "kind": string(approval.KindStation)}
+	return loggedValue(c, "approve", data, func() (*Withdrawal, error) {
+		wd, user, err := c.approveStation(ctx, requestID, text)
+		data["user"] = user
+		return wd, err
+	})
+}
+
+// approveStation is ApproveStation without the audit record: it files the
+// approval (its text, as `airsign-kiosk approver approve` writes it or
+// shows it as a QR code) under the name of the user who registered the
+// station's key, and returns that name. It must approve exactly
+// requestID's transaction.
 func (c *Coordinator) approveStation(ctx context.Context, requestID, text string) (*Withdrawal, string, error) {
 	a, err := approval.ParseTransfer(text)
 	if err != nil {

@@ -21,6 +21,48 @@ import (
 // node's default).
 const incrementalRelayFee coinselect.FeeRate = 1000
 
+// BumpFee replaces a stuck withdrawal with one paying feeRate (sat/vB; 0
+// means the node's estimate, at least 1 sat/vB above the old rate): the
+// same inputs and payment, the change reduced, and more of the wallet's
+// coins added when the change cannot cover the fee. The new request is
+// pending and goes to the kiosk like any other; the old one becomes
+// replaced, and whichever transaction confirms is the one the chain keeps.
+// It is recorded in the audit log.
+func (c *Coordinator) BumpFee(ctx context.Context, id string, feeRate float64, requester string) (*Withdrawal, error) {
+	data := map[string]any{"replaces": id, "feerate_sat_vb": feeRate, "user": requester}
+	return loggedValue(c, "bump-fee", data, func() (*Withdrawal, error) {
+		return c.replaceCarried(ctx, id, feeRate, requester, false, data, "request")
+	})
+}
+
+// Revoke cancels a request whose PSBT has left the coordinator (shown,
+// downloaded, signed) for good: it replaces it with a revocation, a
+// transaction paying every coin of the request back to the wallet at a
+// higher fee, for the kiosk to sign. Once the revocation confirms, no
+// signed copy of the request can pay; until then the request shows
+// "cancelling". by is who revoked it.
+// It is recorded in the audit log.
+func (c *Coordinator) Revoke(ctx context.Context, id string, feeRate float64, by string) (*Withdrawal, error) {
+	data := map[string]any{"request": id, "feerate_sat_vb": feeRate, "user": by}
+	return loggedValue(c, "revoke", data, func() (*Withdrawal, error) {
+		return c.replaceCarried(ctx, id, feeRate, by, true, data, "revocation")
+	})
+}
+
+// replaceCarried is BumpFee's and Revoke's common path: the replacement
+// with the wallet's kiosk checkpoints, named in data under newKey for the
+// audit outcome.
+func (c *Coordinator) replaceCarried(ctx context.Context, id string, feeRate float64, by string, revoke bool, data map[string]any, newKey string) (*Withdrawal, error) {
+	wd, err := c.replace(ctx, id, feeRate, by, revoke)
+	if err == nil {
+		err = c.carry(ctx, wd)
+	}
+	if wd != nil {
+		data[newKey], data["unsigned_txid"], data["fee_sat"] = wd.ID, wd.UnsignedTxID.String(), int64(wd.Fee)
+	}
+	return wd, err
+}
+
 // replace builds a replacement of a pending or broadcast request: a fee
 // bump (the same payments, a higher fee) or, with revoke, a revocation
 // (no payment: every coin of the request back to the wallet, at a higher

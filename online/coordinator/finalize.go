@@ -79,17 +79,16 @@ func (c *Coordinator) Finalize(ctx context.Context, requestID string, broadcast 
 	if broadcast {
 		kind = "broadcast"
 	}
-	if err := c.begin(kind, data); err != nil {
-		return nil, err
-	}
-	res, err := c.finalize(ctx, requestID, signed, broadcast)
-	if res != nil {
-		data["txid"], data["signatures"] = res.TxID.String(), res.Signatures
-		if res.Withdrawal != nil {
-			data["request"] = res.Withdrawal.ID
+	return loggedValue(c, kind, data, func() (*FinalizeResult, error) {
+		res, err := c.finalize(ctx, requestID, signed, broadcast)
+		if res != nil {
+			data["txid"], data["signatures"] = res.TxID.String(), res.Signatures
+			if res.Withdrawal != nil {
+				data["request"] = res.Withdrawal.ID
+			}
 		}
-	}
-	return res, c.outcome(kind, data, err)
+		return res, err
+	})
 }
 
 // finalize is Finalize without the audit record.

@@ -98,6 +98,25 @@ func (c *Coordinator) check(ctx context.Context, req WithdrawRequest) (*checkedR
 	return &checkedRequest{w: w, payScript: payScript, rate: rate, source: source, inWeight: inWeight}, nil
 }
 
+// Withdraw selects coins, takes a change address, builds the unsigned PSBT
+// and records the request with its inputs reserved. The PSBT goes to the
+// kiosk as it is.
+// It is recorded in the audit log, refused or not.
+func (c *Coordinator) Withdraw(ctx context.Context, req WithdrawRequest) (*Withdrawal, error) {
+	data := map[string]any{"wallet": req.Wallet, "to": req.To, "amount_sat": int64(req.Amount), "sweep": req.Sweep, "user": req.Requester}
+	return loggedValue(c, "request", data, func() (*Withdrawal, error) {
+		wd, err := c.withdraw(ctx, req)
+		if err == nil {
+			err = c.carry(ctx, wd)
+		}
+		if wd != nil {
+			data["request"], data["unsigned_txid"], data["fee_sat"] = wd.ID, wd.UnsignedTxID.String(), int64(wd.Fee)
+			data["amount_sat"] = int64(wd.Amount)
+		}
+		return wd, err
+	})
+}
+
 // withdraw is Withdraw without the audit record.
 func (c *Coordinator) withdraw(ctx context.Context, req WithdrawRequest) (*Withdrawal, error) {
 	if req.Sweep {
@@ -280,9 +299,12 @@ func (c *Coordinator) inputs(ctx context.Context, coins []coinselect.Coin, utxos
 	return ins, nil
 }
 
-// cancel is Cancel without the audit record.
-func (c *Coordinator) cancel(ctx context.Context, id string) error {
-	return c.st.CancelWithdrawal(ctx, id)
+// Cancel gives up a pending request and frees its coins.
+// It is recorded in the audit log.
+func (c *Coordinator) Cancel(ctx context.Context, id string) error {
+	return c.logged("cancel", map[string]any{"request": id}, func() error {
+		return c.st.CancelWithdrawal(ctx, id)
+	})
 }
 
 // Get returns a request with its current state and confirmations.
