@@ -692,9 +692,6 @@ func TestRegisterMultisig(t *testing.T) {
 	a, w := s.gui(t)
 	var keys []string
 	for _, wl := range append([]home.Wallet{s.wallet}, s.others...) {
-		if wl.Cosigner == "" {
-			t.Skip("the ceremony exports no BIP48 cosigner key")
-		}
 		keys = append(keys, wl.Cosigner+"/<0;1>/*")
 	}
 	desc := fmt.Sprintf("wsh(sortedmulti(2,%s))", strings.Join(keys, ","))
