@@ -103,24 +103,27 @@ func TestAuditCheckpointsSignedByDeviceKey(t *testing.T) {
 	}
 }
 
+// account is the descriptor of a regtest wallet made from seed.
+func account(t *testing.T, script descriptor.ScriptType, seed byte) string {
+	t.Helper()
+	m, err := hd.MasterFromEntropy(bytes.Repeat([]byte{seed}, 16), descriptor.Regtest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := m.Account(script, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.String()
+}
+
 func TestWallets(t *testing.T) {
 	h, err := Init(t.TempDir(), rand.Reader, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	account := func(script descriptor.ScriptType, seed byte) string {
-		m, err := hd.MasterFromEntropy(bytes.Repeat([]byte{seed}, 16), descriptor.Regtest)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := m.Account(script, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d.String()
-	}
-	a := Wallet{Name: "treasury", Network: "regtest", Descriptor: account(descriptor.P2WPKH, 1), Created: t0}
-	b := Wallet{Name: "cold-2", Network: "regtest", Descriptor: account(descriptor.P2TR, 2), Created: t0}
+	a := Wallet{Name: "treasury", Network: "regtest", Descriptor: account(t, descriptor.P2WPKH, 1), Created: t0}
+	b := Wallet{Name: "cold-2", Network: "regtest", Descriptor: account(t, descriptor.P2TR, 2), Created: t0}
 	// treasury's descriptor spelled otherwise: without its checksum
 	respelled := a.Descriptor[:strings.LastIndexByte(a.Descriptor, '#')]
 	for _, w := range []Wallet{a, b} {
@@ -148,7 +151,7 @@ func TestWallets(t *testing.T) {
 		w    Wallet
 		want string
 	}{
-		{Wallet{Name: "treasury", Network: "regtest", Descriptor: account(descriptor.P2WPKH, 3)}, `a wallet named "treasury" is already registered: choose another name`},
+		{Wallet{Name: "treasury", Network: "regtest", Descriptor: account(t, descriptor.P2WPKH, 3)}, `a wallet named "treasury" is already registered: choose another name`},
 		// a copy is named as a copy, whatever it is called
 		{Wallet{Name: "treasury", Network: "regtest", Descriptor: respelled}, `already registered as "treasury": the same keys`},
 		{Wallet{Name: "copy", Network: "regtest", Descriptor: a.Descriptor}, `already registered as "treasury"`},
@@ -176,15 +179,8 @@ func TestWalletParsed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := hd.MasterFromEntropy(bytes.Repeat([]byte{1}, 16), descriptor.Regtest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := m.Account(descriptor.P2WPKH, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.AddWallet(Wallet{Name: "treasury", Network: "regtest", Descriptor: d.String(), Created: t0}); err != nil {
+	desc := account(t, descriptor.P2WPKH, 1)
+	if err := h.AddWallet(Wallet{Name: "treasury", Network: "regtest", Descriptor: desc, Created: t0}); err != nil {
 		t.Fatal(err)
 	}
 	w, err := h.Wallet("treasury")
@@ -192,8 +188,8 @@ func TestWalletParsed(t *testing.T) {
 		t.Fatal(err)
 	}
 	first, err := w.Parsed()
-	if err != nil || first.String() != d.String() || first.Network != descriptor.Regtest {
-		t.Fatalf("Parsed() = %v, %v; want %s on regtest", first, err, d)
+	if err != nil || first.String() != desc || first.Network != descriptor.Regtest {
+		t.Fatalf("Parsed() = %v, %v; want %s on regtest", first, err, desc)
 	}
 	if again, _ := w.Parsed(); again != first {
 		t.Error("Parsed() parsed a loaded wallet again")
@@ -222,9 +218,9 @@ func TestWalletParsed(t *testing.T) {
 	}
 
 	// A wallet made in memory is parsed when asked.
-	mem := Wallet{Name: "x", Network: "regtest", Descriptor: d.String()}
-	if got, err := mem.Parsed(); err != nil || got.String() != d.String() {
-		t.Errorf("Parsed() of an unloaded wallet = %v, %v; want %s", got, err, d)
+	mem := Wallet{Name: "x", Network: "regtest", Descriptor: desc}
+	if got, err := mem.Parsed(); err != nil || got.String() != desc {
+		t.Errorf("Parsed() of an unloaded wallet = %v, %v; want %s", got, err, desc)
 	}
 
 	// A wallet file edited to an unknown network still loads; the error
