@@ -14,6 +14,7 @@ import (
 	"airsign/online/chain"
 	"airsign/online/store"
 	"airsign/psbt"
+	"airsign/psbt/approval"
 	"airsign/psbt/auditlog"
 )
 
@@ -134,7 +135,7 @@ func (c *Coordinator) finalize(ctx context.Context, requestID string, signed [][
 	// own checkpoints: they play no part in the final transaction, and the
 	// stored PSBT's own stay, for the signatures kept below.
 	for _, p := range packets {
-		dropAirsignFields(p)
+		approval.Strip(p)
 	}
 	combined, err := psbt.Combine(append([]*btcpsbt.Packet{original}, packets...)...)
 	if err != nil {

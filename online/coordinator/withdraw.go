@@ -350,7 +350,7 @@ func (c *Coordinator) view(ctx context.Context, sw store.Withdrawal) (*Withdrawa
 		// A cancelled, rejected or replaced request's approvals are void:
 		// its PSBT is served without them (the API, show), so that a copy
 		// taken now cannot be carried to a kiosk as approved.
-		dropAirsignFields(p)
+		approval.Strip(p)
 		if sw.PSBT, err = psbt.Encode(p); err != nil {
 			return nil, err
 		}
@@ -452,28 +452,6 @@ func (c *Coordinator) sweep(ctx context.Context, cr *checkedRequest, req Withdra
 	sw.Status = store.StatusPending
 	return &Withdrawal{Withdrawal: sw, Packet: p, State: string(store.StatusPending),
 		Selection: coinselect.Result{Coins: coins, Fee: fee, Weight: weight, Algorithm: "sweep"}}, nil
-}
-
-// airsignProprietary starts the key of every airsign proprietary global
-// field, whatever its subtype: 0xFC, the identifier's length and
-// "airsign". It is written out here because no package that owns the
-// fields removes them all at once: package approval writes and detaches
-// approvals (0x01, 0x03) and the request label (0x04) one by one, package
-// auditlog writes the carried checkpoints (0x02) and removes none.
-var airsignProprietary = append([]byte{0xfc, 7}, "airsign"...)
-
-// dropAirsignFields removes every airsign global field: approvals, the
-// request label and carried kiosk checkpoints. They play no part in the
-// final transaction, and a request that is no longer pending is served
-// without them.
-func dropAirsignFields(p *btcpsbt.Packet) {
-	kept := p.Unknowns[:0]
-	for _, u := range p.Unknowns {
-		if !bytes.HasPrefix(u.Key, airsignProprietary) {
-			kept = append(kept, u)
-		}
-	}
-	p.Unknowns = kept
 }
 
 // carry gives a new request's PSBT, as it goes to the kiosk, the wallet's

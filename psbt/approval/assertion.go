@@ -12,9 +12,6 @@ import (
 	"airsign/psbt/approval/webauthn"
 )
 
-// subtypeWebAuthn is the proprietary subtype of a WebAuthn approval.
-const subtypeWebAuthn = 0x03
-
 // Caps on a WebAuthn approval's parts, as package webauthn caps them.
 const (
 	maxAuthData   = webauthn.MaxAuthData
@@ -168,25 +165,6 @@ func ExtractWebAuthn(p *btcpsbt.Packet) ([]WebAuthnApproval, error) {
 	return out, nil
 }
 
-// fieldPrefix is the start of the key of an airsign field of subtype sub.
-func fieldPrefix(sub byte) []byte {
-	return append(append([]byte{0xfc, byte(len(identifier))}, identifier...), sub)
-}
-
-// putField writes one global field, replacing a field with the same key,
-// and leaves the global unknowns sorted by key.
-func putField(p *btcpsbt.Packet, key, value []byte) {
-	i := slices.IndexFunc(p.Unknowns, func(u *btcpsbt.Unknown) bool { return u != nil && bytes.Equal(u.Key, key) })
-	if i >= 0 {
-		p.Unknowns[i] = &btcpsbt.Unknown{Key: key, Value: value}
-	} else {
-		p.Unknowns = append(p.Unknowns, &btcpsbt.Unknown{Key: key, Value: value})
-	}
-	// A nil field is not one btcd could write.
-	p.Unknowns = slices.DeleteFunc(p.Unknowns, func(u *btcpsbt.Unknown) bool { return u == nil })
-	slices.SortStableFunc(p.Unknowns, func(x, y *btcpsbt.Unknown) int { return bytes.Compare(x.Key, y.Key) })
-}
-
 // Detach removes the approval under key id (an ed25519 public key, or a
 // WebAuthn key's ID) from p's global map: what a coordinator does when an
 // approver's key was rotated, or a request was rejected.
@@ -195,4 +173,18 @@ func Detach(p *btcpsbt.Packet, id []byte) {
 		key := append(fieldPrefix(sub), id...)
 		p.Unknowns = slices.DeleteFunc(p.Unknowns, func(u *btcpsbt.Unknown) bool { return u != nil && bytes.Equal(u.Key, key) })
 	}
+}
+
+// Strip removes every airsign field from p's global map, whatever its
+// subtype (approvals, WebAuthn approvals, carried audit checkpoints, the
+// request label), and leaves every other field as it is: what a
+// coordinator does to a PSBT that no longer goes to a kiosk.
+func Strip(p *btcpsbt.Packet) {
+	p.Unknowns = slices.DeleteFunc(p.Unknowns, func(u *btcpsbt.Unknown) bool {
+		if u == nil || len(u.Key) == 0 || u.Key[0] != 0xfc {
+			return false
+		}
+		id, _, _, err := splitProprietary(u.Key[1:])
+		return err == nil && id == identifier
+	})
 }

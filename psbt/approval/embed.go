@@ -13,9 +13,6 @@ import (
 // identifier is the BIP174 proprietary identifier of airsign's fields.
 const identifier = "airsign"
 
-// subtypeApproval is the proprietary subtype of an approval.
-const subtypeApproval = 0x01
-
 // Attach adds a to p's global map, replacing an approval by the same key.
 // It refuses an approval that Verify refuses, but does not check that a is
 // for p's transaction: the kiosk's Check does. Global unknown fields are

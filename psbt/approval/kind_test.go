@@ -338,3 +338,31 @@ func TestExpiryBefore1970(t *testing.T) {
 		t.Errorf("MessageFor expiring at 1: %v", err)
 	}
 }
+
+func TestStrip(t *testing.T) {
+	p := testPacket(t, 0x11)
+	m := testMessage(t, p)
+	put(p, ptr(Sign(m, "bob", testKey(bobKey))))
+	putWebAuthn(p, newAuthenticator(t, 0x31).approve("carol", m, webauthn.FlagUP))
+	if err := SetRequest(p, "wd-1"); err != nil {
+		t.Fatal(err)
+	}
+	// A checkpoint (subtype 2) and fields of others: another identifier,
+	// and one that only starts like ours.
+	other := []*btcpsbt.Unknown{
+		{Key: append(fieldPrefix(0x02), 1, 2, 3), Value: []byte("checkpoint")},
+		{Key: append([]byte{0xfc, 4}, "abcd"...), Value: []byte("other tool")},
+		{Key: append([]byte{0xfc, 8}, "airsignX"...), Value: []byte("not ours")},
+		{Key: []byte{0x05}, Value: []byte("unknown")},
+	}
+	p.Unknowns = append(p.Unknowns, other...)
+	Strip(p)
+	if len(p.Unknowns) != 3 {
+		t.Fatalf("after Strip: %d fields, want the 3 that are not airsign's", len(p.Unknowns))
+	}
+	for i, u := range p.Unknowns {
+		if string(u.Value) != string(other[i+1].Value) {
+			t.Errorf("field %d kept is %q, want %q", i, u.Value, other[i+1].Value)
+		}
+	}
+}

@@ -100,10 +100,6 @@ func readCompactBytes(b []byte, what string) ([]byte, []byte, error) {
 	return rest[:n], rest[n:], nil
 }
 
-// subtypeRequest is the proprietary subtype that names the withdrawal
-// request a PSBT is for.
-const subtypeRequest = 0x04
-
 // SetRequest names the withdrawal request p is for, in a global
 // proprietary field (key 0xfc 0x07 "airsign" 0x04, value the id in UTF-8),
 // so that an approver station can show it. It is a label: what an

@@ -6,11 +6,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
 	"golang.org/x/mod/sumdb/note"
+
+	"airsign/psbt/approval"
 )
 
 // A kiosk's signed checkpoint rides in every PSBT it signs, and the
@@ -27,13 +28,6 @@ import (
 // key in the verifier key, so the field certifies itself: a coordinator
 // keeps only checkpoints that verify under the key their name commits to,
 // and a forged one is not kept.
-
-// subtypeCheckpoint is the proprietary subtype of a carried checkpoint
-// (approvals are 0x01).
-const subtypeCheckpoint = 0x02
-
-// carryPrefix starts the key of every carried checkpoint.
-var carryPrefix = append(append([]byte{0xfc, 7}, "airsign"...), subtypeCheckpoint)
 
 // MaxCarriedBytes bounds a carried checkpoint's value: a verifier key and
 // a three-line note with one signature take under 400 bytes.
@@ -59,16 +53,8 @@ func Carry(p *btcpsbt.Packet, verifierKey string, cp Checkpoint) error {
 	if len(value) > MaxCarriedBytes {
 		return fmt.Errorf("carry: the checkpoint takes %d bytes, over %d", len(value), MaxCarriedBytes)
 	}
-	put(p, append(slices.Clone(carryPrefix), name...), value)
+	approval.SetField(p, approval.SubtypeCheckpoint, []byte(name), value)
 	return nil
-}
-
-// put writes the field, replacing one with the same key, and leaves the
-// global unknowns sorted by key (as package psbt's Combine does).
-func put(p *btcpsbt.Packet, key, value []byte) {
-	p.Unknowns = slices.DeleteFunc(p.Unknowns, func(u *btcpsbt.Unknown) bool { return u == nil || bytes.Equal(u.Key, key) })
-	p.Unknowns = append(p.Unknowns, &btcpsbt.Unknown{Key: key, Value: value})
-	slices.SortStableFunc(p.Unknowns, func(x, y *btcpsbt.Unknown) int { return bytes.Compare(x.Key, y.Key) })
 }
 
 // CarriedCheckpoints returns the checkpoints p carries that verify under
@@ -81,11 +67,8 @@ func CarriedCheckpoints(p *btcpsbt.Packet) ([]Carried, []error) {
 	}
 	var out []Carried
 	var errs []error
-	for _, u := range p.Unknowns {
-		if u == nil || !bytes.HasPrefix(u.Key, carryPrefix) {
-			continue
-		}
-		c, err := openCarried(string(u.Key[len(carryPrefix):]), u.Value)
+	for _, f := range approval.Fields(p, approval.SubtypeCheckpoint) {
+		c, err := openCarried(string(f.Data), f.Value)
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -155,3 +155,7 @@ func TestParseVerifierKeyWithPlus(t *testing.T) {
 		t.Fatal("no test key has a + in its base64; try more seeds")
 	}
 }
+
+// carryPrefix starts a carried checkpoint's key as the format documents
+// it: PSBT_GLOBAL_PROPRIETARY, "airsign", subtype 0x02.
+var carryPrefix = append(append([]byte{0xfc, 7}, "airsign"...), 0x02)
