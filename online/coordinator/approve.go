@@ -53,6 +53,18 @@ const (
 	MaxApprovalExpiry = 30 * 24 * time.Hour
 )
 
+// CheckPassword says what is wrong with a new password, if anything: the
+// one rule for approval keys and web sign-in passwords.
+func CheckPassword(pw []byte) error {
+	switch {
+	case len(pw) < MinPasswordLen:
+		return fmt.Errorf("the password is %d bytes; use %d or more (a passphrase of several words is easiest)", len(pw), MinPasswordLen)
+	case len(pw) > MaxPasswordLen:
+		return fmt.Errorf("the password is %d bytes; use at most %d", len(pw), MaxPasswordLen)
+	}
+	return nil
+}
+
 // KDFParams are the argon2id parameters that turn a password into the key
 // sealing an approval key. They are stored with the sealed key, so keys
 // sealed under other parameters still open.
@@ -74,7 +86,9 @@ const (
 	maxKDFLanes  = 16
 )
 
-func (p KDFParams) check() error {
+// Check refuses parameters past the bounds a stored hash or sealed key may
+// ask for, or below argon2id's minimum of 8 KiB a lane.
+func (p KDFParams) Check() error {
 	if p.Time < 1 || p.Time > maxKDFTime || p.Memory < 8*uint32(p.Threads) || p.Memory > maxKDFMemory ||
 		p.Threads < 1 || p.Threads > maxKDFLanes {
 		return fmt.Errorf("argon2id parameters t=%d m=%d KiB p=%d: use 1 to %d passes, %d lanes at most and 8 KiB per lane to %d KiB",
@@ -126,7 +140,7 @@ func sealGCM(key []byte) cipher.AEAD {
 
 // sealKey encrypts seed under password for user.
 func sealKey(seed []byte, pub ed25519.PublicKey, user string, password []byte, p KDFParams) ([]byte, error) {
-	if err := p.check(); err != nil {
+	if err := p.Check(); err != nil {
 		return nil, err
 	}
 	out := make([]byte, sealHeaderLen+sealNonceLen, sealedLen)
@@ -150,7 +164,7 @@ func openKey(sealed []byte, pub ed25519.PublicKey, user string, password []byte)
 		return nil, fmt.Errorf("the sealed approval key of %q is not in format %d (%d bytes); give the user a new key", user, sealVersion, sealedLen)
 	}
 	p := KDFParams{Time: binary.BigEndian.Uint32(sealed[1:]), Memory: binary.BigEndian.Uint32(sealed[5:]), Threads: sealed[9]}
-	if err := p.check(); err != nil {
+	if err := p.Check(); err != nil {
 		return nil, fmt.Errorf("the sealed approval key of %q: %v; give the user a new key", user, err)
 	}
 	salt, nonce := sealed[10:sealHeaderLen], sealed[sealHeaderLen:sealHeaderLen+sealNonceLen]
@@ -213,13 +227,13 @@ func (c *Coordinator) createApprovalKeyWith(ctx context.Context, user string, pa
 	if !u.Role.AtLeast(store.RoleApprover) {
 		return nil, fmt.Errorf("%w: user %q has the %s role; only approvers and admins approve, so only they get approval keys", ErrForbidden, user, u.Role)
 	}
-	if len(password) < MinPasswordLen || len(password) > MaxPasswordLen {
-		return nil, fmt.Errorf("%w: the password is %d bytes; use %d to %d", ErrInvalid, len(password), MinPasswordLen, MaxPasswordLen)
+	if err := CheckPassword(password); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	if opts.KDF == (KDFParams{}) {
 		opts.KDF = DefaultKDFParams
 	}
-	if err := opts.KDF.check(); err != nil {
+	if err := opts.KDF.Check(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	if !opts.Rotate {

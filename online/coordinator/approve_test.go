@@ -78,7 +78,7 @@ func TestSealedKeyRoundTrip(t *testing.T) {
 	if DefaultKDFParams != (KDFParams{Time: 3, Memory: 64 * 1024, Threads: 2}) {
 		t.Fatalf("DefaultKDFParams = %+v", DefaultKDFParams)
 	}
-	if err := DefaultKDFParams.check(); err != nil {
+	if err := DefaultKDFParams.Check(); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -76,7 +76,7 @@ func FuzzParsePasswordHash(f *testing.F) {
 			}
 			return
 		}
-		if h.params.check() != nil {
+		if h.params.Check() != nil {
 			t.Fatalf("accepted out-of-bounds parameters %+v", h.params)
 		}
 		if !bytes.Equal(h.encode(), s) {

@@ -12,55 +12,33 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"airsign/online/coordinator"
 )
 
-// Password limits, in bytes.
+// The password policy is the coordinator's, for sign-in passwords as for
+// approval keys: one length rule and one set of argon2id bounds.
 const (
-	MinPasswordLen = 12
-	MaxPasswordLen = 1024
+	MinPasswordLen = coordinator.MinPasswordLen
+	MaxPasswordLen = coordinator.MaxPasswordLen
 )
 
 // PasswordParams are the argon2id parameters of a new password hash. They
 // are written into the hash, so hashes made under other parameters still
 // verify.
-type PasswordParams struct {
-	Time    uint32 // passes
-	Memory  uint32 // KiB
-	Threads uint8
-}
+type PasswordParams = coordinator.KDFParams
 
-// DefaultPasswordParams match the approval keys' (RFC 9106's second
-// option with three passes): 64 MiB, about a tenth of a second a guess.
-var DefaultPasswordParams = PasswordParams{Time: 3, Memory: 64 * 1024, Threads: 2}
+// DefaultPasswordParams are the approval keys' (RFC 9106's second option
+// with three passes): 64 MiB, about a tenth of a second a guess.
+var DefaultPasswordParams = coordinator.DefaultKDFParams
 
-// Bounds on parameters read from a stored hash, checked before anything is
-// allocated: an altered row asking for terabytes is refused, not run.
 const (
-	maxTime    = 64
-	maxMemory  = 1 << 20 // KiB
-	maxThreads = 16
-	saltLen    = 16
-	keyLen     = 32
+	saltLen = 16
+	keyLen  = 32
 )
 
-func (p PasswordParams) check() error {
-	if p.Time < 1 || p.Time > maxTime || p.Threads < 1 || p.Threads > maxThreads ||
-		p.Memory < 8*uint32(p.Threads) || p.Memory > maxMemory {
-		return fmt.Errorf("argon2id parameters t=%d m=%d p=%d are out of bounds", p.Time, p.Memory, p.Threads)
-	}
-	return nil
-}
-
 // CheckPassword says what is wrong with a new password, if anything.
-func CheckPassword(pw []byte) error {
-	switch {
-	case len(pw) < MinPasswordLen:
-		return fmt.Errorf("the password is %d bytes; use %d or more (a passphrase of several words is easiest)", len(pw), MinPasswordLen)
-	case len(pw) > MaxPasswordLen:
-		return fmt.Errorf("the password is %d bytes; use at most %d", len(pw), MaxPasswordLen)
-	}
-	return nil
-}
+func CheckPassword(pw []byte) error { return coordinator.CheckPassword(pw) }
 
 // HashPassword returns the PHC-style encoded argon2id hash of pw under p:
 // $argon2id$v=19$m=65536,t=3,p=2$<salt>$<hash>, base64 without padding.
@@ -68,7 +46,7 @@ func HashPassword(pw []byte, p PasswordParams) ([]byte, error) {
 	if err := CheckPassword(pw); err != nil {
 		return nil, err
 	}
-	if err := p.check(); err != nil {
+	if err := p.Check(); err != nil {
 		return nil, err
 	}
 	salt := make([]byte, saltLen)
@@ -133,11 +111,11 @@ func parsePasswordHash(s []byte) (passwordHash, error) {
 			p = n
 		}
 	}
-	if p > maxThreads {
+	if p > 255 { // Threads is a uint8; Check bounds it further
 		return passwordHash{}, errBadHash
 	}
 	h.params = PasswordParams{Time: uint32(t), Memory: uint32(m), Threads: uint8(p)}
-	if err := h.params.check(); err != nil {
+	if err := h.params.Check(); err != nil {
 		return passwordHash{}, errBadHash
 	}
 	var err error
