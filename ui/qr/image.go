@@ -16,9 +16,9 @@ import (
 	_ "image/jpeg"
 	"image/png"
 
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 	qrcode "github.com/skip2/go-qrcode"
+
+	"airsign/ui/qr/camread"
 )
 
 // Limits on what an image may claim before we allocate for it. A QR image
@@ -165,43 +165,15 @@ func DecodeFile(data []byte) ([]byte, error) {
 // image goes through a ladder of reads, cheapest first, that stops at the
 // first code whose Reed-Solomon check passes: on large frames our own
 // finder-pattern search on the shrunk, then the smoothed frame, with the
-// code re-sampled module by module (see camread.go); on small images a
-// pure-barcode read (our own PNGs and screenshots) and gozxing's detector
+// code re-sampled module by module (see package camread); on small images
+// a pure-barcode read (our own PNGs and screenshots) and gozxing's detector
 // with the hybrid and global-histogram binarizers; then all of it on the
 // inverted image (light modules on dark) and, unless our search settled
 // the frame, on the image turned by 90°.
 func DecodeImage(img image.Image) ([]byte, error) {
-	p := lumaPlane(img)
-	if p.w == 0 || p.h == 0 {
+	text, ok := camread.Read(img)
+	if !ok {
 		return nil, ErrNoCode
 	}
-	g := newGridReader()
-	k := cameraShrink(p)
-	text, ok, settled := g.readPlane(p, k, true)
-	if ok {
-		return []byte(text), nil
-	}
-	text, ok, settledInv := g.readPlane(p.invert(), k, false)
-	if ok {
-		return []byte(text), nil
-	}
-	if settled && settledInv {
-		// Our finder-pattern search works in any orientation; turning
-		// the frame only helps gozxing's.
-		return nil, ErrNoCode
-	}
-	if text, ok, _ := g.readPlane(p.rotate90(), k, false); ok {
-		return []byte(text), nil
-	}
-	return nil, ErrNoCode
-}
-
-// readPure reads bmp as a pure barcode: the code alone, upright, with its
-// quiet zone, as we draw it.
-func (g *gridReader) readPure(bmp *gozxing.BinaryBitmap) (string, bool) {
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true})
-	if err != nil {
-		return "", false
-	}
-	return res.GetText(), true
+	return []byte(text), nil
 }

@@ -1,10 +1,9 @@
-package qr
-
-// Reading codes from camera frames. gozxing samples one binarized pixel per
-// module; on a camera frame (sensor noise, blur, low contrast) a good share
-// of those pixels land on the wrong side of the threshold, and the same
-// noise breaks the 1:1:3:1:1 runs its finder-pattern search looks for. So
-// camera-sized frames are read in steps, cheapest first:
+// Package camread reads the text of a QR code out of an image, and is built
+// for camera frames. gozxing samples one binarized pixel per module; on a
+// camera frame (sensor noise, blur, low contrast) a good share of those
+// pixels land on the wrong side of the threshold, and the same noise breaks
+// the 1:1:3:1:1 runs its finder-pattern search looks for. So camera-sized
+// frames are read in steps, cheapest first:
 //
 //  1. The frame is shrunk by area averaging (1280x720 to 640x360), which
 //     halves the noise and makes the search four times cheaper, and our own
@@ -25,6 +24,11 @@ package qr
 //
 // Small images (our own PNGs, 640x480 frames) take gozxing's reads first
 // and our search last.
+//
+// All of it runs on the image, then on its negative (light modules on
+// dark) and, unless our search settled the image, on the image turned by
+// 90°. Read is the whole ladder; package qr's DecodeImage calls it.
+package camread
 
 import (
 	"image"
@@ -32,9 +36,42 @@ import (
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/common"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 	zxdecoder "github.com/makiuchi-d/gozxing/qrcode/decoder"
 	"github.com/makiuchi-d/gozxing/qrcode/detector"
 )
+
+// Read returns the text of the single QR code in img, or ok false when it
+// finds none. It stops at the first code whose Reed-Solomon check passes:
+// the image as it is, then its negative, then, unless our finder-pattern
+// search settled both (a code's three patterns found but unreadable, or
+// nothing like a finder pattern), the image turned by 90°, which only
+// gozxing's detector needs.
+func Read(img image.Image) (text string, ok bool) {
+	p := lumaPlane(img)
+	if p.w == 0 || p.h == 0 {
+		return "", false
+	}
+	g := newGridReader()
+	k := cameraShrink(p)
+	text, ok, settled := g.readPlane(p, k, true)
+	if ok {
+		return text, true
+	}
+	text, ok, settledInv := g.readPlane(p.invert(), k, false)
+	if ok {
+		return text, true
+	}
+	if settled && settledInv {
+		// Our finder-pattern search works in any orientation; turning
+		// the frame only helps gozxing's.
+		return "", false
+	}
+	if text, ok, _ := g.readPlane(p.rotate90(), k, false); ok {
+		return text, true
+	}
+	return "", false
+}
 
 // plane is an 8-bit luminance image, 0 black to 255 white, row-major.
 type plane struct {
@@ -289,6 +326,16 @@ func (g *gridReader) detectAndRead(bm *gozxing.BitMatrix, full plane, k int) (st
 		}
 	}
 	return "", false
+}
+
+// readPure reads bmp as a pure barcode: the code alone, upright, with its
+// quiet zone, as we draw it.
+func (g *gridReader) readPure(bmp *gozxing.BinaryBitmap) (string, bool) {
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true})
+	if err != nil {
+		return "", false
+	}
+	return res.GetText(), true
 }
 
 // softSample reads a d×d grid whose module centres t maps into a plane
