@@ -17,56 +17,18 @@ import (
 	"airsign/online/coordinator"
 	"airsign/online/store"
 	"airsign/psbt"
+	"airsign/psbt/amount"
 	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
 	"airsign/ui/qr/ur"
 	"airsign/ui/urwallet"
 )
 
-// parseAmount reads an amount in BTC ("0.015", at most 8 decimals) or in
-// satoshis with a suffix ("1500000sat"), exactly: no floating point.
-func parseAmount(s string) (btcutil.Amount, error) {
-	s = strings.TrimSpace(s)
-	bad := fmt.Errorf("amount %q: give BTC with up to 8 decimals (0.015) or satoshis (1500000sat)", s)
-	if n, ok := strings.CutSuffix(s, "sats"); ok {
-		s = n + "sat"
-	}
-	if n, ok := strings.CutSuffix(s, "sat"); ok {
-		v, err := strconv.ParseInt(n, 10, 64)
-		if err != nil || v <= 0 || v > btcutil.MaxSatoshi {
-			return 0, bad
-		}
-		return btcutil.Amount(v), nil
-	}
-	s = strings.TrimSuffix(strings.TrimSpace(strings.TrimSuffix(s, "BTC")), " ")
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" && frac == "" || len(frac) > 8 || strings.ContainsAny(whole+frac, "+- ") {
-		return 0, bad
-	}
-	frac += strings.Repeat("0", 8-len(frac))
-	if whole == "" {
-		whole = "0"
-	}
-	w, err1 := strconv.ParseInt(whole, 10, 64)
-	f, err2 := strconv.ParseInt(frac, 10, 64)
-	if err1 != nil || err2 != nil || w > 21_000_000 {
-		return 0, bad
-	}
-	v := w*btcutil.SatoshiPerBitcoin + f
-	if v <= 0 || v > btcutil.MaxSatoshi {
-		return 0, bad
-	}
-	return btcutil.Amount(v), nil
-}
+// parseAmount reads an amount in BTC ("0.015") or satoshis ("1500000sat").
+func parseAmount(s string) (btcutil.Amount, error) { return amount.Parse(s) }
 
 // btc formats an amount as people read it: 0.01500000 BTC.
-func btc(a btcutil.Amount) string {
-	sign := ""
-	if a < 0 {
-		sign, a = "-", -a
-	}
-	return fmt.Sprintf("%s%d.%08d BTC", sign, int64(a)/btcutil.SatoshiPerBitcoin, int64(a)%btcutil.SatoshiPerBitcoin)
-}
+func btc(a btcutil.Amount) string { return amount.Format(a, amount.Plain) }
 
 func (c *cli) walletAdd(args []string) error {
 	fs := newFlags("wallet add")

@@ -4,6 +4,7 @@ import (
 	"os"
 
 	"airsign/cmd/internal/qrfiles"
+	"airsign/psbt/amount"
 	"airsign/ui/qr"
 	"encoding/json"
 	"fmt"
@@ -128,7 +129,7 @@ func writePolicy(c *cli, wallet string, p policy.Policy, spent24h btcutil.Amount
 		if a == 0 {
 			return "no limit"
 		}
-		return kiosk.FormatAmount(a)
+		return amount.Format(a, amount.WithSats)
 	}
 	if p.Suspended {
 		line("SUSPENDED", "only a sweep to "+strings.Join(p.Recovery, ", "))
@@ -136,7 +137,7 @@ func writePolicy(c *cli, wallet string, p policy.Policy, spent24h btcutil.Amount
 	line("max per transaction", limit(p.MaxTx))
 	v := limit(p.Max24h)
 	if spent24h >= 0 {
-		v += "; signed in the last 24 h: " + kiosk.FormatAmount(spent24h)
+		v += "; signed in the last 24 h: " + amount.Format(spent24h, amount.WithSats)
 	}
 	line("24-hour limit", v)
 	line("max fee", limit(p.MaxFee))
@@ -159,7 +160,7 @@ func writePolicy(c *cli, wallet string, p policy.Policy, spent24h btcutil.Amount
 	case p.RequireApprovals == 0:
 		line("approvals", "none")
 	case p.ApprovalsAbove > 0:
-		line("approvals", fmt.Sprintf("%d distinct approvers above %s", p.RequireApprovals, kiosk.FormatAmount(p.ApprovalsAbove)))
+		line("approvals", fmt.Sprintf("%d distinct approvers above %s", p.RequireApprovals, amount.Format(p.ApprovalsAbove, amount.WithSats)))
 	default:
 		line("approvals", fmt.Sprintf("%d distinct approvers", p.RequireApprovals))
 	}
@@ -171,7 +172,7 @@ func writePolicy(c *cli, wallet string, p policy.Policy, spent24h btcutil.Amount
 		}
 		v := "made with " + strings.Join(ks, ", ") + " keys"
 		if p.SealedMax > 0 {
-			v += "; coordinator-sealed ones only up to " + kiosk.FormatAmount(p.SealedMax)
+			v += "; coordinator-sealed ones only up to " + amount.Format(p.SealedMax, amount.WithSats)
 		}
 		if p.RequireUV {
 			v += "; security keys must verify their user"

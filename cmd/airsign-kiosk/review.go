@@ -2,6 +2,7 @@ package main
 
 import (
 	"airsign/offline/kiosk"
+	"airsign/psbt/amount"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -129,27 +130,27 @@ func writeTransaction(w io.Writer, s *psbt.Summary, notOurs string) {
 		if in.Ours {
 			who = fmt.Sprintf("this wallet's, address %d/%d", in.Branch, in.AddrIndex)
 		}
-		fmt.Fprintf(w, "  #%d %s  %s\n      %s\n", in.Index, kiosk.FormatAmount(in.Amount), who, kiosk.GroupAddress(in.Address))
+		fmt.Fprintf(w, "  #%d %s  %s\n      %s\n", in.Index, amount.Format(in.Amount, amount.WithSats), who, kiosk.GroupAddress(in.Address))
 	}
 	fmt.Fprintf(w, "\nOutputs (%d):\n", len(s.Outputs))
 	for _, out := range s.Outputs {
 		switch out.Kind {
 		case psbt.Change:
-			fmt.Fprintf(w, "  #%d %s  CHANGE back to this wallet (address %d/%d, re-derived and matched)\n      %s\n", out.Index, kiosk.FormatAmount(out.Amount), out.Branch, out.AddrIndex, kiosk.GroupAddress(out.Address))
+			fmt.Fprintf(w, "  #%d %s  CHANGE back to this wallet (address %d/%d, re-derived and matched)\n      %s\n", out.Index, amount.Format(out.Amount, amount.WithSats), out.Branch, out.AddrIndex, kiosk.GroupAddress(out.Address))
 		case psbt.OpReturn:
-			fmt.Fprintf(w, "  #%d %s  OP_RETURN data %x\n", out.Index, kiosk.FormatAmount(out.Amount), out.Data)
+			fmt.Fprintf(w, "  #%d %s  OP_RETURN data %x\n", out.Index, amount.Format(out.Amount, amount.WithSats), out.Data)
 		default:
 			addr := kiosk.GroupAddress(out.Address)
 			if out.Address == "" {
 				addr = fmt.Sprintf("script %x", out.Script)
 			}
-			fmt.Fprintf(w, "  #%d %s  PAYMENT to\n      %s\n", out.Index, kiosk.FormatAmount(out.Amount), addr)
+			fmt.Fprintf(w, "  #%d %s  PAYMENT to\n      %s\n", out.Index, amount.Format(out.Amount, amount.WithSats), addr)
 		}
 	}
 	fmt.Fprintln(w)
 	if s.FeeKnown {
-		fmt.Fprintf(w, "Leaves the wallet: %s\n", kiosk.FormatAmount(s.Spent))
-		fmt.Fprintf(w, "Fee: %s, %.1f sat/vB for about %d vB\n", kiosk.FormatAmount(s.Fee), s.FeeRate, s.VSize)
+		fmt.Fprintf(w, "Leaves the wallet: %s\n", amount.Format(s.Spent, amount.WithSats))
+		fmt.Fprintf(w, "Fee: %s, %.1f sat/vB for about %d vB\n", amount.Format(s.Fee, amount.WithSats), s.FeeRate, s.VSize)
 	} else {
 		fmt.Fprintln(w, "Fee: cannot be proven (see the refusals)")
 	}

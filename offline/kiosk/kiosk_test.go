@@ -639,22 +639,6 @@ func TestCheckShareSet(t *testing.T) {
 	}
 }
 
-func TestFormatAmount(t *testing.T) {
-	for _, tc := range []struct {
-		sats int64
-		want string
-	}{
-		{0, "0.00000000 BTC (0 sat)"},
-		{72_000, "0.00072000 BTC (72,000 sat)"},
-		{2_100_000_000_000_000, "21000000.00000000 BTC (2,100,000,000,000,000 sat)"},
-		{-9_949_990_000, "-99.49990000 BTC (-9,949,990,000 sat)"}, // both keep the sign
-	} {
-		if got := FormatAmount(btcutil.Amount(tc.sats)); got != tc.want {
-			t.Errorf("FormatAmount(%d) = %q, want %q", tc.sats, got, tc.want)
-		}
-	}
-}
-
 // A home that already holds the same wallet twice (an older kiosk let a
 // respelled descriptor through): a PSBT whose inputs both copies claim is
 // refused, rather than checked against whichever sorts first, whose policy

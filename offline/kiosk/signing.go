@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/btcsuite/btcd/btcutil"
 	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
 
 	"airsign/offline/hd"
@@ -238,28 +237,6 @@ func GroupAddress(addr string) string {
 			b.WriteByte(' ')
 		}
 		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// FormatAmount shows an amount in BTC and in satoshis.
-func FormatAmount(a btcutil.Amount) string {
-	sats := int64(a)
-	sign := ""
-	if sats < 0 {
-		sign, sats = "-", -sats
-	}
-	return fmt.Sprintf("%s%d.%08d BTC (%s%s sat)", sign, sats/1e8, sats%1e8, sign, thousands(sats))
-}
-
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
 	}
 	return b.String()
 }

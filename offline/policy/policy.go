@@ -37,6 +37,7 @@ import (
 	"github.com/btcsuite/btcd/txscript"
 
 	"airsign/psbt"
+	"airsign/psbt/amount"
 	"airsign/psbt/approval"
 	"airsign/psbt/approval/webauthn"
 	"airsign/psbt/descriptor"
@@ -322,13 +323,7 @@ func scriptClass(script []byte) string {
 }
 
 // btc formats an amount as 1.20000000 BTC.
-func btc(a btcutil.Amount) string {
-	sign := ""
-	if a < 0 {
-		sign, a = "-", -a
-	}
-	return fmt.Sprintf("%s%d.%08d BTC", sign, int64(a)/1e8, int64(a)%1e8)
-}
+func btc(a btcutil.Amount) string { return amount.Format(a, amount.Plain) }
 
 // Signer signs with the kiosk's device key.
 type Signer interface {

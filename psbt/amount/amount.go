@@ -71,7 +71,7 @@ func ParseIn(s, unit string) (btcutil.Amount, error) {
 			return 0, fmt.Errorf("amount %q is not a number of BTC; write it like 0.015 (a dot for decimals, no grouping), or in satoshis like 1500000sat", s)
 		}
 		if len(frac) > 8 {
-			return 0, fmt.Errorf("amount %q has %d decimals; BTC has 8 (one satoshi is 0.00000001)", s, len(frac))
+			return 0, fmt.Errorf("amount %q has %d decimals; BTC has 8: give it with up to 8 decimals (one satoshi is 0.00000001)", s, len(frac))
 		}
 		if len(strings.TrimLeft(whole, "0")) > 8 {
 			return 0, fmt.Errorf("amount %q BTC is more than exist; give at most 21000000", s)

@@ -95,6 +95,9 @@ func TestFormat(t *testing.T) {
 		{123_456_789_012, Grouped, "1,234.56789012"},
 		{1_500_000, WithSats, "0.01500000 BTC (1,500,000 sat)"},
 		{-703, WithSats, "-0.00000703 BTC (-703 sat)"},
+		{0, WithSats, "0.00000000 BTC (0 sat)"},
+		{2_100_000_000_000_000, WithSats, "21000000.00000000 BTC (2,100,000,000,000,000 sat)"},
+		{-9_949_990_000, WithSats, "-99.49990000 BTC (-9,949,990,000 sat)"}, // both keep the sign
 		{1_500_000, Short, "0.015 BTC"},
 		{100_000_000, Short, "1 BTC"},
 		{0, Short, "0 BTC"},

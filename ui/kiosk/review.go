@@ -9,6 +9,7 @@ import (
 
 	core "airsign/offline/kiosk"
 	"airsign/psbt"
+	"airsign/psbt/amount"
 )
 
 // address shows an address in blocks of four, large and monospaced.
@@ -45,15 +46,15 @@ func (a *App) reviewScreen(r core.Review) fyne.CanvasObject {
 	for _, out := range s.Outputs {
 		switch out.Kind {
 		case psbt.Change:
-			h := bold(fmt.Sprintf("#%d  %s  CHANGE back to this wallet", out.Index, core.FormatAmount(out.Amount)))
+			h := bold(fmt.Sprintf("#%d  %s  CHANGE back to this wallet", out.Index, amount.Format(out.Amount, amount.WithSats)))
 			h.Importance = widget.SuccessImportance
 			body.Add(h)
 			body.Add(wrapped(fmt.Sprintf("verified: address %d/%d re-derived from the wallet's own key and matched", out.Branch, out.AddrIndex)))
 			body.Add(address(out.Address))
 		case psbt.OpReturn:
-			body.Add(bold(fmt.Sprintf("#%d  %s  OP_RETURN data %x", out.Index, core.FormatAmount(out.Amount), out.Data)))
+			body.Add(bold(fmt.Sprintf("#%d  %s  OP_RETURN data %x", out.Index, amount.Format(out.Amount, amount.WithSats), out.Data)))
 		default:
-			body.Add(bold(fmt.Sprintf("#%d  %s  PAYMENT to", out.Index, core.FormatAmount(out.Amount))))
+			body.Add(bold(fmt.Sprintf("#%d  %s  PAYMENT to", out.Index, amount.Format(out.Amount, amount.WithSats))))
 			if out.Address == "" {
 				body.Add(wrapped(fmt.Sprintf("script %x (no address)", out.Script)))
 			} else {
@@ -63,8 +64,8 @@ func (a *App) reviewScreen(r core.Review) fyne.CanvasObject {
 	}
 	body.Add(widget.NewSeparator())
 	if s.FeeKnown {
-		body.Add(bold("Leaves the wallet: " + core.FormatAmount(s.Spent)))
-		body.Add(bold(fmt.Sprintf("Fee: %s, %.1f sat/vB for about %d vB", core.FormatAmount(s.Fee), s.FeeRate, s.VSize)))
+		body.Add(bold("Leaves the wallet: " + amount.Format(s.Spent, amount.WithSats)))
+		body.Add(bold(fmt.Sprintf("Fee: %s, %.1f sat/vB for about %d vB", amount.Format(s.Fee, amount.WithSats), s.FeeRate, s.VSize)))
 	} else {
 		body.Add(problem("Fee: cannot be proven (see the refusals)"))
 	}
@@ -74,7 +75,7 @@ func (a *App) reviewScreen(r core.Review) fyne.CanvasObject {
 			ours++
 		}
 	}
-	body.Add(wrapped(fmt.Sprintf("Inputs: %d, of which %d this wallet's, %s in total", len(s.Inputs), ours, core.FormatAmount(s.TotalIn))))
+	body.Add(wrapped(fmt.Sprintf("Inputs: %d, of which %d this wallet's, %s in total", len(s.Inputs), ours, amount.Format(s.TotalIn, amount.WithSats))))
 	body.Add(wrapped(core.TimingLine(s)))
 	for _, w := range r.Warnings {
 		l := wrapped("Warning: " + w)
