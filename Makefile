@@ -108,7 +108,7 @@ screenshots: deps
 	  else echo "make: install as root: apt-get install $$missing"; exit 1; fi; \
 	fi
 	@mkdir -p docs/screenshots
-	$(GO) build -o bin/shots ./ui/kiosk/internal/shots
+	$(GO) build -o bin/shots ./ui/kioskapp/internal/shots
 	LANG=en_US.UTF-8 xvfb-run -a -s "-screen 0 1280x800x24" bin/shots -out docs/screenshots
 
 # web-shots: the treasury web UI's pages, as the browser test walks through

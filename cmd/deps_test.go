@@ -38,7 +38,7 @@ var layers = []struct {
 	// urwallet joins descriptors (psbt) and UR types (ui/qr), which must
 	// not know each other; the kiosk app and the coordinator both use it.
 	{"airsign/ui/urwallet", []string{"airsign/ui/urwallet", "airsign/psbt", "airsign/ui/qr", "github.com/btcsuite/"}},
-	{"airsign/ui/kiosk", []string{"airsign/ui/kiosk", "airsign/offline", "airsign/psbt", "airsign/shamir", "airsign/ui/qr", "airsign/ui/urwallet", "fyne.io/fyne/v2"}},
+	{"airsign/ui/kioskapp", []string{"airsign/ui/kioskapp", "airsign/offline", "airsign/psbt", "airsign/shamir", "airsign/ui/qr", "airsign/ui/urwallet", "fyne.io/fyne/v2"}},
 	{"airsign/ui/web", nil},
 	{"airsign/cmd", []string{""}}, // wiring: everything
 }

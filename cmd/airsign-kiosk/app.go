@@ -15,7 +15,7 @@ import (
 
 	"airsign/offline/home"
 	"airsign/offline/kiosk"
-	uikiosk "airsign/ui/kiosk"
+	"airsign/ui/kioskapp"
 	"airsign/ui/qr/camera"
 )
 
@@ -31,7 +31,7 @@ func (c *cli) app(f appFlags, args []string) error {
 		return usageError("--idle must be a positive duration, e.g. 5m")
 	}
 	a := app.NewWithID("org.airsign.kiosk")
-	a.Settings().SetTheme(uikiosk.NewTheme(float32(*f.scale)))
+	a.Settings().SetTheme(kioskapp.NewTheme(float32(*f.scale)))
 	w := a.NewWindow("airsign")
 	w.SetMaster()
 	if *f.kiosk {
@@ -40,7 +40,7 @@ func (c *cli) app(f appFlags, args []string) error {
 	} else {
 		w.Resize(fyne.NewSize(1280, 800))
 	}
-	var gui *uikiosk.App
+	var gui *kioskapp.App
 	start := func(h *home.Home) error {
 		k, err := kiosk.New(kiosk.Config{
 			Home: h, AllowNetwork: *f.allowNetwork, IdleAfter: *f.idle,
@@ -50,13 +50,13 @@ func (c *cli) app(f appFlags, args []string) error {
 		if err != nil {
 			return err
 		}
-		opt := uikiosk.Options{Words: wordlists.English, ExportDir: *f.export, Animate: true}
+		opt := kioskapp.Options{Words: wordlists.English, ExportDir: *f.export, Animate: true}
 		if dev := *f.camera; dev != "" && dev != "none" {
 			if _, err := os.Stat(dev); err == nil {
 				opt.Camera = func() (camera.Source, error) { return camera.OpenV4L2(dev, 0, 0) }
 			}
 		}
-		gui = uikiosk.New(w, k, opt)
+		gui = kioskapp.New(w, k, opt)
 		gui.StartTicker(time.Second)
 		return nil
 	}
@@ -65,7 +65,7 @@ func (c *cli) app(f appFlags, args []string) error {
 	case errors.Is(err, home.ErrSealed):
 		// No --passphrase-file: the station asks on its own screen.
 		var opened *home.Home
-		uikiosk.Unlock(w, func(p []byte) error {
+		kioskapp.Unlock(w, func(p []byte) error {
 			var err error
 			opened, err = home.OpenWith(c.home, home.Options{Passphrase: p})
 			return err

@@ -1,5 +1,5 @@
 // Command airsign-kiosk is the offline signing station. Without a command,
-// on a display, it runs the full-screen app (ui/kiosk); its commands do the
+// on a display, it runs the full-screen app (ui/kioskapp); its commands do the
 // same operations from a terminal: seed ceremonies, registering wallets,
 // reviewing and signing PSBTs, checking custodians' shares, spending
 // policies and approvers, and exporting and verifying the audit log. Its

@@ -1,5 +1,5 @@
 // Package kiosk is the signing station's core: the operator's flows as a
-// state machine. The GUI (ui/kiosk) renders the Screen that Handle returns
+// state machine. The GUI (ui/kioskapp) renders the Screen that Handle returns
 // and feeds it Events; the command line runs the same steps (LoadPSBT,
 // Loaded.Sign, Activate, PrepareMultisig). Every flow, refusal and cancel
 // is therefore tested as a table of events and screens, in milliseconds

@@ -183,7 +183,7 @@ func TestStationSignOutcomes(t *testing.T) {
 // from the core, where both front ends share it. A front end that logged
 // on its own would write other fields than the other, or skip them.
 func TestFrontEndsWriteNoEntries(t *testing.T) {
-	for _, dir := range []string{"../../cmd/airsign-kiosk", "../../ui/kiosk"} {
+	for _, dir := range []string{"../../cmd/airsign-kiosk", "../../ui/kioskapp"} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil || len(files) == 0 {
 			t.Fatalf("%s: no Go files (%v)", dir, err)

@@ -6,7 +6,7 @@
 // Secrets (share words, a share's QR text) appear only on the screens that
 // need them; every screen is built fresh, and what a screen showed is
 // cleared when it is replaced.
-package kiosk
+package kioskapp
 
 import (
 	"errors"

@@ -3,7 +3,7 @@
 // ImageMagick's import (fyne's Canvas().Capture() reads back blank under
 // Xvfb). Run it under Xvfb: make screenshots.
 //
-// The station is rebuilt from the seed ui/kiosk's tests use, so the PSBT
+// The station is rebuilt from the seed ui/kioskapp's tests use, so the PSBT
 // they keep in testdata/withdrawal.psbt is its own.
 package main
 
@@ -25,7 +25,7 @@ import (
 	"airsign/offline/home"
 	core "airsign/offline/kiosk"
 	"airsign/psbt/descriptor"
-	"airsign/ui/kiosk"
+	"airsign/ui/kioskapp"
 	"airsign/ui/qr"
 )
 
@@ -38,7 +38,7 @@ func (imager) ReadPNG(d []byte) ([]byte, error) { return qr.DecodeFile(d) }
 
 func main() {
 	out := flag.String("out", "docs/screenshots", "folder for the PNGs")
-	psbtFile := flag.String("psbt", "ui/kiosk/testdata/withdrawal.psbt", "the demo station's withdrawal")
+	psbtFile := flag.String("psbt", "ui/kioskapp/testdata/withdrawal.psbt", "the demo station's withdrawal")
 	settle := flag.Duration("settle", 1200*time.Millisecond, "wait before each capture")
 	scale := flag.Float64("scale", 1.3, "theme scale")
 	flag.Parse()
@@ -55,7 +55,7 @@ func main() {
 	}
 	defer os.RemoveAll(tmp)
 
-	// The same station as ui/kiosk's tests: one seed, three ceremonies.
+	// The same station as ui/kioskapp's tests: one seed, three ceremonies.
 	rnd := rand.NewChaCha8([32]byte{'a', 'i', 'r', 's', 'i', 'g', 'n'})
 	h, err := home.Init(filepath.Join(tmp, "home"), rnd, t0)
 	if err != nil {
@@ -91,12 +91,12 @@ func main() {
 	}
 
 	a := app.NewWithID("org.airsign.kiosk.shots")
-	a.Settings().SetTheme(kiosk.NewTheme(float32(*scale)))
+	a.Settings().SetTheme(kioskapp.NewTheme(float32(*scale)))
 	w := a.NewWindow("airsign")
 	w.SetFullScreen(true)
-	var gui *kiosk.App
+	var gui *kioskapp.App
 	words := wordList(shares)
-	gui = kiosk.New(w, k, kiosk.Options{Words: words, ExportDir: "/media/usb", Now: func() time.Time { return now }, Animate: true})
+	gui = kioskapp.New(w, k, kioskapp.Options{Words: words, ExportDir: "/media/usb", Now: func() time.Time { return now }, Animate: true})
 
 	shoot := func(name string, step func()) {
 		fyne.DoAndWait(step)
@@ -125,7 +125,7 @@ func main() {
 		shoot("shares", func() {
 			gui.Send(core.Confirm{})
 			typeScan(w, string(shares[0]))
-			if e, ok := w.Canvas().Focused().(*kiosk.ScanEntry); ok {
+			if e, ok := w.Canvas().Focused().(*kioskapp.ScanEntry); ok {
 				e.TypedRune('s') // a word being typed: the completion shows
 				e.TypedRune('e')
 			}
@@ -179,7 +179,7 @@ func typeScan(w fyne.Window, text string) {
 	if f == nil {
 		log.Fatalf("nothing focused")
 	}
-	if e, ok := f.(*kiosk.ScanEntry); ok && text == "" {
+	if e, ok := f.(*kioskapp.ScanEntry); ok && text == "" {
 		e.SetText("")
 		return
 	}

@@ -1,4 +1,4 @@
-package kiosk
+package kioskapp
 
 import (
 	"fmt"
