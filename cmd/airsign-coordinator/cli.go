@@ -87,7 +87,7 @@ Commands:
                                        several for multisig partials)
     bump-fee REQUEST [--feerate R] [--out FILE] [--qr-out DIR ...]
     serve [--listen ADDR] [--addr-file FILE] [--sync-interval 10s] [--tls-cert FILE --tls-key FILE] [--secure-cookies]
-                                       the JSON API under /api/v1/ (see online/api), the
+                                       the JSON API under /api/v1/ (see online/jsonapi), the
                                        treasury web pages at / (docs/web-ui.md) and a
                                        watcher that syncs every interval
     user add NAME --role viewer|requester|approver|admin

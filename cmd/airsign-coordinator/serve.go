@@ -12,7 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"airsign/online/api"
+	"airsign/online/jsonapi"
 	"airsign/online/store"
 	"airsign/online/web"
 )
@@ -50,7 +50,7 @@ func (c *cli) serve(args []string) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api.New(c.coord, c.st, api.Options{Logf: logger.Printf}))
+	mux.Handle("/api/", jsonapi.New(c.coord, c.st, jsonapi.Options{Logf: logger.Printf}))
 	mux.Handle("/", pages)
 	srv := &http.Server{
 		Addr:              *listen,

@@ -1,5 +1,5 @@
 // Package httperr is the one mapping from the coordinator's errors to HTTP
-// answers, shared by the JSON API (online/api) and the treasury's web pages
+// answers, shared by the JSON API (online/jsonapi) and the treasury's web pages
 // (online/web), and the response writer both use to log what they answered.
 //
 // The coordinator's, store's and chain client's sentinels are matched with

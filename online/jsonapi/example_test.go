@@ -1,4 +1,4 @@
-package api_test
+package jsonapi_test
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg"
 
-	"airsign/online/api"
 	"airsign/online/chain"
 	"airsign/online/coordinator"
+	"airsign/online/jsonapi"
 	"airsign/online/store"
 	"airsign/psbt/descriptor"
 )
@@ -45,7 +45,7 @@ func Example() {
 
 	srv := &http.Server{
 		Addr:              "127.0.0.1:8080",
-		Handler:           api.New(c, st, api.Options{Logf: log.Printf}),
+		Handler:           jsonapi.New(c, st, jsonapi.Options{Logf: log.Printf}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      5 * time.Minute, // a sync from an old birthday takes a while

@@ -1,4 +1,5 @@
-// Package api is the coordinator's JSON HTTP API: the coordinator's
+// Package jsonapi is the coordinator's JSON HTTP API for programs (the
+// treasury's tools; people use online/web): the coordinator's
 // methods behind per-user bearer tokens and roles.
 //
 // # Authentication and roles
@@ -164,4 +165,4 @@
 // bringing the store up to the node's tip and mempool did.
 //
 //	curl -s -X POST -H "Authorization: Bearer $TOKEN" $API/api/v1/sync
-package api
+package jsonapi
