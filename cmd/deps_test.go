@@ -40,6 +40,20 @@ var layers = []struct {
 	{"airsign/ui/urwallet", []string{"airsign/ui/urwallet", "airsign/psbt", "airsign/ui/qr", "github.com/btcsuite/"}},
 	{"airsign/ui/kioskapp", []string{"airsign/ui/kioskapp", "airsign/offline", "airsign/psbt", "airsign/shamir", "airsign/ui/qr", "airsign/ui/urwallet", "fyne.io/fyne/v2"}},
 	{"airsign/ui/web", nil},
+	// Homes of shared values, each narrower than its layer: amounts (both
+	// sides' one parser and formatter), the exclusive-create writer, and
+	// WebAuthn verification, which the kiosk links, need nothing of ours.
+	{"airsign/psbt/amount", []string{"github.com/btcsuite/btcd/btcutil"}},
+	{"airsign/psbt/fileio", nil},
+	{"airsign/psbt/approval/webauthn", nil},
+	// The approver station is offline and knows no GUI or QR code.
+	{"airsign/offline/approver", []string{"airsign/offline/home", "airsign/offline/kiosk", "airsign/psbt", "github.com/btcsuite/"}},
+	// One error-to-HTTP mapping for the API and the pages.
+	{"airsign/online/httperr", []string{"airsign/online/chain", "airsign/online/coordinator", "airsign/online/store", "airsign/psbt"}},
+	// The btcd launcher programs use, apart from the test harness over it.
+	{"airsign/online/regtest/daemon", []string{"github.com/btcsuite/"}},
+	// The camera-frame reader: pixels in, text out.
+	{"airsign/ui/qr/camread", []string{"github.com/makiuchi-d/gozxing"}},
 	{"airsign/cmd", []string{""}}, // wiring: everything
 }
 
