@@ -248,7 +248,7 @@ func (c *cli) bsmsFinish(args []string) error {
 		removeAll(*out, *qrOut)
 		return err
 	}
-	if err := c.coord.Record("bsms-finish", map[string]any{"token": s.Token, "wallet": w.Name, "descriptor": w.Descriptor,
+	if err := c.coord.Record("bsms-finish", map[string]any{"token": s.Token, "wallet": w.Name, "descriptor": w.Wallet.Descriptor,
 		"first_address": first.EncodeAddress(), "by": c.who}); err != nil {
 		return err
 	}

@@ -64,12 +64,12 @@ func (c *cli) walletAdd(args []string) error {
 	if err != nil {
 		return err
 	}
-	d, _ := descriptor.ParseForNetwork(w.Descriptor, c.network)
+	d := w.Descriptor
 	bal, err := c.coord.Balance(c.ctx, w.Name)
 	if err != nil {
 		return err
 	}
-	return c.emit(map[string]any{"name": w.Name, "descriptor": w.Descriptor, "birthday": w.Birthday,
+	return c.emit(map[string]any{"name": w.Name, "descriptor": w.Wallet.Descriptor, "birthday": w.Birthday,
 		"script": d.Script.String(), "network": w.Network, "tip": rep.Height, "confirmed_sat": int64(bal.Confirmed)}, func() {
 		fmt.Fprintf(c.stdout, "wallet %q registered from %s\n", w.Name, source)
 		fmt.Fprintf(c.stdout, "  %s on %s, master fingerprint %x\n", d.Script, w.Network, d.MasterFingerprint())

@@ -21,42 +21,42 @@ import (
 // and a wallet name already taken. A birthday at or below the applied tip
 // makes the next Sync rescan from it.
 // It is recorded in the audit log.
-func (c *Coordinator) AddWallet(ctx context.Context, name, desc string, birthday int32) (store.Wallet, error) {
+func (c *Coordinator) AddWallet(ctx context.Context, name, desc string, birthday int32) (Wallet, error) {
 	data := map[string]any{"wallet": name, "descriptor": strings.TrimSpace(desc), "birthday": birthday}
-	return loggedValue(c, "wallet-add", data, func() (store.Wallet, error) {
+	return loggedValue(c, "wallet-add", data, func() (Wallet, error) {
 		w, err := c.addWallet(ctx, name, desc, birthday)
 		if err == nil {
-			data["descriptor"] = w.Descriptor
+			data["descriptor"] = w.Wallet.Descriptor
 		}
 		return w, err
 	})
 }
 
 // addWallet is AddWallet without the audit record.
-func (c *Coordinator) addWallet(ctx context.Context, name, desc string, birthday int32) (store.Wallet, error) {
+func (c *Coordinator) addWallet(ctx context.Context, name, desc string, birthday int32) (Wallet, error) {
 	if err := validName(name); err != nil {
-		return store.Wallet{}, err
+		return Wallet{}, err
 	}
 	if birthday < 0 {
-		return store.Wallet{}, fmt.Errorf("%w: birthday %d: give the height of a block at or before the wallet's first deposit, 0 for the whole chain", ErrInvalid, birthday)
+		return Wallet{}, fmt.Errorf("%w: birthday %d: give the height of a block at or before the wallet's first deposit, 0 for the whole chain", ErrInvalid, birthday)
 	}
 	d, err := descriptor.ParseForNetwork(strings.TrimSpace(desc), c.cfg.Network)
 	if err != nil {
-		return store.Wallet{}, fmt.Errorf("%w: wallet %q: %v", ErrWalletMismatch, name, err)
+		return Wallet{}, fmt.Errorf("%w: wallet %q: %v", ErrWalletMismatch, name, err)
 	}
 	id, err := walletIdentity(d)
 	if err != nil {
-		return store.Wallet{}, fmt.Errorf("%w: wallet %q: %v", ErrWalletMismatch, name, err)
+		return Wallet{}, fmt.Errorf("%w: wallet %q: %v", ErrWalletMismatch, name, err)
 	}
 	w := store.Wallet{Name: name, Network: c.cfg.Network.String(), Descriptor: d.String(), Birthday: birthday,
 		Created: c.cfg.Now().UTC(), Identity: id}
 	existing, err := c.st.Wallets(ctx)
 	if err != nil {
-		return store.Wallet{}, err
+		return Wallet{}, err
 	}
 	for _, e := range existing {
 		if e.Descriptor == w.Descriptor {
-			return store.Wallet{}, fmt.Errorf("%w: wallet %q: the same descriptor is already registered as %q", store.ErrExists, name, e.Name)
+			return Wallet{}, fmt.Errorf("%w: wallet %q: the same descriptor is already registered as %q", store.ErrExists, name, e.Name)
 		}
 		// Wallets registered before identities were stored are compared
 		// from their descriptors.
@@ -67,22 +67,22 @@ func (c *Coordinator) addWallet(ctx context.Context, name, desc string, birthday
 			}
 		}
 		if eid == id {
-			return store.Wallet{}, fmt.Errorf("%w: wallet %q pays to the same addresses as wallet %q (the same keys, threshold and script type, written another way): a second registration would take its coins", store.ErrExists, name, e.Name)
+			return Wallet{}, fmt.Errorf("%w: wallet %q pays to the same addresses as wallet %q (the same keys, threshold and script type, written another way): a second registration would take its coins", store.ErrExists, name, e.Name)
 		}
 	}
 	if err := c.st.AddWallet(ctx, w); err != nil {
-		return store.Wallet{}, err
+		return Wallet{}, err
 	}
 	tip, _, ok, err := c.st.Tip(ctx)
 	if err != nil {
-		return store.Wallet{}, err
+		return Wallet{}, err
 	}
 	if ok && birthday <= tip {
 		if err := c.w.Rescan(ctx, birthday); err != nil {
-			return store.Wallet{}, err
+			return Wallet{}, err
 		}
 	}
-	return w, nil
+	return Wallet{Wallet: w, Descriptor: d}, nil
 }
 
 // walletIdentity is the hex SHA-256 of what a wallet pays to

@@ -74,7 +74,7 @@ func (s *server) addWallet(w http.ResponseWriter, r *http.Request, _ store.User)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, walletOut(wl))
+	writeJSON(w, http.StatusCreated, walletOut(wl.Wallet))
 	return nil
 }
 
