@@ -14,12 +14,16 @@ import (
 	"airsign/psbt/descriptor"
 )
 
-// coordinatorWallet is one row of `airsign-coordinator --json wallets`.
+// coordinatorWallet is one row of `airsign-coordinator --json wallets`,
+// or of the wallets of its audit export (see coordexport.go).
 type coordinatorWallet struct {
-	Name       string `json:"name"`
-	Network    string `json:"network"`
-	Birthday   int32  `json:"birthday"`
-	Descriptor string `json:"descriptor"`
+	Name        string `json:"name"`
+	Network     string `json:"network"`
+	Birthday    int32  `json:"birthday"`
+	Descriptor  string `json:"descriptor"`
+	Identity    string `json:"identity,omitempty"`
+	Created     string `json:"created,omitempty"`
+	SuspendedTo string `json:"suspended_to,omitempty"`
 }
 
 // ceremonyWallet is a verified transcript and the wallet it created.
@@ -69,6 +73,8 @@ type crossReport struct {
 	Missing     []crossMissing `json:"missing"`
 	Extra       []crossExtra   `json:"extra"`
 	Invalid     []crossInvalid `json:"invalid_transcripts"`
+	// Log is what the coordinator's signed log says of its wallet list.
+	Log crossLog `json:"coordinator_log"`
 }
 
 func (c *cli) crossCheck(args []string) error {
@@ -76,6 +82,7 @@ func (c *cli) crossCheck(args []string) error {
 	dir := fs.String("transcripts", "", "")
 	export := fs.String("coordinator-export", "", "")
 	keyArg := fs.String("device-key", "", "")
+	logKey := fs.String("log-key", "", "")
 	asJSON := fs.Bool("json", false, "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -88,7 +95,11 @@ func (c *cli) crossCheck(args []string) error {
 	if err != nil {
 		return err
 	}
-	wallets, err := readCoordinatorExport(*export)
+	cf, err := readCoordinatorExport(*export)
+	if err != nil {
+		return err
+	}
+	logged, err := checkWalletsAgainstLog(cf, *logKey)
 	if err != nil {
 		return err
 	}
@@ -96,9 +107,10 @@ func (c *cli) crossCheck(args []string) error {
 	if err != nil {
 		return err
 	}
-	r := crossCheck(ceremonies, wallets)
+	r := crossCheck(ceremonies, cf.wallets)
 	r.Invalid = invalid
-	r.OK = len(r.Missing) == 0 && len(r.Extra) == 0 && len(r.Invalid) == 0
+	r.Log = logged
+	r.OK = len(r.Missing) == 0 && len(r.Extra) == 0 && len(r.Invalid) == 0 && len(r.Log.Problems) == 0
 	if *asJSON {
 		if err := writeJSON(c.stdout, r); err != nil {
 			return err
@@ -115,23 +127,6 @@ func (c *cli) crossCheck(args []string) error {
 // maxExportBytes bounds the coordinator export: a wallet row is well under
 // 1 kB even for a 15-key multisig's descriptor.
 const maxExportBytes = 16 << 20
-
-func readCoordinatorExport(path string) ([]coordinatorWallet, error) {
-	data, err := qrfiles.ReadFileLimited(path, maxExportBytes, "coordinator export")
-	if err != nil {
-		return nil, err
-	}
-	var ws []coordinatorWallet
-	if err := json.Unmarshal(data, &ws); err != nil {
-		return nil, fmt.Errorf("%s is not the output of 'airsign-coordinator --json wallets' (a JSON list of wallets): %v", path, err)
-	}
-	for i, w := range ws {
-		if w.Name == "" || w.Descriptor == "" || w.Network == "" {
-			return nil, fmt.Errorf("%s: wallet %d has no name, network or descriptor: is it the output of 'airsign-coordinator --json wallets'?", path, i+1)
-		}
-	}
-	return ws, nil
-}
 
 // readTranscripts finds every *.json file below dir that is a signed
 // transcript envelope and verifies it. JSON files of another shape are
@@ -280,6 +275,12 @@ func crossCheck(ceremonies []*ceremonyWallet, wallets []coordinatorWallet) *cros
 
 func printCrossReport(c *cli, r *crossReport, dir, export string) {
 	fmt.Fprintf(c.stdout, "cross-check: %d ceremony transcript(s) in %s, %d wallet(s) in %s\n", r.Transcripts, dir, r.Wallets, export)
+	switch {
+	case r.Log.Checked:
+		fmt.Fprintf(c.stdout, "the wallet list checked against the coordinator's signed log %q (%d entries)\n", r.Log.Origin, r.Log.Size)
+	case r.Log.Note != "":
+		fmt.Fprintf(c.stdout, "note: %s\n", r.Log.Note)
+	}
 	for _, m := range r.Matches {
 		var from []string
 		for i := range m.Ceremonies {
@@ -300,6 +301,9 @@ func printCrossReport(c *cli, r *crossReport, dir, export string) {
 	for _, i := range r.Invalid {
 		fmt.Fprintf(c.stdout, "  INVALID  %s: %s\n", i.File, i.Problem)
 	}
+	for _, p := range r.Log.Problems {
+		fmt.Fprintf(c.stdout, "  UNLOGGED wallet %q: %s\n", p.Wallet, p.Problem)
+	}
 	if r.OK {
 		fmt.Fprintln(c.stdout, "OK: the coordinator watches exactly the wallets the ceremonies created")
 		return
@@ -308,7 +312,7 @@ func printCrossReport(c *cli, r *crossReport, dir, export string) {
 	for _, p := range []struct {
 		n    int
 		what string
-	}{{len(r.Missing), "missing"}, {len(r.Extra), "extra"}, {len(r.Invalid), "invalid transcript(s)"}} {
+	}{{len(r.Missing), "missing"}, {len(r.Extra), "extra"}, {len(r.Invalid), "invalid transcript(s)"}, {len(r.Log.Problems), "wallet(s) the coordinator's log disagrees on"}} {
 		if p.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
 		}

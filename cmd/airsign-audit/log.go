@@ -41,6 +41,9 @@ func verifyLogFile(path, keyArg, trustedPath string) (auditlog.Report, error) {
 	if err != nil {
 		return auditlog.Report{}, err
 	}
+	if data, err = unwrapLogExport(data); err != nil {
+		return auditlog.Report{}, fmt.Errorf("%s: %w", path, err)
+	}
 	var trusted []byte
 	if trustedPath != "" {
 		if trusted, err = qrfiles.ReadFileLimited(trustedPath, 64<<10, "trusted checkpoint"); err != nil {

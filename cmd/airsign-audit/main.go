@@ -37,15 +37,19 @@ Commands:
             ceremony: compares its digest, set, threshold, total and wallet
             fingerprint with the transcript. Nothing is combined and the
             share is neither printed nor kept
-    cross-check --transcripts DIR --coordinator-export FILE [--device-key KEY] [--json]
-            compare the wallets the coordinator watches (FILE is the output of
-            'airsign-coordinator --json wallets') with the wallets the
-            ceremonies in DIR (every *.json transcript below it) created:
+    cross-check --transcripts DIR --coordinator-export FILE [--log-key KEY] [--device-key KEY] [--json]
+            compare the wallets the coordinator watches (FILE is what
+            'airsign-coordinator audit export --out FILE' wrote, or the
+            output of 'airsign-coordinator --json wallets') with the wallets
+            the ceremonies in DIR (every *.json transcript below it) created:
             reports matches, wallets no ceremony created (extra) and
-            ceremonies whose wallet is not watched (missing)
+            ceremonies whose wallet is not watched (missing). With the
+            coordinator's log key, the export's wallet list is checked
+            against the wallet registrations of its signed log
     verify-log --log-key KEY [--trusted CHECKPOINT] [--checkpoint-out FILE] [--json] EXPORT
-            verify an audit-log export (airsign-kiosk audit export): every
-            entry is covered by the kiosk's signed checkpoint, and with
+            verify an audit-log export (airsign-kiosk audit export,
+            airsign-coordinator audit export): every entry is covered by the
+            device's signed checkpoint, and with
             --trusted (the checkpoint kept from the last audit) nothing
             before it was changed, removed or forked; prints the entries
     witness-key --name NAME --private FILE --public FILE
@@ -56,8 +60,8 @@ Commands:
             rewrite of the log refuse to open
     version
 
-The log KEY is the kiosk's note verifier key (airsign-kiosk audit key), as
-text or a file holding it.
+The log KEY is the device's note verifier key (airsign-kiosk audit key,
+airsign-coordinator audit key), as text or a file holding it.
 
 KEY is the kiosk's device public key: best its identity.pub file, copied
 from the kiosk when it was initialized, or the key as 64 hex digits or

@@ -19,6 +19,7 @@ import (
 
 	"airsign/offline/ceremony"
 	"airsign/offline/home"
+	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
 	"airsign/shamir"
 )
@@ -48,6 +49,7 @@ func TestScripts(t *testing.T) {
 			"resign":      resign,
 			"forge":       forge,
 			"coordexport": coordexport,
+			"coordlog":    coordlog,
 			"words":       words,
 			"notprinted":  notprinted,
 			"samehead":    samehead,
@@ -198,21 +200,55 @@ func coordexport(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	rows := []row{}
 	for i := 1; i < len(args); i += 3 {
-		desc := args[i+2]
-		if spec, ok := strings.CutPrefix(desc, "multi:"); ok {
-			desc = multisig(ts, spec)
-		} else if _, err := os.Stat(ts.MkAbs(desc)); err == nil {
-			t, err := ceremony.VerifyTranscript([]byte(ts.ReadFile(desc)), nil)
-			ts.Check(err)
-			desc = t.Descriptor
-		}
-		rows = append(rows, row{args[i], args[i+1], 0, desc})
+		rows = append(rows, row{args[i], args[i+1], 0, walletDescriptor(ts, args[i+2])})
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	ts.Check(enc.Encode(rows))
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), b.Bytes(), 0o644))
+}
+
+// coordlog OUT KEYOUT [NAME NETWORK DESCRIPTOR]... writes what
+// `airsign-coordinator audit export` writes for a coordinator that
+// registered those wallets (DESCRIPTOR as for coordexport): an audit log,
+// signed by a new identity key whose verifier key goes to KEYOUT, with a
+// wallet-add entry for each, and the wallet list.
+func coordlog(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args)%3 != 2 {
+		ts.Fatalf("usage: coordlog OUT KEYOUT [NAME NETWORK DESCRIPTOR]...")
+	}
+	s := newSigner(ts)
+	l, err := auditlog.Create(filepath.Join(ts.MkAbs(""), "coordlog-"+home.KeyID(s.PublicKey())+".log"), "airsign coordinator "+home.KeyID(s.PublicKey()), s)
+	ts.Check(err)
+	now := time.Date(2025, 3, 2, 9, 0, 0, 0, time.UTC)
+	wallets := []coordinatorWallet{}
+	for i := 2; i < len(args); i += 3 {
+		desc := walletDescriptor(ts, args[i+2])
+		for _, result := range []string{"started", "done"} {
+			ts.Check(l.Append("wallet-add", map[string]any{"wallet": args[i], "descriptor": desc, "birthday": 0, "result": result}, now))
+		}
+		wallets = append(wallets, coordinatorWallet{Name: args[i], Network: args[i+1], Descriptor: desc, Created: now.Format(time.RFC3339)})
+	}
+	export, err := l.Export(0)
+	ts.Check(err)
+	out, err := json.MarshalIndent(coordinatorExport{Format: coordinatorExportFormat, Network: "regtest", Wallets: wallets, Log: export}, "", "  ")
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), append(out, '\n'), 0o644))
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(l.VerifierKey()+"\n"), 0o644))
+}
+
+// walletDescriptor is a DESCRIPTOR argument of coordexport as a descriptor.
+func walletDescriptor(ts *testscript.TestScript, desc string) string {
+	if spec, ok := strings.CutPrefix(desc, "multi:"); ok {
+		return multisig(ts, spec)
+	}
+	if _, err := os.Stat(ts.MkAbs(desc)); err == nil {
+		t, err := ceremony.VerifyTranscript([]byte(ts.ReadFile(desc)), nil)
+		ts.Check(err)
+		return t.Descriptor
+	}
+	return desc
 }
 
 func multisig(ts *testscript.TestScript, spec string) string {

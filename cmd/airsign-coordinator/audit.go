@@ -78,7 +78,8 @@ func openAudit(datadir string) (*auditlog.Log, error) {
 }
 
 // auditCmd is `audit key`, `audit verify` and `audit export --out FILE
-// [--since N]`.
+// [--since N]`. The export holds the log and the registered wallets (see
+// coordinatorExport).
 func (c *cli) auditCmd(args []string) error {
 	if len(args) == 0 {
 		return usageError("audit takes a subcommand: key, verify, export --out FILE [--since N]")
@@ -113,14 +114,15 @@ func (c *cli) auditCmd(args []string) error {
 		if err := c.act(store.RoleViewer); err != nil {
 			return err
 		}
-		data, err := l.Export(n)
+		data, err := c.coordinatorExportFile(l, n)
 		if err != nil {
 			return err
 		}
 		if err := qrfiles.WriteExclusive(*out, data); err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "wrote %s: entries %d to %d; verify with airsign-audit verify-log --log-key %s\n", *out, n, l.Len()-1, l.VerifierKey())
+		fmt.Fprintf(c.stdout, "wrote %s: entries %d to %d and the registered wallets; verify with airsign-audit verify-log --log-key %s\n", *out, n, l.Len()-1, l.VerifierKey())
+		fmt.Fprintf(c.stdout, "cross-check the wallets with the ceremonies: airsign-audit cross-check --transcripts DIR --coordinator-export %s --log-key %s\n", *out, l.VerifierKey())
 		return c.coord.Record("audit-export", map[string]any{"file": filepath.Base(*out), "since": n, "size": l.Len(), "user": c.who})
 	}
 	return usageError("audit takes a subcommand: key, verify, export --out FILE [--since N]")

@@ -172,7 +172,7 @@ func (r *runner) coordinatorTour() error {
 		return err
 	}
 
-	r.step(17, "The auditor, offline, with no secret: the ceremony transcript against the kiosk's device key, Bob's share against the transcript (nothing combined, nothing printed),\nand both audit logs against their devices' keys.")
+	r.step(17, "The auditor, offline, with no secret: the ceremony transcript against the kiosk's device key, Bob's share against the transcript (nothing combined, nothing printed),\nboth audit logs against their devices' keys, and the coordinator's wallets against the ceremonies.")
 	if _, err := r.run(nil, 0, audit("verify-transcript", "--device-key", "kiosk/identity.pub", "ceremony/transcript.json")...); err != nil {
 		return err
 	}
@@ -203,6 +203,11 @@ func (r *runner) coordinatorTour() error {
 		return err
 	}
 	if _, err := r.run(nil, 0, audit("verify-log", "--log-key", "coord.key", "--checkpoint-out", "coord-checkpoint.txt", "coord-audit.json")...); err != nil {
+		return err
+	}
+	r.say("The coordinator's export also lists the wallets it watches. From the two devices' files alone, with no node: the coordinator watches\nexactly the wallets the ceremonies created, and its wallet list is the one its signed log registered.")
+	if _, err := r.run(nil, 0, audit("cross-check", "--device-key", "kiosk/identity.pub", "--transcripts", "ceremony",
+		"--coordinator-export", "coord-audit.json", "--log-key", "coord.key")...); err != nil {
 		return err
 	}
 	r.say("The regtest node stops now; its chain stays in %s/coord/regtest.", r.dir)

@@ -41,6 +41,8 @@ func TestDemo(t *testing.T) {
 		`treasury +0\.29999\d{3} BTC +0\.00000000 BTC +0\.00000000 BTC`,
 		`OK: the transcript verifies and agrees with itself`,
 		`OK: every entry is covered by the log's signed checkpoint`,
+		`the wallet list checked against the coordinator's signed log`,
+		`OK: the coordinator watches exactly the wallets the ceremonies created`,
 	} {
 		if !regexp.MustCompile(want).Match(out.Bytes()) {
 			t.Errorf("the demo's output lacks %q", want)

@@ -4,7 +4,8 @@
 // node and the coordinator watching the wallet; a deposit; a withdrawal
 // approved by two treasury users under the kiosk's policy; the kiosk
 // signing from QR frames; the broadcast and confirmation; and the auditor
-// verifying the transcript, a share and both audit logs.
+// verifying the transcript, a share and both audit logs, and cross-checking
+// the coordinator's wallets with the ceremony from the two exports alone.
 package main
 
 import (
@@ -128,7 +129,7 @@ func demo(out io.Writer, bin, dir string) error {
 		return err
 	}
 
-	r.say("Done. Files in %s/: ceremony/ (shares, watch-only export, signed transcript), kiosk/ (device key, wallets, policy, audit log),\ncoord/ (the coordinator's database, regtest chain and audit log), withdrawal/ and signed/ (the QR frames that crossed the air gap),\nand the auditor's exports and kept checkpoints.", dir)
+	r.say("Done. Files in %s/: ceremony/ (shares, watch-only export, signed transcript), kiosk/ (device key, wallets, policy, audit log),\ncoord/ (the coordinator's database, regtest chain and audit log), withdrawal/ and signed/ (the QR frames that crossed the air gap),\nand the auditor's exports (coord-audit.json holds the coordinator's log and wallets) and kept checkpoints.", dir)
 	return nil
 }
 
