@@ -3,6 +3,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -71,6 +72,17 @@ func (c *cli) app(f appFlags, args []string) error {
 			return err
 		}, func() {
 			if err := start(opened); err != nil {
+				fmt.Fprintf(c.stderr, "airsign-kiosk: %v\n", err)
+				a.Quit()
+			}
+		})
+	case errors.Is(err, home.ErrNotInitialized):
+		// A new station: it makes its device key on its own screen,
+		// through the core's InitHome like init does.
+		kioskapp.Setup(w, func(p []byte) (*home.Home, error) {
+			return kiosk.InitHome(c.home, p, rand.Reader, c.now(), home.KDFParams{})
+		}, func(made *home.Home) {
+			if err := start(made); err != nil {
 				fmt.Fprintf(c.stderr, "airsign-kiosk: %v\n", err)
 				a.Quit()
 			}

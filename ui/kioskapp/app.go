@@ -228,6 +228,13 @@ func buttons(bs ...fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewVBox(widget.NewSeparator(), container.NewHBox(append([]fyne.CanvasObject{}, bs...)...))
 }
 
+// primaryButton is a screen's main action, drawn as such.
+func primaryButton(text string, tapped func()) *widget.Button {
+	b := widget.NewButton(text, tapped)
+	b.Importance = widget.HighImportance
+	return b
+}
+
 func (a *App) backButton() *widget.Button {
 	return widget.NewButton("Back", func() { a.Send(core.Back{}) })
 }

@@ -41,8 +41,7 @@ func Unlock(w fyne.Window, open func(passphrase []byte) error, opened func()) {
 		w.Canvas().Focus(entry)
 	}
 	entry.OnSubmitted = func(string) { try() }
-	unlock := widget.NewButton("Unlock", try)
-	unlock.Importance = widget.HighImportance
+	unlock := primaryButton("Unlock", try)
 	body := container.NewVBox(
 		wrapped("This station's device key, which signs its audit log, is sealed under the operators' passphrase, so that a copy of the disk cannot rewrite the log. Type the passphrase to start the station."),
 		entry,
