@@ -414,6 +414,9 @@ type requestView struct {
 	MaxUploadMiB                     int64
 	MaxFiles                         int
 	Version                          string
+	// Transfer is this session's transfer of the signed PSBT under way,
+	// nil when none holds a part.
+	Transfer *transferStatus
 }
 
 // statusKey is what the live poller compares: state, confirmations and
@@ -477,6 +480,9 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 	v.CanCancel = closable && (u.Name == wd.Requester || u.Role.AtLeast(store.RoleAdmin))
 	v.CanReject = pending && !v.CanCancel && u.Role.AtLeast(store.RoleApprover)
 	v.CanUpload = pending && u.Role.AtLeast(store.RoleRequester)
+	if v.CanUpload {
+		v.Transfer = h.scans.status(scanKey(s, wd.ID), h.opts.Now())
+	}
 
 	// The timeline: created → approved → signed → broadcast → confirmed.
 	created := "by " + wd.Requester
@@ -530,6 +536,7 @@ var doneNotices = map[string]string{
 	"revocation": "Revocation created: it pays every coin of the cancelled request back to the wallet. Carry it to the kiosk and sign it; once it confirms, no signed copy of the request can pay.",
 	"rejected":   "Request rejected and cancelled; its coins are free again.",
 	"broadcast":  "Signed transaction received, verified and broadcast. It confirms when a block includes it.",
+	"restarted":  "The transfer under way was discarded. Upload or scan the kiosk's signed frames from the start.",
 }
 
 func (h *Handler) request(w http.ResponseWriter, r *http.Request, s *sessionInfo) {

@@ -17,7 +17,17 @@ import (
 
 	"airsign/online/coordinator"
 	"airsign/ui/qr"
+	"airsign/ui/qr/bbqr"
+	"airsign/ui/qr/ur"
 )
+
+// plural is one when n is 1, else many with n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return fmt.Sprintf(many, n)
+}
 
 // density maps the page's density control to UR fragment lengths: fewer,
 // denser frames for a good camera, more and simpler ones for a poor one.
@@ -129,8 +139,19 @@ type scanState struct {
 	mu                sync.Mutex
 	dec               *qr.Decoder
 	frames, unreadble int
-	finished          bool
-	last              time.Time
+	// parts counts the QR parts the decoder took.
+	parts    int
+	finished bool
+	last     time.Time
+	// shown is what the request page says of the transfer; it is
+	// written under scans.mu so the page need not wait for a feed.
+	shown transferStatus
+}
+
+// transferStatus is a transfer under way as the request page shows it.
+type transferStatus struct {
+	Parts    int
+	Progress float64
 }
 
 // uploadPattern is the upload form's route: the one POST whose CSRF token
@@ -193,15 +214,78 @@ func (sc *scans) dropSession(idHash []byte) {
 	}
 }
 
-func (sc *scans) drop(key string) {
+// drop forgets the transfer st under key, unless Start over already
+// replaced it with a new one.
+func (sc *scans) drop(key string, st *scanState) {
 	sc.mu.Lock()
-	delete(sc.m, key)
+	if sc.m[key] == st {
+		delete(sc.m, key)
+	}
 	sc.mu.Unlock()
+}
+
+// reset forgets the transfer under key whatever it holds (Start over).
+// A feed still reading an image into it finishes on the forgotten one.
+func (sc *scans) reset(key string) bool {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	_, ok := sc.m[key]
+	delete(sc.m, key)
+	return ok
+}
+
+// status is the transfer under key as the page shows it, or nil when
+// none holds a part.
+func (sc *scans) status(key string, now time.Time) *transferStatus {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	st := sc.m[key]
+	if st == nil || now.Sub(st.last) > scanIdle || st.shown.Parts == 0 {
+		return nil
+	}
+	shown := st.shown
+	return &shown
+}
+
+func (sc *scans) show(st *scanState) {
+	sc.mu.Lock()
+	st.shown = transferStatus{Parts: st.parts, Progress: st.dec.Progress()}
+	sc.mu.Unlock()
+}
+
+// scanKey names a session's transfer for one request: the session id's
+// 32-byte hash, NUL, the request id.
+func scanKey(s *sessionInfo, id string) string { return string(s.idHash) + "\x00" + id }
+
+// otherTransfer says whether err refuses a part for belonging to another
+// transfer than the one under way: a stale code of an earlier request, or
+// another PSBT's frames.
+func otherTransfer(dec *qr.Decoder, part string, err error) bool {
+	if errors.Is(err, ur.ErrOtherMessage) || errors.Is(err, bbqr.ErrOtherSeries) {
+		return true
+	}
+	f := dec.Format()
+	return f != 0 && qr.DetectFormat(strings.TrimSpace(part)) != f
+}
+
+// restartScan is Start over: it discards this session's transfer for the
+// request, so frames of another PSBT scanned by mistake no longer hold
+// the right ones back.
+func (h *Handler) restartScan(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	id := r.PathValue("id")
+	if _, err := h.c.Get(r.Context(), id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	had := h.scans.reset(scanKey(s, id))
+	h.record("web-transfer-restart", map[string]any{"request": id, "user": s.user.Name, "had": had})
+	http.Redirect(w, r, "/requests/"+id+"?done=restarted", http.StatusSeeOther)
 }
 
 type scanReply struct {
 	Progress   float64 `json:"progress"`
 	Frames     int     `json:"frames"`
+	Parts      int     `json:"parts"`
 	Unreadable int     `json:"unreadable"`
 	Done       bool    `json:"done"`
 	Message    string  `json:"message"`
@@ -353,7 +437,7 @@ func (h *Handler) feed(r *http.Request, s *sessionInfo, id string, images [][]by
 		status, msg := classify(err)
 		return status, scanReply{Error: true, Fatal: true, Message: msg}
 	}
-	key := string(s.idHash) + "\x00" + id
+	key := scanKey(s, id)
 	st, err := h.scans.get(key, h.opts.Now())
 	if err != nil {
 		return http.StatusServiceUnavailable, scanReply{Error: true, Fatal: true, Message: err.Error()}
@@ -379,6 +463,8 @@ func (h *Handler) feed(r *http.Request, s *sessionInfo, id string, images [][]by
 		return http.StatusServiceUnavailable, scanReply{Error: true, Message: "The upload was abandoned."}
 	}
 	var lastErr error
+	other := 0 // parts of another transfer
+	defer h.scans.show(st)
 	for i, img := range images {
 		ctx, cancel := context.WithTimeout(r.Context(), maxDecodeTime)
 		results, err := qr.DecodeFramesContext(ctx, img)
@@ -401,22 +487,33 @@ func (h *Handler) feed(r *http.Request, s *sessionInfo, id string, images [][]by
 				// A frame of another transfer (an earlier request's
 				// code still on screen) is reported, not fatal.
 				lastErr = err
+				if otherTransfer(st.dec, string(fr.Text), err) {
+					other++
+				}
+				continue
 			}
+			st.parts++
 		}
 	}
-	reply := scanReply{Progress: st.dec.Progress(), Frames: st.frames, Unreadable: st.unreadble}
+	reply := scanReply{Progress: st.dec.Progress(), Frames: st.frames, Parts: st.parts, Unreadable: st.unreadble}
 	payload, err := st.dec.Result()
 	if err != nil {
 		reply.Message = fmt.Sprintf("%.0f%% received (frames read: %d; without a readable code: %d). Keep scanning or add more frames.",
 			100*reply.Progress, st.frames-st.unreadble, st.unreadble)
-		if lastErr != nil {
+		switch {
+		case other > 0:
+			// Said in plain words: the person can do something about it.
+			reply.Error = true
+			reply.Message = fmt.Sprintf("%s belongs to another transfer than the one under way (%s of it arrived, %.0f%%). Finish the first one, or press Start over to read this one instead.",
+				plural(other, "This code", "%d of these codes"), plural(st.parts, "1 part", "%d parts"), 100*reply.Progress)
+		case lastErr != nil:
 			reply.Message += " Last problem: " + lastErr.Error()
 		}
 		return http.StatusOK, reply
 	}
 	// Complete: whatever happens next, the next scan starts afresh.
 	st.finished = true
-	h.scans.drop(key)
+	h.scans.drop(key, st)
 	reply.Done, reply.Progress = true, 1
 	if payload.Kind != qr.KindPSBT {
 		reply.Error, reply.Message = true, fmt.Sprintf("The QR codes carry %s, not a signed PSBT. Scan the kiosk's signed-PSBT screen.", payload.Kind)

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -144,6 +145,9 @@ func New(c *coordinator.Coordinator, st *store.Store, opts Options) (*Handler, e
 		"when":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"atLeast":  func(r store.Role, want string) bool { return r.AtLeast(store.Role(want)) },
 		"kindName": kindName,
+		// percentNum is a fraction as a whole percentage; percent says it.
+		"percentNum": func(f float64) int { return int(math.Round(100 * f)) },
+		"percent":    func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
 	}); err != nil {
 		return nil, err
 	}
@@ -179,6 +183,7 @@ func (h *Handler) routes() {
 	h.page("GET /requests/{id}/animated.gif", store.RoleViewer, h.animatedGIF)
 	h.page("POST /requests/{id}/scan", store.RoleRequester, h.scan)
 	h.page(uploadPattern, store.RoleRequester, h.upload)
+	h.page("POST /requests/{id}/scan/restart", store.RoleRequester, h.restartScan)
 	h.page("GET /keys", store.RoleApprover, h.keysPage)
 	h.page("POST /keys/webauthn/begin", store.RoleApprover, h.webauthnBegin)
 	h.page("POST /keys/webauthn/finish", store.RoleApprover, h.webauthnFinish)

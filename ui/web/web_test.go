@@ -10,7 +10,7 @@ import (
 func TestPagesAndAssets(t *testing.T) {
 	funcs := template.FuncMap{"btc": func(any) string { return "" }, "sat": func(any) string { return "" },
 		"when": func(any) string { return "" }, "atLeast": func(any, string) bool { return false },
-		"kindName": func(string) string { return "" }}
+		"kindName": func(string) string { return "" }, "percent": func(float64) string { return "" }, "percentNum": func(float64) int { return 0 }}
 	pages, err := Pages(funcs)
 	if err != nil {
 		t.Fatal(err)

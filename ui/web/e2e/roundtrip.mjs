@@ -220,6 +220,24 @@ try {
   const signedFrames = fs.readdirSync(signedDir).filter((f) => f.startsWith("frame-")).sort().map((f) => path.join(signedDir, f));
   expect(signedFrames.length > 0, `the kiosk showed ${signedFrames.length} signed frames`);
 
+  // A frame of another PSBT first (the unsigned code still on screen):
+  // it starts a transfer, so the right frame after it is refused in plain
+  // words and Start over is offered, also after a reload; Start over
+  // discards the wrong transfer.
+  await alice.setInputFiles("#frames", path.join(work, "shown-frame.png"));
+  await alice.click("#upload");
+  await step("the wrong frame starts a transfer", () => alice.locator("#restart-form:not([hidden])").waitFor());
+  await alice.setInputFiles("#frames", signedFrames[0]);
+  await alice.click("#upload");
+  await step("the right frame is said to belong to another transfer", () => alice.locator("#scan-status.error", { hasText: "belongs to another transfer" }).waitFor());
+  expect((await alice.textContent("#scan-status")).includes("Start over"), "the message says to finish the first transfer or press Start over");
+  await alice.locator("#return").scrollIntoViewIfNeeded();
+  await shot(alice, "upload-other-transfer", { fullPage: false });
+  await alice.reload();
+  await step("the reloaded page offers Start over with the parts that arrived", () => alice.locator("#scan-status", { hasText: "1 part(s) arrived" }).waitFor());
+  await step("Start over discards the transfer", () => Promise.all([alice.waitForURL(/done=restarted/), alice.click("#restart")]));
+  expect(await alice.locator("#restart-form").isHidden(), "Start over is not offered once the transfer is discarded");
+
   // Back: upload the signed frames; the progress bar fills as each is
   // decoded on the server, then it finalizes and broadcasts.
   // First two frames: not enough for the whole PSBT, so the bar stops

@@ -132,13 +132,19 @@
   const bar = document.getElementById("scan-bar");
   const progress = document.getElementById("scan-progress");
   const status = document.getElementById("scan-status");
+  // Start over is offered while a transfer holds parts: frames of
+  // another PSBT scanned by mistake would otherwise hold the right ones
+  // back.
+  const restart = document.getElementById("restart-form");
   const report = (j) => {
     const pct = Math.round(100 * (j.progress || 0));
     bar.style.width = pct + "%";
     progress.setAttribute("aria-valuenow", String(pct));
     status.textContent = j.message || "";
     status.classList.toggle("error", !!j.error);
+    if (restart && j.parts !== undefined) restart.hidden = !(j.parts > 0 && !j.done);
   };
+  if (bar && bar.dataset.progress) bar.style.width = bar.dataset.progress + "%";
   const send = async (blob) => {
     const r = await fetch(form.dataset.scan, {
       method: "POST", credentials: "same-origin", body: blob,
