@@ -59,11 +59,11 @@ func isTerminal(in io.Reader) bool {
 func (c *cli) approvalKey(args []string) error {
 	fs := newFlags("user approval-key")
 	rotate := fs.Bool("rotate", false, "")
-	name, rest := splitID(args)
-	if err := parseFlags(fs, rest); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if name == "" || fs.NArg() != 0 {
+	name := argument(fs)
+	if name == "" {
 		return usageError("user approval-key NAME [--rotate]; the password is read twice from standard input")
 	}
 	pws, err := readPasswords(os.Stdin, c.stderr, "password for "+name+"'s approval key: ", "the same again: ")
@@ -100,12 +100,12 @@ func (c *cli) approve(args []string) error {
 	user := fs.String("user", "", "")
 	expires := fs.Duration("expires", coordinator.DefaultApprovalExpiry, "")
 	station := fs.String("station-approval", "", "")
-	id, rest := splitID(args)
-	if err := parseFlags(fs, rest); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	id := argument(fs)
 	if *station != "" {
-		if id == "" || fs.NArg() != 0 {
+		if id == "" {
 			return usageError("approve REQUEST --station-approval FILE (the approval's text, or a QR image of it)")
 		}
 		return c.approveStation(id, *station)
@@ -113,7 +113,7 @@ func (c *cli) approve(args []string) error {
 	if *user == "" {
 		*user = c.user // the global --user
 	}
-	if id == "" || fs.NArg() != 0 {
+	if id == "" {
 		return usageError("approve REQUEST --user NAME [--expires 24h]; the password is read from standard input")
 	}
 	pws, err := readPasswords(os.Stdin, c.stderr, "password of "+*user+"'s approval key: ")
@@ -219,16 +219,12 @@ func (c *cli) approveStation(id, path string) error {
 func (c *cli) approverKeys(sub string, args []string) error {
 	fs := newFlags("user " + sub)
 	label := fs.String("label", "", "")
-	var pos []string
-	rest := args
-	for len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		pos, rest = append(pos, rest[0]), rest[1:]
-	}
-	if err := parseFlags(fs, rest); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	pos := fs.Args()
 	if sub == "station-key" {
-		if len(pos) != 2 || fs.NArg() != 0 {
+		if len(pos) != 2 {
 			return usageError("user station-key NAME KEY [--label TEXT]: KEY is the text airsign-kiosk approver init printed, or a file or QR image of it")
 		}
 		if err := c.act(store.RoleAdmin); err != nil {
@@ -249,7 +245,7 @@ func (c *cli) approverKeys(sub string, args []string) error {
 			fmt.Fprintf(c.stdout, "  the kiosk counts its approvals once its quorum enrolls it: airsign-kiosk approvers add %s %s --wallet WALLET --share SHARE...\n", pos[0], k)
 		})
 	}
-	if len(pos) != 1 || fs.NArg() != 0 {
+	if len(pos) != 1 {
 		return usageError("user approver-keys NAME")
 	}
 	ks, err := c.coord.ApproverKeys(c.ctx, pos[0])

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"airsign/online/chain"
 	"airsign/online/coordinator"
@@ -176,11 +177,49 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
+// parseFlags parses a command's flags and arguments in any order, as
+// people type them: `finalize FILE --broadcast` and `show REQUEST --out
+// FILE` both work. "--" ends the flags: what follows is an argument even if
+// it begins with "-". fs.Args() are the arguments, in order. (The standard
+// flag package stops at the first argument; the global flags keep that,
+// since the command and its own flags follow them.)
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return usageError(fmt.Sprintf("%s: %v", fs.Name(), err))
+	var pos []string
+	for len(args) > 0 {
+		a := args[0]
+		if a == "--" {
+			pos = append(pos, args[1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			pos, args = append(pos, a), args[1:]
+			continue
+		}
+		// One flag at a time, with its value when it takes one.
+		n := 1
+		if f := fs.Lookup(strings.TrimPrefix(a[1:], "-")); f != nil && !isBoolFlag(f) && len(args) > 1 {
+			n = 2
+		}
+		if err := fs.Parse(args[:n]); err != nil {
+			return usageError(fmt.Sprintf("%s: %v", fs.Name(), err))
+		}
+		args = args[n:]
 	}
-	return nil
+	return fs.Parse(append([]string{"--"}, pos...)) // sets fs.Args()
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// argument is the one argument a command takes (a request id, a user's
+// name), or "" when it was not given exactly once.
+func argument(fs *flag.FlagSet) string {
+	if fs.NArg() != 1 {
+		return ""
+	}
+	return fs.Arg(0)
 }
 
 func (c *cli) run(args []string) error {
@@ -195,8 +234,9 @@ func (c *cli) run(args []string) error {
 	fs.StringVar(&c.tokenFile, "token-file", "", "")
 	fs.BoolVar(&c.asAdmin, "as-admin", false, "")
 	fs.BoolVar(&c.json, "json", false, "")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+	// Up to the command only: its flags are its own.
+	if err := fs.Parse(args); err != nil {
+		return usageError(err.Error())
 	}
 	args = fs.Args()
 	if len(args) == 0 {

@@ -531,11 +531,11 @@ func (c *cli) requests(args []string) error {
 func (c *cli) show(args []string) error {
 	fs := newFlags("show")
 	out := addPSBTOutputFlags(fs)
-	id, rest := splitID(args)
-	if err := parseFlags(fs, rest); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if id == "" || fs.NArg() != 0 {
+	id := argument(fs)
+	if id == "" {
 		return usageError("show needs a request id: show REQUEST [--out FILE] [--qr-out DIR]")
 	}
 	if err := c.syncQuietly(); err != nil {
@@ -575,24 +575,16 @@ func (c *cli) show(args []string) error {
 	})
 }
 
-// splitID takes a leading request id off args, so flags may follow it.
-func splitID(args []string) (string, []string) {
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		return args[0], args[1:]
-	}
-	return "", args
-}
-
 func (c *cli) cancel(args []string) error {
 	fs := newFlags("cancel")
 	revoke := fs.Bool("revoke", false, "")
 	feerate := fs.String("feerate", "", "")
 	out := addPSBTOutputFlags(fs)
-	id, rest := splitID(args)
-	if err := parseFlags(fs, rest); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if id == "" || fs.NArg() != 0 {
+	id := argument(fs)
+	if id == "" {
 		return usageError("cancel REQUEST [--revoke [--feerate R] (--out FILE | --qr-out DIR)]")
 	}
 	if *revoke {
@@ -724,11 +716,11 @@ func (c *cli) bumpFee(args []string) error {
 	fs := newFlags("bump-fee")
 	feerate := fs.String("feerate", "", "")
 	out := addPSBTOutputFlags(fs)
-	id, rest := splitID(args)
-	if err := parseFlags(fs, rest); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if id == "" || fs.NArg() != 0 {
+	id := argument(fs)
+	if id == "" {
 		return usageError("bump-fee needs a request id: bump-fee REQUEST [--feerate R]")
 	}
 	return c.replacement(*feerate, out, "replacement request",
@@ -771,13 +763,13 @@ func (c *cli) walletRemove(args []string) error {
 }
 
 func (c *cli) walletSuspend(cmd string, args []string) error {
-	name, rest := splitID(args)
 	fs := newFlags("wallet " + cmd)
 	recovery := fs.String("recovery", "", "")
-	if err := parseFlags(fs, rest); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if name == "" || fs.NArg() != 0 || (cmd == "suspend") == (*recovery == "") {
+	name := argument(fs)
+	if name == "" || (cmd == "suspend") == (*recovery == "") {
 		return usageError("wallet suspend NAME --recovery ADDRESS, or wallet unsuspend NAME")
 	}
 	if err := c.coord.Suspend(c.ctx, name, *recovery); err != nil {

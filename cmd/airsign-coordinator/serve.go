@@ -169,12 +169,12 @@ func (c *cli) users(args []string) error {
 	case "add":
 		fs := newFlags("user add")
 		role := fs.String("role", "", "")
-		name, rest := splitID(args[1:])
-		if err := parseFlags(fs, rest); err != nil {
+		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
 		}
+		name := argument(fs)
 		r, err := store.ParseRole(*role)
-		if name == "" || fs.NArg() != 0 || err != nil {
+		if name == "" || err != nil {
 			return usageError("user add NAME --role viewer|requester|approver|admin")
 		}
 		token, err := c.st.AddUser(c.ctx, name, r, time.Now())
@@ -230,11 +230,11 @@ func (c *cli) showToken(name, role, token string) error {
 func (c *cli) webPassword(args []string) error {
 	fs := newFlags("user password")
 	file := fs.String("password-file", "", "")
-	name, rest := splitID(args)
-	if err := parseFlags(fs, rest); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if name == "" || fs.NArg() != 0 {
+	name := argument(fs)
+	if name == "" {
 		return usageError("user password NAME [--password-file FILE]; the password is read from FILE or standard input, never the command line")
 	}
 	if _, err := c.st.WebAccount(c.ctx, name); err != nil {

@@ -33,8 +33,9 @@ import (
 func (c *cli) approverCmd(args []string) error {
 	fs := newFlags("approver")
 	dir := fs.String("station", defaultStation(), "the approver station's folder")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+	// Up to the subcommand only: its flags are its own.
+	if err := fs.Parse(args); err != nil {
+		return usageError(fmt.Sprintf("approver: %v", err))
 	}
 	args = fs.Args()
 	if len(args) == 0 {
@@ -303,9 +304,6 @@ func (c *cli) approverApprove(dir *string, args []string) error {
 	if *expires <= 0 || *expires > approver.MaxExpiry {
 		return usageError(fmt.Sprintf("--expires %s: an approval is valid for more than 0 and at most %s", *expires, approver.MaxExpiry))
 	}
-	if err := flagsAmongFrames(fs.Args()); err != nil {
-		return err
-	}
 	if err := qrfiles.RefuseExisting(*out, *qrOut); err != nil {
 		return err
 	}
@@ -430,17 +428,6 @@ func (c *cli) approverShow(dir *string, args []string) error {
 	fmt.Fprintf(c.stdout, "approvals    %d made (log: %s)\n", len(recs), filepath.Join(st.Dir(), "approvals.log"))
 	for _, r := range recs {
 		fmt.Fprintf(c.stdout, "  %s  %s  request %q  transaction %s  until %s\n", r.Time.Format(time.DateTime), r.Wallet, r.Request, r.TxID, r.Expires.Format(time.DateTime))
-	}
-	return nil
-}
-
-// flagsAmongFrames refuses a flag given after --in's QR frames, where the
-// flag parser stops and would take it for a frame.
-func flagsAmongFrames(frames []string) error {
-	for _, f := range frames {
-		if strings.HasPrefix(f, "-") {
-			return usageError(fmt.Sprintf("%s follows --in's QR frames: give every flag before --in FRAME FRAME...", f))
-		}
 	}
 	return nil
 }

@@ -42,18 +42,15 @@ func (c *cli) auditCmd(args []string) error {
 // witness): from then on the kiosk refuses a log rolled back to before it
 // or rewritten since.
 func (c *cli) auditWitness(args []string) error {
-	file, rest := "", args
-	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		file, rest = rest[0], rest[1:]
-	}
 	fs := newFlags("audit witness")
 	auditor := fs.String("auditor-key", "", "the auditor's note verifier key (from airsign-audit witness-key)")
-	if err := parseFlags(fs, rest); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if file == "" || *auditor == "" || fs.NArg() != 0 {
+	if fs.NArg() != 1 || *auditor == "" {
 		return usageError("audit witness FILE --auditor-key KEY")
 	}
+	file := fs.Arg(0)
 	data, err := qrfiles.ReadFileLimited(file, 64<<10, "witnessed checkpoint")
 	if err != nil {
 		return err

@@ -66,6 +66,9 @@ const usage = `Usage:
     airsign-kiosk approver [--station DIR] show
     airsign-kiosk version
 
+Flags may come before or after a command's arguments (and after --in's
+frames); -- ends them. COMMAND --help prints the command's usage.
+
 The kiosk home (--home, default $AIRSIGN_HOME or ~/.airsign-kiosk) holds the
 device identity, registered wallets and the audit log. It never holds a seed.
 
@@ -151,7 +154,7 @@ approver      an approver station: a treasury approver's own offline computer
               the approvals made.
 --approval    an approval from an approver station (its text file or QR
               image), added to the PSBT before inspect or sign reviews it, as
-              the coordinator adds them. Give flags before --in's frames.
+              the coordinator adds them.
 --allow-network
               ceremony, shares verify, sign, bsms key-record and every
               quorum change make or use a key, and refuse to while a network
@@ -368,11 +371,41 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
+// parseFlags parses a command's flags and arguments in any order, as
+// people type them: `inspect --in a.png b.png --json` and `audit witness
+// FILE --auditor-key KEY` both work. "--" ends the flags: what follows is
+// an argument even if it begins with "-". fs.Args() are the arguments, in
+// order. (The standard flag package stops at the first argument; the
+// global flags and approver's --station keep that, since a subcommand
+// and its own flags follow them.)
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return usageError(fmt.Sprintf("%s: %v", fs.Name(), err))
+	var pos []string
+	for len(args) > 0 {
+		a := args[0]
+		if a == "--" {
+			pos = append(pos, args[1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			pos, args = append(pos, a), args[1:]
+			continue
+		}
+		// One flag at a time, with its value when it takes one.
+		n := 1
+		if f := fs.Lookup(strings.TrimPrefix(a[1:], "-")); f != nil && !isBoolFlag(f) && len(args) > 1 {
+			n = 2
+		}
+		if err := fs.Parse(args[:n]); err != nil {
+			return usageError(fmt.Sprintf("%s: %v", fs.Name(), err))
+		}
+		args = args[n:]
 	}
-	return nil
+	return fs.Parse(append([]string{"--"}, pos...)) // sets fs.Args()
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 func (c *cli) init(args []string) error {

@@ -300,15 +300,11 @@ func (c *cli) approversCmd(args []string) error {
 	if args[0] == "remove" {
 		need = 1
 	}
-	var pos []string
-	rest := args[1:]
-	for len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && len(pos) < need {
-		pos, rest = append(pos, rest[0]), rest[1:]
-	}
-	if err := parseFlags(fs, rest); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	if len(pos) != need || fs.NArg() != 0 || *walletName == "" {
+	pos := fs.Args()
+	if len(pos) != need || *walletName == "" {
 		return usageError("approvers add NAME KEY --wallet W --share FILE..., or approvers remove NAME --wallet W --share FILE...")
 	}
 	w, err := h.Wallet(*walletName)
