@@ -83,13 +83,17 @@ func (c *cli) crossCheck(args []string) error {
 	export := fs.String("coordinator-export", "", "")
 	keyArg := fs.String("device-key", "", "")
 	logKey := fs.String("log-key", "", "")
-	asJSON := fs.Bool("json", false, "")
+	of := addOutputFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 0 || *dir == "" || *export == "" {
 		return usageError("cross-check takes --transcripts DIR and --coordinator-export FILE")
+	}
+	o, err := of.output()
+	if err != nil {
+		return err
 	}
 	key, err := parseDeviceKey(*keyArg)
 	if err != nil {
@@ -111,12 +115,8 @@ func (c *cli) crossCheck(args []string) error {
 	r.Invalid = invalid
 	r.Log = logged
 	r.OK = len(r.Missing) == 0 && len(r.Extra) == 0 && len(r.Invalid) == 0 && len(r.Log.Problems) == 0
-	if *asJSON {
-		if err := writeJSON(c.stdout, r); err != nil {
-			return err
-		}
-	} else {
-		printCrossReport(c, r, *dir, *export)
+	if err := c.report(o, r, func() { printCrossReport(c, r, *dir, *export) }, crossSummary(r, *dir, *export)); err != nil {
+		return err
 	}
 	if !r.OK {
 		return errProblem
@@ -273,13 +273,72 @@ func crossCheck(ceremonies []*ceremonyWallet, wallets []coordinatorWallet) *cros
 	return r
 }
 
-func printCrossReport(c *cli, r *crossReport, dir, export string) {
-	fmt.Fprintf(c.stdout, "cross-check: %d ceremony transcript(s) in %s, %d wallet(s) in %s\n", r.Transcripts, dir, r.Wallets, export)
+func (r *crossReport) header(dir, export string) string {
+	return fmt.Sprintf("cross-check: %d ceremony transcript(s) in %s, %d wallet(s) in %s", r.Transcripts, dir, r.Wallets, export)
+}
+
+// logLine says what the coordinator's log showed of the wallet list, or "".
+func (r *crossReport) logLine() string {
 	switch {
 	case r.Log.Checked:
-		fmt.Fprintf(c.stdout, "the wallet list checked against the coordinator's signed log %q (%d entries)\n", r.Log.Origin, r.Log.Size)
+		return fmt.Sprintf("the wallet list checked against the coordinator's signed log %q (%d entries)", r.Log.Origin, r.Log.Size)
 	case r.Log.Note != "":
-		fmt.Fprintf(c.stdout, "note: %s\n", r.Log.Note)
+		return "note: " + r.Log.Note
+	}
+	return ""
+}
+
+// findings are the report's lines: status, wallet, network, script,
+// ceremonies, transcripts, detail.
+func (r *crossReport) findings() [][]string {
+	var rows [][]string
+	for _, m := range r.Matches {
+		rows = append(rows, []string{"match", m.Wallet, m.Network, m.Script, strings.Join(m.Ceremonies, " "), strings.Join(m.Files, " "), m.As})
+	}
+	for _, m := range r.Missing {
+		rows = append(rows, []string{"MISSING", m.Wallet, m.Network, m.Script, m.CeremonyID, m.File, "the coordinator does not watch this ceremony's wallet"})
+	}
+	for _, e := range r.Extra {
+		rows = append(rows, []string{"EXTRA", e.Wallet, e.Network, "", "", "", e.Reason})
+	}
+	for _, i := range r.Invalid {
+		rows = append(rows, []string{"INVALID", "", "", "", "", i.File, i.Problem})
+	}
+	for _, p := range r.Log.Problems {
+		rows = append(rows, []string{"UNLOGGED", p.Wallet, "", "", "", "", p.Problem})
+	}
+	return rows
+}
+
+func (r *crossReport) verdict() string {
+	if r.OK {
+		return "OK: the coordinator watches exactly the wallets the ceremonies created"
+	}
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{len(r.Missing), "missing"}, {len(r.Extra), "extra"}, {len(r.Invalid), "invalid transcript(s)"}, {len(r.Log.Problems), "wallet(s) the coordinator's log disagrees on"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+		}
+	}
+	return "PROBLEM: " + strings.Join(parts, ", ")
+}
+
+func crossSummary(r *crossReport, dir, export string) summary {
+	s := summary{Check: "cross-check", Subject: r.header(dir, export), OK: r.OK, Verdict: r.verdict(),
+		Columns: []string{"status", "wallet", "network", "script", "ceremonies", "transcripts", "detail"}, Rows: r.findings()}
+	if l := r.logLine(); l != "" {
+		s.Facts = append(s.Facts, fact{"coordinator's log", l})
+	}
+	return s
+}
+
+func printCrossReport(c *cli, r *crossReport, dir, export string) {
+	fmt.Fprintln(c.stdout, r.header(dir, export))
+	if l := r.logLine(); l != "" {
+		fmt.Fprintln(c.stdout, l)
 	}
 	for _, m := range r.Matches {
 		var from []string
@@ -304,18 +363,5 @@ func printCrossReport(c *cli, r *crossReport, dir, export string) {
 	for _, p := range r.Log.Problems {
 		fmt.Fprintf(c.stdout, "  UNLOGGED wallet %q: %s\n", p.Wallet, p.Problem)
 	}
-	if r.OK {
-		fmt.Fprintln(c.stdout, "OK: the coordinator watches exactly the wallets the ceremonies created")
-		return
-	}
-	var parts []string
-	for _, p := range []struct {
-		n    int
-		what string
-	}{{len(r.Missing), "missing"}, {len(r.Extra), "extra"}, {len(r.Invalid), "invalid transcript(s)"}, {len(r.Log.Problems), "wallet(s) the coordinator's log disagrees on"}} {
-		if p.n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
-		}
-	}
-	fmt.Fprintf(c.stdout, "PROBLEM: %s\n", strings.Join(parts, ", "))
+	fmt.Fprintln(c.stdout, r.verdict())
 }

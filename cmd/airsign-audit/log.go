@@ -3,9 +3,10 @@ package main
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
@@ -58,13 +59,13 @@ func verifyLogFile(path, keyArg, trustedPath string) (auditlog.Report, error) {
 }
 
 // verifyLog is `verify-log EXPORT --log-key KEY [--trusted CHECKPOINT]
-// [--checkpoint-out FILE] [--json]`.
+// [--checkpoint-out FILE] [--format text|json|csv] [--html FILE]`.
 func (c *cli) verifyLog(args []string) error {
 	fs := newFlags("verify-log")
 	keyArg := fs.String("log-key", "", "")
 	trusted := fs.String("trusted", "", "")
 	cpOut := fs.String("checkpoint-out", "", "")
-	asJSON := fs.Bool("json", false, "")
+	of := addOutputFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -72,9 +73,24 @@ func (c *cli) verifyLog(args []string) error {
 	if len(pos) != 1 {
 		return usageError("verify-log takes one export file")
 	}
+	o, err := of.output()
+	if err != nil {
+		return err
+	}
+	s := summary{Check: "verify-log", Subject: "audit log export " + pos[0], Columns: []string{"seq", "time", "kind", "data"}}
 	rep, err := verifyLogFile(pos[0], *keyArg, *trusted)
 	if err != nil {
-		fmt.Fprintf(c.stdout, "PROBLEM: %v\n", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			return err
+		}
+		s.Verdict = fmt.Sprintf("PROBLEM: %v", err)
+		if o.format == "csv" {
+			fmt.Fprintln(c.stderr, s.Verdict)
+		}
+		if err := c.report(o, map[string]any{"ok": false, "file": pos[0], "problem": err.Error()}, func() { fmt.Fprintln(c.stdout, s.Verdict) }, s); err != nil {
+			return err
+		}
 		return errProblem
 	}
 	if *cpOut != "" {
@@ -82,26 +98,29 @@ func (c *cli) verifyLog(args []string) error {
 			return err
 		}
 	}
-	if *asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"ok": true, "origin": rep.Origin, "key": rep.Key, "size": rep.Size,
-			"root": base64.StdEncoding.EncodeToString(rep.Root[:]), "since": rep.Since, "trusted_size": rep.TrustedSize,
-			"checkpoint": string(rep.Checkpoint), "entries": rep.Entries})
+	root := base64.StdEncoding.EncodeToString(rep.Root[:])
+	signed := fmt.Sprintf("log %q signed by %s: %d entries, root %s", rep.Origin, rep.Key, rep.Size, root)
+	trust := "no trusted checkpoint given: keep this one (--checkpoint-out) and pass it as --trusted next time, so a rollback or a fork shows"
+	if rep.TrustedSize >= 0 {
+		trust = fmt.Sprintf("consistent with the trusted checkpoint at %d entries: nothing before it was changed or removed", rep.TrustedSize)
 	}
-	fmt.Fprintf(c.stdout, "log %q signed by %s: %d entries, root %s\n", rep.Origin, rep.Key, rep.Size, base64.StdEncoding.EncodeToString(rep.Root[:]))
-	switch {
-	case rep.TrustedSize >= 0:
-		fmt.Fprintf(c.stdout, "consistent with the trusted checkpoint at %d entries: nothing before it was changed or removed\n", rep.TrustedSize)
-	default:
-		fmt.Fprintln(c.stdout, "no trusted checkpoint given: keep this one (--checkpoint-out) and pass it as --trusted next time, so a rollback or a fork shows")
-	}
-	fmt.Fprintf(c.stdout, "entries %d to %d:\n", rep.Since, rep.Size-1)
+	s.OK, s.Verdict = true, "OK: every entry is covered by the log's signed checkpoint"
+	s.Facts = []fact{{"log", signed}, {"trusted checkpoint", trust}, {"entries", fmt.Sprintf("%d to %d", rep.Since, rep.Size-1)}}
 	for _, e := range rep.Entries {
-		fmt.Fprintf(c.stdout, "  %5d  %s  %-16s %s\n", e.Seq, e.Time.UTC().Format("2006-01-02 15:04:05Z"), e.Kind, e.Data)
+		s.Rows = append(s.Rows, []string{strconv.FormatUint(e.Seq, 10), e.Time.UTC().Format("2006-01-02 15:04:05Z"), e.Kind, string(e.Data)})
 	}
-	fmt.Fprintln(c.stdout, "OK: every entry is covered by the log's signed checkpoint")
-	return nil
+	v := map[string]any{"ok": true, "origin": rep.Origin, "key": rep.Key, "size": rep.Size,
+		"root": root, "since": rep.Since, "trusted_size": rep.TrustedSize,
+		"checkpoint": string(rep.Checkpoint), "entries": rep.Entries}
+	return c.report(o, v, func() {
+		fmt.Fprintln(c.stdout, signed)
+		fmt.Fprintln(c.stdout, trust)
+		fmt.Fprintf(c.stdout, "entries %d to %d:\n", rep.Since, rep.Size-1)
+		for _, e := range rep.Entries {
+			fmt.Fprintf(c.stdout, "  %5d  %s  %-16s %s\n", e.Seq, e.Time.UTC().Format("2006-01-02 15:04:05Z"), e.Kind, e.Data)
+		}
+		fmt.Fprintln(c.stdout, s.Verdict)
+	}, s)
 }
 
 // witnessKey is `witness-key --name NAME --private FILE --public FILE`:

@@ -28,16 +28,16 @@ const usage = `Usage:
     airsign-audit COMMAND [flags] ARGS
 
 Commands:
-    verify-transcript [--device-key KEY] [--json] TRANSCRIPT
+    verify-transcript [--device-key KEY] [REPORT] TRANSCRIPT
             check a ceremony transcript: its signature by the kiosk's device
             key, and that its descriptor, account key, fingerprints, paths,
             network, threshold and share records agree with each other
-    check-share [--device-key KEY] [--json] TRANSCRIPT SHAREFILE
+    check-share [--device-key KEY] [REPORT] TRANSCRIPT SHAREFILE
             tell whether a share (its words file or QR image) belongs to the
             ceremony: compares its digest, set, threshold, total and wallet
             fingerprint with the transcript. Nothing is combined and the
             share is neither printed nor kept
-    cross-check --transcripts DIR --coordinator-export FILE [--log-key KEY] [--device-key KEY] [--json]
+    cross-check --transcripts DIR --coordinator-export FILE [--log-key KEY] [--device-key KEY] [REPORT]
             compare the wallets the coordinator watches (FILE is what
             'airsign-coordinator audit export --out FILE' wrote, or the
             output of 'airsign-coordinator --json wallets') with the wallets
@@ -46,7 +46,7 @@ Commands:
             ceremonies whose wallet is not watched (missing). With the
             coordinator's log key, the export's wallet list is checked
             against the wallet registrations of its signed log
-    verify-log --log-key KEY [--trusted CHECKPOINT] [--checkpoint-out FILE] [--json] EXPORT
+    verify-log --log-key KEY [--trusted CHECKPOINT] [--checkpoint-out FILE] [REPORT] EXPORT
             verify an audit-log export (airsign-kiosk audit export,
             airsign-coordinator audit export): every entry is covered by the
             device's signed checkpoint, and with
@@ -59,6 +59,10 @@ Commands:
             kiosk (airsign-kiosk audit witness), it makes a later rollback or
             rewrite of the log refuse to open
     version
+
+REPORT is how a check reports: --format text (the default), json or csv
+(--json is --format json), and --html FILE to also write a one-page HTML
+summary (self-contained, no scripts) for a person to read or print.
 
 The log KEY is the device's note verifier key (airsign-kiosk audit key,
 airsign-coordinator audit key), as text or a file holding it.

@@ -5,10 +5,12 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/csv"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -50,6 +52,9 @@ func TestScripts(t *testing.T) {
 			"forge":       forge,
 			"coordexport": coordexport,
 			"coordlog":    coordlog,
+			"jsonreport":  jsonreport,
+			"csvreport":   csvreport,
+			"htmlreport":  htmlreport,
 			"words":       words,
 			"notprinted":  notprinted,
 			"samehead":    samehead,
@@ -365,4 +370,79 @@ func flip(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s does not contain %q", args[0], args[1])
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[3]), []byte(strings.Replace(data, args[1], args[2], 1)), 0o644))
+}
+
+// jsonreport fails unless the last command's stdout is one JSON object
+// whose "ok" is the given true or false.
+func jsonreport(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: jsonreport OK")
+	}
+	var v struct {
+		OK *bool `json:"ok"`
+	}
+	dec := json.NewDecoder(strings.NewReader(ts.ReadFile("stdout")))
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		ts.Fatalf("stdout is not one JSON object: %v", err)
+	}
+	if v.OK == nil || strconv.FormatBool(*v.OK) != args[0] {
+		ts.Fatalf("stdout's ok is not %s", args[0])
+	}
+}
+
+// csvreport HEADER ROWS fails unless the last command's stdout is CSV
+// with the header HEADER (comma-separated) and ROWS rows after it.
+func csvreport(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: csvreport HEADER ROWS")
+	}
+	recs, err := csv.NewReader(strings.NewReader(ts.ReadFile("stdout"))).ReadAll()
+	ts.Check(err)
+	if len(recs) == 0 || strings.Join(recs[0], ",") != args[0] {
+		ts.Fatalf("the CSV's header is not %s", args[0])
+	}
+	if n := strconv.Itoa(len(recs) - 1); n != args[1] {
+		ts.Fatalf("the CSV has %s rows, want %s", n, args[1])
+	}
+}
+
+// htmlreport FILE fails unless FILE is a well-formed, self-contained
+// HTML page: its tags balance, and it has no script, no event handler and
+// nothing loaded from elsewhere.
+func htmlreport(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: htmlreport FILE")
+	}
+	page := ts.ReadFile(args[0])
+	lower := strings.ToLower(page)
+	for _, bad := range []string{"<script", " on", "src=", "href=", "@import", "url("} {
+		if bad == " on" {
+			if regexp.MustCompile(`<[^>]*\son[a-z]+=`).MatchString(lower) {
+				ts.Fatalf("%s has an event handler", args[0])
+			}
+			continue
+		}
+		if strings.Contains(lower, bad) {
+			ts.Fatalf("%s holds %q", args[0], bad)
+		}
+	}
+	if !strings.HasPrefix(page, "<!DOCTYPE html>") {
+		ts.Fatalf("%s is not an HTML page", args[0])
+	}
+	// The tags balance, apart from the void elements.
+	var open []string
+	for _, m := range regexp.MustCompile(`<(/?)([a-z0-9]+)[^>]*>`).FindAllStringSubmatch(page, -1) {
+		switch tag := m[2]; {
+		case tag == "meta" || tag == "br":
+		case m[1] == "":
+			open = append(open, tag)
+		case len(open) == 0 || open[len(open)-1] != tag:
+			ts.Fatalf("%s: </%s> closes %v", args[0], tag, open)
+		default:
+			open = open[:len(open)-1]
+		}
+	}
+	if len(open) != 0 {
+		ts.Fatalf("%s: %v left open", args[0], open)
+	}
 }

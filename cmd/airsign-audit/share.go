@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/hex"
 	"fmt"
+	"strconv"
 
 	"airsign/cmd/internal/qrfiles"
 	"airsign/offline/ceremony"
@@ -29,13 +30,17 @@ type shareReport struct {
 func (c *cli) checkShare(args []string) error {
 	fs := newFlags("check-share")
 	keyArg := fs.String("device-key", "", "")
-	asJSON := fs.Bool("json", false, "")
+	of := addOutputFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 2 {
 		return usageError("check-share takes a transcript file and a share file")
+	}
+	o, err := of.output()
+	if err != nil {
+		return err
 	}
 	key, err := parseDeviceKey(*keyArg)
 	if err != nil {
@@ -56,25 +61,47 @@ func (c *cli) checkShare(args []string) error {
 	r := &shareReport{File: pos[1], Transcript: pos[0], CeremonyID: t.CeremonyID, Wallet: t.WalletName}
 	r.Problem = matchShare(r, pos[1], t)
 	r.OK = r.Problem == ""
-	if *asJSON {
-		if err := writeJSON(c.stdout, r); err != nil {
-			return err
+	text := func() {
+		fmt.Fprintln(c.stdout, r.verdict())
+		if r.OK {
+			fmt.Fprintln(c.stdout, shareWiped)
 		}
-	} else if r.OK {
-		who := ""
-		if r.Custodian != "" {
-			who = " (" + r.Custodian + "'s)"
-		}
-		fmt.Fprintf(c.stdout, "OK: %s is share %d of set %s%s of ceremony %s, wallet %q: its digest %s is the one the transcript records\n",
-			r.File, r.Share, r.Set, who, t.CeremonyID, t.WalletName, r.Digest)
-		fmt.Fprintln(c.stdout, "nothing was combined; the share was not printed and is wiped from memory")
-	} else {
-		fmt.Fprintf(c.stdout, "PROBLEM: %s\n", r.Problem)
+	}
+	s := summary{Check: "check-share", Subject: fmt.Sprintf("share %s against transcript %s", r.File, r.Transcript), OK: r.OK, Verdict: r.verdict(),
+		Facts:   []fact{{"ceremony", r.CeremonyID}, {"wallet", r.Wallet}},
+		Columns: []string{"file", "transcript", "ceremony_id", "wallet", "result", "share", "set", "custodian", "sha256", "problem"},
+		Rows:    [][]string{{r.File, r.Transcript, r.CeremonyID, r.Wallet, yesNo(r.OK), shareIndex(r.Share), r.Set, r.Custodian, r.Digest, r.Problem}}}
+	if r.OK {
+		s.Facts = append(s.Facts, fact{"share", shareWiped})
+	}
+	if err := c.report(o, r, text, s); err != nil {
+		return err
 	}
 	if !r.OK {
 		return errProblem
 	}
 	return nil
+}
+
+const shareWiped = "nothing was combined; the share was not printed and is wiped from memory"
+
+func (r *shareReport) verdict() string {
+	if !r.OK {
+		return "PROBLEM: " + r.Problem
+	}
+	who := ""
+	if r.Custodian != "" {
+		who = " (" + r.Custodian + "'s)"
+	}
+	return fmt.Sprintf("OK: %s is share %d of set %s%s of ceremony %s, wallet %q: its digest %s is the one the transcript records",
+		r.File, r.Share, r.Set, who, r.CeremonyID, r.Wallet, r.Digest)
+}
+
+func shareIndex(i int) string {
+	if i == 0 {
+		return ""
+	}
+	return strconv.Itoa(i)
 }
 
 func matchShare(r *shareReport, path string, t *ceremony.Transcript) string {

@@ -366,13 +366,17 @@ func cosignerKey(s string, net descriptor.Network) (descriptor.Key, error) {
 func (c *cli) verifyTranscript(args []string) error {
 	fs := newFlags("verify-transcript")
 	keyArg := fs.String("device-key", "", "")
-	asJSON := fs.Bool("json", false, "")
+	of := addOutputFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usageError("verify-transcript takes one transcript file")
+	}
+	o, err := of.output()
+	if err != nil {
+		return err
 	}
 	key, err := parseDeviceKey(*keyArg)
 	if err != nil {
@@ -382,17 +386,48 @@ func (c *cli) verifyTranscript(args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		if err := writeJSON(c.stdout, r); err != nil {
-			return err
-		}
-	} else {
-		printTranscriptReport(c, r)
+	if err := c.report(o, r, func() { printTranscriptReport(c, r) }, transcriptSummary(r)); err != nil {
+		return err
 	}
 	if !r.OK {
 		return errProblem
 	}
 	return nil
+}
+
+func (r *transcriptReport) verdict() string {
+	if r.OK {
+		return "OK: the transcript verifies and agrees with itself"
+	}
+	return fmt.Sprintf("PROBLEM: %d check(s) failed; do not accept this transcript", len(r.problems()))
+}
+
+func transcriptSummary(r *transcriptReport) summary {
+	s := summary{Check: "verify-transcript", Subject: "transcript " + r.File, OK: r.OK, Verdict: r.verdict(),
+		Columns: []string{"check", "result", "detail"}}
+	if t := r.Transcript; t != nil {
+		s.Facts = []fact{
+			{"ceremony", fmt.Sprintf("%s (%s seed), %s", t.CeremonyID, t.Kind, t.Time.UTC().Format("2006-01-02 15:04:05Z"))},
+			{"wallet", fmt.Sprintf("%q: %s %s, master fingerprint %s", t.WalletName, t.Network, t.Script, t.MasterFingerprint)},
+			{"descriptor", t.Descriptor},
+			{"shares", fmt.Sprintf("set %s, any %d of %d", t.ShareSet, t.Threshold, t.Total)},
+		}
+		for _, sh := range t.Shares {
+			s.Facts = append(s.Facts, fact{fmt.Sprintf("share %d", sh.Index), custodian(sh.Custodian) + ", sha256 " + sh.SHA256})
+		}
+		s.Facts = append(s.Facts, fact{"device key", r.DeviceKeyID}, fact{"software", t.Software})
+	}
+	for _, ch := range r.Checks {
+		s.Rows = append(s.Rows, []string{ch.Name, yesNo(ch.OK), ch.Detail})
+	}
+	return s
+}
+
+func custodian(name string) string {
+	if name == "" {
+		return "(no custodian named)"
+	}
+	return name
 }
 
 func printTranscriptReport(c *cli, r *transcriptReport) {
@@ -403,11 +438,7 @@ func printTranscriptReport(c *cli, r *transcriptReport) {
 		fmt.Fprintf(c.stdout, "  descriptor  %s\n", t.Descriptor)
 		fmt.Fprintf(c.stdout, "  shares      set %s, any %d of %d\n", t.ShareSet, t.Threshold, t.Total)
 		for _, s := range t.Shares {
-			who := s.Custodian
-			if who == "" {
-				who = "(no custodian named)"
-			}
-			fmt.Fprintf(c.stdout, "    share %-2d  %-24s sha256 %s\n", s.Index, who, s.SHA256)
+			fmt.Fprintf(c.stdout, "    share %-2d  %-24s sha256 %s\n", s.Index, custodian(s.Custodian), s.SHA256)
 		}
 		fmt.Fprintf(c.stdout, "  device key  %s\n", r.DeviceKeyID)
 		fmt.Fprintf(c.stdout, "  software    %s\n", t.Software)
@@ -420,11 +451,7 @@ func printTranscriptReport(c *cli, r *transcriptReport) {
 		}
 		fmt.Fprintf(c.stdout, "  %s %-20s %s\n", mark, ch.Name, ch.Detail)
 	}
-	if r.OK {
-		fmt.Fprintln(c.stdout, "OK: the transcript verifies and agrees with itself")
-	} else {
-		fmt.Fprintf(c.stdout, "PROBLEM: %d check(s) failed; do not accept this transcript\n", len(r.problems()))
-	}
+	fmt.Fprintln(c.stdout, r.verdict())
 }
 
 func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
