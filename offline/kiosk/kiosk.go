@@ -161,6 +161,17 @@ type Scan struct {
 // Review shows a PSBT before any share is asked for.
 type Review struct {
 	Loaded *Loaded
+	// Network is the wallet's network, which the PSBT was checked against.
+	Network string
+	// Request is the withdrawal request id the PSBT carries
+	// (approval.RequestOf), empty when it carries none.
+	Request string
+	// Approvals are the approvals the PSBT carries: who, with which kind
+	// of key, until when, and whether each counts.
+	Approvals []CarriedApproval
+	// PolicySet is false when the wallet has no spending policy: no limit
+	// and no approval is checked.
+	PolicySet bool
 	// Policy is the wallet's spending policy's verdict, rule by rule.
 	Policy policy.Verdict
 	// Refusals are the reasons it cannot be signed, in plain sentences;

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -772,6 +773,26 @@ func TestApproversArePerWallet(t *testing.T) {
 	s.logApprovers(t)
 	if _, v, err = PolicyVerdict(s.h, l, s.now); err != nil || !v.OK() {
 		t.Fatalf("with the treasury's own approvers: %+v, %v", v.Rules, err)
+	}
+	// The review shows them: who, which kind of key, until when, and
+	// the request id the PSBT carries.
+	if err := approval.SetRequest(l.Packet, "wd-1"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := ReviewPSBT(s.h, l, s.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Request != "wd-1" || r.Network != "regtest" || !r.PolicySet {
+		t.Fatalf("review request %q network %q policy set %v, want wd-1, regtest, true", r.Request, r.Network, r.PolicySet)
+	}
+	var got []string
+	for _, a := range r.Approvals {
+		got = append(got, fmt.Sprintf("%s %s %s %v", a.Approver, a.Key, a.Expires.Format(time.RFC3339), a.Checked))
+	}
+	until := msg.Expires.Format(time.RFC3339)
+	if want := []string{"mallory1 approver station key " + until + " true", "mallory2 approver station key " + until + " true"}; !slices.Equal(got, want) {
+		t.Fatalf("review approvals %q, want %q", got, want)
 	}
 }
 

@@ -104,7 +104,12 @@ func codes(l *Loaded) []string {
 // Files that do not match the audit log are a refusal, and Tampered says
 // so.
 func ReviewPSBT(h *home.Home, l *Loaded, now time.Time) (Review, error) {
-	r := Review{Loaded: l}
+	r := Review{Loaded: l, Network: l.Wallet.Network}
+	if id, err := approval.RequestOf(l.Packet); err != nil {
+		r.Warnings = append(r.Warnings, err.Error())
+	} else {
+		r.Request = id
+	}
 	for _, f := range l.Summary.Refusals {
 		r.Refusals = append(r.Refusals, f.String())
 	}
@@ -149,14 +154,14 @@ func ReviewPSBT(h *home.Home, l *Loaded, now time.Time) (Review, error) {
 		return r, err
 	}
 	r.SignedBefore = before
-	_, v, err := PolicyVerdict(h, l, now)
+	p, v, approvals, err := policyVerdict(h, l, now)
 	if tampered(err) {
 		return r, nil
 	}
 	if err != nil {
 		return r, err
 	}
-	r.Policy = v
+	r.Policy, r.PolicySet, r.Approvals = v, !p.Empty(), approvals
 	for _, f := range v.Failed() {
 		r.Refusals = append(r.Refusals, "policy, "+f.Name+": "+f.Detail)
 	}

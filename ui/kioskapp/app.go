@@ -245,10 +245,52 @@ func (a *App) cancelButton() *widget.Button {
 
 // screen lays out a flow screen: a title, the scrolled body, the buttons.
 func screen(title string, body fyne.CanvasObject, bottom fyne.CanvasObject) fyne.CanvasObject {
+	return screenWith(title, container.NewVScroll(body), bottom)
+}
+
+func screenWith(title string, middle, bottom fyne.CanvasObject) fyne.CanvasObject {
 	t := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	t.SizeName = "headingText"
 	t.Wrapping = fyne.TextWrapWord
-	return container.NewBorder(t, bottom, nil, nil, container.NewVScroll(body))
+	return container.NewBorder(t, bottom, nil, nil, middle)
+}
+
+// readToEnd scrolls body and calls seen once the end of it has been on
+// the screen: scrolled to, or there from the start because it fits (after
+// any resize too).
+func readToEnd(body fyne.CanvasObject, seen func()) fyne.CanvasObject {
+	s := container.NewVScroll(body)
+	done := false
+	check := func() {
+		if done || s.Size().Height == 0 {
+			return
+		}
+		if s.Offset.Y+s.Size().Height >= body.MinSize().Height-1 {
+			done = true
+			seen()
+		}
+	}
+	s.OnScrolled = func(fyne.Position) { check() }
+	return container.New(&resized{then: check}, s)
+}
+
+// resized is a one-object layout that tells then after every layout.
+type resized struct{ then func() }
+
+func (r *resized) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+	r.then()
+}
+
+func (r *resized) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	return m
 }
 
 func wrapped(text string) *widget.Label {

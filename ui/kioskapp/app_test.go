@@ -122,6 +122,12 @@ func (s *station) gui(t *testing.T) (*App, fyne.Window) {
 // address with change (offline/kiosk's test helper).
 func (s *station) withdrawal(t *testing.T, pay btcutil.Amount) []byte {
 	t.Helper()
+	return s.withdrawalTo(t, pay, 1)
+}
+
+// withdrawalTo is withdrawal paying pay in n outputs to n addresses.
+func (s *station) withdrawalTo(t *testing.T, pay btcutil.Amount, n int) []byte {
+	t.Helper()
 	d := s.desc
 	fp := d.MasterFingerprint()
 	var prevs []*wire.MsgTx
@@ -135,11 +141,6 @@ func (s *station) withdrawal(t *testing.T, pay btcutil.Amount) []byte {
 		prev.AddTxOut(wire.NewTxOut(100_000, script))
 		prevs = append(prevs, prev)
 	}
-	foreign, err := btcutil.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{7}, 20), descriptor.Regtest.Params())
-	if err != nil {
-		t.Fatal(err)
-	}
-	foreignScript := append([]byte{0x00, 0x14}, foreign.ScriptAddress()...)
 	change, err := d.PkScript(1, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -149,8 +150,14 @@ func (s *station) withdrawal(t *testing.T, pay btcutil.Amount) []byte {
 		h := prev.TxHash()
 		tx.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: h, Index: 0}, nil, nil))
 	}
-	tx.AddTxOut(wire.NewTxOut(int64(pay), foreignScript))
-	tx.AddTxOut(wire.NewTxOut(200_000-int64(pay)-1_000, change))
+	for i := range n {
+		foreign, err := btcutil.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{byte(7 + i)}, 20), descriptor.Regtest.Params())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx.AddTxOut(wire.NewTxOut(int64(pay)/int64(n), append([]byte{0x00, 0x14}, foreign.ScriptAddress()...)))
+	}
+	tx.AddTxOut(wire.NewTxOut(200_000-int64(pay)/int64(n)*int64(n)-1_000, change))
 	p, err := btcpsbt.NewFromUnsignedTx(tx)
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +177,7 @@ func (s *station) withdrawal(t *testing.T, pay btcutil.Amount) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Outputs[1].Bip32Derivation = []*btcpsbt.Bip32Derivation{{PubKey: pub.SerializeCompressed(),
+	p.Outputs[n].Bip32Derivation = []*btcpsbt.Bip32Derivation{{PubKey: pub.SerializeCompressed(),
 		MasterKeyFingerprint: fpInt, Bip32Path: d.Path(1, 0)}}
 	raw, err := psbt.Encode(p)
 	if err != nil {
@@ -299,6 +306,7 @@ func (s *station) signToShares(t *testing.T, a *App, w fyne.Window) {
 		scan(t, w, p)
 	}
 	wantScreen[core.Review](t, a)
+	readReview(t, w)
 	tap(t, w, "Sign: ask for the shares")
 	wantScreen[core.Shares](t, a)
 }
@@ -669,6 +677,7 @@ func TestGoldens(t *testing.T) {
 	} else if want, err := os.ReadFile(filepath.Join("testdata", "withdrawal.psbt")); err != nil || !bytes.Equal(raw, want) {
 		t.Errorf("testdata/withdrawal.psbt is not this station's withdrawal (%v): go test -update", err)
 	}
+	readReview(t, w)
 	tap(t, w, "Sign: ask for the shares")
 	scan(t, w, string(s.shares[0]))
 	assertMarkup(t, "shares.xml", w.Canvas())
@@ -935,6 +944,10 @@ func TestSignAgainNeedsTheOperatorsTick(t *testing.T) {
 		t.Fatalf("no confirmation tick on %q", texts(w.Content()))
 	}
 	test.Tap(check)
+	if !sign.Disabled() {
+		t.Fatal("Sign again is enabled before the operator scrolled to the end")
+	}
+	readReview(t, w)
 	tap(t, w, "Sign again: ask for the shares")
 	wantScreen[core.Shares](t, a)
 }

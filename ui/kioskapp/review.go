@@ -39,8 +39,13 @@ func (a *App) reviewScreen(r core.Review) fyne.CanvasObject {
 			body.Add(problem("• " + f))
 		}
 	}
-	body.Add(wrapped(fmt.Sprintf("Wallet %q (%s, fingerprint %s) · transaction %s · from %s",
-		l.Wallet.Name, l.Wallet.Script, l.Wallet.Fingerprint, s.TxID, l.Source)))
+	body.Add(bold(fmt.Sprintf("Network %s · wallet %q (%s, fingerprint %s)", r.Network, l.Wallet.Name, l.Wallet.Script, l.Wallet.Fingerprint)))
+	request := "Request: the PSBT names no withdrawal request"
+	if r.Request != "" {
+		request = "Request " + r.Request + ": check it is the one you were asked to sign"
+	}
+	body.Add(wrapped(request))
+	body.Add(wrapped(fmt.Sprintf("Transaction %s · from %s", s.TxID, l.Source)))
 	body.Add(widget.NewSeparator())
 	body.Add(widget.NewLabelWithStyle(fmt.Sprintf("Outputs (%d): check every address against the request", len(s.Outputs)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	for _, out := range s.Outputs {
@@ -82,25 +87,41 @@ func (a *App) reviewScreen(r core.Review) fyne.CanvasObject {
 		l.Importance = widget.WarningImportance
 		body.Add(l)
 	}
-	if len(r.Policy.Rules) > 0 {
-		body.Add(widget.NewSeparator())
-		body.Add(widget.NewLabelWithStyle("The wallet's policy", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-		for _, rule := range r.Policy.Rules {
-			l := wrapped("PASS  " + rule.Name + ": " + rule.Detail)
-			l.Importance = widget.SuccessImportance
-			if !rule.OK {
-				l.SetText("FAIL  " + rule.Name + ": " + rule.Detail)
-				l.Importance = widget.DangerImportance
-			}
-			body.Add(l)
+	body.Add(widget.NewSeparator())
+	body.Add(approvalsList(r.Approvals))
+	body.Add(widget.NewSeparator())
+	body.Add(widget.NewLabelWithStyle("The wallet's policy", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	if !r.PolicySet {
+		l := wrapped("No policy set for this wallet: no limit, allow-list or approval is checked. Sign only what the request says.")
+		l.Importance = widget.WarningImportance
+		body.Add(l)
+	}
+	for _, rule := range r.Policy.Rules {
+		l := wrapped("PASS  " + rule.Name + ": " + rule.Detail)
+		l.Importance = widget.SuccessImportance
+		if !rule.OK {
+			l.SetText("FAIL  " + rule.Name + ": " + rule.Detail)
+			l.Importance = widget.DangerImportance
 		}
+		body.Add(l)
 	}
 	body.Add(problem(r.Problem))
 
-	sign := widget.NewButton("Sign: ask for the shares", func() { a.Send(core.Confirm{}) })
-	sign.Importance = widget.HighImportance
-	if !r.Signable() {
-		sign.Disable()
+	// Sign opens once the operator has had every output on the screen
+	// (the end of the review, which comes after the outputs) and, for a
+	// transaction signed here before, ticked that they checked why.
+	sign := primaryButton("Sign: ask for the shares", func() { a.Send(core.Confirm{}) })
+	seen, ticked := false, len(r.SignedBefore) == 0
+	hint := wrapped("Scroll to the end of the review: Sign opens once every output has been on the screen.")
+	hint.Importance = widget.WarningImportance
+	update := func() {
+		hint.Hidden = seen || !r.Signable()
+		hint.Refresh()
+		if r.Signable() && seen && ticked {
+			sign.Enable()
+		} else {
+			sign.Disable()
+		}
 	}
 	if len(r.SignedBefore) > 0 && r.Signable() {
 		// Signed here before: say when, and sign again only once the
@@ -113,14 +134,39 @@ func (a *App) reviewScreen(r core.Review) fyne.CanvasObject {
 		}
 		sign.SetText("Sign again: ask for the shares")
 		sign.OnTapped = func() { a.Send(core.ConfirmAgain{}) }
-		sign.Disable()
 		body.Add(widget.NewCheck("I checked with the coordinator why it comes again: sign it again", func(on bool) {
-			if on {
-				sign.Enable()
-			} else {
-				sign.Disable()
-			}
+			ticked = on
+			update()
 		}))
 	}
-	return screen("Review the withdrawal", body, buttons(a.backButton(), a.cancelButton(), sign))
+	update()
+	middle := readToEnd(body, func() {
+		seen = true
+		update()
+	})
+	bottom := container.NewVBox(hint, buttons(a.backButton(), a.cancelButton(), sign))
+	return screenWith("Review the withdrawal", middle, bottom)
+}
+
+// approvalsList shows the approvals the PSBT carries: who, with which kind
+// of key, until when, and whether each counts for the wallet's policy.
+func approvalsList(as []core.CarriedApproval) fyne.CanvasObject {
+	box := container.NewVBox(widget.NewLabelWithStyle(fmt.Sprintf("Approvals carried (%d)", len(as)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	if len(as) == 0 {
+		box.Add(wrapped("The PSBT carries no approvals."))
+	}
+	for _, ap := range as {
+		until := "valid until " + ap.Expires.UTC().Format("2006-01-02 15:04 UTC")
+		l := wrapped(fmt.Sprintf("signed as %q, %s, %s: not checked, the wallet's policy needs no approvals", ap.SignedAs, ap.Key, until))
+		switch {
+		case ap.Checked && ap.Approver != "":
+			l.SetText(fmt.Sprintf("COUNTS  %s, %s, %s", ap.Approver, ap.Key, until))
+			l.Importance = widget.SuccessImportance
+		case ap.Checked:
+			l.SetText(fmt.Sprintf("DOES NOT COUNT  signed as %q, %s, %s: the policy's approvals rule says why", ap.SignedAs, ap.Key, until))
+			l.Importance = widget.WarningImportance
+		}
+		box.Add(l)
+	}
+	return box
 }
