@@ -235,20 +235,30 @@ func (c *cli) run(args []string) error {
 	fs.BoolVar(&c.asAdmin, "as-admin", false, "")
 	fs.BoolVar(&c.json, "json", false, "")
 	// Up to the command only: its flags are its own.
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(c.stdout, usage)
+		return nil
+	}
+	if err != nil {
 		return usageError(err.Error())
 	}
 	args = fs.Args()
 	if len(args) == 0 {
 		return usageError("no command given")
 	}
-	switch args[0] {
-	case "help", "-h", "--help":
+	switch {
+	case args[0] == "help" && len(args) > 1:
+		return c.help(args[1:])
+	case args[0] == "help":
 		fmt.Fprint(c.stdout, usage)
 		return nil
-	case "version":
+	case args[0] == "version":
 		fmt.Fprintf(c.stdout, "airsign-coordinator %s (%s)\n", version, runtime.Version())
 		return nil
+	case helpAsked(args[1:]):
+		// Before the data folder or the node: asking is harmless.
+		return c.help(args)
 	}
 
 	c.datadir = *datadir
@@ -339,6 +349,16 @@ func (c *cli) run(args []string) error {
 	default:
 		return usageError(fmt.Sprintf("unknown command %q", cmd))
 	}
+}
+
+// help prints the usage of the command args name.
+func (c *cli) help(args []string) error {
+	u := commandUsage(args)
+	if u == "" {
+		return usageError(fmt.Sprintf("unknown command %q", args[0]))
+	}
+	fmt.Fprintf(c.stdout, "Usage (global flags go before the command; airsign-coordinator help lists them):\n%s", u)
+	return nil
 }
 
 func first(vs ...string) string {

@@ -266,10 +266,23 @@ func runWith(c *cli, args []string) int {
 	fs.StringVar(&c.home, "home", defaultHome(), "kiosk home folder")
 	fs.StringVar(&c.passphraseFile, "passphrase-file", "", "the sealed device key's passphrase: a file, or - for one line of standard input")
 	gui := addAppFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	if err != nil {
 		return c.usageError(err.Error())
 	}
 	args = fs.Args()
+	// A command's usage, before its home or station is opened: asking
+	// is harmless.
+	switch {
+	case len(args) > 1 && args[0] == "help":
+		return c.help(args[1:])
+	case len(args) > 0 && helpAsked(args[1:]):
+		return c.help(args)
+	}
 	defer func() { clear(c.passphrase) }()
 	c.allowNetwork = *gui.allowNetwork
 	c.command = commandName(args)
@@ -279,7 +292,6 @@ func runWith(c *cli, args []string) int {
 		}
 		args = []string{"app"}
 	}
-	var err error
 	switch args[0] {
 	case "ceremony", "shares", "sign", "app", "policy", "approvers", "suspend", "unsuspend", "retire-set", "bsms", "approver":
 		// these hold seeds and shares in memory
@@ -343,6 +355,16 @@ func runWith(c *cli, args []string) int {
 		fmt.Fprintf(stderr, "airsign-kiosk: error: %v\n", err)
 		return exitError
 	}
+	return exitOK
+}
+
+// help prints the usage of the command args name.
+func (c *cli) help(args []string) int {
+	u := commandUsage(args)
+	if u == "" {
+		return c.usageError(fmt.Sprintf("unknown command %q", args[0]))
+	}
+	fmt.Fprint(c.stdout, u)
 	return exitOK
 }
 
