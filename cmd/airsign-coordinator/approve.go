@@ -66,6 +66,9 @@ func (c *cli) approvalKey(args []string) error {
 	if name == "" {
 		return usageError("user approval-key NAME [--rotate]; the password is read twice from standard input")
 	}
+	if err := c.checkUser(name); err != nil {
+		return err
+	}
 	pws, err := readPasswords(os.Stdin, c.stderr, "password for "+name+"'s approval key: ", "the same again: ")
 	if err != nil {
 		return err
@@ -115,6 +118,11 @@ func (c *cli) approve(args []string) error {
 	}
 	if id == "" {
 		return usageError("approve REQUEST --user NAME [--expires 24h]; the password is read from standard input")
+	}
+	if *user != "" {
+		if err := c.checkUser(*user); err != nil {
+			return err
+		}
 	}
 	pws, err := readPasswords(os.Stdin, c.stderr, "password of "+*user+"'s approval key: ")
 	if err != nil {
@@ -227,6 +235,9 @@ func (c *cli) approverKeys(sub string, args []string) error {
 		if len(pos) != 2 {
 			return usageError("user station-key NAME KEY [--label TEXT]: KEY is the text airsign-kiosk approver init printed, or a file or QR image of it")
 		}
+		if err := c.checkUser(pos[0]); err != nil {
+			return err
+		}
 		if err := c.act(store.RoleAdmin); err != nil {
 			return err
 		}
@@ -247,6 +258,9 @@ func (c *cli) approverKeys(sub string, args []string) error {
 	}
 	if len(pos) != 1 {
 		return usageError("user approver-keys NAME")
+	}
+	if err := c.checkUser(pos[0]); err != nil {
+		return err
 	}
 	ks, err := c.coord.ApproverKeys(c.ctx, pos[0])
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,6 +54,10 @@ func (c *cli) bsms(args []string) error {
 	if len(args) == 0 {
 		return usageError("bsms takes a subcommand: start, add-key, status, finish, abort")
 	}
+	subs := []string{"start", "add-key", "status", "finish", "abort"}
+	if !slices.Contains(subs, args[0]) {
+		return unknownSubcommand("bsms", args[0], subs)
+	}
 	if args[0] != "status" {
 		// A multisig setup is an admin's, and its records name them.
 		if err := c.act(store.RoleAdmin); err != nil {
@@ -92,7 +97,7 @@ func (c *cli) bsms(args []string) error {
 		fmt.Fprintf(c.stdout, "BSMS session %s abandoned with %d of %d keys; nothing was registered\n", s.Token, len(s.Keys), s.Signers)
 		return nil
 	}
-	return usageError(fmt.Sprintf("unknown bsms subcommand %q", args[0]))
+	return unknownSubcommand("bsms", args[0], subs)
 }
 
 func (c *cli) bsmsStart(args []string) error {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"airsign/online/chain"
@@ -299,6 +300,9 @@ func (c *cli) run(args []string) error {
 		case len(rest) > 0 && rest[0] == "remove":
 			return c.walletRemove(rest[1:])
 		}
+		if len(rest) > 0 {
+			return unknownSubcommand("wallet", rest[0], []string{"add", "suspend", "unsuspend", "remove"})
+		}
 		return usageError("wallet takes a subcommand: add, suspend NAME --recovery ADDRESS, unsuspend NAME, remove NAME")
 	case "bsms":
 		return c.bsms(rest)
@@ -343,11 +347,14 @@ func (c *cli) run(args []string) error {
 			return c.approverKeys(rest[0], rest[1:])
 		}
 		if cmd == "user" && len(rest) == 0 {
-			return usageError("user takes a subcommand: add, rotate, disable")
+			return usageError("user takes a subcommand: " + strings.Join(userSubcommands, ", "))
+		}
+		if !slices.Contains(userSubcommands, rest[0]) {
+			return unknownSubcommand(cmd, rest[0], userSubcommands)
 		}
 		return c.users(rest)
 	default:
-		return usageError(fmt.Sprintf("unknown command %q", cmd))
+		return unknownCommand(cmd)
 	}
 }
 
@@ -355,10 +362,22 @@ func (c *cli) run(args []string) error {
 func (c *cli) help(args []string) error {
 	u := commandUsage(args)
 	if u == "" {
-		return usageError(fmt.Sprintf("unknown command %q", args[0]))
+		return unknownCommand(args[0])
 	}
 	fmt.Fprintf(c.stdout, "Usage (global flags go before the command; airsign-coordinator help lists them):\n%s", u)
 	return nil
+}
+
+// commands are the commands, as the usage lists them.
+var commands = []string{"regtest", "wallet", "bsms", "wallets", "sync", "receive", "balance", "utxos", "history",
+	"withdraw", "requests", "show", "cancel", "approve", "finalize", "bump-fee", "serve", "user", "users", "audit", "version"}
+
+func unknownCommand(cmd string) usageError {
+	msg := fmt.Sprintf("unknown command %q", cmd)
+	if s := suggest(cmd, commands); s != "" {
+		msg += "; did you mean " + s + "?"
+	}
+	return usageError(msg)
 }
 
 func first(vs ...string) string {

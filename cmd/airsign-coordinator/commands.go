@@ -160,7 +160,9 @@ func (c *cli) sync(args []string) error {
 	})
 }
 
-func walletFlag(name string, args []string, required bool) (string, error) {
+// walletFlag is the --wallet NAME of a command that takes no other flag,
+// checked to be registered.
+func (c *cli) walletFlag(name string, args []string, required bool) (string, error) {
 	fs := newFlags(name)
 	wallet := fs.String("wallet", "", "")
 	if err := parseFlags(fs, args); err != nil {
@@ -169,11 +171,16 @@ func walletFlag(name string, args []string, required bool) (string, error) {
 	if fs.NArg() != 0 || (required && *wallet == "") {
 		return "", usageError(name + " needs --wallet NAME")
 	}
+	if *wallet != "" {
+		if err := c.checkWallet(*wallet); err != nil {
+			return "", err
+		}
+	}
 	return *wallet, nil
 }
 
 func (c *cli) receive(args []string) error {
-	wallet, err := walletFlag("receive", args, true)
+	wallet, err := c.walletFlag("receive", args, true)
 	if err != nil {
 		return err
 	}
@@ -188,7 +195,7 @@ func (c *cli) receive(args []string) error {
 }
 
 func (c *cli) balance(args []string) error {
-	wallet, err := walletFlag("balance", args, false)
+	wallet, err := c.walletFlag("balance", args, false)
 	if err != nil {
 		return err
 	}
@@ -236,7 +243,7 @@ func (c *cli) balance(args []string) error {
 }
 
 func (c *cli) utxos(args []string) error {
-	wallet, err := walletFlag("utxos", args, true)
+	wallet, err := c.walletFlag("utxos", args, true)
 	if err != nil {
 		return err
 	}
@@ -278,7 +285,7 @@ func (c *cli) utxos(args []string) error {
 }
 
 func (c *cli) history(args []string) error {
-	wallet, err := walletFlag("history", args, true)
+	wallet, err := c.walletFlag("history", args, true)
 	if err != nil {
 		return err
 	}
@@ -397,6 +404,9 @@ func (c *cli) withdraw(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := c.checkWallet(*wallet); err != nil {
+		return err
+	}
 	if err := c.act(store.RoleRequester); err != nil {
 		return err
 	}
@@ -483,7 +493,7 @@ func requestJSON(wd *coordinator.Withdrawal, withPSBT bool) map[string]any {
 }
 
 func (c *cli) requests(args []string) error {
-	wallet, err := walletFlag("requests", args, false)
+	wallet, err := c.walletFlag("requests", args, false)
 	if err != nil {
 		return err
 	}
@@ -752,6 +762,9 @@ func (c *cli) walletRemove(args []string) error {
 	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
 		return usageError("wallet remove NAME")
 	}
+	if err := c.checkWallet(args[0]); err != nil {
+		return err
+	}
 	if err := c.act(store.RoleAdmin); err != nil {
 		return err
 	}
@@ -771,6 +784,9 @@ func (c *cli) walletSuspend(cmd string, args []string) error {
 	name := argument(fs)
 	if name == "" || (cmd == "suspend") == (*recovery == "") {
 		return usageError("wallet suspend NAME --recovery ADDRESS, or wallet unsuspend NAME")
+	}
+	if err := c.checkWallet(name); err != nil {
+		return err
 	}
 	if err := c.coord.Suspend(c.ctx, name, *recovery); err != nil {
 		return err

@@ -24,6 +24,7 @@ func (c *cli) regtest(args []string) error {
 	if len(args) == 0 {
 		return usageError("regtest takes a subcommand: start, fund ADDRESS AMOUNT, mine N")
 	}
+	subs := []string{"start", "fund", "mine"}
 	switch args[0] {
 	case "start":
 		if len(args) != 1 {
@@ -40,6 +41,9 @@ func (c *cli) regtest(args []string) error {
 		if *wallet != "" && len(rest) == 1 {
 			// Pay the wallet's next receive address.
 			if err := c.open(); err != nil {
+				return err
+			}
+			if err := c.checkWallet(*wallet); err != nil {
 				return err
 			}
 			a, err := c.coord.Receive(c.ctx, *wallet)
@@ -62,7 +66,7 @@ func (c *cli) regtest(args []string) error {
 		}
 		return c.regtestMine(uint32(n))
 	default:
-		return usageError(fmt.Sprintf("unknown regtest subcommand %q", args[0]))
+		return unknownSubcommand("regtest", args[0], subs)
 	}
 }
 

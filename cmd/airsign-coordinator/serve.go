@@ -189,6 +189,9 @@ func (c *cli) users(args []string) error {
 		if len(args) != 2 {
 			return usageError("user rotate NAME")
 		}
+		if err := c.checkUser(args[1]); err != nil {
+			return err
+		}
 		token, err := c.st.RotateToken(c.ctx, args[1])
 		if err != nil {
 			return err
@@ -201,6 +204,9 @@ func (c *cli) users(args []string) error {
 		if len(args) != 2 {
 			return usageError("user disable NAME")
 		}
+		if err := c.checkUser(args[1]); err != nil {
+			return err
+		}
 		if err := c.st.DisableUser(c.ctx, args[1]); err != nil {
 			return err
 		}
@@ -212,9 +218,12 @@ func (c *cli) users(args []string) error {
 	case "password":
 		return c.webPassword(args[1:])
 	default:
-		return usageError(fmt.Sprintf("unknown user subcommand %q", args[0]))
+		return unknownSubcommand("user", args[0], userSubcommands)
 	}
 }
+
+// userSubcommands are user's subcommands, as the usage lists them.
+var userSubcommands = []string{"add", "rotate", "disable", "password", "approval-key", "station-key", "approver-keys"}
 
 func (c *cli) showToken(name, role, token string) error {
 	return c.emit(map[string]string{"name": name, "role": role, "token": token}, func() {
@@ -236,6 +245,9 @@ func (c *cli) webPassword(args []string) error {
 	name := argument(fs)
 	if name == "" {
 		return usageError("user password NAME [--password-file FILE]; the password is read from FILE or standard input, never the command line")
+	}
+	if err := c.checkUser(name); err != nil {
+		return err
 	}
 	if _, err := c.st.WebAccount(c.ctx, name); err != nil {
 		return fmt.Errorf("%w; add the user first: user add %s --role ROLE", err, name)

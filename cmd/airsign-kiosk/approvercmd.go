@@ -58,7 +58,7 @@ func (c *cli) approverCmd(args []string) error {
 	case "show":
 		return c.approverShow(dir, rest)
 	}
-	return usageError(fmt.Sprintf("approver has no subcommand %q: use init, wallet add, approve or show", sub))
+	return unknownSubcommand("approver", sub, []string{"init", "wallet add", "approve", "show"})
 }
 
 // defaultStation is the station folder when --station is not given.

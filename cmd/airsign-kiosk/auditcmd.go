@@ -35,7 +35,7 @@ func (c *cli) auditCmd(args []string) error {
 	case "witness":
 		return c.auditWitness(args[1:])
 	}
-	return usageError(auditUsage)
+	return unknownSubcommand("audit", args[0], []string{"export", "verify", "key", "witness"})
 }
 
 // auditWitness imports a checkpoint an auditor cosigned (airsign-audit

@@ -11,7 +11,10 @@ import (
 // key-record signs the kiosk's BIP48 key for the coordinator's session.
 // Round 2 is wallet add --bsms/--qr with the session's --token.
 func (c *cli) bsmsCmd(args []string) error {
-	if len(args) == 0 || args[0] != "key-record" {
+	if len(args) > 0 && args[0] != "key-record" {
+		return unknownSubcommand("bsms", args[0], []string{"key-record"})
+	}
+	if len(args) == 0 {
 		return usageError("bsms takes a subcommand: bsms key-record --wallet NAME --token TOKEN --share SHARE... (--out FILE | --qr-out FILE.png)")
 	}
 	fs := newFlags("bsms key-record")
@@ -42,7 +45,7 @@ func (c *cli) bsmsCmd(args []string) error {
 	if err := c.airGap(h); err != nil {
 		return err
 	}
-	w, err := h.Wallet(*walletName)
+	w, err := findWallet(h, *walletName)
 	if err != nil {
 		return err
 	}

@@ -311,7 +311,10 @@ func runWith(c *cli, args []string) int {
 	case "wallets":
 		err = c.wallets(rest)
 	case "shares":
-		if len(rest) == 0 || rest[0] != "verify" {
+		if len(rest) > 0 && rest[0] != "verify" {
+			return c.usageError(string(unknownSubcommand("shares", rest[0], []string{"verify"})))
+		}
+		if len(rest) == 0 {
 			return c.usageError("shares takes a subcommand: shares verify SHARE...")
 		}
 		err = c.sharesVerify(rest[1:])
@@ -340,7 +343,7 @@ func runWith(c *cli, args []string) int {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
-		return c.usageError(fmt.Sprintf("unknown command %q", cmd))
+		return c.usageError(unknownCommand(cmd))
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
@@ -358,11 +361,23 @@ func runWith(c *cli, args []string) int {
 	return exitOK
 }
 
+// commands are the commands, as the usage lists them.
+var commands = []string{"app", "init", "seal", "ceremony", "wallets", "wallet", "bsms", "shares", "inspect", "sign",
+	"policy", "suspend", "unsuspend", "approvers", "retire-set", "audit", "approver", "version", "help"}
+
+func unknownCommand(cmd string) string {
+	msg := fmt.Sprintf("unknown command %q", cmd)
+	if s := suggest(cmd, commands); s != "" {
+		msg += "; did you mean " + s + "?"
+	}
+	return msg
+}
+
 // help prints the usage of the command args name.
 func (c *cli) help(args []string) int {
 	u := commandUsage(args)
 	if u == "" {
-		return c.usageError(fmt.Sprintf("unknown command %q", args[0]))
+		return c.usageError(unknownCommand(args[0]))
 	}
 	fmt.Fprint(c.stdout, u)
 	return exitOK

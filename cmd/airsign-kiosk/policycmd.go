@@ -38,7 +38,10 @@ func (c *cli) quorumShares(h *home.Home, files []string) ([]*shamir.Share, func(
 
 // policyCmd is `policy show` and `policy set`.
 func (c *cli) policyCmd(args []string) error {
-	if len(args) == 0 || (args[0] != "show" && args[0] != "set") {
+	if len(args) > 0 && args[0] != "show" && args[0] != "set" {
+		return unknownSubcommand("policy", args[0], []string{"show", "set"})
+	}
+	if len(args) == 0 {
 		return usageError("policy takes a subcommand: policy show --wallet NAME, or policy set --wallet NAME ... --share FILE...")
 	}
 	fs := newFlags("policy " + args[0])
@@ -72,7 +75,7 @@ func (c *cli) policyCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	w, err := h.Wallet(*walletName)
+	w, err := findWallet(h, *walletName)
 	if err != nil {
 		return err
 	}
@@ -212,7 +215,7 @@ func (c *cli) suspendCmd(name string, args []string) error {
 	if err != nil {
 		return err
 	}
-	w, err := h.Wallet(*walletName)
+	w, err := findWallet(h, *walletName)
 	if err != nil {
 		return err
 	}
@@ -289,7 +292,7 @@ func (c *cli) approversCmd(args []string) error {
 		return tw.Flush()
 	}
 	if args[0] != "add" && args[0] != "remove" {
-		return usageError("approvers takes a subcommand: list, add NAME KEY, remove NAME")
+		return unknownSubcommand("approvers", args[0], []string{"list", "add", "remove"})
 	}
 	fs := newFlags("approvers " + args[0])
 	walletName := fs.String("wallet", "", "the wallet whose share quorum approves the change")
@@ -307,7 +310,7 @@ func (c *cli) approversCmd(args []string) error {
 	if len(pos) != need || *walletName == "" {
 		return usageError("approvers add NAME KEY --wallet W --share FILE..., or approvers remove NAME --wallet W --share FILE...")
 	}
-	w, err := h.Wallet(*walletName)
+	w, err := findWallet(h, *walletName)
 	if err != nil {
 		return err
 	}
@@ -387,7 +390,7 @@ func (c *cli) retireCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	w, err := h.Wallet(*walletName)
+	w, err := findWallet(h, *walletName)
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,11 @@ func (f psbtInputFlags) given() bool { return (*f.in == "") != (*f.camera == "")
 // load reads the PSBT from the named source, analyzes it, and attaches the
 // approvals of --approval.
 func (f psbtInputFlags) load(c *cli, h *home.Home, frames []string) (*kiosk.Loaded, error) {
+	if *f.wallet != "" {
+		if _, err := findWallet(h, *f.wallet); err != nil {
+			return nil, err
+		}
+	}
 	src := psbtSource{paths: append([]string{*f.in}, frames...), camera: *f.camera, timeout: *f.timeout, log: c.stderr}
 	data, source, err := src.read()
 	if err != nil {

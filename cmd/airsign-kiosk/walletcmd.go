@@ -15,7 +15,10 @@ import (
 )
 
 func (c *cli) wallet(args []string) error {
-	if len(args) == 0 || args[0] != "add" {
+	if len(args) > 0 && args[0] != "add" {
+		return unknownSubcommand("wallet", args[0], []string{"add"})
+	}
+	if len(args) == 0 {
 		return usageError("wallet takes a subcommand: wallet add --descriptor D | --bsms FILE")
 	}
 	fs := newFlags("wallet add")
