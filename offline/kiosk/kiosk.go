@@ -114,6 +114,11 @@ type Tick struct{ Now time.Time }
 // Lock wipes the session and returns to the start screen at once.
 type Lock struct{ Reason string }
 
+// Active says the operator is at the station (typing, scrolling, or
+// answering the idle warning) without changing the screen: it restarts
+// the idle lock's count.
+type Active struct{}
+
 func (Begin) isEvent()         {}
 func (PSBTScanned) isEvent()   {}
 func (ShareScanned) isEvent()  {}
@@ -124,6 +129,7 @@ func (Back) isEvent()          {}
 func (Cancel) isEvent()        {}
 func (Tick) isEvent()          {}
 func (Lock) isEvent()          {}
+func (Active) isEvent()        {}
 
 // Screen is what the station shows.
 type Screen interface{ isScreen() }
@@ -403,6 +409,16 @@ func walletInfo(w *home.Wallet) WalletInfo {
 	return i
 }
 
+// LocksIn is how long the station waits at now before the idle lock wipes
+// the flow in progress; ok is false when no flow is in progress (nothing
+// to lock).
+func (k *Kiosk) LocksIn(now time.Time) (left time.Duration, ok bool) {
+	if k.flow == FlowNone {
+		return 0, false
+	}
+	return max(0, k.cfg.IdleAfter-now.Sub(k.last)), true
+}
+
 // ErrUnexpected means an event that the current screen does not take (a
 // GUI bug, not an operator's mistake); the screen stays as it was.
 var ErrUnexpected = errors.New("event not expected on this screen")
@@ -426,6 +442,9 @@ func (k *Kiosk) Handle(ev Event) (Screen, error) {
 		defer clear(e.Rolls)
 	}
 	k.last = k.cfg.Now()
+	if _, ok := ev.(Active); ok {
+		return k.screen, nil
+	}
 	if l, ok := ev.(Lock); ok {
 		return k.lock(l.Reason)
 	}

@@ -449,6 +449,29 @@ func TestIdleLock(t *testing.T) {
 	run(t, k, []step{{Tick{Now: s.now.Add(time.Hour)}, `Start wallets=1 notice="locked after 5m0s without input; the shares entered were wiped from memory"`}})
 }
 
+// LocksIn counts down to the idle lock, which the front end warns of;
+// Active (the operator answering the warning) restarts the count and
+// changes nothing else.
+func TestActiveDelaysIdleLock(t *testing.T) {
+	s := newStation(t)
+	k := s.kiosk(t, false)
+	if _, ok := k.LocksIn(s.now); ok {
+		t.Fatal("the start screen counts down to a lock")
+	}
+	run(t, k, []step{{Begin{Flow: FlowSign}, `Scan sign problem=""`}})
+	if left, ok := k.LocksIn(s.now.Add(4 * time.Minute)); !ok || left != time.Minute {
+		t.Fatalf("LocksIn after 4 minutes: %v %v, want 1m0s true", left, ok)
+	}
+	s.now = s.now.Add(4 * time.Minute)
+	run(t, k, []step{
+		{Active{}, `Scan sign problem=""`},
+		{Tick{Now: s.now.Add(DefaultIdleAfter - time.Second)}, `Scan sign problem=""`},
+	})
+	if left, _ := k.LocksIn(s.now); left != DefaultIdleAfter {
+		t.Fatalf("LocksIn right after Active: %v, want %v", left, DefaultIdleAfter)
+	}
+}
+
 // Handle wipes the share bytes it was given, accepted or not.
 func TestShareBytesWiped(t *testing.T) {
 	s := newStation(t)

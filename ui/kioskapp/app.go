@@ -43,7 +43,13 @@ type Options struct {
 	// driver runs fyne.Do on the calling goroutine, so a ticker would race
 	// with the test; they step the animation by hand.
 	Animate bool
+	// IdleWarning is how long before the idle lock the station warns
+	// that it is about to lock; 0 is DefaultIdleWarning.
+	IdleWarning time.Duration
 }
+
+// DefaultIdleWarning is how long before the idle lock the warning shows.
+const DefaultIdleWarning = 30 * time.Second
 
 // App shows a kiosk core in a window.
 type App struct {
@@ -52,6 +58,9 @@ type App struct {
 	opt Options
 
 	errText *widget.Label
+	idle    *fyne.Container // the idle lock's warning
+	idleMsg *widget.Label
+	back    bool     // the current screen has a Back button (Esc presses it)
 	leave   []func() // clears the current screen's widgets
 	focus   fyne.Focusable
 	anim    *QRAnimator // the signed screen's animation, for tests
@@ -73,8 +82,39 @@ func New(w fyne.Window, k *core.Kiosk, opt Options) *App {
 	a.errText.Wrapping = fyne.TextWrapWord
 	a.errText.TextStyle.Bold = true
 	a.errText.Hide()
+	a.idleMsg = widget.NewLabel("")
+	a.idleMsg.Importance = widget.WarningImportance
+	a.idleMsg.TextStyle.Bold = true
+	a.idleMsg.Wrapping = fyne.TextWrapWord
+	a.idle = container.NewBorder(nil, nil, nil, widget.NewButton("I am here", a.stay), a.idleMsg)
+	a.idle.Hide()
+	w.Canvas().SetOnTypedKey(a.typedKey)
 	a.render(k.Screen())
 	return a
+}
+
+// typedKey takes the keys no widget took: Esc goes back.
+func (a *App) typedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape {
+		a.escape()
+	}
+}
+
+// escape is Back, on a screen that has one.
+func (a *App) escape() {
+	if a.back {
+		a.Send(core.Back{})
+	}
+}
+
+// stay answers the idle warning: the operator is here, the count starts
+// again, and the screen stays as it is (what is typed, where it is
+// scrolled).
+func (a *App) stay() {
+	if _, err := a.k.Handle(core.Active{}); err != nil {
+		a.showError(err)
+	}
+	a.idle.Hide()
 }
 
 // Kiosk is the core the App shows.
@@ -97,7 +137,8 @@ func (a *App) Send(ev core.Event) {
 }
 
 // Tick feeds the clock to the core; the screen changes only when the core
-// locked the station for idleness.
+// locked the station for idleness. In the last IdleWarning before the
+// lock, a warning counts down above the screen.
 func (a *App) Tick(now time.Time) {
 	before := a.k.Flow()
 	s, err := a.k.Handle(core.Tick{Now: now})
@@ -106,6 +147,16 @@ func (a *App) Tick(now time.Time) {
 	}
 	if err != nil {
 		a.showError(err)
+	}
+	warn := a.opt.IdleWarning
+	if warn <= 0 {
+		warn = DefaultIdleWarning
+	}
+	if left, ok := a.k.LocksIn(now); ok && left <= warn {
+		a.idleMsg.SetText(fmt.Sprintf("No input for a while: in %d seconds the station locks and wipes what this %s holds. Press \"I am here\" to go on.", int(left.Round(time.Second).Seconds()), a.k.Flow()))
+		a.idle.Show()
+	} else {
+		a.idle.Hide()
 	}
 }
 
@@ -160,7 +211,7 @@ func (a *App) clearScreen() {
 	for i := len(a.leave) - 1; i >= 0; i-- {
 		a.leave[i]()
 	}
-	a.leave, a.focus, a.anim = nil, nil, nil
+	a.leave, a.focus, a.anim, a.back = nil, nil, nil, false
 }
 
 // onLeave registers what clears the screen being built when it goes.
@@ -171,6 +222,7 @@ func (a *App) render(s core.Screen) {
 	a.clearScreen()
 	a.errText.SetText("")
 	a.errText.Hide()
+	a.idle.Hide()
 	var body fyne.CanvasObject
 	switch s := s.(type) {
 	case core.Start:
@@ -202,7 +254,10 @@ func (a *App) render(s core.Screen) {
 	default:
 		body = widget.NewLabel(fmt.Sprintf("no view for %T", s))
 	}
-	a.w.SetContent(container.NewBorder(container.NewVBox(a.header(), a.errText), nil, nil, nil, body))
+	a.w.SetContent(container.NewBorder(container.NewVBox(a.header(), a.idle, a.errText), nil, nil, nil, body))
+	if e, ok := a.focus.(*ScanEntry); ok {
+		e.OnEscape = a.escape
+	}
 	if a.focus != nil {
 		a.w.Canvas().Focus(a.focus)
 	}
@@ -235,7 +290,9 @@ func primaryButton(text string, tapped func()) *widget.Button {
 	return b
 }
 
+// backButton is Back; Esc presses it too.
 func (a *App) backButton() *widget.Button {
+	a.back = true
 	return widget.NewButton("Back", func() { a.Send(core.Back{}) })
 }
 

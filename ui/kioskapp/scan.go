@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -13,6 +14,7 @@ import (
 
 	core "airsign/offline/kiosk"
 	"airsign/ui/qr"
+	"airsign/ui/qr/bbqr"
 	"airsign/ui/qr/camera"
 	"airsign/ui/qr/ur"
 	"airsign/ui/urwallet"
@@ -24,7 +26,8 @@ type scanner struct {
 	a      *App
 	flow   core.Flow
 	dec    *qr.Decoder
-	parts  int
+	parts  int             // distinct parts taken
+	seen   map[string]bool // the parts taken, to count a code shown twice once
 	bar    *widget.ProgressBar
 	status *widget.Label
 	// token is the BSMS session TOKEN box of the register screen, nil on
@@ -41,16 +44,56 @@ func (s *scanner) wallet(data []byte) {
 	s.a.Send(ev)
 }
 
+// errOtherTransfer is what the operator reads when a code of another
+// transfer comes in the middle of one.
+var errOtherTransfer = errors.New("this code belongs to another transfer; finish the first one or press Start over")
+
+// take feeds one part to the decoder unless it was taken already (an
+// animated code shows each frame many times): fresh says it was new.
+func (s *scanner) take(part string) (done, fresh bool, err error) {
+	part = strings.TrimSpace(part)
+	f := qr.DetectFormat(part)
+	if s.dec.Format() != 0 && f != s.dec.Format() {
+		return false, false, errOtherTransfer
+	}
+	key := part
+	if f == qr.FormatUR {
+		key = strings.ToLower(part) // UR text is case-insensitive
+	}
+	if s.seen[key] {
+		return false, false, nil
+	}
+	done, err = s.dec.Add(part)
+	if err != nil {
+		if errors.Is(err, ur.ErrOtherMessage) || errors.Is(err, bbqr.ErrOtherSeries) {
+			err = errOtherTransfer
+		}
+		return done, false, err
+	}
+	if s.seen == nil {
+		s.seen = make(map[string]bool)
+	}
+	s.seen[key] = true
+	s.parts++
+	return done, true, nil
+}
+
 // add feeds one scanned part (one line of the wedge entry).
 func (s *scanner) add(part string) {
-	done, err := s.dec.Add(part)
-	if err != nil {
+	done, fresh, err := s.take(part)
+	switch {
+	case errors.Is(err, errOtherTransfer):
+		s.status.SetText(err.Error())
+		return
+	case err != nil:
 		s.status.SetText("that code was not taken: " + err.Error())
 		return
+	case !fresh:
+		s.status.SetText(fmt.Sprintf("that code was read already: %d different codes so far, about %.0f%% of the transfer; show the next one", s.parts, 100*s.dec.Progress()))
+		return
 	}
-	s.parts++
 	s.bar.SetValue(s.dec.Progress())
-	s.status.SetText(fmt.Sprintf("%d codes scanned (%s)", s.parts, s.dec.Format()))
+	s.status.SetText(fmt.Sprintf("%d different codes read (%s), about %.0f%% of the transfer", s.parts, s.dec.Format(), 100*s.dec.Progress()))
 	if done {
 		s.finish(fmt.Sprintf("%d QR codes, %s", s.parts, s.dec.Format()))
 	}
@@ -86,7 +129,7 @@ func (s *scanner) deliver(p qr.Payload, source string) {
 }
 
 func (s *scanner) restart(msg string) {
-	s.dec, s.parts = qr.NewDecoder(), 0
+	s.dec, s.parts, s.seen = qr.NewDecoder(), 0, nil
 	s.bar.SetValue(0)
 	s.status.SetText(msg)
 }
@@ -129,12 +172,11 @@ func (s *scanner) open(name string, data []byte) {
 			continue
 		}
 		read++
-		done, err := s.dec.Add(string(f.Text))
+		done, _, err := s.take(string(f.Text))
 		if err != nil {
 			s.status.SetText(fmt.Sprintf("%s frame %d: %v", filepath.Base(name), f.Index, err))
 			return
 		}
-		s.parts++
 		if done {
 			s.finish(fmt.Sprintf("file %s, %d QR frames, %s", filepath.Base(name), read, s.dec.Format()))
 			return
@@ -156,7 +198,11 @@ func (a *App) scanScreen(s core.Scan) fyne.CanvasObject {
 	a.focus = entry
 	a.onLeave(func() { entry.SetText("") })
 	open := widget.NewButton("Open file…", func() { a.openFile(sc.open) })
-	tools := container.NewHBox(open)
+	over := widget.NewButton("Start over", func() {
+		sc.restart("Started over: scan the codes of one transfer.")
+		a.w.Canvas().Focus(entry) // the hand scanner types into the entry
+	})
+	tools := container.NewHBox(open, over)
 	if a.opt.Camera != nil {
 		var cam *widget.Button
 		cam = widget.NewButton("Scan with the camera", func() {

@@ -19,8 +19,18 @@ type Theme struct {
 // 1280x800 screen).
 func NewTheme(scale float32) fyne.Theme { return Theme{Scale: scale} }
 
-// Color is the default dark palette.
+// focusRing is the focused control's colour: a strong amber that stands
+// out on the dark palette, so that an operator using the keyboard (Tab,
+// Space) always sees which control has the focus. The default is a faint
+// tint, hard to see on a kiosk screen. fyne blends it over a button's
+// fill, so it is not opaque: the white label stays readable on it.
+var focusRing = color.NRGBA{R: 0xff, G: 0xb3, B: 0x00, A: 0x99}
+
+// Color is the default dark palette with a visible focus ring.
 func (t Theme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	if n == theme.ColorNameFocus {
+		return focusRing
+	}
 	return theme.DefaultTheme().Color(n, theme.VariantDark)
 }
 
@@ -33,8 +43,11 @@ func (t Theme) Icon(n fyne.ThemeIconName) fyne.Resource { return theme.DefaultTh
 // Size scales the default sizes; text grows a little more than the rest.
 func (t Theme) Size(n fyne.ThemeSizeName) float32 {
 	s := theme.DefaultTheme().Size(n) * t.Scale
-	if n == theme.SizeNameText {
+	switch n {
+	case theme.SizeNameText:
 		s *= 1.1
+	case theme.SizeNameInputBorder:
+		s *= 2 // the focused entry's border, in the primary colour
 	}
 	return s
 }

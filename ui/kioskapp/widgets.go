@@ -19,6 +19,8 @@ import (
 type ScanEntry struct {
 	widget.Entry
 	OnScan func(string)
+	// OnEscape is called on Esc (the screen's Back), nil: Esc is ignored.
+	OnEscape func()
 }
 
 // NewScanEntry returns a wrapping entry that calls onScan on Enter.
@@ -32,10 +34,15 @@ func NewScanEntry(placeholder string, onScan func(string)) *ScanEntry {
 	return e
 }
 
-// TypedKey submits on Return or Enter; other keys edit as usual.
+// TypedKey submits on Return or Enter and calls OnEscape on Esc; other
+// keys edit as usual.
 func (e *ScanEntry) TypedKey(k *fyne.KeyEvent) {
 	if k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter {
 		e.Submit()
+		return
+	}
+	if k.Name == fyne.KeyEscape && e.OnEscape != nil {
+		e.OnEscape()
 		return
 	}
 	e.Entry.TypedKey(k)
