@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -57,8 +58,13 @@ type DiceEntry struct {
 type ShowShare struct {
 	Index, Total, Threshold int
 	Custodian               string
-	Words                   []byte // space-separated
-	QRText                  []byte
+	// Set is the share set's id and Fingerprint the wallet's master key
+	// fingerprint the set commits to, both in hex: what the custodian
+	// writes on the share card beside the words, so that a wrong or mixed
+	// card is recognised. Wallet is the wallet's name on this kiosk.
+	Set, Fingerprint, Wallet string
+	Words                    []byte // space-separated
+	QRText                   []byte
 }
 
 // EnterShare asks the custodian to enter the share just shown, in full.
@@ -276,6 +282,7 @@ func (k *Kiosk) showShare() ShowShare {
 	c := k.cer
 	s := c.res.Shares[c.at]
 	return ShowShare{Index: s.Index, Total: s.Total, Threshold: s.Threshold, Custodian: k.custodian(c.at),
+		Set: s.SetName(), Fingerprint: hex.EncodeToString(s.Fingerprint[:]), Wallet: c.params.Name,
 		Words: s.Words(), QRText: s.QRText()}
 }
 

@@ -78,6 +78,10 @@ func TestCeremonyFlow(t *testing.T) {
 	handle(t, k, SetupCeremony{Params: bad}, `Setup problem="1 of 3 shares: …`)
 	var words [][]byte
 	show := handle(t, k, SetupCeremony{Params: params}, `Show 1/3 for "Alice"`).(ShowShare)
+	// What goes on the card beside the words.
+	if len(show.Set) != 4 || len(show.Fingerprint) != 8 || show.Wallet != params.Name {
+		t.Fatalf("share card: set %q fingerprint %q wallet %q, want 4 and 8 hex digits and %q", show.Set, show.Fingerprint, show.Wallet, params.Name)
+	}
 	for i := 1; i <= 3; i++ {
 		words = append(words, bytes.Clone(show.Words))
 		handle(t, k, Confirm{}, fmt.Sprintf(`Enter %d problem=""`, i))

@@ -585,6 +585,13 @@ func TestSecretHygiene(t *testing.T) {
 		if !contains(w.Content(), fmt.Sprintf("%2d. %s", 1, words[0])) {
 			t.Fatalf("share %d: the first word is not shown", i+1)
 		}
+		// What goes on the card: set, share i of n, threshold, wallet
+		// fingerprint, custodian.
+		for _, want := range []string{show.Set, fmt.Sprintf("%d of 3", i+1), "any 2", show.Fingerprint, []string{"Alice", "Bob", "Carol"}[i]} {
+			if !contains(w.Content(), want) {
+				t.Fatalf("share %d: the card does not say %q: %q", i+1, want, texts(w.Content()))
+			}
+		}
 		old := w.Content()
 		tap(t, w, "Continue")
 		wantScreen[core.EnterShare](t, a)

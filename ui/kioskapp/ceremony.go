@@ -149,11 +149,11 @@ func (a *App) showShareScreen(s core.ShowShare) fyne.CanvasObject {
 	title := fmt.Sprintf("Share %d of %d for %s", s.Index, s.Total, who)
 	body := container.NewVBox(
 		wrapped(fmt.Sprintf("Any %d of the %d shares rebuild the seed. Only %s may see this screen.", s.Threshold, s.Total, who)),
+		shareCard(s, who),
 		container.NewBorder(nil, nil, nil, container.NewCenter(img), grid),
 		bold("Copy these words, then press Continue. You will enter them again to prove the copy."),
 	)
-	next := widget.NewButton("Continue", func() { a.Send(core.Confirm{}) })
-	next.Importance = widget.HighImportance
+	next := primaryButton("Continue", func() { a.Send(core.Confirm{}) })
 	return screen(title, body, buttons(a.backButton(), a.cancelButton(), next))
 }
 
@@ -211,4 +211,25 @@ func watchOnlyQR(d *descriptor.Descriptor) (image.Image, error) {
 		return nil, err
 	}
 	return qr.Image([]byte(strings.ToUpper(ur.Encode(u))), qr.ImageOptions{Level: qr.Medium, ModulePixels: 4})
+}
+
+// shareCard is what the custodian writes on the share card above the
+// words: none of it is secret, and it tells a wrong or mixed card apart
+// before the words are typed.
+func shareCard(s core.ShowShare, who string) fyne.CanvasObject {
+	line := func(k, v string) fyne.CanvasObject {
+		l := widget.NewLabel(v)
+		l.TextStyle = fyne.TextStyle{Monospace: true}
+		l.SizeName = "subHeadingText"
+		return container.NewHBox(widget.NewLabelWithStyle(k, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), l)
+	}
+	grid := container.NewGridWithColumns(3,
+		line("Set", s.Set),
+		line("Share", fmt.Sprintf("%d of %d", s.Index, s.Total)),
+		line("Threshold", fmt.Sprintf("any %d", s.Threshold)),
+		line("Wallet", s.Wallet),
+		line("Fingerprint", s.Fingerprint),
+		line("Custodian", who),
+	)
+	return container.NewVBox(bold("Write on the card, above the words:"), grid)
 }
