@@ -236,4 +236,16 @@ CREATE TABLE approver_keys (
 CREATE INDEX approver_keys_user ON approver_keys (user_name);
 ALTER TABLE approvals ADD COLUMN kind TEXT NOT NULL DEFAULT 'coordinator-sealed';
 `,
+	// 15: what the treasury recorded of a wallet's kiosk policy on
+	// approvals (how many, of which kinds), so the pages can say "1 of
+	// 2 approvals"; the kiosk checks its own policy regardless.
+	`
+CREATE TABLE wallet_quorums (
+	wallet  TEXT PRIMARY KEY REFERENCES wallets(name),
+	need    INTEGER NOT NULL CHECK (need BETWEEN 1 AND 16),
+	kinds   TEXT NOT NULL DEFAULT '', -- comma-separated approval kinds; '' = the kiosk's default
+	set_by  TEXT NOT NULL,
+	updated INTEGER NOT NULL -- unix nanoseconds, UTC
+) STRICT;
+`,
 }

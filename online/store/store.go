@@ -547,6 +547,7 @@ func (s *Store) RemoveWallet(ctx context.Context, name string) error {
 	}
 	for _, q := range []string{
 		`DELETE FROM kiosk_checkpoints WHERE wallet = ?`,
+		`DELETE FROM wallet_quorums WHERE wallet = ?`,
 		`DELETE FROM utxos WHERE wallet = ?`,
 		`DELETE FROM addresses WHERE wallet = ?`,
 	} {

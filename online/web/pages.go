@@ -19,13 +19,35 @@ import (
 	"airsign/online/store"
 	"airsign/psbt"
 	"airsign/psbt/amount"
+	"airsign/psbt/approval"
 	"airsign/ui/qr"
 )
 
 type walletRow struct {
 	store.Wallet
-	Balance coordinator.Balance
+	Balance balanceView
 	Pending int
+}
+
+// balanceView is a wallet's balance as people read it: the total, its
+// parts, and which request holds the reserved coins.
+type balanceView struct {
+	Wallet string
+	coordinator.Balance
+	Total      btcutil.Amount
+	ReservedBy []store.Reservation
+}
+
+func (h *Handler) balance(r *http.Request, wallet string) (balanceView, error) {
+	b, err := h.c.Balance(r.Context(), wallet)
+	if err != nil {
+		return balanceView{}, err
+	}
+	v := balanceView{Wallet: wallet, Balance: b, Total: b.Confirmed + b.Unconfirmed + b.Reserved}
+	if v.ReservedBy, err = h.c.ReservedBy(r.Context(), wallet); err != nil {
+		return balanceView{}, err
+	}
+	return v, nil
 }
 
 func (h *Handler) wallets(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
@@ -46,7 +68,7 @@ func (h *Handler) wallets(w http.ResponseWriter, r *http.Request, s *sessionInfo
 	}
 	var rows []walletRow
 	for _, wl := range ws {
-		b, err := h.c.Balance(r.Context(), wl.Name)
+		b, err := h.balance(r, wl.Name)
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -71,7 +93,9 @@ type utxoRow struct {
 	Value         btcutil.Amount
 	Confirmations int32
 	Reserved      bool
-	Spending      bool
+	// ReservedBy is the request holding a reserved output.
+	ReservedBy string
+	Spending   bool
 }
 
 type moveRow struct {
@@ -82,10 +106,20 @@ type moveRow struct {
 
 type walletView struct {
 	Wallet  store.Wallet
-	Balance coordinator.Balance
+	Balance balanceView
 	UTXOs   []utxoRow
 	Moves   []moveRow
 	Address *coordinator.Address
+	// Quorum is what the treasury recorded of the kiosk's policy on
+	// approvals, nil when nothing is.
+	Quorum *coordinator.Quorum
+	Kinds  []kindChoice
+}
+
+// kindChoice is one approval kind on the wallet page's quorum form.
+type kindChoice struct {
+	Kind, Name string
+	Counted    bool
 }
 
 func confirmations(tip, height int32) int32 {
@@ -101,7 +135,7 @@ func (h *Handler) walletView(r *http.Request, name string) (walletView, error) {
 		return walletView{}, err
 	}
 	v := walletView{Wallet: wl.Wallet}
-	if v.Balance, err = h.c.Balance(r.Context(), name); err != nil {
+	if v.Balance, err = h.balance(r, name); err != nil {
 		return walletView{}, err
 	}
 	utxos, err := h.c.UTXOs(r.Context(), name)
@@ -112,11 +146,11 @@ func (h *Handler) walletView(r *http.Request, name string) (walletView, error) {
 	if err != nil {
 		return walletView{}, err
 	}
-	reserved := map[string]bool{}
+	reserved := map[string]string{} // outpoint → request
 	for _, wd := range wds {
 		if wd.Status == store.StatusPending || wd.Status == store.StatusBroadcast {
 			for _, in := range wd.Inputs {
-				reserved[in.String()] = true
+				reserved[in.String()] = wd.ID
 			}
 		}
 	}
@@ -125,7 +159,17 @@ func (h *Handler) walletView(r *http.Request, name string) (walletView, error) {
 			continue
 		}
 		v.UTXOs = append(v.UTXOs, utxoRow{OutPoint: u.OutPoint.String(), Value: u.Value,
-			Confirmations: confirmations(v.Balance.Tip, u.Height), Reserved: reserved[u.OutPoint.String()], Spending: u.SpentBy != nil})
+			Confirmations: confirmations(v.Balance.Tip, u.Height), Reserved: reserved[u.OutPoint.String()] != "", ReservedBy: reserved[u.OutPoint.String()], Spending: u.SpentBy != nil})
+	}
+	q, ok, err := h.c.Quorum(r.Context(), name)
+	if err != nil {
+		return walletView{}, err
+	}
+	if ok {
+		v.Quorum = &q
+	}
+	for _, k := range approval.Kinds {
+		v.Kinds = append(v.Kinds, kindChoice{Kind: string(k), Name: kindName(string(k)), Counted: q.Counts(string(k))})
 	}
 	moves, err := h.c.History(r.Context(), name)
 	if err != nil {
@@ -144,7 +188,11 @@ func (h *Handler) wallet(w http.ResponseWriter, r *http.Request, s *sessionInfo)
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "wallet", page{Title: "Wallet " + v.Wallet.Name, Active: "wallets", Data: v})
+	var notice string
+	if r.URL.Query().Get("done") == "quorum" {
+		notice = "Recorded. The request pages of " + v.Wallet.Name + " count approvals against it; the kiosk still checks its own policy."
+	}
+	h.render(w, r, http.StatusOK, "wallet", page{Title: "Wallet " + v.Wallet.Name, Active: "wallets", Notice: notice, Data: v})
 }
 
 // receive hands out the next receive address and shows it with its QR.
@@ -164,6 +212,40 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request, s *sessionInfo
 	v.Address = &a
 	h.render(w, r, http.StatusOK, "wallet", page{Title: "Wallet " + name, Active: "wallets",
 		Notice: "A new receive address of " + name + " is below. Give it to the payer as shown; the coordinator watches it.", Data: v})
+}
+
+// quorum records (or, with 0, forgets) how many approvals the wallet's
+// kiosk policy needs and of which kinds, as the custodians set it at the
+// kiosk: the request pages then count them.
+func (h *Handler) quorum(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	name := r.PathValue("name")
+	need, err := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("need")))
+	if err != nil {
+		need = -1
+	}
+	var kinds []approval.Kind
+	for _, k := range r.PostForm["kind"] {
+		kinds = append(kinds, approval.Kind(k))
+	}
+	if slices.Equal(kinds, coordinator.DefaultApprovalKinds) {
+		kinds = nil // the kiosk's default: recorded as such
+	}
+	if need > 0 && len(r.PostForm["kind"]) == 0 {
+		err = fmt.Errorf("%w: tick the kinds of key the kiosk's policy counts", coordinator.ErrInvalid)
+	} else {
+		err = h.c.SetQuorum(r.Context(), name, need, kinds, s.user.Name)
+	}
+	if err != nil {
+		v, verr := h.walletView(r, name)
+		if verr != nil {
+			h.fail(w, r, err)
+			return
+		}
+		status, msg := classify(err)
+		h.render(w, r, status, "wallet", page{Title: "Wallet " + name, Active: "wallets", Error: msg, Data: v})
+		return
+	}
+	http.Redirect(w, r, "/wallets/"+name+"?done=quorum", http.StatusSeeOther)
 }
 
 // qrPNG draws a short text (a receive address) as a QR code.
@@ -389,6 +471,13 @@ func (h *Handler) requestsVersion(w http.ResponseWriter, r *http.Request, s *ses
 	writeJSON(w, http.StatusOK, map[string]any{"version": version(rows)})
 }
 
+// approvalRow is an approval as the request page lists it: Uncounted
+// when the kind of key is one the recorded policy does not count.
+type approvalRow struct {
+	store.Approval
+	Uncounted bool
+}
+
 type step struct {
 	Name, Note   string
 	Done, Failed bool
@@ -403,7 +492,7 @@ type requestView struct {
 	Replaces, ReplacedBy             string
 	Revokes                          bool
 	Confirmations                    int32
-	Approvals                        []store.Approval
+	Approvals                        []approvalRow
 	Steps                            []step
 	CanApprove, CanCancel, CanReject bool
 	HasSecurityKey                   bool
@@ -414,6 +503,13 @@ type requestView struct {
 	MaxUploadMiB                     int64
 	MaxFiles                         int
 	Version                          string
+	// Need is the approvals recorded for the wallet's kiosk policy (0:
+	// nothing recorded); Counted the approvers whose approvals count
+	// toward it. Ready is when the QR is worth carrying: enough approvals,
+	// or nothing recorded.
+	Need    int
+	Counted []string
+	Ready   bool
 	// Transfer is this session's transfer of the signed PSBT under way,
 	// nil when none holds a part.
 	Transfer *transferStatus
@@ -442,7 +538,7 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 	v := requestView{ID: wd.ID, Wallet: wd.Wallet, Requester: wd.Requester, To: wd.Destination, State: wd.State,
 		Created: wd.Created, Amount: wd.Amount, Fee: wd.Fee, FeeRate: strconv.FormatFloat(float64(wd.FeeRate)/1000, 'f', -1, 64) + " sat/vB",
 		UnsignedTxID: wd.UnsignedTxID.String(), Replaces: wd.Replaces, ReplacedBy: wd.ReplacedBy, Revokes: wd.Revokes,
-		Confirmations: wd.Confirmations, Approvals: aps, MaxUploadMiB: h.opts.MaxUpload >> 20, MaxFiles: maxUploadFiles}
+		Confirmations: wd.Confirmations, MaxUploadMiB: h.opts.MaxUpload >> 20, MaxFiles: maxUploadFiles}
 	if wd.TxID != nil {
 		v.TxID = wd.TxID.String()
 	}
@@ -462,8 +558,26 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 	pending := wd.Status == store.StatusPending
 	v.Live = pending
 	u := s.user
+	q, recorded, err := h.c.Quorum(r.Context(), wd.Wallet)
+	if err != nil {
+		return requestView{}, err
+	}
+	now := h.opts.Now()
+	approved := false // u already has an approval that counts
+	if recorded {
+		v.Need, v.Counted = q.Need, q.Counted(aps, now)
+		approved = slices.Contains(v.Counted, u.Name)
+	} else {
+		approved = slices.ContainsFunc(aps, func(a store.Approval) bool { return a.Approver == u.Name && now.Before(a.Expires) })
+	}
+	v.Ready = !recorded || len(v.Counted) >= v.Need
+	for _, a := range aps {
+		v.Approvals = append(v.Approvals, approvalRow{Approval: a, Uncounted: recorded && !q.Counts(a.Kind)})
+	}
 	switch {
 	case !pending:
+	case approved:
+		v.ApproveWhy = "You approved this request."
 	case !u.Role.AtLeast(store.RoleApprover):
 		v.ApproveWhy = "Approvers and admins approve requests; your role is " + string(u.Role) + "."
 	case u.Name == wd.Requester:
@@ -493,10 +607,17 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 		created += ", fee bumped by " + wd.BumpedBy
 	}
 	v.Steps = []step{{Name: "Created", Note: created + ", " + wd.Created.UTC().Format("Jan 2 15:04 UTC"), Done: true}}
-	approved := step{Name: "Approved", Note: "waiting for an approver"}
-	if len(aps) > 0 {
-		approved.Done = true
-		approved.Note = fmt.Sprintf("%d: %s", len(aps), strings.Join(key.Approvers, ", "))
+	approvedStep := step{Name: "Approved", Note: "waiting for an approver"}
+	switch {
+	case recorded:
+		approvedStep.Done = len(v.Counted) >= v.Need
+		approvedStep.Note = fmt.Sprintf("%d of %d", len(v.Counted), v.Need)
+		if len(v.Counted) > 0 {
+			approvedStep.Note += ": " + strings.Join(v.Counted, ", ")
+		}
+	case len(aps) > 0:
+		approvedStep.Done = true
+		approvedStep.Note = fmt.Sprintf("%d: %s", len(aps), strings.Join(key.Approvers, ", "))
 	}
 	signed := step{Name: "Signed", Note: "at the kiosk, brought back by QR"}
 	broadcast := step{Name: "Broadcast", Note: "to the node"}
@@ -511,7 +632,7 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 	if wd.Confirmations > 0 {
 		confirmed.Done, confirmed.Note = true, fmt.Sprintf("%d confirmation(s)", wd.Confirmations)
 	}
-	v.Steps = append(v.Steps, approved, signed, broadcast, confirmed)
+	v.Steps = append(v.Steps, approvedStep, signed, broadcast, confirmed)
 	switch wd.Status {
 	case store.StatusCancelled:
 		v.Steps = append(v.Steps, step{Name: "Cancelled", Note: "its coins are free again", Failed: true})

@@ -168,6 +168,7 @@ func (h *Handler) routes() {
 	h.page("GET /wallets", store.RoleViewer, h.wallets)
 	h.page("GET /wallets/{name}", store.RoleViewer, h.wallet)
 	h.page("POST /wallets/{name}/receive", store.RoleRequester, h.receive)
+	h.page("POST /wallets/{name}/quorum", store.RoleAdmin, h.quorum)
 	h.page("GET /qr.png", store.RoleViewer, h.qrPNG)
 	h.page("GET /withdraw", store.RoleRequester, h.withdrawPage)
 	h.page("POST /withdraw", store.RoleRequester, h.withdraw)

@@ -135,7 +135,7 @@ try {
   const alice = await signIn("alice");
   expect((await alice.textContent(".wallet")).includes("treasury"), "wallets page lists treasury");
   await shot(alice, "wallets");
-  await alice.click("a.wallet");
+  await alice.click(".wallet h2 a");
   await alice.click("#new-address");
   const addr = (await alice.textContent("#receive-address")).trim();
   expect(addr.startsWith("bcrt1"), "a fresh receive address with its QR: " + addr);
