@@ -153,7 +153,7 @@ func (a *App) Tick(now time.Time) {
 		warn = DefaultIdleWarning
 	}
 	if left, ok := a.k.LocksIn(now); ok && left <= warn {
-		a.idleMsg.SetText(fmt.Sprintf("No input for a while: in %d seconds the station locks and wipes what this %s holds. Press \"I am here\" to go on.", int(left.Round(time.Second).Seconds()), a.k.Flow()))
+		a.idleMsg.SetText(fmt.Sprintf("No input for a while: in %d seconds the station locks and wipes what it holds in memory (shares, dice rolls, the PSBT). Press \"I am here\" to go on.", int(left.Round(time.Second).Seconds())))
 		a.idle.Show()
 	} else {
 		a.idle.Hide()

@@ -90,6 +90,8 @@ func showVerifier(w fyne.Window, h *home.Home, done func(*home.Home)) {
 	big.TextStyle = fyne.TextStyle{Monospace: true}
 	big.SizeName = "headingText"
 	big.Wrapping = fyne.TextWrapWord
+	exact := wrapped(vkey)
+	exact.TextStyle = fyne.TextStyle{Monospace: true} // l and I, 0 and O apart
 	sealed := "It is not sealed: anyone with the disk can use it (the seal command seals it later)."
 	if h.Sealed() {
 		sealed = "It is sealed under the passphrase: the station asks for it at every start."
@@ -107,7 +109,7 @@ func showVerifier(w fyne.Window, h *home.Home, done func(*home.Home)) {
 		wrapped(fmt.Sprintf("Device key %s is made. %s", h.KeyID(), sealed)),
 		wrapped("Write down the audit verifier key below and give it to the auditor: it is how the auditor checks this station's audit log, and the station cannot prove its log without it. The spaces are only for reading; the key is written without them:"),
 		big,
-		wrapped(vkey),
+		exact,
 		wrote,
 	)
 	w.SetContent(screen("Write down the audit verifier key", body, buttons(next)))

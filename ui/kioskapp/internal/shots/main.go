@@ -20,6 +20,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
 
 	"airsign/offline/ceremony"
 	"airsign/offline/home"
@@ -96,7 +98,13 @@ func main() {
 	w.SetFullScreen(true)
 	var gui *kioskapp.App
 	words := wordList(shares)
-	gui = kioskapp.New(w, k, kioskapp.Options{Words: words, ExportDir: "/media/usb", Now: func() time.Time { return now }, Animate: true})
+	// First start: a new station's setup screen, then its verifier key.
+	fresh := filepath.Join(tmp, "fresh")
+	kioskapp.Setup(w, func(p []byte) (*home.Home, error) {
+		return core.InitHome(fresh, p, rnd, t0, home.KDFParams{Time: 1, Memory: 64, Threads: 1})
+	}, func(*home.Home) {
+		gui = kioskapp.New(w, k, kioskapp.Options{Words: words, ExportDir: "/media/usb", Now: func() time.Time { return now }, Animate: true})
+	})
 
 	shoot := func(name string, step func()) {
 		fyne.DoAndWait(step)
@@ -114,7 +122,22 @@ func main() {
 	go func() {
 		defer fyne.Do(a.Quit)
 		time.Sleep(2 * time.Second) // the window comes up
-		shoot("start", func() {})
+		shoot("setup", func() {
+			for _, e := range find[*widget.Entry](w.Content()) {
+				e.SetText("correct horse battery staple")
+			}
+		})
+		shoot("setup-verifier", func() {
+			find[*widget.Button](w.Content())[0].OnTapped()
+		})
+		shoot("start", func() {
+			find[*widget.Check](w.Content())[0].SetChecked(true)
+			for _, b := range find[*widget.Button](w.Content()) {
+				if b.Text == "Continue to the station" {
+					b.OnTapped()
+				}
+			}
+		})
 		shoot("scan", func() {
 			gui.Send(core.Begin{Flow: core.FlowSign})
 			for _, p := range parts[:2] {
@@ -122,6 +145,11 @@ func main() {
 			}
 		})
 		shoot("review", func() { gui.Send(core.PSBTScanned{Data: raw, Source: "4 QR codes, UR"}) })
+		shoot("review-end", func() {
+			for _, sc := range find[*container.Scroll](w.Content()) {
+				sc.ScrollToBottom()
+			}
+		})
 		shoot("shares", func() {
 			gui.Send(core.Confirm{})
 			typeScan(w, string(shares[0]))
@@ -130,6 +158,7 @@ func main() {
 				e.TypedRune('e')
 			}
 		})
+		shoot("idle-warning", func() { gui.Tick(now.Add(core.DefaultIdleAfter - 20*time.Second)) })
 		shoot("signed", func() {
 			typeScan(w, "")
 			typeScan(w, string(shares[2]))
@@ -201,6 +230,25 @@ func wordList(shares [][]byte) []string {
 				out = append(out, w)
 			}
 		}
+	}
+	return out
+}
+
+// find returns the objects of type T under o, in order: through
+// containers and scrolls (what the screens are built of), not into
+// widgets' renderers.
+func find[T fyne.CanvasObject](o fyne.CanvasObject) []T {
+	var out []T
+	if t, ok := o.(T); ok {
+		out = append(out, t)
+	}
+	switch o := o.(type) {
+	case *fyne.Container:
+		for _, c := range o.Objects {
+			out = append(out, find[T](c)...)
+		}
+	case *container.Scroll:
+		out = append(out, find[T](o.Content)...)
 	}
 	return out
 }
