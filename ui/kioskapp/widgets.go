@@ -1,7 +1,9 @@
 package kioskapp
 
 import (
+	"fmt"
 	"image"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +21,8 @@ import (
 type ScanEntry struct {
 	widget.Entry
 	OnScan func(string)
+	// OnSubmit, when set, may refuse a submission: the text then stays.
+	OnSubmit func(string) bool
 	// OnEscape is called on Esc (the screen's Back), nil: Esc is ignored.
 	OnEscape func()
 }
@@ -52,6 +56,9 @@ func (e *ScanEntry) TypedKey(k *fyne.KeyEvent) {
 // entry never keeps what was scanned or typed.
 func (e *ScanEntry) Submit() {
 	text := strings.TrimSpace(e.Text)
+	if text != "" && e.OnSubmit != nil && !e.OnSubmit(text) {
+		return
+	}
 	e.SetText("")
 	if text != "" && e.OnScan != nil {
 		e.OnScan(text)
@@ -71,15 +78,70 @@ type WordEntry struct {
 }
 
 // NewWordEntry returns a share entry completing from words (the BIP39
-// English list; nil disables completion).
+// English list; nil disables completion and the word check). A typed word
+// that is not on the list is not submitted: the count line names it, and
+// the text stays in the box to be corrected rather than typed again.
 func NewWordEntry(words []string, onShare func(string)) *WordEntry {
 	w := &WordEntry{words: words, max: 8}
 	w.Entry = NewScanEntry("type the share's words, or scan its QR code", onShare)
+	w.Entry.OnSubmit = w.check
 	w.Entry.SetMinRowsVisible(3)
 	w.Suggestions = container.NewGridWithColumns(4)
 	w.Count = widget.NewLabel("")
 	w.Entry.OnChanged = w.changed
 	return w
+}
+
+// check says whether text may be submitted: QR text, or words that are
+// all on the list (whole, or at least their first four letters, as a
+// steel plate carries them). On the first word that is not, it marks that
+// word on the count line and keeps the text.
+func (w *WordEntry) check(text string) bool {
+	if len(w.words) == 0 || strings.HasPrefix(strings.ToUpper(text), "AIRSIGN-SHARE:") || strings.HasPrefix(strings.ToLower(text), "ur:") {
+		return true
+	}
+	n := 0
+	for _, f := range strings.Fields(text) {
+		if strings.Trim(f, "0123456789.:") == "" {
+			continue // a row number, as the file form prints them
+		}
+		n++
+		word := strings.ToLower(f)
+		if !isLetters(word) || knownWord(w.words, word) {
+			continue
+		}
+		w.Count.SetText(fmt.Sprintf("word %d, %q, is not a BIP39 word: correct it, then press Enter", n, f))
+		w.Count.Importance = widget.DangerImportance
+		w.Count.Refresh()
+		return false
+	}
+	return true
+}
+
+func isLetters(s string) bool {
+	for _, r := range s {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// knownWord says whether word is on the list, or the start (four letters
+// or more) of exactly the list word that starts with its first four.
+func knownWord(words []string, word string) bool {
+	if slices.Contains(words, word) {
+		return true
+	}
+	if len(word) < 4 {
+		return false
+	}
+	for _, l := range words {
+		if strings.HasPrefix(l, word[:4]) {
+			return strings.HasPrefix(l, word)
+		}
+	}
+	return false
 }
 
 // Matches are the list words starting with prefix, at most max.
@@ -101,6 +163,7 @@ func Matches(words []string, prefix string, max int) []string {
 
 func (w *WordEntry) changed(text string) {
 	w.Suggestions.RemoveAll()
+	w.Count.Importance = widget.MediumImportance
 	fields := strings.Fields(text)
 	switch n := len(fields); {
 	case n == 0:
