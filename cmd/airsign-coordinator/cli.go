@@ -1,6 +1,7 @@
 package main
 
 import (
+	"airsign/cmd/internal/cmdline"
 	"context"
 	"encoding/json"
 	"errors"
@@ -178,40 +179,13 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses a command's flags and arguments in any order, as
-// people type them: `finalize FILE --broadcast` and `show REQUEST --out
-// FILE` both work. "--" ends the flags: what follows is an argument even if
-// it begins with "-". fs.Args() are the arguments, in order. (The standard
-// flag package stops at the first argument; the global flags keep that,
-// since the command and its own flags follow them.)
+// parseFlags parses a command's flags and arguments in any order
+// (cmdline.Parse); a bad flag is a usage error.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	var pos []string
-	for len(args) > 0 {
-		a := args[0]
-		if a == "--" {
-			pos = append(pos, args[1:]...)
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			pos, args = append(pos, a), args[1:]
-			continue
-		}
-		// One flag at a time, with its value when it takes one.
-		n := 1
-		if f := fs.Lookup(strings.TrimPrefix(a[1:], "-")); f != nil && !isBoolFlag(f) && len(args) > 1 {
-			n = 2
-		}
-		if err := fs.Parse(args[:n]); err != nil {
-			return usageError(fmt.Sprintf("%s: %v", fs.Name(), err))
-		}
-		args = args[n:]
+	if err := cmdline.Parse(fs, args); err != nil {
+		return usageError(err.Error())
 	}
-	return fs.Parse(append([]string{"--"}, pos...)) // sets fs.Args()
-}
-
-func isBoolFlag(f *flag.Flag) bool {
-	b, ok := f.Value.(interface{ IsBoolFlag() bool })
-	return ok && b.IsBoolFlag()
+	return nil
 }
 
 // argument is the one argument a command takes (a request id, a user's
@@ -257,7 +231,7 @@ func (c *cli) run(args []string) error {
 	case args[0] == "version":
 		fmt.Fprintf(c.stdout, "airsign-coordinator %s (%s)\n", version, runtime.Version())
 		return nil
-	case helpAsked(args[1:]):
+	case cmdline.HelpAsked(args[1:]):
 		// Before the data folder or the node: asking is harmless.
 		return c.help(args)
 	}
@@ -374,7 +348,7 @@ var commands = []string{"regtest", "wallet", "bsms", "wallets", "sync", "receive
 
 func unknownCommand(cmd string) usageError {
 	msg := fmt.Sprintf("unknown command %q", cmd)
-	if s := suggest(cmd, commands); s != "" {
+	if s := cmdline.Suggest(cmd, commands); s != "" {
 		msg += "; did you mean " + s + "?"
 	}
 	return usageError(msg)

@@ -4,20 +4,6 @@ import (
 	"strings"
 )
 
-// helpAsked says whether a command's arguments ask for its usage: -h,
-// -help or --help, before any "--".
-func helpAsked(args []string) bool {
-	for _, a := range args {
-		switch a {
-		case "--":
-			return false
-		case "-h", "-help", "--help":
-			return true
-		}
-	}
-	return false
-}
-
 // commandUsage is the usage text's entries for the command args name
 // ("withdraw", "wallet add"): with a subcommand among the arguments, that
 // subcommand's, else every entry of the command. It is "" for a command

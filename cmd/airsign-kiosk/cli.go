@@ -1,6 +1,7 @@
 package main
 
 import (
+	"airsign/cmd/internal/cmdline"
 	"airsign/cmd/internal/qrfiles"
 	"airsign/offline/kiosk"
 	"bufio"
@@ -280,7 +281,7 @@ func runWith(c *cli, args []string) int {
 	switch {
 	case len(args) > 1 && args[0] == "help":
 		return c.help(args[1:])
-	case len(args) > 0 && helpAsked(args[1:]):
+	case len(args) > 0 && cmdline.HelpAsked(args[1:]):
 		return c.help(args)
 	}
 	defer func() { clear(c.passphrase) }()
@@ -367,7 +368,7 @@ var commands = []string{"app", "init", "seal", "ceremony", "wallets", "wallet", 
 
 func unknownCommand(cmd string) string {
 	msg := fmt.Sprintf("unknown command %q", cmd)
-	if s := suggest(cmd, commands); s != "" {
+	if s := cmdline.Suggest(cmd, commands); s != "" {
 		msg += "; did you mean " + s + "?"
 	}
 	return msg
@@ -408,41 +409,13 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses a command's flags and arguments in any order, as
-// people type them: `inspect --in a.png b.png --json` and `audit witness
-// FILE --auditor-key KEY` both work. "--" ends the flags: what follows is
-// an argument even if it begins with "-". fs.Args() are the arguments, in
-// order. (The standard flag package stops at the first argument; the
-// global flags and approver's --station keep that, since a subcommand
-// and its own flags follow them.)
+// parseFlags parses a command's flags and arguments in any order
+// (cmdline.Parse); a bad flag is a usage error.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	var pos []string
-	for len(args) > 0 {
-		a := args[0]
-		if a == "--" {
-			pos = append(pos, args[1:]...)
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			pos, args = append(pos, a), args[1:]
-			continue
-		}
-		// One flag at a time, with its value when it takes one.
-		n := 1
-		if f := fs.Lookup(strings.TrimPrefix(a[1:], "-")); f != nil && !isBoolFlag(f) && len(args) > 1 {
-			n = 2
-		}
-		if err := fs.Parse(args[:n]); err != nil {
-			return usageError(fmt.Sprintf("%s: %v", fs.Name(), err))
-		}
-		args = args[n:]
+	if err := cmdline.Parse(fs, args); err != nil {
+		return usageError(err.Error())
 	}
-	return fs.Parse(append([]string{"--"}, pos...)) // sets fs.Args()
-}
-
-func isBoolFlag(f *flag.Flag) bool {
-	b, ok := f.Value.(interface{ IsBoolFlag() bool })
-	return ok && b.IsBoolFlag()
+	return nil
 }
 
 func (c *cli) init(args []string) error {

@@ -5,20 +5,6 @@ import (
 	"strings"
 )
 
-// helpAsked says whether a command's arguments ask for its usage: -h,
-// -help or --help, before any "--".
-func helpAsked(args []string) bool {
-	for _, a := range args {
-		switch a {
-		case "--":
-			return false
-		case "-h", "-help", "--help":
-			return true
-		}
-	}
-	return false
-}
-
 // commandUsage is the usage text's lines for the command args name ("sign",
 // "approver approve"): its synopses and the paragraph that explains it.
 // With a subcommand among the arguments, only that subcommand's synopsis.
