@@ -113,7 +113,9 @@ Commands:
     audit key | audit verify | audit export --out FILE [--since N]
                                        the coordinator's audit log (requests, approvals,
                                        broadcasts, refusals), checkpoints signed by
-                                       DATADIR/identity.key; verify with airsign-audit
+                                       DATADIR/identity.key; the export also holds the
+                                       registered wallets; verify and cross-check it with
+                                       airsign-audit
     version
 
 AMOUNT is in BTC (0.015) or in satoshis with a suffix (1500000sat). A
