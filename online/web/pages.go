@@ -256,9 +256,10 @@ func (h *Handler) qrPNG(w http.ResponseWriter, r *http.Request, s *sessionInfo) 
 		return
 	}
 	content := []byte(text)
-	if isBech32(text) {
-		// Bech32 addresses are case-insensitive and their upper case
-		// fits QR's alphanumeric mode: a smaller, sturdier code.
+	// A bech32 address, alone or as a BIP21 payment request
+	// (bitcoin:ADDRESS), is case-insensitive, and its upper case fits
+	// QR's alphanumeric mode: a smaller, sturdier code.
+	if addr, _ := strings.CutPrefix(text, "bitcoin:"); isBech32(addr) && !strings.ContainsAny(addr, "?&=") {
 		content = []byte(strings.ToUpper(text))
 	}
 	png, err := qr.PNG(content, qr.ImageOptions{Level: qr.Medium, ModulePixels: 6})

@@ -941,3 +941,38 @@ func TestRevokeFromThePage(t *testing.T) {
 		t.Fatalf("the request list does not name the revocation of %s:\n%s", oldID, page.body)
 	}
 }
+
+// The receive address is offered as a BIP21 payment request in an
+// all-upper-case QR code (alphanumeric mode), with a copy button.
+func TestReceiveOffersBIP21AndCopy(t *testing.T) {
+	f := newFixture(t, Options{})
+	alice := f.browser(t)
+	alice.signIn("alice")
+	r := alice.post("/wallets/treasury/receive", url.Values{})
+	if r.status != http.StatusSeeOther && r.status != http.StatusOK {
+		t.Fatalf("receive: %d\n%s", r.status, r.body)
+	}
+	page := r
+	if r.status == http.StatusSeeOther {
+		page = alice.get(r.header.Get("Location"))
+	}
+	m := regexp.MustCompile(`id="receive-address">(bcrt1[0-9a-z]+)<`).FindStringSubmatch(page.body)
+	if m == nil {
+		t.Fatalf("no receive address on the page:\n%s", page.body)
+	}
+	addr := m[1]
+	if !strings.Contains(page.body, `src="/qr.png?text=bitcoin:`+addr+`"`) || !strings.Contains(page.body, `id="copy-address" data-copy="`+addr+`"`) {
+		t.Fatalf("the page offers no BIP21 QR or copy button for %s:\n%s", addr, page.body)
+	}
+	png := alice.get("/qr.png?text=bitcoin:" + addr)
+	text, err := qr.DecodeFile([]byte(png.body))
+	if err != nil || string(text) != "BITCOIN:"+strings.ToUpper(addr) {
+		t.Fatalf("the QR decodes to %q, %v; want BITCOIN:%s", text, err, strings.ToUpper(addr))
+	}
+	// A request with parameters keeps its case (the parameters' values
+	// are case-sensitive).
+	png = alice.get("/qr.png?text=" + url.QueryEscape("bitcoin:"+addr+"?label=Ops"))
+	if text, err := qr.DecodeFile([]byte(png.body)); err != nil || string(text) != "bitcoin:"+addr+"?label=Ops" {
+		t.Fatalf("a request with parameters decodes to %q, %v", text, err)
+	}
+}

@@ -140,6 +140,8 @@ try {
   const addr = (await alice.textContent("#receive-address")).trim();
   expect(addr.startsWith("bcrt1"), "a fresh receive address with its QR: " + addr);
   await alice.waitForFunction(() => document.getElementById("receive-qr").complete && document.getElementById("receive-qr").naturalWidth > 0);
+  await alice.click("#copy-address");
+  await step("the copy button copies or selects the address", () => alice.locator("#copy-status", { hasText: /Copied|Selected/ }).waitFor());
   await shot(alice, "wallet");
 
   await alice.goto(base + "/withdraw");

@@ -307,4 +307,23 @@
       go(j.next);
     });
   }
+  // Copy the receive address: the clipboard where the browser allows it
+  // (https or localhost), else the address selected for the person to copy.
+  const copyBtn = document.getElementById("copy-address");
+  if (copyBtn) {
+    const status = document.getElementById("copy-status");
+    copyBtn.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(copyBtn.dataset.copy);
+        status.textContent = "Copied.";
+      } catch (e) {
+        const range = document.createRange();
+        range.selectNodeContents(document.getElementById("receive-address"));
+        const sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+        status.textContent = "Selected: press Ctrl+C to copy.";
+      }
+    });
+  }
 })();
