@@ -498,12 +498,15 @@ type requestView struct {
 	CanApprove, CanCancel, CanReject bool
 	HasSecurityKey                   bool
 	CanUpload, Live                  bool
-	ApproveWhy                       string
-	Density                          string
-	FrameCount                       int
-	MaxUploadMiB                     int64
-	MaxFiles                         int
-	Version                          string
+	// CanBump offers a fee bump: a pending request, or one broadcast and
+	// not yet confirmed, to a requester or above.
+	CanBump      bool
+	ApproveWhy   string
+	Density      string
+	FrameCount   int
+	MaxUploadMiB int64
+	MaxFiles     int
+	Version      string
 	// Need is the approvals recorded for the wallet's kiosk policy (0:
 	// nothing recorded); Counted the approvers whose approvals count
 	// toward it. Ready is when the QR is worth carrying: enough approvals,
@@ -595,6 +598,7 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 	v.CanCancel = closable && (u.Name == wd.Requester || u.Role.AtLeast(store.RoleAdmin))
 	v.CanReject = pending && !v.CanCancel && u.Role.AtLeast(store.RoleApprover)
 	v.CanUpload = pending && u.Role.AtLeast(store.RoleRequester)
+	v.CanBump = (pending || wd.State == string(store.StatusBroadcast) && wd.Confirmations <= 0) && u.Role.AtLeast(store.RoleRequester)
 	if v.CanUpload {
 		v.Transfer = h.scans.status(scanKey(s, wd.ID), h.opts.Now())
 	}
@@ -655,6 +659,7 @@ var doneNotices = map[string]string{
 	"created":    "Request created. Its coins are reserved until it is broadcast or cancelled. An approver approves it next.",
 	"approved":   "Approved. The QR code below now carries your approval to the kiosk.",
 	"cancelled":  "Request cancelled; its coins are free again.",
+	"bumped":     "Fee bumped: this request replaces the one before it at a higher fee rate. It needs its approvals again; carry it to the kiosk and sign it, and the old one can no longer confirm once this one does.",
 	"revocation": "Revocation created: it pays every coin of the cancelled request back to the wallet. Carry it to the kiosk and sign it; once it confirms, no signed copy of the request can pay.",
 	"rejected":   "Request rejected and cancelled; its coins are free again.",
 	"broadcast":  "Signed transaction received, verified and broadcast. It confirms when a block includes it.",
@@ -730,6 +735,25 @@ func (h *Handler) approve(w http.ResponseWriter, r *http.Request, s *sessionInfo
 		return
 	}
 	http.Redirect(w, r, "/requests/"+id+"?done=approved", http.StatusSeeOther)
+}
+
+// bump replaces a request by one paying a higher fee rate, for the kiosk
+// to sign again; the page of the replacement says so.
+func (h *Handler) bump(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	rate, err := parseFeeRate(r.PostForm.Get("feerate"))
+	if err == nil && rate == 0 {
+		err = fmt.Errorf("give the new fee rate in sat/vB, higher than the request's")
+	}
+	if err != nil {
+		h.showRequestMsg(w, r, s, http.StatusBadRequest, "Fee rate: "+err.Error()+".")
+		return
+	}
+	wd, err := h.c.BumpFee(r.Context(), r.PathValue("id"), rate, s.user.Name)
+	if err != nil {
+		h.showRequestError(w, r, s, err)
+		return
+	}
+	http.Redirect(w, r, "/requests/"+wd.ID+"?done=bumped", http.StatusSeeOther)
 }
 
 func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, s *sessionInfo) {

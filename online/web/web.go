@@ -178,6 +178,7 @@ func (h *Handler) routes() {
 	h.page("GET /requests/{id}/status.json", store.RoleViewer, h.requestVersion)
 	h.page("POST /requests/{id}/approve", store.RoleApprover, h.approve)
 	h.page("POST /requests/{id}/cancel", store.RoleRequester, h.cancel)
+	h.page("POST /requests/{id}/bump", store.RoleRequester, h.bump)
 	h.page("POST /requests/{id}/reject", store.RoleApprover, h.reject)
 	h.page("GET /requests/{id}/frames/count.json", store.RoleViewer, h.frameCount)
 	h.page("GET /requests/{id}/frames/{n}", store.RoleViewer, h.frame)

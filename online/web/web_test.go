@@ -976,3 +976,43 @@ func TestReceiveOffersBIP21AndCopy(t *testing.T) {
 		t.Fatalf("a request with parameters decodes to %q, %v", text, err)
 	}
 }
+
+// A fee bump from the request page: a replacement at the new rate, shown
+// with what to do; a rate that is no higher is refused with the
+// coordinator's reason, and a viewer is offered no form.
+func TestBumpFromThePage(t *testing.T) {
+	f := newFixture(t, Options{})
+	alice := f.browser(t)
+	alice.signIn("alice")
+	form := url.Values{"wallet": {"treasury"}, "to": {"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"}, "amount": {"0.1"}, "unit": {"btc"}, "feerate": {"2"}, "action": {"create"}}
+	r := alice.post("/withdraw", form)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", r.status, r.body)
+	}
+	reqPath := strings.TrimSuffix(r.header.Get("Location"), "?done=created")
+	if page := alice.get(reqPath); !strings.Contains(page.body, `id="bump-form"`) {
+		t.Fatalf("the pending request's page offers no fee bump:\n%s", page.body)
+	}
+	if r := alice.post(reqPath+"/bump", url.Values{"feerate": {"abc"}}); r.status != http.StatusBadRequest || !strings.Contains(r.body, "Fee rate:") {
+		t.Fatalf("a bad rate: %d\n%s", r.status, r.body)
+	}
+	if r := alice.post(reqPath+"/bump", url.Values{"feerate": {"1"}}); r.status < 400 {
+		t.Fatalf("a lower rate was accepted: %d %s", r.status, r.header.Get("Location"))
+	}
+	r = alice.post(reqPath+"/bump", url.Values{"feerate": {"6"}})
+	if r.status != http.StatusSeeOther || !strings.HasSuffix(r.header.Get("Location"), "?done=bumped") {
+		t.Fatalf("bump: %d %s\n%s", r.status, r.header.Get("Location"), r.body)
+	}
+	page := alice.get(r.header.Get("Location"))
+	if !strings.Contains(page.body, "Fee bumped") || !strings.Contains(page.body, "6 sat/vB") || !strings.Contains(page.body, path.Base(reqPath)) {
+		t.Fatalf("the replacement's page:\n%s", page.body)
+	}
+	if old := alice.get(reqPath); !strings.Contains(old.body, "state-replaced") || strings.Contains(old.body, `id="bump-form"`) {
+		t.Fatalf("the replaced request still offers a bump or is not replaced:\n%s", old.body)
+	}
+	victor := f.browser(t)
+	victor.signIn("victor")
+	if page := victor.get(r.header.Get("Location")); strings.Contains(page.body, `id="bump-form"`) {
+		t.Fatal("a viewer is offered a fee bump")
+	}
+}
