@@ -174,6 +174,8 @@ func (h *Handler) routes() {
 	h.page("POST /withdraw", store.RoleRequester, h.withdraw)
 	h.page("GET /requests", store.RoleViewer, h.requests)
 	h.page("GET /requests.json", store.RoleViewer, h.requestsVersion)
+	h.page("GET /requests.csv", store.RoleViewer, h.requestsCSV)
+	h.page("GET /wallets/{name}/history.csv", store.RoleViewer, h.historyCSV)
 	h.page("GET /requests/{id}", store.RoleViewer, h.request)
 	h.page("GET /requests/{id}/status.json", store.RoleViewer, h.requestVersion)
 	h.page("POST /requests/{id}/approve", store.RoleApprover, h.approve)

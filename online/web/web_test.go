@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -1014,5 +1015,39 @@ func TestBumpFromThePage(t *testing.T) {
 	victor.signIn("victor")
 	if page := victor.get(r.header.Get("Location")); strings.Contains(page.body, `id="bump-form"`) {
 		t.Fatal("a viewer is offered a fee bump")
+	}
+}
+
+// The books: every request and a wallet's history as CSV, amounts in
+// satoshis, cells that would start a spreadsheet formula defused.
+func TestCSVExports(t *testing.T) {
+	f := newFixture(t, Options{})
+	alice := f.browser(t)
+	alice.signIn("alice")
+	form := url.Values{"wallet": {"treasury"}, "to": {"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"}, "amount": {"0.1"}, "unit": {"btc"}, "action": {"create"}}
+	if r := alice.post("/withdraw", form); r.status != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", r.status, r.body)
+	}
+	if page := alice.get("/requests"); !strings.Contains(page.body, `href="/requests.csv"`) {
+		t.Fatal("the requests page links no CSV")
+	}
+	r := alice.get("/requests.csv")
+	if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("requests.csv: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+	rows, err := csv.NewReader(strings.NewReader(r.body)).ReadAll()
+	if err != nil || len(rows) != 2 || rows[0][0] != "id" || rows[1][2] != "treasury" || rows[1][6] != "10000000" || rows[1][7] != "0.10000000" {
+		t.Fatalf("requests.csv = %q, %v", rows, err)
+	}
+	r = alice.get("/wallets/treasury/history.csv")
+	rows, err = csv.NewReader(strings.NewReader(r.body)).ReadAll()
+	if err != nil || len(rows) < 2 || rows[0][0] != "txid" || rows[1][2] == "0" && rows[1][3] == "0" {
+		t.Fatalf("history.csv = %q, %v", rows, err)
+	}
+	if got := csvSafe("=HYPERLINK(\"x\")"); got != "'=HYPERLINK(\"x\")" {
+		t.Errorf("csvSafe of a formula = %q", got)
+	}
+	if r := f.browser(t).get("/requests.csv"); r.status == http.StatusOK && strings.Contains(r.body, "treasury") {
+		t.Fatal("requests.csv without a session")
 	}
 }
