@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -417,14 +418,59 @@ type requestRow struct {
 	Approvers     []string
 }
 
+// requestStates are the states a request can be in, for the filter.
+var requestStates = []string{"pending", "broadcast", "confirmed", "cancelled", "cancelling", "revoked", "replaced", "conflicted", "cancelled-but-paid"}
+
+// requestFilter is what the requests page shows: a state, a wallet, and
+// text found in the id, destination, requester or an approver's name.
+type requestFilter struct {
+	State, Wallet, Text string
+}
+
+func filterOf(r *http.Request) requestFilter {
+	q := r.URL.Query()
+	return requestFilter{State: capText(q.Get("state"), 32), Wallet: capText(q.Get("wallet"), 64), Text: capText(strings.TrimSpace(q.Get("q")), 100)}
+}
+
+// Query is the filter as a query string, for the page's links and poll.
+func (f requestFilter) Query() string {
+	v := url.Values{}
+	for k, s := range map[string]string{"state": f.State, "wallet": f.Wallet, "q": f.Text} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	return v.Encode()
+}
+
+func (f requestFilter) keeps(row requestRow) bool {
+	if f.State != "" && row.State != f.State || f.Wallet != "" && row.Wallet != f.Wallet {
+		return false
+	}
+	if f.Text == "" {
+		return true
+	}
+	t := strings.ToLower(f.Text)
+	for _, s := range append([]string{row.ID, row.To, row.Requester, row.Revokes}, row.Approvers...) {
+		if strings.Contains(strings.ToLower(s), t) {
+			return true
+		}
+	}
+	return false
+}
+
 func (h *Handler) requestRows(r *http.Request) ([]requestRow, error) {
 	wds, err := h.c.Withdrawals(r.Context(), "")
 	if err != nil {
 		return nil, err
 	}
+	filter := filterOf(r)
 	var rows []requestRow
 	for i := len(wds) - 1; i >= 0; i-- { // newest first
 		wd := wds[i]
+		if filter.State != "" && wd.State != filter.State || filter.Wallet != "" && wd.Wallet != filter.Wallet {
+			continue
+		}
 		aps, err := h.c.Approvals(r.Context(), wd.ID)
 		if err != nil {
 			return nil, err
@@ -437,7 +483,9 @@ func (h *Handler) requestRows(r *http.Request) ([]requestRow, error) {
 		for _, a := range aps {
 			row.Approvers = append(row.Approvers, a.Approver)
 		}
-		rows = append(rows, row)
+		if filter.keeps(row) {
+			rows = append(rows, row)
+		}
 	}
 	return rows, nil
 }
@@ -456,11 +504,23 @@ func (h *Handler) requests(w http.ResponseWriter, r *http.Request, s *sessionInf
 		h.fail(w, r, err)
 		return
 	}
+	wallets, err := h.c.Wallets(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var names []string
+	for _, wl := range wallets {
+		names = append(names, wl.Name)
+	}
 	h.render(w, r, http.StatusOK, "requests", page{Title: "Requests", Active: "requests",
 		Data: struct {
 			Rows    []requestRow
 			Version string
-		}{rows, version(rows)}})
+			Filter  requestFilter
+			Wallets []string
+			States  []string
+		}{rows, version(rows), filterOf(r), names, requestStates}})
 }
 
 func (h *Handler) requestsVersion(w http.ResponseWriter, r *http.Request, s *sessionInfo) {

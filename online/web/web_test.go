@@ -1051,3 +1051,54 @@ func TestCSVExports(t *testing.T) {
 		t.Fatal("requests.csv without a session")
 	}
 }
+
+// The requests page filters by state and wallet and searches ids,
+// destinations and people; the live poll follows the same filter.
+func TestRequestFilters(t *testing.T) {
+	f := newFixture(t, Options{})
+	alice := f.browser(t)
+	alice.signIn("alice")
+	var ids []string
+	for _, amount := range []string{"0.1", "0.05"} {
+		form := url.Values{"wallet": {"treasury"}, "to": {"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"}, "amount": {amount}, "unit": {"btc"}, "action": {"create"}}
+		r := alice.post("/withdraw", form)
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("create: %d\n%s", r.status, r.body)
+		}
+		ids = append(ids, path.Base(strings.TrimSuffix(r.header.Get("Location"), "?done=created")))
+		if len(ids) == 1 { // the first is cancelled, which frees its coins
+			if r := alice.post("/requests/"+ids[0]+"/cancel", url.Values{"reason": {"test"}}); r.status != http.StatusSeeOther {
+				t.Fatalf("cancel: %d\n%s", r.status, r.body)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		query     string
+		want, not []string
+	}{
+		{"", ids, nil},
+		{"state=cancelled", ids[:1], ids[1:]},
+		{"state=pending", ids[1:], ids[:1]},
+		{"q=" + ids[1][3:9], ids[1:], ids[:1]},
+		{"q=ALICE", ids, nil},
+		{"wallet=nope", nil, ids},
+	} {
+		page := alice.get("/requests?" + tc.query)
+		for _, id := range tc.want {
+			if !strings.Contains(page.body, `href="/requests/`+id+`"`) {
+				t.Errorf("?%s does not list %s", tc.query, id)
+			}
+		}
+		for _, id := range tc.not {
+			if strings.Contains(page.body, `href="/requests/`+id+`"`) {
+				t.Errorf("?%s lists %s", tc.query, id)
+			}
+		}
+		if tc.query != "" && len(tc.want) > 0 && !strings.Contains(page.body, `data-poll="/requests.json?`) {
+			t.Errorf("?%s: the poll does not follow the filter", tc.query)
+		}
+		if len(tc.want) == 0 && !strings.Contains(page.body, `id="no-match"`) {
+			t.Errorf("?%s: no 'no request matches'", tc.query)
+		}
+	}
+}
