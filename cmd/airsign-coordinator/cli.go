@@ -181,6 +181,23 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
+// takeJSON removes --json (or -json) from a command's arguments before any
+// "--", setting *on.
+func takeJSON(args []string, on *bool) []string {
+	out := args[:1:1]
+	for i, a := range args[1:] {
+		if a == "--" {
+			return append(out, args[1+i:]...)
+		}
+		if a == "--json" || a == "-json" {
+			*on = true
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 // parseFlags parses a command's flags and arguments in any order
 // (cmdline.Parse); a bad flag is a usage error.
 func parseFlags(fs *flag.FlagSet, args []string) error {
@@ -224,6 +241,9 @@ func (c *cli) run(args []string) error {
 	if len(args) == 0 {
 		return usageError("no command given")
 	}
+	// --json is a global flag people also put after the command
+	// (`withdraw … --json`); no command has a flag of that name.
+	args = takeJSON(args, &c.json)
 	switch {
 	case args[0] == "help" && len(args) > 1:
 		return c.help(args[1:])
