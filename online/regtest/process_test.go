@@ -1,6 +1,7 @@
 package regtest
 
 import (
+	"airsign/online/regtest/internal/txtest"
 	"bufio"
 	"fmt"
 	"os"
@@ -55,28 +56,18 @@ func TestNodeDiesWithTestBinary(t *testing.T) {
 	if pid == 0 {
 		t.Fatal("child did not report a btcd pid")
 	}
-	if processGone(pid) {
+	if txtest.ProcessGone(pid) {
 		t.Fatalf("btcd %d not running while the child lives", pid)
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
 	// btcd is reparented and dies; a zombie is dead but not yet reaped by
 	// its new parent.
-	for end := time.Now().Add(time.Minute); !processGone(pid) && !isZombie(pid); {
+	for end := time.Now().Add(time.Minute); !txtest.ProcessGone(pid) && !txtest.IsZombie(pid); {
 		if time.Now().After(end) {
 			syscall.Kill(pid, syscall.SIGKILL)
 			t.Fatalf("btcd %d survived its parent being killed", pid)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-func isZombie(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && i+2 < len(s) && s[i+2] == 'Z'
 }

@@ -1,13 +1,12 @@
 package regtest
 
 import (
+	"airsign/online/regtest/internal/txtest"
 	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,24 +19,6 @@ import (
 
 	"airsign/online/regtest/daemon"
 )
-
-func testKey(label string) *btcec.PrivateKey {
-	sum := sha256.Sum256([]byte("airsign regtest_test " + label))
-	k, _ := btcec.PrivKeyFromBytes(sum[:])
-	return k
-}
-
-func p2wpkhScript(t testing.TB, k *btcec.PrivateKey) []byte {
-	a, err := btcutil.NewAddressWitnessPubKeyHash(btcutil.Hash160(k.PubKey().SerializeCompressed()), Params)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := txscript.PayToAddrScript(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 func p2pkhScript(t testing.TB, k *btcec.PrivateKey) []byte {
 	a, err := btcutil.NewAddressPubKeyHash(btcutil.Hash160(k.PubKey().SerializeCompressed()), Params)
@@ -62,25 +43,6 @@ func p2trScript(t testing.TB, internal *btcec.PrivateKey) []byte {
 	return s
 }
 
-// spendTo builds a one-in, one-out spend of prev's output op.Index to
-// pkScript, paying fee.
-func spendTo(prev *wire.MsgTx, op wire.OutPoint, pkScript []byte, fee btcutil.Amount) *wire.MsgTx {
-	tx := wire.NewMsgTx(2)
-	tx.AddTxIn(wire.NewTxIn(&op, nil, nil))
-	tx.AddTxOut(wire.NewTxOut(prev.TxOut[op.Index].Value-int64(fee), pkScript))
-	return tx
-}
-
-func signP2WPKH(t testing.TB, tx *wire.MsgTx, prevOut *wire.TxOut, k *btcec.PrivateKey) {
-	fetcher := txscript.NewCannedPrevOutputFetcher(prevOut.PkScript, prevOut.Value)
-	hashes := txscript.NewTxSigHashes(tx, fetcher)
-	w, err := txscript.WitnessSignature(tx, hashes, 0, prevOut.Value, prevOut.PkScript, txscript.SigHashAll, k, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx.TxIn[0].Witness = w
-}
-
 // signP2TRKeyPath signs input 0 with a BIP341 key-path schnorr signature
 // (SIGHASH_DEFAULT); txscript applies the BIP86 tweak to the internal key.
 func signP2TRKeyPath(t testing.TB, tx *wire.MsgTx, prevOut *wire.TxOut, internal *btcec.PrivateKey) {
@@ -91,11 +53,6 @@ func signP2TRKeyPath(t testing.TB, tx *wire.MsgTx, prevOut *wire.TxOut, internal
 		t.Fatal(err)
 	}
 	tx.TxIn[0].Witness = w
-}
-
-func processGone(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return errors.Is(err, syscall.ESRCH)
 }
 
 func TestStartStopLeavesNoProcess(t *testing.T) {
@@ -110,7 +67,7 @@ func TestStartStopLeavesNoProcess(t *testing.T) {
 		n := Start(t, Options{})
 		t.Logf("Start took %v (pid %d, rpc %s)", time.Since(start), n.PID(), n.RPCURL())
 		pid, exited = n.PID(), n.Exited()
-		if processGone(pid) {
+		if txtest.ProcessGone(pid) {
 			t.Fatalf("btcd pid %d not running", pid)
 		}
 		if h := n.Height(t); h != 0 {
@@ -133,7 +90,7 @@ func TestStartStopLeavesNoProcess(t *testing.T) {
 	default:
 		t.Fatal("btcd not reaped after the test's cleanup")
 	}
-	if !processGone(pid) {
+	if !txtest.ProcessGone(pid) {
 		t.Fatalf("btcd pid %d still exists after cleanup", pid)
 	}
 }
@@ -170,8 +127,8 @@ func TestGenerateAdvancesHeight(t *testing.T) {
 func TestFund(t *testing.T) {
 	t.Parallel()
 	n := Start(t, Options{})
-	k := testKey("fund")
-	script := p2wpkhScript(t, k)
+	k := txtest.Key("fund")
+	script := txtest.P2WPKHScript(t, k, Params)
 
 	start := time.Now()
 	op, prev := n.Fund(t, script, 1_2345_6789)
@@ -216,7 +173,7 @@ func TestFund(t *testing.T) {
 func TestInvalidTxRefused(t *testing.T) {
 	t.Parallel()
 	n := Start(t, Options{})
-	k := testKey("invalid")
+	k := txtest.Key("invalid")
 	script := p2pkhScript(t, k)
 	op, prev := n.Fund(t, script, btcutil.SatoshiPerBitcoin)
 
@@ -234,25 +191,25 @@ func TestInvalidTxRefused(t *testing.T) {
 		want string // substring of the node's reason
 	}{
 		{"wrong key", func() *wire.MsgTx {
-			tx := spendTo(prev, op, script, 1000)
-			sign(tx, testKey("someone else"))
+			tx := txtest.SpendTo(prev, op, script, 1000)
+			sign(tx, txtest.Key("someone else"))
 			return tx
 		}, "failed to validate input"},
 		{"overspend", func() *wire.MsgTx {
-			tx := spendTo(prev, op, script, -1000)
+			tx := txtest.SpendTo(prev, op, script, -1000)
 			sign(tx, k)
 			return tx
 		}, "total value of all transaction inputs"},
 		{"missing input", func() *wire.MsgTx {
 			bogus := op
 			bogus.Hash[0] ^= 0xff
-			tx := spendTo(prev, bogus, script, 1000)
+			tx := txtest.SpendTo(prev, bogus, script, 1000)
 			sign(tx, k)
 			return tx
 		}, "missing-inputs"},
 		{"dust output (policy, --rejectnonstd)", func() *wire.MsgTx {
-			tx := spendTo(prev, op, script, 1000)
-			tx.AddTxOut(wire.NewTxOut(100, p2wpkhScript(t, k)))
+			tx := txtest.SpendTo(prev, op, script, 1000)
+			tx.AddTxOut(wire.NewTxOut(100, txtest.P2WPKHScript(t, k, Params)))
 			tx.TxOut[0].Value -= 100
 			sign(tx, k)
 			return tx
@@ -274,7 +231,7 @@ func TestInvalidTxRefused(t *testing.T) {
 	}
 
 	// The correctly signed spend is accepted, and Send works.
-	good := spendTo(prev, op, script, 1000)
+	good := txtest.SpendTo(prev, op, script, 1000)
 	sign(good, k)
 	if ok, reason := n.TestMempoolAccept(t, good); !ok {
 		t.Fatalf("good tx refused: %s", reason)
@@ -297,17 +254,17 @@ func TestActivationHeights(t *testing.T) {
 	n := Start(t, Options{})
 	start := time.Now()
 
-	wk := testKey("segwit")
-	tk := testKey("taproot internal")
-	wScript, tScript := p2wpkhScript(t, wk), p2trScript(t, tk)
+	wk := txtest.Key("segwit")
+	tk := txtest.Key("taproot internal")
+	wScript, tScript := txtest.P2WPKHScript(t, wk, Params), p2trScript(t, tk)
 	// Paying witness scripts works before activation.
 	wOp, wPrev := n.Fund(t, wScript, 2*btcutil.SatoshiPerBitcoin)
 	tOp, tPrev := n.Fund(t, tScript, 3*btcutil.SatoshiPerBitcoin)
-	dest := p2wpkhScript(t, testKey("dest"))
+	dest := txtest.P2WPKHScript(t, txtest.Key("dest"), Params)
 
-	wSpend := spendTo(wPrev, wOp, dest, 500)
-	signP2WPKH(t, wSpend, wPrev.TxOut[wOp.Index], wk)
-	tSpend := spendTo(tPrev, tOp, dest, 500)
+	wSpend := txtest.SpendTo(wPrev, wOp, dest, 500)
+	txtest.SignP2WPKH(t, wSpend, wPrev.TxOut[wOp.Index], wk)
+	tSpend := txtest.SpendTo(tPrev, tOp, dest, 500)
 	signP2TRKeyPath(t, tSpend, tPrev.TxOut[tOp.Index], tk)
 
 	// BIP9 state for the block after the tip, as getblockchaininfo reports.
@@ -390,9 +347,9 @@ func TestReorg(t *testing.T) {
 	}
 
 	// A deposit that gets confirmed only on a's soon-stale branch.
-	k := testKey("reorg")
+	k := txtest.Key("reorg")
 	op, prev := a.Fund(t, p2pkhScript(t, k), btcutil.SatoshiPerBitcoin)
-	deposit := spendTo(prev, op, p2wpkhScript(t, testKey("deposit")), 1000)
+	deposit := txtest.SpendTo(prev, op, txtest.P2WPKHScript(t, txtest.Key("deposit"), Params), 1000)
 	sig, err := txscript.SignatureScript(deposit, 0, prev.TxOut[op.Index].PkScript, txscript.SigHashAll, k, true)
 	if err != nil {
 		t.Fatal(err)
@@ -448,9 +405,9 @@ func TestReorg(t *testing.T) {
 
 	// Both nodes can fund on the shared chain: each spends only its own
 	// coinbases, so their funding transactions never conflict.
-	opB, _ := b.Fund(t, p2wpkhScript(t, k), btcutil.SatoshiPerBitcoin)
+	opB, _ := b.Fund(t, txtest.P2WPKHScript(t, k, Params), btcutil.SatoshiPerBitcoin)
 	a.WaitForTip(t, b.BestHash(t), time.Minute)
-	opA, _ := a.Fund(t, p2wpkhScript(t, k), btcutil.SatoshiPerBitcoin)
+	opA, _ := a.Fund(t, txtest.P2WPKHScript(t, k, Params), btcutil.SatoshiPerBitcoin)
 	b.WaitForTip(t, a.BestHash(t), time.Minute)
 	for _, n := range []*Node{a, b} {
 		for _, op := range []wire.OutPoint{opA, opB} {

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"airsign/online/regtest/internal/txtest"
 	"bufio"
 	"bytes"
 	"encoding/json"
@@ -84,8 +85,8 @@ func TestDaemonPersistentDir(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	k := testKey("daemon")
-	script := p2wpkhScript(t, k)
+	k := txtest.Key("daemon")
+	script := txtest.P2WPKHScript(t, k, Params)
 	op1, ins1 := fundInputs(t, d, script, 1_0000_0000)
 	_, ins2 := fundInputs(t, d, script, 60*btcutil.SatoshiPerBitcoin) // two coinbases
 	spent := map[wire.OutPoint]bool{}
@@ -118,7 +119,7 @@ func TestDaemonPersistentDir(t *testing.T) {
 	default:
 		t.Fatal("Exited not closed after Stop")
 	}
-	if !processGone(pid) {
+	if !txtest.ProcessGone(pid) {
 		t.Fatalf("btcd %d still running after Stop", pid)
 	}
 
@@ -167,8 +168,8 @@ func TestDaemonPersistentDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spend := spendTo(prev.MsgTx(), op3, p2wpkhScript(t, testKey("dest")), 500)
-	signP2WPKH(t, spend, prev.MsgTx().TxOut[op3.Index], k)
+	spend := txtest.SpendTo(prev.MsgTx(), op3, txtest.P2WPKHScript(t, txtest.Key("dest"), Params), 500)
+	txtest.SignP2WPKH(t, spend, prev.MsgTx().TxOut[op3.Index], k)
 	if _, err := d2.Send(spend); err != nil {
 		t.Fatalf("witness spend on the resumed chain: %v", err)
 	}
@@ -203,7 +204,7 @@ func TestDaemonTempDir(t *testing.T) {
 	if harnessKeyFor(d.MiningAddress()) == nil || d.MiningKey() == nil {
 		t.Fatal("temporary daemon does not mine to a harness key")
 	}
-	if _, _, err := d.Fund(p2wpkhScript(t, testKey("tmp")), btcutil.SatoshiPerBitcoin); err != nil {
+	if _, _, err := d.Fund(txtest.P2WPKHScript(t, txtest.Key("tmp"), Params), btcutil.SatoshiPerBitcoin); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.Stop(); err != nil {
@@ -413,12 +414,12 @@ func TestDaemonDiesWithProcess(t *testing.T) {
 	if pid == 0 {
 		t.Fatal("child did not report a btcd pid")
 	}
-	if processGone(pid) {
+	if txtest.ProcessGone(pid) {
 		t.Fatalf("btcd %d not running while the child lives", pid)
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
-	for end := time.Now().Add(time.Minute); !processGone(pid) && !isZombie(pid); {
+	for end := time.Now().Add(time.Minute); !txtest.ProcessGone(pid) && !txtest.IsZombie(pid); {
 		if time.Now().After(end) {
 			syscall.Kill(pid, syscall.SIGKILL)
 			t.Fatalf("btcd %d survived the process that launched it", pid)

@@ -1,8 +1,7 @@
-package daemon
-
-// These helpers repeat a few of airsign/online/regtest's test helpers: a
-// package only for them would be imported by two test files and nothing
-// else.
+// Package txtest holds what the tests of the regtest launcher and of its
+// harness both need: fixed keys, a P2WPKH spend built and signed, and
+// checks that a process is gone. Only test files import it.
+package txtest
 
 import (
 	"crypto/sha256"
@@ -15,18 +14,21 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 )
 
-func testKey(label string) *btcec.PrivateKey {
+// Key is a fixed key named by label.
+func Key(label string) *btcec.PrivateKey {
 	sum := sha256.Sum256([]byte("airsign regtest_test " + label))
 	k, _ := btcec.PrivKeyFromBytes(sum[:])
 	return k
 }
 
-func p2wpkhScript(t testing.TB, k *btcec.PrivateKey) []byte {
-	a, err := btcutil.NewAddressWitnessPubKeyHash(btcutil.Hash160(k.PubKey().SerializeCompressed()), Params)
+// P2WPKHScript pays to k's P2WPKH address on net.
+func P2WPKHScript(t testing.TB, k *btcec.PrivateKey, net *chaincfg.Params) []byte {
+	a, err := btcutil.NewAddressWitnessPubKeyHash(btcutil.Hash160(k.PubKey().SerializeCompressed()), net)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,16 +39,17 @@ func p2wpkhScript(t testing.TB, k *btcec.PrivateKey) []byte {
 	return s
 }
 
-// spendTo builds a one-in, one-out spend of prev's output op.Index to
+// SpendTo builds a one-in, one-out spend of prev's output op.Index to
 // pkScript, paying fee.
-func spendTo(prev *wire.MsgTx, op wire.OutPoint, pkScript []byte, fee btcutil.Amount) *wire.MsgTx {
+func SpendTo(prev *wire.MsgTx, op wire.OutPoint, pkScript []byte, fee btcutil.Amount) *wire.MsgTx {
 	tx := wire.NewMsgTx(2)
 	tx.AddTxIn(wire.NewTxIn(&op, nil, nil))
 	tx.AddTxOut(wire.NewTxOut(prev.TxOut[op.Index].Value-int64(fee), pkScript))
 	return tx
 }
 
-func signP2WPKH(t testing.TB, tx *wire.MsgTx, prevOut *wire.TxOut, k *btcec.PrivateKey) {
+// SignP2WPKH signs input 0 of tx, which spends prevOut, with k.
+func SignP2WPKH(t testing.TB, tx *wire.MsgTx, prevOut *wire.TxOut, k *btcec.PrivateKey) {
 	fetcher := txscript.NewCannedPrevOutputFetcher(prevOut.PkScript, prevOut.Value)
 	hashes := txscript.NewTxSigHashes(tx, fetcher)
 	w, err := txscript.WitnessSignature(tx, hashes, 0, prevOut.Value, prevOut.PkScript, txscript.SigHashAll, k, true)
@@ -56,12 +59,14 @@ func signP2WPKH(t testing.TB, tx *wire.MsgTx, prevOut *wire.TxOut, k *btcec.Priv
 	tx.TxIn[0].Witness = w
 }
 
-func processGone(pid int) bool {
+// ProcessGone says whether no process has pid.
+func ProcessGone(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return errors.Is(err, syscall.ESRCH)
 }
 
-func isZombie(pid int) bool {
+// IsZombie says whether pid has exited and waits to be reaped.
+func IsZombie(pid int) bool {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return false
