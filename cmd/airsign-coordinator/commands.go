@@ -20,8 +20,6 @@ import (
 	"airsign/psbt/amount"
 	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
-	"airsign/ui/qr/ur"
-	"airsign/ui/urwallet"
 )
 
 // parseAmount reads an amount in BTC ("0.015") or satoshis ("1500000sat").
@@ -44,7 +42,7 @@ func (c *cli) walletAdd(args []string) error {
 	}
 	source := "descriptor"
 	if *qrIn != "" {
-		text, err := c.descriptorFromQR(append([]string{*qrIn}, fs.Args()...))
+		text, err := qrfiles.DescriptorFromQR(append([]string{*qrIn}, fs.Args()...), c.network)
 		if err != nil {
 			return err
 		}
@@ -75,37 +73,6 @@ func (c *cli) walletAdd(args []string) error {
 		fmt.Fprintf(c.stdout, "  %s on %s, master fingerprint %x\n", d.Script, w.Network, d.MasterFingerprint())
 		fmt.Fprintf(c.stdout, "  scanned from block %d to %d: %s confirmed\n", max(w.Birthday, 1), rep.Height, btc(bal.Confirmed))
 	})
-}
-
-// descriptorFromQR reads a wallet from QR images: a UR crypto-output (the
-// kiosk's watch-only export), a descriptor as text, or a BSMS record.
-func (c *cli) descriptorFromQR(paths []string) (string, error) {
-	p, _, err := qrfiles.ReadPayload(paths, nil)
-	if err != nil {
-		return "", err
-	}
-	switch {
-	case p.Kind == ur.TypeOutput:
-		o, err := ur.DecodeOutput(ur.UR{Type: p.Kind, CBOR: p.Data})
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", paths[0], err)
-		}
-		d, err := urwallet.Descriptor(o, c.network)
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", paths[0], err)
-		}
-		return d.String(), nil
-	case p.Kind == qr.KindText && strings.HasPrefix(string(p.Data), "BSMS"):
-		rec, err := descriptor.ParseBSMSForNetwork(p.Data, c.network)
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", paths[0], err)
-		}
-		return rec.Descriptor.String(), nil
-	case p.Kind == qr.KindText:
-		return strings.TrimSpace(string(p.Data)), nil
-	default:
-		return "", fmt.Errorf("%s holds %s, not a descriptor, BSMS record or crypto-output", paths[0], p.Kind)
-	}
 }
 
 func (c *cli) wallets(args []string) error {

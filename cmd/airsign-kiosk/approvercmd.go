@@ -19,8 +19,6 @@ import (
 	"airsign/psbt/approval"
 	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
-	"airsign/ui/qr/ur"
-	"airsign/ui/urwallet"
 )
 
 // approverCmd is `approver [--station DIR] init | wallet add | approve |
@@ -226,7 +224,7 @@ func (c *cli) approverWalletAdd(dir *string, args []string) error {
 	text, source := *desc, "the descriptor given"
 	if *qrIn != "" {
 		source = *qrIn
-		if text, err = descriptorFromQR(append([]string{*qrIn}, fs.Args()...), net); err != nil {
+		if text, err = qrfiles.DescriptorFromQR(append([]string{*qrIn}, fs.Args()...), net); err != nil {
 			return err
 		}
 	}
@@ -253,37 +251,6 @@ func (c *cli) approverWalletAdd(dir *string, args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "descriptor: %s\n", w.Descriptor)
 	return nil
-}
-
-// descriptorFromQR reads a wallet from QR images as the kiosk's and the
-// coordinator's `wallet add --qr` do: a descriptor's text (the kiosk's
-// watch-only.png), a UR crypto-output, or a plain BSMS record.
-func descriptorFromQR(paths []string, net descriptor.Network) (string, error) {
-	p, _, err := qrfiles.ReadPayload(paths, nil)
-	if err != nil {
-		return "", err
-	}
-	switch {
-	case p.Kind == ur.TypeOutput:
-		o, err := ur.DecodeOutput(ur.UR{Type: p.Kind, CBOR: p.Data})
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", paths[0], err)
-		}
-		d, err := urwallet.Descriptor(o, net)
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", paths[0], err)
-		}
-		return d.String(), nil
-	case p.Kind == qr.KindText && strings.HasPrefix(string(p.Data), "BSMS"):
-		rec, err := descriptor.ParseBSMSForNetwork(p.Data, net)
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", paths[0], err)
-		}
-		return rec.Descriptor.String(), nil
-	case p.Kind == qr.KindText:
-		return strings.TrimSpace(string(p.Data)), nil
-	}
-	return "", fmt.Errorf("%s holds %s, not a descriptor, BSMS record or crypto-output", paths[0], p.Kind)
 }
 
 func (c *cli) approverApprove(dir *string, args []string) error {

@@ -12,10 +12,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"airsign/psbt"
+	"airsign/psbt/descriptor"
 	"airsign/psbt/fileio"
 	"airsign/ui/qr"
+	"airsign/ui/qr/ur"
+	"airsign/ui/urwallet"
 )
 
 // IsImage reports whether data starts like a PNG, JPEG or GIF file.
@@ -214,4 +218,35 @@ func RefuseExisting(paths ...string) error {
 		}
 	}
 	return nil
+}
+
+// DescriptorFromQR reads a wallet from QR images, as every `wallet add
+// --qr` does: a descriptor's text (the kiosk's
+// watch-only.png), a UR crypto-output, or a plain BSMS record.
+func DescriptorFromQR(paths []string, net descriptor.Network) (string, error) {
+	p, _, err := ReadPayload(paths, nil)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case p.Kind == ur.TypeOutput:
+		o, err := ur.DecodeOutput(ur.UR{Type: p.Kind, CBOR: p.Data})
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", paths[0], err)
+		}
+		d, err := urwallet.Descriptor(o, net)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", paths[0], err)
+		}
+		return d.String(), nil
+	case p.Kind == qr.KindText && strings.HasPrefix(string(p.Data), "BSMS"):
+		rec, err := descriptor.ParseBSMSForNetwork(p.Data, net)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", paths[0], err)
+		}
+		return rec.Descriptor.String(), nil
+	case p.Kind == qr.KindText:
+		return strings.TrimSpace(string(p.Data)), nil
+	}
+	return "", fmt.Errorf("%s holds %s, not a descriptor, BSMS record or crypto-output", paths[0], p.Kind)
 }
