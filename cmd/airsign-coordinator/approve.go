@@ -15,7 +15,6 @@ import (
 	"airsign/online/coordinator"
 	"airsign/online/store"
 	"airsign/psbt/approval"
-	"airsign/ui/qr"
 )
 
 // readPasswords reads n lines from standard input, without their line
@@ -179,25 +178,10 @@ func (c *cli) approvers(id string) (string, error) {
 	return strings.Join(names, ","), nil
 }
 
-// readApprovalText reads an approver station's output: the approval's text
-// or the key's text, from a file or a QR image of it.
-func readApprovalText(path string) (string, error) {
-	data, err := qrfiles.ReadFileLimited(path, qr.MaxImageBytes, "approval file")
-	if err != nil {
-		return "", err
-	}
-	if qrfiles.IsImage(data) {
-		if data, err = qr.DecodeFile(data); err != nil {
-			return "", fmt.Errorf("%s: %w", path, err)
-		}
-	}
-	return strings.TrimSpace(string(data)), nil
-}
-
 // approveStation files an approval an approver station made. The approval
 // proves who made it (their station's key); who handed it in is recorded.
 func (c *cli) approveStation(id, path string) error {
-	text, err := readApprovalText(path)
+	text, err := qrfiles.ReadText(path, "approval file")
 	if err != nil {
 		return err
 	}
@@ -243,7 +227,7 @@ func (c *cli) approverKeys(sub string, args []string) error {
 		}
 		text := pos[1]
 		if _, err := os.Stat(text); err == nil {
-			if text, err = readApprovalText(text); err != nil {
+			if text, err = qrfiles.ReadText(text, "station key file"); err != nil {
 				return err
 			}
 		}

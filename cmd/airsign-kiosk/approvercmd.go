@@ -402,16 +402,11 @@ func (c *cli) approverShow(dir *string, args []string) error {
 // readApproval reads an approval's text form (approval.MarshalTransfer),
 // as an approver station writes it: a text file or a QR image of it.
 func readApproval(path string) (approval.Approval, error) {
-	data, err := qrfiles.ReadFileLimited(path, qr.MaxImageBytes, "approval")
+	text, err := qrfiles.ReadText(path, "approval")
 	if err != nil {
-		return approval.Approval{}, err
+		return approval.Approval{}, fmt.Errorf("--approval %w", err)
 	}
-	if qrfiles.IsImage(data) {
-		if data, err = qr.DecodeFile(data); err != nil {
-			return approval.Approval{}, fmt.Errorf("--approval %s: %w", path, err)
-		}
-	}
-	a, err := approval.ParseTransfer(string(data))
+	a, err := approval.ParseTransfer(text)
 	if err != nil {
 		return approval.Approval{}, fmt.Errorf("--approval %s: %w", path, err)
 	}

@@ -5,7 +5,6 @@ import (
 
 	"airsign/cmd/internal/qrfiles"
 	"airsign/psbt/amount"
-	"airsign/ui/qr"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -353,16 +352,11 @@ func (c *cli) approversCmd(args []string) error {
 // text (as the coordinator shows it).
 func parseApproverKey(s string, kind approval.Kind) (approval.Key, error) {
 	if st, err := os.Stat(s); err == nil && st.Mode().IsRegular() {
-		data, err := qrfiles.ReadFileLimited(s, qr.MaxImageBytes, "approver key file")
+		text, err := qrfiles.ReadText(s, "approver key file")
 		if err != nil {
 			return approval.Key{}, err
 		}
-		if qrfiles.IsImage(data) {
-			if data, err = qr.DecodeFile(data); err != nil {
-				return approval.Key{}, fmt.Errorf("%s: %w", s, err)
-			}
-		}
-		s = string(data)
+		s = text
 	}
 	k, err := approval.ParseKey(s, kind)
 	if err != nil {

@@ -250,3 +250,19 @@ func DescriptorFromQR(paths []string, net descriptor.Network) (string, error) {
 	}
 	return "", fmt.Errorf("%s holds %s, not a descriptor, BSMS record or crypto-output", paths[0], p.Kind)
 }
+
+// ReadText reads the text in a file, or in the QR code of an image file
+// (a key, an approval, a descriptor shown as a QR code), trimmed; what
+// names the file in a size refusal. Not for secrets: nothing is wiped.
+func ReadText(path, what string) (string, error) {
+	data, err := ReadFileLimited(path, qr.MaxImageBytes, what)
+	if err != nil {
+		return "", err
+	}
+	if IsImage(data) {
+		if data, err = qr.DecodeFile(data); err != nil {
+			return "", fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return strings.TrimSpace(string(data)), nil
+}
