@@ -132,14 +132,20 @@ func (c *cli) approve(args []string) error {
 	if err != nil {
 		return err
 	}
-	aps, err := c.coord.Approvals(c.ctx, id)
+	return c.reportApproved(wd, fmt.Sprintf("request %s approved by %s", wd.ID, *user))
+}
+
+// reportApproved prints a request after an approval: what happened, its
+// approvals, and where the PSBT goes next.
+func (c *cli) reportApproved(wd *coordinator.Withdrawal, what string) error {
+	aps, err := c.coord.Approvals(c.ctx, wd.ID)
 	if err != nil {
 		return err
 	}
 	m := requestJSON(wd, true)
 	m["approvals"] = approvalsJSON(aps)
 	return c.emit(m, func() {
-		fmt.Fprintf(c.stdout, "request %s approved by %s\n", wd.ID, *user)
+		fmt.Fprintln(c.stdout, what)
 		printApprovals(c.stdout, aps)
 		fmt.Fprintf(c.stdout, "  the PSBT carries the approvals: show %s --qr-out DIR for the kiosk\n", wd.ID)
 	})
@@ -193,17 +199,7 @@ func (c *cli) approveStation(id, path string) error {
 	if err != nil {
 		return err
 	}
-	aps, err := c.coord.Approvals(c.ctx, id)
-	if err != nil {
-		return err
-	}
-	m := requestJSON(wd, true)
-	m["approvals"] = approvalsJSON(aps)
-	return c.emit(m, func() {
-		fmt.Fprintf(c.stdout, "request %s: the approver station's approval is filed\n", wd.ID)
-		printApprovals(c.stdout, aps)
-		fmt.Fprintf(c.stdout, "  the PSBT carries the approvals: show %s --qr-out DIR for the kiosk\n", wd.ID)
-	})
+	return c.reportApproved(wd, fmt.Sprintf("request %s: the approver station's approval is filed", wd.ID))
 }
 
 // approverKeys is `user station-key NAME KEY|FILE [--label TEXT]` and
