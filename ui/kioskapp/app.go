@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -66,9 +65,7 @@ type App struct {
 	anim    *QRAnimator // the signed screen's animation, for tests
 	camDone chan error  // tests: told when a camera scan ends
 
-	tick     sync.Mutex
-	tickStop chan struct{}
-	tickDone chan struct{}
+	ticks ticker
 }
 
 // New shows k's current screen in w.
@@ -162,39 +159,11 @@ func (a *App) Tick(now time.Time) {
 
 // StartTicker sends Tick every interval from a goroutine, through fyne.Do.
 func (a *App) StartTicker(interval time.Duration) {
-	a.tick.Lock()
-	defer a.tick.Unlock()
-	if a.tickStop != nil {
-		return
-	}
-	stop, done := make(chan struct{}), make(chan struct{})
-	a.tickStop, a.tickDone = stop, done
-	t := time.NewTicker(interval)
-	go func() {
-		defer close(done)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				fyne.Do(func() { a.Tick(a.opt.Now()) })
-			}
-		}
-	}()
+	a.ticks.start(interval, func() { a.Tick(a.opt.Now()) })
 }
 
 // StopTicker stops the ticker and waits for its goroutine.
-func (a *App) StopTicker() {
-	a.tick.Lock()
-	stop, done := a.tickStop, a.tickDone
-	a.tickStop, a.tickDone = nil, nil
-	a.tick.Unlock()
-	if stop != nil {
-		close(stop)
-		<-done
-	}
-}
+func (a *App) StopTicker() { a.ticks.halt() }
 
 // Close clears the screen's widgets (and the secrets they may show).
 func (a *App) Close() {

@@ -221,9 +221,52 @@ type QRAnimator struct {
 	frames []image.Image
 	next   int
 
+	steps ticker
+}
+
+// ticker calls a function on the fyne thread at an interval, from a
+// goroutine that stop ends and waits for.
+type ticker struct {
 	mu   sync.Mutex
 	stop chan struct{}
 	done chan struct{}
+}
+
+// start calls f every interval until stop; it does nothing while already
+// running.
+func (k *ticker) start(interval time.Duration, f func()) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.stop != nil {
+		return
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	k.stop, k.done = stop, done
+	t := time.NewTicker(interval)
+	go func() {
+		defer close(done)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				fyne.Do(f)
+			}
+		}
+	}()
+}
+
+// halt ends the goroutine, if one runs, and waits for it.
+func (k *ticker) halt() {
+	k.mu.Lock()
+	stop, done := k.stop, k.done
+	k.stop, k.done = nil, nil
+	k.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
 }
 
 // NewQRAnimator shows frames (at least one) on a square of side points.
@@ -253,39 +296,11 @@ func (a *QRAnimator) Start(fps int) {
 	if len(a.frames) < 2 || fps <= 0 {
 		return
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.stop != nil {
-		return
-	}
-	stop, done := make(chan struct{}), make(chan struct{})
-	a.stop, a.done = stop, done
-	t := time.NewTicker(time.Second / time.Duration(fps))
-	go func() {
-		defer close(done)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				fyne.Do(a.Step)
-			}
-		}
-	}()
+	a.steps.start(time.Second/time.Duration(fps), a.Step)
 }
 
 // Stop ends the animation and waits for its goroutine.
-func (a *QRAnimator) Stop() {
-	a.mu.Lock()
-	stop, done := a.stop, a.done
-	a.stop, a.done = nil, nil
-	a.mu.Unlock()
-	if stop != nil {
-		close(stop)
-		<-done
-	}
-}
+func (a *QRAnimator) Stop() { a.steps.halt() }
 
 // Clear stops the animation and drops the frames.
 func (a *QRAnimator) Clear() {
