@@ -248,4 +248,33 @@ CREATE TABLE wallet_quorums (
 	updated INTEGER NOT NULL -- unix nanoseconds, UTC
 ) STRICT;
 `,
+	// 16: the treasury's books: an address book of named payees, labels
+	// of the wallets' own addresses, outputs and transactions (BIP-329
+	// types), and each request's memo and fee preset.
+	`
+-- One label per address, so a destination shows one name.
+CREATE TABLE payees (
+	label    TEXT PRIMARY KEY COLLATE NOCASE,
+	address  TEXT NOT NULL UNIQUE,
+	note     TEXT NOT NULL DEFAULT '',
+	added_by TEXT NOT NULL,
+	updated  INTEGER NOT NULL -- unix nanoseconds, UTC
+) STRICT;
+
+-- ref as BIP-329 writes it: a txid (tx), an address (addr), txid:vout (output).
+CREATE TABLE labels (
+	wallet  TEXT NOT NULL REFERENCES wallets(name),
+	type    TEXT NOT NULL CHECK (type IN ('tx', 'addr', 'output')),
+	ref     TEXT NOT NULL,
+	label   TEXT NOT NULL CHECK (label != ''),
+	set_by  TEXT NOT NULL,
+	updated INTEGER NOT NULL, -- unix nanoseconds, UTC
+	PRIMARY KEY (wallet, type, ref)
+) STRICT;
+
+ALTER TABLE withdrawals ADD COLUMN memo TEXT NOT NULL DEFAULT '';
+-- economy, normal, priority, custom; '' for requests made before presets
+-- and for fee bumps (which name a rate).
+ALTER TABLE withdrawals ADD COLUMN fee_preset TEXT NOT NULL DEFAULT '';
+`,
 }
