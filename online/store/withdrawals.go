@@ -292,6 +292,22 @@ func (s *Store) Withdrawal(ctx context.Context, id string) (Withdrawal, error) {
 	return ws[0], nil
 }
 
+// WithdrawalByUnsignedTx returns the newest request whose unsigned
+// transaction is txid: what a signed transaction that came back without
+// its request (a raw transaction, a PSBT given alone) belongs to. A
+// cancelled request and a later one may build the same transaction; the
+// later is the one still wanted.
+func (s *Store) WithdrawalByUnsignedTx(ctx context.Context, txid chainhash.Hash) (Withdrawal, error) {
+	ws, err := s.withdrawals(ctx, `WHERE unsigned_txid = ?`, txid[:])
+	if err != nil {
+		return Withdrawal{}, fmt.Errorf("store: withdrawal of transaction %s: %w", txid, err)
+	}
+	if len(ws) == 0 {
+		return Withdrawal{}, fmt.Errorf("store: withdrawal of transaction %s: %w", txid, ErrNotFound)
+	}
+	return ws[len(ws)-1], nil
+}
+
 // Withdrawals returns the wallet's requests, oldest first; an empty wallet
 // name means every wallet.
 func (s *Store) Withdrawals(ctx context.Context, wallet string) ([]Withdrawal, error) {

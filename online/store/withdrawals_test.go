@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 )
 
@@ -373,5 +374,52 @@ func TestCoinbaseMaturity(t *testing.T) {
 	all, _ := s.UTXOs(ctx, "w")
 	if len(all) != 1 || !all[0].Coinbase {
 		t.Fatalf("UTXOs = %+v, want the coinbase flagged", all)
+	}
+}
+
+// A signed transaction that came back alone finds its request by the
+// unsigned transaction; when a cancelled request and a later one built the
+// same transaction, the later is found.
+func TestWithdrawalByUnsignedTx(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newStore(t)
+	addWallet(t, s, "w")
+	if err := s.ApplyBlock(ctx, update(1, []UTXO{utxo("w", op(1, 0), 5000), utxo("w", op(1, 1), 7000)})); err != nil {
+		t.Fatal(err)
+	}
+	first := withdrawal("a", "w", op(1, 0))
+	if err := s.CreateWithdrawal(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CancelWithdrawal(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	again := withdrawal("b", "w", op(1, 0)) // the same unsigned transaction
+	if again.UnsignedTxID != first.UnsignedTxID {
+		t.Fatal("test setup: the two requests must share their unsigned transaction")
+	}
+	if err := s.CreateWithdrawal(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	other := withdrawal("cc", "w", op(1, 1))
+	if err := s.CreateWithdrawal(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		txid    chainhash.Hash
+		wantID  string
+		wantErr error
+	}{
+		{"newest of two", first.UnsignedTxID, "b", nil},
+		{"only one", other.UnsignedTxID, "cc", nil},
+		{"none", h('x', 1), "", ErrNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.WithdrawalByUnsignedTx(ctx, tc.txid)
+			if !errors.Is(err, tc.wantErr) || got.ID != tc.wantID {
+				t.Fatalf("WithdrawalByUnsignedTx(%s) = %q, %v; want %q, %v", tc.txid, got.ID, err, tc.wantID, tc.wantErr)
+			}
+		})
 	}
 }
