@@ -528,7 +528,8 @@ func (s *Store) SetSuspended(ctx context.Context, wallet string, suspended bool,
 }
 
 // RemoveWallet deletes a wallet that has never had a withdrawal request,
-// with its watched addresses, credited outputs and kept kiosk checkpoints.
+// with its watched addresses, credited outputs, kept kiosk checkpoints and
+// labels.
 // A wallet with requests is refused (ErrState): their history stays, and
 // such a wallet is suspended instead. What it held goes back to whichever
 // wallet derives the same scripts at the next rescan.
@@ -548,6 +549,7 @@ func (s *Store) RemoveWallet(ctx context.Context, name string) error {
 	for _, q := range []string{
 		`DELETE FROM kiosk_checkpoints WHERE wallet = ?`,
 		`DELETE FROM wallet_quorums WHERE wallet = ?`,
+		`DELETE FROM labels WHERE wallet = ?`,
 		`DELETE FROM utxos WHERE wallet = ?`,
 		`DELETE FROM addresses WHERE wallet = ?`,
 	} {

@@ -65,6 +65,12 @@ type Withdrawal struct {
 	// ConflictTxID is set on a pending or broadcast request when another
 	// transaction spent one of its coins in a block: it can never confirm.
 	ConflictTxID *chainhash.Hash
+	// Memo is the requester's note on the request. A fee bump keeps the
+	// memo of the request it replaces unless it gives its own.
+	Memo string
+	// FeePreset is how FeeRate was chosen: economy, normal, priority or
+	// custom; empty for a fee bump and for requests made before presets.
+	FeePreset string
 }
 
 // CreateWithdrawal records a new pending request and reserves its inputs,
@@ -117,13 +123,20 @@ func (s *Store) insertWithdrawal(ctx context.Context, w Withdrawal, old string) 
 	var replaces sql.NullString
 	if old != "" {
 		replaces = sql.NullString{String: old, Valid: true}
+		// A bump pays the same thing: its memo stays. A revocation pays
+		// the coins back, which the memo does not describe.
+		if w.Memo == "" && !w.Revokes {
+			if err := tx.QueryRowContext(ctx, `SELECT memo FROM withdrawals WHERE id = ?`, old).Scan(&w.Memo); err != nil {
+				return err
+			}
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO withdrawals (id, wallet, status, requester, created, destination, amount, fee, feerate,
-			change_index, psbt, unsigned_txid, replaces, bumped_by, revokes)
-		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			change_index, psbt, unsigned_txid, replaces, bumped_by, revokes, memo, fee_preset)
+		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, w.Wallet, w.Requester, w.Created.UnixNano(), w.Destination, int64(w.Amount), int64(w.Fee), w.FeeRate,
-		change, w.PSBT, w.UnsignedTxID[:], replaces, w.BumpedBy, w.Revokes); err != nil {
+		change, w.PSBT, w.UnsignedTxID[:], replaces, w.BumpedBy, w.Revokes, w.Memo, w.FeePreset); err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return fmt.Errorf("%w: a withdrawal with id %s", ErrExists, w.ID)
 		}
@@ -278,7 +291,8 @@ func (s *Store) MarkBroadcast(ctx context.Context, id string, final *wire.MsgTx)
 
 const withdrawalColumns = `id, wallet, status, requester, created, destination, amount, fee, feerate,
 	change_index, psbt, unsigned_txid, final_tx, txid, coalesce(replaces, ''),
-	coalesce((SELECT r.id FROM withdrawals r WHERE r.replaces = withdrawals.id), ''), bumped_by, paid_txid, conflict_txid, revokes`
+	coalesce((SELECT r.id FROM withdrawals r WHERE r.replaces = withdrawals.id), ''), bumped_by, paid_txid, conflict_txid, revokes,
+	memo, fee_preset`
 
 // Withdrawal returns one request with its inputs.
 func (s *Store) Withdrawal(ctx context.Context, id string) (Withdrawal, error) {
@@ -331,7 +345,8 @@ func (s *Store) withdrawals(ctx context.Context, where string, args ...any) ([]W
 		var unsigned, txid, paid, conflict []byte
 		var st string
 		if err := rows.Scan(&w.ID, &w.Wallet, &st, &w.Requester, &created, &w.Destination, &amount, &fee, &w.FeeRate,
-			&change, &w.PSBT, &unsigned, &w.FinalTx, &txid, &w.Replaces, &w.ReplacedBy, &w.BumpedBy, &paid, &conflict, &w.Revokes); err != nil {
+			&change, &w.PSBT, &unsigned, &w.FinalTx, &txid, &w.Replaces, &w.ReplacedBy, &w.BumpedBy, &paid, &conflict, &w.Revokes,
+			&w.Memo, &w.FeePreset); err != nil {
 			rows.Close()
 			return nil, err
 		}
