@@ -6,10 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/btcutil/hdkeychain"
 	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/txscript"
@@ -88,6 +91,10 @@ type Input struct {
 	// commit to every spent amount.
 	Amount btcutil.Amount
 	Ours   bool
+	// sighash is the signature hash type the input asks for, and Sign
+	// signs with: ALL, or DEFAULT (0, also when none is given), which a
+	// taproot signature names by being 64 bytes long.
+	sighash txscript.SigHashType
 	// Branch and AddrIndex locate an input of ours in the wallet.
 	Branch, AddrIndex uint32
 	Address           string
@@ -148,9 +155,14 @@ type Summary struct {
 	// count more than the wallet's own share, never less. (Our inputs
 	// minus change would let a made-up foreign input and a large "change"
 	// make it negative.)
-	Spent    btcutil.Amount
-	Refusals []Finding
-	Warnings []Finding
+	Spent btcutil.Amount
+	// AccountRooted says that derivations of this wallet's key in the PSBT
+	// are rooted at the account key (its own fingerprint, path branch/index
+	// below it), as wallets that imported only the account xpub write them
+	// (Electrum); the scripts are re-derived and proven all the same.
+	AccountRooted bool
+	Refusals      []Finding
+	Warnings      []Finding
 }
 
 // Signable reports whether nothing refuses the PSBT and at least one input
@@ -210,7 +222,15 @@ func Analyze(p *btcpsbt.Packet, w *descriptor.Descriptor, pol Policy) (*Summary,
 	if pol.MaxIndex == 0 {
 		pol.MaxIndex = DefaultMaxIndex
 	}
-	a := &analysis{p: p, w: w, pol: pol, origin: origin, us: us, fp: fingerprintUint32(origin.Fingerprint),
+	accountKey := w.Key
+	if us >= 0 {
+		accountKey = w.Keys[us].Key
+	}
+	accountFP, err := keyFingerprint(accountKey)
+	if err != nil {
+		return nil, fmt.Errorf("the wallet's account key: %w", err)
+	}
+	a := &analysis{p: p, w: w, pol: pol, origin: origin, us: us, fp: fingerprintUint32(origin.Fingerprint), accountFP: accountFP,
 		s: &Summary{Network: w.Network, TxID: tx.TxHash(), Version: tx.Version, LockTime: tx.LockTime}}
 	a.timing()
 	a.inputs()
@@ -220,14 +240,18 @@ func Analyze(p *btcpsbt.Packet, w *descriptor.Descriptor, pol Policy) (*Summary,
 }
 
 type analysis struct {
-	p        *btcpsbt.Packet
-	w        *descriptor.Descriptor
-	pol      Policy
-	origin   descriptor.KeyOrigin // of our key: the single-sig key, or our cosigner's
-	us       int                  // our index in a multisig's Keys; -1 for single-sig
-	fp       uint32
-	s        *Summary
-	derivers [2]*descriptor.Deriver
+	p      *btcpsbt.Packet
+	w      *descriptor.Descriptor
+	pol    Policy
+	origin descriptor.KeyOrigin // of our key: the single-sig key, or our cosigner's
+	us     int                  // our index in a multisig's Keys; -1 for single-sig
+	fp     uint32
+	// accountFP is our account key's own fingerprint, which wallets that
+	// know only the account xpub (Electrum imports a zpub) write as the
+	// root of their derivations, with paths relative to it.
+	accountFP uint32
+	s         *Summary
+	derivers  [2]*descriptor.Deriver
 }
 
 func (a *analysis) refuse(f Finding) { a.s.Refusals = append(a.s.Refusals, f) }
@@ -249,7 +273,7 @@ func (a *analysis) inputs() {
 			a.refuse(inputFinding(CodeDuplicateInput, i, "spends %s, which input %d spends too", txIn.PreviousOutPoint, j))
 		}
 		seen[txIn.PreviousOutPoint] = i
-		a.checkSighash(i, pin)
+		in.sighash = a.checkSighash(i, pin)
 
 		utxo, ok := a.spentOutput(i, pin, txIn, allTaproot)
 		if !ok {
@@ -351,37 +375,61 @@ func (a *analysis) spentOutput(i int, pin *btcpsbt.PInput, txIn *wire.TxIn, allT
 	return pin.WitnessUtxo, true
 }
 
-func (a *analysis) checkSighash(i int, pin *btcpsbt.PInput) {
+// checkSighash returns the sighash type input i asks for when the kiosk
+// signs with it (ALL, or DEFAULT: none given), and refuses any other. BIP174
+// forbids a signer to sign with another type than the one requested, and
+// the other types let a signature be reused in a transaction the review
+// never showed: NONE lets anyone redirect the outputs, SINGLE all but one,
+// ANYONECANPAY lets inputs be added.
+func (a *analysis) checkSighash(i int, pin *btcpsbt.PInput) txscript.SigHashType {
 	sh := pin.SighashType
 	switch {
-	case sh == 0 || sh == txscript.SigHashAll:
-		return
+	case sh == txscript.SigHashDefault || sh == txscript.SigHashAll:
+		return sh
 	case sh&0x40 != 0:
 		a.refuse(inputFinding(CodeSighashForkID, i, "asks for sighash type %#x with SIGHASH_FORKID, which is for other chains than Bitcoin", uint32(sh)))
 	default:
-		a.refuse(inputFinding(CodeSighash, i, "asks for sighash type %#x; only ALL (and DEFAULT for taproot) is signed, so a signature cannot be reused for another transaction", uint32(sh)))
+		a.refuse(inputFinding(CodeSighash, i, "asks for sighash type %s; this kiosk signs only with ALL (and DEFAULT for taproot), so that a signature cannot be reused in a transaction other than the one reviewed, and never with another type than the one requested: ask the coordinator for a PSBT without PSBT_IN_SIGHASH_TYPE or with ALL (1)", sighashName(sh)))
 	}
+	return sh
+}
+
+// sighashName names a sighash type for people, with its number.
+func sighashName(sh txscript.SigHashType) string {
+	base := map[txscript.SigHashType]string{
+		txscript.SigHashDefault: "DEFAULT", txscript.SigHashAll: "ALL",
+		txscript.SigHashNone: "NONE", txscript.SigHashSingle: "SINGLE",
+	}[sh&^txscript.SigHashAnyOneCanPay]
+	if base == "" {
+		return fmt.Sprintf("%#x (undefined)", uint32(sh))
+	}
+	if sh&txscript.SigHashAnyOneCanPay != 0 {
+		base += "|ANYONECANPAY"
+	}
+	return fmt.Sprintf("%s (%#x)", base, uint32(sh))
 }
 
 // claimedPath finds this wallet's derivation among an input's or output's
-// BIP32 fields and checks it fits the wallet's template:
-// account path, then branch 0 or 1, then an unhardened index up to
-// MaxIndex. A claim that does not fit is refused; claimed is true only for
-// one that fits.
+// BIP32 fields and checks it fits the wallet's template: account path, then
+// branch 0 or 1, then an unhardened index up to MaxIndex. A derivation is
+// this wallet's when it names our master fingerprint with the full path,
+// or our account key's own fingerprint with the path below it (branch and
+// index only), as a wallet that knows only the account xpub writes it. A
+// claim that does not fit is refused; claimed is true only for one that
+// fits.
 func (a *analysis) claimedPath(in, out int, ds []*btcpsbt.Bip32Derivation, tds []*btcpsbt.TaprootBip32Derivation) (branch, index uint32, claimed bool) {
-	var paths [][]uint32
+	type claim struct {
+		fp   uint32
+		path []uint32
+	}
+	var claims []claim
 	for _, d := range ds {
-		if d.MasterKeyFingerprint == a.fp {
-			paths = append(paths, d.Bip32Path)
-		}
+		claims = append(claims, claim{d.MasterKeyFingerprint, d.Bip32Path})
 	}
 	for _, d := range tds {
-		if d.MasterKeyFingerprint == a.fp && len(d.LeafHashes) == 0 {
-			paths = append(paths, d.Bip32Path)
+		if len(d.LeafHashes) == 0 {
+			claims = append(claims, claim{d.MasterKeyFingerprint, d.Bip32Path})
 		}
-	}
-	if len(paths) == 0 {
-		return 0, 0, false
 	}
 	finding := func(format string, args ...any) Finding {
 		if in >= 0 {
@@ -390,10 +438,25 @@ func (a *analysis) claimedPath(in, out int, ds []*btcpsbt.Bip32Derivation, tds [
 		return outputFinding(CodePathOutsideWallet, out, format, args...)
 	}
 	account := a.origin.Path
-	for _, path := range paths {
-		if len(path) != len(account)+2 || !equalPath(path[:len(account)], account) {
+	for _, c := range claims {
+		path := c.path
+		switch {
+		case c.fp == a.fp && len(path) == len(account)+2 && equalPath(path[:len(account)], account):
+		case c.fp == a.accountFP && len(path) == 2:
+			// Relative to the account key: the same key as the full
+			// path from the master, which the signer uses.
+			path = append(slices.Clone(account), path...)
+			if c.fp != a.fp {
+				a.s.AccountRooted = true
+			}
+		case c.fp == a.fp:
 			a.refuse(finding("claims path %s, which is not under this wallet's account %s%s", descriptor.FormatPath(path), descriptor.FormatPath(account), a.otherCosigner(path)))
 			return 0, 0, false
+		case c.fp == a.accountFP:
+			a.refuse(finding("claims path %s below this wallet's account key (fingerprint %x); below the account key, this wallet's addresses are at 0/index (receive) and 1/index (change)", relativePath(path), fingerprintBytes(c.fp)))
+			return 0, 0, false
+		default:
+			continue // another key's
 		}
 		b, idx := path[len(account)], path[len(account)+1]
 		switch {
@@ -414,6 +477,32 @@ func (a *analysis) claimedPath(in, out int, ds []*btcpsbt.Bip32Derivation, tds [
 		branch, index, claimed = b, idx, true
 	}
 	return branch, index, claimed
+}
+
+// relativePath writes a path below some key, without the "m/" of a path
+// from the master.
+func relativePath(path []uint32) string {
+	return strings.TrimPrefix(descriptor.FormatPath(path), "m/")
+}
+
+// keyFingerprint is BIP32's fingerprint of key: the first four bytes of the
+// HASH160 of its public key, as btcd's psbt package stores fingerprints.
+func keyFingerprint(key *hdkeychain.ExtendedKey) (uint32, error) {
+	if key == nil {
+		return 0, errors.New("no key")
+	}
+	pub, err := key.ECPubKey()
+	if err != nil {
+		return 0, err
+	}
+	return fingerprintUint32([4]byte(hash160(pub.SerializeCompressed()))), nil
+}
+
+// fingerprintBytes undoes fingerprintUint32, for messages.
+func fingerprintBytes(fp uint32) [4]byte {
+	var b [4]byte
+	binary.LittleEndian.PutUint32(b[:], fp)
+	return b
 }
 
 // otherCosigner names the cosigner whose account a path of ours is under,

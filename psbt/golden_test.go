@@ -330,10 +330,9 @@ func TestBIP341KeyPathVectors(t *testing.T) {
 				hash, err = sigHash(descriptor.P2TR, tx, hashes, fetcher, Input{Index: g.TxinIndex})
 				signedByAirsign++
 			case txscript.SigHashAll:
-				// Analyze accepts a taproot input marked ALL; Sign
-				// signs it with DEFAULT, whose digest differs from
-				// ALL's only in the hash type byte it commits to.
-				hash, err = txscript.CalcTaprootSignatureHash(hashes, hashType, tx, g.TxinIndex, fetcher)
+				// exactly Sign's digest for a taproot input that asks
+				// for ALL
+				hash, err = sigHash(descriptor.P2TR, tx, hashes, fetcher, Input{Index: g.TxinIndex, sighash: hashType})
 				signedByAirsign++
 			default:
 				hash, err = txscript.CalcTaprootSignatureHash(hashes, hashType, tx, g.TxinIndex, fetcher)

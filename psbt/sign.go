@@ -28,8 +28,8 @@ type KeyRing interface {
 var ErrNotSignable = errors.New("the PSBT is refused")
 
 // Sign analyzes p against w and, only if nothing is refused, signs every
-// input Analyze proved to be the wallet's, with SIGHASH_ALL (DEFAULT for
-// taproot) and deterministic nonces: RFC 6979 for ECDSA, BIP340's nonce
+// input Analyze proved to be the wallet's, with SIGHASH_ALL (for taproot,
+// DEFAULT unless the input asks for ALL) and deterministic nonces: RFC 6979 for ECDSA, BIP340's nonce
 // with all-zero auxiliary data for Schnorr. Each signature is verified
 // before it is added, and the transaction's sighash midstate is computed
 // once, so the cost grows linearly with the inputs. It returns the summary
@@ -104,6 +104,10 @@ func signInput(p *btcpsbt.Packet, w *descriptor.Descriptor, hashes *txscript.TxS
 			return errors.New("the new signature does not verify with the output key of this input: the activated key is not this wallet's, or signing failed")
 		}
 		pin.TaprootKeySpendSig = sig.Serialize()
+		if in.sighash != txscript.SigHashDefault {
+			// BIP341: a type other than DEFAULT is named by a 65th byte.
+			pin.TaprootKeySpendSig = append(pin.TaprootKeySpendSig, byte(in.sighash))
+		}
 		return nil
 	}
 
@@ -121,7 +125,8 @@ func signInput(p *btcpsbt.Packet, w *descriptor.Descriptor, hashes *txscript.TxS
 }
 
 // sigHash is the digest Sign signs for input in of a wallet of script type
-// st: BIP341's with SIGHASH_DEFAULT for a taproot key-path spend, BIP143's
+// st: BIP341's with the type the input asks for (DEFAULT or ALL, which
+// Analyze checked) for a taproot key-path spend, BIP143's
 // with SIGHASH_ALL for segwit version 0 (the script code is the P2WPKH
 // program's, the P2SH-P2WPKH redeem script's, or the multisig witness
 // script), and the legacy digest with SIGHASH_ALL for P2PKH. Of in it uses
@@ -130,7 +135,7 @@ func signInput(p *btcpsbt.Packet, w *descriptor.Descriptor, hashes *txscript.TxS
 func sigHash(st descriptor.ScriptType, tx *wire.MsgTx, hashes *txscript.TxSigHashes, fetcher txscript.PrevOutputFetcher, in Input) ([]byte, error) {
 	switch st {
 	case descriptor.P2TR:
-		return txscript.CalcTaprootSignatureHash(hashes, txscript.SigHashDefault, tx, in.Index, fetcher)
+		return txscript.CalcTaprootSignatureHash(hashes, in.sighash, tx, in.Index, fetcher)
 	case descriptor.P2WPKH:
 		return txscript.CalcWitnessSigHash(in.pkScript, hashes, txscript.SigHashAll, tx, in.Index, int64(in.Amount))
 	case descriptor.P2SHP2WPKH:
