@@ -40,6 +40,22 @@ var englishTable = sync.OnceValue(func() *wordTable {
 	return t
 })
 
+// WordBits is how many bits one word of the words form carries, as in
+// BIP39.
+const WordBits = wordBits
+
+// EnvelopeLen is the length in bytes of a share of a seed of entropyLen
+// bytes: the secret's length, plus the header and the CRC.
+func EnvelopeLen(entropyLen int) int { return overhead + entropyLen }
+
+// WordCount is how many words the words form of a share of a seed of
+// entropyLen bytes has: 22 for a 12-word seed (16 bytes), 34 for a 24-word
+// one (32 bytes).
+func WordCount(entropyLen int) int { return wordCount(EnvelopeLen(entropyLen)) }
+
+// WordCount is how many words s has in the words form.
+func (s *Share) WordCount() int { return WordCount(len(s.Y)) }
+
 // wordCount returns the number of words for n envelope bytes.
 func wordCount(n int) int {
 	return (8*n + wordBits - 1) / wordBits

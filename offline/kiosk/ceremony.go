@@ -65,6 +65,9 @@ type ShowShare struct {
 	Set, Fingerprint, Wallet string
 	Words                    []byte // space-separated
 	QRText                   []byte
+	// SeedWords is how many words the seed has, to explain why the
+	// share has more.
+	SeedWords int
 }
 
 // EnterShare asks the custodian to enter the share just shown, in full.
@@ -72,6 +75,13 @@ type EnterShare struct {
 	Index, Total int
 	Custodian    string
 	Problem      string
+	// Words is how many words the share has, and SeedWords how many the
+	// seed has: what the entry counts to ("word 7 of 22") and explains.
+	Words, SeedWords int
+	// Differs are the 1-based positions of the words that differ from
+	// the share shown (only the first when a word is missing or doubled),
+	// for the entry to mark; the words themselves are never in the screen.
+	Differs []int
 }
 
 // CeremonyDone is the end of a ceremony: the wallet is registered and the
@@ -139,7 +149,7 @@ func (k *Kiosk) onCeremony(ev Event) (Screen, error) {
 			if e.Params.Dice {
 				clear(c.dice)
 				c.dice = nil
-				return DiceEntry{Need: ceremony.MinRolls(wordsBits(p.Words))}, nil
+				return DiceEntry{Need: ceremony.MinRolls(seedEntropyBits(p.Words))}, nil
 			}
 			return k.runCeremony()
 		}
@@ -160,7 +170,7 @@ func (k *Kiosk) onCeremony(ev Event) (Screen, error) {
 			clear(rolls)
 			return DiceEntry{Rolls: len(c.dice), Need: scr.Need}, nil
 		case Confirm:
-			if err := ceremony.CheckDice(c.dice, wordsBits(c.p.Words)); err != nil {
+			if err := ceremony.CheckDice(c.dice, seedEntropyBits(c.p.Words)); err != nil {
 				clear(c.dice)
 				c.dice = nil
 				return DiceEntry{Need: scr.Need, Problem: err.Error() + "; the rolls were discarded, roll again"}, nil
@@ -186,17 +196,8 @@ func (k *Kiosk) onCeremony(ev Event) (Screen, error) {
 		case Back:
 			return k.showShare(), nil
 		case ShareScanned:
-			s, err := shamir.Parse(e.Data)
-			if err != nil {
-				return k.enterShare("not accepted: " + err.Error()), nil
-			}
-			defer s.Wipe()
-			want := c.res.Shares[c.at]
-			if !s.Equal(want) {
-				if s.SetID == want.SetID && s.Index != want.Index {
-					return k.enterShare(fmt.Sprintf("that is share %d; enter share %d, the one just shown", s.Index, want.Index)), nil
-				}
-				return k.enterShare("that is not the share just shown; look at it again (Back) and enter every word"), nil
+			if refused, ok := k.checkCopy(e.Data); !ok {
+				return refused, nil
 			}
 			c.at++
 			if c.at < len(c.res.Shares) {
@@ -213,7 +214,32 @@ func (k *Kiosk) onCeremony(ev Event) (Screen, error) {
 	return nil, ErrUnexpected
 }
 
-func wordsBits(words int) int { return words * 11 * 32 / 33 }
+// checkCopy compares what the custodian entered with the share just
+// shown; when they differ it returns the screen that says how.
+func (k *Kiosk) checkCopy(data []byte) (EnterShare, bool) {
+	want := k.cer.res.Shares[k.cer.at]
+	s, err := shamir.Parse(data)
+	if err == nil {
+		defer s.Wipe()
+		if s.Equal(want) {
+			return EnterShare{}, true
+		}
+		if s.SetID == want.SetID && s.Index != want.Index {
+			return k.enterShare(fmt.Sprintf("that is share %d; enter share %d, the one just shown", s.Index, want.Index)), false
+		}
+	}
+	// Typed words are compared with the share shown word by word, which
+	// names the words to correct more exactly than the checksum can.
+	if differ, got, ok := copyDiffers(data, want); ok && len(differ) > 0 {
+		scr := k.enterShare(differsProblem(differ, got, want.WordCount()))
+		scr.Differs = differ
+		return scr, false
+	}
+	if err != nil {
+		return k.enterShare("not accepted: " + err.Error()), false
+	}
+	return k.enterShare("that is not the share just shown; look at it again (Back) and enter every word"), false
+}
 
 func (k *Kiosk) ceremonyParams(cp CeremonyParams) (ceremony.Params, error) {
 	net, err := descriptor.ParseNetwork(cp.Network)
@@ -283,13 +309,14 @@ func (k *Kiosk) showShare() ShowShare {
 	s := c.res.Shares[c.at]
 	return ShowShare{Index: s.Index, Total: s.Total, Threshold: s.Threshold, Custodian: k.custodian(c.at),
 		Set: s.SetName(), Fingerprint: hex.EncodeToString(s.Fingerprint[:]), Wallet: c.params.Name,
-		Words: s.Words(), QRText: s.QRText()}
+		Words: s.Words(), QRText: s.QRText(), SeedWords: c.params.Words}
 }
 
 func (k *Kiosk) enterShare(problem string) EnterShare {
 	c := k.cer
 	s := c.res.Shares[c.at]
-	return EnterShare{Index: s.Index, Total: s.Total, Custodian: k.custodian(c.at), Problem: problem}
+	return EnterShare{Index: s.Index, Total: s.Total, Custodian: k.custodian(c.at), Problem: problem,
+		Words: s.WordCount(), SeedWords: c.params.Words}
 }
 
 func (k *Kiosk) custodian(i int) string {

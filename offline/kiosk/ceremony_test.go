@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
@@ -24,12 +25,18 @@ func (qrImager) ReadPNG(d []byte) ([]byte, error) { return qr.DecodeFile(d) }
 
 func ceremonyKiosk(t *testing.T) (*Kiosk, *home.Home, string) {
 	t.Helper()
-	h, err := home.Init(t.TempDir(), rand.Reader, t0)
+	return ceremonyKioskWith(t, rand.Reader)
+}
+
+// ceremonyKioskWith is ceremonyKiosk drawing its keys and seeds from rnd.
+func ceremonyKioskWith(t *testing.T, rnd io.Reader) (*Kiosk, *home.Home, string) {
+	t.Helper()
+	h, err := home.Init(t.TempDir(), rnd, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	k, err := New(Config{Home: h, Now: func() time.Time { return t0 }, Interfaces: func() ([]string, error) { return nil, nil },
-		Imager: qrImager{}, Software: "test"})
+		Imager: qrImager{}, Software: "test", Rand: rnd})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +99,7 @@ func TestCeremonyFlow(t *testing.T) {
 			handle(t, k, Confirm{}, `Enter 1 problem=""`)
 			garbled := bytes.Clone(show.Words)
 			garbled[0] ^= 0x01
-			handle(t, k, ShareScanned{Data: garbled}, `Enter 1 problem="not accepted: …`)
+			handle(t, k, ShareScanned{Data: garbled}, `Enter 1 problem="word 1 differs from the share shown: …`)
 		}
 		if i == 2 {
 			handle(t, k, ShareScanned{Data: bytes.Clone(words[0])}, `Enter 2 problem="that is share 1; enter share 2, the one just shown"`)
