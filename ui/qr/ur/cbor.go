@@ -27,7 +27,13 @@ const (
 const maxCBORDepth = 32
 
 // cborWriter appends CBOR items to a byte slice.
-type cborWriter struct{ b []byte }
+type cborWriter struct {
+	b []byte
+	// v2 writes the registry's own types (hdkey, keypath, coininfo, eckey)
+	// with their version 2 tags (40000 + the version 1 tag), as version 3
+	// output descriptors require; script tags have one version only.
+	v2 bool
+}
 
 func (w *cborWriter) head(major byte, n uint64) {
 	m := major << 5
@@ -48,10 +54,16 @@ func (w *cborWriter) head(major byte, n uint64) {
 	}
 }
 
-func (w *cborWriter) uint(n uint64)  { w.head(majorUint, n) }
-func (w *cborWriter) array(n int)    { w.head(majorArray, uint64(n)) }
-func (w *cborWriter) mapHead(n int)  { w.head(majorMap, uint64(n)) }
-func (w *cborWriter) tag(t uint64)   { w.head(majorTag, t) }
+func (w *cborWriter) uint(n uint64) { w.head(majorUint, n) }
+func (w *cborWriter) array(n int)   { w.head(majorArray, uint64(n)) }
+func (w *cborWriter) mapHead(n int) { w.head(majorMap, uint64(n)) }
+func (w *cborWriter) tag(t uint64)  { w.head(majorTag, t) }
+func (w *cborWriter) regTag(t uint64) {
+	if w.v2 {
+		t += tagV2
+	}
+	w.tag(t)
+}
 func (w *cborWriter) bytes(b []byte) { w.head(majorBytes, uint64(len(b))); w.b = append(w.b, b...) }
 func (w *cborWriter) text(s string)  { w.head(majorText, uint64(len(s))); w.b = append(w.b, s...) }
 func (w *cborWriter) int(n int64) {

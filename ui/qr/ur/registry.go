@@ -16,6 +16,7 @@ const (
 	tagKeypath   = 304
 	tagCoinInfo  = 305
 	tagECKey     = 306
+	tagAddress   = 307
 	tagOutput    = 308
 	tagPSBT      = 310
 	tagAccount   = 311
@@ -303,6 +304,17 @@ func (s Script) split() (wrappers []string, leaf string) {
 	return funcs[:len(funcs)-1], funcs[len(funcs)-1]
 }
 
+// Text writes the script around its arguments, as descriptor text does:
+// Script("sh(wpkh)").Text("@0") is "sh(wpkh(@0))".
+func (s Script) Text(args string) string {
+	wrappers, leaf := s.split()
+	text := leaf + "(" + args + ")"
+	for i := len(wrappers) - 1; i >= 0; i-- {
+		text = wrappers[i] + "(" + text + ")"
+	}
+	return text
+}
+
 // UR returns o as a crypto-output UR.
 func (o Output) UR() (UR, error) {
 	var w cborWriter
@@ -315,8 +327,8 @@ func (o Output) UR() (UR, error) {
 // DecodeOutput reads a crypto-output UR.
 func DecodeOutput(u UR) (Output, error) {
 	if u.Type != TypeOutput {
-		if u.Type == "output-descriptor" {
-			return Output{}, errors.New("ur:output-descriptor (the text-based version 3 of BCR-2023-010) is not supported: export as ur:crypto-output")
+		if u.Type == TypeOutputDescriptor {
+			return Output{}, errors.New("ur:output-descriptor is the text-based version 3 of BCR-2023-010: read it with DecodeOutputDescriptor")
 		}
 		return Output{}, fmt.Errorf("ur:%s is not an output descriptor: expected ur:crypto-output", u.Type)
 	}
@@ -364,8 +376,8 @@ func (a Account) UR() (UR, error) {
 // DecodeAccount reads a crypto-account UR.
 func DecodeAccount(u UR) (Account, error) {
 	if u.Type != TypeAccount {
-		if u.Type == "account-descriptor" {
-			return Account{}, errors.New("ur:account-descriptor (BCR-2023-019, text-based version 3 descriptors) is not supported: export as ur:crypto-account")
+		if u.Type == TypeAccountDescriptor {
+			return Account{}, errors.New("ur:account-descriptor is BCR-2023-019, of text-based version 3 descriptors: read it with DecodeAccountDescriptor")
 		}
 		return Account{}, fmt.Errorf("ur:%s is not an account: expected ur:crypto-account", u.Type)
 	}
@@ -385,54 +397,72 @@ func readAccount(r *cborReader) (Account, error) {
 	if _, err := r.optionalTag(tagAccount, tagV2+tagAccount); err != nil {
 		return a, err
 	}
+	fp, err := readAccountMap(r, tagOutput, "crypto-output", func() error {
+		o, err := readOutput(r)
+		a.Outputs = append(a.Outputs, o)
+		return err
+	})
+	a.MasterFingerprint = fp
+	return a, err
+}
+
+// maxAccountOutputs bounds the outputs an account lists: BCR-2020-015 and
+// BCR-2023-019 name seven script types.
+const maxAccountOutputs = 16
+
+// readAccountMap reads the map both account types share: a master
+// fingerprint (1) and an array (2) of outputs, each tagged outputTag and
+// read by readOne.
+func readAccountMap(r *cborReader, outputTag uint64, outputType string, readOne func() error) (uint32, error) {
+	var fp uint32
 	n, err := r.mapHead()
 	if err != nil {
-		return a, err
+		return fp, err
 	}
 	var seen [3]bool
+	outputs := 0
 	for range n {
 		key, err := r.uint()
 		if err != nil {
-			return a, fmt.Errorf("account key: %w", err)
+			return fp, fmt.Errorf("account key: %w", err)
 		}
 		if key < 3 {
 			if seen[key] {
-				return a, fmt.Errorf("account field %d appears twice", key)
+				return fp, fmt.Errorf("account field %d appears twice", key)
 			}
 			seen[key] = true
 		}
 		switch key {
 		case 1:
-			if a.MasterFingerprint, err = r.uint32(); err != nil {
-				return a, fmt.Errorf("master fingerprint: %w", err)
+			if fp, err = r.uint32(); err != nil {
+				return fp, fmt.Errorf("master fingerprint: %w", err)
 			}
 		case 2:
-			m, err := r.array()
-			if err != nil {
-				return a, fmt.Errorf("output descriptors: %w", err)
+			if outputs, err = r.array(); err != nil {
+				return fp, fmt.Errorf("output descriptors: %w", err)
 			}
-			for i := range m {
-				t, err := r.optionalTag(tagOutput)
-				if err != nil || t == 0 {
-					return a, fmt.Errorf("output %d: expected tag 308 (crypto-output)", i+1)
+			if outputs > maxAccountOutputs {
+				return fp, fmt.Errorf("%d output descriptors are more than the %d an account may list", outputs, maxAccountOutputs)
+			}
+			for i := range outputs {
+				if t, err := r.optionalTag(outputTag); err != nil || t == 0 {
+					return fp, fmt.Errorf("output %d: expected tag %d (%s)", i+1, outputTag, outputType)
 				}
-				o, err := readOutput(r)
-				if err != nil {
-					return a, fmt.Errorf("output %d: %w", i+1, err)
+				if err := readOne(); err != nil {
+					return fp, fmt.Errorf("output %d: %w", i+1, err)
 				}
-				a.Outputs = append(a.Outputs, o)
 			}
 		default:
 			if err := r.skip(1); err != nil {
-				return a, err
+				return fp, err
 			}
 		}
 	}
 	if !seen[1] || !seen[2] {
-		return a, errors.New("an account needs a master fingerprint (1) and output descriptors (2)")
+		return fp, errors.New("an account needs a master fingerprint (1) and output descriptors (2)")
 	}
-	if len(a.Outputs) == 0 {
-		return a, errors.New("the account lists no output descriptors")
+	if outputs == 0 {
+		return fp, errors.New("the account lists no output descriptors")
 	}
-	return a, nil
+	return fp, nil
 }

@@ -56,7 +56,7 @@ func writeKey(w *cborWriter, k HDKey) error {
 		if len(k.KeyData) != 33 && !(k.Private && len(k.KeyData) == 32) {
 			return fmt.Errorf("ur: EC key data is %d bytes, want 33 (or 32 for a private key)", len(k.KeyData))
 		}
-		w.tag(tagECKey)
+		w.regTag(tagECKey)
 		n := 1
 		if k.Private {
 			n = 2
@@ -70,7 +70,7 @@ func writeKey(w *cborWriter, k HDKey) error {
 		w.bytes(k.KeyData)
 		return nil
 	}
-	w.tag(tagHDKey)
+	w.regTag(tagHDKey)
 	return writeHDKey(w, k)
 }
 
@@ -113,7 +113,7 @@ func writeHDKey(w *cborWriter, k HDKey) error {
 	}
 	if c := k.UseInfo; c != nil {
 		w.uint(5)
-		w.tag(tagCoinInfo)
+		w.regTag(tagCoinInfo)
 		m := 0
 		if c.Type != 0 {
 			m++
@@ -159,7 +159,7 @@ func writeHDKey(w *cborWriter, k HDKey) error {
 }
 
 func writeKeypath(w *cborWriter, kp Keypath) error {
-	w.tag(tagKeypath)
+	w.regTag(tagKeypath)
 	n := 1
 	if kp.SourceFingerprint != 0 {
 		n++
@@ -438,6 +438,8 @@ func readHDKey(r *cborReader) (HDKey, error) {
 		return k, fmt.Errorf("HD chain code is %d bytes, want 32", len(k.ChainCode))
 	case k.Master && k.ChainCode == nil:
 		return k, errors.New("a master HD key needs a chain code")
+	case k.Master && (k.UseInfo != nil || k.Origin != nil || k.Children != nil || k.ParentFingerprint != 0 || k.Name != "" || k.Note != ""):
+		return k, errors.New("a master HD key carries key data and chain code only (BCR-2020-007)")
 	}
 	if k.Master {
 		k.Private = true // implied (BCR-2020-007)

@@ -18,7 +18,9 @@
 //
 // The registry helpers carry what airsign moves across the gap: PSBTs
 // (crypto-psbt) and watch-only wallet exports (crypto-output, crypto-account,
-// crypto-hdkey, BCR-2020-006/007/010/015). They depend on nothing but the
+// crypto-hdkey, BCR-2020-006/007/010/015, and the version 3
+// output-descriptor and account-descriptor of BCR-2023-010/019). They
+// depend on nothing but the
 // standard library; callers convert to their own descriptor types.
 package ur
 
