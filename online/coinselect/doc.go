@@ -29,8 +29,10 @@
 //
 // When no changeless solution exists, Select runs Core's knapsack solver
 // (random subsets, which tends to find totals close to target plus a
-// minimum change) and largest-first (few inputs), both with change, and
-// keeps the one with less waste. The knapsack's randomness comes from a
+// minimum change), largest-first (few inputs), smallest-coin (the smallest
+// single coin that pays with MinChange) and below-target (the coins too
+// small to pay alone, largest first), all with change, and keeps the one
+// with the least waste plus lock cost (below). The knapsack's randomness comes from a
 // generator seeded with a hash of the coins and the parameters: the same
 // wallet state and request always give the same transaction, which makes
 // the coordinator's proposals reproducible and reviewable, and the result
@@ -62,6 +64,21 @@
 // a changeless transaction gives away as extra fee. One number in satoshis
 // thus trades fee now against fee later, which is what a treasury cares
 // about.
+//
+// # Lock cost
+//
+// The coordinator holds a request's coins from its creation until its
+// transaction confirms, and the change comes back unconfirmed: a 10 BTC
+// coin spent on a 0.01 BTC payment keeps 9.99 BTC from every other
+// request for the hours or days of approvals, a kiosk trip and a block.
+// Core's waste does not see that; largest-first even prefers the largest
+// coin. So Select adds to the waste of a selection with change its lock
+// cost, Params.LockCost per BTC of change (10,000 sat per BTC, 0.01%, by
+// default: about a day's interest at 3.65% a year), and Result.LockCost
+// says how much that was. Holding 9.99 BTC then costs 99,900 sat, more
+// than the waste of a few more inputs at any usual fee rate, while the
+// change of an ordinary payment costs a few satoshis and changes nothing.
+// Changeless selections hold no change and come first as before.
 //
 // # The long-term fee rate
 //

@@ -10,7 +10,7 @@ import (
 // paying for the change output.
 func (s *selector) knapsack() []int {
 	rng := rand.New(rand.NewPCG(s.seed()))
-	changeTarget := s.changeFee + max(int64(s.p.MinChange), s.minViable)
+	changeTarget := s.payMinChange - s.need
 	budget := s.p.MaxWeight - s.p.BaseWeight - s.p.ChangeWeight
 	return knapsackSolver(s.pool, s.need, changeTarget, rng, s.p.MaxInputs, budget)
 }

@@ -3,6 +3,7 @@ package coinselect
 import (
 	"errors"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -105,8 +106,22 @@ func checkInvariants(t *testing.T, coins []Coin, p Params, r Result) {
 	if r.Waste != waste {
 		t.Errorf("waste = %d, want %d", r.Waste, waste)
 	}
+	// ceil(change × LockCost / 1 BTC), in big integers: the product
+	// overflows int64 for large change.
+	lc := new(big.Int).Mul(big.NewInt(int64(r.Change)), big.NewInt(int64(q.LockCost)))
+	lc.Add(lc, big.NewInt(btcutil.SatoshiPerBitcoin-1)).Quo(lc, big.NewInt(btcutil.SatoshiPerBitcoin))
+	if !lc.IsInt64() || r.LockCost != lc.Int64() {
+		t.Errorf("lock cost = %d, want %v for change %d at %d sat per BTC", r.LockCost, lc, r.Change, q.LockCost)
+	}
 	if r.Algorithm == AlgorithmBnB && r.Change != 0 {
 		t.Errorf("bnb result has change %d", r.Change)
+	}
+	// Select weighs a superset of what it weighed before issue 20, by
+	// waste and lock cost: it never does worse by that measure.
+	if r.Algorithm != AlgorithmBnB {
+		if old, err := selectBefore(coins, p); err == nil && old.Waste+old.LockCost < r.Waste+r.LockCost {
+			t.Errorf("waste + lock cost %d, but the selection before issue 20 (%s) had %d", r.Waste+r.LockCost, old.Algorithm, old.Waste+old.LockCost)
+		}
 	}
 }
 
@@ -175,6 +190,9 @@ func TestSelectProperties(t *testing.T) {
 		p.BaseWeight = 166 + 4*rng.IntN(1000)
 		if rng.IntN(4) == 0 {
 			p.MaxWeight = p.BaseWeight + 124 + rng.IntN(20_000)
+		}
+		if rng.IntN(3) == 0 {
+			p.LockCost = btcutil.Amount(1 + rng.Int64N(btcutil.SatoshiPerBitcoin))
 		}
 		r, err := Select(cs, p)
 		if err != nil {

@@ -60,6 +60,12 @@ type Params struct {
 	MaxWeight int
 	// BnBTries bounds the branch-and-bound search; 0 means 100,000.
 	BnBTries int
+	// LockCost prices change held until the transaction confirms, in
+	// satoshis per BTC of change; 0 means 10,000 (0.01%). Select adds it
+	// to the waste when it compares selections with change, so that a
+	// coin many times the payment is not held by a request while smaller
+	// ones would pay it; see the package documentation.
+	LockCost btcutil.Amount
 }
 
 // Result is a funded transaction.
@@ -80,8 +86,12 @@ type Result struct {
 	// Waste is the waste metric in satoshis as Bitcoin Core defines it;
 	// see the package documentation.
 	Waste int64
+	// LockCost is what holding Change until the transaction confirms
+	// costs at Params.LockCost, in satoshis; 0 without change. Select
+	// keeps the selection with the least Waste + LockCost.
+	LockCost int64
 	// Algorithm is the algorithm that found the selection: "bnb",
-	// "knapsack" or "largest-first".
+	// "knapsack", "largest-first", "smallest-coin" or "below-target".
 	Algorithm string
 }
 
@@ -90,6 +100,8 @@ const (
 	AlgorithmBnB          = "bnb"
 	AlgorithmKnapsack     = "knapsack"
 	AlgorithmLargestFirst = "largest-first"
+	AlgorithmSmallestCoin = "smallest-coin"
+	AlgorithmBelowTarget  = "below-target"
 )
 
 const (
@@ -97,6 +109,7 @@ const (
 	defaultMaxWeight = 400_000
 	defaultBnBTries  = 100_000
 	defaultMinChange = 50_000
+	defaultLockCost  = 10_000 // sat per BTC
 
 	// minInputWeight is the weight of an input with an empty scriptSig and
 	// no witness: 36 bytes outpoint, 1 byte script length, 4 bytes
@@ -124,21 +137,42 @@ type selector struct {
 	changeFee    int64       // fee of the change output at FeeRate
 	costOfChange int64       // changeFee + spending it at LongTermFeeRate
 	minViable    int64       // smallest change worth an output
+	// payViable and payMinChange are what coins must bring to pay need
+	// and leave change worth an output, or MinChange.
+	payViable, payMinChange int64
 }
 
 // Select chooses coins to pay p.Target at p.FeeRate.
 //
 // It first runs branch and bound for a selection that needs no change
-// output; if there is none it runs knapsack and largest-first, both with
-// change, and returns the one with less waste. The result depends only on
-// the set of coins and on p, not on the order of coins.
+// output; if there is none it runs knapsack, largest-first, smallest-coin
+// and below-target, all with change, and returns the one with the least
+// Waste + LockCost. The result depends only on the set of coins and on p,
+// not on the order of coins.
 func Select(coins []Coin, p Params) (Result, error) {
-	p, err := withDefaults(p)
+	s, err := newSelector(coins, p)
 	if err != nil {
 		return Result{}, err
 	}
+	if sel := s.bnb(); sel != nil {
+		return s.result(sel, AlgorithmBnB, false), nil
+	}
+	return s.withChange(better, []withChangeAlgorithm{
+		{AlgorithmKnapsack, s.knapsack},
+		{AlgorithmLargestFirst, s.largestFirst},
+		{AlgorithmSmallestCoin, s.smallestCoin},
+		{AlgorithmBelowTarget, s.belowTarget},
+	})
+}
+
+// newSelector checks coins and p and derives what the algorithms share.
+func newSelector(coins []Coin, p Params) (*selector, error) {
+	p, err := withDefaults(p)
+	if err != nil {
+		return nil, err
+	}
 	if len(coins) == 0 {
-		return Result{}, ErrNoCoins
+		return nil, ErrNoCoins
 	}
 	s := &selector{
 		p:         p,
@@ -147,27 +181,35 @@ func Select(coins []Coin, p Params) (Result, error) {
 	}
 	s.costOfChange = s.changeFee + int64(p.LongTermFeeRate.Fee(p.ChangeSpendWeight))
 	s.minViable = max(int64(p.DustLimit), int64(p.LongTermFeeRate.Fee(p.ChangeSpendWeight))+1)
+	s.payViable = s.need + s.changeFee + s.minViable
+	s.payMinChange = s.need + s.changeFee + max(int64(p.MinChange), s.minViable)
 
 	if err := s.load(coins); err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	if p.BaseWeight > p.MaxWeight {
-		return Result{}, fmt.Errorf("%w: the transaction without inputs weighs %d WU, over the %d WU limit; split the payments over several transactions",
+		return nil, fmt.Errorf("%w: the transaction without inputs weighs %d WU, over the %d WU limit; split the payments over several transactions",
 			ErrTooManyInputs, p.BaseWeight, p.MaxWeight)
 	}
+	return s, nil
+}
 
-	if sel := s.bnb(); sel != nil {
-		return s.result(sel, AlgorithmBnB, false), nil
-	}
+// withChangeAlgorithm is one way of selecting coins with change.
+type withChangeAlgorithm struct {
+	name string
+	run  func() []int
+}
 
+// withChange runs algs in order and keeps the result within the limits
+// that no other is better than; on a tie the earlier one.
+func (s *selector) withChange(better func(a, b Result) bool, algs []withChangeAlgorithm) (Result, error) {
 	var best *Result
-	if sel := s.knapsack(); sel != nil {
-		if r := s.result(sel, AlgorithmKnapsack, true); s.fits(r) {
-			best = &r
+	for _, a := range algs {
+		sel := a.run()
+		if sel == nil {
+			continue
 		}
-	}
-	if sel := s.largestFirst(); sel != nil {
-		if r := s.result(sel, AlgorithmLargestFirst, true); s.fits(r) && (best == nil || better(r, *best)) {
+		if r := s.result(sel, a.name, true); s.fits(r) && (best == nil || better(r, *best)) {
 			best = &r
 		}
 	}
@@ -177,11 +219,15 @@ func Select(coins []Coin, p Params) (Result, error) {
 	return *best, nil
 }
 
-// better reports whether a is preferable to b: less waste, and on a tie
-// more inputs (consolidating while fees allow), as Bitcoin Core does.
+// better reports whether a is preferable to b: less waste and lock cost;
+// on a tie less change held, then more inputs (consolidating while fees
+// allow, as Bitcoin Core does).
 func better(a, b Result) bool {
-	if a.Waste != b.Waste {
-		return a.Waste < b.Waste
+	if ca, cb := a.Waste+a.LockCost, b.Waste+b.LockCost; ca != cb {
+		return ca < cb
+	}
+	if a.Change != b.Change {
+		return a.Change < b.Change
 	}
 	return len(a.Coins) > len(b.Coins)
 }
@@ -201,6 +247,9 @@ func withDefaults(p Params) (Params, error) {
 	}
 	if p.MinChange == 0 {
 		p.MinChange = defaultMinChange
+	}
+	if p.LockCost == 0 {
+		p.LockCost = defaultLockCost
 	}
 	bad := func(format string, a ...any) (Params, error) {
 		return p, fmt.Errorf("%w: "+format, append([]any{ErrBadParams}, a...)...)
@@ -228,6 +277,8 @@ func withDefaults(p Params) (Params, error) {
 		return bad("max weight %d WU is out of range; a block holds 4,000,000 WU, use 0 for the %d WU standardness limit", p.MaxWeight, defaultMaxWeight)
 	case p.BnBTries < 0:
 		return bad("BnB tries %d is negative; use 0 for the default of %d", p.BnBTries, defaultBnBTries)
+	case p.LockCost < 0 || p.LockCost > btcutil.SatoshiPerBitcoin:
+		return bad("lock cost %d sat per BTC is out of range; give 1 to %d, or 0 for the default of %d", int64(p.LockCost), int64(btcutil.SatoshiPerBitcoin), int64(defaultLockCost))
 	}
 	return p, nil
 }
@@ -319,6 +370,7 @@ func (s *selector) result(sel []int, alg string, allowChange bool) Result {
 		r.Change = btcutil.Amount(change)
 		r.Weight += s.p.ChangeWeight
 		r.Waste += s.costOfChange
+		r.LockCost = lockCost(r.Change, s.p.LockCost)
 	} else {
 		if allowChange && change > 0 {
 			r.DroppedChange = btcutil.Amount(change)
@@ -327,6 +379,14 @@ func (s *selector) result(sel []int, alg string, allowChange bool) Result {
 	}
 	r.Fee = btcutil.Amount(sumValue) - s.p.Target - r.Change
 	return r
+}
+
+// lockCost is change × perBTC / 1 BTC, rounded up, without overflow: both
+// may be as large as 21 million BTC and 1 BTC.
+func lockCost(change, perBTC btcutil.Amount) int64 {
+	const coin = btcutil.SatoshiPerBitcoin
+	whole, part := int64(change)/coin, int64(change)%coin
+	return whole*int64(perBTC) + (part*int64(perBTC)+coin-1)/coin
 }
 
 // fits reports whether r respects MaxInputs and MaxWeight.

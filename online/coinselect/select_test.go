@@ -99,6 +99,7 @@ func TestSelect(t *testing.T) {
 				Fee:       inFee + baseFee + chgFee,
 				Weight:    166 + inW + 124,
 				Waste:     inFee - inLTFee + costChg,
+				LockCost:  50, // 499,927 sat at 10,000 sat per BTC, rounded up
 				Algorithm: AlgorithmKnapsack,
 			},
 		},
@@ -141,6 +142,7 @@ func TestSelect(t *testing.T) {
 				Fee:       inFee + baseFee + chgFee,
 				Weight:    166 + inW + 124,
 				Waste:     inFee - inLTFee + costChg,
+				LockCost:  6,
 				Algorithm: AlgorithmKnapsack,
 			},
 		},
@@ -157,6 +159,7 @@ func TestSelect(t *testing.T) {
 				Fee:       3400 + 2075 + 1550,
 				Weight:    166 + inW + 124,
 				Waste:     3400 - inLTFee + 1550 + inLTFee,
+				LockCost:  5,
 				Algorithm: AlgorithmLargestFirst,
 			},
 		},
