@@ -29,6 +29,12 @@ var scripts = map[descriptor.ScriptType]ur.Script{
 
 // Output converts a descriptor to a crypto-output with <0;1>/* children.
 func Output(d *descriptor.Descriptor) (ur.Output, error) {
+	return output(d, &ur.Keypath{Components: []ur.PathComponent{{Kind: ur.ChildPair, Index: 0, High: 1}, {Kind: ur.ChildWildcard}}})
+}
+
+// output converts a descriptor to a crypto-output whose keys derive
+// children (nil: none, an account-level key).
+func output(d *descriptor.Descriptor, children *ur.Keypath) (ur.Output, error) {
 	if err := d.Validate(); err != nil {
 		return ur.Output{}, err
 	}
@@ -42,7 +48,7 @@ func Output(d *descriptor.Descriptor) (ur.Output, error) {
 		keys, o.Threshold = d.Keys, d.Threshold
 	}
 	for _, k := range keys {
-		h, err := hdKey(k, d.Network)
+		h, err := hdKey(k, d.Network, children)
 		if err != nil {
 			return ur.Output{}, err
 		}
@@ -51,7 +57,7 @@ func Output(d *descriptor.Descriptor) (ur.Output, error) {
 	return o, nil
 }
 
-func hdKey(k descriptor.Key, net descriptor.Network) (ur.HDKey, error) {
+func hdKey(k descriptor.Key, net descriptor.Network, children *ur.Keypath) (ur.HDKey, error) {
 	pub, err := k.Key.ECPubKey()
 	if err != nil {
 		return ur.HDKey{}, err
@@ -69,7 +75,7 @@ func hdKey(k descriptor.Key, net descriptor.Network) (ur.HDKey, error) {
 		ChainCode:         k.Key.ChainCode(),
 		UseInfo:           &ur.CoinInfo{Type: 0, Network: netID},
 		Origin:            &ur.Keypath{Components: comps, SourceFingerprint: binary.BigEndian.Uint32(k.Origin.Fingerprint[:]), Depth: uint8(len(comps)), HasDepth: true},
-		Children:          &ur.Keypath{Components: []ur.PathComponent{{Kind: ur.ChildPair, Index: 0, High: 1}, {Kind: ur.ChildWildcard}}},
+		Children:          children,
 		ParentFingerprint: k.Key.ParentFingerprint(),
 	}, nil
 }
@@ -79,11 +85,29 @@ func hdKey(k descriptor.Key, net descriptor.Network) (ur.HDKey, error) {
 // testnet, whose tpub keys are the same on signet and regtest. The kiosk
 // reads the descriptor's text again for the network of its own wallet.
 func DescriptorAsMarked(o ur.Output) (*descriptor.Descriptor, error) {
-	net := descriptor.Testnet
-	if len(o.Keys) > 0 && (o.Keys[0].UseInfo == nil || o.Keys[0].UseInfo.Network == 0) {
-		net = descriptor.Mainnet
+	return Descriptor(o, markedNetwork(o.Keys))
+}
+
+// markedNetwork is the network keys say they are for: their coin-info, or
+// without one (wallets leave out the mainnet default) coin type 1' in a
+// BIP44-style origin, which some wallets write without a coin-info.
+func markedNetwork(keys []ur.HDKey) descriptor.Network {
+	if len(keys) == 0 {
+		return descriptor.Mainnet
 	}
-	return Descriptor(o, net)
+	k := keys[0]
+	if k.UseInfo != nil {
+		if k.UseInfo.Network == 0 {
+			return descriptor.Mainnet
+		}
+		return descriptor.Testnet
+	}
+	if k.Origin != nil && len(k.Origin.Components) >= 2 {
+		if c := k.Origin.Components[1]; c.Kind == ur.ChildIndex && c.Index == 1 && c.Hardened {
+			return descriptor.Testnet
+		}
+	}
+	return descriptor.Mainnet
 }
 
 // Descriptor converts a crypto-output back to a descriptor on net. A test
@@ -96,6 +120,9 @@ func Descriptor(o ur.Output, net descriptor.Network) (*descriptor.Descriptor, er
 		if s == o.Script {
 			st = t
 		}
+	}
+	if _, leaf := splitScript(o.Script); leaf == "cosigner" {
+		return nil, fmt.Errorf("%s carries one cosigner's key, not a wallet: register the multisig wallet's descriptor (or BSMS record) that lists every cosigner", o.Script)
 	}
 	if st == 0 {
 		return nil, fmt.Errorf("crypto-output %q is not a wallet type airsign registers (single-key pkh, sh(wpkh), wpkh, tr, or wsh/sh(wsh) sortedmulti)", o.Script)
@@ -138,7 +165,7 @@ func key(h ur.HDKey, net descriptor.Network) (descriptor.Key, error) {
 	if h.UseInfo != nil && (h.UseInfo.Type != 0 || (h.UseInfo.Network == 0) != (net == descriptor.Mainnet)) {
 		return descriptor.Key{}, fmt.Errorf("the key is for coin %d network %d, not bitcoin %s", h.UseInfo.Type, h.UseInfo.Network, net)
 	}
-	if h.Children != nil && h.Children.String() != "<0;1>/*" && h.Children.String() != "0/*" {
+	if c := h.Children; c != nil && c.String() != "<0;1>/*" && c.String() != "0/*" && c.String() != "1/*" {
 		return descriptor.Key{}, fmt.Errorf("the key derives %s; airsign wallets derive <0;1>/*", h.Children)
 	}
 	var origin descriptor.KeyOrigin

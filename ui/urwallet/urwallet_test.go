@@ -10,7 +10,10 @@ import (
 	"airsign/ui/qr/ur"
 )
 
-func TestRoundTrip(t *testing.T) {
+// testDescriptors are wallets of every type airsign registers, on mainnet
+// and regtest: the four single-sig accounts and a 2-of-3 wsh(sortedmulti).
+func testDescriptors(t *testing.T) []*descriptor.Descriptor {
+	t.Helper()
 	var descs []*descriptor.Descriptor
 	for _, net := range []descriptor.Network{descriptor.Mainnet, descriptor.Regtest} {
 		m, err := hd.MasterFromEntropy(make([]byte, 16), net)
@@ -40,6 +43,11 @@ func TestRoundTrip(t *testing.T) {
 		descs = append(descs, multi)
 		m.Wipe()
 	}
+	return descs
+}
+
+func TestRoundTrip(t *testing.T) {
+	descs := testDescriptors(t)
 	for _, d := range descs {
 		t.Run(d.Network.String()+"/"+d.Script.String(), func(t *testing.T) {
 			o, err := Output(d)
