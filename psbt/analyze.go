@@ -161,8 +161,12 @@ type Summary struct {
 	// below it), as wallets that imported only the account xpub write them
 	// (Electrum); the scripts are re-derived and proven all the same.
 	AccountRooted bool
-	Refusals      []Finding
-	Warnings      []Finding
+	// NamesKey says that some BIP32 derivation in the PSBT names this
+	// wallet's key, by its master fingerprint or its account key's, whether
+	// or not the claim holds: the PSBT was meant for this wallet.
+	NamesKey bool
+	Refusals []Finding
+	Warnings []Finding
 }
 
 // Signable reports whether nothing refuses the PSBT and at least one input
@@ -440,6 +444,9 @@ func (a *analysis) claimedPath(in, out int, ds []*btcpsbt.Bip32Derivation, tds [
 	account := a.origin.Path
 	for _, c := range claims {
 		path := c.path
+		if c.fp == a.fp || c.fp == a.accountFP {
+			a.s.NamesKey = true
+		}
 		switch {
 		case c.fp == a.fp && len(path) == len(account)+2 && equalPath(path[:len(account)], account):
 		case c.fp == a.accountFP && len(path) == 2:

@@ -155,6 +155,9 @@ func writeTransaction(w io.Writer, s *psbt.Summary, notOurs string) {
 		fmt.Fprintln(w, "Fee: cannot be proven (see the refusals)")
 	}
 	fmt.Fprintln(w, kiosk.TimingLine(s))
+	if d := kiosk.DerivationsLine(s); d != "" {
+		fmt.Fprintln(w, d)
+	}
 	for _, f := range s.Warnings {
 		fmt.Fprintf(w, "WARNING [%s] %s\n", f.Code, f.Message)
 	}

@@ -198,6 +198,14 @@ type Review struct {
 // Signable says whether Confirm may proceed to collecting shares.
 func (r Review) Signable() bool { return len(r.Refusals) == 0 }
 
+// Derivations is DerivationsLine of the reviewed PSBT.
+func (r Review) Derivations() string {
+	if r.Loaded == nil {
+		return ""
+	}
+	return DerivationsLine(r.Loaded.Summary)
+}
+
 // ShareInfo names an accepted share without any of its secret.
 type ShareInfo struct {
 	Set   string

@@ -17,9 +17,6 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil"
-	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
-	"github.com/btcsuite/btcd/chaincfg/chainhash"
-	"github.com/btcsuite/btcd/wire"
 
 	"airsign/offline/ceremony"
 	"airsign/offline/hd"
@@ -132,61 +129,7 @@ func (s *station) withdrawal(t testing.TB, pay btcutil.Amount) PSBTScanned {
 // withdrawalTo is withdrawal with its change at branch/index.
 func (s *station) withdrawalTo(t testing.TB, pay btcutil.Amount, branch, index uint32) PSBTScanned {
 	t.Helper()
-	d := s.desc
-	fp := d.MasterFingerprint()
-	var prevs []*wire.MsgTx
-	for i := range 2 {
-		script, err := d.PkScript(0, uint32(i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		prev := wire.NewMsgTx(2)
-		prev.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: chainhash.Hash{byte(i + 1)}}, nil, nil))
-		prev.AddTxOut(wire.NewTxOut(100_000, script))
-		prevs = append(prevs, prev)
-	}
-	foreign, err := btcutil.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{7}, 20), descriptor.Regtest.Params())
-	if err != nil {
-		t.Fatal(err)
-	}
-	foreignScript := append([]byte{0x00, 0x14}, foreign.ScriptAddress()...)
-	change, err := d.PkScript(branch, index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx := wire.NewMsgTx(2)
-	for _, prev := range prevs {
-		h := prev.TxHash()
-		tx.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: h, Index: 0}, nil, nil))
-	}
-	tx.AddTxOut(wire.NewTxOut(int64(pay), foreignScript))
-	tx.AddTxOut(wire.NewTxOut(200_000-int64(pay)-1_000, change))
-	p, err := btcpsbt.NewFromUnsignedTx(tx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fpInt := uint32(fp[0]) | uint32(fp[1])<<8 | uint32(fp[2])<<16 | uint32(fp[3])<<24
-	for i, prev := range prevs {
-		pub, err := d.PublicKey(0, uint32(i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.Inputs[i].NonWitnessUtxo = prev
-		p.Inputs[i].WitnessUtxo = prev.TxOut[0]
-		p.Inputs[i].Bip32Derivation = []*btcpsbt.Bip32Derivation{{PubKey: pub.SerializeCompressed(),
-			MasterKeyFingerprint: fpInt, Bip32Path: d.Path(0, uint32(i))}}
-	}
-	pub, err := d.PublicKey(branch, index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Outputs[1].Bip32Derivation = []*btcpsbt.Bip32Derivation{{PubKey: pub.SerializeCompressed(),
-		MasterKeyFingerprint: fpInt, Bip32Path: d.Path(branch, index)}}
-	raw, err := psbt.Encode(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return PSBTScanned{Data: raw, Source: "test"}
+	return encodePSBT(t, paymentPSBT(t, s.desc, masterRooted(s.desc), 0, pay, branch, index))
 }
 
 type step struct {

@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/btcsuite/btcd/btcutil"
 	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
 
 	"airsign/offline/hd"
@@ -45,8 +47,10 @@ func PolicyFor(w *home.Wallet) (psbt.Policy, error) {
 }
 
 // LoadPSBT decodes a PSBT (binary, base64 or hex) and analyzes it against
-// the named wallet or, without a name, against the registered wallet whose
-// coins it spends. source says where it came from, for messages; now is the
+// the registered wallet whose coins it spends. When it spends none, the
+// review is against the named wallet or, without a name, the one wallet
+// whose key its derivations name; with none (or several) it is refused with
+// the keys it names and the wallets the kiosk has, and no wallet is guessed. source says where it came from, for messages; now is the
 // kiosk's clock, which bounds lock times.
 func LoadPSBT(h *home.Home, data []byte, source, walletName string, now time.Time) (*Loaded, error) {
 	p, err := psbt.Decode(data)
@@ -74,7 +78,7 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string, now time.Tim
 	if len(candidates) == 0 {
 		return nil, errors.New("no wallet is registered on this kiosk; run a ceremony first")
 	}
-	var first *Loaded
+	var named []*Loaded   // the wallets whose key the PSBT's derivations name
 	var claimed []*Loaded // the wallets with an input of theirs
 	for i := range candidates {
 		w := &candidates[i]
@@ -100,8 +104,8 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string, now time.Tim
 			return nil, fmt.Errorf("%s: %w", source, err)
 		}
 		cand := &Loaded{Packet: p, Hash: hash, Source: source, Wallet: w, Desc: d, Summary: s, Policy: pol}
-		if first == nil {
-			first = cand
+		if s.NamesKey || w.Name == walletName {
+			named = append(named, cand)
 		}
 		for _, in := range s.Inputs {
 			if in.Ours {
@@ -115,9 +119,14 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string, now time.Tim
 	}
 	switch len(claimed) {
 	case 0:
-		// Nothing of ours: review against the first (or named) wallet,
-		// which refuses with no-input-of-this-wallet and says why.
-		return first, nil
+		// Nothing any wallet can sign. The review of the wallet the
+		// operator named, or of the one wallet the PSBT names, says why
+		// (a path or script that does not fit); otherwise no wallet is
+		// guessed: say what the PSBT names and what the kiosk has.
+		if len(named) == 1 || (walletName != "" && len(named) > 0) {
+			return named[0], nil
+		}
+		return nil, fmt.Errorf("%s: no input is a coin of a wallet registered on this kiosk. %s. This kiosk's wallets: %s. If the PSBT is for one of them, have its wallet add the key origins (master fingerprint and full path, or the account key's fingerprint and 0/index); otherwise it is for another signer", source, carriedDerivations(p), walletOrigins(candidates))
 	case 1:
 		if err := warnChangeAhead(h, claimed[0]); err != nil {
 			return nil, err
@@ -131,6 +140,80 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string, now time.Tim
 		names = append(names, fmt.Sprintf("%q", c.Wallet.Name))
 	}
 	return nil, fmt.Errorf("%s: its inputs belong to more than one registered wallet (%s); the kiosk does not choose whose policy applies: spend each wallet's coins in a transaction of its own, and have the custodians check why these wallets share keys", source, strings.Join(names, ", "))
+}
+
+// maxListedDerivations caps how many derivations a refusal lists: a PSBT of
+// a thousand inputs must not make a message of a thousand lines.
+const maxListedDerivations = 8
+
+// carriedDerivations says which keys the PSBT's BIP32 derivations name, by
+// fingerprint and path, for a refusal that no wallet matches.
+func carriedDerivations(p *btcpsbt.Packet) string {
+	var list []string
+	seen := map[string]bool{}
+	more := 0
+	add := func(where string, fp uint32, path []uint32) {
+		var b [4]byte
+		binary.LittleEndian.PutUint32(b[:], fp)
+		d := fmt.Sprintf("%x %s", b, descriptor.FormatPath(path))
+		if seen[d] {
+			return
+		}
+		seen[d] = true
+		if len(list) == maxListedDerivations {
+			more++
+			return
+		}
+		list = append(list, fmt.Sprintf("%s: fingerprint %s", where, d))
+	}
+	for i, in := range p.Inputs {
+		for _, d := range in.Bip32Derivation {
+			add(fmt.Sprintf("input %d", i), d.MasterKeyFingerprint, d.Bip32Path)
+		}
+		for _, d := range in.TaprootBip32Derivation {
+			add(fmt.Sprintf("input %d", i), d.MasterKeyFingerprint, d.Bip32Path)
+		}
+	}
+	for o, out := range p.Outputs {
+		for _, d := range out.Bip32Derivation {
+			add(fmt.Sprintf("output %d", o), d.MasterKeyFingerprint, d.Bip32Path)
+		}
+		for _, d := range out.TaprootBip32Derivation {
+			add(fmt.Sprintf("output %d", o), d.MasterKeyFingerprint, d.Bip32Path)
+		}
+	}
+	if len(list) == 0 {
+		return "It carries no BIP32 derivation, so nothing says whose keys sign it"
+	}
+	if more > 0 {
+		list = append(list, fmt.Sprintf("and %d more", more))
+	}
+	return "Its derivations name " + strings.Join(list, "; ")
+}
+
+// walletOrigins lists the registered wallets by name, the master
+// fingerprint of this kiosk's key in each, its account path, and the account
+// key's own fingerprint (what a wallet that imported only the xpub writes).
+func walletOrigins(ws []home.Wallet) string {
+	var list []string
+	for i := range ws {
+		w := &ws[i]
+		desc := fmt.Sprintf("%q (master fingerprint %s", w.Name, w.Fingerprint)
+		if d, err := w.Parsed(); err == nil {
+			origin, key := d.Origin, d.Key
+			if w.Multisig != nil && w.Multisig.Us >= 1 && w.Multisig.Us <= len(d.Keys) {
+				origin, key = d.Keys[w.Multisig.Us-1].Origin, d.Keys[w.Multisig.Us-1].Key
+			}
+			desc += ", account " + descriptor.FormatPath(origin.Path)
+			if key != nil {
+				if pub, err := key.ECPubKey(); err == nil {
+					desc += fmt.Sprintf(", account key fingerprint %x", btcutil.Hash160(pub.SerializeCompressed())[:4])
+				}
+			}
+		}
+		list = append(list, desc+")")
+	}
+	return strings.Join(list, ", ")
 }
 
 // ErrWrongSet means a share is not of the set that activates the wallet.
@@ -262,4 +345,16 @@ func TimingLine(s *psbt.Summary) string {
 		}
 	}
 	return fmt.Sprintf("Version %d · lock time: %s · %s", s.Version, lock, replace)
+}
+
+// DerivationsLine is a line for the review when the PSBT names the wallet's
+// key otherwise than airsign's coordinator does: from the account key, as a
+// wallet that imported only the account xpub writes it. Empty otherwise. The
+// scripts were re-derived and proven either way; the line tells the operator
+// which kind of wallet made the PSBT.
+func DerivationsLine(s *psbt.Summary) string {
+	if s != nil && s.AccountRooted {
+		return "Derivations rooted at the account key (as Electrum writes them)"
+	}
+	return ""
 }

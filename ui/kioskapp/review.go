@@ -82,6 +82,9 @@ func (a *App) reviewScreen(r core.Review) fyne.CanvasObject {
 	}
 	body.Add(wrapped(fmt.Sprintf("Inputs: %d, of which %d this wallet's, %s in total", len(s.Inputs), ours, amount.Format(s.TotalIn, amount.WithSats))))
 	body.Add(wrapped(core.TimingLine(s)))
+	if d := r.Derivations(); d != "" {
+		body.Add(wrapped(d))
+	}
 	for _, w := range r.Warnings {
 		l := wrapped("Warning: " + w)
 		l.Importance = widget.WarningImportance
