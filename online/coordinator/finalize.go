@@ -70,18 +70,43 @@ func (e *WrongTxError) Unwrap() error { return ErrWrongTx }
 // An empty requestID, for a caller that does not know it (the CLI's
 // finalize FILE..., the API), means the live request whose unsigned
 // transaction the first PSBT is.
+//
+// Instead of PSBTs, signed may be one fully signed raw transaction, as
+// wallets that finalize themselves return it (see ParseRawTx): it must be
+// exactly the request's transaction, and every input's script must verify
+// against the coin the request's PSBT says it spends.
 // It is recorded in the audit log, refused or not.
 func (c *Coordinator) Finalize(ctx context.Context, requestID string, broadcast bool, signed ...[]byte) (*FinalizeResult, error) {
+	return c.FinalizeAs(ctx, requestID, "", broadcast, signed...)
+}
+
+// FinalizeAs is Finalize for a known person, by, whom the audit log names
+// as the one who handed the signed transaction back.
+func (c *Coordinator) FinalizeAs(ctx context.Context, requestID, by string, broadcast bool, signed ...[]byte) (*FinalizeResult, error) {
 	data := map[string]any{"psbts": len(signed), "broadcast": broadcast}
 	if requestID != "" {
 		data["request"] = requestID
+	}
+	if by != "" {
+		data["by"] = by
+	}
+	raw := len(signed) == 1 && !LooksLikePSBT(signed[0])
+	if raw {
+		data["form"] = "raw transaction"
+		delete(data, "psbts")
 	}
 	kind := "finalize"
 	if broadcast {
 		kind = "broadcast"
 	}
 	return loggedValue(c, kind, data, func() (*FinalizeResult, error) {
-		res, err := c.finalize(ctx, requestID, signed, broadcast)
+		var res *FinalizeResult
+		var err error
+		if raw {
+			res, err = c.finalizeRaw(ctx, requestID, signed[0], broadcast)
+		} else {
+			res, err = c.finalize(ctx, requestID, signed, broadcast)
+		}
 		if res != nil {
 			data["txid"], data["signatures"] = res.TxID.String(), res.Signatures
 			if res.Withdrawal != nil {
@@ -99,6 +124,9 @@ func (c *Coordinator) finalize(ctx context.Context, requestID string, signed [][
 	}
 	packets := make([]*btcpsbt.Packet, len(signed))
 	for i, raw := range signed {
+		if !LooksLikePSBT(raw) {
+			return nil, fmt.Errorf("%w: item %d of %d is not a PSBT; a signed raw transaction is complete on its own: give it alone", ErrInvalid, i+1, len(signed))
+		}
 		p, err := psbt.Decode(raw)
 		if err != nil {
 			return nil, &DecodeError{PSBT: i + 1, Err: err}
@@ -157,8 +185,16 @@ func (c *Coordinator) finalize(ctx context.Context, requestID string, signed [][
 		}
 		return nil, fmt.Errorf("%w: request %s (%d valid signatures so far): %v", ErrNotFinal, sw.ID, n, err)
 	}
-	res := &FinalizeResult{Tx: tx, TxID: tx.TxHash(), Signatures: n}
+	return c.finish(ctx, sw, &FinalizeResult{Tx: tx, TxID: tx.TxHash(), Signatures: n}, broadcast)
+}
+
+// finish ends a finalize with the final transaction in res: with
+// broadcast it asks the node whether it would accept it (testmempoolaccept;
+// a node without it, as btcd, is not asked), sends it, and marks the
+// request broadcast; then res gets the request as it now stands.
+func (c *Coordinator) finish(ctx context.Context, sw store.Withdrawal, res *FinalizeResult, broadcast bool) (*FinalizeResult, error) {
 	if broadcast {
+		tx := res.Tx
 		if ok, reason, err := c.cfg.Node.TestAccept(ctx, tx); err == nil && !ok && !alreadyKnown(reason) {
 			return nil, fmt.Errorf("%w: request %s: %s", ErrBroadcast, sw.ID, reason)
 		}
@@ -177,6 +213,7 @@ func (c *Coordinator) finalize(ctx context.Context, requestID string, signed [][
 			return nil, err
 		}
 	}
+	var err error
 	if res.Withdrawal, err = c.Get(ctx, sw.ID); err != nil {
 		return nil, err
 	}
@@ -190,14 +227,9 @@ func (c *Coordinator) requestOf(ctx context.Context, id string, tx *wire.MsgTx) 
 		return c.st.Withdrawal(ctx, id)
 	}
 	txid := tx.TxHash()
-	all, err := c.st.Withdrawals(ctx, "")
-	if err != nil {
-		return store.Withdrawal{}, err
-	}
-	for i := len(all) - 1; i >= 0; i-- {
-		if all[i].UnsignedTxID == txid {
-			return all[i], nil
-		}
+	sw, err := c.st.WithdrawalByUnsignedTx(ctx, txid)
+	if !errors.Is(err, store.ErrNotFound) {
+		return sw, err
 	}
 	return store.Withdrawal{}, fmt.Errorf("%w: transaction %s matches no withdrawal request; it was not built by this coordinator, or its inputs or outputs were changed", ErrWrongTx, txid)
 }
