@@ -35,34 +35,42 @@ const (
 // see the package documentation. Its errors are *DecodeError values wrapping
 // the package's sentinel errors.
 func Decode(data []byte) (*btcpsbt.Packet, error) {
+	p, _, err := DecodeForm(data)
+	return p, err
+}
+
+// DecodeForm is Decode that also returns the PSBT's Form: its version and,
+// for version 2, the fields its version 0 packet cannot hold, so that
+// EncodeForm can answer in the version received.
+func DecodeForm(data []byte) (*btcpsbt.Packet, Form, error) {
 	if len(data) > MaxPSBTBytes {
-		return nil, errAt(ErrTooLarge, "", -1, "the input is %d bytes, more than airsign's limit of %d bytes (MaxPSBTBytes); a PSBT that large is not one the kiosk should sign: split the transaction", len(data), MaxPSBTBytes)
+		return nil, Form{}, errAt(ErrTooLarge, "", -1, "the input is %d bytes, more than airsign's limit of %d bytes (MaxPSBTBytes); a PSBT that large is not one the kiosk should sign: split the transaction", len(data), MaxPSBTBytes)
 	}
 	bin, err := binaryForm(data)
 	if err != nil {
-		return nil, err
+		return nil, Form{}, err
 	}
 	s, err := scan(bin)
 	if err != nil {
-		return nil, err
+		return nil, Form{}, err
 	}
 	var v0 []byte
 	if s.version == 2 {
 		if v0, err = convertV2(s); err != nil {
-			return nil, err
+			return nil, Form{}, err
 		}
 	} else {
 		v0 = serializeV0(s, nil)
 	}
 	p, err := btcpsbt.NewFromRawBytes(bytes.NewReader(v0), false)
 	if err != nil {
-		return nil, &DecodeError{Offset: -1, Err: fmt.Errorf("%w: %w", ErrInvalidField, err),
+		return nil, Form{}, &DecodeError{Offset: -1, Err: fmt.Errorf("%w: %w", ErrInvalidField, err),
 			Msg: fmt.Sprintf("btcd's PSBT parser refused the data: %v%s", err, advice)}
 	}
 	if err := afterBtcd(p, s); err != nil {
-		return nil, err
+		return nil, Form{}, err
 	}
-	return p, nil
+	return p, formOf(s), nil
 }
 
 // binaryForm returns the binary PSBT that data holds.

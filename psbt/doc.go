@@ -19,7 +19,11 @@
 // base64 or hex form and returns btcd's Packet, which is version 0 by
 // construction: a version 2 PSBT is converted by building its unsigned
 // transaction (BIP370's lock time determination included). Encode and
-// EncodeBase64 write BIP174 version 0.
+// EncodeBase64 write BIP174 version 0. To answer in the version received,
+// DecodeForm also returns the PSBT's Form (its version, and the version 2
+// fields a version 0 packet cannot hold), and EncodeForm writes a packet in
+// a Form: version 2 with those fields kept and PSBT_GLOBAL_TX_MODIFIABLE
+// updated for the signatures added, as BIP370 asks of a signer.
 //
 // Every byte is treated as hostile. Before btcd's parser sees the data, a
 // strict scanner of the key-value maps refuses what btcd lets through or

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -304,4 +306,69 @@ func TestSighashNoneRefused(t *testing.T) {
 		{encodePSBT(t, foreignPSBT(t, s.desc, masterRooted(s.desc), txscript.SigHashNone)), `Review signable=false problem=""`},
 		{Confirm{}, `Review signable=false problem="this PSBT is refused; nothing can be signed: sighash-not-all: input 0: asks for sighash type NONE (0x2); this kiosk signs only with ALL…`},
 	})
+}
+
+// globalRecords reads the global map of a binary PSBT with a parser of its
+// own, not the psbt package's: key (hex) to value (hex).
+func globalRecords(t *testing.T, b []byte) map[string]string {
+	t.Helper()
+	if !bytes.HasPrefix(b, []byte("psbt\xff")) {
+		t.Fatalf("not a binary PSBT: %x", b[:min(len(b), 8)])
+	}
+	r := bytes.NewReader(b[5:])
+	recs := map[string]string{}
+	for {
+		key, err := wire.ReadVarBytes(r, 0, psbt.MaxPSBTBytes, "key")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(key) == 0 {
+			return recs
+		}
+		value, err := wire.ReadVarBytes(r, 0, psbt.MaxPSBTBytes, "value")
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs[hex.EncodeToString(key)] = hex.EncodeToString(value)
+	}
+}
+
+// The kiosk answers in the version it was given: BIP370 in, BIP370 out,
+// signed; BIP174 in, BIP174 out. It used to answer version 0 to both.
+func TestKioskAnswersInVersionReceived(t *testing.T) {
+	for _, tt := range []struct {
+		version uint32
+		want    map[string]string // global records that must be there, "" for must not
+	}{
+		{0, map[string]string{"fb": "", "02": ""}},
+		{2, map[string]string{"fb": "02000000", "02": "02000000", "04": "02", "05": "02", "00": ""}},
+	} {
+		t.Run(fmt.Sprintf("version %d", tt.version), func(t *testing.T) {
+			s := newStation(t)
+			raw, err := psbt.EncodeForm(foreignPSBT(t, s.desc, masterRooted(s.desc), 0), psbt.Form{Version: tt.version})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, signed := signThrough(t, s, PSBTScanned{Data: raw, Source: "test"})
+			recs := globalRecords(t, signed.PSBT)
+			for key, want := range tt.want {
+				if got, ok := recs[key]; (want == "") == ok || got != want {
+					t.Errorf("global record %s = %q (present %v), want %q", key, got, ok, want)
+				}
+			}
+			if _, ok := recs["00"]; ok != (tt.version == 0) {
+				t.Errorf("PSBT_GLOBAL_UNSIGNED_TX present %v in a version %d answer", ok, tt.version)
+			}
+			p, form, err := psbt.DecodeForm(signed.PSBT)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if form.Version != tt.version {
+				t.Errorf("answer of version %d, want %d", form.Version, tt.version)
+			}
+			if n, err := psbt.VerifySignatures(p); err != nil || n != 2 {
+				t.Errorf("VerifySignatures = %d, %v; want 2 good signatures", n, err)
+			}
+		})
+	}
 }

@@ -12,7 +12,6 @@ import (
 	"airsign/offline/hd"
 	"airsign/offline/home"
 	"airsign/offline/policy"
-	"airsign/psbt"
 	"airsign/psbt/approval"
 	"airsign/psbt/auditlog"
 	"airsign/shamir"
@@ -308,7 +307,7 @@ func (s Station) Sign(l *Loaded, req SignRequest) ([]byte, Review, error) {
 	if err := auditlog.Carry(l.Packet, s.Home.VerifierKey(), cp); err != nil {
 		return nil, r, err
 	}
-	if signed, err = psbt.Encode(l.Packet); err != nil {
+	if signed, err = l.Encode(); err != nil {
 		return nil, r, err
 	}
 	return signed, r, nil

@@ -30,7 +30,10 @@ type Loaded struct {
 	Desc    *descriptor.Descriptor
 	Summary *psbt.Summary
 	Policy  psbt.Policy
-	Source  string // the file, or how many QR frames of which format
+	// Form is the PSBT's version as received: the signed PSBT is written
+	// in it (Encode), so a wallet that sent version 2 gets version 2.
+	Form   psbt.Form
+	Source string // the file, or how many QR frames of which format
 }
 
 // PolicyFor is the analysis policy for a registered wallet: the default
@@ -53,7 +56,7 @@ func PolicyFor(w *home.Wallet) (psbt.Policy, error) {
 // the keys it names and the wallets the kiosk has, and no wallet is guessed. source says where it came from, for messages; now is the
 // kiosk's clock, which bounds lock times.
 func LoadPSBT(h *home.Home, data []byte, source, walletName string, now time.Time) (*Loaded, error) {
-	p, err := psbt.Decode(data)
+	p, form, err := psbt.DecodeForm(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
@@ -103,7 +106,7 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string, now time.Tim
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", source, err)
 		}
-		cand := &Loaded{Packet: p, Hash: hash, Source: source, Wallet: w, Desc: d, Summary: s, Policy: pol}
+		cand := &Loaded{Packet: p, Hash: hash, Source: source, Wallet: w, Desc: d, Summary: s, Policy: pol, Form: form}
 		if s.NamesKey || w.Name == walletName {
 			named = append(named, cand)
 		}
@@ -254,7 +257,13 @@ func (l *Loaded) Sign(shares []*shamir.Share) ([]byte, error) {
 	if _, err := psbt.Sign(l.Packet, l.Desc, l.Policy, master); err != nil {
 		return nil, err
 	}
-	return psbt.Encode(l.Packet)
+	return l.Encode()
+}
+
+// Encode writes the PSBT in the version it arrived in (BIP370 in, BIP370
+// out), so the wallet that sent it reads the answer as it reads its own.
+func (l *Loaded) Encode() ([]byte, error) {
+	return psbt.EncodeForm(l.Packet, l.Form)
 }
 
 // Activate combines shares into the wallet's master key and proves it
