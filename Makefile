@@ -9,18 +9,22 @@ LOAD     ?= 0
 
 # fyne (the kiosk GUI) needs the X11/GL headers; zbar-tools and qrencode are the independent
 # QR decoder and encoder our image tests check against; chromium is the browser the web UI's
-# end-to-end test (online/web TestBrowser) drives through playwright-core.
+# end-to-end test (online/web TestBrowser) drives through playwright-core; electrum
+# is the independent wallet the conformance suite (make interop) drives offline.
 APT_PACKAGES := pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
-                libxinerama-dev libxi-dev libxxf86vm-dev zbar-tools qrencode chromium
+                libxinerama-dev libxi-dev libxxf86vm-dev zbar-tools qrencode chromium electrum
 # The browser test's npm package (playwright-core only, pinned by its lockfile; it never
 # downloads browsers of its own).
 E2E_DIR := ui/web/e2e
+# The conformance suite's npm packages (independent PSBT, descriptor, UR and
+# BBQr libraries, pinned by their lockfile).
+INTEROP_DIR := testdata/interop
 # make screenshots also needs a virtual display and ImageMagick's import.
 SHOT_PACKAGES := xvfb xauth imagemagick
 
 BINARIES := airsign-kiosk airsign-coordinator airsign-audit
 
-.PHONY: all build test check unit fuzz bench demo deps clean screenshots web-shots flakes
+.PHONY: all build test check unit fuzz bench demo deps clean screenshots web-shots flakes interop
 
 all: build
 
@@ -38,12 +42,14 @@ deps:
 	fi
 	$(GO) mod download
 	@if command -v npm >/dev/null 2>&1; then \
-	  if [ ! -f $(E2E_DIR)/node_modules/.package-lock.json ] || [ $(E2E_DIR)/package-lock.json -nt $(E2E_DIR)/node_modules/.package-lock.json ]; then \
-	    echo "make: npm ci in $(E2E_DIR)"; \
-	    (cd $(E2E_DIR) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
-	  fi; \
+	  for dir in $(E2E_DIR) $(INTEROP_DIR); do \
+	    if [ ! -f $$dir/node_modules/.package-lock.json ] || [ $$dir/package-lock.json -nt $$dir/node_modules/.package-lock.json ]; then \
+	      echo "make: npm ci in $$dir"; \
+	      (cd $$dir && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+	    fi; \
+	  done; \
 	else \
-	  echo "make: node and npm (Node.js 20 or later) are missing: the browser test will skip (or fail with AIRSIGN_REQUIRE_TOOLS=1)"; \
+	  echo "make: node and npm (Node.js 20 or later) are missing: the browser test and make interop will skip (or fail with AIRSIGN_REQUIRE_TOOLS=1)"; \
 	fi
 
 build:
@@ -87,6 +93,12 @@ fuzz:
 	done
 
 test: deps check unit fuzz
+
+# interop: the conformance suite alone, one PASS or FAIL line per case and
+# tool with its version (make unit runs it too, with the rest of ./...).
+# docs/interop.md has the matrix.
+interop: deps
+	$(GO) test -count=1 -v -run '^TestInterop$$' ./cmd/internal/interop
 
 # flakes: run packages' tests again and again, each run a fresh process, and
 # say which tests failed in which runs (logs in flakes-out/). LOAD=2 keeps two

@@ -1,0 +1,299 @@
+// tools.mjs: the independent implementations of airsign's conformance suite
+// (cmd/internal/interop, make interop), behind one long-lived node process so
+// that the suite pays node's start-up once. It reads one JSON command a line
+// on stdin, {"id":1,"op":"…",…}, and answers one JSON line per command,
+// {"id":1,"ok":true,"result":…} or {"id":1,"ok":false,"error":"…"}.
+//
+// Each op uses the library a wallet or coordinator of that kind ships with,
+// the way its own documentation shows: what these libraries do with
+// airsign's exports, PSBTs and QR streams is the point of the suite, so
+// nothing here repairs or reinterprets their results.
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+import * as bitcoin from 'bitcoinjs-lib';
+import { BIP32Factory } from 'bip32';
+import * as ecc from '@bitcoinerlab/secp256k1';
+import * as scure from '@scure/btc-signer';
+import * as descriptors from '@bitcoinerlab/descriptors';
+import { UR, UREncoder, URDecoder } from '@ngraveio/bc-ur';
+import * as registry from '@keystonehq/bc-ur-registry';
+import { splitQRs, joinQRs } from 'bbqr';
+import { PsbtV2, getPsbtVersionNumber } from '@caravan/psbt';
+import * as caravan from '@caravan/bitcoin';
+
+bitcoin.initEccLib(ecc);
+const bip32 = BIP32Factory(ecc);
+const { Output } = descriptors.DescriptorsFactory(ecc);
+const regtest = bitcoin.networks.regtest;
+// scure's regtest: bech32 prefix bcrt, testnet's base58 versions.
+const scureRegtest = { ...scure.TEST_NETWORK, bech32: 'bcrt' };
+
+// PACKAGES are the libraries whose versions the suite reports.
+const PACKAGES = ['bitcoinjs-lib', '@scure/btc-signer', '@bitcoinerlab/descriptors', '@caravan/psbt',
+  '@caravan/bitcoin', '@ngraveio/bc-ur', '@keystonehq/bc-ur-registry', 'bbqr'];
+
+const hex = (b) => Buffer.from(b).toString('hex');
+const unhex = (s) => Uint8Array.from(Buffer.from(s, 'hex'));
+const xonly = (pub) => pub.subarray(1, 33);
+
+// parsePath turns "m/84'/1'/0'" or "84h/1h/0h" into BIP32 indexes.
+function parsePath(path) {
+  return path.replace(/^m\/?/, '').split('/').filter((s) => s !== '').map((s) => {
+    const hard = /['h]$/.test(s);
+    const n = Number.parseInt(hard ? s.slice(0, -1) : s, 10);
+    if (!Number.isInteger(n)) throw new Error(`path step ${s} is not a number`);
+    return hard ? n + 0x80000000 : n;
+  });
+}
+
+// account is the wallet's account key as the command gives it: {xpub,
+// fingerprint, path, script}. xpub is a tpub (regtest uses testnet's
+// versions).
+function accountKey(a) {
+  return bip32.fromBase58(a.xpub, regtest);
+}
+
+// derivations are what a wallet library writes for a key at branch/index
+// below the account.
+function keyAt(a, branch, index) {
+  const pub = accountKey(a).derive(branch).derive(index).publicKey;
+  const path = `${a.path.replace(/^m\/?/, 'm/')}/${branch}/${index}`;
+  return { pub, path, fingerprint: unhex(a.fingerprint) };
+}
+
+function bitcoinjsPayment(script, pub) {
+  switch (script) {
+    case 'wpkh': return bitcoin.payments.p2wpkh({ pubkey: pub, network: regtest });
+    case 'tr': return bitcoin.payments.p2tr({ internalPubkey: xonly(pub), network: regtest });
+    default: throw new Error(`bitcoinjs: script ${script} is not in this suite`);
+  }
+}
+
+function scurePayment(script, pub) {
+  switch (script) {
+    case 'wpkh': return scure.p2wpkh(pub, scureRegtest);
+    case 'tr': return scure.p2tr(xonly(pub), undefined, scureRegtest);
+    default: throw new Error(`scure: script ${script} is not in this suite`);
+  }
+}
+
+const ops = {
+  versions() {
+    const out = { node: process.versions.node };
+    // Read from node_modules: some packages do not export their package.json.
+    for (const p of PACKAGES) out[p] = JSON.parse(readFileSync(new URL(`node_modules/${p}/package.json`, import.meta.url))).version;
+    return out;
+  },
+
+  // addresses: what a library that imported the account (or, for
+  // bitcoinerlab, the descriptor as exported) shows at each branch/index.
+  addresses({ tool, account, descriptor, paths }) {
+    return paths.map(([branch, index]) => {
+      switch (tool) {
+        case 'bitcoinjs': return bitcoinjsPayment(account.script, keyAt(account, branch, index).pub).address;
+        case 'scure': return scurePayment(account.script, keyAt(account, branch, index).pub).address;
+        case 'bitcoinerlab':
+          return new Output({ descriptor, change: branch, index, network: regtest }).getAddress();
+        default: throw new Error(`addresses: unknown tool ${tool}`);
+      }
+    });
+  },
+
+  // multisigAddresses: Caravan's and bitcoinerlab's sorted-multisig
+  // addresses of cosigner xpubs (each {xpub}) at branch/index.
+  multisigAddresses({ tool, required, xpubs, descriptor, paths }) {
+    return paths.map(([branch, index]) => {
+      if (tool === 'bitcoinerlab') return new Output({ descriptor, change: branch, index, network: regtest }).getAddress();
+      if (tool !== 'caravan') throw new Error(`multisigAddresses: unknown tool ${tool}`);
+      const pubs = xpubs.map((x) => caravan.deriveChildPublicKey(x, `m/${branch}/${index}`, caravan.Network.REGTEST));
+      const ms = caravan.generateMultisigFromPublicKeys(caravan.Network.REGTEST, caravan.P2WSH, required, ...pubs);
+      return caravan.multisigAddress(ms);
+    });
+  },
+
+  // createPSBT: the library builds an unsigned PSBT that spends coins of
+  // the account to one address, with the BIP32 derivations it writes.
+  createPSBT({ tool, account, descriptor, coins, to, amount, sighash, version }) {
+    const value = BigInt(amount);
+    if (tool === 'bitcoinerlab') {
+      const psbt = new bitcoin.Psbt({ network: regtest });
+      const finalizers = [];
+      for (const c of coins) {
+        const out = new Output({ descriptor, change: c.branch, index: c.index, network: regtest });
+        finalizers.push(out.updatePsbtAsInput({ psbt, txHex: c.txHex, vout: c.vout }));
+      }
+      psbt.addOutput({ address: to, value });
+      const id = psbt.data.getTransaction ? hex(psbt.data.getTransaction()) : psbt.toBase64();
+      pendingFinalizers.set(id, finalizers);
+      return psbt.toBase64();
+    }
+    if (tool === 'scure') {
+      const tx = new scure.Transaction({ version: 2 });
+      for (const c of coins) {
+        const k = keyAt(account, c.branch, c.index);
+        const prev = scure.Transaction.fromRaw(unhex(c.txHex), { allowUnknownOutputs: true });
+        const pay = scurePayment(account.script, k.pub);
+        const input = { txid: prev.id, index: c.vout, witnessUtxo: { script: pay.script, amount: BigInt(c.value) } };
+        const origin = { fingerprint: new DataView(k.fingerprint.buffer).getUint32(0), path: parsePath(k.path) };
+        if (account.script === 'tr') {
+          input.tapInternalKey = xonly(k.pub);
+          input.tapBip32Derivation = [[xonly(k.pub), { hashes: [], der: origin }]];
+        } else {
+          input.nonWitnessUtxo = unhex(c.txHex);
+          input.bip32Derivation = [[k.pub, origin]];
+        }
+        if (sighash) input.sighashType = sighash;
+        tx.addInput(input);
+      }
+      tx.addOutputAddress(to, value, scureRegtest);
+      return Buffer.from(tx.toPSBT(version ?? 0)).toString('base64');
+    }
+    if (tool !== 'bitcoinjs' && tool !== 'caravan-v2') throw new Error(`createPSBT: unknown tool ${tool}`);
+    const psbt = new bitcoin.Psbt({ network: regtest });
+    for (const c of coins) {
+      const k = keyAt(account, c.branch, c.index);
+      const prev = bitcoin.Transaction.fromHex(c.txHex);
+      const input = { hash: prev.getId(), index: c.vout, witnessUtxo: { script: prev.outs[c.vout].script, value: prev.outs[c.vout].value } };
+      if (account.script === 'tr') {
+        input.tapInternalKey = xonly(k.pub);
+        input.tapBip32Derivation = [{ masterFingerprint: k.fingerprint, path: k.path, pubkey: xonly(k.pub), leafHashes: [] }];
+      } else {
+        input.nonWitnessUtxo = unhex(c.txHex);
+        input.bip32Derivation = [{ masterFingerprint: k.fingerprint, path: k.path, pubkey: k.pub }];
+      }
+      if (sighash) input.sighashType = sighash;
+      psbt.addInput(input);
+    }
+    psbt.addOutput({ address: to, value });
+    if (tool === 'caravan-v2') return PsbtV2.FromV0(psbt.toBase64()).serialize('base64');
+    return psbt.toBase64();
+  },
+
+  // finalize: the library checks the signatures, finalizes and extracts
+  // the network transaction.
+  finalize({ tool, psbt }) {
+    if (tool === 'scure') {
+      const tx = scure.Transaction.fromPSBT(Buffer.from(psbt, 'base64'));
+      tx.finalize();
+      return tx.hex;
+    }
+    if (tool === 'caravan-v2') return ops.finalize({ tool: 'bitcoinjs', psbt: new PsbtV2(psbt).toV0('base64') });
+    const p = bitcoin.Psbt.fromBase64(psbt, { network: regtest });
+    if (tool === 'bitcoinerlab') {
+      const unsigned = bitcoin.Psbt.fromBase64(psbt, { network: regtest });
+      const finalizers = pendingFinalizers.get(hex(unsigned.data.getTransaction()));
+      if (!finalizers) throw new Error('bitcoinerlab: no PSBT of this transaction was made here');
+      for (const f of finalizers) f({ psbt: p, validate: true });
+      return p.extractTransaction().toHex();
+    }
+    if (tool !== 'bitcoinjs') throw new Error(`finalize: unknown tool ${tool}`);
+    // bitcoinjs hands over 64-byte signatures for both kinds; the key says
+    // which (x-only for Schnorr).
+    const verify = (pubkey, msghash, signature) => (pubkey.length === 32
+      ? ecc.verifySchnorr(msghash, pubkey, signature) : ecc.verify(msghash, pubkey, signature));
+    if (!p.validateSignaturesOfAllInputs(verify)) throw new Error('bitcoinjs: a signature does not verify');
+    p.finalizeAllInputs();
+    return p.extractTransaction().toHex();
+  },
+
+  // psbtVersion: the version Caravan's reader sees.
+  psbtVersion({ psbt }) {
+    return getPsbtVersionNumber(psbt);
+  },
+
+  // sign: the library signs every input it holds a key for, from the
+  // master key (BIP32 seed given as hex), by the derivations the PSBT carries.
+  sign({ tool, psbt, seed }) {
+    const root = bip32.fromSeed(unhex(seed), regtest);
+    const p = bitcoin.Psbt.fromBase64(psbt, { network: regtest });
+    if (tool === 'bitcoinerlab') descriptors.signers.signBIP32({ psbt: p, masterNode: root });
+    else if (tool === 'bitcoinjs') p.signAllInputsHD(root);
+    else throw new Error(`sign: unknown tool ${tool}`);
+    return p.toBase64();
+  },
+
+  // xpub: the account key a library's user would export (tpub, fingerprint,
+  // path) from a seed.
+  xpub({ seed, path }) {
+    const root = bip32.fromSeed(unhex(seed), regtest);
+    return { xpub: root.derivePath(path).neutered().toBase58(), fingerprint: hex(root.fingerprint), path };
+  },
+
+  // urEncode: @ngraveio/bc-ur's encoder, as a wallet animates a payload:
+  // every fragment but each third, then mixed (fountain) parts, twice as
+  // many as there are fragments and ten more.
+  urEncode({ type, payload, maxFragment }) {
+    const buf = Buffer.from(payload, 'hex');
+    const ur = type === 'bytes' ? UR.fromBuffer(buf) : new UR(new registry.CryptoPSBT(buf).toCBOR(), type);
+    const enc = new UREncoder(ur, maxFragment, 0, Math.min(10, maxFragment));
+    if (enc.fragmentsLength === 1) return [enc.nextPart()];
+    const parts = [];
+    for (let i = 0; i < enc.fragmentsLength * 3 + 10; i++) {
+      const part = enc.nextPart();
+      if (i >= enc.fragmentsLength || i % 3 !== 2) parts.push(part);
+    }
+    return parts;
+  },
+
+  urDecode({ parts }) {
+    const dec = new URDecoder();
+    let used = 0;
+    for (const p of parts) {
+      used++;
+      dec.receivePart(p);
+      if (dec.isComplete()) break;
+    }
+    if (!dec.isComplete()) throw new Error(`bc-ur: ${parts.length} parts did not complete the message`);
+    if (!dec.isSuccess()) throw new Error(`bc-ur: ${dec.resultError()}`);
+    const ur = dec.resultUR();
+    return { type: ur.type, payload: hex(ur.decodeCBOR()), used };
+  },
+
+  bbqrEncode({ payload, fileType, encoding, minVersion, maxVersion }) {
+    return splitQRs(unhex(payload), fileType, { encoding, minVersion, maxVersion }).parts;
+  },
+
+  bbqrDecode({ parts }) {
+    const r = joinQRs(parts);
+    return { fileType: r.fileType, encoding: r.encoding, payload: hex(r.raw) };
+  },
+
+  // keystoneOutput: Keystone's UR registry reads a ur:crypto-output (one
+  // or more parts) and says the addresses of its key, as a wallet on that
+  // registry would.
+  keystoneOutput({ parts, paths }) {
+    const dec = new registry.URRegistryDecoder();
+    for (const p of parts) dec.receivePart(p);
+    if (!dec.isSuccess()) throw new Error(`keystone: ${dec.resultError?.() ?? 'incomplete'}`);
+    const out = registry.CryptoOutput.fromCBOR(dec.resultUR().cbor);
+    const exprs = out.getScriptExpressions().map((e) => e.getExpression());
+    const key = out.getHDKey();
+    const node = bip32.fromPublicKey(key.getKey(), key.getChainCode(), regtest);
+    const children = key.getChildren()?.getComponents() ?? [];
+    const script = exprs.includes('tr') ? 'tr' : exprs.includes('wpkh') ? 'wpkh' : exprs.join('/');
+    return paths.map(([branch, index]) => {
+      // Keystone applies the key's children template with * as the index.
+      let n = node;
+      const steps = children.length ? children.map((c) => (c.isWildcard() ? index : c.getIndex())) : [branch, index];
+      for (const s of steps) n = n.derive(s);
+      return bitcoinjsPayment(script, n.publicKey).address;
+    });
+  },
+};
+
+const pendingFinalizers = new Map();
+
+const rl = createInterface({ input: process.stdin });
+rl.on('line', (line) => {
+  let id = null;
+  try {
+    const cmd = JSON.parse(line);
+    id = cmd.id;
+    const op = ops[cmd.op];
+    if (!op) throw new Error(`unknown op ${cmd.op}`);
+    process.stdout.write(`${JSON.stringify({ id, ok: true, result: op(cmd) }, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+  } catch (e) {
+    process.stdout.write(`${JSON.stringify({ id, ok: false, error: String(e?.message ?? e) })}\n`);
+  }
+});
