@@ -392,32 +392,6 @@ func TestHealthCheckThroughTheWindow(t *testing.T) {
 	wantScreen[core.Start](t, a)
 }
 
-// Typing a share word by word with the completion buttons.
-func TestShareWordCompletion(t *testing.T) {
-	s := newStation(t)
-	a, w := s.gui(t)
-	tap(t, w, "Share health check")
-	e := w.Canvas().Focused().(*ScanEntry)
-	for _, word := range strings.Fields(string(s.shares[0])) {
-		test.Type(e, word[:3])
-		if b := findButton(w, word); b != nil {
-			test.Tap(b)
-		} else {
-			test.Type(e, word[3:]+" ")
-		}
-	}
-	if got, want := strings.Fields(e.Text), strings.Fields(string(s.shares[0])); strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Fatalf("typed %q, want %q", got, want)
-	}
-	scan(t, w, "")
-	if sh := wantScreen[core.Shares](t, a); len(sh.Accepted) != 1 {
-		t.Fatalf("accepted %v (problem %q)", sh.Accepted, sh.Problem)
-	}
-	if got := Matches(wordlists.English, "ab", 100); len(got) != 10 || got[0] != "abandon" {
-		t.Errorf("Matches(ab) = %q", got)
-	}
-}
-
 func findButton(w fyne.Window, text string) *widget.Button {
 	var found *widget.Button
 	walk(w.Content(), func(o fyne.CanvasObject) {

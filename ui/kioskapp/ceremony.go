@@ -108,25 +108,14 @@ func (a *App) diceScreen(s core.DiceEntry) fyne.CanvasObject {
 // columns and its QR code. Both are cleared when the screen goes.
 func (a *App) showShareScreen(s core.ShowShare) fyne.CanvasObject {
 	words := strings.Fields(string(s.Words))
-	cols := 4
-	// Column-major: 1..n down the first column, like a share card.
-	rows := (len(words) + cols - 1) / cols
 	var labels []*widget.Label
-	grid := container.NewGridWithColumns(cols)
-	for r := range rows {
-		for c := range cols {
-			i := c*rows + r
-			text := ""
-			if i < len(words) {
-				text = fmt.Sprintf("%2d. %s", i+1, words[i])
-			}
-			l := widget.NewLabel(text)
-			l.TextStyle = fyne.TextStyle{Monospace: true}
-			l.SizeName = "subHeadingText"
-			labels = append(labels, l)
-			grid.Add(l)
-		}
-	}
+	grid := container.NewGridWithColumns(entryColumns, numbered(len(words), entryColumns, func(i int) fyne.CanvasObject {
+		l := widget.NewLabel(fmt.Sprintf("%2d. %s", i+1, words[i]))
+		l.TextStyle = fyne.TextStyle{Monospace: true}
+		l.SizeName = "subHeadingText"
+		labels = append(labels, l)
+		return l
+	})...)
 	clear(words)
 	img := canvas.NewImageFromImage(nil)
 	if q, err := qr.Image(s.QRText, qr.ImageOptions{Level: qr.Medium, ModulePixels: 4}); err == nil {
@@ -152,6 +141,7 @@ func (a *App) showShareScreen(s core.ShowShare) fyne.CanvasObject {
 		shareCard(s, who),
 		container.NewBorder(nil, nil, nil, container.NewCenter(img), grid),
 		bold("Copy these words, then press Continue. You will enter them again to prove the copy."),
+		whyShareWords(s.SeedWords),
 	)
 	next := primaryButton("Continue", func() { a.Send(core.Confirm{}) })
 	return screen(title, body, buttons(a.backButton(), a.cancelButton(), next))
@@ -163,11 +153,24 @@ func (a *App) enterShareScreen(s core.EnterShare) fyne.CanvasObject {
 	if s.Custodian != "" {
 		who = s.Custodian
 	}
-	_, input := a.shareInput(func(data []byte) { a.Send(core.ShareScanned{Data: data}) })
+	_, input := a.shareInput(s.Words, func(data []byte) {
+		// The core compares the words with the share shown and names
+		// those that differ: the new screen gets the words back, so the
+		// custodian corrects those, not all.
+		// (The core wipes data.)
+		words := strings.Fields(string(data))
+		a.Send(core.ShareScanned{Data: data})
+		next, ok := a.k.Screen().(core.EnterShare)
+		if e, isEntry := a.focus.(*ScanEntry); ok && isEntry && e.words != nil && len(next.Differs) > 0 {
+			e.words.Restore(words)
+			e.words.Mark(next.Differs)
+		}
+	})
 	body := container.NewVBox(
-		wrapped(fmt.Sprintf("%s: enter share %d of %d from your copy, every word in order, then Enter.", who, s.Index, s.Total)),
+		wrapped(fmt.Sprintf("%s: enter share %d of %d from your copy, word by word, then Enter.", who, s.Index, s.Total)),
 		problem(s.Problem),
 		input,
+		whyShareWords(s.SeedWords),
 	)
 	return screen(fmt.Sprintf("Check share %d of %d", s.Index, s.Total), body, buttons(a.backButton(), a.cancelButton()))
 }
@@ -178,25 +181,30 @@ func (a *App) ceremonyDoneScreen(s core.CeremonyDone) fyne.CanvasObject {
 	w := s.Wallet
 	desc := wrapped(s.Descriptor)
 	desc.TextStyle.Monospace = true
-	body := container.NewVBox(
-		banner(green, fmt.Sprintf("Wallet %q registered: %s %s, fingerprint %s, %d of %d shares", w.Name, w.Network, w.Script, w.Fingerprint, w.Threshold, w.Total)),
+	info := container.NewVBox(
 		wrapped("Ceremony "+s.CeremonyID),
 		wrapped("The public export (transcript, watch-only files) is in "+s.ExportDir+". No share was written."),
 		bold("Watch-only descriptor:"),
 		desc,
 	)
+	// The QR code beside the text, not under it: the whole screen fits a
+	// 1280x800 kiosk without scrolling.
+	var code fyne.CanvasObject
 	if img, err := watchOnlyQR(s.Desc); err == nil {
 		im := canvas.NewImageFromImage(img)
 		im.FillMode = canvas.ImageFillContain
 		im.ScaleMode = canvas.ImageScalePixels
 		im.SetMinSize(fyne.NewSquareSize(300))
-		body.Add(bold("Scan into the coordinator (UR crypto-output):"))
-		body.Add(container.NewHBox(im))
+		caption := widget.NewLabelWithStyle("Scan into the coordinator\n(UR crypto-output)", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+		code = container.NewVBox(caption, container.NewCenter(im))
 	} else {
-		body.Add(wrapped("no QR code for this descriptor: " + err.Error()))
+		info.Add(wrapped("no QR code for this descriptor: " + err.Error()))
 	}
-	ok := widget.NewButton("Done", func() { a.Send(core.Confirm{}) })
-	ok.Importance = widget.HighImportance
+	body := container.NewVBox(
+		banner(green, fmt.Sprintf("Wallet %q registered: %s %s, fingerprint %s, %d of %d shares", w.Name, w.Network, w.Script, w.Fingerprint, w.Threshold, w.Total)),
+		container.NewBorder(nil, nil, nil, code, info),
+	)
+	ok := primaryButton("Done", func() { a.Send(core.Confirm{}) })
 	return screen("Seed ceremony done", body, buttons(ok))
 }
 

@@ -2,13 +2,10 @@ package kioskapp
 
 import (
 	"image/color"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
 	core "airsign/offline/kiosk"
@@ -112,40 +109,5 @@ func TestScanCountsDistinctParts(t *testing.T) {
 	r := wantScreen[core.Review](t, a)
 	if r.Loaded.Summary.Outputs[0].Amount != 120_000 {
 		t.Fatalf("after Start over the review shows %v, want the other transfer", r.Loaded.Summary.Outputs[0].Amount)
-	}
-}
-
-// A typo in a typed share marks that word and keeps the text, to be
-// corrected instead of typed again; four-letter starts, as on a steel
-// plate, are words.
-func TestShareTypoMarksTheWord(t *testing.T) {
-	s := newStation(t)
-	a, w := s.gui(t)
-	tap(t, w, "Share health check")
-	e := w.Canvas().Focused().(*ScanEntry)
-	words := strings.Fields(string(s.shares[0]))
-	typo := slices.Clone(words)
-	typo[2] = "zzzq"
-	for i := range typo {
-		if len(typo[i]) > 4 && i != 2 {
-			typo[i] = typo[i][:4]
-		}
-	}
-	test.Type(e, strings.Join(typo, " "))
-	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	if sh := wantScreen[core.Shares](t, a); len(sh.Accepted) != 0 || sh.Problem != "" {
-		t.Fatalf("a share with a typo went to the core: accepted %v, problem %q", sh.Accepted, sh.Problem)
-	}
-	if e.Text != strings.Join(typo, " ") {
-		t.Fatalf("the entry holds %q after the typo, want the text kept", e.Text)
-	}
-	if !contains(w.Content(), `word 3, "zzzq", is not a BIP39 word`) {
-		t.Fatalf("the typo is not marked: %q", texts(w.Content()))
-	}
-	typo[2] = words[2]
-	e.SetText(strings.Join(typo, " "))
-	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	if sh := wantScreen[core.Shares](t, a); len(sh.Accepted) != 1 {
-		t.Fatalf("the corrected share: accepted %v, problem %q", sh.Accepted, sh.Problem)
 	}
 }

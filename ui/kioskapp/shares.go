@@ -12,14 +12,15 @@ import (
 	"airsign/ui/qr"
 )
 
-// shareInput is the entry for one share: typed words with completion,
-// its QR text from the scanner, or its file. Whatever is submitted leaves
-// the entry at once and goes to send.
-func (a *App) shareInput(send func(data []byte)) (*WordEntry, fyne.CanvasObject) {
-	we := NewWordEntry(a.opt.Words, func(text string) { send([]byte(text)) })
+// shareInput is the entry for one share of words words (0: not known
+// yet): typed word by word with completion, its QR text from the scanner,
+// or its file. Whatever is submitted leaves the entry at once and goes to
+// send.
+func (a *App) shareInput(words int, send func(data []byte)) (*WordEntry, fyne.CanvasObject) {
+	we := NewWordEntry(a.opt.Words, words, func(text string) { send([]byte(text)) })
 	a.focus = we.Entry
 	a.onLeave(we.Clear)
-	submit := widget.NewButton("Submit share", we.Entry.Submit)
+	submit := widget.NewButton("Submit share", we.Submit)
 	submit.Importance = widget.HighImportance
 	open := widget.NewButton("Open share file…", func() {
 		a.openFile(func(name string, data []byte) {
@@ -58,13 +59,21 @@ func (a *App) sharesScreen(s core.Shares) fyne.CanvasObject {
 		l.Importance = widget.SuccessImportance
 		accepted.Add(l)
 	}
-	_, input := a.shareInput(func(data []byte) { a.Send(core.ShareScanned{Data: data}) })
+	seed, words := a.k.SeedWords(), 0
+	if seed > 0 {
+		words = core.ShareWordCount(seed)
+	}
+	we, input := a.shareInput(words, func(data []byte) { a.Send(core.ShareScanned{Data: data}) })
+	// No share compares the words here: the checksum names a
+	// mistyped word before the share leaves the entry.
+	we.Checksum = true
 	body := container.NewVBox(
 		bar,
 		accepted,
 		problem(s.Problem),
-		wrapped("Custodian: type your share's words (suggestions complete each word), or scan your share's QR code, then Enter."),
+		wrapped("Custodian: type your share's words one by one (Space or a suggestion moves to the next box), or scan your share's QR code, then Enter."),
 		input,
+		whyShareWords(seed),
 	)
 	return screen(title, body, buttons(a.backButton(), a.cancelButton()))
 }
@@ -78,4 +87,15 @@ func (a *App) doneScreen(s core.Done) fyne.CanvasObject {
 	ok := widget.NewButton("Done", func() { a.Send(core.Confirm{}) })
 	ok.Importance = widget.HighImportance
 	return screen(s.Flow.String(), container.NewVBox(head, wrapped(s.Message)), buttons(ok))
+}
+
+// whyShareWords explains why a share has more words than the seed, for a
+// seed of seedWords words (0: not known, the 12-word case explains it).
+func whyShareWords(seedWords int) fyne.CanvasObject {
+	if seedWords == 0 {
+		seedWords = 12
+	}
+	l := wrapped(core.WhyShareWords(seedWords))
+	l.Importance = widget.LowImportance
+	return l
 }

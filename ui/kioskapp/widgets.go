@@ -1,10 +1,9 @@
 package kioskapp
 
 import (
+	"errors"
 	"fmt"
 	"image"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -12,7 +11,11 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
+
+	core "airsign/offline/kiosk"
+	"airsign/shamir"
 )
 
 // ScanEntry takes what a keyboard-wedge scanner types: the payload, then
@@ -25,6 +28,10 @@ type ScanEntry struct {
 	OnSubmit func(string) bool
 	// OnEscape is called on Esc (the screen's Back), nil: Esc is ignored.
 	OnEscape func()
+	// words is the share entry this entry types for, if any: Enter
+	// submits its words and Backspace in the empty entry takes its last
+	// word back.
+	words *WordEntry
 }
 
 // NewScanEntry returns a wrapping entry that calls onScan on Enter.
@@ -42,7 +49,15 @@ func NewScanEntry(placeholder string, onScan func(string)) *ScanEntry {
 // keys edit as usual.
 func (e *ScanEntry) TypedKey(k *fyne.KeyEvent) {
 	if k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter {
+		if e.words != nil {
+			e.words.Submit()
+			return
+		}
 		e.Submit()
+		return
+	}
+	if k.Name == fyne.KeyBackspace && e.Text == "" && e.words != nil {
+		e.words.back()
 		return
 	}
 	if k.Name == fyne.KeyEscape && e.OnEscape != nil {
@@ -65,83 +80,391 @@ func (e *ScanEntry) Submit() {
 	}
 }
 
-// WordEntry is a ScanEntry for share words with BIP39 completion: the
-// last, partly typed word is matched against the word list and the
-// matches are offered as buttons; tapping one completes the word. Enter
-// submits the whole share (typed, or scanned as QR text).
+// WordEntry takes a share word by word into numbered boxes, as SeedSigner
+// and Coldcard do: the word being typed is completed from the BIP39 list
+// (buttons for the matches; Space or a tap moves on to the next box), the
+// line above the boxes counts "word 7 of 22", and a word that is not on
+// the list marks its own box and keeps every other word. A whole share
+// still goes in one go: its QR text, typed by a keyboard-wedge scanner
+// into the same entry, or the words pasted, which fill the boxes.
 type WordEntry struct {
+	// Entry is the word being typed, or a share's QR text.
 	Entry       *ScanEntry
 	Suggestions *fyne.Container
-	Count       *widget.Label
-	words       []string
-	max         int
+	// Status counts the words ("word 7 of 22") or says what to correct.
+	Status *widget.Label
+	// Checksum makes Submit check the share's checksum first and mark the
+	// one word that breaks it, where the core does not compare the words
+	// with a share it knows (the ceremony's copy check does).
+	Checksum bool
+
+	list    []string
+	target  int // words a share has; 0: not known yet
+	boxes   []*widget.Entry
+	marks   []error // each box's mark, as its entry shows it
+	grid    *fyne.Container
+	onShare func(string)
+	filling bool // the entry's text is being set, not typed
 }
 
-// NewWordEntry returns a share entry completing from words (the BIP39
-// English list; nil disables completion and the word check). A typed word
-// that is not on the list is not submitted: the count line names it, and
-// the text stays in the box to be corrected rather than typed again.
-func NewWordEntry(words []string, onShare func(string)) *WordEntry {
-	w := &WordEntry{words: words, max: 8}
-	w.Entry = NewScanEntry("type the share's words, or scan its QR code", onShare)
-	w.Entry.OnSubmit = w.check
-	w.Entry.SetMinRowsVisible(3)
-	w.Suggestions = container.NewGridWithColumns(4)
-	w.Count = widget.NewLabel("")
+// maxSuggestions is how many completions are offered at once.
+const maxSuggestions = 8
+
+// entryColumns is how many columns of words the share screens show: the
+// layout of the share shown in the ceremony, which the custodian copies.
+const entryColumns = 4
+
+var (
+	errNotWord = errors.New("not a BIP39 word")
+	errDiffers = errors.New("differs from the share")
+)
+
+// NewWordEntry returns a share entry completing from list (the BIP39
+// English list; nil disables completion and the word check) that counts
+// to words (0: not known yet, the boxes grow as words come) and hands the
+// share to onShare.
+func NewWordEntry(list []string, words int, onShare func(string)) *WordEntry {
+	w := &WordEntry{list: list, target: words, onShare: onShare}
+	w.Entry = NewScanEntry("type word 1, or scan the share's QR code", nil)
+	w.Entry.MultiLine = false
+	w.Entry.Wrapping = fyne.TextWrapOff
+	w.Entry.words = w
 	w.Entry.OnChanged = w.changed
+	w.Suggestions = container.NewGridWithColumns(4)
+	w.Status = widget.NewLabel("")
+	w.Status.TextStyle.Bold = true
+	w.grid = container.NewGridWithColumns(entryColumns)
+	w.grow(0)
+	w.status()
 	return w
 }
 
-// check says whether text may be submitted: QR text, or words that are
-// all on the list (whole, or at least their first four letters, as a
-// steel plate carries them). On the first word that is not, it marks that
-// word on the count line and keeps the text.
-func (w *WordEntry) check(text string) bool {
-	if len(w.words) == 0 || strings.HasPrefix(strings.ToUpper(text), "AIRSIGN-SHARE:") || strings.HasPrefix(strings.ToLower(text), "ur:") {
-		return true
-	}
-	n := 0
-	for _, f := range strings.Fields(text) {
-		if strings.Trim(f, "0123456789.:") == "" {
-			continue // a row number, as the file form prints them
-		}
-		n++
-		word := strings.ToLower(f)
-		if !isLetters(word) || knownWord(w.words, word) {
-			continue
-		}
-		w.Count.SetText(fmt.Sprintf("word %d, %q, is not a BIP39 word: correct it, then press Enter", n, f))
-		w.Count.Importance = widget.DangerImportance
-		w.Count.Refresh()
-		return false
-	}
-	return true
+// Object lays out the count, the entry, the suggestions and the boxes.
+func (w *WordEntry) Object() fyne.CanvasObject {
+	return container.NewVBox(w.Status, w.Entry, w.Suggestions, w.grid)
 }
 
-func isLetters(s string) bool {
-	for _, r := range s {
-		if r < 'a' || r > 'z' {
-			return false
+// grow makes the boxes at least n, and as many as the share has (or,
+// not known, as the shortest share has, and one empty box to go on).
+func (w *WordEntry) grow(n int) {
+	want := max(n, w.target)
+	if w.target == 0 {
+		want = min(max(n+1, core.ShareWordCount(12)), core.ShareWordCount(24))
+	}
+	if want == len(w.boxes) {
+		return
+	}
+	for len(w.boxes) < want {
+		b := widget.NewEntry()
+		b.Validator = w.validWord
+		b.AlwaysShowValidationError = true
+		b.OnChanged = func(string) { w.status() }
+		b.OnSubmitted = func(string) { w.Submit() }
+		i := len(w.boxes)
+		b.SetOnValidationChanged(func(err error) { w.marks[i] = err })
+		w.boxes = append(w.boxes, b)
+		w.marks = append(w.marks, nil)
+	}
+	w.grid.Objects = numbered(len(w.boxes), entryColumns, func(i int) fyne.CanvasObject {
+		num := widget.NewLabelWithStyle(fmt.Sprintf("%2d.", i+1), fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true})
+		return container.NewBorder(nil, nil, num, nil, w.boxes[i])
+	})
+	w.grid.Refresh()
+}
+
+// numbered lays out n cells (cell(i) is the i-th, numbered i+1) column by column (1..rows down the
+// first column), as a share card is written.
+func numbered(n, cols int, cell func(i int) fyne.CanvasObject) []fyne.CanvasObject {
+	rows := (n + cols - 1) / cols
+	var out []fyne.CanvasObject
+	for r := range rows {
+		for c := range cols {
+			i := c*rows + r
+			if i >= n {
+				out = append(out, layout.NewSpacer())
+				continue
+			}
+			out = append(out, cell(i))
 		}
 	}
-	return true
+	return out
+}
+
+// validWord is a box's check: empty, a list word, or its first four
+// letters or more.
+func (w *WordEntry) validWord(s string) error {
+	if s == "" || len(w.list) == 0 || knownWord(w.list, strings.ToLower(s)) {
+		return nil
+	}
+	return errNotWord
+}
+
+// isShareText says whether text is a whole share's QR text (or a UR)
+// rather than words.
+func isShareText(text string) bool {
+	t := strings.ToUpper(strings.TrimSpace(text))
+	return strings.HasPrefix(t, "AIRSIGN-SHARE:") || strings.HasPrefix(t, "UR:")
+}
+
+// changed takes what was typed or pasted: each word ended by a space goes
+// into the next empty box, the rest stays to be completed.
+func (w *WordEntry) changed(text string) {
+	if w.filling {
+		return
+	}
+	w.Suggestions.RemoveAll()
+	defer w.Suggestions.Refresh()
+	if isShareText(text) {
+		w.Status.SetText("a whole share: press Enter")
+		return
+	}
+	fields := strings.Fields(text)
+	rest := ""
+	if len(fields) > 0 && !strings.HasSuffix(text, " ") && !strings.HasSuffix(text, "\t") {
+		rest, fields = fields[len(fields)-1], fields[:len(fields)-1]
+	}
+	if len(fields) > 0 || rest != text {
+		for _, f := range fields {
+			w.put(f)
+		}
+		w.setEntry(rest)
+	}
+	w.status()
+	if rest == "" {
+		return
+	}
+	last := strings.ToLower(rest)
+	matches := Matches(w.list, last, maxSuggestions)
+	if len(matches) == 1 && matches[0] == last {
+		matches = nil
+	}
+	for _, m := range matches {
+		w.Suggestions.Add(widget.NewButton(m, func() { w.complete(m) }))
+	}
+}
+
+// put writes one word into the first empty box: its number ("7." or
+// "7.word", as a card may carry it) dropped, a four-letter start written
+// out. A word not on the list goes in as typed, marked.
+func (w *WordEntry) put(f string) {
+	if i := strings.Index(f, "."); i > 0 && strings.Trim(f[:i], "0123456789") == "" {
+		f = f[i+1:]
+	}
+	if f == "" {
+		return
+	}
+	word := strings.ToLower(f)
+	if full := fullWord(w.list, word); full != "" {
+		word = full
+	}
+	i := w.next()
+	if i == len(w.boxes) {
+		w.grow(i + 1)
+	}
+	w.boxes[i].SetText(word)
+}
+
+// fullWord is the list word that word is, or is the start of (four
+// letters or more); "" if none.
+func fullWord(list []string, word string) string {
+	for _, l := range list {
+		if l == word || len(word) >= 4 && strings.HasPrefix(l, word) {
+			return l
+		}
+	}
+	return ""
+}
+
+// next is the first empty box, len(boxes) if none.
+func (w *WordEntry) next() int {
+	for i, b := range w.boxes {
+		if b.Text == "" {
+			return i
+		}
+	}
+	return len(w.boxes)
+}
+
+func (w *WordEntry) setEntry(text string) {
+	w.filling = true
+	w.Entry.SetText(text)
+	w.Entry.CursorColumn = len([]rune(text))
+	w.Entry.Refresh()
+	w.filling = false
+}
+
+// status counts the words, or names the first box to correct.
+func (w *WordEntry) status() {
+	w.Status.Importance = widget.MediumImportance
+	defer w.Status.Refresh()
+	for i, b := range w.boxes {
+		if w.validWord(b.Text) != nil {
+			w.Status.Importance = widget.DangerImportance
+			w.Status.Text = fmt.Sprintf("word %d is not a BIP39 word: tap its box and correct it (the other words are kept)", i+1)
+			return
+		}
+	}
+	n := w.next() + 1
+	switch {
+	case w.target > 0 && n > w.target:
+		w.Status.Text = fmt.Sprintf("all %d words entered: press Enter", w.target)
+	case w.target > 0:
+		w.Status.Text = fmt.Sprintf("word %d of %d", n, w.target)
+	default:
+		w.Status.Text = fmt.Sprintf("word %d (a share has %s)", n, core.ShareWordCounts())
+	}
+	w.Entry.PlaceHolder = fmt.Sprintf("type word %d, or scan the share's QR code", n)
+}
+
+// Mark marks the boxes at positions (1-based) as differing from the share
+// shown, until they are edited.
+func (w *WordEntry) Mark(positions []int) {
+	for _, p := range positions {
+		if p >= 1 && p <= len(w.boxes) {
+			w.boxes[p-1].SetValidationError(errDiffers)
+		}
+	}
+}
+
+// Marked are the positions (1-based) of the boxes marked as wrong.
+func (w *WordEntry) Marked() []int {
+	var ps []int
+	for i, err := range w.marks {
+		if err != nil {
+			ps = append(ps, i+1)
+		}
+	}
+	return ps
+}
+
+// Words are the words in the boxes, in order, up to the first empty box.
+func (w *WordEntry) Words() []string {
+	var ws []string
+	for _, b := range w.boxes[:w.next()] {
+		ws = append(ws, b.Text)
+	}
+	return ws
+}
+
+// Restore puts words back into the boxes, after the core refused them, so
+// that only the marked words need correcting.
+func (w *WordEntry) Restore(words []string) {
+	for _, word := range words {
+		w.put(word)
+	}
+	w.status()
+}
+
+// complete replaces the partly typed word with word and moves on.
+func (w *WordEntry) complete(word string) {
+	w.put(word)
+	w.setEntry("")
+	w.Suggestions.RemoveAll()
+	w.status()
+	// Tapping the suggestion took the focus: give it back, so typing
+	// goes on in the entry.
+	if c := fyne.CurrentApp().Driver().CanvasForObject(w.Entry); c != nil {
+		c.Focus(w.Entry)
+	}
+}
+
+// back takes the last word out of its box into the entry, to correct it
+// (Backspace in the empty entry).
+func (w *WordEntry) back() {
+	i := w.next() - 1
+	if i < 0 {
+		return
+	}
+	word := w.boxes[i].Text
+	w.boxes[i].SetText("")
+	w.setEntry(word)
+	w.status()
+}
+
+// Submit hands the share on: the QR text in the entry, or the words in the
+// boxes (with the word being typed). It refuses, keeping every word, while
+// a box is marked, a box before the last word is empty, the count is not
+// the share's, or (Checksum) one word breaks the checksum.
+func (w *WordEntry) Submit() {
+	text := strings.TrimSpace(w.Entry.Text)
+	if isShareText(text) {
+		w.Clear()
+		w.onShare(text)
+		return
+	}
+	if text != "" {
+		w.put(text)
+		w.setEntry("")
+	}
+	w.status()
+	if w.Status.Importance == widget.DangerImportance {
+		return
+	}
+	words := w.Words()
+	if len(words) == 0 {
+		return
+	}
+	switch {
+	case w.target > 0 && len(words) < w.target:
+		w.refuse(fmt.Sprintf("%d of %d words entered: enter word %d", len(words), w.target, len(words)+1))
+		return
+	case w.target > 0 && len(words) > w.target:
+		w.refuse(fmt.Sprintf("%d words entered, but this share has %d: a word is doubled or extra", len(words), w.target))
+		return
+	}
+	for i := len(words); i < len(w.boxes); i++ {
+		if w.boxes[i].Text != "" {
+			w.refuse(fmt.Sprintf("word %d is empty: fill it in, or the words after it are in the wrong boxes", len(words)+1))
+			return
+		}
+	}
+	share := strings.Join(words, " ")
+	if w.Checksum {
+		if p := wrongWord(share); p > 0 {
+			w.Mark([]int{p})
+			w.refuse(fmt.Sprintf("word %d looks wrong (the share's checksum fails): compare it with the card", p))
+			return
+		}
+	}
+	w.Clear()
+	w.onShare(share)
+}
+
+// wrongWord is the position of the one word whose replacement would make
+// the share's checksum right (shamir names it), 0 if none can.
+func wrongWord(share string) int {
+	s, err := shamir.Parse([]byte(share))
+	if err == nil {
+		s.Wipe()
+		return 0
+	}
+	var ce *shamir.ChecksumError
+	if errors.As(err, &ce) {
+		return ce.Word
+	}
+	return 0
+}
+
+func (w *WordEntry) refuse(msg string) {
+	w.Status.Importance = widget.DangerImportance
+	w.Status.SetText(msg)
+}
+
+// Clear empties the entry, the boxes and the suggestions.
+func (w *WordEntry) Clear() {
+	w.setEntry("")
+	for _, b := range w.boxes {
+		b.SetText("")
+		b.SetValidationError(nil)
+	}
+	w.Suggestions.RemoveAll()
+	w.status()
 }
 
 // knownWord says whether word is on the list, or the start (four letters
 // or more) of exactly the list word that starts with its first four.
 func knownWord(words []string, word string) bool {
-	if slices.Contains(words, word) {
-		return true
-	}
-	if len(word) < 4 {
-		return false
-	}
-	for _, l := range words {
-		if strings.HasPrefix(l, word[:4]) {
-			return strings.HasPrefix(l, word)
-		}
-	}
-	return false
+	return fullWord(words, word) != ""
 }
 
 // Matches are the list words starting with prefix, at most max.
@@ -159,59 +482,6 @@ func Matches(words []string, prefix string, max int) []string {
 		}
 	}
 	return out
-}
-
-func (w *WordEntry) changed(text string) {
-	w.Suggestions.RemoveAll()
-	w.Count.Importance = widget.MediumImportance
-	fields := strings.Fields(text)
-	switch n := len(fields); {
-	case n == 0:
-		w.Count.SetText("")
-	case n == 1:
-		w.Count.SetText("1 word")
-	default:
-		w.Count.SetText(strconv.Itoa(n) + " words")
-	}
-	if text == "" || strings.HasSuffix(text, " ") || strings.HasPrefix(text, "ur:") || len(fields) == 0 {
-		w.Suggestions.Refresh()
-		return
-	}
-	last := strings.ToLower(fields[len(fields)-1])
-	matches := Matches(w.words, last, w.max)
-	if len(matches) == 1 && matches[0] == last {
-		matches = nil
-	}
-	for _, m := range matches {
-		w.Suggestions.Add(widget.NewButton(m, func() { w.complete(m) }))
-	}
-	w.Suggestions.Refresh()
-}
-
-// complete replaces the partly typed last word with word.
-func (w *WordEntry) complete(word string) {
-	text := w.Entry.Text
-	i := strings.LastIndexAny(text, " \n\t")
-	w.Entry.SetText(text[:i+1] + word + " ")
-	w.Entry.CursorColumn = len(w.Entry.Text)
-	w.Entry.Refresh()
-	// Tapping the suggestion took the focus: give it back, so typing
-	// goes on in the entry.
-	if c := fyne.CurrentApp().Driver().CanvasForObject(w.Entry); c != nil {
-		c.Focus(w.Entry)
-	}
-}
-
-// Object lays out the entry, the word count and the suggestions.
-func (w *WordEntry) Object() fyne.CanvasObject {
-	return container.NewVBox(w.Entry, w.Count, w.Suggestions)
-}
-
-// Clear empties the entry and the suggestions.
-func (w *WordEntry) Clear() {
-	w.Entry.SetText("")
-	w.Suggestions.RemoveAll()
-	w.Count.SetText("")
 }
 
 // QRAnimator shows QR frames one after another: an animated transfer for
