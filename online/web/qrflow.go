@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -51,8 +52,19 @@ func (h *Handler) parts(data []byte, d string) ([]string, error) {
 
 var frameImage = qr.ImageOptions{Level: qr.Low, ModulePixels: 6}
 
+// pendingPSBT is the request's current PSBT, in the version the query's
+// psbt_version asks for (0, the default, or 2 for wallets that read only
+// BIP-370); it answers the error itself.
 func (h *Handler) pendingPSBT(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	wd, err := h.c.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return nil, false
+	}
+	v, err := coordinator.ParsePSBTVersion(r.URL.Query().Get("psbt_version"))
+	if err == nil {
+		wd.PSBT, err = coordinator.PSBTInVersion(wd.PSBT, v)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return nil, false
@@ -373,6 +385,23 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, s *sessionInfo)
 	h.showRequestMsg(w, r, s, status, reply.Message)
 }
 
+// isImage says whether data starts as the PNG, JPEG and GIF images the
+// QR decoder reads do.
+func isImage(data []byte) bool {
+	return bytes.HasPrefix(data, []byte("\x89PNG")) || bytes.HasPrefix(data, []byte("\xff\xd8\xff")) || bytes.HasPrefix(data, []byte("GIF8"))
+}
+
+// isSigned says whether data is a file a wallet saves a signed PSBT or
+// transaction in; anything else goes to the QR decoder, which says what
+// it is not.
+func isSigned(data []byte) bool {
+	if coordinator.LooksLikePSBT(data) {
+		return true
+	}
+	_, err := coordinator.ParseRawTx(data)
+	return err == nil
+}
+
 var errCSRF = errors.New("the upload's security token is missing or stale; reload the page and upload again")
 
 // readUpload reads a multipart body: the "csrf" field must come first and
@@ -431,11 +460,16 @@ func readUpload(body io.Reader, boundary, want string) ([][]byte, error) {
 }
 
 // feed adds images to the session's transfer for request id and, when it
-// is complete, finalizes and broadcasts.
+// is complete, finalizes and broadcasts. One file that is not an image is
+// what a wallet that signs without QR codes saved: a signed PSBT, or a
+// signed raw transaction (binary or hex), finalized as it is.
 func (h *Handler) feed(r *http.Request, s *sessionInfo, id string, images [][]byte) (int, scanReply) {
 	if _, err := h.c.Get(r.Context(), id); err != nil {
 		status, msg := classify(err)
 		return status, scanReply{Error: true, Fatal: true, Message: msg}
+	}
+	if len(images) == 1 && !isImage(images[0]) && isSigned(images[0]) {
+		return h.finalizeReturned(r, s, id, images[0], scanReply{Done: true, Progress: 1})
 	}
 	key := scanKey(s, id)
 	st, err := h.scans.get(key, h.opts.Now())
@@ -515,16 +549,32 @@ func (h *Handler) feed(r *http.Request, s *sessionInfo, id string, images [][]by
 	st.finished = true
 	h.scans.drop(key, st)
 	reply.Done, reply.Progress = true, 1
-	if payload.Kind != qr.KindPSBT {
+	switch payload.Kind {
+	case qr.KindPSBT:
+	case qr.KindText:
+		// A wallet that finalizes itself shows the signed transaction
+		// (hex, or Electrum's base43).
+		if _, err := coordinator.ParseRawTx(payload.Data); err != nil {
+			reply.Error, reply.Message = true, fmt.Sprintf("The QR code carries text that is neither a signed PSBT nor a signed transaction (%v). Scan the kiosk's signed-PSBT screen, or the wallet's signed transaction.", err)
+			return http.StatusUnprocessableEntity, reply
+		}
+	default:
 		reply.Error, reply.Message = true, fmt.Sprintf("The QR codes carry %s, not a signed PSBT. Scan the kiosk's signed-PSBT screen.", payload.Kind)
 		return http.StatusUnprocessableEntity, reply
 	}
-	res, err := h.c.Finalize(r.Context(), id, true, payload.Data)
+	return h.finalizeReturned(r, s, id, payload.Data, reply)
+}
+
+// finalizeReturned finalizes and broadcasts what came back for request
+// id, a signed PSBT or a signed raw transaction, in the name of the
+// session's user, and says how it went in reply.
+func (h *Handler) finalizeReturned(r *http.Request, s *sessionInfo, id string, data []byte, reply scanReply) (int, scanReply) {
+	res, err := h.c.FinalizeAs(r.Context(), id, s.user.Name, true, data)
 	var undecodable *coordinator.DecodeError
 	var wrongTx *coordinator.WrongTxError
 	switch {
 	case errors.As(err, &undecodable):
-		reply.Error, reply.Message = true, "The QR codes carry a PSBT that does not decode: "+undecodable.Err.Error()
+		reply.Error, reply.Message = true, "What arrived is a PSBT that does not decode: "+undecodable.Err.Error()
 		return http.StatusUnprocessableEntity, reply
 	case errors.As(err, &wrongTx):
 		reply.Error, reply.Message = true, fmt.Sprintf("This signed PSBT is for transaction %s, not this request's %s. Open the request it belongs to, or scan the right one.", wrongTx.Got, wrongTx.Want)

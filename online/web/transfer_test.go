@@ -52,6 +52,23 @@ func (f *fixture) fund(t *testing.T, sats btcutil.Amount) {
 // UR parts (several of them).
 func signedFrames(t *testing.T, f *fixture, id string) [][]byte {
 	t.Helper()
+	parts, err := qr.EncodePSBT(signedPSBT(t, f, id), qr.EncodeOptions{Format: qr.FormatUR, MaxFragment: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pngs, err := qr.FramePNGs(parts, qr.ImageOptions{Level: qr.Low, ModulePixels: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pngs) < 4 {
+		t.Fatalf("%d signed frames; the test needs several", len(pngs))
+	}
+	return pngs
+}
+
+// signedPSBT is request id's PSBT signed with the fixture's wallet key.
+func signedPSBT(t *testing.T, f *fixture, id string) []byte {
+	t.Helper()
 	wd, err := f.c.Get(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
@@ -76,18 +93,7 @@ func signedFrames(t *testing.T, f *fixture, id string) [][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts, err := qr.EncodePSBT(signed, qr.EncodeOptions{Format: qr.FormatUR, MaxFragment: 60})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pngs, err := qr.FramePNGs(parts, qr.ImageOptions{Level: qr.Low, ModulePixels: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(pngs) < 4 {
-		t.Fatalf("%d signed frames; the test needs several", len(pngs))
-	}
-	return pngs
+	return signed
 }
 
 // scanImage posts one image to a request's scan endpoint as the camera
