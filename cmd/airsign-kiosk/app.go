@@ -51,7 +51,7 @@ func (c *cli) app(f appFlags, args []string) error {
 		if err != nil {
 			return err
 		}
-		opt := kioskapp.Options{Words: wordlists.English, ExportDir: *f.export, Animate: true}
+		opt := kioskapp.Options{Words: wordlists.English, ExportDir: *f.export, MediaRoots: f.mediaRoots(), Animate: true}
 		if dev := *f.camera; dev != "" && dev != "none" {
 			if _, err := os.Stat(dev); err == nil {
 				opt.Camera = func() (camera.Source, error) { return camera.OpenV4L2(dev, 0, 0) }

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"os"
+	"strings"
 	"time"
 
 	"airsign/offline/kiosk"
@@ -17,6 +18,7 @@ type appFlags struct {
 	export       *string
 	scale        *float64
 	camera       *string
+	media        *string
 }
 
 func addAppFlags(fs *flag.FlagSet) appFlags {
@@ -27,7 +29,31 @@ func addAppFlags(fs *flag.FlagSet) appFlags {
 		export:       fs.String("export", "/media", "app: the removable medium's folder, where file dialogs open"),
 		scale:        fs.Float64("scale", 1.3, "app: text and control size"),
 		camera:       fs.String("camera-device", "/dev/video0", "app: the V4L2 camera to scan with (none: no camera button)"),
+		media:        fs.String("media", defaultMedia, "app: comma-separated folders where removable media are mounted; the file dialogs browse only these and --export"),
 	}
+}
+
+// defaultMedia is where desktop Linux mounts removable media: udisks under
+// /media or /run/media/$USER, by hand under /mnt.
+const defaultMedia = "/media,/run/media/$USER,/mnt"
+
+// mediaRoots is --media as folders, with environment variables expanded;
+// a folder naming an unset variable is left out.
+func (f appFlags) mediaRoots() []string {
+	var roots []string
+	for _, r := range strings.Split(*f.media, ",") {
+		r = strings.TrimSpace(r)
+		unset := false
+		r = os.Expand(r, func(v string) string {
+			val, ok := os.LookupEnv(v)
+			unset = unset || !ok || val == ""
+			return val
+		})
+		if r != "" && !unset {
+			roots = append(roots, r)
+		}
+	}
+	return roots
 }
 
 // hasDisplay says whether a GUI can open a window here.

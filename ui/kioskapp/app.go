@@ -11,17 +11,13 @@ package kioskapp
 import (
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	core "airsign/offline/kiosk"
-	"airsign/ui/qr"
 	"airsign/ui/qr/camera"
 )
 
@@ -33,6 +29,10 @@ type Options struct {
 	// ExportDir is where the file dialogs open and where a ceremony's
 	// export folder is proposed: the removable medium's mount point.
 	ExportDir string
+	// MediaRoots are the other folders the file dialogs may browse (where
+	// removable media are mounted: /media, /mnt). The dialogs show
+	// nothing outside them and ExportDir.
+	MediaRoots []string
 	// Now is the clock for Tick events; nil is time.Now.
 	Now func() time.Time
 	// Camera opens the station's camera for scanning; nil hides the
@@ -333,59 +333,6 @@ func problem(text string) *widget.Label {
 		l.Hide()
 	}
 	return l
-}
-
-// maxFileBytes bounds a file read from removable media.
-const maxFileBytes = qr.MaxImageBytes
-
-// openFile lets the operator pick a file and hands its contents to got.
-func (a *App) openFile(got func(name string, data []byte)) {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			a.showError(err)
-			return
-		}
-		if r == nil {
-			return
-		}
-		defer r.Close()
-		data, err := io.ReadAll(io.LimitReader(r, maxFileBytes+1))
-		if err != nil {
-			a.showError(err)
-			return
-		}
-		if len(data) > maxFileBytes {
-			a.showError(fmt.Errorf("%s is larger than %d bytes: not a PSBT, share or QR image", r.URI().Name(), maxFileBytes))
-			return
-		}
-		got(r.URI().Path(), data)
-	}, a.w)
-	a.showFileDialog(d)
-}
-
-// chooseFolder lets the operator pick a folder (on removable media).
-func (a *App) chooseFolder(got func(dir string)) {
-	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
-		if err != nil {
-			a.showError(err)
-			return
-		}
-		if u != nil {
-			got(u.Path())
-		}
-	}, a.w)
-	a.showFileDialog(d)
-}
-
-func (a *App) showFileDialog(d *dialog.FileDialog) {
-	if a.opt.ExportDir != "" {
-		if l, err := storage.ListerForURI(storage.NewFileURI(a.opt.ExportDir)); err == nil {
-			d.SetLocation(l)
-		}
-	}
-	d.Resize(a.w.Canvas().Size())
-	a.onLeave(d.Hide)
-	d.Show()
 }
 
 // isImage says whether data is a PNG, JPEG or GIF file.

@@ -68,7 +68,7 @@ func (a *App) auditScreen(s core.AuditView) fyne.CanvasObject {
 		top.Add(ok)
 	}
 	export := widget.NewButton("Export to folder…", func() {
-		a.chooseFolder(func(dir string) { a.Send(core.ExportAudit{Dir: dir}) })
+		a.saveTo("Save the audit log to removable media", "", func(dir, _ string) { a.Send(core.ExportAudit{Dir: dir}) })
 	})
 	done := widget.NewButton("Done", func() { a.Send(core.Confirm{}) })
 	t := widget.NewLabelWithStyle("Audit log", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})

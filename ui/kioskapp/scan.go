@@ -149,41 +149,68 @@ func outputDescriptor(p qr.Payload) (string, error) {
 	return d.String(), nil
 }
 
-// open reads a file: QR images (PNG/JPEG frames or an animated GIF) go
-// through the decoder; anything else is the PSBT, or the wallet's
-// descriptor or BSMS record, as it is.
-func (s *scanner) open(name string, data []byte) {
-	if !isImage(data) {
-		if s.flow == core.FlowSign {
-			s.a.Send(core.PSBTScanned{Data: data, Source: "file " + filepath.Base(name)})
-		} else {
-			s.wallet(data)
-		}
-		return
-	}
-	frames, err := qr.DecodeFrames(data)
-	if err != nil {
-		s.status.SetText(filepath.Base(name) + ": " + err.Error())
-		return
-	}
-	read := 0
-	for _, f := range frames {
-		if f.Err != nil {
-			continue
-		}
-		read++
-		done, _, err := s.take(string(f.Text))
+// openFiles reads the files the operator chose, one at a time: QR images
+// (PNG or JPEG frames, animated GIFs) go through the decoder until the
+// transfer is whole; a file that is not an image is the PSBT, or the
+// wallet's descriptor or BSMS record, as it is, and is opened alone.
+func (s *scanner) openFiles(files []mediaFile) {
+	var images, frames, unread int
+	for _, f := range files {
+		name := filepath.Base(f.name)
+		data, err := f.read()
 		if err != nil {
-			s.status.SetText(fmt.Sprintf("%s frame %d: %v", filepath.Base(name), f.Index, err))
+			s.status.SetText(err.Error())
 			return
 		}
-		if done {
-			s.finish(fmt.Sprintf("file %s, %d QR frames, %s", filepath.Base(name), read, s.dec.Format()))
+		if !isImage(data) {
+			if len(files) > 1 {
+				s.status.SetText(name + " is not a QR image: open a PSBT or wallet file on its own")
+				return
+			}
+			if s.flow == core.FlowSign {
+				s.a.Send(core.PSBTScanned{Data: data, Source: "file " + name})
+			} else {
+				s.wallet(data)
+			}
 			return
+		}
+		got, err := qr.DecodeFrames(data)
+		if err != nil {
+			s.status.SetText(name + ": " + err.Error())
+			return
+		}
+		images++
+		for _, fr := range got {
+			if fr.Err != nil {
+				unread++
+				continue
+			}
+			frames++
+			done, _, err := s.take(string(fr.Text))
+			if err != nil {
+				s.status.SetText(fmt.Sprintf("%s frame %d: %v", name, fr.Index, err))
+				return
+			}
+			if done {
+				s.finish(fmt.Sprintf("%s, %d QR frames, %s", filesSource(files[:images]), frames, s.dec.Format()))
+				return
+			}
 		}
 	}
 	s.bar.SetValue(s.dec.Progress())
-	s.status.SetText(fmt.Sprintf("%s: %d of %d frames read, the transfer is not complete yet: open or scan the rest", filepath.Base(name), read, len(frames)))
+	msg := fmt.Sprintf("%s: %d QR frames read", filesSource(files), frames)
+	if unread > 0 {
+		msg += fmt.Sprintf(", %d without a readable code", unread)
+	}
+	s.status.SetText(msg + fmt.Sprintf("; the transfer is about %.0f%% complete: open or scan the rest", 100*s.dec.Progress()))
+}
+
+// filesSource names the files a transfer was read from.
+func filesSource(files []mediaFile) string {
+	if len(files) == 1 {
+		return "file " + filepath.Base(files[0].name)
+	}
+	return fmt.Sprintf("%d files in %s", len(files), filepath.Dir(files[0].name))
 }
 
 // scanScreen asks for the PSBT (or the multisig wallet) by scanner or file.
@@ -197,7 +224,7 @@ func (a *App) scanScreen(s core.Scan) fyne.CanvasObject {
 	entry := NewScanEntry("scanner input: one QR code per line", sc.add)
 	a.focus = entry
 	a.onLeave(func() { entry.SetText("") })
-	open := widget.NewButton("Open file…", func() { a.openFile(sc.open) })
+	open := widget.NewButton("Open files…", func() { a.openFiles(sc.openFiles) })
 	over := widget.NewButton("Start over", func() {
 		sc.restart("Started over: scan the codes of one transfer.")
 		a.w.Canvas().Focus(entry) // the hand scanner types into the entry

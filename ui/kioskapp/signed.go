@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -109,8 +110,8 @@ func (a *App) signedScreen(s core.Signed) fyne.CanvasObject {
 		show()
 	}
 	save := widget.NewButton("Save to removable media…", func() {
-		a.chooseFolder(func(dir string) {
-			files, err := saveSigned(dir, s, enc.parts)
+		a.saveTo("Save the signed PSBT and its QR frames", signedName(s), func(dir, name string) {
+			files, err := saveSignedAs(dir, name, s, enc.parts)
 			if err != nil {
 				status.SetText("not saved: " + err.Error())
 				return
@@ -143,16 +144,28 @@ func sharesUsed(ss []core.ShareInfo) string {
 	return text[:len(text)-1]
 }
 
-// saveSigned writes the signed PSBT and its QR frames as new files in dir.
-func saveSigned(dir string, s core.Signed, parts []string) ([]string, error) {
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("%s is not a folder: insert the removable medium", dir)
-	}
+// signedName is the name the signed PSBT's files are proposed under.
+func signedName(s core.Signed) string {
 	id := s.TxID
 	if len(id) > 16 {
 		id = id[:16]
 	}
-	base := filepath.Join(dir, "signed-"+id)
+	return "signed-" + id
+}
+
+// saveSigned writes the signed PSBT and its QR frames as new files in dir,
+// under their proposed name.
+func saveSigned(dir string, s core.Signed, parts []string) ([]string, error) {
+	return saveSignedAs(dir, signedName(s), s, parts)
+}
+
+// saveSignedAs writes the signed PSBT as name.psbt and its QR frames as
+// name-frame-NN.png, as new files in dir.
+func saveSignedAs(dir, name string, s core.Signed, parts []string) ([]string, error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("%s is not a folder: insert the removable medium", dir)
+	}
+	base := filepath.Join(dir, strings.TrimSuffix(name, ".psbt"))
 	var files []string
 	write := func(path string, data []byte) error {
 		if err := fileio.WriteNew(path, data, 0o644); err != nil {
