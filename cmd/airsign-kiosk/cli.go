@@ -38,6 +38,7 @@ const usage = `Usage:
     airsign-kiosk [--home DIR] wallets
     airsign-kiosk [--home DIR] wallet add (--descriptor D | --bsms FILE | --qr IMAGE...) [--token TOKEN]
                   [--name NAME] [--yes]
+    airsign-kiosk [--home DIR] wallet export --wallet NAME --out DIR
     airsign-kiosk [--home DIR] bsms key-record --wallet NAME --token TOKEN --share SHARE...
                   (--out FILE | --qr-out FILE.png) [--description TEXT]
     airsign-kiosk [--home DIR] shares verify [--wallet NAME] SHARE...
@@ -92,6 +93,12 @@ wallet add    register a multisig wallet (wsh or sh(wsh) sortedmulti, as a
               keys is a cosigner of: shows every cosigner's key and which is
               this kiosk's, and registers after you type yes (or with --yes).
               An encrypted BSMS record is opened with the session's --token.
+wallet export write a registered wallet's watch-only export into DIR (new):
+              descriptors, UR crypto-output (also one per branch, 0/* and
+              1/*, for registries without <0;1> child pairs), UR
+              output-descriptor, for single-sig UR crypto-account and
+              account-descriptor, an Electrum wallet file (not taproot) and
+              for multisig a Coldcard setup file. A ceremony writes the same.
 bsms          BIP129 multisig setup, Round 1: key-record rebuilds the wallet's
               key from its shares, signs its BIP48 cosigner key for the
               coordinator's session (encrypted unless the TOKEN is 00) and
@@ -585,7 +592,7 @@ func (c *cli) ceremony(args []string) error {
 		}
 		fmt.Fprintf(c.stdout, "  %s%s  sha256 %s\n", filepath.Join(*out, fmt.Sprintf("share-%d.txt", s.Index)), who, s.SHA256)
 	}
-	fmt.Fprintf(c.stdout, "watch-only export: %s (as UR crypto-output for other wallets: watch-only-ur.png)\n", filepath.Join(*out, "watch-only.txt"))
+	fmt.Fprintf(c.stdout, "watch-only export: %s (for other wallets: watch-only-ur*.png, watch-only-output-descriptor.png, watch-only-account*.png, watch-only-electrum.json)\n", filepath.Join(*out, "watch-only.txt"))
 	fmt.Fprintf(c.stdout, "transcript:        %s\n", filepath.Join(*out, "transcript.json"))
 	fmt.Fprintf(c.stdout, "descriptor: %s\n", t.Descriptor)
 	return nil

@@ -8,12 +8,8 @@ import (
 	"io"
 	"time"
 
-	"airsign/offline/ceremony"
-	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
 	"airsign/ui/qr/camera"
-	"airsign/ui/qr/ur"
-	"airsign/ui/urwallet"
 )
 
 // psbtSource is where inspect and sign read a PSBT: files, or a camera.
@@ -36,28 +32,6 @@ func (s psbtSource) read() ([]byte, string, error) {
 		return nil, "", fmt.Errorf("the QR codes carry %s, not a PSBT", p.Kind)
 	}
 	return p.Data, fmt.Sprintf("camera %s, %s", s.camera, p.Format), nil
-}
-
-// urExport is the watch-only export as a UR crypto-output, the form Sparrow,
-// Keystone and the coordinator scan: its text and its QR image.
-func urExport(d *descriptor.Descriptor) ([]ceremony.ExtraFile, error) {
-	o, err := urwallet.Output(d)
-	if err != nil {
-		return nil, err
-	}
-	u, err := o.UR()
-	if err != nil {
-		return nil, err
-	}
-	text := ur.Encode(u)
-	png, err := qr.PNG([]byte(text), qr.ImageOptions{Level: qr.Medium, ModulePixels: 6})
-	if err != nil {
-		return nil, err
-	}
-	return []ceremony.ExtraFile{
-		{Name: "watch-only-ur.txt", Data: []byte(text + "\n")},
-		{Name: "watch-only-ur.png", Data: png},
-	}, nil
 }
 
 // scanCamera reads a QR transfer from a V4L2 camera, showing progress on w,

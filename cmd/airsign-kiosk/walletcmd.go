@@ -15,16 +15,19 @@ import (
 )
 
 func (c *cli) wallet(args []string) error {
+	if len(args) > 0 && args[0] == "export" {
+		return c.walletExport(args[1:])
+	}
 	if len(args) > 0 && args[0] != "add" {
-		return unknownSubcommand("wallet", args[0], []string{"add"})
+		return unknownSubcommand("wallet", args[0], []string{"add", "export"})
 	}
 	if len(args) == 0 {
-		return usageError("wallet takes a subcommand: wallet add --descriptor D | --bsms FILE")
+		return usageError("wallet takes a subcommand: wallet add --descriptor D | --bsms FILE, or wallet export --wallet NAME --out DIR")
 	}
 	fs := newFlags("wallet add")
 	desc := fs.String("descriptor", "", "the multisig descriptor to register")
 	bsms := fs.String("bsms", "", "a BIP129 (BSMS) descriptor record file to register")
-	qrIn := fs.String("qr", "", "QR images holding the descriptor, BSMS record or UR crypto-output (further frames follow as arguments)")
+	qrIn := fs.String("qr", "", "QR images holding the descriptor, BSMS record or UR wallet: crypto-output or output-descriptor (further frames follow as arguments)")
 	tokenText := fs.String("token", "", "the BSMS session TOKEN that opens an encrypted record")
 	name := fs.String("name", "", "the wallet's name on this kiosk")
 	yes := fs.Bool("yes", false, "register without asking")
@@ -50,7 +53,6 @@ func (c *cli) wallet(args []string) error {
 		return err
 	}
 	var record []byte
-	var output *ur.Output
 	source := *bsms
 	if *bsms != "" {
 		if record, err = qrfiles.ReadFileLimited(*bsms, 64<<10, "BSMS record"); err != nil {
@@ -64,18 +66,21 @@ func (c *cli) wallet(args []string) error {
 		}
 		source = *qrIn
 		switch {
-		case p.Kind == ur.TypeOutput:
-			o, err := ur.DecodeOutput(ur.UR{Type: p.Kind, CBOR: p.Data})
+		case urwallet.Reads(p.Kind):
+			// The UR's keys say mainnet or "a test network";
+			// PrepareMultisig reads the descriptor again for the
+			// network of this kiosk's key.
+			d, err := urwallet.FromUR(ur.UR{Type: p.Kind, CBOR: p.Data}, 0, 0)
 			if err != nil {
 				return fmt.Errorf("%s: %w", *qrIn, err)
 			}
-			output = &o
+			*desc = d.String()
 		case p.Kind == qr.KindText && (strings.HasPrefix(string(p.Data), "BSMS") || *tokenText != "" || kiosk.LooksEncryptedBSMS(p.Data)):
 			record = p.Data
 		case p.Kind == qr.KindText:
 			*desc = strings.TrimSpace(string(p.Data))
 		default:
-			return fmt.Errorf("%s holds %s, not a descriptor, BSMS record or crypto-output", *qrIn, p.Kind)
+			return fmt.Errorf("%s holds %s, not a descriptor, BSMS record or UR wallet (crypto-output, output-descriptor)", *qrIn, p.Kind)
 		}
 	}
 	if *tokenText != "" && record == nil {
@@ -96,14 +101,6 @@ func (c *cli) wallet(args []string) error {
 	switch {
 	case record != nil:
 		text = record
-	case output != nil:
-		// The UR's keys say mainnet or "a test network"; PrepareMultisig
-		// reads the descriptor again for the network of this kiosk's key.
-		d, err := urwallet.DescriptorAsMarked(*output)
-		if err != nil {
-			return fmt.Errorf("%s: %w", source, err)
-		}
-		text = []byte(d.String())
 	}
 	reg, err := kiosk.PrepareMultisig(h, text, *name, c.now())
 	if err != nil {

@@ -143,6 +143,15 @@ var purposes = map[uint32]descriptor.ScriptType{
 	44: descriptor.P2PKH, 49: descriptor.P2SHP2WPKH, 84: descriptor.P2WPKH, 86: descriptor.P2TR,
 }
 
+// Reads reports whether FromUR reads a UR of type kind.
+func Reads(kind string) bool {
+	switch kind {
+	case ur.TypeOutput, ur.TypeOutputDescriptor, ur.TypeAccount, ur.TypeAccountDescriptor, ur.TypeHDKey, "hdkey":
+		return true
+	}
+	return false
+}
+
 // FromUR reads the wallet in a scanned UR: crypto-output, output-descriptor,
 // crypto-account, account-descriptor or (the key of a single-sig account)
 // crypto-hdkey. net is the wallet's network, or 0 to take the one the keys

@@ -221,20 +221,24 @@ func RefuseExisting(paths ...string) error {
 }
 
 // DescriptorFromQR reads a wallet from QR images, as every `wallet add
-// --qr` does: a descriptor's text (the kiosk's
-// watch-only.png), a UR crypto-output, or a plain BSMS record.
+// --qr` does: a descriptor's text (the kiosk's watch-only.png), a plain
+// BSMS record, or a UR wallet (crypto-output, output-descriptor,
+// crypto-account, account-descriptor, crypto-hdkey) whose account, if it is
+// one, offers one single-sig script type.
 func DescriptorFromQR(paths []string, net descriptor.Network) (string, error) {
+	return WalletFromQR(paths, net, 0)
+}
+
+// WalletFromQR is DescriptorFromQR choosing script among the types an
+// account offers (0: its only single-sig one).
+func WalletFromQR(paths []string, net descriptor.Network, script descriptor.ScriptType) (string, error) {
 	p, _, err := ReadPayload(paths, nil)
 	if err != nil {
 		return "", err
 	}
 	switch {
-	case p.Kind == ur.TypeOutput:
-		o, err := ur.DecodeOutput(ur.UR{Type: p.Kind, CBOR: p.Data})
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", paths[0], err)
-		}
-		d, err := urwallet.Descriptor(o, net)
+	case urwallet.Reads(p.Kind):
+		d, err := urwallet.FromUR(ur.UR{Type: p.Kind, CBOR: p.Data}, net, script)
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", paths[0], err)
 		}
@@ -248,7 +252,7 @@ func DescriptorFromQR(paths []string, net descriptor.Network) (string, error) {
 	case p.Kind == qr.KindText:
 		return strings.TrimSpace(string(p.Data)), nil
 	}
-	return "", fmt.Errorf("%s holds %s, not a descriptor, BSMS record or crypto-output", paths[0], p.Kind)
+	return "", fmt.Errorf("%s holds %s, not a descriptor, BSMS record or UR wallet (crypto-output, output-descriptor, crypto-account, account-descriptor, crypto-hdkey)", paths[0], p.Kind)
 }
 
 // ReadText reads the text in a file, or in the QR code of an image file
