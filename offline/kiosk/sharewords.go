@@ -3,11 +3,19 @@ package kiosk
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/tyler-smith/go-bip39/wordlists"
+
 	"airsign/shamir"
 )
+
+// ShareWordList is the BIP39 English list that share words come from, for
+// a share entry to complete and check words (a copy: the caller may keep
+// it).
+func ShareWordList() []string { return slices.Clone(wordlists.English) }
 
 // bip39ChecksumRatio is BIP39's one checksum bit per 32 bits of entropy: a
 // seed of w words holds w·11·32/33 bits of entropy.

@@ -304,16 +304,23 @@ func (w *WordEntry) status() {
 			return
 		}
 	}
+	if m := w.Marked(); len(m) > 0 {
+		w.Status.Importance = widget.DangerImportance
+		w.Status.Text = fmt.Sprintf("word %d is marked: tap its box, correct it, then press Enter", m[0])
+		return
+	}
 	n := w.next() + 1
+	w.Entry.PlaceHolder = fmt.Sprintf("type word %d, or scan the share's QR code", n)
+	defer w.Entry.Refresh()
 	switch {
 	case w.target > 0 && n > w.target:
+		w.Entry.PlaceHolder = "press Enter to submit the share, or tap a box to correct it"
 		w.Status.Text = fmt.Sprintf("all %d words entered: press Enter", w.target)
 	case w.target > 0:
 		w.Status.Text = fmt.Sprintf("word %d of %d", n, w.target)
 	default:
 		w.Status.Text = fmt.Sprintf("word %d (a share has %s)", n, core.ShareWordCounts())
 	}
-	w.Entry.PlaceHolder = fmt.Sprintf("type word %d, or scan the share's QR code", n)
 }
 
 // Mark marks the boxes at positions (1-based) as differing from the share
@@ -324,6 +331,7 @@ func (w *WordEntry) Mark(positions []int) {
 			w.boxes[p-1].SetValidationError(errDiffers)
 		}
 	}
+	w.status()
 }
 
 // Marked are the positions (1-based) of the boxes marked as wrong.

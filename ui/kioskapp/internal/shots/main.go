@@ -97,7 +97,7 @@ func main() {
 	w := a.NewWindow("airsign")
 	w.SetFullScreen(true)
 	var gui *kioskapp.App
-	words := wordList(shares)
+	words := core.ShareWordList()
 	// First start: a new station's setup screen, then its verifier key.
 	fresh := filepath.Join(tmp, "fresh")
 	kioskapp.Setup(w, func(p []byte) (*home.Home, error) {
@@ -150,18 +150,18 @@ func main() {
 				sc.ScrollToBottom()
 			}
 		})
+		// The second custodian's words, six typed and the seventh being
+		// typed: "word 7 of 22" and the completion show.
+		second := strings.Fields(string(shares[2]))
+		typed := strings.Join(second[:6], " ") + " " + second[6][:2]
 		shoot("shares", func() {
 			gui.Send(core.Confirm{})
 			typeScan(w, string(shares[0]))
-			if e, ok := w.Canvas().Focused().(*kioskapp.ScanEntry); ok {
-				e.TypedRune('s') // a word being typed: the completion shows
-				e.TypedRune('e')
-			}
+			typeText(w, typed)
 		})
 		shoot("idle-warning", func() { gui.Tick(now.Add(core.DefaultIdleAfter - 20*time.Second)) })
 		shoot("signed", func() {
-			typeScan(w, "")
-			typeScan(w, string(shares[2]))
+			typeScan(w, strings.TrimPrefix(strings.Join(second, " "), typed))
 		})
 		shoot("audit", func() {
 			gui.Send(core.Confirm{})
@@ -176,9 +176,18 @@ func main() {
 				Words: 24, Custodians: []string{"Alice", "Bob", "Carol"}, Name: "cold", ExportDir: filepath.Join(media, "ceremony")}})
 		})
 		var words []byte
+		var copied []string
 		shoot("enter-share", func() {
 			words = bytes.Clone(k.Screen().(core.ShowShare).Words)
 			gui.Send(core.Confirm{})
+			// Alice's copy, with word 9 miscopied: three words typed,
+			// the fourth being typed.
+			copied = strings.Fields(string(words))
+			copied[8] = copied[9]
+			typeText(w, strings.Join(copied[:3], " ")+" "+copied[3][:2])
+		})
+		shoot("copy-check", func() {
+			typeScan(w, copied[3][2:]+" "+strings.Join(copied[4:], " "))
 		})
 		shoot("ceremony-done", func() {
 			// Each custodian enters the share just shown; the next follows.
@@ -212,26 +221,19 @@ func typeScan(w fyne.Window, text string) {
 		e.SetText("")
 		return
 	}
-	for _, r := range text {
-		f.TypedRune(r)
-	}
+	typeText(w, text)
 	f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 }
 
-// wordList is enough of the BIP39 list for the demo's completion: the
-// words of its shares (this package may not import go-bip39).
-func wordList(shares [][]byte) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range shares {
-		for _, w := range strings.Fields(string(s)) {
-			if !seen[w] {
-				seen[w] = true
-				out = append(out, w)
-			}
-		}
+// typeText types text into the focused entry, without Enter.
+func typeText(w fyne.Window, text string) {
+	f := w.Canvas().Focused()
+	if f == nil {
+		log.Fatalf("nothing focused")
 	}
-	return out
+	for _, r := range text {
+		f.TypedRune(r)
+	}
 }
 
 // find returns the objects of type T under o, in order: through
