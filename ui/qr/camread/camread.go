@@ -941,6 +941,15 @@ func (g *gridReader) readTriples(s, full plane, k int, triples []finderTriple) (
 		if len(dims) > 2 {
 			dims = dims[:2]
 		}
+		if vd := versionDim(s, t, t.dim); vd > 0 {
+			// The version information is exact where it reads: take it
+			// first, and the best timing-pattern guess after it.
+			if dims[0] == vd {
+				dims = dims[:1]
+			} else {
+				dims = []int{vd, dims[0]}
+			}
+		}
 		modSize := t.mod * float64(k)
 		for _, d := range dims {
 			tr := tripleTransform(s, t, d)
