@@ -100,15 +100,23 @@ const ops = {
     });
   },
 
-  // multisigAddresses: Caravan's and bitcoinerlab's sorted-multisig
-  // addresses of cosigner xpubs (each {xpub}) at branch/index.
+  // multisigAddresses: the P2WSH sorted-multisig addresses at
+  // branch/index of the cosigners' account xpubs (tpubs), as Caravan and
+  // bitcoinjs (BIP67 order, p2ms in p2wsh) derive them, or of the
+  // descriptor, as bitcoinerlab reads it.
   multisigAddresses({ tool, required, xpubs, descriptor, paths }) {
     return paths.map(([branch, index]) => {
       if (tool === 'bitcoinerlab') return new Output({ descriptor, change: branch, index, network: regtest }).getAddress();
-      if (tool !== 'caravan') throw new Error(`multisigAddresses: unknown tool ${tool}`);
-      const pubs = xpubs.map((x) => caravan.deriveChildPublicKey(x, `m/${branch}/${index}`, caravan.Network.REGTEST));
-      const ms = caravan.generateMultisigFromPublicKeys(caravan.Network.REGTEST, caravan.P2WSH, required, ...pubs);
-      return caravan.multisigAddress(ms);
+      if (tool === 'bitcoinjs') {
+        const pubkeys = xpubs.map((x) => Buffer.from(bip32.fromBase58(x, regtest).derive(branch).derive(index).publicKey))
+          .sort(Buffer.compare);
+        const redeem = bitcoin.payments.p2ms({ m: required, pubkeys, network: regtest });
+        return bitcoin.payments.p2wsh({ redeem, network: regtest }).address;
+      }
+      if (tool !== 'caravan-btc') throw new Error(`multisigAddresses: unknown tool ${tool}`);
+      // Caravan's wallet: a braid per branch, which sorts the keys.
+      const braid = caravan.generateBraid(caravan.Network.REGTEST, caravan.P2WSH, xpubs, required, String(branch));
+      return caravan.multisigAddress(caravan.deriveMultisigByPath(braid, `m/${branch}/${index}`));
     });
   },
 
@@ -197,6 +205,35 @@ const ops = {
     return p.extractTransaction().toHex();
   },
 
+  // bsmsKeyRecord: a BIP129 Round 1 key record of the BIP48 key at path
+  // of seed, signed as a legacy (BIP137) signed message by that key. No npm
+  // package writes BSMS records, so this is BIP129's text with bitcoinjs's
+  // and bip32's keys and hashes, as a JavaScript signer would write it.
+  bsmsKeyRecord({ seed, path, token, description }) {
+    const root = bip32.fromSeed(unhex(seed), regtest);
+    const node = root.derivePath(path);
+    const key = `[${hex(root.fingerprint)}/${path.replace(/^m\//, '')}]${node.neutered().toBase58()}`;
+    const body = ['BSMS 1.0', token, key, description].join('\n');
+    return `${body}\n${signMessage(body, node.privateKey)}\n`;
+  },
+
+  // bsmsRecord: a signer's BIP129 Round 2 checks of the coordinator's plain
+  // descriptor record, with bitcoinerlab reading the descriptor: its own
+  // key (xpub) is in it, the path restrictions are receive and change, and
+  // the first address is the one the descriptor gives. Answers the
+  // addresses at paths.
+  bsmsRecord({ record, xpub, paths }) {
+    const lines = record.replace(/\r?\n$/, '').split(/\r?\n/);
+    if (lines.length !== 4 || lines[0] !== 'BSMS 1.0') throw new Error(`bsms: not a 4-line BSMS 1.0 record: ${JSON.stringify(record.slice(0, 80))}`);
+    const [, template, restrictions, first] = lines;
+    if (restrictions !== '/0/*,/1/*') throw new Error(`bsms: path restrictions ${restrictions}, not /0/*,/1/*`);
+    if (!template.includes(`]${xpub}/**`)) throw new Error('bsms: the record does not hold this signer\'s key');
+    const descriptor = template.replaceAll('/**', '/<0;1>/*');
+    const at = (change, index) => new Output({ descriptor, change, index, network: regtest }).getAddress();
+    if (at(0, 0) !== first) throw new Error(`bsms: the record's first address is ${first}, its descriptor's is ${at(0, 0)}`);
+    return paths.map(([branch, index]) => at(branch, index));
+  },
+
   // psbtVersion: the version Caravan's reader sees.
   psbtVersion({ psbt }) {
     return getPsbtVersionNumber(psbt);
@@ -283,6 +320,17 @@ const ops = {
 };
 
 const pendingFinalizers = new Map();
+
+// signMessage is Bitcoin's legacy signed message (BIP137, compressed key,
+// header 31 + recovery id) of text by priv, in base64.
+function signMessage(text, priv) {
+  const msg = Buffer.from(text, 'utf8');
+  if (msg.length >= 0xfd) throw new Error('signMessage: messages of 253 bytes or more are not needed here');
+  const prefix = Buffer.from('\x18Bitcoin Signed Message:\n', 'latin1');
+  const hash = bitcoin.crypto.hash256(Buffer.concat([prefix, Buffer.from([msg.length]), msg]));
+  const { signature, recoveryId } = ecc.signRecoverable(hash, priv);
+  return Buffer.concat([Buffer.from([31 + recoveryId]), Buffer.from(signature)]).toString('base64');
+}
 
 const rl = createInterface({ input: process.stdin });
 rl.on('line', (line) => {

@@ -84,21 +84,14 @@ func (s *suite) coordinatorCases() {
 // foreign seed's BIP84 account, as an Electrum cosigner has it, and gives
 // the descriptor the coordinator registers for it.
 func (s *suite) electrumSigner() (desc, wallet string, err error) {
-	master, err := hdkeychain.NewMaster(foreignSeed("electrum"), regtest.Params)
+	fp, acct, err := accountKey(foreignSeed("electrum"), 84, 1, 0)
 	if err != nil {
 		return "", "", err
-	}
-	acct := master
-	for _, step := range []uint32{84, 1, 0} {
-		if acct, err = acct.Derive(hdkeychain.HardenedKeyStart + step); err != nil {
-			return "", "", err
-		}
 	}
 	pub, err := acct.Neuter()
 	if err != nil {
 		return "", "", err
 	}
-	fp := btcutil.Hash160(mustPub(master))[:4]
 	desc = fmt.Sprintf("wpkh([%x/84'/1'/0']%s/<0;1>/*)", fp, pub)
 	wallet = filepath.Join(s.el.dir, "signer")
 	if _, err := os.Stat(wallet); err == nil {
@@ -126,39 +119,12 @@ func mustPub(k *hdkeychain.ExtendedKey) []byte {
 // coordinator's PSBT, and has the coordinator finalize and broadcast what
 // comes back.
 func (s *suite) coordinatorSpend(name, desc string, sign func(unsigned []byte) ([]byte, error)) error {
-	ctx := context.Background()
-	c := s.w.coord
 	if desc != "" {
-		if _, err := c.AddWallet(ctx, name, desc, s.w.node.Height(s.t)); err != nil {
-			return fmt.Errorf("the coordinator refused the wallet: %v", err)
+		if err := s.addCoordinatorWallet(name, desc); err != nil {
+			return err
 		}
 	}
-	if err := s.w.sync(); err != nil {
-		return err
-	}
-	addr, err := c.Receive(ctx, name)
-	if err != nil {
-		return err
-	}
-	a, err := btcutil.DecodeAddress(addr.Address, regtest.Params)
-	if err != nil {
-		return err
-	}
-	script, err := txscript.PayToAddrScript(a)
-	if err != nil {
-		return err
-	}
-	s.w.node.Fund(s.t, script, coinValue)
-	s.w.node.Generate(s.t, 1)
-	if err := s.w.sync(); err != nil {
-		return err
-	}
-	wd, err := c.Withdraw(ctx, coordinator.WithdrawRequest{Wallet: name, To: s.w.node.MiningAddress().String(),
-		Amount: coinValue / 2, FeeRate: 2, Requester: "interop"})
-	if err != nil {
-		return fmt.Errorf("withdraw: %v", err)
-	}
-	unsigned, err := psbt.Encode(wd.Packet)
+	wd, unsigned, err := s.coordinatorRequest(name)
 	if err != nil {
 		return err
 	}
@@ -166,7 +132,56 @@ func (s *suite) coordinatorSpend(name, desc string, sign func(unsigned []byte) (
 	if err != nil {
 		return fmt.Errorf("the signer refused the coordinator's PSBT: %v", err)
 	}
-	res, err := c.Finalize(ctx, wd.ID, true, signed)
+	return s.coordinatorFinalize(wd, signed)
+}
+
+// addCoordinatorWallet registers desc on the coordinator as name.
+func (s *suite) addCoordinatorWallet(name, desc string) error {
+	if _, err := s.w.coord.AddWallet(context.Background(), name, desc, s.w.node.Height(s.t)); err != nil {
+		return fmt.Errorf("the coordinator refused the wallet: %v", err)
+	}
+	return nil
+}
+
+// coordinatorRequest deposits one coin to the coordinator wallet name and
+// requests a withdrawal of half of it: the request and its unsigned PSBT.
+func (s *suite) coordinatorRequest(name string) (*coordinator.Withdrawal, []byte, error) {
+	ctx := context.Background()
+	c := s.w.coord
+	if err := s.w.sync(); err != nil {
+		return nil, nil, err
+	}
+	addr, err := c.Receive(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := btcutil.DecodeAddress(addr.Address, regtest.Params)
+	if err != nil {
+		return nil, nil, err
+	}
+	script, err := txscript.PayToAddrScript(a)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.w.node.Fund(s.t, script, coinValue)
+	s.w.node.Generate(s.t, 1)
+	if err := s.w.sync(); err != nil {
+		return nil, nil, err
+	}
+	wd, err := c.Withdraw(ctx, coordinator.WithdrawRequest{Wallet: name, To: s.w.node.MiningAddress().String(),
+		Amount: coinValue / 2, FeeRate: 2, Requester: "interop"})
+	if err != nil {
+		return nil, nil, fmt.Errorf("withdraw: %v", err)
+	}
+	unsigned, err := psbt.Encode(wd.Packet)
+	return wd, unsigned, err
+}
+
+// coordinatorFinalize has the coordinator finalize the request from what
+// the signers handed back (signed PSBTs, or a final raw transaction) and
+// broadcast it; the transaction must then be in the node's mempool.
+func (s *suite) coordinatorFinalize(wd *coordinator.Withdrawal, signed ...[]byte) error {
+	res, err := s.w.coord.Finalize(context.Background(), wd.ID, true, signed...)
 	if err != nil {
 		return fmt.Errorf("finalize: %v", err)
 	}

@@ -92,7 +92,7 @@ func (s *suite) theirPSBTToKiosk(c theirPSBT, check func(signed []byte) error) e
 	if err := s.js.call("createPSBT", args, &unsigned); err != nil {
 		return fmt.Errorf("%s could not build the PSBT: %v", c.tool, err)
 	}
-	signed, err := s.w.kioskSign([]byte(unsigned), kw.shares)
+	signed, err := s.w.kioskSign("", []byte(unsigned), kw.shares)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (s *suite) electrumPSBTToKiosk() error {
 	if err != nil {
 		return err
 	}
-	signed, err := s.w.kioskSign([]byte(unsigned), kw.shares)
+	signed, err := s.w.kioskSign("", []byte(unsigned), kw.shares)
 	if err != nil {
 		return err
 	}

@@ -114,10 +114,11 @@ func (w *world) station() kiosk.Station {
 	return kiosk.Station{Home: w.home, Via: kiosk.ViaCLI, Now: func() time.Time { return t0 }}
 }
 
-// kioskSign is the kiosk's whole signing path: load (every wallet asked),
+// kioskSign is the kiosk's whole signing path: load (every wallet asked;
+// wallet, when not empty, is the one named, as sign --wallet names it),
 // review, shares, sign. A refusal comes back with the review's reasons.
-func (w *world) kioskSign(data []byte, shares []*shamir.Share) ([]byte, error) {
-	l, err := kiosk.LoadPSBT(w.home, data, "interop", "", t0)
+func (w *world) kioskSign(wallet string, data []byte, shares []*shamir.Share) ([]byte, error) {
+	l, err := kiosk.LoadPSBT(w.home, data, "interop", wallet, t0)
 	if err != nil {
 		return nil, fmt.Errorf("kiosk load: %w", err)
 	}
