@@ -73,6 +73,7 @@ Commands:
     history --wallet NAME
     withdraw --wallet NAME --to ADDRESS (--amount AMOUNT | --sweep) [--feerate R]
              [--out FILE] [--qr-out DIR [--qr-format ur|bbqr|base64] [--max-fragment N] [--fps N]]
+             [--psbt-version 0|2]      2 writes BIP-370 (also on show, bump-fee, cancel --revoke)
     requests [--wallet NAME]
     show REQUEST [--out FILE] [--qr-out DIR ...]
     cancel REQUEST [--revoke [--feerate R] (--out FILE | --qr-out DIR)]
@@ -87,7 +88,10 @@ Commands:
                                        file the approval an approver station made (its
                                        text, or a QR image of it) under its key's owner
     finalize [--broadcast] FILE...     signed PSBTs (files, QR frames or a GIF;
-                                       several for multisig partials)
+                                       several for multisig partials), or the
+                                       signed raw transaction (hex or binary file,
+                                       or its QR code) of a wallet that finalizes
+                                       itself
     bump-fee REQUEST [--feerate R] [--out FILE] [--qr-out DIR ...]
     serve [--listen ADDR] [--addr-file FILE] [--sync-interval 10s] [--tls-cert FILE --tls-key FILE] [--secure-cookies]
                                        the JSON API under /api/v1/ (see online/jsonapi), the

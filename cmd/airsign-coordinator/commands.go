@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -293,8 +294,8 @@ func (c *cli) history(args []string) error {
 
 // psbtOutput are the flags that say where an unsigned PSBT goes.
 type psbtOutput struct {
-	out, qrOut, qrFormat, urType *string
-	maxFragment, fps             *int
+	out, qrOut, qrFormat, urType, version *string
+	maxFragment, fps                      *int
 }
 
 func addPSBTOutputFlags(fs interface {
@@ -308,7 +309,54 @@ func addPSBTOutputFlags(fs interface {
 		urType:      fs.String("ur-type", "", ""),
 		maxFragment: fs.Int("max-fragment", 0, ""),
 		fps:         fs.Int("fps", 4, ""),
+		version:     fs.String("psbt-version", "", ""),
 	}
+}
+
+// unwrittenError is a request's PSBT that could not be written where the
+// flags said, after the request was made.
+type unwrittenError struct{ err error }
+
+func (e *unwrittenError) Error() string { return e.err.Error() }
+
+func (e *unwrittenError) Unwrap() error { return e.err }
+
+// check says, before a request is made, whether write can succeed: the
+// files and folder it would create must be new, in folders that can be
+// written, and the QR format known.
+func (o psbtOutput) check() error {
+	for _, f := range []struct{ flag, path string }{{"--out", *o.out}, {"--qr-out", *o.qrOut}} {
+		if f.path == "" {
+			continue
+		}
+		if _, err := os.Lstat(f.path); err == nil {
+			return fmt.Errorf("%s %s: it exists, and airsign never replaces a file: give a new name (nothing was created)", f.flag, f.path)
+		}
+		probe, err := os.CreateTemp(filepath.Dir(f.path), ".airsign-write-check-*")
+		if err != nil {
+			return fmt.Errorf("%s %s: its folder cannot be written (%v): give another (nothing was created)", f.flag, f.path, err)
+		}
+		probe.Close()
+		os.Remove(probe.Name())
+	}
+	if *o.qrOut != "" {
+		if _, err := qr.ParseFormat(*o.qrFormat); err != nil {
+			return usageError("--qr-format: " + err.Error())
+		}
+	}
+	if _, err := coordinator.ParsePSBTVersion(*o.version); err != nil {
+		return usageError("--psbt-version: " + err.Error())
+	}
+	return nil
+}
+
+// inVersion is the stored PSBT raw in the version --psbt-version asks for.
+func (o psbtOutput) inVersion(raw []byte) ([]byte, error) {
+	v, err := coordinator.ParsePSBTVersion(*o.version)
+	if err != nil {
+		return nil, usageError("--psbt-version: " + err.Error())
+	}
+	return coordinator.PSBTInVersion(raw, v)
 }
 
 // write saves the PSBT where the flags say and returns what it wrote.
@@ -377,6 +425,9 @@ func (c *cli) withdraw(args []string) error {
 	if err := c.act(store.RoleRequester); err != nil {
 		return err
 	}
+	if err := out.check(); err != nil {
+		return err
+	}
 	if err := c.syncQuietly(); err != nil {
 		return err
 	}
@@ -384,15 +435,34 @@ func (c *cli) withdraw(args []string) error {
 	if err != nil {
 		return err
 	}
-	return c.reportPSBT(wd, out, "withdrawal request")
+	err = c.reportPSBT(wd, out, "withdrawal request")
+	var unwritten *unwrittenError
+	if errors.As(err, &unwritten) {
+		// A request whose PSBT went nowhere would hold its coins for
+		// nothing: it is taken back.
+		if cerr := c.coord.Cancel(c.ctx, wd.ID); cerr != nil {
+			return fmt.Errorf("%w; cancelling request %s failed too (%v): cancel it, or write its PSBT with show %s --out FILE", err, wd.ID, cerr, wd.ID)
+		}
+		return fmt.Errorf("%w; request %s was cancelled, its coins are free again: run withdraw again with an output that can be written", err, wd.ID)
+	}
+	return err
 }
 
-func (c *cli) reportPSBT(wd *coordinator.Withdrawal, out psbtOutput, what string) error {
+// reportPSBT writes the request's PSBT where the flags say and reports
+// it. A PSBT that could not be written is an *unwrittenError.
+func (c *cli) reportPSBT(stored *coordinator.Withdrawal, out psbtOutput, what string) error {
+	raw, err := out.inVersion(stored.PSBT)
+	if err != nil {
+		return &unwrittenError{err}
+	}
+	wd := *stored
+	wd.PSBT = raw
 	wrote, err := out.write(wd.PSBT)
 	if err != nil {
-		return err
+		return &unwrittenError{err}
 	}
-	return c.emit(requestJSON(wd, true), func() {
+	return c.emit(requestJSON(&wd, true), func() {
+
 		fmt.Fprintf(c.stdout, "%s %s: pay %s to %s from wallet %s\n", what, wd.ID, btc(wd.Amount), wd.Destination, wd.Wallet)
 		fmt.Fprintf(c.stdout, "  fee %s at %s", btc(wd.Fee), coinselect.FeeRate(wd.FeeRate))
 		if wd.FeeRateSource != "" {
@@ -590,16 +660,24 @@ func (c *cli) finalize(args []string) error {
 		paths = append([]string{*in}, paths...)
 	}
 	if len(paths) == 0 {
-		return usageError("finalize needs the signed PSBTs: files, or QR frames or GIFs")
+		return usageError("finalize needs the signed PSBTs or the signed raw transaction: files, or QR frames or GIFs")
 	}
 	signed, err := readSigned(paths)
 	if err != nil {
 		return err
 	}
+	// Who hands it back is recorded: the token's user, or else whoever is
+	// at this machine's shell, its administrator (as --as-admin).
+	if tok, _ := c.token(); tok == "" && c.user == "" {
+		c.asAdmin = true
+	}
+	if err := c.act(store.RoleRequester); err != nil {
+		return err
+	}
 	if err := c.syncQuietly(); err != nil {
 		return err
 	}
-	res, err := c.coord.Finalize(c.ctx, "", *broadcast, signed...)
+	res, err := c.coord.FinalizeAs(c.ctx, "", c.who, *broadcast, signed...)
 	if err != nil {
 		return err
 	}
@@ -619,9 +697,9 @@ func (c *cli) finalize(args []string) error {
 	})
 }
 
-// readSigned reads the signed PSBTs: each file, each animated GIF and each
-// folder written by the kiosk's --qr-out is one PSBT; consecutive PNG or
-// JPEG frames together are one.
+// readSigned reads the signed PSBTs (or a signed raw transaction): each
+// file, each animated GIF and each folder written by the kiosk's --qr-out
+// is one; consecutive PNG or JPEG frames together are one.
 func readSigned(paths []string) ([][]byte, error) {
 	var out [][]byte
 	var frames []string
@@ -629,11 +707,16 @@ func readSigned(paths []string) ([][]byte, error) {
 		if len(frames) == 0 {
 			return nil
 		}
-		data, _, err := qrfiles.ReadPSBT(frames)
+		p, _, err := qrfiles.ReadPayload(frames, nil)
 		if err != nil {
 			return err
 		}
-		out = append(out, data)
+		// Text is a raw transaction's hex or Electrum's QR text; the
+		// coordinator says so if it is not.
+		if p.Kind != qr.KindPSBT && p.Kind != qr.KindText {
+			return fmt.Errorf("the QR codes carry %s, neither a signed PSBT nor a signed transaction", p.Kind)
+		}
+		out = append(out, p.Data)
 		frames = nil
 		return nil
 	}
@@ -714,6 +797,9 @@ func (c *cli) replacement(feerate string, out psbtOutput, what string, replace f
 	if err := c.act(store.RoleRequester); err != nil {
 		return err
 	}
+	if err := out.check(); err != nil {
+		return err
+	}
 	if err := c.syncQuietly(); err != nil {
 		return err
 	}
@@ -721,7 +807,15 @@ func (c *cli) replacement(feerate string, out psbtOutput, what string, replace f
 	if err != nil {
 		return err
 	}
-	return c.reportPSBT(wd, out, what)
+	err = c.reportPSBT(wd, out, what)
+	var unwritten *unwrittenError
+	if errors.As(err, &unwritten) {
+		// The request it replaces is already superseded: cancelling the
+		// replacement would not bring it back. Its PSBT can be written
+		// again.
+		return fmt.Errorf("%w; %s %s was created: write its PSBT with show %s --out FILE (or --qr-out DIR)", err, what, wd.ID, wd.ID)
+	}
+	return err
 }
 
 // walletRemove is `wallet remove NAME`: an admin's, recorded.
