@@ -155,10 +155,16 @@
 // "broadcast", "already_sent", "tx"}: the signed PSBTs the kiosk (or each
 // cosigner's kiosk) returned for one request are checked against it,
 // combined and finalized; with broadcast the node gets the transaction.
-// tx is the final transaction in hex.
+// tx is the final transaction in hex. Instead of "psbts", {"tx": hex} is a
+// signed raw transaction (Electrum's signtransaction): it must be exactly a
+// request's transaction, and every input's signature must verify against
+// the coin the request spends; signatures then counts its inputs. The
+// audit log names the user who handed it back.
 //
 //	curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
 //	  -d "{\"psbts\":[\"$(base64 -w0 signed.psbt)\"],\"broadcast\":true}" $API/api/v1/finalize
+//	curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+//	  -d "{\"tx\":\"$(cat signed.txn)\",\"broadcast\":true}" $API/api/v1/finalize
 //
 // POST /api/v1/sync (requester) → {"height", "hash", "applied",
 // "disconnected", "deposits", "deposited_sat", "mempool", "dropped"}: what

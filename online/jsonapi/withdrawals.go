@@ -205,8 +205,11 @@ func (s *server) bumpFee(w http.ResponseWriter, r *http.Request, u store.User) e
 }
 
 type finalizeRequest struct {
-	PSBTs     []string `json:"psbts"`
-	Broadcast bool     `json:"broadcast"`
+	PSBTs []string `json:"psbts"`
+	// Tx is, instead of PSBTs, the signed raw transaction in hex, as
+	// wallets that finalize themselves return it.
+	Tx        string `json:"tx"`
+	Broadcast bool   `json:"broadcast"`
 }
 
 type finalizeResponse struct {
@@ -220,15 +223,22 @@ type finalizeResponse struct {
 	Tx            string `json:"tx"` // the final transaction, hex, for broadcasting elsewhere
 }
 
-func (s *server) finalize(w http.ResponseWriter, r *http.Request, _ store.User) error {
+func (s *server) finalize(w http.ResponseWriter, r *http.Request, u store.User) error {
 	var req finalizeRequest
 	if err := s.decode(w, r, &req, false); err != nil {
 		return err
 	}
-	if len(req.PSBTs) == 0 {
-		return errInvalid(`field "psbts" is required: the signed PSBTs the kiosk returned, base64, one per cosigner`)
-	}
 	var signed [][]byte
+	switch {
+	case len(req.PSBTs) == 0 && req.Tx == "":
+		return errInvalid(`field "psbts" or "tx" is required: the signed PSBTs the kiosk returned, base64, one per cosigner; or the signed raw transaction, hex`)
+	case len(req.PSBTs) > 0 && req.Tx != "":
+		return errInvalid(`give "psbts" or "tx", not both: a signed raw transaction is complete on its own`)
+	case req.Tx != "" && coordinator.LooksLikePSBT([]byte(req.Tx)):
+		return errInvalid(`field "tx" holds a PSBT: send it in "psbts", base64`)
+	case req.Tx != "":
+		signed = append(signed, []byte(req.Tx))
+	}
 	for i, b := range req.PSBTs {
 		raw, err := base64.StdEncoding.DecodeString(b)
 		if err != nil {
@@ -236,7 +246,7 @@ func (s *server) finalize(w http.ResponseWriter, r *http.Request, _ store.User) 
 		}
 		signed = append(signed, raw)
 	}
-	res, err := s.c.Finalize(r.Context(), "", req.Broadcast, signed...)
+	res, err := s.c.FinalizeAs(r.Context(), "", u.Name, req.Broadcast, signed...)
 	if err != nil {
 		return err
 	}
