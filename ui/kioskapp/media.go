@@ -427,11 +427,20 @@ func (a *App) newBrowser(title string, mode browseMode, fileName string) *mediaB
 	return b
 }
 
-// show opens the media and the dialog, at the export folder.
+// show opens the media and the dialog, at the export folder. While it is
+// up, Esc closes it (and does not press the screen's Back behind it).
 func (b *mediaBrowser) show() {
 	b.a.onLeave(b.close)
+	c := b.a.w.Canvas()
+	keys := c.OnTypedKey()
+	c.SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape {
+			b.close()
+		}
+	})
+	b.d.SetOnClosed(func() { c.SetOnTypedKey(keys) })
 	b.reopen()
-	b.d.Resize(b.a.w.Canvas().Size())
+	b.d.Resize(c.Size())
 	b.d.Show()
 }
 
