@@ -132,6 +132,7 @@ func TestInterop(t *testing.T) {
 	s.kioskCases()
 	s.coordinatorCases()
 	s.multisigCases()
+	s.cliCases()
 
 	ran := map[string]bool{}
 	for _, r := range s.results {
