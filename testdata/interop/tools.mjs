@@ -296,6 +296,18 @@ const ops = {
     return { fileType: r.fileType, encoding: r.encoding, payload: hex(r.raw) };
   },
 
+  // keystoneScripts: the script expressions Keystone's UR registry reads
+  // from a ur:crypto-output, outermost first, and the kind of key it takes
+  // the rest for.
+  keystoneScripts({ parts }) {
+    const dec = new registry.URRegistryDecoder();
+    for (const p of parts) dec.receivePart(p);
+    if (!dec.isSuccess()) throw new Error(`keystone: ${dec.resultError?.() ?? 'incomplete'}`);
+    const out = registry.CryptoOutput.fromCBOR(dec.resultUR().cbor);
+    const key = out.getHDKey() ? 'hdkey' : out.getECKey() ? 'eckey' : 'multikey';
+    return { expressions: out.getScriptExpressions().map((e) => e.getExpression()), key };
+  },
+
   // keystoneOutput: Keystone's UR registry reads a ur:crypto-output (one
   // or more parts) and says the addresses of its key, as a wallet on that
   // registry would.
