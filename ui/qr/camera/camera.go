@@ -102,7 +102,7 @@ func scan(ctx context.Context, src Source, maxFrames int, progress func(Progress
 		if err := checkSize(img.Bounds()); err != nil {
 			return qr.Payload{}, fmt.Errorf("frame %d: %w", p.Frames, err)
 		}
-		text, err := qr.DecodeImage(img)
+		text, err := qr.DecodeFrame(img)
 		if err != nil {
 			report(progress, p)
 			continue

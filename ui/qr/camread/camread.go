@@ -282,6 +282,23 @@ func cameraShrink(p plane) int {
 type gridReader struct {
 	dec   *zxdecoder.Decoder
 	hints map[gozxing.DecodeHintType]interface{}
+	// decodes counts the sampled grids handed to the decoder; a read with
+	// maxDecodes > 0 hands it no more than that.
+	decodes, maxDecodes int
+}
+
+// decode reads the data of a sampled grid, or says it did not pass the
+// Reed-Solomon check; past maxDecodes it no longer tries.
+func (g *gridReader) decode(bits *gozxing.BitMatrix) (string, bool) {
+	if g.maxDecodes > 0 && g.decodes >= g.maxDecodes {
+		return "", false
+	}
+	g.decodes++
+	res, err := g.dec.Decode(bits, g.hints)
+	if err != nil {
+		return "", false
+	}
+	return res.GetText(), true
 }
 
 func newGridReader() *gridReader {
@@ -299,8 +316,8 @@ func (g *gridReader) detectAndRead(bm *gozxing.BitMatrix, full plane, k int) (st
 	if err != nil {
 		return "", false
 	}
-	if res, err := g.dec.Decode(dr.GetBits(), g.hints); err == nil {
-		return res.GetText(), true
+	if text, ok := g.decode(dr.GetBits()); ok {
+		return text, true
 	}
 	pts := dr.GetPoints()
 	if len(pts) < 3 {
@@ -321,8 +338,8 @@ func (g *gridReader) detectAndRead(bm *gozxing.BitMatrix, full plane, k int) (st
 		if bits == nil {
 			continue
 		}
-		if res, err := g.dec.Decode(bits, g.hints); err == nil {
-			return res.GetText(), true
+		if text, ok := g.decode(bits); ok {
+			return text, true
 		}
 	}
 	return "", false
@@ -430,6 +447,26 @@ func softSampleSharp(full plane, t *common.PerspectiveTransform, d int, k, modSi
 	return bits
 }
 
+// readCrop reads the code of t, a triple found on p shrunk by k whose
+// modules were too fine to read there, at full resolution, smoothing only
+// the code's part of the frame.
+func (g *gridReader) readCrop(p plane, k int, t finderTriple) (string, bool) {
+	t = scaleTriple(t, float64(k), 0, 0)
+	m := 8 * t.mod
+	xs := [4]float64{t.tl.GetX(), t.tr.GetX(), t.bl.GetX(), t.tr.GetX() + t.bl.GetX() - t.tl.GetX()}
+	ys := [4]float64{t.tl.GetY(), t.tr.GetY(), t.bl.GetY(), t.tr.GetY() + t.bl.GetY() - t.tl.GetY()}
+	x0 := max(0, int(min(xs[0], xs[1], xs[2], xs[3])-m))
+	y0 := max(0, int(min(ys[0], ys[1], ys[2], ys[3])-m))
+	x1 := min(p.w, int(max(xs[0], xs[1], xs[2], xs[3])+m))
+	y1 := min(p.h, int(max(ys[0], ys[1], ys[2], ys[3])+m))
+	if x1-x0 <= 8 || y1-y0 <= 8 {
+		return "", false
+	}
+	c := p.crop(x0, y0, x1, y1)
+	t = scaleTriple(t, 1, float64(-x0), float64(-y0))
+	return g.readTriples(c.smooth(), c, 1, []finderTriple{t})
+}
+
 // readPlane tries one plane: when it is a camera frame (k > 1), our own
 // finder-pattern search on the plane shrunk by k, then at full resolution
 // with the noise smoothed; then gozxing's detector on the shrunk and the
@@ -447,23 +484,8 @@ func (g *gridReader) readPlane(p plane, k int, pure bool) (text string, ok, sett
 			return text, true, true
 		}
 		if len(tr) > 0 {
-			// Modules too fine to read on the shrunk plane: read the
-			// triple found there at full resolution, smoothing only the
-			// code's part of the frame.
-			t := scaleTriple(tr[0], float64(k), 0, 0)
-			m := 8 * t.mod
-			xs := [4]float64{t.tl.GetX(), t.tr.GetX(), t.bl.GetX(), t.tr.GetX() + t.bl.GetX() - t.tl.GetX()}
-			ys := [4]float64{t.tl.GetY(), t.tr.GetY(), t.bl.GetY(), t.tr.GetY() + t.bl.GetY() - t.tl.GetY()}
-			x0 := max(0, int(min(xs[0], xs[1], xs[2], xs[3])-m))
-			y0 := max(0, int(min(ys[0], ys[1], ys[2], ys[3])-m))
-			x1 := min(p.w, int(max(xs[0], xs[1], xs[2], xs[3])+m))
-			y1 := min(p.h, int(max(ys[0], ys[1], ys[2], ys[3])+m))
-			if x1-x0 > 8 && y1-y0 > 8 {
-				c := p.crop(x0, y0, x1, y1)
-				t = scaleTriple(t, 1, float64(-x0), float64(-y0))
-				if text, ok := g.readTriples(c.smooth(), c, 1, []finderTriple{t}); ok {
-					return text, true, true
-				}
+			if text, ok := g.readCrop(p, k, tr[0]); ok {
+				return text, true, true
 			}
 		}
 		sm := p.smooth()
@@ -966,8 +988,8 @@ func (g *gridReader) readTriples(s, full plane, k int, triples []finderTriple) (
 				if bits == nil {
 					break
 				}
-				if res, err := g.dec.Decode(bits, g.hints); err == nil {
-					return res.GetText(), true
+				if text, ok := g.decode(bits); ok {
+					return text, true
 				}
 			}
 		}
