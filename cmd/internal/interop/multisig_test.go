@@ -131,7 +131,7 @@ func (s *suite) multisigCases() {
 	}
 }
 
-// keys gathers the cosigners' keys of a setup: the kiosk wallet's BIP48
+// multisigKeys gathers the cosigners' keys of a setup: the kiosk wallet's BIP48
 // key, as its ceremony exported it, and the foreign cosigners'.
 func (s *suite) multisigKeys(setup multisigSetup) (*multisig, cosignerKey, *hdkeychain.ExtendedKey, error) {
 	ms := &multisig{name: "ms-" + setup.name, kw: s.w.wallets[setup.kiosk]}
@@ -173,17 +173,17 @@ func (s *suite) multisigByDescriptor(setup multisigSetup) (*multisig, error) {
 // registered by the kiosk from the record and by the coordinator. Electrum
 // reads no BSMS record: its user opens airsign's wallet file of it.
 func (s *suite) multisigByBSMS(setup multisigSetup) *multisig {
-	ms, el, elPriv, err := s.multisigKeys(setup)
-	session, serr := coordinator.NewBSMSSession(2, 3, descriptor.Regtest, false, t0)
-	if err == nil {
-		err = serr
+	ms, el, elPriv, setupErr := s.multisigKeys(setup)
+	var session *coordinator.BSMSSession
+	if setupErr == nil {
+		session, setupErr = coordinator.NewBSMSSession(2, 3, descriptor.Regtest, false, t0)
 	}
-	if err == nil {
-		err = s.kioskKeyRecord(session, ms)
+	if setupErr == nil {
+		setupErr = s.kioskKeyRecord(session, ms)
 	}
 	s.run("multisig-bsms/key-record", "bitcoinjs", func() error {
-		if err != nil {
-			return fmt.Errorf("no session: %v", err)
+		if setupErr != nil {
+			return fmt.Errorf("no session: %v", setupErr)
 		}
 		var record string
 		if err := s.js.call("bsmsKeyRecord", map[string]any{"seed": hex.EncodeToString(ms.jsKey.seed), "path": "m/" + ms.jsKey.path,
@@ -194,8 +194,8 @@ func (s *suite) multisigByBSMS(setup multisigSetup) *multisig {
 		return err
 	})
 	s.run("multisig-bsms/key-record", "electrum", func() error {
-		if err != nil {
-			return fmt.Errorf("no session: %v", err)
+		if setupErr != nil {
+			return fmt.Errorf("no session: %v", setupErr)
 		}
 		record, err := s.electrumKeyRecord(el, elPriv)
 		if err != nil {
@@ -206,14 +206,18 @@ func (s *suite) multisigByBSMS(setup multisigSetup) *multisig {
 	})
 	var record []byte
 	s.run("multisig-bsms/record", "bitcoinerlab", func() error {
-		if err != nil {
-			return fmt.Errorf("no session: %v", err)
+		if setupErr != nil {
+			return fmt.Errorf("no session: %v", setupErr)
 		}
-		if record, err = session.Record(); err != nil {
+		d, err := session.Descriptor()
+		if err != nil {
 			return err
 		}
-		want, err := ourAddresses(mustDescriptor(session), comparedPaths)
+		want, err := ourAddresses(d, comparedPaths)
 		if err != nil {
+			return err
+		}
+		if record, err = session.Record(); err != nil {
 			return err
 		}
 		var got []string
@@ -227,6 +231,7 @@ func (s *suite) multisigByBSMS(setup multisigSetup) *multisig {
 		if record == nil {
 			return errors.New("no BSMS descriptor record (see the cases above)")
 		}
+		var err error
 		if ms.desc, err = session.Descriptor(); err != nil {
 			return err
 		}
@@ -237,12 +242,6 @@ func (s *suite) multisigByBSMS(setup multisigSetup) *multisig {
 		return nil
 	})
 	return done
-}
-
-// mustDescriptor is a complete session's descriptor, nil before.
-func mustDescriptor(session *coordinator.BSMSSession) *descriptor.Descriptor {
-	d, _ := session.Descriptor()
-	return d
 }
 
 // kioskKeyRecord is the kiosk's Round 1: its wallet's BIP48 key signed
