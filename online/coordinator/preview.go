@@ -40,7 +40,7 @@ func (c *Coordinator) Preview(ctx context.Context, req WithdrawRequest) (*Previe
 	}
 	p := &Preview{Wallet: cr.w.Name, To: req.To, Amount: req.Amount, FeeRate: cr.rate, FeeRateSource: cr.source}
 	if req.Sweep {
-		amount, fee, weight, err := sweepPlan(cr, coins)
+		amount, fee, weight, err := c.sweepPlan(ctx, cr, coins)
 		if err != nil {
 			return nil, err
 		}
@@ -50,7 +50,7 @@ func (c *Coordinator) Preview(ctx context.Context, req WithdrawRequest) (*Previe
 		p.Amount, p.Fee, p.Algorithm, p.VSize = amount, fee, "sweep", (weight+3)/4
 		return p, nil
 	}
-	sel, err := selectCoins(cr, req, coins)
+	sel, err := c.selectCoins(ctx, cr, req, coins)
 	if err != nil {
 		return nil, err
 	}

@@ -171,8 +171,9 @@ func (c *Coordinator) freeCoins(ctx context.Context, cr *checkedRequest, req Wit
 }
 
 // selectCoins chooses the coins that pay req.Amount and the fee, with change
-// when it is worth having.
-func selectCoins(cr *checkedRequest, req WithdrawRequest, coins []coinselect.Coin) (coinselect.Result, error) {
+// when it is worth having. A refusal for want of free coins names the
+// requests that hold the others (HeldError).
+func (c *Coordinator) selectCoins(ctx context.Context, cr *checkedRequest, req WithdrawRequest, coins []coinselect.Coin) (coinselect.Result, error) {
 	w := cr.w
 	changeScript, err := w.Descriptor.PkScript(1, 0)
 	if err != nil {
@@ -186,25 +187,26 @@ func selectCoins(cr *checkedRequest, req WithdrawRequest, coins []coinselect.Coi
 		ChangeSpendWeight: cr.inWeight,
 		DustLimit:         psbt.DustLimit(changeScript),
 	})
-	if err != nil {
-		var insufficient coinselect.ErrInsufficientFunds
-		if errors.As(err, &insufficient) {
-			return sel, fmt.Errorf("%w: wallet %q: %v", ErrInsufficient, w.Name, err)
-		}
-		if errors.Is(err, coinselect.ErrNoCoins) {
-			return sel, fmt.Errorf("%w: wallet %q has no free confirmed coins (the others are unconfirmed or held by pending requests); wait for deposits to confirm or cancel a pending request",
-				ErrInsufficient, w.Name)
-		}
+	var insufficient coinselect.ErrInsufficientFunds
+	switch {
+	case err == nil:
+		return sel, nil
+	case errors.As(err, &insufficient):
+		err = fmt.Errorf("%w: wallet %q: %v", ErrInsufficient, w.Name, err)
+	case errors.Is(err, coinselect.ErrNoCoins):
+		err = fmt.Errorf("%w: wallet %q has no free confirmed coins; fund it, or wait for its unconfirmed deposits to confirm", ErrInsufficient, w.Name)
+	default:
 		return sel, fmt.Errorf("wallet %q: coin selection: %w", w.Name, err)
 	}
-	return sel, nil
+	return sel, c.namingHolders(ctx, w.Name, err)
 }
 
-// sweepPlan is a sweep of all coins: what it pays after the fee, refused
-// when that is dust.
-func sweepPlan(cr *checkedRequest, coins []coinselect.Coin) (amount, fee btcutil.Amount, weight int, err error) {
+// sweepPlan is a sweep of all free coins: what it pays after the fee,
+// refused when that is dust. A refusal names the requests that hold the
+// wallet's other coins (HeldError).
+func (c *Coordinator) sweepPlan(ctx context.Context, cr *checkedRequest, coins []coinselect.Coin) (amount, fee btcutil.Amount, weight int, err error) {
 	if len(coins) == 0 {
-		return 0, 0, 0, fmt.Errorf("%w: wallet %q has no free confirmed coins to sweep", ErrInsufficient, cr.w.Name)
+		return 0, 0, 0, c.namingHolders(ctx, cr.w.Name, fmt.Errorf("%w: wallet %q has no free confirmed coins to sweep", ErrInsufficient, cr.w.Name))
 	}
 	var total btcutil.Amount
 	for _, coin := range coins {
@@ -217,7 +219,7 @@ func sweepPlan(cr *checkedRequest, coins []coinselect.Coin) (amount, fee btcutil
 	fee = cr.rate.Fee(weight)
 	amount = total - fee
 	if dust := psbt.DustLimit(cr.payScript); amount < dust {
-		return 0, 0, 0, fmt.Errorf("%w: wallet %q holds %v; after the fee of %v the sweep would pay %v, below the dust limit", ErrInsufficient, cr.w.Name, total, fee, amount)
+		return 0, 0, 0, c.namingHolders(ctx, cr.w.Name, fmt.Errorf("%w: wallet %q has %v free; after the fee of %v the sweep would pay %v, below the dust limit", ErrInsufficient, cr.w.Name, total, fee, amount))
 	}
 	return amount, fee, weight, nil
 }
@@ -231,7 +233,7 @@ func (c *Coordinator) tryWithdraw(ctx context.Context, cr *checkedRequest, req W
 		return c.sweep(ctx, cr, req, coins, byOutpoint, lockTime)
 	}
 	w, payScript, rate := cr.w, cr.payScript, cr.rate
-	sel, err := selectCoins(cr, req, coins)
+	sel, err := c.selectCoins(ctx, cr, req, coins)
 	if err != nil {
 		return nil, err
 	}
@@ -420,7 +422,7 @@ const StateConflicted = "conflicted"
 func (c *Coordinator) sweep(ctx context.Context, cr *checkedRequest, req WithdrawRequest,
 	coins []coinselect.Coin, utxos map[wire.OutPoint]store.UTXO, lockTime uint32) (*Withdrawal, error) {
 	w, payScript, rate := cr.w, cr.payScript, cr.rate
-	amount, fee, weight, err := sweepPlan(cr, coins)
+	amount, fee, weight, err := c.sweepPlan(ctx, cr, coins)
 	if err != nil {
 		return nil, err
 	}
