@@ -508,14 +508,10 @@ func (g *gridReader) readPlane(p plane, k int, pure bool) (text string, ok, sett
 			// code's are on 4 to 10; noise makes a few on one or two):
 			// no code in view, and gozxing would find none either.
 			return "", false, true
-		case len(tr)+len(trFull) > 0:
-			// A code was seen but not read. gozxing's reads below read
-			// none of the camera set's frames that ours miss (see
-			// docs/BENCHMARKS.md) and would cost 50 ms or more.
-			return "", false, true
 		}
-		// Finder-like patterns but no triangle of them: gozxing's
-		// detector is more lenient on the geometry.
+		// gozxing's detector is more lenient on the geometry, and reads
+		// some codes whose patterns ours paired wrongly (ring of the photo
+		// set, since our triangle test admits codes seen at an angle).
 		if bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(newPlaneSource(small))); err == nil {
 			if bm, err := bmp.GetBlackMatrix(); err == nil {
 				if text, ok := g.detectAndRead(bm, p, k); ok {
@@ -529,6 +525,12 @@ func (g *gridReader) readPlane(p plane, k int, pure bool) (text string, ok, sett
 					return text, true, false
 				}
 			}
+		}
+		if len(tr)+len(trFull) > 0 {
+			// A code was seen but not read. gozxing's reads below read
+			// none of the camera set's frames that ours miss (see
+			// docs/BENCHMARKS.md) and would cost 50 ms or more.
+			return "", false, true
 		}
 	}
 	src := newPlaneSource(p)
@@ -824,7 +826,9 @@ func pickTriples(cands []finderCand) []finderTriple {
 				leg := (l1 + l2) / 2
 				e1 := math.Abs(l1-l2) / leg
 				e2 := math.Abs(hyp/(leg*math.Sqrt2) - 1)
-				if e1 > 0.15 || e2 > 0.1 {
+				// Loose enough for a code seen at an angle (a leg 20% shorter
+				// than the other in trackable-book-5 of the photo set).
+				if e1 > 0.25 || e2 > 0.15 {
 					continue
 				}
 				mod := (a.mod + b.mod + d.mod) / 3
