@@ -20,6 +20,7 @@ type Preview struct {
 	Fee           btcutil.Amount
 	FeeRate       coinselect.FeeRate
 	FeeRateSource string // requested, estimate or fallback
+	FeePreset     string // economy, normal, priority or custom
 	Change        btcutil.Amount
 	Inputs        []store.UTXO
 	Algorithm     string
@@ -38,7 +39,7 @@ func (c *Coordinator) Preview(ctx context.Context, req WithdrawRequest) (*Previe
 	if err != nil {
 		return nil, err
 	}
-	p := &Preview{Wallet: cr.w.Name, To: req.To, Amount: req.Amount, FeeRate: cr.rate, FeeRateSource: cr.source}
+	p := &Preview{Wallet: cr.w.Name, To: req.To, Amount: req.Amount, FeeRate: cr.rate, FeeRateSource: cr.source, FeePreset: cr.preset}
 	if req.Sweep {
 		amount, fee, weight, err := c.sweepPlan(ctx, cr, coins)
 		if err != nil {

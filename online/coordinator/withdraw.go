@@ -25,7 +25,7 @@ type WithdrawRequest struct {
 	Wallet    string
 	To        string // address on the coordinator's network
 	Amount    btcutil.Amount
-	FeeRate   float64 // sat/vB; 0 means the node's estimate, else the fallback
+	FeeRate   float64 // sat/vB; 0 means the preset's estimate, else the fallback
 	Requester string
 	// Sweep spends every confirmed coin of the wallet to To, with no
 	// change; Amount is then what is left after the fee. It is the only
@@ -36,6 +36,13 @@ type WithdrawRequest struct {
 	// that is replaced or double-spent before it confirms cannot take a
 	// withdrawal down with it.
 	IncludeUnconfirmed bool
+	// FeePreset is economy, normal, priority (the node's estimate for
+	// that many blocks) or custom (FeeRate); empty means custom when
+	// FeeRate is given, else normal.
+	FeePreset string
+	// Memo is the requester's note (CheckMemo): shown with the request
+	// and exported as its transaction's BIP-329 label.
+	Memo string
 }
 
 // Withdrawal is a request with what the coordinator worked out for it.
@@ -59,6 +66,7 @@ type checkedRequest struct {
 	payScript []byte
 	rate      coinselect.FeeRate
 	source    string // where rate came from
+	preset    string // how rate was chosen (FeePreset)
 	inWeight  int
 }
 
@@ -87,7 +95,10 @@ func (c *Coordinator) check(ctx context.Context, req WithdrawRequest) (*checkedR
 	if dust := psbt.DustLimit(payScript); !req.Sweep && req.Amount < dust {
 		return nil, fmt.Errorf("%w: amount %v is below the dust limit %v of that address type; nodes would not relay it", ErrInvalid, req.Amount, dust)
 	}
-	rate, source, err := c.feeRate(ctx, req.FeeRate)
+	if err := CheckMemo(req.Memo); err != nil {
+		return nil, err
+	}
+	rate, source, preset, err := c.requestFeeRate(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +106,7 @@ func (c *Coordinator) check(ctx context.Context, req WithdrawRequest) (*checkedR
 	if err != nil {
 		return nil, err
 	}
-	return &checkedRequest{w: w, payScript: payScript, rate: rate, source: source, inWeight: inWeight}, nil
+	return &checkedRequest{w: w, payScript: payScript, rate: rate, source: source, preset: preset, inWeight: inWeight}, nil
 }
 
 // Withdraw selects coins, takes a change address, builds the unsigned PSBT
@@ -103,7 +114,8 @@ func (c *Coordinator) check(ctx context.Context, req WithdrawRequest) (*checkedR
 // kiosk as it is.
 // It is recorded in the audit log, refused or not.
 func (c *Coordinator) Withdraw(ctx context.Context, req WithdrawRequest) (*Withdrawal, error) {
-	data := map[string]any{"wallet": req.Wallet, "to": req.To, "amount_sat": int64(req.Amount), "sweep": req.Sweep, "user": req.Requester}
+	data := map[string]any{"wallet": req.Wallet, "to": req.To, "amount_sat": int64(req.Amount), "sweep": req.Sweep, "user": req.Requester,
+		"memo": req.Memo, "fee_preset": req.FeePreset}
 	return loggedValue(c, "request", data, func() (*Withdrawal, error) {
 		wd, err := c.withdraw(ctx, req)
 		if err == nil {
@@ -271,6 +283,7 @@ func (c *Coordinator) tryWithdraw(ctx context.Context, cr *checkedRequest, req W
 		ID: id, Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
 		Destination: req.To, Amount: req.Amount, Fee: sel.Fee, FeeRate: int64(rate),
 		HasChange: change != nil, PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash(),
+		Memo: req.Memo, FeePreset: cr.preset,
 	}
 	if change != nil {
 		sw.ChangeIndex = change.Index
@@ -444,7 +457,8 @@ func (c *Coordinator) sweep(ctx context.Context, cr *checkedRequest, req Withdra
 		return nil, err
 	}
 	sw := store.Withdrawal{ID: id, Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
-		Destination: req.To, Amount: amount, Fee: fee, FeeRate: int64(rate), PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash()}
+		Destination: req.To, Amount: amount, Fee: fee, FeeRate: int64(rate), PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash(),
+		Memo: req.Memo, FeePreset: cr.preset}
 	for _, in := range p.UnsignedTx.TxIn {
 		sw.Inputs = append(sw.Inputs, in.PreviousOutPoint)
 	}
