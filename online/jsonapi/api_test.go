@@ -427,7 +427,10 @@ func TestWithdrawFlow(t *testing.T) {
 	to := foreignAddress(t, 8)
 	var wd withdrawalJSON
 	f.ok(t, http.StatusCreated, "POST", "/api/v1/withdrawals", "alice",
-		map[string]any{"wallet": "treasury", "to": to, "amount_sat": 100_000, "feerate_sat_vb": 3}, &wd)
+		map[string]any{"wallet": "treasury", "to": to, "amount_sat": 100_000, "feerate_sat_vb": 3, "memo": "invoice 117 — Acme"}, &wd)
+	if wd.Memo != "invoice 117 — Acme" || wd.FeePreset != "custom" {
+		t.Fatalf("withdrawal memo %q, fee preset %q; want the memo and custom (a rate given)", wd.Memo, wd.FeePreset)
+	}
 	if wd.ID == "" || wd.PSBT == "" || wd.Fee <= 0 || wd.FeeRate != 3 || wd.FeeRateSource != "requested" ||
 		wd.Requester != "alice" || wd.State != "pending" || wd.Selection == nil || len(wd.Selection.Inputs) != 1 ||
 		wd.Selection.Algorithm == "" || wd.Selection.Change != 300_000-100_000-wd.Fee {
@@ -441,12 +444,19 @@ func TestWithdrawFlow(t *testing.T) {
 	f.deposit(t, "treasury", 50_000)
 	var wd2 withdrawalJSON
 	f.ok(t, http.StatusCreated, "POST", "/api/v1/withdrawals", "bob",
-		map[string]any{"wallet": "treasury", "to": to, "amount_sat": 20_000}, &wd2)
+		map[string]any{"wallet": "treasury", "to": to, "amount_sat": 20_000, "fee_preset": "priority"}, &wd2)
+	if wd2.FeePreset != "priority" {
+		t.Fatalf("fee preset %q, want priority", wd2.FeePreset)
+	}
 	if wd2.FeeRate < 1 || wd2.FeeRateSource == "" || wd2.FeeRateSource == "requested" {
 		t.Fatalf("withdrawal without a fee rate: %v sat/vB from %q, want the node's estimate or the fallback", wd2.FeeRate, wd2.FeeRateSource)
 	}
 	f.refused(t, http.StatusConflict, codeInsufficient, "POST", "/api/v1/withdrawals", "alice",
 		map[string]any{"wallet": "treasury", "to": to, "amount_sat": 10_000})
+	f.refused(t, http.StatusBadRequest, codeInvalid, "POST", "/api/v1/withdrawals", "alice",
+		map[string]any{"wallet": "treasury", "to": to, "amount_sat": 10_000, "memo": "two\nlines"})
+	f.refused(t, http.StatusBadRequest, codeInvalid, "POST", "/api/v1/withdrawals", "alice",
+		map[string]any{"wallet": "treasury", "to": to, "amount_sat": 10_000, "fee_preset": "asap"})
 
 	var list withdrawalsResponse
 	f.ok(t, http.StatusOK, "GET", "/api/v1/withdrawals?wallet=treasury", "victor", nil, &list)

@@ -95,13 +95,17 @@
 //	curl -s -H "Authorization: Bearer $TOKEN" $API/api/v1/wallets/treasury/history
 //
 // POST /api/v1/withdrawals (requester) {"wallet", "to", "amount_sat",
-// "feerate_sat_vb"} → 201 and the request: {"id", "wallet", "state",
-// "confirmations", "requester", "created", "to", "amount_sat", "fee_sat",
-// "feerate_sat_vb", "fee_rate_source", "unsigned_txid", "psbt", "selection":
-// {"algorithm", "waste", "inputs", "change_sat"}}. The requester is the
-// authenticated user. Leaving out feerate_sat_vb (or 0) takes the node's
-// estimate, else the configured fallback. psbt is the unsigned PSBT for the
-// kiosk.
+// "feerate_sat_vb", "fee_preset", "memo"} → 201 and the request: {"id",
+// "wallet", "state", "confirmations", "requester", "created", "to",
+// "amount_sat", "fee_sat", "feerate_sat_vb", "fee_rate_source",
+// "fee_preset", "memo", "unsigned_txid", "psbt", "selection": {"algorithm",
+// "waste", "inputs", "change_sat"}}. The requester is the authenticated
+// user. fee_preset is economy, normal or priority: the node's estimate for
+// 24, 6 (the configured target) or 2 blocks, else the configured fallback;
+// or custom, with feerate_sat_vb. Leaving both out is normal; a rate alone
+// is custom. memo is one line of at most 255 characters, shown with the
+// request and exported as its transaction's BIP-329 label. psbt is the
+// unsigned PSBT for the kiosk.
 //
 //	curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
 //	  -d '{"wallet":"treasury","to":"bc1q...","amount_sat":250000,"feerate_sat_vb":4}' \

@@ -20,6 +20,11 @@ type withdrawRequest struct {
 	To      string  `json:"to"`
 	Amount  int64   `json:"amount_sat"`
 	FeeRate float64 `json:"feerate_sat_vb"`
+	// FeePreset is economy, normal or priority (the node's estimate for
+	// that target), or custom with FeeRate; empty: custom when FeeRate is
+	// given, else normal.
+	FeePreset string `json:"fee_preset"`
+	Memo      string `json:"memo"`
 }
 
 type selectionJSON struct {
@@ -42,6 +47,8 @@ type withdrawalJSON struct {
 	Fee           int64     `json:"fee_sat"`
 	FeeRate       float64   `json:"feerate_sat_vb"`
 	FeeRateSource string    `json:"fee_rate_source,omitempty"`
+	FeePreset     string    `json:"fee_preset,omitempty"` // economy, normal, priority, custom
+	Memo          string    `json:"memo,omitempty"`
 	UnsignedTxID  string    `json:"unsigned_txid"`
 	TxID          string    `json:"txid,omitempty"`
 	Replaces      string    `json:"replaces,omitempty"`
@@ -59,7 +66,8 @@ func withdrawalOut(wd *coordinator.Withdrawal, withPSBT bool) withdrawalJSON {
 	j := withdrawalJSON{ID: wd.ID, Wallet: wd.Wallet, State: wd.State, Confirmations: wd.Confirmations,
 		Requester: wd.Requester, BumpedBy: wd.BumpedBy, Created: wd.Created, To: wd.Destination, Amount: int64(wd.Amount),
 		Fee: int64(wd.Fee), FeeRate: float64(wd.FeeRate) / 1000, FeeRateSource: wd.FeeRateSource,
-		UnsignedTxID: wd.UnsignedTxID.String(), Replaces: wd.Replaces, ReplacedBy: wd.ReplacedBy, Revokes: wd.Revokes}
+		UnsignedTxID: wd.UnsignedTxID.String(), Replaces: wd.Replaces, ReplacedBy: wd.ReplacedBy, Revokes: wd.Revokes,
+		FeePreset: wd.FeePreset, Memo: wd.Memo}
 	if wd.TxID != nil {
 		j.TxID = wd.TxID.String()
 	}
@@ -96,7 +104,7 @@ func (s *server) withdraw(w http.ResponseWriter, r *http.Request, u store.User) 
 		return err
 	}
 	wd, err := s.c.Withdraw(r.Context(), coordinator.WithdrawRequest{Wallet: req.Wallet, To: req.To,
-		Amount: btcutil.Amount(req.Amount), FeeRate: req.FeeRate, Requester: u.Name})
+		Amount: btcutil.Amount(req.Amount), FeeRate: req.FeeRate, FeePreset: req.FeePreset, Memo: req.Memo, Requester: u.Name})
 	if err != nil {
 		return err
 	}
