@@ -73,10 +73,10 @@ func (h *Handler) requestsCSV(w http.ResponseWriter, r *http.Request, s *session
 		}
 		rows = append(rows, []string{wd.ID, wd.Created.UTC().Format(time.RFC3339), wd.Wallet, wd.Requester, wd.State,
 			wd.Destination, sats(wd.Amount), btcText(wd.Amount), sats(wd.Fee), txid, strconv.Itoa(int(wd.Confirmations)),
-			strings.Join(who, " "), wd.Replaces, wd.ReplacedBy})
+			strings.Join(who, " "), wd.Replaces, wd.ReplacedBy, wd.Memo, wd.FeePreset})
 	}
 	h.writeCSV(w, "airsign-requests.csv", []string{"id", "created", "wallet", "requester", "state", "destination",
-		"amount_sat", "amount_btc", "fee_sat", "txid", "confirmations", "approvers", "replaces", "replaced_by"}, rows)
+		"amount_sat", "amount_btc", "fee_sat", "txid", "confirmations", "approvers", "replaces", "replaced_by", "memo", "fee_preset"}, rows)
 }
 
 // historyCSV is a wallet's deposits and withdrawals, newest first.

@@ -285,6 +285,8 @@ type inputRow struct {
 
 type previewView struct {
 	Wallet, To    string
+	ToName, Memo  string
+	FeePreset     string
 	Amount, Fee   btcutil.Amount
 	Change        btcutil.Amount
 	FeeRate       string
@@ -304,10 +306,17 @@ type withdrawForm struct {
 	MaxFeeRate         float64
 	PaidBefore         []string
 	Preview            *previewView
+	// The address book, the payee picked, the memo and the fee preset.
+	Payees      []store.Payee
+	Payee, Memo string
+	FeePreset   string
+	Fees        []coordinator.FeeOption
+	MaxMemo     int
 }
 
 func (h *Handler) withdrawForm(r *http.Request) (withdrawForm, error) {
-	f := withdrawForm{Unit: "btc", MaxFeeRate: 1000}
+	f := withdrawForm{Unit: "btc", MaxFeeRate: 1000, FeePreset: coordinator.FeeNormal, MaxMemo: coordinator.MaxLabel,
+		Fees: h.c.FeeOptions(r.Context())}
 	ws, err := h.c.Wallets(r.Context())
 	if err != nil {
 		return f, err
@@ -320,6 +329,9 @@ func (h *Handler) withdrawForm(r *http.Request) (withdrawForm, error) {
 		f.EstimateErr = err.Error()
 	} else {
 		f.Estimate, f.EstimateSource = rate, source
+	}
+	if f.Payees, err = h.c.Payees(r.Context()); err != nil {
+		return f, err
 	}
 	wds, err := h.c.Withdrawals(r.Context(), "")
 	if err != nil {
@@ -345,6 +357,7 @@ func (h *Handler) withdrawPage(w http.ResponseWriter, r *http.Request, s *sessio
 	if q := r.URL.Query().Get("wallet"); q != "" {
 		f.Wallet = q
 	}
+	f.Payee = capText(r.URL.Query().Get("payee"), coordinator.MaxPayeeName) // the address book's Pay link
 	h.render(w, r, http.StatusOK, "withdraw", page{Title: "New withdrawal", Active: "withdraw", Data: f})
 }
 
@@ -360,8 +373,20 @@ func (h *Handler) withdraw(w http.ResponseWriter, r *http.Request, s *sessionInf
 	}
 	pf := r.PostForm
 	f.Wallet, f.To, f.Amount, f.Unit, f.FeeRate = pf.Get("wallet"), strings.TrimSpace(pf.Get("to")), pf.Get("amount"), pf.Get("unit"), pf.Get("feerate")
+	f.Payee, f.Memo, f.FeePreset = pf.Get("payee"), strings.TrimSpace(pf.Get("memo")), pf.Get("feepreset")
 	show := func(status int, msg string) {
 		h.render(w, r, status, "withdraw", page{Title: "New withdrawal", Active: "withdraw", Error: msg, Data: f})
+	}
+	to, err := h.payeeChoice(r, f.Payee, f.To)
+	if err != nil {
+		status, msg := classify(err)
+		show(status, "Destination: "+msg)
+		return
+	}
+	if err := coordinator.CheckMemo(f.Memo); err != nil {
+		_, msg := classify(err)
+		show(http.StatusBadRequest, "Memo: "+msg)
+		return
 	}
 	amt, err := amount.ParseIn(f.Amount, f.Unit)
 	if err != nil {
@@ -373,11 +398,16 @@ func (h *Handler) withdraw(w http.ResponseWriter, r *http.Request, s *sessionInf
 		show(http.StatusBadRequest, "Fee rate: "+err.Error()+".")
 		return
 	}
-	if f.To == "" || len(f.To) > 100 {
-		show(http.StatusBadRequest, "Destination: give the address to pay (up to 100 characters).")
+	if to == "" || len(to) > 100 {
+		show(http.StatusBadRequest, "Destination: pick a payee or give the address to pay (up to 100 characters).")
 		return
 	}
-	req := coordinator.WithdrawRequest{Wallet: f.Wallet, To: f.To, Amount: amt, FeeRate: rate, Requester: s.user.Name}
+	preset := f.FeePreset
+	if preset == coordinator.FeeCustom && rate == 0 {
+		show(http.StatusBadRequest, "Fee rate: you chose a custom fee; give its rate in sat/vB, or choose a preset.")
+		return
+	}
+	req := coordinator.WithdrawRequest{Wallet: f.Wallet, To: to, Amount: amt, FeeRate: rate, FeePreset: preset, Memo: f.Memo, Requester: s.user.Name}
 	switch pf.Get("action") {
 	case "preview":
 		p, err := h.c.Preview(r.Context(), req)
@@ -387,7 +417,11 @@ func (h *Handler) withdraw(w http.ResponseWriter, r *http.Request, s *sessionInf
 			return
 		}
 		pv := &previewView{Wallet: p.Wallet, To: p.To, Amount: p.Amount, Fee: p.Fee, Change: p.Change,
-			FeeRate: p.FeeRate.String(), FeeRateSource: p.FeeRateSource, VSize: p.VSize, Algorithm: p.Algorithm}
+			FeeRate: p.FeeRate.String(), FeeRateSource: p.FeeRateSource, VSize: p.VSize, Algorithm: p.Algorithm,
+			Memo: f.Memo, FeePreset: p.FeePreset}
+		if names, err := h.c.Names(r.Context()); err == nil {
+			pv.ToName = names[h.c.CanonicalAddress(p.To)]
+		}
 		tip, _ := h.c.Tip(r.Context())
 		for _, in := range p.Inputs {
 			pv.Inputs = append(pv.Inputs, inputRow{in.OutPoint.String(), in.Value, confirmations(tip, in.Height)})
@@ -409,6 +443,9 @@ func (h *Handler) withdraw(w http.ResponseWriter, r *http.Request, s *sessionInf
 
 type requestRow struct {
 	ID, Wallet, Requester, To, State string
+	// ToName is what the address book or a label calls To; Memo the
+	// requester's note.
+	ToName, Memo string
 	// Revokes names the request a revocation revokes: its payment goes
 	// to the wallet's own change address, which is not a destination.
 	Revokes       string
@@ -451,7 +488,7 @@ func (f requestFilter) keeps(row requestRow) bool {
 		return true
 	}
 	t := strings.ToLower(f.Text)
-	for _, s := range append([]string{row.ID, row.To, row.Requester, row.Revokes}, row.Approvers...) {
+	for _, s := range append([]string{row.ID, row.To, row.Requester, row.Revokes, row.ToName, row.Memo}, row.Approvers...) {
 		if strings.Contains(strings.ToLower(s), t) {
 			return true
 		}
@@ -465,6 +502,10 @@ func (h *Handler) requestRows(r *http.Request) ([]requestRow, error) {
 		return nil, err
 	}
 	filter := filterOf(r)
+	names, err := h.c.Names(r.Context())
+	if err != nil {
+		return nil, err
+	}
 	var rows []requestRow
 	for i := len(wds) - 1; i >= 0; i-- { // newest first
 		wd := wds[i]
@@ -476,7 +517,8 @@ func (h *Handler) requestRows(r *http.Request) ([]requestRow, error) {
 			return nil, err
 		}
 		row := requestRow{ID: wd.ID, Wallet: wd.Wallet, Requester: wd.Requester, To: wd.Destination, State: wd.State,
-			Created: wd.Created, Amount: wd.Amount, Confirmations: wd.Confirmations}
+			Created: wd.Created, Amount: wd.Amount, Confirmations: wd.Confirmations,
+			ToName: names[h.c.CanonicalAddress(wd.Destination)], Memo: wd.Memo}
 		if wd.Revokes {
 			row.Revokes = wd.Replaces
 		}
@@ -546,6 +588,7 @@ type step struct {
 
 type requestView struct {
 	ID, Wallet, Requester, To, State string
+	ToName, Memo, FeePreset          string
 	Created                          time.Time
 	Amount, Fee                      btcutil.Amount
 	FeeRate                          string
@@ -602,10 +645,16 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 	v := requestView{ID: wd.ID, Wallet: wd.Wallet, Requester: wd.Requester, To: wd.Destination, State: wd.State,
 		Created: wd.Created, Amount: wd.Amount, Fee: wd.Fee, FeeRate: strconv.FormatFloat(float64(wd.FeeRate)/1000, 'f', -1, 64) + " sat/vB",
 		UnsignedTxID: wd.UnsignedTxID.String(), Replaces: wd.Replaces, ReplacedBy: wd.ReplacedBy, Revokes: wd.Revokes,
-		Confirmations: wd.Confirmations, MaxUploadMiB: h.opts.MaxUpload >> 20, MaxFiles: maxUploadFiles}
+		Confirmations: wd.Confirmations, MaxUploadMiB: h.opts.MaxUpload >> 20, MaxFiles: maxUploadFiles,
+		Memo: wd.Memo, FeePreset: wd.FeePreset}
 	if wd.TxID != nil {
 		v.TxID = wd.TxID.String()
 	}
+	names, err := h.c.Names(r.Context())
+	if err != nil {
+		return requestView{}, err
+	}
+	v.ToName = names[h.c.CanonicalAddress(wd.Destination)]
 	key := statusKey{State: wd.State, Confirmations: wd.Confirmations}
 	if wd.Status == store.StatusPending {
 		// Signatures a multisig cosigner already gave (the coordinator

@@ -144,12 +144,32 @@ try {
   await step("the copy button copies or selects the address", () => alice.locator("#copy-status", { hasText: /Copied|Selected/ }).waitFor());
   await shot(alice, "wallet");
 
+  // The address book: the destination saved as a payee.
+  await alice.click("nav a[href='/addressbook']");
+  await alice.fill("#payee-label", "Acme Ltd");
+  await alice.fill("#payee-address", env.DESTINATION);
+  await alice.fill("#payee-note", "supplier invoices, checked by phone");
+  await step("alice saves a payee", () => Promise.all([alice.waitForURL(/done=payee/), alice.click("#payee-add")]));
+  expect((await alice.textContent("#payee-list")).includes("Acme Ltd"), "the address book lists the payee");
+  await shot(alice, "addressbook");
+
+  // The withdrawal: the payee picked, a memo, a fee preset looked at,
+  // then a custom rate typed (which picks custom by itself).
   await alice.goto(base + "/withdraw");
-  await alice.fill("#to", env.DESTINATION);
+  await alice.selectOption("#payee", "Acme Ltd");
+  expect((await alice.inputValue("#to")) === "" && (await alice.getAttribute("#to", "placeholder")) === env.DESTINATION, "picking the payee shows its address");
   await alice.fill("#amount", "0.2");
-  await alice.fill("#feerate", "3");
+  await alice.fill("#memo", "invoice 2026-117");
+  await alice.check("#fee-priority");
   await alice.click("#preview");
   await step("the preview shows", () => alice.waitForSelector("#preview-result"));
+  expect((await alice.textContent("#preview-payee")).trim() === "Acme Ltd", "the preview names the payee");
+  expect((await alice.textContent("#preview-memo")).trim() === "invoice 2026-117", "the preview shows the memo");
+  expect((await alice.textContent("#preview-fee")).includes("priority"), "the preview shows the priority preset");
+  await alice.fill("#feerate", "3");
+  expect(await alice.isChecked("#fee-custom"), "typing a rate picks custom");
+  await alice.click("#preview");
+  await step("the preview at the custom rate shows", () => alice.locator("#preview-fee", { hasText: "custom" }).waitFor());
   const fee = await alice.textContent("#preview-fee");
   expect(/sat at 3/.test(fee), "preview shows the fee: " + fee.trim());
   expect((await alice.textContent("#preview-change")).includes("BTC back to a new change address"), "preview shows the change");
@@ -159,6 +179,13 @@ try {
   const id = reqURL.split("/").pop();
   result.request = id;
   expect((await alice.textContent("#state")).trim() === "pending", "request created, pending");
+  expect((await alice.textContent("#payee-name")).trim() === "Acme Ltd", "the request page names the payee");
+  expect((await alice.textContent("#memo")).trim() === "invoice 2026-117", "the request page shows the memo");
+  expect((await alice.textContent("#fee-preset")).trim() === "custom" && (await alice.textContent("#fee")).includes("3 sat/vB"), "the request page shows the fee preset and rate");
+  const labels = await alice.evaluate(async () => (await fetch("/labels.jsonl")).text());
+  const lines = labels.trim().split("\n").map((l) => JSON.parse(l));
+  expect(lines.some((l) => l.type === "tx" && l.label === "invoice 2026-117" && /^[0-9a-f]{64}$/.test(l.ref)) &&
+    lines.some((l) => l.type === "addr" && l.label === "Acme Ltd" && l.ref === env.DESTINATION), "the BIP-329 export has the memo and the payee");
 
   // Four eyes: alice (an approver too) may not approve her own request.
   expect((await alice.textContent("#approve-why")).includes("four eyes"), "no approve form for the requester");

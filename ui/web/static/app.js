@@ -326,4 +326,27 @@
       }
     });
   }
+
+  // The withdraw form: a payee picked or an address typed, not both (the
+  // server refuses the two when they differ); a rate typed is a custom
+  // fee, a preset picked drops the rate.
+  const payee = document.getElementById("payee"), to = document.getElementById("to");
+  if (payee && to) {
+    const typed = to.placeholder;
+    const picked = () => {
+      const addr = payee.value && payee.selectedOptions[0].dataset.address;
+      if (addr) to.value = "";
+      to.placeholder = addr || typed;
+    };
+    payee.addEventListener("change", picked);
+    to.addEventListener("input", () => { if (to.value) { payee.value = ""; to.placeholder = typed; } });
+    picked();
+  }
+  const rate = document.getElementById("feerate"), custom = document.getElementById("fee-custom");
+  if (rate && custom) {
+    rate.addEventListener("input", () => { if (rate.value) custom.checked = true; });
+    document.querySelectorAll('input[name="feepreset"]').forEach((r) => {
+      r.addEventListener("change", () => { if (r.checked && r !== custom) rate.value = ""; });
+    });
+  }
 })();
