@@ -71,10 +71,24 @@ Commands:
     balance [--wallet NAME]
     utxos --wallet NAME
     history --wallet NAME
-    withdraw --wallet NAME --to ADDRESS (--amount AMOUNT | --sweep) [--feerate R]
+    withdraw --wallet NAME (--to ADDRESS | --payee NAME) (--amount AMOUNT | --sweep)
+             [--fee-preset economy|normal|priority | --feerate R] [--memo TEXT]
              [--out FILE] [--qr-out DIR [--qr-format ur|bbqr|base64] [--max-fragment N] [--fps N]]
              [--psbt-version 0|2]      2 writes BIP-370 (also on show, bump-fee, cancel --revoke)
+                                       the presets are the node's estimates for 24, 6 and 2
+                                       blocks (normal by default); the memo is one line
     requests [--wallet NAME]
+    payee add NAME ADDRESS [--note TEXT] | payee remove NAME | payees
+                                       the address book: named destinations
+                                       (withdraw --payee NAME pays one)
+    labels set --wallet NAME (ADDRESS | TXID | TXID:VOUT) TEXT
+                                       name one of the wallet's own addresses,
+                                       transactions or coins ("" removes it)
+    labels export [--wallet NAME] [--out FILE]
+                                       BIP-329 JSON Lines: request memos, labels,
+                                       payees
+    labels import --wallet NAME FILE   take a BIP-329 file's labels of the
+                                       wallet's own records (never payees)
     show REQUEST [--out FILE] [--qr-out DIR ...]
     cancel REQUEST [--revoke [--feerate R] (--out FILE | --qr-out DIR)]
                                        free the request's coins; with --revoke (its PSBT
@@ -322,6 +336,8 @@ func (c *cli) run(args []string) error {
 		return c.withdraw(rest)
 	case "requests":
 		return c.requests(rest)
+	case "payee", "payees", "labels":
+		return c.labelsCmd(cmd, rest)
 	case "show":
 		return c.show(rest)
 	case "cancel":
@@ -370,7 +386,7 @@ func (c *cli) help(args []string) error {
 
 // commands are the commands, as the usage lists them.
 var commands = []string{"regtest", "wallet", "bsms", "wallets", "sync", "receive", "balance", "utxos", "history",
-	"withdraw", "requests", "show", "cancel", "approve", "finalize", "bump-fee", "serve", "user", "users", "audit", "version"}
+	"withdraw", "requests", "payee", "payees", "labels", "show", "cancel", "approve", "finalize", "bump-fee", "serve", "user", "users", "audit", "version"}
 
 func unknownCommand(cmd string) usageError {
 	msg := fmt.Sprintf("unknown command %q", cmd)

@@ -401,12 +401,15 @@ func (c *cli) withdraw(args []string) error {
 	amount := fs.String("amount", "", "")
 	sweep := fs.Bool("sweep", false, "")
 	feerate := fs.String("feerate", "", "")
+	preset := fs.String("fee-preset", "", "")
+	memo := fs.String("memo", "", "")
+	payee := fs.String("payee", "", "")
 	out := addPSBTOutputFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *wallet == "" || *to == "" || (*amount == "") == !*sweep || fs.NArg() != 0 {
-		return usageError("withdraw needs --wallet NAME --to ADDRESS and --amount AMOUNT or --sweep")
+	if *wallet == "" || (*to == "") == (*payee == "") || (*amount == "") == !*sweep || fs.NArg() != 0 {
+		return usageError("withdraw needs --wallet NAME, --to ADDRESS or --payee NAME, and --amount AMOUNT or --sweep")
 	}
 	var amt btcutil.Amount
 	if !*sweep {
@@ -431,7 +434,15 @@ func (c *cli) withdraw(args []string) error {
 	if err := c.syncQuietly(); err != nil {
 		return err
 	}
-	wd, err := c.coord.Withdraw(c.ctx, coordinator.WithdrawRequest{Wallet: *wallet, To: *to, Amount: amt, Sweep: *sweep, FeeRate: rate, Requester: c.who})
+	if *payee != "" {
+		p, err := c.coord.Payee(c.ctx, *payee)
+		if err != nil {
+			return err
+		}
+		*to = p.Address
+	}
+	wd, err := c.coord.Withdraw(c.ctx, coordinator.WithdrawRequest{Wallet: *wallet, To: *to, Amount: amt, Sweep: *sweep, FeeRate: rate,
+		FeePreset: *preset, Memo: *memo, Requester: c.who})
 	if err != nil {
 		return err
 	}
@@ -462,11 +473,16 @@ func (c *cli) reportPSBT(stored *coordinator.Withdrawal, out psbtOutput, what st
 		return &unwrittenError{err}
 	}
 	return c.emit(requestJSON(&wd, true), func() {
-
 		fmt.Fprintf(c.stdout, "%s %s: pay %s to %s from wallet %s\n", what, wd.ID, btc(wd.Amount), wd.Destination, wd.Wallet)
+		if wd.Memo != "" {
+			fmt.Fprintf(c.stdout, "  memo %q\n", wd.Memo)
+		}
 		fmt.Fprintf(c.stdout, "  fee %s at %s", btc(wd.Fee), coinselect.FeeRate(wd.FeeRate))
 		if wd.FeeRateSource != "" {
 			fmt.Fprintf(c.stdout, " (%s)", wd.FeeRateSource)
+		}
+		if wd.FeePreset != "" {
+			fmt.Fprintf(c.stdout, ", %s", wd.FeePreset)
 		}
 		fmt.Fprintln(c.stdout)
 		fmt.Fprintf(c.stdout, "  %d input(s) reserved", len(wd.Inputs))
@@ -515,6 +531,12 @@ func requestJSON(wd *coordinator.Withdrawal, withPSBT bool) map[string]any {
 	}
 	if wd.Revokes {
 		m["revokes"] = true
+	}
+	if wd.Memo != "" {
+		m["memo"] = wd.Memo
+	}
+	if wd.FeePreset != "" {
+		m["fee_preset"] = wd.FeePreset
 	}
 	if wd.Selection.Algorithm != "" {
 		m["selection"] = map[string]any{"algorithm": wd.Selection.Algorithm, "waste_sat": wd.Selection.Waste,
