@@ -15,6 +15,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	core "airsign/offline/kiosk"
@@ -298,6 +299,47 @@ func readToEnd(body fyne.CanvasObject, seen func()) fyne.CanvasObject {
 	}
 	s.OnScrolled = func(fyne.Position) { check() }
 	return container.New(&resized{then: check}, s)
+}
+
+// reveal scrolls the screen's scrolled body so that o is in view, by as
+// little as it takes: what is above o (the line that says what to correct)
+// stays on the screen where it can, and the rest of the body stays a
+// scroll away.
+func (a *App) reveal(o fyne.CanvasObject) {
+	s := scrollHolding(a.w.Content(), o, nil)
+	if s == nil || s.Size().Height == 0 {
+		return
+	}
+	d := fyne.CurrentApp().Driver()
+	pad := theme.Padding()
+	top := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(s).Y + s.Offset.Y - pad
+	bottom := top + o.Size().Height + 2*pad
+	switch {
+	case top < s.Offset.Y:
+		s.ScrollToOffset(fyne.NewPos(s.Offset.X, top))
+	case bottom > s.Offset.Y+s.Size().Height:
+		s.ScrollToOffset(fyne.NewPos(s.Offset.X, bottom-s.Size().Height))
+	}
+}
+
+// scrollHolding is the innermost scroll under root whose content holds o
+// (in, if none is inside it), nil if o is not under root. It goes through
+// containers and scrolls, what the screens are built of.
+func scrollHolding(root, o fyne.CanvasObject, in *container.Scroll) *container.Scroll {
+	if root == o {
+		return in
+	}
+	switch r := root.(type) {
+	case *fyne.Container:
+		for _, c := range r.Objects {
+			if s := scrollHolding(c, o, in); s != nil {
+				return s
+			}
+		}
+	case *container.Scroll:
+		return scrollHolding(r.Content, o, r)
+	}
+	return nil
 }
 
 // resized is a one-object layout that tells then after every layout.

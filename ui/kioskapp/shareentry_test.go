@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"github.com/tyler-smith/go-bip39/wordlists"
 
 	core "airsign/offline/kiosk"
@@ -288,5 +289,60 @@ func TestCeremonyDoneFits1280x800(t *testing.T) {
 	})
 	if images != 1 || scrolls != 1 {
 		t.Fatalf("%d images, %d scrolled parts; want the QR code and the body", images, scrolls)
+	}
+}
+
+// On the kiosk's 1280x800 screen, a 34-word share's boxes go below the
+// fold: the copy check scrolls the box it marks into view, wherever it is
+// (9 is at the foot of the first column, 30 near the top of the last), and
+// the explanation under the boxes is still a scroll away. Every box is as
+// high as it needs, or it draws a scroll bar inside (enter-share.png once
+// showed one from row 5 down).
+func TestCopyCheckShowsTheMarkedBox(t *testing.T) {
+	for _, differs := range []int{9, 30} {
+		t.Run(fmt.Sprint(differs), func(t *testing.T) {
+			s := newStation(t)
+			a, w := s.gui(t)
+			fyne.CurrentApp().Settings().SetTheme(NewTheme(1.3))
+			show := toFirstShare(t, a, w)
+			words := strings.Fields(string(show.Words))
+			if len(words) != 34 {
+				t.Fatalf("%d words shown, want a 24-word seed's 34", len(words))
+			}
+			tap(t, w, "Continue")
+			copied := slices.Clone(words)
+			copied[differs-1] = otherWord(words[differs-1])
+			scan(t, w, strings.Join(copied, " "))
+			if e := wantScreen[core.EnterShare](t, a); !slices.Equal(e.Differs, []int{differs}) {
+				t.Fatalf("differs %v, want [%d]", e.Differs, differs)
+			}
+			we := wordEntry(t, w)
+			for i, b := range we.boxes {
+				if got, need := b.Size().Height, b.MinSize().Height; got < need {
+					t.Errorf("box %d is %v high, needs %v: it scrolls its word", i+1, got, need)
+				}
+			}
+			sc := scrollHolding(w.Content(), we.boxes[0], nil)
+			if sc == nil {
+				t.Fatal("the share entry is not in a scrolled body")
+			}
+			d := fyne.CurrentApp().Driver()
+			visible := func(o fyne.CanvasObject) bool {
+				top := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(sc).Y
+				return top >= 0 && top+o.Size().Height <= sc.Size().Height
+			}
+			if box := we.boxes[differs-1]; !visible(box) {
+				t.Fatalf("the marked box %d is at %v in a body %v high scrolled to %v: not in view",
+					differs, d.AbsolutePositionForObject(box).Y-d.AbsolutePositionForObject(sc).Y, sc.Size().Height, sc.Offset.Y)
+			}
+			why := find(sc.Content, func(l *widget.Label) bool { return l.Text == core.WhyShareWords(show.SeedWords) })
+			if why == nil {
+				t.Fatal("no explanation of the share's word count under the boxes")
+			}
+			sc.ScrollToBottom()
+			if !visible(why) {
+				t.Fatal("the explanation under the boxes cannot be scrolled to")
+			}
+		})
 	}
 }

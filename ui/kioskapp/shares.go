@@ -18,6 +18,7 @@ import (
 // send.
 func (a *App) shareInput(words int, send func(data []byte)) (*WordEntry, fyne.CanvasObject) {
 	we := NewWordEntry(a.opt.Words, words, func(text string) { send([]byte(text)) })
+	we.Reveal = a.reveal
 	a.focus = we.Entry
 	a.onLeave(we.Clear)
 	submit := widget.NewButton("Submit share", we.Submit)

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	core "airsign/offline/kiosk"
@@ -97,6 +98,9 @@ type WordEntry struct {
 	// one word that breaks it, where the core does not compare the words
 	// with a share it knows (the ceremony's copy check does).
 	Checksum bool
+	// Reveal, when set, scrolls a marked box into view: with 34 words the
+	// box may be below the fold.
+	Reveal func(box fyne.CanvasObject)
 
 	list    []string
 	target  int // words a share has; 0: not known yet
@@ -133,7 +137,7 @@ func NewWordEntry(list []string, words int, onShare func(string)) *WordEntry {
 	w.Suggestions = container.NewGridWithColumns(4)
 	w.Status = widget.NewLabel("")
 	w.Status.TextStyle.Bold = true
-	w.grid = container.NewGridWithColumns(entryColumns)
+	w.grid = container.New(&wordGrid{cols: entryColumns})
 	w.grow(0)
 	w.status()
 	return w
@@ -170,6 +174,42 @@ func (w *WordEntry) grow(n int) {
 		return container.NewBorder(nil, nil, num, nil, w.boxes[i])
 	})
 	w.grid.Refresh()
+}
+
+// wordGrid lays out its cells row by row in cols columns of equal width,
+// every row as high as the tallest cell's MinSize. fyne's grid layout
+// splits its height among the rows in float32, and rows far down come out
+// a few millionths of a point short of an entry's MinSize: the entry then
+// scrolls its one line of text and draws its scroll bar in the box.
+type wordGrid struct{ cols int }
+
+func (g *wordGrid) cell(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	return m
+}
+
+func (g *wordGrid) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding()
+	width := (size.Width - pad*float32(g.cols-1)) / float32(g.cols)
+	height := g.cell(objs).Height
+	for i, o := range objs {
+		row, col := i/g.cols, i%g.cols
+		o.Move(fyne.NewPos(float32(col)*(width+pad), float32(row)*(height+pad)))
+		o.Resize(fyne.NewSize(width, height))
+	}
+}
+
+func (g *wordGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if len(objs) == 0 {
+		return fyne.Size{}
+	}
+	pad := theme.Padding()
+	rows := (len(objs) + g.cols - 1) / g.cols
+	c := g.cell(objs)
+	return fyne.NewSize(c.Width*float32(g.cols)+pad*float32(g.cols-1), c.Height*float32(rows)+pad*float32(rows-1))
 }
 
 // numbered lays out n cells (cell(i) is the i-th, numbered i+1) column by column (1..rows down the
@@ -324,14 +364,21 @@ func (w *WordEntry) status() {
 }
 
 // Mark marks the boxes at positions (1-based) as differing from the share
-// shown, until they are edited.
+// shown, until they are edited, and reveals the first.
 func (w *WordEntry) Mark(positions []int) {
+	var first fyne.CanvasObject
 	for _, p := range positions {
 		if p >= 1 && p <= len(w.boxes) {
 			w.boxes[p-1].SetValidationError(errDiffers)
+			if first == nil {
+				first = w.boxes[p-1]
+			}
 		}
 	}
 	w.status()
+	if first != nil && w.Reveal != nil {
+		w.Reveal(first)
+	}
 }
 
 // Marked are the positions (1-based) of the boxes marked as wrong.
