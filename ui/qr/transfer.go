@@ -215,75 +215,27 @@ func plainPayload(text string) Payload {
 // EncodeOptions say how a payload is cut into parts.
 type EncodeOptions struct {
 	Format Format
-	// MaxFragment is UR's maximum fragment length in bytes (0: 200, the
-	// Keystone/Passport preset); for pMofN the maximum characters a part.
+	// MaxFragment is UR's maximum fragment length in bytes (0: the largest
+	// that fits QR version DefaultVersion, URFragmentFor); for pMofN the
+	// maximum characters a part.
 	MaxFragment int
-	// BBQrMaxVersion bounds BBQr parts' QR version (0: 15).
+	// BBQrMaxVersion bounds BBQr parts' QR version (0: DefaultVersion).
 	BBQrMaxVersion int
 	// URType is the UR type of a PSBT: "crypto-psbt" (the default, which
 	// every UR wallet reads) or "psbt" (the newer registry name), on request.
 	URType string
 	// URExtraParts is how many fountain parts beyond the fragments a UR
-	// loop shows before repeating, so a receiver that missed frames
-	// completes from mixed parts (0: a third of the fragments, at least 2).
+	// loop shows before repeating (0: twice the fragments; see Emitter.Loop).
 	URExtraParts int
 }
 
-// EncodePSBT cuts a serialized PSBT into the parts to show, in order. A
-// UR transfer's parts are the fragments then URExtraParts fountain parts;
-// show them in a loop.
+// EncodePSBT cuts a serialized PSBT into the parts to show in a loop: the
+// Emitter's Loop. Where frames can be drawn as they are shown, use the
+// Emitter itself, whose UR stream never repeats.
 func EncodePSBT(psbt []byte, opt EncodeOptions) ([]string, error) {
-	if len(psbt) == 0 {
-		return nil, errors.New("no PSBT to encode")
+	e, err := NewEmitter(psbt, opt)
+	if err != nil {
+		return nil, err
 	}
-	switch opt.Format {
-	case FormatUR:
-		max := opt.MaxFragment
-		if max == 0 {
-			max = ur.FragmentLenKeystone
-		}
-		u := ur.PSBT(psbt)
-		switch opt.URType {
-		case "", ur.TypePSBT:
-		case "psbt":
-			u.Type = "psbt"
-		default:
-			return nil, fmt.Errorf("UR type %q is not a PSBT type: use crypto-psbt or psbt", opt.URType)
-		}
-		e, err := ur.NewEncoder(u, max, 10)
-		if err != nil {
-			return nil, err
-		}
-		extra := opt.URExtraParts
-		if extra == 0 {
-			extra = (e.SeqLen() + 2) / 3
-			if extra < 2 && e.SeqLen() > 1 {
-				extra = 2
-			}
-		}
-		n := e.SeqLen()
-		if n > 1 {
-			n += extra
-		}
-		parts := make([]string, n)
-		for i := range parts {
-			parts[i] = e.NextPart()
-		}
-		return parts, nil
-	case FormatBBQr:
-		maxVersion := opt.BBQrMaxVersion
-		if maxVersion == 0 {
-			maxVersion = 15
-		}
-		return bbqr.Split(psbt, bbqr.PSBT, bbqr.Options{MinVersion: min(5, maxVersion), MaxVersion: maxVersion})
-	case FormatPMofN:
-		max := opt.MaxFragment
-		if max == 0 {
-			max = 300
-		}
-		return splitPMofN(base64.StdEncoding.EncodeToString(psbt), max)
-	case FormatPlain:
-		return []string{base64.StdEncoding.EncodeToString(psbt)}, nil
-	}
-	return nil, fmt.Errorf("unknown QR format %v", opt.Format)
+	return e.Loop(), nil
 }

@@ -11,8 +11,6 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 	qrcode "github.com/skip2/go-qrcode"
-
-	"airsign/ui/qr/ur"
 )
 
 // withdrawalPSBT is an unsigned P2WPKH withdrawal of n inputs as the
@@ -84,33 +82,19 @@ func framesNeeded(tb testing.TB, next func(i int) string, loss float64, r *rand.
 	return 0
 }
 
-// loop returns a function giving the frames of a transfer as they are shown
-// in a loop: UR's endless fountain stream, or the parts of other formats
-// over and over.
+// loop returns the frames of a transfer as the product shows them, from
+// its Emitter: UR's endless fountain stream, or the parts of other formats
+// over and over. density is UR's maximum fragment or BBQr's maximum version.
 func loop(tb testing.TB, psbt []byte, f Format, density int) (next func(int) string, parts []string) {
-	switch f {
-	case FormatUR:
-		e, err := ur.NewEncoder(ur.PSBT(psbt), density, 10)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		var stream []string
-		for i := 0; i < e.SeqLen(); i++ {
-			stream = append(stream, e.NextPart())
-		}
-		return func(i int) string {
-			for len(stream) <= i {
-				stream = append(stream, e.NextPart())
-			}
-			return stream[i]
-		}, stream
-	default:
-		parts, err := EncodePSBT(psbt, EncodeOptions{Format: f, BBQrMaxVersion: density})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return func(i int) string { return parts[i%len(parts)] }, parts
+	opt := EncodeOptions{Format: f, MaxFragment: density}
+	if f == FormatBBQr {
+		opt = EncodeOptions{Format: f, BBQrMaxVersion: density}
 	}
+	e, err := NewEmitter(psbt, opt)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return func(i int) string { return e.Frame(i + 1) }, e.Loop()
 }
 
 func qrVersion(tb testing.TB, parts []string) int {
@@ -164,32 +148,6 @@ func BenchmarkTransfer(b *testing.B) {
 					b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(drawn), "ms/frame")
 				})
 			}
-		}
-	}
-}
-
-// The target, checked on frame counts (not time): a 10-input
-// withdrawal crosses in at most 3 s of animation at 5 frames/s (15 frames on
-// average over 200 receivers) with frames no denser than version 15-L and
-// 10% of frames lost, by UR and by BBQr. The 95th percentile is reported in
-// docs/BENCHMARKS.md.
-func TestTransferTarget(t *testing.T) {
-	psbt := withdrawalPSBT(t, 10, 1)
-	for _, c := range []struct {
-		f       Format
-		density int
-	}{{FormatUR, 350}, {FormatBBQr, 15}} {
-		next, parts := loop(t, psbt, c.f, c.density)
-		if v := qrVersion(t, parts); v > 15 {
-			t.Errorf("%v: frames need QR version %d, want at most 15", c.f, v)
-		}
-		r := rand.New(rand.NewPCG(3, uint64(c.f)))
-		total := 0
-		for trial := 0; trial < 200; trial++ {
-			total += framesNeeded(t, next, 0.1, r)
-		}
-		if avg := float64(total) / 200; avg > 15 {
-			t.Errorf("%v: a transfer of %d bytes needs %.1f frames on average at 10%% loss, want at most 15 (3 s at 5 frames/s)", c.f, len(psbt), avg)
 		}
 	}
 }

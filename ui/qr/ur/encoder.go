@@ -10,8 +10,9 @@ import (
 // Encoder writes a message as an endless sequence of multipart UR strings
 // (BCR-2020-005): parts 1 through SeqLen carry the message's fragments in
 // order, and every later part XORs a pseudo-random subset of them, so a
-// receiver completes from any sufficiently large set of parts. Show the parts
-// in a loop, one per QR frame.
+// receiver completes from any sufficiently large set of parts. Show fresh
+// parts, one per QR frame, for as long as the receiver reads: one that
+// missed frames then never waits for the same parts to come round.
 type Encoder struct {
 	typ      string
 	message  []byte
@@ -65,10 +66,22 @@ func (e *Encoder) NextPart() string {
 	if e.seqNum == 0 { // wrapped after 2^32-1 parts; 0 is not a valid number
 		e.seqNum = 1
 	}
+	return e.Part(e.seqNum)
+}
+
+// Part returns part seqNum (1 and up) as NextPart would, without moving
+// the sequence: parts are a pure function of the message and their number,
+// so a web page may fetch them in any order and a screen may show fresh
+// ones forever. Parts past SeqLen mix fragments; BCR-2020-005 gives every
+// number up to 2^32-1 a meaning.
+func (e *Encoder) Part(seqNum uint32) string {
+	if seqNum == 0 {
+		seqNum = 1
+	}
 	if len(e.frags) == 1 {
 		return Encode(UR{Type: e.typ, CBOR: e.message})
 	}
-	p := e.part(e.seqNum)
+	p := e.part(seqNum)
 	var sb strings.Builder
 	sb.WriteString("ur:")
 	sb.WriteString(e.typ)

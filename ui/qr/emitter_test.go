@@ -1,0 +1,146 @@
+package qr
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	qrcode "github.com/skip2/go-qrcode"
+
+	"airsign/ui/qr/ur"
+)
+
+// A UR emitter's stream is endless: every frame up to EndlessPeriod is a
+// fresh fountain part, the same on every call, and Next walks Frame.
+func TestEmitterURStream(t *testing.T) {
+	psbt := withdrawalPSBT(t, 10, 1)
+	e, err := NewEmitter(psbt, EncodeOptions{Format: FormatUR})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.Endless() || e.Format() != FormatUR {
+		t.Fatalf("Endless %v, Format %v: want an endless UR stream", e.Endless(), e.Format())
+	}
+	seqLen := 11 // 3,755 bytes in fragments of at most URFragmentFor's 347
+	if got, want := e.LoopLen(), urLoopFactor*seqLen; got != want {
+		t.Errorf("LoopLen = %d, want %d (%d x SeqLen %d)", got, want, urLoopFactor, seqLen)
+	}
+	seen := map[string]bool{}
+	for n := 1; n <= 5*seqLen; n++ {
+		next, frame := e.Next(), e.Frame(n)
+		if next != frame {
+			t.Fatalf("Next gave %.30q as frame %d, Frame(%d) %.30q", next, n, n, frame)
+		}
+		if want := fmt.Sprintf("UR:CRYPTO-PSBT/%d-%d/", n, seqLen); !strings.HasPrefix(frame, want) {
+			t.Fatalf("frame %d is %.30q, want it to start %q", n, frame, want)
+		}
+		if seen[frame] {
+			t.Fatalf("frame %d repeats an earlier one", n)
+		}
+		seen[frame] = true
+	}
+	if got, want := e.Frame(EndlessPeriod+1), e.Frame(1); got != want {
+		t.Errorf("frame EndlessPeriod+1 is not frame 1: the stream should start over")
+	}
+	loop, err := EncodePSBT(psbt, EncodeOptions{Format: FormatUR})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(loop, e.Loop()) {
+		t.Error("EncodePSBT differs from the emitter's Loop")
+	}
+}
+
+// A receiver that joins late reads only mixed parts, numbered far past
+// SeqLen, and completes with the UR decoder of before the emitter (a
+// kiosk not upgraded reads the stream).
+func TestEmitterLateJoiner(t *testing.T) {
+	psbt := withdrawalPSBT(t, 10, 1)
+	e, err := NewEmitter(psbt, EncodeOptions{Format: FormatUR})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, start := range []int{12, 100, 5_000, EndlessPeriod - 20} {
+		d := ur.NewDecoder()
+		n := 0
+		for done := false; !done; n++ {
+			if n == 200 {
+				t.Fatalf("from frame %d: not complete after 200 frames", start)
+			}
+			if done, err = d.Add(e.Frame(start + n)); err != nil {
+				t.Fatalf("from frame %d: %v", start, err)
+			}
+		}
+		u, err := d.Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ur.DecodePSBT(u)
+		if err != nil || !bytes.Equal(got, psbt) {
+			t.Errorf("from frame %d: got %d bytes (%v), want the %d-byte PSBT", start, len(got), err, len(psbt))
+		}
+	}
+}
+
+// The fragment URFragmentFor gives fits its QR version for every sequence
+// number an emitter shows, so the code does not grow as the stream runs.
+func TestURFragmentFor(t *testing.T) {
+	if got, want := URFragmentFor(ur.TypePSBT, 3760, 15), 347; got != want {
+		t.Errorf("URFragmentFor(crypto-psbt, 3760 bytes, v15) = %d, want %d", got, want)
+	}
+	for _, c := range []struct{ size, version int }{{500, 7}, {3_755, 15}, {3_755, 10}, {36_245, 15}, {36_245, 20}} {
+		psbt := fakePSBT(c.size, uint64(c.size))
+		frag := URFragmentFor(ur.TypePSBT, len(ur.PSBT(psbt).CBOR), c.version)
+		e, err := NewEmitter(psbt, EncodeOptions{Format: FormatUR, MaxFragment: frag})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{1, EndlessPeriod - 1, EndlessPeriod} {
+			q, err := qrcode.New(e.Frame(n), qrcode.Low)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q.VersionNumber > c.version {
+				t.Errorf("%d bytes at %d-byte fragments: frame %d needs version %d, want at most %d", c.size, frag, n, q.VersionNumber, c.version)
+			}
+		}
+	}
+}
+
+// The fixed formats loop their series.
+func TestEmitterSeries(t *testing.T) {
+	psbt := withdrawalPSBT(t, 10, 1)
+	for _, c := range []struct {
+		opt     EncodeOptions
+		parts   int
+		version int
+	}{
+		{EncodeOptions{Format: FormatBBQr}, 7, DefaultVersion},
+		{EncodeOptions{Format: FormatBBQr, BBQrMaxVersion: 10}, 12, 10},
+		{EncodeOptions{Format: FormatPMofN}, 17, 40},
+	} {
+		e, err := NewEmitter(psbt, c.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loop := e.Loop()
+		if e.Endless() || len(loop) != c.parts || e.LoopLen() != c.parts {
+			t.Errorf("%v: Endless %v, %d parts, want a loop of %d", c.opt, e.Endless(), len(loop), c.parts)
+			continue
+		}
+		if e.Frame(c.parts+1) != loop[0] || e.Frame(2*c.parts) != loop[c.parts-1] {
+			t.Errorf("%v: frames after the series do not start it over", c.opt)
+		}
+		if v := qrVersion(t, loop); v > c.version {
+			t.Errorf("%v: frames need version %d, want at most %d", c.opt, v, c.version)
+		}
+	}
+	if _, err := NewEmitter(nil, EncodeOptions{Format: FormatUR}); err == nil {
+		t.Error("an empty PSBT was accepted")
+	}
+	if _, err := NewEmitter(psbt, EncodeOptions{Format: FormatUR, URType: "bytes"}); err == nil || !strings.Contains(err.Error(), "not a PSBT type") {
+		t.Errorf("UR type bytes: got %v, want a refusal", err)
+	}
+}
