@@ -116,15 +116,17 @@ func (s *scanner) deliver(p qr.Payload, source string) {
 		s.a.Send(core.PSBTScanned{Data: p.Data, Source: source})
 	case p.Kind == qr.KindText:
 		s.wallet(p.Data)
-	case p.Kind == ur.TypeOutput:
-		text, err := outputDescriptor(p)
+	case urwallet.Reads(p.Kind):
+		// The UR's keys say mainnet or "a test network"; the core reads
+		// the descriptor again for the network of this kiosk's key.
+		d, err := urwallet.FromUR(ur.UR{Type: p.Kind, CBOR: p.Data}, 0, 0)
 		if err != nil {
 			s.restart("the wallet in these codes could not be read: " + err.Error())
 			return
 		}
-		s.wallet([]byte(text))
+		s.wallet([]byte(d.String()))
 	default:
-		s.restart(fmt.Sprintf("these codes carry %s, not a PSBT or a wallet", p.Kind))
+		s.restart(fmt.Sprintf("these codes carry %s, not a PSBT or a wallet (UR crypto-output, output-descriptor, crypto-account, account-descriptor or crypto-hdkey; a descriptor or BSMS record)", p.Kind))
 	}
 }
 
@@ -132,21 +134,6 @@ func (s *scanner) restart(msg string) {
 	s.dec, s.parts, s.seen = qr.NewDecoder(), 0, nil
 	s.bar.SetValue(0)
 	s.status.SetText(msg)
-}
-
-// outputDescriptor reads a UR crypto-output as descriptor text. The UR
-// says mainnet or "a test network"; the core reads the descriptor again
-// for the network of this kiosk's key.
-func outputDescriptor(p qr.Payload) (string, error) {
-	o, err := ur.DecodeOutput(ur.UR{Type: p.Kind, CBOR: p.Data})
-	if err != nil {
-		return "", err
-	}
-	d, err := urwallet.DescriptorAsMarked(o)
-	if err != nil {
-		return "", err
-	}
-	return d.String(), nil
 }
 
 // openFiles reads the files the operator chose, one at a time: QR images
@@ -219,7 +206,7 @@ func (a *App) scanScreen(s core.Scan) fyne.CanvasObject {
 	sc.bar.Min, sc.bar.Max = 0, 1
 	title, what := "Scan the withdrawal", "Scan the withdrawal's QR codes from the coordinator's screen with the hand scanner, or open the PSBT file (or its QR images) from the removable medium."
 	if s.Flow == core.FlowRegister {
-		title, what = "Scan the multisig wallet", "Scan the wallet's QR code (UR crypto-output, descriptor or BSMS record), or open its file."
+		title, what = "Scan the multisig wallet", "Scan the wallet's QR code (UR crypto-output or output-descriptor, a descriptor or BSMS record), or open its file."
 	}
 	entry := NewScanEntry("scanner input: one QR code per line", sc.add)
 	a.focus = entry
