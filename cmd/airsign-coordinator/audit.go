@@ -66,7 +66,7 @@ func openAudit(datadir string) (*auditlog.Log, error) {
 		return nil, err
 	}
 	path := filepath.Join(datadir, "audit.log")
-	origin := "airsign coordinator " + id.keyID()
+	origin := auditlog.CoordinatorOrigin + id.keyID()
 	l, err := auditlog.Open(path, origin, id)
 	if errors.Is(err, fs.ErrNotExist) {
 		return auditlog.Create(path, origin, id)
