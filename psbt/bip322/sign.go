@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 
 	"airsign/psbt"
@@ -137,6 +136,10 @@ func Finish(p *btcpsbt.Packet) (Signed, error) {
 	if err != nil {
 		return Signed{}, fmt.Errorf("bip322: %w", err)
 	}
+	// btcd's finalizer keeps only the witness UTXO of a segwit input, but
+	// to_spend must stay: a proof's verifier learns the commitment script
+	// from it alone. BIP174 lets a finalizer keep UTXO fields.
+	p.Inputs[0].NonWitnessUtxo = toSpend
 	if err := verifyToSign(tx, prev); err != nil {
 		return Signed{}, fmt.Errorf("bip322: the signed to_sign does not verify: %w", err)
 	}
@@ -167,7 +170,7 @@ func simpleAllowed(tx *wire.MsgTx, pkScript []byte) bool {
 
 // errNotToSign is wrapped by the errors about a PSBT that is not a BIP-322
 // to_sign.
-var errNotToSign = errors.New("bip322: not a BIP-322 to_sign PSBT")
+var errNotToSign = fmt.Errorf("%w: not a BIP-322 to_sign PSBT", ErrInvalid)
 
 // packetToSpend returns the to_spend a to_sign PSBT's first input carries,
 // after checking that the PSBT has to_sign's shape and spends it.

@@ -150,7 +150,7 @@ func wrappedRedeemScript(pkScript []byte, w wire.TxWitness) ([]byte, bool) {
 // its scripts.
 func verifyFull(toSpend, toSign *wire.MsgTx) (Verified, error) {
 	if err := checkShape(toSign); err != nil {
-		return Verified{}, err
+		return Verified{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if len(toSign.TxIn) > 1 {
 		return Verified{}, fmt.Errorf("%w: the signature is a proof of funds (%d inputs after the message's): it can be judged only against a UTXO set, as a proof of reserves", ErrInconclusive, len(toSign.TxIn)-1)
@@ -173,10 +173,10 @@ func signedWhat(err error) error {
 // 0, paying a bare OP_RETURN.
 func checkShape(toSign *wire.MsgTx) error {
 	if len(toSign.TxOut) != 1 {
-		return fmt.Errorf("%w: to_sign has %d outputs; BIP-322 gives it exactly one, a 0-value OP_RETURN", ErrInvalid, len(toSign.TxOut))
+		return fmt.Errorf("to_sign has %d outputs; BIP-322 gives it exactly one, a 0-value OP_RETURN", len(toSign.TxOut))
 	}
 	if out := toSign.TxOut[0]; out.Value != 0 || !bytes.Equal(out.PkScript, opReturn) {
-		return fmt.Errorf("%w: to_sign's output pays %d sat to script %x; BIP-322 gives it 0 sat to a bare OP_RETURN (6a)", ErrInvalid, out.Value, out.PkScript)
+		return fmt.Errorf("to_sign's output pays %d sat to script %x; BIP-322 gives it 0 sat to a bare OP_RETURN (6a)", out.Value, out.PkScript)
 	}
 	return nil
 }
