@@ -277,4 +277,35 @@ ALTER TABLE withdrawals ADD COLUMN memo TEXT NOT NULL DEFAULT '';
 -- and for fee bumps (which name a rate).
 ALTER TABLE withdrawals ADD COLUMN fee_preset TEXT NOT NULL DEFAULT '';
 `,
+	// 17: user administration on the web (the last sign-in, an admin-set
+	// temporary password and its end) and the webhook queue: each event
+	// once per kind and request, and its delivery to each URL.
+	`
+ALTER TABLE users ADD COLUMN web_last_signin INTEGER NOT NULL DEFAULT 0;    -- unix nanoseconds, 0 = never
+ALTER TABLE users ADD COLUMN web_password_until INTEGER NOT NULL DEFAULT 0; -- unix nanoseconds, 0 = the user's own password
+
+-- body is the JSON sent, made when the event happened: ids, amounts and
+-- states, never a PSBT or a secret (the secrets stay in the configuration).
+CREATE TABLE webhook_events (
+	id      TEXT PRIMARY KEY,
+	kind    TEXT NOT NULL CHECK (kind IN ('request.needs_approval', 'request.signed', 'request.broadcast', 'request.confirmed')),
+	request TEXT NOT NULL,
+	body    BLOB NOT NULL,
+	created INTEGER NOT NULL, -- unix nanoseconds, UTC
+	UNIQUE (kind, request)
+) STRICT;
+
+CREATE TABLE webhook_deliveries (
+	event        TEXT NOT NULL REFERENCES webhook_events(id),
+	url          TEXT NOT NULL,
+	state        TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+	attempts     INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+	next_attempt INTEGER NOT NULL, -- unix nanoseconds
+	last_status  INTEGER NOT NULL DEFAULT 0,
+	last_error   TEXT NOT NULL DEFAULT '',
+	updated      INTEGER NOT NULL, -- unix nanoseconds
+	PRIMARY KEY (event, url)
+) STRICT;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt);
+`,
 }
