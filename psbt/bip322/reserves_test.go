@@ -43,7 +43,7 @@ type reserveFixture struct {
 	total  btcutil.Amount
 }
 
-func newReserveFixture(t *testing.T) *reserveFixture {
+func newReserveFixture(t testing.TB) *reserveFixture {
 	t.Helper()
 	k1, k2, k3 := testKey(1), testKey(2), testKey(3)
 	ms := multisig(t, 2, k1, k2, k3)
