@@ -148,6 +148,19 @@ type Report struct {
 	// proved consistent with, or -1 when none was given.
 	TrustedSize int64
 	Entries     []Entry
+	// hashes are the tree's stored hashes from the frontier on, for RootAt.
+	hashes hashMap
+}
+
+// RootAt is the root of the log's first size records: what a checkpoint
+// of that size, signed by this log's key, must sign. The other side of the
+// air gap recorded such checkpoints (CheckpointRecord); a different root
+// is a rewrite. Sizes before Since are not in the export.
+func (r Report) RootAt(size int64) (tlog.Hash, error) {
+	if size < r.Since || size > r.Size {
+		return tlog.Hash{}, fmt.Errorf("the export holds records %d to %d, so the tree of %d records cannot be rebuilt from it", r.Since, r.Size, size)
+	}
+	return tlog.TreeHash(size, r.hashes)
 }
 
 // VerifyExport checks an export against verifierKey (a note verifier key,
@@ -257,7 +270,7 @@ func VerifyExport(data []byte, verifierKey string, trusted []byte) (Report, erro
 		return rep, err
 	}
 
-	rep = Report{Origin: cp.Origin, Key: v.Name(), Size: n, Root: cp.Root, Checkpoint: cp.Note, Since: since, TrustedSize: -1, Entries: entries}
+	rep = Report{Origin: cp.Origin, Key: v.Name(), Size: n, Root: cp.Root, Checkpoint: cp.Note, Since: since, TrustedSize: -1, Entries: entries, hashes: m}
 
 	if f.SinceCheckpoint != "" {
 		sc, err := OpenCheckpoint([]byte(f.SinceCheckpoint), v)
