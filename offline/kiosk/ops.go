@@ -80,6 +80,7 @@ func (s Station) Inspect(l *Loaded) (Review, error) {
 		return r, err
 	}
 	entry := psbtEntry(l)
+	witnessed(entry, l)
 	entry["verdict"] = verdict(r)
 	entry["refusals"], entry["warnings"] = r.Refusals, codes(l)
 	entry["policy"] = r.Policy.Rules
@@ -144,6 +145,15 @@ func ReviewPSBT(h *home.Home, l *Loaded, now time.Time) (Review, error) {
 	}
 	for _, err := range cerrs {
 		r.Warnings = append(r.Warnings, "a kiosk checkpoint the PSBT carries is ignored: "+err.Error())
+	}
+	refusal, warnings, err := checkCoordinator(h, l)
+	if err != nil {
+		return r, err
+	}
+	r.Warnings = append(r.Warnings, warnings...)
+	if refusal != "" {
+		r.Refusals = append(r.Refusals, refusal)
+		return r, nil
 	}
 	before, err := SignedBefore(h, l)
 	if tampered(err) {
@@ -254,6 +264,8 @@ func (s Station) Sign(l *Loaded, req SignRequest) ([]byte, Review, error) {
 		return nil, r, err
 	}
 	entry := psbtEntry(l)
+	witnessed(entry, l)
+	matchable(entry, l, r)
 	entry["shares"] = shareNames(req.Shares)
 	if len(r.SignedBefore) > 0 {
 		entry["signed_before"] = r.SignedBefore

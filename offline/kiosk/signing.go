@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"airsign/offline/home"
 	"airsign/offline/policy"
 	"airsign/psbt"
+	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
 	"airsign/shamir"
 )
@@ -366,4 +368,119 @@ func DerivationsLine(s *psbt.Summary) string {
 		return "Derivations rooted at the account key (as Electrum writes them)"
 	}
 	return ""
+}
+
+// Every signing is also a witness of the coordinator's log: the PSBT it
+// exported carries the coordinator's signed checkpoint (auditlog.Carry,
+// origin auditlog.CoordinatorOrigin), which the kiosk checks, writes into
+// its own log, and compares with those it wrote before. The coordinator's
+// key is trusted on first use: the first checkpoint seen names it in this
+// log, where the auditor reads it and compares it with the coordinator's
+// (docs/DECISIONS.md).
+
+// coordinatorEntryKey is the entry field that records the coordinator's
+// checkpoint a PSBT carried.
+const coordinatorEntryKey = "coordinator_checkpoint"
+
+// coordinatorCheckpoints are the coordinator checkpoints l carries that
+// verify under the key they name.
+func coordinatorCheckpoints(l *Loaded) []auditlog.CheckpointRecord {
+	carried, _ := auditlog.CarriedCheckpoints(l.Packet)
+	var out []auditlog.CheckpointRecord
+	for _, c := range carried {
+		if strings.HasPrefix(c.Origin, auditlog.CoordinatorOrigin) {
+			out = append(out, c.Record())
+		}
+	}
+	return out
+}
+
+// witnessed records in entry the coordinator checkpoint l carries.
+func witnessed(entry map[string]any, l *Loaded) {
+	if cps := coordinatorCheckpoints(l); len(cps) > 0 {
+		entry[coordinatorEntryKey] = cps[0]
+		if len(cps) > 1 {
+			entry[coordinatorEntryKey+"s"] = cps
+		}
+	}
+}
+
+// seenCoordinator reads back from the log every coordinator checkpoint
+// recorded before.
+func seenCoordinator(h *home.Home) ([]auditlog.CheckpointRecord, error) {
+	entries, err := h.Log().Entries()
+	if err != nil {
+		return nil, err
+	}
+	var seen []auditlog.CheckpointRecord
+	for _, e := range entries {
+		var d struct {
+			One  *auditlog.CheckpointRecord  `json:"coordinator_checkpoint"`
+			Many []auditlog.CheckpointRecord `json:"coordinator_checkpoints"`
+		}
+		if json.Unmarshal(e.Data, &d) != nil {
+			continue
+		}
+		if len(d.Many) > 0 {
+			seen = append(seen, d.Many...)
+		} else if d.One != nil {
+			seen = append(seen, *d.One)
+		}
+	}
+	return seen, nil
+}
+
+// checkCoordinator compares the coordinator checkpoints l carries with
+// those this log recorded: one that goes back (smaller, or another root
+// at a size seen) is a refusal; a coordinator key not seen before, once
+// one was, is a warning (a second coordinator, or a replaced one).
+func checkCoordinator(h *home.Home, l *Loaded) (refusal string, warnings []string, err error) {
+	got := coordinatorCheckpoints(l)
+	if len(got) == 0 {
+		return "", nil, nil
+	}
+	seen, err := seenCoordinator(h)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, g := range got {
+		known := false
+		var others []string
+		for _, s := range seen {
+			if s.Key == g.Key {
+				known = true
+			} else if !slices.Contains(others, s.Key) {
+				others = append(others, s.Key)
+			}
+		}
+		if !known && len(others) > 0 {
+			warnings = append(warnings, fmt.Sprintf("the PSBT carries a checkpoint of coordinator %s, which this kiosk has not seen before (it has seen %s): it is recorded; the auditor compares it with the coordinator's key", g.Key, strings.Join(others, ", ")))
+		}
+		switch err := auditlog.CheckProgress(seen, g); {
+		case errors.Is(err, auditlog.ErrLogBehind):
+			return fmt.Sprintf("the coordinator's audit log is behind what an earlier PSBT showed here (%v): either this PSBT was exported before one already signed here (export it again from the coordinator and bring the new copy), or the coordinator's log was cut back (call the auditor). Nothing is signed", err), nil, nil
+		case err != nil:
+			return fmt.Sprintf("the coordinator's audit log was rewritten (%v): nothing is signed until the auditor has compared the coordinator's export with this kiosk's", err), nil, nil
+		}
+	}
+	return "", warnings, nil
+}
+
+// matchable records in a sign entry what the auditor matches with the
+// coordinator's records and the chain: the request, every output, the
+// policy's verdict and the approvals counted, with the number required.
+func matchable(entry map[string]any, l *Loaded, r Review) {
+	if r.Request != "" {
+		entry["request"] = r.Request
+	}
+	entry["outputs"] = auditlog.TxOutputs(l.Packet.UnsignedTx, l.Summary.Network.Params())
+	entry["verdict"] = verdict(r)
+	counted := []map[string]string{}
+	for _, a := range r.Approvals {
+		if a.Approver != "" {
+			counted = append(counted, map[string]string{"name": a.Approver, "key": a.Key})
+		}
+	}
+	entry["approvals"] = counted
+	entry["approvals_required"] = r.Policy.Approvals
 }
