@@ -4,6 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+
+	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
+
+	"airsign/psbt/auditlog"
 )
 
 // The coordinator's audit log: every state change a person makes through
@@ -64,4 +68,23 @@ func loggedValue[T any](c *Coordinator, kind string, data map[string]any, do fun
 		return err
 	})
 	return v, err
+}
+
+// ErrKioskLog is the refusal of a signed PSBT whose kiosk checkpoint goes
+// back on one the coordinator kept: the kiosk's log was cut back or
+// forked. It wraps ErrInvalid.
+var ErrKioskLog = fmt.Errorf("%w: the kiosk's audit log went back on a checkpoint it handed out", ErrInvalid)
+
+// carryOwn puts the coordinator's latest signed checkpoint into p, which
+// goes to a kiosk: the kiosk logs it and refuses one that goes back on a
+// checkpoint it saw before, so every signing also witnesses this log.
+func (c *Coordinator) carryOwn(p *btcpsbt.Packet) error {
+	if c.cfg.Audit == nil {
+		return nil
+	}
+	cp, err := c.cfg.Audit.Checkpoint()
+	if err != nil {
+		return fmt.Errorf("the coordinator's checkpoint for the PSBT: %w", err)
+	}
+	return auditlog.Carry(p, c.cfg.Audit.VerifierKey(), cp)
 }

@@ -1,10 +1,12 @@
 package coordinator
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
 
@@ -105,10 +107,14 @@ func (c *Coordinator) FinalizeAs(ctx context.Context, requestID, by string, broa
 		if raw {
 			res, err = c.finalizeRaw(ctx, requestID, signed[0], broadcast)
 		} else {
-			res, err = c.finalize(ctx, requestID, signed, broadcast)
+			res, err = c.finalize(ctx, requestID, signed, broadcast, data)
 		}
+		c.notifyFinalized(ctx, res, err)
 		if res != nil {
 			data["txid"], data["signatures"] = res.TxID.String(), res.Signatures
+			// What was sent, output by output, for the auditor to match
+			// with the kiosk's sign entry and the chain.
+			data["outputs"] = auditlog.TxOutputs(res.Tx, c.cfg.Network.Params())
 			if res.Withdrawal != nil {
 				data["request"] = res.Withdrawal.ID
 			}
@@ -117,8 +123,9 @@ func (c *Coordinator) FinalizeAs(ctx context.Context, requestID, by string, broa
 	})
 }
 
-// finalize is Finalize without the audit record.
-func (c *Coordinator) finalize(ctx context.Context, requestID string, signed [][]byte, broadcast bool) (*FinalizeResult, error) {
+// finalize is Finalize without the audit record; what it learns of the
+// kiosks' logs goes into evidence, the record's data.
+func (c *Coordinator) finalize(ctx context.Context, requestID string, signed [][]byte, broadcast bool, evidence map[string]any) (*FinalizeResult, error) {
 	if len(signed) == 0 {
 		return nil, fmt.Errorf("%w: no PSBT given", ErrInvalid)
 	}
@@ -146,9 +153,9 @@ func (c *Coordinator) finalize(ctx context.Context, requestID string, signed [][
 		return nil, fmt.Errorf("%w: request %s is %s", store.ErrState, sw.ID, sw.Status)
 	}
 	// Each kiosk's checkpoint, handed back in the wallet's next PSBTs,
-	// before anything can refuse: the kiosk has signed whatever happens
-	// here.
-	if err := c.keepCheckpoints(ctx, sw.Wallet, packets); err != nil {
+	// before anything else can refuse: the kiosk has signed whatever
+	// happens here. A kiosk log that went backwards or forked refuses.
+	if err := c.keepCheckpoints(ctx, sw, packets, evidence); err != nil {
 		return nil, err
 	}
 	// Combining with the PSBT we built makes the input data (amounts,
@@ -309,15 +316,57 @@ func (c *Coordinator) keepSignatures(ctx context.Context, sw store.Withdrawal, s
 }
 
 // keepCheckpoints keeps the checkpoint each kiosk carried in its signed
-// PSBT (auditlog.Carry), the largest per kiosk and wallet. A field that
-// does not verify under the key it names is not kept: the coordinator
-// cannot be made to hand a kiosk a forged checkpoint in its own name.
-func (c *Coordinator) keepCheckpoints(ctx context.Context, wallet string, packets []*btcpsbt.Packet) error {
+// PSBT (auditlog.Carry), the largest per kiosk and wallet, and records
+// each in evidence ("kiosk_checkpoints"). A field that does not verify
+// under the key it names is not kept: the coordinator cannot be made to
+// hand a kiosk a forged checkpoint in its own name. Its own checkpoint,
+// which came back with the PSBT, is not a kiosk's.
+//
+// A checkpoint with another root at the size of the one kept is a forked
+// kiosk log, and refused. A smaller one is refused when the request was
+// made after the kept one arrived: every copy of the request carried it,
+// and a kiosk signs only on a log that extends what it carries, so the
+// kiosk's log was cut back. A request made before may have been signed
+// before (PSBTs brought back out of order): its checkpoint is recorded,
+// and the auditor's reconcile checks it against the kiosk's export.
+func (c *Coordinator) keepCheckpoints(ctx context.Context, sw store.Withdrawal, packets []*btcpsbt.Packet, evidence map[string]any) error {
+	kept, err := c.st.KioskCheckpoints(ctx, sw.Wallet)
+	if err != nil {
+		return err
+	}
+	var records []auditlog.CheckpointRecord
+	defer func() {
+		if len(records) > 0 {
+			evidence["kiosk_checkpoints"] = records
+		}
+	}()
 	for _, p := range packets {
 		carried, _ := auditlog.CarriedCheckpoints(p)
 		for _, cp := range carried {
-			name, _, _ := strings.Cut(cp.VerifierKey, "+")
-			if err := c.st.KeepKioskCheckpoint(ctx, store.KioskCheckpoint{Wallet: wallet, KeyName: name, Size: cp.Size,
+			if c.cfg.Audit != nil && cp.VerifierKey == c.cfg.Audit.VerifierKey() {
+				continue
+			}
+			rec := cp.Record()
+			records = append(records, rec)
+			for _, k := range kept {
+				if k.KeyName != rec.Key {
+					continue
+				}
+				vkey, note, _ := bytes.Cut(k.Value, []byte("\n"))
+				prev, err := auditlog.OpenCarried(string(vkey), note)
+				if err != nil {
+					continue // kept before it was checked; never relied on
+				}
+				err = auditlog.CheckProgress([]auditlog.CheckpointRecord{prev.Record()}, rec)
+				if errors.Is(err, auditlog.ErrLogBehind) && sw.Created.Before(k.Seen) {
+					err = nil
+				}
+				if err != nil {
+					return fmt.Errorf("%w: request %s: the kiosk's signed PSBT carries its audit-log checkpoint, and %v (kept since %s). Its log was cut back or replaced: the transaction is not sent. The custodians and the auditor must compare the kiosk's audit export with this coordinator's (airsign-audit reconcile)",
+						ErrKioskLog, sw.ID, err, k.Seen.Format(time.RFC3339))
+				}
+			}
+			if err := c.st.KeepKioskCheckpoint(ctx, store.KioskCheckpoint{Wallet: sw.Wallet, KeyName: rec.Key, Size: cp.Size,
 				Value: append([]byte(cp.VerifierKey+"\n"), cp.Note...), Seen: c.cfg.Now().UTC()}); err != nil {
 				return err
 			}
