@@ -215,10 +215,7 @@ func decodeFull(b []byte) (*wire.MsgTx, error) {
 	}
 	tx := wire.NewMsgTx(int32(version))
 	segwit := false
-	if r.remaining() >= 2 && r.b[r.off] == 0 {
-		if r.b[r.off+1] != 1 {
-			return nil, r.fail("segwit marker 0x00 followed by flag 0x%02x, not 0x01", r.b[r.off+1])
-		}
+	if r.remaining() >= 2 && r.b[r.off] == 0 && r.b[r.off+1] == 1 {
 		segwit = true
 		r.off += 2
 	}

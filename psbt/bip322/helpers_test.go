@@ -9,6 +9,9 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
+
+	"airsign/psbt"
 )
 
 // testKey is the n-th of the tests' fixed keys.
@@ -65,16 +68,23 @@ func multisig(t testing.TB, m int, keys ...*btcec.PrivateKey) []byte {
 }
 
 // signInput signs input i of p with each key, as a kiosk's signer would:
-// SIGHASH_ALL over the outputs the PSBT says the inputs spend, a partial
-// signature (or Taproot key-path signature) for each key.
+// SIGHASH_ALL (Taproot's default) over the outputs the PSBT says the inputs
+// spend, a partial signature (or Taproot key-path signature) for each key.
 func signInput(t testing.TB, p *btcpsbt.Packet, i int, keys ...*btcec.PrivateKey) {
 	t.Helper()
-	toSpend, err := packetToSpend(p)
-	if err != nil {
-		t.Fatal(err)
+	signInputHashType(t, p, i, txscript.SigHashDefault, keys...)
+}
+
+// signInputHashType is signInput with a sighash type: SigHashDefault means
+// SIGHASH_ALL for ECDSA and the 64-byte default for Schnorr.
+func signInputHashType(t testing.TB, p *btcpsbt.Packet, i int, hashType txscript.SigHashType, keys ...*btcec.PrivateKey) {
+	t.Helper()
+	ecdsaType := hashType
+	if hashType == txscript.SigHashDefault {
+		ecdsaType = txscript.SigHashAll
 	}
-	prev := prevOuts(toSpend, nil)
-	for j := 1; j < len(p.Inputs); j++ {
+	prev := txscript.NewMultiPrevOutFetcher(nil)
+	for j := range p.Inputs {
 		out, err := psbtSpent(p, j)
 		if err != nil {
 			t.Fatal(err)
@@ -84,13 +94,16 @@ func signInput(t testing.TB, p *btcpsbt.Packet, i int, keys ...*btcec.PrivateKey
 	tx := p.UnsignedTx
 	hashes := txscript.NewTxSigHashes(tx, prev)
 	pin := &p.Inputs[i]
+	if ecdsaType != txscript.SigHashAll {
+		pin.SighashType = ecdsaType
+	}
 	out := prev.FetchPrevOutput(tx.TxIn[i].PreviousOutPoint)
 	for _, k := range keys {
 		var sig []byte
 		var err error
 		switch {
 		case txscript.IsPayToTaproot(out.PkScript):
-			pin.TaprootKeySpendSig, err = txscript.RawTxInTaprootSignature(tx, hashes, i, out.Value, out.PkScript, nil, txscript.SigHashDefault, k)
+			pin.TaprootKeySpendSig, err = txscript.RawTxInTaprootSignature(tx, hashes, i, out.Value, out.PkScript, nil, hashType, k)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,13 +113,13 @@ func signInput(t testing.TB, p *btcpsbt.Packet, i int, keys ...*btcec.PrivateKey
 			if code == nil {
 				code = p2pkh(t, k)
 			}
-			sig, err = txscript.RawTxInWitnessSignature(tx, hashes, i, out.Value, code, txscript.SigHashAll, k)
+			sig, err = txscript.RawTxInWitnessSignature(tx, hashes, i, out.Value, code, ecdsaType, k)
 		default:
 			code := pin.RedeemScript
 			if code == nil {
 				code = out.PkScript
 			}
-			sig, err = txscript.RawTxInSignature(tx, i, code, txscript.SigHashAll, k)
+			sig, err = txscript.RawTxInSignature(tx, i, code, ecdsaType, k)
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -114,3 +127,7 @@ func signInput(t testing.TB, p *btcpsbt.Packet, i int, keys ...*btcec.PrivateKey
 		pin.PartialSigs = append(pin.PartialSigs, &btcpsbt.PartialSig{PubKey: pub(k), Signature: sig})
 	}
 }
+
+// finalizeForTest finalizes p without Finish's BIP-322 checks, so that the
+// tests can make signatures Verify must refuse.
+func finalizeForTest(p *btcpsbt.Packet) (*wire.MsgTx, error) { return psbt.Finalize(p) }

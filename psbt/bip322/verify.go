@@ -163,7 +163,8 @@ func verifyFull(toSpend, toSign *wire.MsgTx) (Verified, error) {
 
 // signedWhat adds to a script failure of input 0 the likely cause.
 func signedWhat(err error) error {
-	if errors.Is(err, ErrInvalid) {
+	var fail *inputFailure
+	if errors.Is(err, ErrInvalid) && errors.As(err, &fail) && fail.input == 0 {
 		return fmt.Errorf("%w; check that the message is byte for byte the one signed (line endings, spaces at the end) and that the address is the one that signed", err)
 	}
 	return err
@@ -206,8 +207,8 @@ func verifyToSign(toSign *wire.MsgTx, prev *txscript.MultiPrevOutFetcher) error 
 		if out == nil {
 			return fmt.Errorf("%w: input %d spends %v, whose script and amount are not known", ErrInconclusive, i, in.PreviousOutPoint)
 		}
-		if err := checkSighashAll(in, out.PkScript); err != nil {
-			return fmt.Errorf("input %d: %w", i, err)
+		if err := checkSighashAll(i, in, out.PkScript); err != nil {
+			return err
 		}
 	}
 	hashes := txscript.NewTxSigHashes(toSign, prev)
@@ -231,11 +232,23 @@ func runScripts(tx *wire.MsgTx, prev *txscript.MultiPrevOutFetcher, hashes *txsc
 			err = vm.Execute()
 		}
 		if err != nil {
-			return fmt.Errorf("input %d does not verify: %w", i, scriptError(err))
+			return &inputFailure{input: i, err: scriptError(err)}
 		}
 	}
 	return nil
 }
+
+// inputFailure is an input whose script does not verify.
+type inputFailure struct {
+	input int
+	err   error
+}
+
+func (e *inputFailure) Error() string {
+	return fmt.Sprintf("input %d does not verify: %v", e.input, e.err)
+}
+
+func (e *inputFailure) Unwrap() error { return e.err }
 
 // scriptError names a script engine error that has no description (its
 // Taproot signature errors have none) by its code.
@@ -253,11 +266,11 @@ func scriptError(err error) error {
 // DER plus a type byte among the scriptSig's pushes and the witness items;
 // Schnorr signatures as the key path's item or a script path's 65-byte
 // arguments.
-func checkSighashAll(in *wire.TxIn, pkScript []byte) error {
+func checkSighashAll(i int, in *wire.TxIn, pkScript []byte) error {
 	if txscript.IsPayToTaproot(pkScript) {
 		w := in.Witness
 		if n := len(w); n >= 2 && len(w[n-1]) > 0 && w[n-1][0] == txscript.TaprootAnnexTag {
-			return fmt.Errorf("%w: the witness carries an annex, which no standard spend uses yet", ErrInconclusive)
+			return fmt.Errorf("%w: input %d's witness carries an annex, which no standard spend uses yet", ErrInconclusive, i)
 		}
 		var sigs [][]byte
 		switch {
@@ -268,7 +281,7 @@ func checkSighashAll(in *wire.TxIn, pkScript []byte) error {
 		}
 		for _, s := range sigs {
 			if len(s) == 65 && txscript.SigHashType(s[64]) != txscript.SigHashAll {
-				return fmt.Errorf("%w: a Schnorr signature has sighash type 0x%02x; BIP-322 requires SIGHASH_ALL (or the default)", ErrInvalid, s[64])
+				return fmt.Errorf("%w: input %d has a Schnorr signature of sighash type 0x%02x; BIP-322 requires SIGHASH_ALL (or the default)", ErrInvalid, i, s[64])
 			}
 		}
 		return nil
@@ -283,7 +296,7 @@ func checkSighashAll(in *wire.TxIn, pkScript []byte) error {
 			continue
 		}
 		if txscript.SigHashType(s[len(s)-1]) != txscript.SigHashAll {
-			return fmt.Errorf("%w: an ECDSA signature has sighash type 0x%02x; BIP-322 requires SIGHASH_ALL", ErrInvalid, s[len(s)-1])
+			return fmt.Errorf("%w: input %d has an ECDSA signature of sighash type 0x%02x; BIP-322 requires SIGHASH_ALL", ErrInvalid, i, s[len(s)-1])
 		}
 	}
 	return nil
