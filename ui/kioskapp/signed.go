@@ -36,10 +36,14 @@ type signedQR struct {
 }
 
 func encodeSigned(psbt []byte, fragment int) (signedQR, error) {
-	parts, err := qr.EncodePSBT(psbt, qr.EncodeOptions{Format: qr.FormatUR, MaxFragment: fragment})
+	// The emitter's loop (fresh fountain parts, three times the fragments)
+	// is what the web page and the GIFs show too; a camera missing frames
+	// completes before it comes round.
+	e, err := qr.NewEmitter(psbt, qr.EncodeOptions{Format: qr.FormatUR, MaxFragment: fragment})
 	if err != nil {
 		return signedQR{}, err
 	}
+	parts := e.Loop()
 	s := signedQR{parts: parts}
 	for _, p := range parts {
 		img, err := qr.Image([]byte(p), qr.ImageOptions{Level: qr.Low, ModulePixels: 4})
