@@ -157,11 +157,10 @@ func VerifyReserves(proof, challenge []byte, snap Snapshot) (Reserves, error) {
 		if !ok || out == nil {
 			return Reserves{}, fmt.Errorf("%w: input %d spends %v, which is not unspent in the snapshot at height %d (%v): spent since, or never there", ErrInvalid, i+1, op, snap.Height, snap.BlockHash)
 		}
-		if out.Value < 0 || out.Value > btcutil.MaxSatoshi || r.Amount+btcutil.Amount(out.Value) > btcutil.MaxSatoshi {
+		if r.Amount, ok = addAmount(r.Amount, out.Value); !ok {
 			return Reserves{}, fmt.Errorf("%w: the snapshot's coin %v has value %d sat, out of range", ErrInvalid, op, out.Value)
 		}
 		coins[op] = out
-		r.Amount += btcutil.Amount(out.Value)
 		r.Coins = append(r.Coins, op)
 	}
 	if err := verifyToSign(tx, prevOuts(toSpend, coins)); err != nil {
