@@ -57,6 +57,7 @@ func (c *Coordinator) replaceCarried(ctx context.Context, id string, feeRate flo
 	if err == nil {
 		err = c.carry(ctx, wd)
 	}
+	c.notify(ctx, EventNeedsApproval, wd, err)
 	if wd != nil {
 		data[newKey], data["unsigned_txid"], data["fee_sat"] = wd.ID, wd.UnsignedTxID.String(), int64(wd.Fee)
 	}

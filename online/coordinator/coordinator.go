@@ -60,6 +60,9 @@ type Config struct {
 	Audit *auditlog.Log
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Notify hears of requests that need approval, are signed, broadcast
+	// or confirmed (webhooks); nil tells no one.
+	Notify Notifier
 }
 
 // Coordinator is the service. Its methods are safe for concurrent use: the
@@ -159,7 +162,7 @@ func (c *Coordinator) Sync(ctx context.Context) (watcher.Report, error) {
 			return rep, err
 		}
 	}
-	return rep, nil
+	return rep, c.notifyConfirmed(ctx)
 }
 
 // Address is a receive or change address with where it comes from.

@@ -121,6 +121,7 @@ func (c *Coordinator) Withdraw(ctx context.Context, req WithdrawRequest) (*Withd
 		if err == nil {
 			err = c.carry(ctx, wd)
 		}
+		c.notify(ctx, EventNeedsApproval, wd, err)
 		if wd != nil {
 			data["request"], data["unsigned_txid"], data["fee_sat"] = wd.ID, wd.UnsignedTxID.String(), int64(wd.Fee)
 			data["amount_sat"] = int64(wd.Amount)
