@@ -1,6 +1,7 @@
 package miniscript
 
 import (
+	"encoding/hex"
 	"testing"
 )
 
@@ -64,5 +65,34 @@ func FuzzParse(f *testing.F) {
 			Signature: func(k string) ([]byte, bool) { s, ok := sigs[k]; return s, ok },
 			Preimage:  testPreimage, TxVersion: 2, LockTime: 1000, Sequence: 144,
 		})
+	})
+}
+
+// FuzzDecode feeds hostile scripts to Decode: it never panics, and what it
+// accepts prints to an expression that parses to the same node.
+func FuzzDecode(f *testing.F) {
+	for _, v := range loadCoreVectors(f).Vectors {
+		if v.Wsh.Script != "" {
+			b, _ := hex.DecodeString(v.Wsh.Script)
+			f.Add(b, false)
+		}
+		if v.Tapscript.Script != "" {
+			b, _ := hex.DecodeString(v.Tapscript.Script)
+			f.Add(b, true)
+		}
+	}
+	f.Fuzz(func(t *testing.T, script []byte, tap bool) {
+		ctx := Wsh
+		if tap {
+			ctx = Tapscript
+		}
+		n, err := Decode(script, ctx, nil)
+		if err != nil {
+			return
+		}
+		again, err := Parse(n.String(), ctx)
+		if err != nil || again.String() != n.String() {
+			t.Fatalf("Decode(%x) = %s, which parses to %v (%v)", script, n, again, err)
+		}
 	})
 }
