@@ -81,6 +81,11 @@ func (c *Client) Broadcast(ctx context.Context, tx *wire.MsgTx) (chainhash.Hash,
 	return txid, nil
 }
 
+// RefusalKind classifies a refusal by the node's words alone, as a P2P
+// reject message gives them (btcd's reasons there are its RPC messages):
+// ErrAlreadyInMempool, ErrAlreadyConfirmed, ErrConflict or ErrRejected.
+func RefusalKind(reason string) error { return classify(0, reason) }
+
 // classify maps a sendrawtransaction error to a kind. The texts are btcd's
 // mempool messages and Bitcoin Core's reject reasons; codes alone do not
 // separate the cases (both use -26 for most refusals).
