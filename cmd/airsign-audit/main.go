@@ -52,6 +52,12 @@ Commands:
             device's signed checkpoint, and with
             --trusted (the checkpoint kept from the last audit) nothing
             before it was changed, removed or forked; prints the entries
+    reconcile --kiosk-export FILE --kiosk-key KEY --coordinator-export FILE --coordinator-key KEY [--chain FILE] [REPORT]
+            match the kiosk's signatures with the coordinator's requests,
+            approvals and broadcasts and the chain's transactions (FILE in
+            format airsign-chain/1), and the checkpoints each side recorded
+            of the other's log (carried in every PSBT) with the other's
+            export; lists every withdrawal and flags what does not match
     witness-key --name NAME --private FILE --public FILE
             make the auditor's own signing key (once)
     witness --log-key KEY --auditor-key PRIVATE_FILE --out FILE [--trusted CHECKPOINT] EXPORT
@@ -133,6 +139,8 @@ func (c *cli) run(args []string) error {
 		return c.crossCheck(rest)
 	case "verify-log":
 		return c.verifyLog(rest)
+	case "reconcile":
+		return c.reconcile(rest)
 	case "witness-key":
 		return c.witnessKey(rest)
 	case "witness":

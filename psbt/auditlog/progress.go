@@ -83,11 +83,15 @@ type Output struct {
 }
 
 // TxOutputs lists tx's outputs as entries record them, addresses encoded
-// for params.
+// for params (none when params is nil).
 func TxOutputs(tx *wire.MsgTx, params *chaincfg.Params) []Output {
 	out := make([]Output, 0, len(tx.TxOut))
 	for _, o := range tx.TxOut {
 		rec := Output{Script: hex.EncodeToString(o.PkScript), AmountSat: o.Value}
+		if params == nil {
+			out = append(out, rec)
+			continue
+		}
 		if _, addrs, n, err := txscript.ExtractPkScriptAddrs(o.PkScript, params); err == nil && n == 1 && len(addrs) == 1 {
 			rec.Address = addrs[0].EncodeAddress()
 		}

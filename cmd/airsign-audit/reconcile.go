@@ -1,0 +1,396 @@
+package main
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/btcsuite/btcd/wire"
+
+	"airsign/cmd/internal/qrfiles"
+	"airsign/psbt/auditlog"
+	"airsign/psbt/descriptor"
+)
+
+// reconcile ties the two logs and the chain together: every withdrawal
+// is listed with its request, approvals, kiosk signature, broadcast and
+// confirmation, and what does not match is flagged, each in a sentence
+// naming the item. The logs are verified with their keys first; the
+// checkpoints each side recorded of the other's log (carried across the
+// air gap in every PSBT) are checked against the other's export.
+
+// chainFileFormat names the file of confirmed transactions reconcile reads
+// with --chain: {"format", "network", "transactions": [{"hex", "height"}]}.
+const chainFileFormat = "airsign-chain/1"
+
+// maxChainBytes bounds a chain file.
+const maxChainBytes = 64 << 20
+
+// walletLookahead is how many addresses of each branch reconcile derives
+// to tell the wallets' coins on the chain.
+const walletLookahead = 1000
+
+type chainFile struct {
+	Format       string    `json:"format"`
+	Network      string    `json:"network"`
+	Transactions []chainTx `json:"transactions"`
+}
+
+type chainTx struct {
+	Hex    string `json:"hex"`
+	Height int32  `json:"height"`
+}
+
+// withdrawal is one row: what each record says of one transaction.
+type withdrawal struct {
+	TxID      string            `json:"txid"`
+	Request   string            `json:"request,omitempty"`
+	Wallet    string            `json:"wallet,omitempty"`
+	Approvals []string          `json:"approvals"`
+	Required  int               `json:"approvals_required"`
+	KioskSeq  *uint64           `json:"kiosk_entry,omitempty"`
+	BySeq     *uint64           `json:"coordinator_entry,omitempty"`
+	By        string            `json:"broadcast_by,omitempty"`
+	Height    int32             `json:"confirmed_height,omitempty"`
+	Outputs   []auditlog.Output `json:"outputs"`
+}
+
+type reconcileReport struct {
+	OK          bool         `json:"ok"`
+	Withdrawals []withdrawal `json:"withdrawals"`
+	Problems    []string     `json:"problems"`
+}
+
+func (c *cli) reconcile(args []string) error {
+	fs := newFlags("reconcile")
+	kioskPath := fs.String("kiosk-export", "", "")
+	kioskKey := fs.String("kiosk-key", "", "")
+	coordPath := fs.String("coordinator-export", "", "")
+	coordKey := fs.String("coordinator-key", "", "")
+	chainPath := fs.String("chain", "", "")
+	of := addOutputFlags(fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 || *kioskPath == "" || *coordPath == "" {
+		return usageError("reconcile takes --kiosk-export FILE --kiosk-key KEY --coordinator-export FILE --coordinator-key KEY [--chain FILE]")
+	}
+	o, err := of.output()
+	if err != nil {
+		return err
+	}
+	kiosk, err := verifyLogFile(*kioskPath, *kioskKey, "")
+	if err != nil {
+		return err
+	}
+	cf, err := readCoordinatorExport(*coordPath)
+	if err != nil {
+		return err
+	}
+	if cf.log == nil {
+		return fmt.Errorf("%s holds no audit log: export it with 'airsign-coordinator audit export --out FILE'", *coordPath)
+	}
+	key, err := readKey(*coordKey, "coordinator's verifier key (--coordinator-key, printed by airsign-coordinator audit key)")
+	if err != nil {
+		return err
+	}
+	coord, err := auditlog.VerifyExport(cf.log, key, nil)
+	if err != nil {
+		return fmt.Errorf("%s: the coordinator's log does not verify: %w", *coordPath, err)
+	}
+	var chain *chainFile
+	if *chainPath != "" {
+		if chain, err = readChainFile(*chainPath); err != nil {
+			return err
+		}
+	}
+	rep, err := reconcileRecords(kiosk, coord, cf.wallets, chain)
+	if err != nil {
+		return err
+	}
+	verdict := fmt.Sprintf("OK: %d withdrawals reconcile", len(rep.Withdrawals))
+	if !rep.OK {
+		verdict = fmt.Sprintf("PROBLEM: %d things do not reconcile", len(rep.Problems))
+	}
+	s := summary{Check: "reconcile", Subject: *kioskPath + ", " + *coordPath + ", " + *chainPath, OK: rep.OK, Verdict: verdict,
+		Columns: []string{"txid", "request", "wallet", "approvals", "required", "kiosk entry", "coordinator entry", "by", "height"}}
+	for _, w := range rep.Withdrawals {
+		s.Rows = append(s.Rows, []string{w.TxID, w.Request, w.Wallet, strings.Join(w.Approvals, " "), strconv.Itoa(w.Required),
+			seqText(w.KioskSeq), seqText(w.BySeq), w.By, strconv.Itoa(int(w.Height))})
+	}
+	for _, p := range rep.Problems {
+		s.Rows = append(s.Rows, []string{"PROBLEM", p})
+	}
+	err = c.report(o, rep, func() {
+		for _, w := range rep.Withdrawals {
+			fmt.Fprintf(c.stdout, "%s request %s wallet %s: approvals %d of %d (%s), kiosk entry %s, broadcast entry %s by %q, confirmed at %d\n",
+				w.TxID, orNone(w.Request), orNone(w.Wallet), len(w.Approvals), w.Required, strings.Join(w.Approvals, ", "), seqText(w.KioskSeq), seqText(w.BySeq), w.By, w.Height)
+		}
+		for _, p := range rep.Problems {
+			fmt.Fprintln(c.stdout, "PROBLEM:", p)
+		}
+		fmt.Fprintln(c.stdout, verdict)
+	}, s)
+	if err == nil && !rep.OK {
+		err = errProblem
+	}
+	return err
+}
+
+func seqText(s *uint64) string {
+	if s == nil {
+		return "none"
+	}
+	return strconv.FormatUint(*s, 10)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func readChainFile(path string) (*chainFile, error) {
+	data, err := qrfiles.ReadFileLimited(path, maxChainBytes, "chain file")
+	if err != nil {
+		return nil, err
+	}
+	var f chainFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil || f.Format != chainFileFormat {
+		return nil, fmt.Errorf("%s is not a chain file (%s): %v", path, chainFileFormat, err)
+	}
+	return &f, nil
+}
+
+// kioskSign is what reconcile reads of a kiosk sign entry.
+type kioskSign struct {
+	TxID      string            `json:"txid"`
+	Wallet    string            `json:"wallet"`
+	Request   string            `json:"request"`
+	Result    string            `json:"result"`
+	Outputs   []auditlog.Output `json:"outputs"`
+	Approvals []struct {
+		Name string `json:"name"`
+	} `json:"approvals"`
+	Required int                        `json:"approvals_required"`
+	Coord    *auditlog.CheckpointRecord `json:"coordinator_checkpoint"`
+}
+
+// coordEntry is what reconcile reads of a coordinator entry.
+type coordEntry struct {
+	Request  string                      `json:"request"`
+	Wallet   string                      `json:"wallet"`
+	Result   string                      `json:"result"`
+	TxID     string                      `json:"txid"`
+	Unsigned string                      `json:"unsigned_txid"`
+	By       string                      `json:"by"`
+	User     string                      `json:"user"`
+	Outputs  []auditlog.Output           `json:"outputs"`
+	Kiosk    []auditlog.CheckpointRecord `json:"kiosk_checkpoints"`
+}
+
+// reconcileRecords matches the verified logs, the wallets and the chain.
+func reconcileRecords(kiosk, coord auditlog.Report, wallets []coordinatorWallet, chain *chainFile) (*reconcileReport, error) {
+	rep := &reconcileReport{Withdrawals: []withdrawal{}, Problems: []string{}}
+	flag := func(format string, a ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, a...)) }
+	byTx := map[string]*withdrawal{}
+	row := func(txid string) *withdrawal {
+		if w, ok := byTx[txid]; ok {
+			return w
+		}
+		w := &withdrawal{TxID: txid, Approvals: []string{}}
+		byTx[txid] = w
+		return w
+	}
+	// The coordinator's requests and broadcasts.
+	requests := map[string]coordEntry{}
+	sentOutputs := map[string][]auditlog.Output{}
+	for _, e := range coord.Entries {
+		var d coordEntry
+		if json.Unmarshal(e.Data, &d) != nil || d.Result != "done" {
+			continue
+		}
+		switch e.Kind {
+		case "request":
+			requests[d.Request] = d
+		case "broadcast":
+			w := row(d.TxID)
+			seq := e.Seq
+			w.BySeq, w.By, w.Request = &seq, d.By, d.Request
+			sentOutputs[d.TxID] = d.Outputs
+		}
+		for _, k := range d.Kiosk {
+			checkRecorded(k, kiosk, fmt.Sprintf("the coordinator's entry %d (%s, request %s)", e.Seq, e.Kind, d.Request), "kiosk", flag)
+		}
+	}
+	// The kiosk's signatures.
+	signed := map[string]bool{}
+	for _, e := range kiosk.Entries {
+		if e.Kind != "sign" {
+			continue
+		}
+		var d kioskSign
+		if json.Unmarshal(e.Data, &d) != nil {
+			continue
+		}
+		if d.Coord != nil {
+			checkRecorded(*d.Coord, coord, fmt.Sprintf("the kiosk's entry %d", e.Seq), "coordinator", flag)
+		}
+		if d.Result != "signed" {
+			continue
+		}
+		signed[d.TxID] = true
+		w := row(d.TxID)
+		seq := e.Seq
+		w.KioskSeq, w.Wallet, w.Required, w.Outputs = &seq, d.Wallet, d.Required, d.Outputs
+		for _, a := range d.Approvals {
+			w.Approvals = append(w.Approvals, a.Name)
+		}
+		switch _, known := requests[d.Request]; {
+		case d.Request == "":
+			flag("the kiosk's entry %d signed transaction %s with no request id: no request of the coordinator's asked for it", e.Seq, d.TxID)
+		case !known:
+			flag("the kiosk's entry %d signed transaction %s for request %s, which the coordinator's log does not record", e.Seq, d.TxID, d.Request)
+		case requests[d.Request].Unsigned != "" && requests[d.Request].Unsigned != d.TxID:
+			flag("the kiosk's entry %d signed transaction %s for request %s, whose transaction in the coordinator's log is %s", e.Seq, d.TxID, d.Request, requests[d.Request].Unsigned)
+		default:
+			w.Request = d.Request
+		}
+		if len(w.Approvals) < d.Required {
+			flag("the kiosk's entry %d signed transaction %s (request %s) with %d approvals of the %d its policy requires", e.Seq, d.TxID, orNone(d.Request), len(w.Approvals), d.Required)
+		}
+		if sent, ok := sentOutputs[d.TxID]; ok {
+			if diff := outputsDiffer(d.Outputs, sent); diff != "" {
+				flag("transaction %s (request %s): the coordinator's broadcast entry %d records other outputs than the kiosk's entry %d signed: %s", d.TxID, orNone(d.Request), *w.BySeq, e.Seq, diff)
+			}
+		}
+	}
+	for txid, w := range byTx {
+		if w.BySeq != nil && !signed[txid] {
+			flag("the coordinator's entry %d broadcast transaction %s (request %s) that the kiosk's log never signed", *w.BySeq, txid, orNone(w.Request))
+		}
+	}
+	if chain != nil {
+		if err := reconcileChain(chain, wallets, byTx, signed, flag); err != nil {
+			return nil, err
+		}
+	}
+	for _, w := range byTx {
+		rep.Withdrawals = append(rep.Withdrawals, *w)
+	}
+	slices.SortFunc(rep.Withdrawals, func(a, b withdrawal) int {
+		return strings.Compare(seqText(a.KioskSeq)+a.TxID, seqText(b.KioskSeq)+b.TxID)
+	})
+	rep.OK = len(rep.Problems) == 0
+	return rep, nil
+}
+
+// checkRecorded checks a checkpoint one side recorded of the other's log
+// against that log's verified export.
+func checkRecorded(k auditlog.CheckpointRecord, other auditlog.Report, where, whose string, flag func(string, ...any)) {
+	if k.Key != other.Key {
+		flag("%s recorded a checkpoint of %s log %s, not of the %s log given (%s)", where, whose, k.Key, whose, other.Key)
+		return
+	}
+	root, err := other.RootAt(k.Size)
+	switch {
+	case k.Size > other.Size:
+		flag("%s recorded the %s's checkpoint of %d entries, but the %s's export has only %d: its log was rolled back", where, whose, k.Size, whose, other.Size)
+	case err != nil:
+		flag("%s recorded the %s's checkpoint of %d entries, which cannot be checked: %v", where, whose, k.Size, err)
+	case auditlog.Hex(root) != k.Root:
+		flag("%s recorded the %s's checkpoint of %d entries with root %.16s…, but the %s's export has root %.16s… there: its log was rewritten", where, whose, k.Size, k.Root, whose, auditlog.Hex(root))
+	}
+}
+
+// outputsDiffer says how two output lists differ, or "".
+func outputsDiffer(a, b []auditlog.Output) string {
+	if len(a) != len(b) {
+		return fmt.Sprintf("%d outputs, and %d", len(a), len(b))
+	}
+	for i := range a {
+		if a[i].Script != b[i].Script || a[i].AmountSat != b[i].AmountSat {
+			return fmt.Sprintf("output %d pays %d sat to %s, and %d sat to %s", i, a[i].AmountSat, orNone(a[i].Address), b[i].AmountSat, orNone(b[i].Address))
+		}
+	}
+	return ""
+}
+
+// reconcileChain marks confirmations and flags confirmed spends of the
+// wallets' coins that no signature explains, and chain outputs that differ
+// from the kiosk's.
+func reconcileChain(chain *chainFile, wallets []coordinatorWallet, byTx map[string]*withdrawal, signed map[string]bool, flag func(string, ...any)) error {
+	scripts := map[string]string{} // hex script -> wallet
+	for _, cw := range wallets {
+		net, err := descriptor.ParseNetwork(cw.Network)
+		if err != nil {
+			return fmt.Errorf("wallet %s: %v", cw.Name, err)
+		}
+		d, err := descriptor.ParseForNetwork(cw.Descriptor, net)
+		if err != nil {
+			return fmt.Errorf("wallet %s: %v", cw.Name, err)
+		}
+		for branch := uint32(0); branch < 2; branch++ {
+			dv, err := d.Deriver(branch)
+			if err != nil {
+				return fmt.Errorf("wallet %s: %v", cw.Name, err)
+			}
+			for i := uint32(0); i < walletLookahead; i++ {
+				s, err := dv.PkScript(i)
+				if err != nil {
+					return fmt.Errorf("wallet %s: %v", cw.Name, err)
+				}
+				scripts[hex.EncodeToString(s)] = cw.Name
+			}
+		}
+	}
+	net, err := descriptor.ParseNetwork(chain.Network)
+	if err != nil {
+		return fmt.Errorf("chain file: %v", err)
+	}
+	txs := make([]*wire.MsgTx, len(chain.Transactions))
+	coins := map[wire.OutPoint]string{}
+	for i, ct := range chain.Transactions {
+		raw, err := hex.DecodeString(ct.Hex)
+		if err != nil {
+			return fmt.Errorf("chain file, transaction %d: not hex: %v", i+1, err)
+		}
+		tx := wire.NewMsgTx(2)
+		if err := tx.Deserialize(bytes.NewReader(raw)); err != nil {
+			return fmt.Errorf("chain file, transaction %d: %v", i+1, err)
+		}
+		txs[i] = tx
+		for vout, o := range tx.TxOut {
+			if w, ok := scripts[hex.EncodeToString(o.PkScript)]; ok {
+				coins[wire.OutPoint{Hash: tx.TxHash(), Index: uint32(vout)}] = w
+			}
+		}
+	}
+	for i, tx := range txs {
+		txid := tx.TxHash().String()
+		if w, ok := byTx[txid]; ok {
+			w.Height = chain.Transactions[i].Height
+			if signed[txid] {
+				if diff := outputsDiffer(w.Outputs, auditlog.TxOutputs(tx, net.Params())); diff != "" {
+					flag("transaction %s confirmed at height %d has other outputs than the kiosk signed: %s", txid, w.Height, diff)
+				}
+			}
+		}
+		for _, in := range tx.TxIn {
+			wallet, ours := coins[in.PreviousOutPoint]
+			if ours && !signed[txid] {
+				flag("transaction %s confirmed at height %d spends wallet %s's coin %s, and neither log explains it: the kiosk never signed it (a key used outside airsign)", txid, chain.Transactions[i].Height, wallet, in.PreviousOutPoint)
+				break
+			}
+		}
+	}
+	return nil
+}
