@@ -33,6 +33,29 @@ func fundingTx(n int, value btcutil.Amount, pkScript []byte) *wire.MsgTx {
 	return tx
 }
 
+// testWallet is one coin of each script type, the first a P2WPKH one.
+func testWallet(t testing.TB) []reserveCoin {
+	k1, k2, k3 := testKey(1), testKey(2), testKey(3)
+	ms := multisig(t, 2, k1, k2, k3)
+	return []reserveCoin{
+		{Script{PkScript: p2wpkh(t, k1)}, 100_000_000, []*btcec.PrivateKey{k1}},
+		{Script{PkScript: p2tr(t, k2)}, 50_000_000, []*btcec.PrivateKey{k2}},
+		{Script{PkScript: p2wsh(t, ms), WitnessScript: ms}, 25_000_000, []*btcec.PrivateKey{k2, k3}},
+		{Script{PkScript: p2sh(t, p2wpkh(t, k3)), RedeemScript: p2wpkh(t, k3)}, 12_500_000, []*btcec.PrivateKey{k3}},
+		{Script{PkScript: p2pkh(t, k1)}, 6_250_000, []*btcec.PrivateKey{k1}},
+	}
+}
+
+// signReserves signs a proof of reserves over the wallet's coins, whose
+// commitment is the first coin's script.
+func signReserves(t testing.TB, p *btcpsbt.Packet, wallet []reserveCoin) {
+	t.Helper()
+	signInput(t, p, 0, wallet[0].keys...)
+	for i, w := range wallet {
+		signInput(t, p, i+1, w.keys...)
+	}
+}
+
 // reserveFixture is a signed, finalized proof of reserves over one coin of
 // each script type, and the snapshot in which they are all unspent.
 type reserveFixture struct {
@@ -45,15 +68,7 @@ type reserveFixture struct {
 
 func newReserveFixture(t testing.TB) *reserveFixture {
 	t.Helper()
-	k1, k2, k3 := testKey(1), testKey(2), testKey(3)
-	ms := multisig(t, 2, k1, k2, k3)
-	wallet := []reserveCoin{
-		{Script{PkScript: p2wpkh(t, k1)}, 100_000_000, []*btcec.PrivateKey{k1}},
-		{Script{PkScript: p2tr(t, k2)}, 50_000_000, []*btcec.PrivateKey{k2}},
-		{Script{PkScript: p2wsh(t, ms), WitnessScript: ms}, 25_000_000, []*btcec.PrivateKey{k2, k3}},
-		{Script{PkScript: p2sh(t, p2wpkh(t, k3)), RedeemScript: p2wpkh(t, k3)}, 12_500_000, []*btcec.PrivateKey{k3}},
-		{Script{PkScript: p2pkh(t, k1)}, 6_250_000, []*btcec.PrivateKey{k1}},
-	}
+	wallet := testWallet(t)
 	f := &reserveFixture{snap: Snapshot{Height: 840_000, BlockHash: chainhash.Hash{0x42}, Coins: map[wire.OutPoint]*wire.TxOut{}}}
 	for i, w := range wallet {
 		prev := fundingTx(i, w.value, w.script.PkScript)
@@ -69,10 +84,7 @@ func newReserveFixture(t testing.TB) *reserveFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signInput(t, p, 0, k1)
-	for i, w := range wallet {
-		signInput(t, p, i+1, w.keys...)
-	}
+	signReserves(t, p, wallet)
 	s, err := Finish(p)
 	if err != nil {
 		t.Fatal(err)
