@@ -35,15 +35,7 @@ func TestRegtestReserves(t *testing.T) {
 	}
 	node.Generate(t, 1)
 
-	p, err := ReservesPSBT(challenge, wallet[0].script, coins)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signReserves(t, p, wallet)
-	s, err := Finish(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, s := signedProof(t, wallet, coins)
 	r, err := VerifyReserves(s.PSBT, challenge, nodeSnapshot(t, node, coins))
 	if err != nil {
 		t.Fatal(err)

@@ -46,14 +46,23 @@ func testWallet(t testing.TB) []reserveCoin {
 	}
 }
 
-// signReserves signs a proof of reserves over the wallet's coins, whose
-// commitment is the first coin's script.
-func signReserves(t testing.TB, p *btcpsbt.Packet, wallet []reserveCoin) {
+// signedProof is a signed, finished proof of reserves over the wallet's
+// coins, whose commitment is the first coin's script.
+func signedProof(t testing.TB, wallet []reserveCoin, coins []Coin) (*btcpsbt.Packet, Signed) {
 	t.Helper()
+	p, err := ReservesPSBT(challenge, wallet[0].script, coins)
+	if err != nil {
+		t.Fatal(err)
+	}
 	signInput(t, p, 0, wallet[0].keys...)
 	for i, w := range wallet {
 		signInput(t, p, i+1, w.keys...)
 	}
+	s, err := Finish(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, s
 }
 
 // reserveFixture is a signed, finalized proof of reserves over one coin of
@@ -80,15 +89,7 @@ func newReserveFixture(t testing.TB) *reserveFixture {
 	other := fundingTx(99, 7, p2wpkh(t, testKey(9)))
 	f.snap.Coins[wire.OutPoint{Hash: other.TxHash(), Index: 1}] = other.TxOut[1]
 
-	p, err := ReservesPSBT(challenge, wallet[0].script, f.coins)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signReserves(t, p, wallet)
-	s, err := Finish(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, s := signedProof(t, wallet, f.coins)
 	if s.Simple != "" {
 		t.Errorf("a proof of funds was given a simple encoding %q", s.Simple)
 	}
