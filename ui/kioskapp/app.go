@@ -306,14 +306,13 @@ func readToEnd(body fyne.CanvasObject, seen func()) fyne.CanvasObject {
 // stays on the screen where it can, and the rest of the body stays a
 // scroll away.
 func (a *App) reveal(o fyne.CanvasObject) {
-	s := scrollHolding(a.w.Content(), o, nil)
+	s, at := scrollHolding(a.w.Content(), o, nil, fyne.Position{})
 	if s == nil || s.Size().Height == 0 {
 		return
 	}
-	d := fyne.CurrentApp().Driver()
 	pad := theme.Padding()
-	top := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(s).Y + s.Offset.Y - pad
-	bottom := top + o.Size().Height + 2*pad
+	top := at.Y - pad
+	bottom := at.Y + o.Size().Height + pad
 	switch {
 	case top < s.Offset.Y:
 		s.ScrollToOffset(fyne.NewPos(s.Offset.X, top))
@@ -323,23 +322,26 @@ func (a *App) reveal(o fyne.CanvasObject) {
 }
 
 // scrollHolding is the innermost scroll under root whose content holds o
-// (in, if none is inside it), nil if o is not under root. It goes through
-// containers and scrolls, what the screens are built of.
-func scrollHolding(root, o fyne.CanvasObject, in *container.Scroll) *container.Scroll {
+// (in, if none is inside it; nil if o is not under root), and where o is
+// in that content; at is where root is in in's content. It goes through
+// containers and scrolls, what the screens are built of, and adds up
+// their positions: the driver's absolute positions are not known for a
+// screen not drawn yet, as one marked the moment it is built.
+func scrollHolding(root, o fyne.CanvasObject, in *container.Scroll, at fyne.Position) (*container.Scroll, fyne.Position) {
 	if root == o {
-		return in
+		return in, at
 	}
 	switch r := root.(type) {
 	case *fyne.Container:
 		for _, c := range r.Objects {
-			if s := scrollHolding(c, o, in); s != nil {
-				return s
+			if s, p := scrollHolding(c, o, in, at.Add(c.Position())); s != nil {
+				return s, p
 			}
 		}
 	case *container.Scroll:
-		return scrollHolding(r.Content, o, r)
+		return scrollHolding(r.Content, o, r, fyne.Position{})
 	}
-	return nil
+	return nil, fyne.Position{}
 }
 
 // resized is a one-object layout that tells then after every layout.

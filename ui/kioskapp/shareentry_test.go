@@ -322,7 +322,7 @@ func TestCopyCheckShowsTheMarkedBox(t *testing.T) {
 					t.Errorf("box %d is %v high, needs %v: it scrolls its word", i+1, got, need)
 				}
 			}
-			sc := scrollHolding(w.Content(), we.boxes[0], nil)
+			sc, _ := scrollHolding(w.Content(), we.boxes[0], nil, fyne.Position{})
 			if sc == nil {
 				t.Fatal("the share entry is not in a scrolled body")
 			}
