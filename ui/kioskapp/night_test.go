@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	core "airsign/offline/kiosk"
 	"airsign/ui/qr"
@@ -94,6 +95,11 @@ func TestScanCountsDistinctParts(t *testing.T) {
 	scan(t, w, parts[1])
 	if !contains(w.Content(), "2 different codes read") {
 		t.Fatalf("two frames: %q", texts(w.Content()))
+	}
+	// The bar and the line under it say the same percentage.
+	bar := find(w.Content(), func(*widget.ProgressBar) bool { return true })
+	if bar == nil || bar.TextFormatter == nil || !contains(w.Content(), "about "+bar.TextFormatter()+" of the transfer") {
+		t.Fatalf("the progress bar's text is not the status line's percentage: %q", texts(w.Content()))
 	}
 	scan(t, w, other[0])
 	if !contains(w.Content(), "this code belongs to another transfer; finish the first one or press Start over") {

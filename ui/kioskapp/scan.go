@@ -204,6 +204,9 @@ func filesSource(files []mediaFile) string {
 func (a *App) scanScreen(s core.Scan) fyne.CanvasObject {
 	sc := &scanner{a: a, flow: s.Flow, dec: qr.NewDecoder(), bar: widget.NewProgressBar(), status: wrapped("")}
 	sc.bar.Min, sc.bar.Max = 0, 1
+	// Rounded as the status line under it rounds ("about 67%"); fyne's
+	// own text cuts the fraction off (66%).
+	sc.bar.TextFormatter = func() string { return fmt.Sprintf("%.0f%%", 100*sc.bar.Value) }
 	title, what := "Scan the withdrawal", "Scan the withdrawal's QR codes from the coordinator's screen with the hand scanner, or open the PSBT file (or its QR images) from the removable medium."
 	if s.Flow == core.FlowRegister {
 		title, what = "Scan the multisig wallet", "Scan the wallet's QR code (UR crypto-output or output-descriptor, a descriptor or BSMS record), or open its file."
