@@ -10,6 +10,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"log"
 	"math/rand/v2"
 	"os"
@@ -51,8 +52,13 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	tmp, err := os.MkdirTemp("", "airsign-shots")
-	if err != nil {
+	// A fixed folder, not MkdirTemp's: its path shows in the file dialog
+	// and the ceremony's end, and the same screenshot comes out each run.
+	tmp := filepath.Join(os.TempDir(), "airsign-shots")
+	if err := os.RemoveAll(tmp); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.Mkdir(tmp, 0o700); err != nil {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(tmp)
@@ -88,7 +94,8 @@ func main() {
 		log.Fatal(err)
 	}
 	media := filepath.Join(tmp, "media")
-	if err := os.Mkdir(media, 0o755); err != nil {
+	stick := filepath.Join(media, "usb")
+	if err := os.MkdirAll(filepath.Join(stick, "older requests"), 0o755); err != nil {
 		log.Fatal(err)
 	}
 
@@ -103,7 +110,8 @@ func main() {
 	kioskapp.Setup(w, func(p []byte) (*home.Home, error) {
 		return core.InitHome(fresh, p, rnd, t0, home.KDFParams{Time: 1, Memory: 64, Threads: 1})
 	}, func(*home.Home) {
-		gui = kioskapp.New(w, k, kioskapp.Options{Words: words, ExportDir: "/media/usb", Now: func() time.Time { return now }, Animate: true})
+		gui = kioskapp.New(w, k, kioskapp.Options{Words: words, ExportDir: "/media/usb", MediaRoots: []string{stick},
+			Now: func() time.Time { return now }, Animate: true})
 	})
 
 	shoot := func(name string, step func()) {
@@ -144,6 +152,26 @@ func main() {
 				typeScan(w, p)
 			}
 		})
+		// The coordinator's frames saved on the stick under long names:
+		// the dialog shows them whole, and opens them all at once.
+		shoot("open-files", func() {
+			pngs, err := qr.FramePNGs(parts, qr.ImageOptions{Level: qr.Low, ModulePixels: 4})
+			if err != nil {
+				log.Fatal(err)
+			}
+			for i, p := range pngs {
+				name := fmt.Sprintf("withdrawal-request-42-treasury-payroll-frame-%02d-of-%02d.png", i+1, len(pngs))
+				if err := os.WriteFile(filepath.Join(stick, name), p, 0o644); err != nil {
+					log.Fatal(err)
+				}
+			}
+			for _, b := range find[*widget.Button](w.Content()) {
+				if b.Text == "Open files…" {
+					b.OnTapped()
+				}
+			}
+		})
+		// Sending the PSBT renders the review, which closes the dialog.
 		shoot("review", func() { gui.Send(core.PSBTScanned{Data: raw, Source: "4 QR codes, UR"}) })
 		shoot("review-end", func() {
 			for _, sc := range find[*container.Scroll](w.Content()) {
