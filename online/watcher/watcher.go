@@ -36,6 +36,17 @@ type Chain interface {
 	Transaction(ctx context.Context, txid chainhash.Hash) (*wire.MsgTx, error)
 }
 
+// FilterChain is a Chain that holds compact block filters (BIP-157/158),
+// as chain/cfilter.Client does: the watcher hands it the scripts it
+// watches and it fetches only the blocks whose filters match them.
+type FilterChain interface {
+	Chain
+	// BlockIfMatches returns the block when its filter matches any of
+	// scripts, and nil when the block surely pays and spends none of them;
+	// prev is the block's parent either way.
+	BlockIfMatches(ctx context.Context, hash chainhash.Hash, scripts [][]byte) (block *wire.MsgBlock, prev chainhash.Hash, err error)
+}
+
 // Default gap limits: how many unused addresses are watched beyond the last
 // used or handed-out one (BIP44 uses 20 for receiving; change addresses are
 // only ever taken in order by our own withdrawals, so fewer suffice).
@@ -366,16 +377,13 @@ func (w *Watcher) syncBlocks(ctx context.Context, wallets []store.Wallet, ws *wa
 				return err
 			}
 		}
-		block, err := w.chain.Block(ctx, hash)
+		block, prev, err := w.block(ctx, hash, ws)
 		if err != nil {
 			return err
 		}
-		if block.BlockHash() != hash {
-			return fmt.Errorf("watcher: node served block %s for %s", block.BlockHash(), hash)
-		}
 		var u store.Update
 		var funding []*wire.MsgTx
-		for {
+		for block != nil {
 			u, funding = match(block.Transactions, ws.scripts, ours, true)
 			if !w.grew(*ws, u.Credits) {
 				break
@@ -384,7 +392,7 @@ func (w *Watcher) syncBlocks(ctx context.Context, wallets []store.Wallet, ws *wa
 				return err
 			}
 		}
-		u.Height, u.Hash, u.Prev = height, hash, block.Header.PrevBlock
+		u.Height, u.Hash, u.Prev = height, hash, prev
 		if err := w.st.SaveTxs(ctx, funding); err != nil {
 			return err
 		}
@@ -405,6 +413,31 @@ func (w *Watcher) syncBlocks(ctx context.Context, wallets []store.Wallet, ws *wa
 		r.Hash = chainhash.Hash{}
 	}
 	return nil
+}
+
+// block fetches the block with hash, or with a FilterChain only when its
+// filter matches a watched script (every output of ours pays one, so a
+// spend of ours matches too): nil then, and prev is its parent.
+func (w *Watcher) block(ctx context.Context, hash chainhash.Hash, ws *watchSet) (*wire.MsgBlock, chainhash.Hash, error) {
+	var block *wire.MsgBlock
+	var prev chainhash.Hash
+	var err error
+	if fc, ok := w.chain.(FilterChain); ok {
+		scripts := make([][]byte, 0, len(ws.scripts))
+		for k := range ws.scripts {
+			scripts = append(scripts, []byte(k))
+		}
+		block, prev, err = fc.BlockIfMatches(ctx, hash, scripts)
+	} else {
+		block, err = w.chain.Block(ctx, hash)
+	}
+	if err != nil || block == nil {
+		return nil, prev, err
+	}
+	if block.BlockHash() != hash {
+		return nil, prev, fmt.Errorf("watcher: node served block %s for %s", block.BlockHash(), hash)
+	}
+	return block, block.Header.PrevBlock, nil
 }
 
 // match finds what txs do to our wallets: outputs paying a watched script

@@ -18,6 +18,7 @@ import (
 
 	"airsign/offline/hd"
 	"airsign/online/chain"
+	"airsign/online/chain/cfilter"
 	"airsign/online/regtest"
 	"airsign/online/store"
 	"airsign/psbt/descriptor"
@@ -485,5 +486,51 @@ func TestScriptClaimedTwice(t *testing.T) {
 		if c+u != tc.want {
 			t.Errorf("wallet %s: %v, want %v (the first registered keeps the scripts)", tc.wallet, c+u, tc.want)
 		}
+	}
+}
+
+// With a FilterChain (the compact block filter backend) the watcher fetches
+// only the blocks that touch its scripts, and finds the same deposits,
+// relayed unconfirmed and then confirmed.
+func TestFilterChainFetchesOnlyMatches(t *testing.T) {
+	f := newFixture(t, regtest.Options{Listen: true})
+	ctx := context.Background()
+	f.node.Fund(t, f.script(t, 0, 0), 1000) // matures the harness coinbases first
+	f.node.Generate(t, 2)
+	cf, err := cfilter.Dial(ctx, cfilter.Config{Peers: []string{f.node.P2PAddr()}, Params: regtest.Params, Timeout: 10 * time.Second, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cf.Close)
+	w := New(cf, f.st, Options{})
+	r := mustSync(t, w)
+	if len(r.Deposits) != 1 || r.Height != f.node.Height(t) {
+		t.Fatalf("Sync: %d deposits at height %d, want 1 at %d", len(r.Deposits), r.Height, f.node.Height(t))
+	}
+	if st := cf.Stats(); st.BlocksFetched != 1 || st.BlocksSkipped != int64(r.Applied-1) {
+		t.Errorf("Stats = %+v after applying %d blocks, want 1 fetched and the rest skipped", st, r.Applied)
+	}
+	op := payUnconfirmed(t, f.node, f.script(t, 0, 4), 250_000)
+	// btcd announces transactions to peers on a trickle of up to 10 s.
+	for deadline := time.Now().Add(45 * time.Second); ; {
+		mustSync(t, w)
+		if _, u := balance(t, f.st); u == 250_000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the unconfirmed deposit was not relayed to the watcher in 45 s")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	f.node.Generate(t, 1)
+	r = mustSync(t, w)
+	if c, u := balance(t, f.st); c != 251_000 || u != 0 {
+		t.Fatalf("balance after the block: %v confirmed %v unconfirmed, want 251000 and 0", c, u)
+	}
+	if h := heightOf(t, f.st, op); h != r.Height {
+		t.Fatalf("deposit at %d, want the new block %d", h, r.Height)
+	}
+	if st := cf.Stats(); st.BlocksFetched != 2 {
+		t.Errorf("Stats = %+v, want 2 blocks fetched (the two deposits')", st)
 	}
 }
