@@ -6,8 +6,11 @@ const (
 	// keys with full key expressions fits, nothing much larger does.
 	MaxInputLen = 64 << 10
 	// MaxDepth caps the nesting of fragments and wrappers (every wrapper
-	// letter counts); the templates use fewer than ten levels.
-	MaxDepth = 128
+	// letter counts). The templates use fewer than ten levels; Bitcoin
+	// Core's vectors nest 600 (and_b chains of 200 keys, valid in
+	// tapscript), and a tapscript cannot execute much deeper than its
+	// 1000-element stack.
+	MaxDepth = 1000
 	// MaxKeys caps the keys in one expression: multi_a's own limit.
 	MaxKeys = 999
 	// MaxKeyLen caps one key's text (an xpub with origin and a path is

@@ -68,7 +68,8 @@ func TestPathsCap(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	long := strings.Repeat("v:", 0) + strings.Repeat("and_v(v:pk(A),", MaxDepth) + "pk(B)" + strings.Repeat(")", MaxDepth)
+	deep := strings.Repeat("n", MaxDepth+1) + ":pk(A)"
+	deepNested := strings.Repeat("and_v(v:1,", MaxDepth) + "pk(B)" + strings.Repeat(")", MaxDepth)
 	tests := []struct {
 		ms   string
 		ctx  Context
@@ -95,7 +96,8 @@ func TestParseErrors(t *testing.T) {
 		{"sha256(abcd)", Wsh, "sha256 takes a 32-byte hash as 64 hex digits"},
 		{"pk(A B)", Wsh, "a key cannot contain ' '"},
 		{"pk()", Wsh, "expected a key"},
-		{long, Wsh, "nested more than 128 levels deep"},
+		{deep, Wsh, "nested more than 1000 levels deep"},
+		{deepNested, Tapscript, "nested more than 1000 levels deep"},
 		{strings.Repeat(" ", MaxInputLen+1), Wsh, "at most 65536 are accepted"},
 		// d: is not u in wsh, so it cannot be a thresh argument there.
 		{"thresh(3,c:pk_k(A),sc:pk_k(B),sc:pk_k(C),sdv:older(32))", Wsh, "thresh: argument 4 must be Wdu"},
@@ -239,6 +241,47 @@ func TestStringCanonical(t *testing.T) {
 		}
 		if got := n.String(); got != tc.want {
 			t.Errorf("String(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestTemplatesSane checks the wallet shapes issue 23's templates use, at
+// their largest (up to 15 keys in wsh, 20 in a tapscript leaf): each is
+// sane, so never malleable, never spendable without a signature, within
+// P2WSH's standardness limits.
+func TestTemplatesSane(t *testing.T) {
+	keys := func(prefix string, n int) string {
+		var k []string
+		for i := range n {
+			k = append(k, prefix+itoa(i))
+		}
+		return strings.Join(k, ",")
+	}
+	tests := []struct {
+		ms  string
+		ctx Context
+	}{
+		{"or_d(multi(2," + keys("P", 3) + "),and_v(v:pkh(R),older(52560)))", Wsh},
+		{"or_d(multi(11," + keys("P", 15) + "),and_v(v:pkh(R),older(52560)))", Wsh},
+		{"or_d(multi(3," + keys("P", 5) + "),and_v(v:multi(2," + keys("R", 3) + "),older(65535)))", Wsh},
+		{"thresh(3,pk(A),s:pk(B),s:pk(C),sln:older(4032))", Wsh},
+		{"or_d(multi(3," + keys("P", 3) + "),and_v(v:multi(2," + keys("Q", 3) + "),older(4032)))", Wsh},
+		{"andor(multi(2," + keys("P", 3) + "),older(4194500),multi(3," + keys("Q", 3) + "))", Wsh},
+		{"multi_a(2," + keys("P", 3) + ")", Tapscript},
+		{"sortedmulti_a(14," + keys("P", 20) + ")", Tapscript},
+		{"and_v(v:pk(R),older(52560))", Tapscript},
+		{"and_v(v:multi_a(2," + keys("R", 3) + "),older(52560))", Tapscript},
+	}
+	for _, tc := range tests {
+		n, err := Parse(tc.ms, tc.ctx)
+		if err != nil {
+			t.Fatalf("Parse(%s): %v", tc.ms, err)
+		}
+		if err := n.Sane(); err != nil {
+			t.Errorf("Sane(%s) = %v", tc.ms, err)
+		}
+		if !n.Type().Has(PropM | PropS | PropK) {
+			t.Errorf("%s has type %s, want m, s and k", tc.ms, n.Type())
 		}
 	}
 }

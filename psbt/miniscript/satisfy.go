@@ -128,6 +128,11 @@ func (a witness) or(b witness) witness {
 	return b
 }
 
+// maxThreshWork caps the arguments times threshold of a thresh Satisfy
+// works through (its dynamic programme copies stacks for each pair); the
+// wallets people use have a handful of arguments.
+const maxThreshWork = 20000
+
 // satPair is the best satisfaction and dissatisfaction of a node.
 type satPair struct{ dsat, sat witness }
 
@@ -256,6 +261,9 @@ func (n *Node) satisfy(keys KeyFunc, sp Spend) (satPair, error) {
 		// without a signature, as Bitcoin Core does.
 		return satPair{zeroWitness.markMalleable(x.dsat.ok && !x.dsat.sig), x.sat}, nil
 	case Thresh:
+		if len(subs)*int(n.k) > maxThreshWork {
+			return satPair{}, fmt.Errorf("miniscript: thresh(%d, ...) of %d arguments is too large to satisfy here (at most %d choices)", n.k, len(subs), maxThreshWork)
+		}
 		return n.satisfyThresh(subs), nil
 	case Multi:
 		return n.satisfyMulti(sign), nil
@@ -291,24 +299,50 @@ func (n *Node) satisfyThresh(subs []satPair) satPair {
 	return satPair{dsat, sats[n.k]}
 }
 
+// chooseSigners picks, among the keys with signatures, the k whose
+// signatures are shortest (earlier keys first on ties): every choice holds
+// signatures only, so none is malleable and the smallest wins. It returns
+// nil when fewer than k keys have signed.
+func chooseSigners(order []string, k int, sign func(string) witness) map[int]witness {
+	type cand struct {
+		i int
+		w witness
+	}
+	var have []cand
+	for i, key := range order {
+		if w := sign(key); w.ok {
+			have = append(have, cand{i, w})
+		}
+	}
+	if len(have) < k {
+		return nil
+	}
+	sort.SliceStable(have, func(a, b int) bool { return have[a].w.size < have[b].w.size })
+	chosen := map[int]witness{}
+	for _, c := range have[:k] {
+		chosen[c.i] = c.w
+	}
+	return chosen
+}
+
 // satisfyMulti builds CHECKMULTISIG's stack: the dummy element, then
 // signatures in key order.
 func (n *Node) satisfyMulti(sign func(string) witness) satPair {
-	sats := []witness{zeroWitness}
-	for _, key := range n.keys {
-		sat := sign(key)
-		next := []witness{sats[0]}
-		for j := 1; j < len(sats); j++ {
-			next = append(next, sats[j].or(sats[j-1].then(sat)))
-		}
-		next = append(next, sats[len(sats)-1].then(sat))
-		sats = next
-	}
 	dsat := zeroWitness
 	for range n.k {
 		dsat = dsat.then(zeroWitness)
 	}
-	return satPair{dsat, sats[n.k]}
+	chosen := chooseSigners(n.keys, int(n.k), sign)
+	if chosen == nil {
+		return satPair{dsat, invalidWitness}
+	}
+	sat := zeroWitness
+	for i := range n.keys {
+		if w, ok := chosen[i]; ok {
+			sat = sat.then(w)
+		}
+	}
+	return satPair{dsat, sat}
 }
 
 // satisfyMultiA builds the CHECKSIG/CHECKSIGADD chain's stack: one element
@@ -326,17 +360,23 @@ func (n *Node) satisfyMultiA(keys KeyFunc, sign func(string) witness) (satPair, 
 		}
 		sort.SliceStable(order, func(i, j int) bool { return bytes.Compare(pubs[order[i]], pubs[order[j]]) < 0 })
 	}
-	sats := []witness{emptyWitness}
-	for i := len(order) - 1; i >= 0; i-- {
-		sat := sign(order[i])
-		next := []witness{sats[0].then(zeroWitness)}
-		for j := 1; j < len(sats); j++ {
-			next = append(next, sats[j].then(zeroWitness).or(sats[j-1].then(sat)))
-		}
-		next = append(next, sats[len(sats)-1].then(sat))
-		sats = next
+	dsat := emptyWitness
+	for range order {
+		dsat = dsat.then(zeroWitness)
 	}
-	return satPair{sats[0], sats[n.k]}, nil
+	chosen := chooseSigners(order, int(n.k), sign)
+	if chosen == nil {
+		return satPair{dsat, invalidWitness}, nil
+	}
+	sat := emptyWitness
+	for i := len(order) - 1; i >= 0; i-- {
+		if w, ok := chosen[i]; ok {
+			sat = sat.then(w)
+		} else {
+			sat = sat.then(zeroWitness)
+		}
+	}
+	return satPair{dsat, sat}, nil
 }
 
 // missing explains, for each spending path, what the spend lacks.
