@@ -199,23 +199,6 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-// takeJSON removes --json (or -json) from a command's arguments before any
-// "--", setting *on.
-func takeJSON(args []string, on *bool) []string {
-	out := args[:1:1]
-	for i, a := range args[1:] {
-		if a == "--" {
-			return append(out, args[1+i:]...)
-		}
-		if a == "--json" || a == "-json" {
-			*on = true
-			continue
-		}
-		out = append(out, a)
-	}
-	return out
-}
-
 // parseFlags parses a command's flags and arguments in any order
 // (cmdline.Parse); a bad flag is a usage error.
 func parseFlags(fs *flag.FlagSet, args []string) error {
@@ -233,6 +216,10 @@ func argument(fs *flag.FlagSet) string {
 	}
 	return fs.Arg(0)
 }
+
+// commandsOwn names, per command, its own flags that share a global flag's
+// name: after the command they are the command's.
+var commandsOwn = map[string][]string{"approve": {"user"}}
 
 func (c *cli) run(args []string) error {
 	fs := newFlags("airsign-coordinator")
@@ -259,9 +246,12 @@ func (c *cli) run(args []string) error {
 	if len(args) == 0 {
 		return usageError("no command given")
 	}
-	// --json is a global flag people also put after the command
-	// (`withdraw … --json`); no command has a flag of that name.
-	args = takeJSON(args, &c.json)
+	// People put global flags after the command too (`withdraw … --json`,
+	// `requests --datadir D`); approve's --user is its own.
+	args, err = cmdline.TakeFlags(fs, args, commandsOwn[args[0]]...)
+	if err != nil {
+		return usageError(err.Error())
+	}
 	switch {
 	case args[0] == "help" && len(args) > 1:
 		return c.help(args[1:])

@@ -6,6 +6,7 @@ package cmdline
 import (
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -39,6 +40,40 @@ func Parse(fs *flag.FlagSet, args []string) error {
 		args = args[n:]
 	}
 	return fs.Parse(append([]string{"--"}, pos...)) // sets fs.Args()
+}
+
+// TakeFlags takes out of a command's arguments, up to a "--", the flags fs
+// defines ("-name", "--name", "--name=value", "--name value"), except those
+// named in keep, and parses them into fs; it returns the arguments left.
+// People put global flags after the command (`requests --datadir D
+// --json`); keep names the command's own flags that share a global's name,
+// which stay the command's.
+func TakeFlags(fs *flag.FlagSet, args []string, keep ...string) ([]string, error) {
+	var rest []string
+	for len(args) > 0 {
+		a := args[0]
+		if a == "--" {
+			return append(rest, args...), nil
+		}
+		name, _, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+		f := fs.Lookup(name)
+		if len(a) < 2 || a[0] != '-' || f == nil || slices.Contains(keep, name) {
+			rest, args = append(rest, a), args[1:]
+			continue
+		}
+		n := 1
+		if !hasValue && !isBoolFlag(f) {
+			if len(args) < 2 {
+				return nil, fmt.Errorf("flag needs an argument: %s", a)
+			}
+			n = 2
+		}
+		if err := fs.Parse(args[:n]); err != nil {
+			return nil, err
+		}
+		args = args[n:]
+	}
+	return rest, nil
 }
 
 func isBoolFlag(f *flag.Flag) bool {

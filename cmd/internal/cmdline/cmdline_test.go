@@ -37,6 +37,39 @@ func TestParse(t *testing.T) {
 	}
 }
 
+func TestTakeFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		keep    []string
+		json    bool
+		datadir string
+		rest    []string
+		err     bool
+	}{
+		{[]string{"requests", "--json"}, nil, true, "d0", []string{"requests"}, false},
+		{[]string{"show", "ID", "--datadir", "x", "-json"}, nil, true, "x", []string{"show", "ID"}, false},
+		{[]string{"show", "--datadir=y", "ID"}, nil, false, "y", []string{"show", "ID"}, false},
+		{[]string{"approve", "ID", "--user", "bob", "--json"}, []string{"user"}, true, "d0", []string{"approve", "ID", "--user", "bob"}, false},
+		{[]string{"withdraw", "--amount", "1", "--", "--json"}, nil, false, "d0", []string{"withdraw", "--amount", "1", "--", "--json"}, false},
+		{[]string{"show", "ID", "--datadir"}, nil, false, "", nil, true},
+		{[]string{"show", "--json=maybe"}, nil, false, "", nil, true},
+	} {
+		fs := flag.NewFlagSet("global", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		json := fs.Bool("json", false, "")
+		datadir := fs.String("datadir", "d0", "")
+		fs.String("user", "", "")
+		got, err := TakeFlags(fs, tc.args, tc.keep...)
+		if (err != nil) != tc.err {
+			t.Errorf("TakeFlags(%q): err %v, want error %v", tc.args, err, tc.err)
+			continue
+		}
+		if err == nil && (!slices.Equal(got, tc.rest) || *json != tc.json || *datadir != tc.datadir) {
+			t.Errorf("TakeFlags(%q) = %q json %v datadir %q; want %q %v %q", tc.args, got, *json, *datadir, tc.rest, tc.json, tc.datadir)
+		}
+	}
+}
+
 func TestHelpAsked(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
