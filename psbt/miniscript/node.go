@@ -20,6 +20,7 @@ const (
 	Tapscript
 )
 
+// String names the context as descriptors do (wsh, tapscript).
 func (c Context) String() string {
 	if c == Tapscript {
 		return "tapscript"
@@ -73,6 +74,7 @@ var fragmentNames = [...]string{
 	WrapA: "a:", WrapS: "s:", WrapC: "c:", WrapD: "d:", WrapV: "v:", WrapJ: "j:", WrapN: "n:",
 }
 
+// String is the fragment's name as written (pk_k, and_v, a:, ...).
 func (f Fragment) String() string {
 	if f >= 0 && int(f) < len(fragmentNames) {
 		return fragmentNames[f]
@@ -235,6 +237,7 @@ type Error struct {
 	Msg string
 }
 
+// Error says where and what, with the miniscript: prefix.
 func (e *Error) Error() string {
 	if e.Pos < 0 {
 		return "miniscript: " + e.Msg

@@ -41,6 +41,7 @@ const timelockKinds = PropG | PropH | PropI | PropJ
 // Has reports whether t has every type and property in want.
 func (t Type) Has(want Type) bool { return t&want == want }
 
+// String lists the type's letters in BIP-379's notation (e.g. Bondu).
 func (t Type) String() string {
 	var b strings.Builder
 	for i := range len(typeLetters) {
@@ -94,8 +95,8 @@ func need(n *Node, arg int, got Type, want Type, why string) error {
 	if got.Has(want) {
 		return nil
 	}
-	return errorAt(n.pos, "%s: %s must be %s (%s), but is %s%s",
-		n.frag, argName(n.frag, arg), want, why, got.basic(), got&^basicTypes)
+	return errorAt(n.pos, "%s: %s must be %s (%s), but is %s (type %s)",
+		n.frag, argName(n.frag, arg), want, why, got.basic(), got)
 }
 
 func argName(f Fragment, i int) string {
@@ -286,7 +287,7 @@ func (n *Node) threshType() (Type, error) {
 			want, why = TypeB|PropD|PropU, "thresh adds up dissatisfiable unit results"
 		}
 		if !t.Has(want) {
-			return 0, errorAt(s.pos, "thresh: argument %d must be %s (%s), but is %s%s", i+1, want, why, t.basic(), t&^basicTypes)
+			return 0, errorAt(s.pos, "thresh: argument %d must be %s (%s), but is %s (type %s)", i+1, want, why, t.basic(), t)
 		}
 		if !t.Has(PropE) {
 			allE = false
