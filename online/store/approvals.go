@@ -122,25 +122,28 @@ func (s *Store) RecordApproval(ctx context.Context, a Approval, prev, psbt []byt
 	if kind == "" {
 		kind = "coordinator-sealed"
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	err := s.inTx(ctx, func(tx *sqlTx) error { return recordApproval(ctx, tx, a, kind, prev, psbt) })
 	if err != nil {
 		return fmt.Errorf("store: record approval of %s: %w", a.Request, err)
 	}
-	defer tx.Rollback()
+	return nil
+}
+
+func recordApproval(ctx context.Context, tx *sqlTx, a Approval, kind string, prev, psbt []byte) error {
 	var st string
 	var stored []byte
-	err = tx.QueryRowContext(ctx, `SELECT status, psbt FROM withdrawals WHERE id = ?`, a.Request).Scan(&st, &stored)
+	err := tx.QueryRowContext(ctx, `SELECT status, psbt FROM withdrawals WHERE id = ?`, a.Request).Scan(&st, &stored)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("store: record approval of %s: %w: withdrawal %s", a.Request, ErrNotFound, a.Request)
+		return fmt.Errorf("%w: withdrawal %s", ErrNotFound, a.Request)
 	}
 	if err != nil {
-		return fmt.Errorf("store: record approval of %s: %w", a.Request, err)
+		return err
 	}
 	if Status(st) != StatusPending {
-		return fmt.Errorf("store: record approval of %s: %w: it is %s; only a pending request can be approved", a.Request, ErrState, st)
+		return fmt.Errorf("%w: it is %s; only a pending request can be approved", ErrState, st)
 	}
 	if !bytes.Equal(stored, prev) {
-		return fmt.Errorf("store: record approval of %s: %w: its PSBT changed meanwhile (another approval?); approve again", a.Request, ErrConflict)
+		return fmt.Errorf("%w: its PSBT changed meanwhile (another approval?); approve again", ErrConflict)
 	}
 	for _, q := range []struct {
 		sql  string
@@ -154,11 +157,8 @@ func (s *Store) RecordApproval(ctx context.Context, a Approval, prev, psbt []byt
 		{`UPDATE approval_keys SET failures = 0 WHERE user_name = ?`, []any{a.Approver}},
 	} {
 		if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
-			return fmt.Errorf("store: record approval of %s: %w", a.Request, err)
+			return err
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: record approval of %s: %w", a.Request, err)
 	}
 	return nil
 }

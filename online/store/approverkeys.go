@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -40,7 +39,7 @@ func (s *Store) AddApproverKey(ctx context.Context, k ApproverKey) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO approver_keys (key_id, user_name, kind, public_key, rp_id, credential_id, label, created)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, k.KeyID, k.User, k.Kind, k.PublicKey, k.RPID, k.CredentialID, k.Label, k.Created.UnixNano())
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") || strings.Contains(err.Error(), "PRIMARY KEY") {
+		if s.db.dialect.isDuplicate(err) {
 			return fmt.Errorf("store: approver key %x…: %w: it is already registered", k.KeyID[:8], ErrExists)
 		}
 		return fmt.Errorf("store: approver key of %q: %w", k.User, err)

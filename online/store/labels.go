@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -31,7 +30,7 @@ INSERT INTO payees (label, address, note, added_by, updated) VALUES (?, ?, ?, ?,
 ON CONFLICT (label) DO UPDATE SET label = excluded.label, address = excluded.address, note = excluded.note,
 	added_by = excluded.added_by, updated = excluded.updated`,
 		p.Label, p.Address, p.Note, p.AddedBy, p.Updated.UnixNano())
-	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+	if err != nil && s.db.dialect.isDuplicate(err) {
 		other, _ := s.payee(ctx, `address = ?`, p.Address)
 		return fmt.Errorf("store: payee %q: %w: address %s is already in the address book as %q", p.Label, ErrExists, p.Address, other.Label)
 	}

@@ -18,7 +18,7 @@ type Reservation struct {
 // ReservedBy breaks Reserved down by the request that holds the coins,
 // in request id order.
 func (s *Store) ReservedBy(ctx context.Context, wallet string) ([]Reservation, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT r.withdrawal, count(*), sum(u.value) FROM utxos u
+	rows, err := s.db.QueryContext(ctx, `SELECT r.withdrawal, count(*), CAST(sum(u.value) AS BIGINT) FROM utxos u
 		JOIN reservations r ON r.txid = u.txid AND r.vout = u.vout
 		WHERE u.wallet = ? AND u.spent_by IS NULL GROUP BY r.withdrawal ORDER BY r.withdrawal`, wallet)
 	if err != nil {

@@ -14,10 +14,12 @@ import (
 	_ "modernc.org/sqlite" // registers the pure Go "sqlite" driver
 )
 
-// Store is the coordinator's database. It is safe for concurrent use; writes
-// are serialised by SQLite and readers see the last committed block (WAL).
+// Store is the coordinator's database. It is safe for concurrent use, and
+// on PostgreSQL by several processes at once: every write transaction is
+// serializable (SQLite serialises writers; readers see the last committed
+// block in WAL mode, PostgreSQL's by MVCC).
 type Store struct {
-	db *sql.DB
+	db *sqlDB
 
 	// hook, when set by a test, runs at named points inside ApplyBlock's
 	// transaction so a test can fail it part way.
@@ -34,17 +36,24 @@ const dsnParams = "_pragma=busy_timeout(10000)" +
 	"&_pragma=synchronous(FULL)" +
 	"&_txlock=immediate"
 
-// Open opens the database file at path, creating it if needed, and migrates
-// it to the current schema. It refuses a database whose schema is newer than
-// this program knows, leaving the file untouched.
-func Open(path string) (*Store, error) {
+// Open opens the store at where and migrates it to the current schema: a
+// PostgreSQL database when where is a postgres:// or postgresql:// URL,
+// else a SQLite file at that path, created if needed. It refuses a
+// database whose schema is newer than this program knows, leaving it
+// untouched.
+func Open(where string) (*Store, error) {
+	if IsPostgresURL(where) {
+		return openPostgres(where)
+	}
+	path := where
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("store: open %q: path must be non-empty and contain no '?' or '#'", path)
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?"+dsnParams)
+	raw, err := sql.Open("sqlite", "file:"+path+"?"+dsnParams)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	db := newSQLDB(raw, dialectSQLite)
 	if err := migrate(context.Background(), db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -58,11 +67,7 @@ func (s *Store) Close() error { return s.db.Close() }
 // SchemaVersion is the schema version this program writes.
 func SchemaVersion() int { return len(migrations) }
 
-func migrate(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx,
-		`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_version: %w", err)
-	}
+func migrate(ctx context.Context, db *sqlDB) error {
 	for {
 		done, err := migrateStep(ctx, db)
 		if err != nil || done {
@@ -72,14 +77,30 @@ func migrate(ctx context.Context, db *sql.DB) error {
 }
 
 // migrateStep runs the next migration, if any, in one transaction. It reads
-// the version inside that transaction so two processes opening the same new
-// file cannot both run a step.
-func migrateStep(ctx context.Context, db *sql.DB) (done bool, err error) {
-	tx, err := db.BeginTx(ctx, nil)
+// the version inside that transaction, after the dialect's migration lock,
+// so two processes opening the same new database cannot both run a step.
+func migrateStep(ctx context.Context, db *sqlDB) (done bool, err error) {
+	// Read committed on PostgreSQL, so the version is read after the
+	// lock is taken, not from a snapshot as of the lock's statement.
+	lock := db.dialect.migrationLock()
+	var opts *sql.TxOptions
+	if lock != "" {
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return false, err
 	}
 	defer tx.Rollback()
+	if lock != "" {
+		if _, err := tx.ExecContext(ctx, lock); err != nil {
+			return false, fmt.Errorf("lock for migration: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx,
+		`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return false, fmt.Errorf("create schema_version: %w", err)
+	}
 
 	var version int
 	err = tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&version)
@@ -98,7 +119,7 @@ func migrateStep(ctx context.Context, db *sql.DB) (done bool, err error) {
 	if version == len(migrations) {
 		return true, tx.Commit()
 	}
-	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
+	if _, err := tx.ExecContext(ctx, db.dialect.schema(migrations[version])); err != nil {
 		return false, fmt.Errorf("migration %d to %d: %w", version, version+1, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, version+1); err != nil {
@@ -116,29 +137,26 @@ func (s *Store) AddWallet(ctx context.Context, w Wallet) error {
 	if w.Birthday < 0 || w.Created.IsZero() {
 		return fmt.Errorf("store: add wallet %q: birthday %d must be >= 0 and created must be set", w.Name, w.Birthday)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: add wallet %q: %w", w.Name, err)
-	}
-	defer tx.Rollback()
-	var identity sql.NullString
-	if w.Identity != "" {
-		identity = sql.NullString{String: w.Identity, Valid: true}
-	}
-	res, err := tx.ExecContext(ctx,
-		`INSERT INTO wallets (name, network, descriptor, birthday, created, identity) VALUES (?, ?, ?, ?, ?, ?)
+	return s.inTx(ctx, func(tx *sqlTx) error {
+		var identity sql.NullString
+		if w.Identity != "" {
+			identity = sql.NullString{String: w.Identity, Valid: true}
+		}
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO wallets (name, network, descriptor, birthday, created, identity) VALUES (?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (name) DO NOTHING`,
-		w.Name, w.Network, w.Descriptor, w.Birthday, w.Created.UnixNano(), identity)
-	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
-		return fmt.Errorf("store: add wallet %q: %w: a wallet that pays to the same addresses is registered", w.Name, ErrExists)
-	}
-	if err != nil {
-		return fmt.Errorf("store: add wallet %q: %w", w.Name, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("store: add wallet %q: %w", w.Name, ErrExists)
-	}
-	return tx.Commit()
+			w.Name, w.Network, w.Descriptor, w.Birthday, w.Created.UnixNano(), identity)
+		if err != nil && s.db.dialect.isDuplicate(err) {
+			return fmt.Errorf("store: add wallet %q: %w: a wallet that pays to the same addresses is registered", w.Name, ErrExists)
+		}
+		if err != nil {
+			return fmt.Errorf("store: add wallet %q: %w", w.Name, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("store: add wallet %q: %w", w.Name, ErrExists)
+		}
+		return nil
+	})
 }
 
 // Wallet returns the wallet registered under name, or ErrNotFound.
@@ -193,31 +211,28 @@ func scanWallet(r scanner) (Wallet, error) {
 // AddAddresses records derived addresses to watch, in one transaction.
 // Adding an address that is already stored with the same script is a no-op.
 func (s *Store) AddAddresses(ctx context.Context, as []Address) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: add addresses: %w", err)
-	}
-	defer tx.Rollback()
-	for _, a := range as {
-		_, err := tx.ExecContext(ctx,
-			`INSERT INTO addresses (wallet, branch, idx, script, used) VALUES (?, ?, ?, ?, ?)
+	return s.inTx(ctx, func(tx *sqlTx) error {
+		for _, a := range as {
+			_, err := tx.ExecContext(ctx,
+				`INSERT INTO addresses (wallet, branch, idx, script, used) VALUES (?, ?, ?, ?, ?)
 			 ON CONFLICT (wallet, branch, idx) DO NOTHING`,
-			a.Wallet, a.Branch, a.Index, a.Script, a.Used)
-		if err != nil {
-			return fmt.Errorf("store: add address %s/%d/%d: %w", a.Wallet, a.Branch, a.Index, err)
+				a.Wallet, a.Branch, a.Index, a.Script, a.Used)
+			if err != nil {
+				return fmt.Errorf("store: add address %s/%d/%d: %w", a.Wallet, a.Branch, a.Index, err)
+			}
+			var got []byte
+			if err := tx.QueryRowContext(ctx,
+				`SELECT script FROM addresses WHERE wallet = ? AND branch = ? AND idx = ?`,
+				a.Wallet, a.Branch, a.Index).Scan(&got); err != nil {
+				return fmt.Errorf("store: add address %s/%d/%d: %w", a.Wallet, a.Branch, a.Index, err)
+			}
+			if string(got) != string(a.Script) {
+				return fmt.Errorf("store: add address %s/%d/%d: script %x differs from stored %x: %w",
+					a.Wallet, a.Branch, a.Index, a.Script, got, ErrConflict)
+			}
 		}
-		var got []byte
-		if err := tx.QueryRowContext(ctx,
-			`SELECT script FROM addresses WHERE wallet = ? AND branch = ? AND idx = ?`,
-			a.Wallet, a.Branch, a.Index).Scan(&got); err != nil {
-			return fmt.Errorf("store: add address %s/%d/%d: %w", a.Wallet, a.Branch, a.Index, err)
-		}
-		if string(got) != string(a.Script) {
-			return fmt.Errorf("store: add address %s/%d/%d: script %x differs from stored %x: %w",
-				a.Wallet, a.Branch, a.Index, a.Script, got, ErrConflict)
-		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
 // Addresses returns the wallet's addresses ordered by branch and index.
@@ -293,75 +308,71 @@ func (s *Store) applyBlock(ctx context.Context, u Update) error {
 	if u.Height <= 0 {
 		return fmt.Errorf("height %d must be positive (0 means mempool)", u.Height)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+	return s.inTx(ctx, func(tx *sqlTx) error {
+		var have int32
+		err := tx.QueryRowContext(ctx, `SELECT height FROM blocks WHERE hash = ?`, u.Hash[:]).Scan(&have)
+		switch {
+		case err == nil && have == u.Height:
+			return nil // already applied
+		case err == nil:
+			return fmt.Errorf("%w: hash already stored at height %d", ErrConflict, have)
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
 
-	var have int32
-	err = tx.QueryRowContext(ctx, `SELECT height FROM blocks WHERE hash = ?`, u.Hash[:]).Scan(&have)
-	switch {
-	case err == nil && have == u.Height:
-		return nil // already applied
-	case err == nil:
-		return fmt.Errorf("%w: hash already stored at height %d", ErrConflict, have)
-	case !errors.Is(err, sql.ErrNoRows):
-		return err
-	}
-
-	th, thash, ok, err := tip(ctx, tx)
-	if err != nil {
-		return err
-	}
-	if ok && (u.Prev != thash || u.Height != th+1) {
-		return fmt.Errorf("%w: prev %s, tip is %d %s", ErrNotConnected, u.Prev, th, thash)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO blocks (height, hash, prev) VALUES (?, ?, ?)`,
-		u.Height, u.Hash[:], u.Prev[:]); err != nil {
-		return err
-	}
-	s.at("block")
-
-	if err := credit(ctx, tx, u.Credits, u.Height); err != nil {
-		return err
-	}
-	s.at("credits")
-	for _, sp := range u.Spends {
-		res, err := tx.ExecContext(ctx,
-			`UPDATE utxos SET mempool_spent_by = spent_by, spent_by = ?, spent_height = ?
-			 WHERE txid = ? AND vout = ? AND spent_height IS NULL`,
-			sp.Tx[:], u.Height, sp.OutPoint.Hash[:], sp.OutPoint.Index)
+		th, thash, ok, err := tip(ctx, tx)
 		if err != nil {
-			return fmt.Errorf("spend %s: %w", sp.OutPoint, err)
+			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			var by []byte
-			err := tx.QueryRowContext(ctx, `SELECT spent_by FROM utxos WHERE txid = ? AND vout = ?`,
-				sp.OutPoint.Hash[:], sp.OutPoint.Index).Scan(&by)
-			if err == nil {
-				return fmt.Errorf("%w: %s already spent in a block by %x", ErrConflict, sp.OutPoint, by)
+		if ok && (u.Prev != thash || u.Height != th+1) {
+			return fmt.Errorf("%w: prev %s, tip is %d %s", ErrNotConnected, u.Prev, th, thash)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO blocks (height, hash, prev) VALUES (?, ?, ?)`,
+			u.Height, u.Hash[:], u.Prev[:]); err != nil {
+			return err
+		}
+		s.at("block")
+
+		if err := credit(ctx, tx, u.Credits, u.Height); err != nil {
+			return err
+		}
+		s.at("credits")
+		for _, sp := range u.Spends {
+			res, err := tx.ExecContext(ctx,
+				`UPDATE utxos SET mempool_spent_by = spent_by, spent_by = ?, spent_height = ?
+			 WHERE txid = ? AND vout = ? AND spent_height IS NULL`,
+				sp.Tx[:], u.Height, sp.OutPoint.Hash[:], sp.OutPoint.Index)
+			if err != nil {
+				return fmt.Errorf("spend %s: %w", sp.OutPoint, err)
 			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return err
+			if n, _ := res.RowsAffected(); n == 0 {
+				var by []byte
+				err := tx.QueryRowContext(ctx, `SELECT spent_by FROM utxos WHERE txid = ? AND vout = ?`,
+					sp.OutPoint.Hash[:], sp.OutPoint.Index).Scan(&by)
+				if err == nil {
+					return fmt.Errorf("%w: %s already spent in a block by %x", ErrConflict, sp.OutPoint, by)
+				}
+				if !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
 			}
 		}
-	}
-	s.at("spends")
-	return tx.Commit()
+		s.at("spends")
+		return nil
+	})
 }
 
 // credit inserts outputs at height (0 for mempool) and marks their
 // addresses used. A block credit confirms a matching mempool entry; any
 // other duplicate is a conflict unless it is a repeated mempool credit.
-func credit(ctx context.Context, tx *sql.Tx, us []UTXO, height int32) error {
+func credit(ctx context.Context, tx *sqlTx, us []UTXO, height int32) error {
 	for _, c := range us {
 		if c.Value < 0 {
 			return fmt.Errorf("credit %s: negative value %d", c.OutPoint, c.Value)
 		}
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO utxos (txid, vout, wallet, value, script, branch, idx, height, seen_unconfirmed, coinbase)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ? = 0, ?)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? = 0 THEN 1 ELSE 0 END, ?)
 			 ON CONFLICT (txid, vout) DO UPDATE SET height = excluded.height
 			 WHERE utxos.height = 0 AND utxos.wallet = excluded.wallet AND utxos.value = excluded.value`,
 			c.OutPoint.Hash[:], c.OutPoint.Index, c.Wallet, int64(c.Value), c.Script, c.Branch, c.Index, height, height, c.Coinbase)
@@ -383,22 +394,19 @@ func credit(ctx context.Context, tx *sql.Tx, us []UTXO, height int32) error {
 // height 0 and unconfirmed spends. Repeating it is harmless. A later block
 // that confirms these is applied with ApplyBlock as usual.
 func (s *Store) AddUnconfirmed(ctx context.Context, credits []UTXO, spends []Spend) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: add unconfirmed: %w", err)
-	}
-	defer tx.Rollback()
-	if err := credit(ctx, tx, credits, 0); err != nil {
-		return fmt.Errorf("store: add unconfirmed: %w", err)
-	}
-	for _, sp := range spends {
-		if _, err := tx.ExecContext(ctx,
-			`UPDATE utxos SET spent_by = ? WHERE txid = ? AND vout = ? AND spent_by IS NULL`,
-			sp.Tx[:], sp.OutPoint.Hash[:], sp.OutPoint.Index); err != nil {
-			return fmt.Errorf("store: add unconfirmed: spend %s: %w", sp.OutPoint, err)
+	return s.inTx(ctx, func(tx *sqlTx) error {
+		if err := credit(ctx, tx, credits, 0); err != nil {
+			return fmt.Errorf("store: add unconfirmed: %w", err)
 		}
-	}
-	return tx.Commit()
+		for _, sp := range spends {
+			if _, err := tx.ExecContext(ctx,
+				`UPDATE utxos SET spent_by = ? WHERE txid = ? AND vout = ? AND spent_by IS NULL`,
+				sp.Tx[:], sp.OutPoint.Hash[:], sp.OutPoint.Index); err != nil {
+				return fmt.Errorf("store: add unconfirmed: spend %s: %w", sp.OutPoint, err)
+			}
+		}
+		return nil
+	})
 }
 
 // DisconnectTip undoes the tip block in one transaction and returns the
@@ -417,31 +425,32 @@ func (s *Store) DisconnectTip(ctx context.Context) (height int32, hash chainhash
 	return height, hash, nil
 }
 
-func (s *Store) disconnectTip(ctx context.Context) (int32, chainhash.Hash, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, chainhash.Hash{}, err
-	}
-	defer tx.Rollback()
-	h, hash, ok, err := tip(ctx, tx)
-	if err != nil {
-		return 0, chainhash.Hash{}, err
-	}
-	if !ok {
-		return 0, chainhash.Hash{}, ErrNoTip
-	}
-	for _, q := range []string{
-		`UPDATE utxos SET spent_by = mempool_spent_by, mempool_spent_by = NULL, spent_height = NULL
-		 WHERE spent_height = ?`,
-		`UPDATE utxos SET height = 0 WHERE height = ? AND seen_unconfirmed = 1`,
-		`DELETE FROM utxos WHERE height = ?`,
-		`DELETE FROM blocks WHERE height = ?`,
-	} {
-		if _, err := tx.ExecContext(ctx, q, h); err != nil {
-			return 0, chainhash.Hash{}, err
+func (s *Store) disconnectTip(ctx context.Context) (h int32, hash chainhash.Hash, err error) {
+	err = s.inTx(ctx, func(tx *sqlTx) error {
+		var ok bool
+		if h, hash, ok, err = tip(ctx, tx); err != nil {
+			return err
 		}
+		if !ok {
+			return ErrNoTip
+		}
+		for _, q := range []string{
+			`UPDATE utxos SET spent_by = mempool_spent_by, mempool_spent_by = NULL, spent_height = NULL
+		 WHERE spent_height = ?`,
+			`UPDATE utxos SET height = 0 WHERE height = ? AND seen_unconfirmed = 1`,
+			`DELETE FROM utxos WHERE height = ?`,
+			`DELETE FROM blocks WHERE height = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, h); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, chainhash.Hash{}, err
 	}
-	return h, hash, tx.Commit()
+	return h, hash, nil
 }
 
 // UTXOs returns the wallet's unspent outputs, confirmed and mempool, ordered
@@ -496,8 +505,8 @@ func (s *Store) utxos(ctx context.Context, where string, args ...any) ([]UTXO, e
 func (s *Store) Balance(ctx context.Context, wallet string) (confirmed, unconfirmed btcutil.Amount, err error) {
 	var c, u int64
 	err = s.db.QueryRowContext(ctx,
-		`SELECT coalesce(sum(CASE WHEN height > 0 THEN value END), 0),
-		        coalesce(sum(CASE WHEN height = 0 THEN value END), 0)
+		`SELECT CAST(coalesce(sum(CASE WHEN height > 0 THEN value END), 0) AS BIGINT),
+		        CAST(coalesce(sum(CASE WHEN height = 0 THEN value END), 0) AS BIGINT)
 		 FROM utxos WHERE wallet = ? AND spent_by IS NULL`, wallet).Scan(&c, &u)
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: balance of %q: %w", wallet, err)
@@ -534,11 +543,10 @@ func (s *Store) SetSuspended(ctx context.Context, wallet string, suspended bool,
 // such a wallet is suspended instead. What it held goes back to whichever
 // wallet derives the same scripts at the next rescan.
 func (s *Store) RemoveWallet(ctx context.Context, name string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: remove wallet %q: %w", name, err)
-	}
-	defer tx.Rollback()
+	return s.inTx(ctx, func(tx *sqlTx) error { return removeWallet(ctx, tx, name) })
+}
+
+func removeWallet(ctx context.Context, tx *sqlTx, name string) error {
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM withdrawals WHERE wallet = ?`, name).Scan(&n); err != nil {
 		return fmt.Errorf("store: remove wallet %q: %w", name, err)
@@ -564,5 +572,5 @@ func (s *Store) RemoveWallet(ctx context.Context, name string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("store: remove wallet %q: %w", name, ErrNotFound)
 	}
-	return tx.Commit()
+	return nil
 }

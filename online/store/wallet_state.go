@@ -20,24 +20,21 @@ func (s *Store) SaveTxs(ctx context.Context, txs []*wire.MsgTx) error {
 	if len(txs) == 0 {
 		return nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: save transactions: %w", err)
-	}
-	defer tx.Rollback()
-	var buf bytes.Buffer
-	for _, t := range txs {
-		buf.Reset()
-		if err := t.Serialize(&buf); err != nil {
-			return fmt.Errorf("store: save transaction %s: %w", t.TxHash(), err)
+	return s.inTx(ctx, func(tx *sqlTx) error {
+		var buf bytes.Buffer
+		for _, t := range txs {
+			buf.Reset()
+			if err := t.Serialize(&buf); err != nil {
+				return fmt.Errorf("store: save transaction %s: %w", t.TxHash(), err)
+			}
+			id := t.TxHash()
+			if _, err := tx.ExecContext(ctx, `INSERT INTO txs (txid, raw) VALUES (?, ?) ON CONFLICT (txid) DO NOTHING`,
+				id[:], buf.Bytes()); err != nil {
+				return fmt.Errorf("store: save transaction %s: %w", id, err)
+			}
 		}
-		id := t.TxHash()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO txs (txid, raw) VALUES (?, ?) ON CONFLICT (txid) DO NOTHING`,
-			id[:], buf.Bytes()); err != nil {
-			return fmt.Errorf("store: save transaction %s: %w", id, err)
-		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
 // Tx returns a stored transaction, or ErrNotFound.
@@ -64,27 +61,29 @@ func (s *Store) Tx(ctx context.Context, txid chainhash.Hash) (*wire.MsgTx, error
 // neither used nor issued, and marks it issued so the next caller gets
 // another. It returns ErrNoAddress when the watcher has not derived one.
 func (s *Store) IssueAddress(ctx context.Context, wallet string, branch uint32) (Address, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	var a Address
+	err := s.inTx(ctx, func(tx *sqlTx) error {
+		a = Address{Wallet: wallet, Branch: branch}
+		err := tx.QueryRowContext(ctx,
+			`SELECT idx, script FROM addresses WHERE wallet = ? AND branch = ? AND used = 0 AND issued = 0
+			 ORDER BY idx LIMIT 1`, wallet, branch).Scan(&a.Index, &a.Script)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: issue address of %q branch %d: %w", wallet, branch, ErrNoAddress)
+		}
+		if err != nil {
+			return fmt.Errorf("store: issue address of %q: %w", wallet, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE addresses SET issued = 1 WHERE wallet = ? AND branch = ? AND idx = ?`,
+			wallet, branch, a.Index); err != nil {
+			return fmt.Errorf("store: issue address of %q: %w", wallet, err)
+		}
+		a.Issued = true
+		return nil
+	})
 	if err != nil {
-		return Address{}, fmt.Errorf("store: issue address of %q: %w", wallet, err)
+		return Address{}, err
 	}
-	defer tx.Rollback()
-	a := Address{Wallet: wallet, Branch: branch}
-	err = tx.QueryRowContext(ctx,
-		`SELECT idx, script FROM addresses WHERE wallet = ? AND branch = ? AND used = 0 AND issued = 0
-		 ORDER BY idx LIMIT 1`, wallet, branch).Scan(&a.Index, &a.Script)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Address{}, fmt.Errorf("store: issue address of %q branch %d: %w", wallet, branch, ErrNoAddress)
-	}
-	if err != nil {
-		return Address{}, fmt.Errorf("store: issue address of %q: %w", wallet, err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE addresses SET issued = 1 WHERE wallet = ? AND branch = ? AND idx = ?`,
-		wallet, branch, a.Index); err != nil {
-		return Address{}, fmt.Errorf("store: issue address of %q: %w", wallet, err)
-	}
-	a.Issued = true
-	return a, tx.Commit()
+	return a, nil
 }
 
 // UnconfirmedTxids returns the transactions the store knows only from the
@@ -117,21 +116,18 @@ func (s *Store) UnconfirmedTxids(ctx context.Context) ([]chainhash.Hash, error) 
 // that no block holds, and its unconfirmed spends. Outputs of ours it spent
 // become spendable again.
 func (s *Store) DropUnconfirmed(ctx context.Context, txid chainhash.Hash) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: drop unconfirmed %s: %w", txid, err)
-	}
-	defer tx.Rollback()
-	for _, q := range []string{
-		`UPDATE utxos SET spent_by = NULL WHERE spent_by = ? AND spent_height IS NULL`,
-		`UPDATE utxos SET mempool_spent_by = NULL WHERE mempool_spent_by = ?`,
-		`DELETE FROM utxos WHERE txid = ? AND height = 0`,
-	} {
-		if _, err := tx.ExecContext(ctx, q, txid[:]); err != nil {
-			return fmt.Errorf("store: drop unconfirmed %s: %w", txid, err)
+	return s.inTx(ctx, func(tx *sqlTx) error {
+		for _, q := range []string{
+			`UPDATE utxos SET spent_by = NULL WHERE spent_by = ? AND spent_height IS NULL`,
+			`UPDATE utxos SET mempool_spent_by = NULL WHERE mempool_spent_by = ?`,
+			`DELETE FROM utxos WHERE txid = ? AND height = 0`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, txid[:]); err != nil {
+				return fmt.Errorf("store: drop unconfirmed %s: %w", txid, err)
+			}
 		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
 // Rewind undoes every applied block at height and above in one transaction,
@@ -140,23 +136,20 @@ func (s *Store) DropUnconfirmed(ctx context.Context, txid chainhash.Hash) error 
 // from the earliest wallet birthday. It is how a wallet registered with a
 // birthday in the past gets its history.
 func (s *Store) Rewind(ctx context.Context, height int32) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: rewind to %d: %w", height, err)
-	}
-	defer tx.Rollback()
-	for _, q := range []string{
-		`UPDATE utxos SET spent_by = mempool_spent_by, mempool_spent_by = NULL, spent_height = NULL
+	return s.inTx(ctx, func(tx *sqlTx) error {
+		for _, q := range []string{
+			`UPDATE utxos SET spent_by = mempool_spent_by, mempool_spent_by = NULL, spent_height = NULL
 		 WHERE spent_height >= ?`,
-		`UPDATE utxos SET height = 0 WHERE height >= ? AND seen_unconfirmed = 1`,
-		`DELETE FROM utxos WHERE height >= ?`,
-		`DELETE FROM blocks WHERE height >= ?`,
-	} {
-		if _, err := tx.ExecContext(ctx, q, height); err != nil {
-			return fmt.Errorf("store: rewind to %d: %w", height, err)
+			`UPDATE utxos SET height = 0 WHERE height >= ? AND seen_unconfirmed = 1`,
+			`DELETE FROM utxos WHERE height >= ?`,
+			`DELETE FROM blocks WHERE height >= ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, height); err != nil {
+				return fmt.Errorf("store: rewind to %d: %w", height, err)
+			}
 		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
 // FirstBlock returns the lowest applied block height; ok is false when none.
@@ -184,12 +177,12 @@ func (m Movement) Net() btcutil.Amount { return m.Received - m.Sent }
 // newest first with mempool transactions on top.
 func (s *Store) History(ctx context.Context, wallet string) ([]Movement, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT txid, max(h), sum(recv), sum(sent) FROM (
+		SELECT txid, max(h), CAST(sum(recv) AS BIGINT), CAST(sum(sent) AS BIGINT) FROM (
 			SELECT txid, height AS h, value AS recv, 0 AS sent FROM utxos WHERE wallet = ?1
 			UNION ALL
 			SELECT spent_by, coalesce(spent_height, 0), 0, value FROM utxos
 			WHERE wallet = ?1 AND spent_by IS NOT NULL
-		) GROUP BY txid
+		) AS moves GROUP BY txid
 		ORDER BY max(h) = 0 DESC, max(h) DESC, txid`, wallet)
 	if err != nil {
 		return nil, fmt.Errorf("store: history of %q: %w", wallet, err)
@@ -221,7 +214,7 @@ func (s *Store) TxHeight(ctx context.Context, txid chainhash.Hash) (height int32
 		SELECT max(h) FROM (
 			SELECT height AS h FROM utxos WHERE txid = ?1
 			UNION ALL SELECT coalesce(spent_height, 0) FROM utxos WHERE spent_by = ?1
-		)`, txid[:]).Scan(&h)
+		) AS heights`, txid[:]).Scan(&h)
 	if err != nil {
 		return 0, false, fmt.Errorf("store: height of %s: %w", txid, err)
 	}

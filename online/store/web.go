@@ -49,27 +49,27 @@ func (s *Store) SetWebPassword(ctx context.Context, name string, hash []byte) er
 	if len(hash) == 0 || len(hash) > 1024 {
 		return fmt.Errorf("store: web password of %q: the hash is %d bytes; want 1 to 1024", name, len(hash))
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	err := s.inTx(ctx, func(tx *sqlTx) error { return setWebPassword(ctx, tx, name, hash) })
 	if err != nil {
 		return fmt.Errorf("store: web password of %q: %w", name, err)
 	}
-	defer tx.Rollback()
+	return nil
+}
+
+func setWebPassword(ctx context.Context, tx *sqlTx, name string, hash []byte) error {
 	res, err := tx.ExecContext(ctx,
 		`UPDATE users SET web_password = ?, web_failures = 0, web_locked_until = 0 WHERE name = ?`, hash, name)
 	if err != nil {
-		return fmt.Errorf("store: web password of %q: %w", name, err)
+		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("store: web password of %q: %w", name, ErrNotFound)
+		return ErrNotFound
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_name = ?`, name); err != nil {
-		return fmt.Errorf("store: web password of %q: %w", name, err)
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM web_failures WHERE user_name = ?`, name); err != nil {
-		return fmt.Errorf("store: web password of %q: %w", name, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: web password of %q: %w", name, err)
+		return err
 	}
 	return nil
 }
@@ -107,29 +107,24 @@ RETURNING web_failures, web_locked_until`, max, max, now.Add(lockFor).UnixNano()
 // client address: the max-th in a row locks sign-in from that address
 // until now+lockFor. Rows untouched for a day are dropped.
 func (s *Store) RecordWebFailureFrom(ctx context.Context, name, remote string, now time.Time, max int, lockFor time.Duration) (int, time.Time, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("store: web failure of %q: %w", name, err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM web_failures WHERE updated < ? AND locked_until < ?`,
-		now.Add(-24*time.Hour).UnixNano(), now.UnixNano()); err != nil {
-		return 0, time.Time{}, fmt.Errorf("store: web failure of %q: %w", name, err)
-	}
 	var failures int
 	var until int64
-	err = tx.QueryRowContext(ctx, `
-INSERT INTO web_failures (user_name, remote, failures, locked_until, updated) VALUES (?1, ?2, 1, CASE WHEN 1 >= ?3 THEN ?4 ELSE 0 END, ?5)
+	err := s.inTx(ctx, func(tx *sqlTx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM web_failures WHERE updated < ? AND locked_until < ?`,
+			now.Add(-24*time.Hour).UnixNano(), now.UnixNano()); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `
+INSERT INTO web_failures (user_name, remote, failures, locked_until, updated)
+VALUES (?1, ?2, 1, CASE WHEN 1 >= ?3 THEN CAST(?4 AS BIGINT) ELSE 0 END, ?5)
 ON CONFLICT (user_name, remote) DO UPDATE SET
-	failures = CASE WHEN failures + 1 >= ?3 THEN 0 ELSE failures + 1 END,
-	locked_until = CASE WHEN failures + 1 >= ?3 THEN ?4 ELSE locked_until END,
+	failures = CASE WHEN web_failures.failures + 1 >= ?3 THEN 0 ELSE web_failures.failures + 1 END,
+	locked_until = CASE WHEN web_failures.failures + 1 >= ?3 THEN ?4 ELSE web_failures.locked_until END,
 	updated = ?5
 RETURNING failures, locked_until`, name, remote, max, now.Add(lockFor).UnixNano(), now.UnixNano()).Scan(&failures, &until)
+	})
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("store: web failure of %q from %s: %w", name, remote, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, time.Time{}, fmt.Errorf("store: web failure of %q: %w", name, err)
 	}
 	if until <= now.UnixNano() {
 		return failures, time.Time{}, nil

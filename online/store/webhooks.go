@@ -141,20 +141,22 @@ last_status = ?, last_error = ?, updated = ? WHERE event = ? AND url = ? AND sta
 	return nil
 }
 
-// RequestsWithoutEvent returns the ids of requests in status that have no
-// webhook event of kind yet.
-func (s *Store) RequestsWithoutEvent(ctx context.Context, status Status, kind string) ([]string, error) {
+// RequestsAwaiting returns the ids of requests in status that have a
+// webhook event of kind had and none of kind lacks yet: those whose next
+// event is lacks, once it happens.
+func (s *Store) RequestsAwaiting(ctx context.Context, status Status, had, lacks string) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id FROM withdrawals w WHERE status = ?
-AND NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.kind = ? AND e.request = w.id) ORDER BY created`, string(status), kind)
+AND EXISTS (SELECT 1 FROM webhook_events e WHERE e.kind = ? AND e.request = w.id)
+AND NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.kind = ? AND e.request = w.id) ORDER BY created`, string(status), had, lacks)
 	if err != nil {
-		return nil, fmt.Errorf("store: requests without %s: %w", kind, err)
+		return nil, fmt.Errorf("store: requests awaiting %s: %w", lacks, err)
 	}
 	defer rows.Close()
 	var ids []string
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("store: requests without %s: %w", kind, err)
+			return nil, fmt.Errorf("store: requests awaiting %s: %w", lacks, err)
 		}
 		ids = append(ids, id)
 	}

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil"
@@ -99,92 +98,89 @@ func (s *Store) insertWithdrawal(ctx context.Context, w Withdrawal, old string) 
 	if w.ID == "" || w.Wallet == "" || len(w.Inputs) == 0 || len(w.PSBT) == 0 || w.Amount <= 0 || w.FeeRate <= 0 {
 		return errors.New("id, wallet, inputs, psbt, a positive amount and fee rate are required")
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if old != "" {
-		st, err := withdrawalStatus(ctx, tx, old)
-		if err != nil {
-			return err
-		}
-		if st != StatusPending && st != StatusBroadcast {
-			return fmt.Errorf("%w: %s is %s", ErrState, old, st)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE withdrawals SET status = 'replaced' WHERE id = ?`, old); err != nil {
-			return err
-		}
-	}
-	var change sql.NullInt64
-	if w.HasChange {
-		change = sql.NullInt64{Int64: int64(w.ChangeIndex), Valid: true}
-	}
-	var replaces sql.NullString
-	if old != "" {
-		replaces = sql.NullString{String: old, Valid: true}
-		// A bump pays the same thing: its memo stays. A revocation pays
-		// the coins back, which the memo does not describe.
-		if w.Memo == "" && !w.Revokes {
-			if err := tx.QueryRowContext(ctx, `SELECT memo FROM withdrawals WHERE id = ?`, old).Scan(&w.Memo); err != nil {
+	return s.inTx(ctx, func(tx *sqlTx) error {
+		if old != "" {
+			st, err := withdrawalStatus(ctx, tx, old)
+			if err != nil {
+				return err
+			}
+			if st != StatusPending && st != StatusBroadcast {
+				return fmt.Errorf("%w: %s is %s", ErrState, old, st)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE withdrawals SET status = 'replaced' WHERE id = ?`, old); err != nil {
 				return err
 			}
 		}
-	}
-	if _, err := tx.ExecContext(ctx, `
+		var change sql.NullInt64
+		if w.HasChange {
+			change = sql.NullInt64{Int64: int64(w.ChangeIndex), Valid: true}
+		}
+		var replaces sql.NullString
+		if old != "" {
+			replaces = sql.NullString{String: old, Valid: true}
+			// A bump pays the same thing: its memo stays. A revocation pays
+			// the coins back, which the memo does not describe.
+			if w.Memo == "" && !w.Revokes {
+				if err := tx.QueryRowContext(ctx, `SELECT memo FROM withdrawals WHERE id = ?`, old).Scan(&w.Memo); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `
 		INSERT INTO withdrawals (id, wallet, status, requester, created, destination, amount, fee, feerate,
 			change_index, psbt, unsigned_txid, replaces, bumped_by, revokes, memo, fee_preset)
 		VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		w.ID, w.Wallet, w.Requester, w.Created.UnixNano(), w.Destination, int64(w.Amount), int64(w.Fee), w.FeeRate,
-		change, w.PSBT, w.UnsignedTxID[:], replaces, w.BumpedBy, w.Revokes, w.Memo, w.FeePreset); err != nil {
-		if strings.Contains(err.Error(), "UNIQUE") {
-			return fmt.Errorf("%w: a withdrawal with id %s", ErrExists, w.ID)
-		}
-		return err
-	}
-	for _, in := range w.Inputs {
-		var wallet string
-		var spent []byte
-		var spentHeight sql.NullInt32
-		err := tx.QueryRowContext(ctx, `SELECT wallet, spent_by, spent_height FROM utxos WHERE txid = ? AND vout = ?`,
-			in.Hash[:], in.Index).Scan(&wallet, &spent, &spentHeight)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("%w: %s is not an output of wallet %q", ErrNotFound, in, w.Wallet)
-		case err != nil:
-			return err
-		case wallet != w.Wallet:
-			return fmt.Errorf("%w: %s belongs to wallet %q, not %q", ErrConflict, in, wallet, w.Wallet)
-		case spentHeight.Valid:
-			return fmt.Errorf("%w: %s is spent in block %d by %x", ErrReserved, in, spentHeight.Int32, reverse(spent))
-		case spent != nil && old == "":
-			// A bump may spend what the transaction it replaces spends
-			// in the mempool; a new request may not.
-			return fmt.Errorf("%w: %s is already spent by %x (unconfirmed)", ErrReserved, in, reverse(spent))
-		}
-		var holder string
-		err = tx.QueryRowContext(ctx, `SELECT withdrawal FROM reservations WHERE txid = ? AND vout = ?`,
-			in.Hash[:], in.Index).Scan(&holder)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			if _, err := tx.ExecContext(ctx, `INSERT INTO reservations (txid, vout, withdrawal) VALUES (?, ?, ?)`,
-				in.Hash[:], in.Index, w.ID); err != nil {
-				return err
+			w.ID, w.Wallet, w.Requester, w.Created.UnixNano(), w.Destination, int64(w.Amount), int64(w.Fee), w.FeeRate,
+			change, w.PSBT, w.UnsignedTxID[:], replaces, w.BumpedBy, w.Revokes, w.Memo, w.FeePreset); err != nil {
+			if tx.dialect.isDuplicate(err) {
+				return fmt.Errorf("%w: a withdrawal with id %s", ErrExists, w.ID)
 			}
-		case err != nil:
 			return err
-		case old != "" && holder == old:
-			if _, err := tx.ExecContext(ctx, `UPDATE reservations SET withdrawal = ? WHERE txid = ? AND vout = ?`,
-				w.ID, in.Hash[:], in.Index); err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("%w: %s is reserved by withdrawal %s", ErrReserved, in, holder)
 		}
-	}
-	// Inputs of the old transaction that the bump no longer spends stay
-	// reserved by the old request: it may still confirm.
-	return tx.Commit()
+		for _, in := range w.Inputs {
+			var wallet string
+			var spent []byte
+			var spentHeight sql.NullInt32
+			err := tx.QueryRowContext(ctx, `SELECT wallet, spent_by, spent_height FROM utxos WHERE txid = ? AND vout = ?`,
+				in.Hash[:], in.Index).Scan(&wallet, &spent, &spentHeight)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("%w: %s is not an output of wallet %q", ErrNotFound, in, w.Wallet)
+			case err != nil:
+				return err
+			case wallet != w.Wallet:
+				return fmt.Errorf("%w: %s belongs to wallet %q, not %q", ErrConflict, in, wallet, w.Wallet)
+			case spentHeight.Valid:
+				return fmt.Errorf("%w: %s is spent in block %d by %x", ErrReserved, in, spentHeight.Int32, reverse(spent))
+			case spent != nil && old == "":
+				// A bump may spend what the transaction it replaces spends
+				// in the mempool; a new request may not.
+				return fmt.Errorf("%w: %s is already spent by %x (unconfirmed)", ErrReserved, in, reverse(spent))
+			}
+			var holder string
+			err = tx.QueryRowContext(ctx, `SELECT withdrawal FROM reservations WHERE txid = ? AND vout = ?`,
+				in.Hash[:], in.Index).Scan(&holder)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				if _, err := tx.ExecContext(ctx, `INSERT INTO reservations (txid, vout, withdrawal) VALUES (?, ?, ?)`,
+					in.Hash[:], in.Index, w.ID); err != nil {
+					return err
+				}
+			case err != nil:
+				return err
+			case old != "" && holder == old:
+				if _, err := tx.ExecContext(ctx, `UPDATE reservations SET withdrawal = ? WHERE txid = ? AND vout = ?`,
+					w.ID, in.Hash[:], in.Index); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf("%w: %s is reserved by withdrawal %s", ErrReserved, in, holder)
+			}
+		}
+		// Inputs of the old transaction that the bump no longer spends stay
+		// reserved by the old request: it may still confirm.
+		return nil
+	})
 }
 
 func reverse(b []byte) []byte {
@@ -206,36 +202,33 @@ func withdrawalStatus(ctx context.Context, q querier, id string) (Status, error)
 
 // CancelWithdrawal gives up a pending request and releases its inputs.
 func (s *Store) CancelWithdrawal(ctx context.Context, id string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: cancel withdrawal %s: %w", id, err)
-	}
-	defer tx.Rollback()
-	st, err := withdrawalStatus(ctx, tx, id)
-	if err != nil {
-		return fmt.Errorf("store: cancel withdrawal %s: %w", id, err)
-	}
-	var conflicted bool
-	if err := tx.QueryRowContext(ctx, `SELECT conflict_txid IS NOT NULL FROM withdrawals WHERE id = ?`, id).Scan(&conflicted); err != nil {
-		return fmt.Errorf("store: cancel withdrawal %s: %w", id, err)
-	}
-	// A conflicted request can never confirm, broadcast or not: closing it
-	// is all that is left.
-	if st != StatusPending && !(st == StatusBroadcast && conflicted) {
-		return fmt.Errorf("store: cancel withdrawal %s: %w: it is %s; only a pending request can be cancelled (a broadcast one can only be replaced)", id, ErrState, st)
-	}
-	// A broadcast transaction that conflicts is gone from the chain; its
-	// txid stays (and the audit log has the broadcast), its bytes go, as
-	// the table keeps final transactions for broadcast requests only.
-	for _, q := range []string{
-		`UPDATE withdrawals SET status = 'cancelled', final_tx = NULL WHERE id = ?`,
-		`DELETE FROM reservations WHERE withdrawal = ?`,
-	} {
-		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+	return s.inTx(ctx, func(tx *sqlTx) error {
+		st, err := withdrawalStatus(ctx, tx, id)
+		if err != nil {
 			return fmt.Errorf("store: cancel withdrawal %s: %w", id, err)
 		}
-	}
-	return tx.Commit()
+		var conflicted bool
+		if err := tx.QueryRowContext(ctx, `SELECT conflict_txid IS NOT NULL FROM withdrawals WHERE id = ?`, id).Scan(&conflicted); err != nil {
+			return fmt.Errorf("store: cancel withdrawal %s: %w", id, err)
+		}
+		// A conflicted request can never confirm, broadcast or not: closing it
+		// is all that is left.
+		if st != StatusPending && !(st == StatusBroadcast && conflicted) {
+			return fmt.Errorf("store: cancel withdrawal %s: %w: it is %s; only a pending request can be cancelled (a broadcast one can only be replaced)", id, ErrState, st)
+		}
+		// A broadcast transaction that conflicts is gone from the chain; its
+		// txid stays (and the audit log has the broadcast), its bytes go, as
+		// the table keeps final transactions for broadcast requests only.
+		for _, q := range []string{
+			`UPDATE withdrawals SET status = 'cancelled', final_tx = NULL WHERE id = ?`,
+			`DELETE FROM reservations WHERE withdrawal = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return fmt.Errorf("store: cancel withdrawal %s: %w", id, err)
+			}
+		}
+		return nil
+	})
 }
 
 // KeepSignatures stores psbt, the request's PSBT with the signatures of
@@ -432,7 +425,7 @@ func (s *Store) Spendable(ctx context.Context, wallet string) ([]UTXO, error) {
 // requests.
 func (s *Store) Reserved(ctx context.Context, wallet string) (btcutil.Amount, error) {
 	var v int64
-	err := s.db.QueryRowContext(ctx, `SELECT coalesce(sum(u.value), 0) FROM utxos u
+	err := s.db.QueryRowContext(ctx, `SELECT CAST(coalesce(sum(u.value), 0) AS BIGINT) FROM utxos u
 		JOIN reservations r ON r.txid = u.txid AND r.vout = u.vout
 		WHERE u.wallet = ? AND u.spent_by IS NULL`, wallet).Scan(&v)
 	if err != nil {
