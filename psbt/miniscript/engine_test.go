@@ -292,6 +292,16 @@ func TestSatisfyCoreVectorsInEngine(t *testing.T) {
 						continue
 					}
 					satisfied++
+					if st, _ := n.StackSize(); len(sat.Witness) > st {
+						t.Errorf("spend %+v: %d witness elements, StackSize says at most %d", sc, len(sat.Witness), st)
+					}
+					size := 0
+					for _, e := range sat.Witness {
+						size += 1 + len(e)
+					}
+					if ws, _ := n.MaxWitnessSize(); size > ws {
+						t.Errorf("spend %+v: witness of %d bytes, MaxWitnessSize says at most %d", sc, size, ws)
+					}
 					if engineErr != nil {
 						t.Errorf("spend %+v: witness %x fails in the engine: %v", sc, sat.Witness, engineErr)
 					}
