@@ -164,7 +164,7 @@ type cli struct {
 
 	st       *store.Store
 	coord    *coordinator.Coordinator
-	node     *chain.Client
+	node     chainBackend
 	auditLog *auditlog.Log
 }
 
@@ -410,21 +410,7 @@ func (c *cli) open() error {
 	if err := os.MkdirAll(c.datadir, 0o700); err != nil {
 		return fmt.Errorf("data folder: %w", err)
 	}
-	if c.rpc.URL == "" && c.network == descriptor.Regtest {
-		var r regtestRPC
-		ok, err := readJSONFile(filepath.Join(regtestDir(c.datadir), "rpc.json"), &r)
-		if err != nil {
-			return err
-		}
-		if ok {
-			c.rpc.URL, c.rpc.User, c.rpc.Pass = r.URL, r.User, r.Pass
-		}
-	}
-	if c.rpc.URL == "" {
-		return fmt.Errorf("no node to talk to: give --rpc-url (and --rpc-user/--rpc-pass), put them in %s, or on regtest run 'airsign-coordinator --datadir %s regtest start' first",
-			filepath.Join(c.datadir, "config.json"), c.datadir)
-	}
-	node, err := chain.DialContext(c.ctx, c.rpc)
+	node, err := c.dialNode()
 	if err != nil {
 		return err
 	}

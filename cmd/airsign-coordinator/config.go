@@ -10,6 +10,10 @@ import (
 	"path/filepath"
 
 	"airsign/cmd/internal/qrfiles"
+	"airsign/online/chain"
+	"airsign/online/chain/cfilter"
+	"airsign/online/coordinator"
+	"airsign/psbt/descriptor"
 )
 
 // fileConfig is DATADIR/config.json: what the global flags may set, so an
@@ -20,6 +24,68 @@ type fileConfig struct {
 	RPCUser         string  `json:"rpc_user,omitempty"`
 	RPCPass         string  `json:"rpc_pass,omitempty"`
 	FallbackFeeRate float64 `json:"fallback_feerate,omitempty"`
+	// Backend is how the coordinator follows the chain: "rpc" (the
+	// default: a node's JSON-RPC) or "filters" (compact block filters
+	// over P2P from Peers, no RPC credentials).
+	Backend string   `json:"backend,omitempty"`
+	Peers   []string `json:"peers,omitempty"`
+}
+
+// Chain backends a configuration file may name.
+const (
+	backendRPC     = "rpc"
+	backendFilters = "filters"
+)
+
+// chainBackend is the node connection the coordinator is given: the RPC
+// client or the compact block filter client.
+type chainBackend interface {
+	coordinator.Node
+	Close()
+}
+
+// dialNode connects to the backend config.json names, checking that the
+// node or every peer is on the configured network.
+func (c *cli) dialNode() (chainBackend, error) {
+	var cfg fileConfig
+	if _, err := readJSONFile(filepath.Join(c.datadir, "config.json"), &cfg); err != nil {
+		return nil, err
+	}
+	switch cfg.Backend {
+	case "", backendRPC:
+	case backendFilters:
+		if len(cfg.Peers) == 0 {
+			return nil, fmt.Errorf("%s: backend %q needs \"peers\": the P2P addresses (host:port) of nodes that serve compact block filters, two or more",
+				filepath.Join(c.datadir, "config.json"), backendFilters)
+		}
+		node, err := cfilter.Dial(c.ctx, cfilter.Config{Peers: cfg.Peers, Params: c.network.Params(),
+			Logf: func(format string, args ...any) { fmt.Fprintf(c.stderr, format+"\n", args...) }})
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return node, nil
+	default:
+		return nil, fmt.Errorf("%s: backend %q: want %q or %q", filepath.Join(c.datadir, "config.json"), cfg.Backend, backendRPC, backendFilters)
+	}
+	if c.rpc.URL == "" && c.network == descriptor.Regtest {
+		var r regtestRPC
+		ok, err := readJSONFile(filepath.Join(regtestDir(c.datadir), "rpc.json"), &r)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			c.rpc.URL, c.rpc.User, c.rpc.Pass = r.URL, r.User, r.Pass
+		}
+	}
+	if c.rpc.URL == "" {
+		return nil, fmt.Errorf("no node to talk to: give --rpc-url (and --rpc-user/--rpc-pass), put them in %s, or on regtest run 'airsign-coordinator --datadir %s regtest start' first",
+			filepath.Join(c.datadir, "config.json"), c.datadir)
+	}
+	node, err := chain.DialContext(c.ctx, c.rpc)
+	if err != nil {
+		return nil, err
+	}
+	return node, nil
 }
 
 func readJSONFile(path string, v any) (bool, error) {
