@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -189,6 +190,7 @@ func TestSatisfyInEngine(t *testing.T) {
 		// wantErr: Satisfy must refuse; otherwise the engine must accept
 		// unless engineFails.
 		wantErr     bool
+		wantErrText string
 		engineFails bool
 		wantKeys    string
 		wantOlder   uint32
@@ -199,7 +201,8 @@ func TestSatisfyInEngine(t *testing.T) {
 		{name: "recovery wallet, all four sign, no lock: primary", ms: "or_d(multi(2,A,B,C),and_v(v:pkh(D),older(52560)))",
 			sc: spendCase{signers: []string{"A", "B", "C", "D"}, sequence: noLock}, wantKeys: "[A C]"}, // the two shortest signatures
 		{name: "recovery wallet, recovery key before maturity", ms: "or_d(multi(2,A,B,C),and_v(v:pkh(D),older(52560)))",
-			sc: spendCase{signers: []string{"D"}, sequence: 52559}, wantErr: true},
+			sc: spendCase{signers: []string{"D"}, sequence: 52559}, wantErr: true,
+			wantErrText: "path [D, 52560 blocks (about 365 days) after the coin confirms] lacks a relative lock of 52560 blocks"},
 		{name: "recovery wallet, recovery key at maturity", ms: "or_d(multi(2,A,B,C),and_v(v:pkh(D),older(52560)))",
 			sc: spendCase{signers: []string{"D"}, sequence: 52560}, wantKeys: "[D]", wantOlder: 52560},
 		{name: "recovery wallet, witness claims a lock the transaction does not have", ms: "or_d(multi(2,A,B,C),and_v(v:pkh(D),older(52560)))",
@@ -243,6 +246,9 @@ func TestSatisfyInEngine(t *testing.T) {
 			if tc.wantErr {
 				if satErr == nil {
 					t.Fatalf("Satisfy = %v (keys %v), want an error", sat.Witness, sat.Keys)
+				}
+				if !strings.Contains(satErr.Error(), tc.wantErrText) {
+					t.Errorf("Satisfy error %q, want it to contain %q", satErr, tc.wantErrText)
 				}
 				return
 			}

@@ -400,7 +400,7 @@ func (n *Node) missing(sp Spend) string {
 			}
 		}
 		if p.Older != 0 && !sp.olderMet(p.Older) {
-			lacks = append(lacks, fmt.Sprintf("a relative lock of %s (nSequence %#x, version %d do not meet it)", DescribeOlder(p.Older), sp.Sequence, sp.TxVersion))
+			lacks = append(lacks, fmt.Sprintf("a relative lock of %s (the input's nSequence %#x with version %d does not meet it)", DescribeOlder(p.Older), sp.Sequence, sp.TxVersion))
 		}
 		if p.After != 0 && !sp.afterMet(p.After) {
 			lacks = append(lacks, fmt.Sprintf("an absolute lock of %s (nLockTime %d does not meet it)", DescribeAfter(p.After), sp.LockTime))
@@ -409,7 +409,7 @@ func (n *Node) missing(sp Spend) string {
 			lacks = append(lacks, "the preimage of "+h)
 		}
 		if len(lacks) > 0 {
-			fmt.Fprintf(&b, "; path %q lacks %s", p, strings.Join(lacks, " and "))
+			fmt.Fprintf(&b, "; path [%s] lacks %s", p, strings.Join(lacks, " and "))
 		}
 	}
 	return b.String()
