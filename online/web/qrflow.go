@@ -30,24 +30,50 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf(many, n)
 }
 
-// density maps the page's density control to UR fragment lengths: fewer,
-// denser frames for a good camera, more and simpler ones for a poor one.
+// density maps the page's density control to a setting of qrDensities:
+// fewer, denser frames for a good camera, more and simpler ones for a poor
+// one. The default is the densest, which the kiosk's camera reads.
 func density(s string) string {
-	switch s {
-	case "low", "high":
+	if _, ok := qrDensities[s]; ok {
 		return s
 	}
-	return "medium"
+	return "high"
 }
 
-var fragmentLen = map[string]int{"low": 100, "medium": 200, "high": 400}
+// qrDensities are the density control's settings: UR's largest fragment
+// (0: what fits QR version qr.DefaultVersion) and BBQr's largest version.
+var qrDensities = map[string]struct{ urFragment, bbqrVersion int }{
+	"low":    {100, 10},
+	"medium": {200, 12},
+	"high":   {0, qr.DefaultVersion},
+}
 
-// parts cuts a PSBT into UR parts (with fountain parts so a kiosk that
-// missed frames still completes). The encoding is deterministic, so frame
-// n is the same on every request and the browser may fetch them in any
-// order.
+// qrFormat maps the page's format control to a transfer format: BBQr
+// (compressed, the fewest frames), which the airsign kiosk and approver
+// station read, unless UR is asked for, which other wallets read.
+func qrFormat(s string) qr.Format {
+	if s == "ur" {
+		return qr.FormatUR
+	}
+	return qr.FormatBBQr
+}
+
+// emitter is the frames of a PSBT in a format at a density. The encoding
+// is deterministic, so frame n is the same on every request and the
+// browser may fetch them in any order; a UR stream is endless, fresh
+// fountain parts up to qr.EndlessPeriod.
+func (h *Handler) emitter(data []byte, d string, f qr.Format) (*qr.Emitter, error) {
+	set := qrDensities[density(d)]
+	return qr.NewEmitter(data, qr.EncodeOptions{Format: f, MaxFragment: set.urFragment, BBQrMaxVersion: set.bbqrVersion})
+}
+
+// parts is the loop of frames the page shows first, in the default format.
 func (h *Handler) parts(data []byte, d string) ([]string, error) {
-	return qr.EncodePSBT(data, qr.EncodeOptions{Format: qr.FormatUR, MaxFragment: fragmentLen[density(d)]})
+	e, err := h.emitter(data, d, qrFormat(""))
+	if err != nil {
+		return nil, err
+	}
+	return e.Loop(), nil
 }
 
 var frameImage = qr.ImageOptions{Level: qr.Low, ModulePixels: 6}
@@ -72,46 +98,56 @@ func (h *Handler) pendingPSBT(w http.ResponseWriter, r *http.Request) ([]byte, b
 	return wd.PSBT, true
 }
 
-// requestParts is the request's current PSBT cut into QR parts at the
-// density the page asks for; it answers the error itself.
-func (h *Handler) requestParts(w http.ResponseWriter, r *http.Request) ([]string, bool) {
+// requestEmitter is the request's current PSBT as the frames the query
+// asks for (density, format); it answers the error itself.
+func (h *Handler) requestEmitter(w http.ResponseWriter, r *http.Request) (*qr.Emitter, bool) {
 	data, ok := h.pendingPSBT(w, r)
 	if !ok {
 		return nil, false
 	}
-	parts, err := h.parts(data, r.URL.Query().Get("density"))
+	q := r.URL.Query()
+	e, err := h.emitter(data, q.Get("density"), qrFormat(q.Get("format")))
 	if err != nil {
 		h.fail(w, r, err)
 		return nil, false
 	}
-	return parts, true
+	return e, true
 }
 
+// frameCount says how many frames the page loops (frames) and whether it
+// should rather go on fetching fresh ones (endless, UR): a page from
+// before endless streams loops the frames and still completes.
 func (h *Handler) frameCount(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
-	parts, ok := h.requestParts(w, r)
+	e, ok := h.requestEmitter(w, r)
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"frames": len(parts)})
+	period := e.LoopLen()
+	if e.Endless() {
+		period = qr.EndlessPeriod
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"frames": e.LoopLen(), "endless": e.Endless(), "period": period, "format": e.Format().String()})
 }
 
-// frame serves frame n (1-based, "n.png") of the request's current PSBT.
+// frame serves frame n (1-based, "n.png") of the request's current PSBT:
+// up to the loop's length, or up to qr.EndlessPeriod for an endless UR
+// stream.
 func (h *Handler) frame(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
 	num, ok := strings.CutSuffix(r.PathValue("n"), ".png")
 	n, err := strconv.Atoi(num)
-	if !ok || err != nil || n < 1 || n > 10_000 {
+	if !ok || err != nil || n < 1 || n > qr.EndlessPeriod {
 		h.refuse(w, r, http.StatusNotFound, "frames are named 1.png, 2.png, …", nil)
 		return
 	}
-	parts, ok := h.requestParts(w, r)
+	e, ok := h.requestEmitter(w, r)
 	if !ok {
 		return
 	}
-	if n > len(parts) {
-		h.refuse(w, r, http.StatusNotFound, fmt.Sprintf("this request has %d frames at that density", len(parts)), nil)
+	if !e.Endless() && n > e.LoopLen() {
+		h.refuse(w, r, http.StatusNotFound, fmt.Sprintf("this request has %d frames at that density", e.LoopLen()), nil)
 		return
 	}
-	png, err := qr.PNG([]byte(parts[n-1]), frameImage)
+	png, err := qr.PNG([]byte(e.Frame(n)), frameImage)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -120,12 +156,15 @@ func (h *Handler) frame(w http.ResponseWriter, r *http.Request, s *sessionInfo) 
 	w.Write(png)
 }
 
+// animatedGIF is the frames as a GIF, which must loop: the emitter's
+// Loop, long enough for a UR stream that a receiver losing 30% of frames
+// rarely sees it come round.
 func (h *Handler) animatedGIF(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
-	parts, ok := h.requestParts(w, r)
+	e, ok := h.requestEmitter(w, r)
 	if !ok {
 		return
 	}
-	gif, err := qr.AnimatedGIF(parts, frameImage, 4)
+	gif, err := qr.AnimatedGIF(e.Loop(), frameImage, 4)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -69,7 +69,10 @@
     }, 3000);
   }
 
-  // The animated QR: server-rendered PNG frames shown in a loop.
+  // The animated QR: server-rendered PNG frames. A UR transfer is an
+  // endless stream (count.json says endless): frame n+1 is fetched while n
+  // shows, so a kiosk that missed frames gets fresh fountain parts rather
+  // than the same loop again. Other formats loop their frames.
   const player = document.getElementById("qr-player");
   if (player) {
     const img = document.getElementById("qr-frame");
@@ -77,47 +80,65 @@
     const count = document.getElementById("frame-count");
     const speed = document.getElementById("qr-speed");
     const density = document.getElementById("qr-density");
+    const format = document.getElementById("qr-format");
     const pause = document.getElementById("qr-pause");
     const download = document.getElementById("qr-download");
-    let frames = [], i = 0, timer = null, paused = false;
-    const load = (n, d) => {
-      frames = [];
-      for (let k = 1; k <= n; k++) {
-        const f = new Image();
-        f.src = player.dataset.base + k + ".png?density=" + d;
-        frames.push(f);
-      }
+    let loop = 0, period = 0, k = 0, ahead = [], timer = null, paused = false;
+    const query = () => "?density=" + player.dataset.density + (format ? "&format=" + format.value : "");
+    const fetchFrame = (n) => {
+      const f = new Image();
+      f.src = player.dataset.base + n + ".png" + query();
+      return { n, f };
+    };
+    // load starts over with n frames a loop, or an endless stream of
+    // period frames; a few are fetched ahead of the one shown.
+    const load = (n, p) => {
+      loop = n;
+      period = p || n;
       count.textContent = n;
-      i = 0;
+      k = 0;
+      ahead = [];
+      for (let i = 1; i <= Math.min(period, 4); i++) ahead.push(fetchFrame(i));
     };
     const show = () => {
-      if (!frames.length) return;
-      img.src = frames[i].src;
-      no.textContent = i + 1;
-      i = (i + 1) % frames.length;
+      if (!ahead.length) return;
+      const { n, f } = ahead.shift();
+      img.src = f.src;
+      no.textContent = n;
+      k = n;
+      const next = ahead.length ? ahead[ahead.length - 1].n % period + 1 : k % period + 1;
+      ahead.push(fetchFrame(next));
     };
     const start = () => {
       clearInterval(timer);
-      if (!paused) timer = setInterval(show, 1000 / Number(speed.value));
+      if (!paused && loop > 1) timer = setInterval(show, 1000 / Number(speed.value));
     };
-    load(Number(player.dataset.count), player.dataset.density);
+    const refresh = async () => {
+      const r = await fetch(player.dataset.base + "count.json" + query(), { credentials: "same-origin" });
+      if (!r.ok) return;
+      const j = await r.json();
+      const gif = new URL(download.href);
+      gif.searchParams.set("density", player.dataset.density);
+      if (format) gif.searchParams.set("format", format.value);
+      download.href = gif.href;
+      load(j.frames, j.endless ? j.period : j.frames);
+      show();
+      start();
+    };
+    load(Number(player.dataset.count), Number(player.dataset.count));
     start();
+    refresh();
     speed.addEventListener("change", start);
     pause.addEventListener("click", () => {
       paused = !paused;
       pause.textContent = paused ? "Play" : "Pause";
       start();
     });
-    density.addEventListener("change", async () => {
-      const d = density.value;
-      const r = await fetch(player.dataset.base + "count.json?density=" + d, { credentials: "same-origin" });
-      if (!r.ok) return;
-      const j = await r.json();
-      player.dataset.density = d;
-      download.href = download.href.replace(/density=\w+/, "density=" + d);
-      load(j.frames, d);
-      start();
+    density.addEventListener("change", () => {
+      player.dataset.density = density.value;
+      refresh();
     });
+    if (format) format.addEventListener("change", refresh);
     document.getElementById("qr-fullscreen").addEventListener("click", () => {
       if (document.fullscreenElement) document.exitFullscreen();
       else if (player.requestFullscreen) player.requestFullscreen();
@@ -309,13 +330,19 @@
   }
   // Copy the receive address: the clipboard where the browser allows it
   // (https or localhost), else the address selected for the person to copy.
+  // The button says "Copied" for a moment, then "Copy" again, so a second
+  // press (another address later) reads the same as the first.
   const copyBtn = document.getElementById("copy-address");
   if (copyBtn) {
     const status = document.getElementById("copy-status");
+    const label = copyBtn.textContent;
+    let back = 0;
     copyBtn.addEventListener("click", async () => {
+      clearTimeout(back);
       try {
         await navigator.clipboard.writeText(copyBtn.dataset.copy);
-        status.textContent = "Copied.";
+        copyBtn.textContent = "Copied";
+        status.textContent = "";
       } catch (e) {
         const range = document.createRange();
         range.selectNodeContents(document.getElementById("receive-address"));
@@ -324,6 +351,7 @@
         sel.addRange(range);
         status.textContent = "Selected: press Ctrl+C to copy.";
       }
+      back = setTimeout(() => { copyBtn.textContent = label; }, 1500);
     });
   }
 
