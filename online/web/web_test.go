@@ -689,15 +689,7 @@ func TestSecureCookie(t *testing.T) {
 // once must not race on its decoder, nor finalize it twice. Run with
 // -race (make test does, for the tests named TestConcurrent).
 func TestConcurrentScans(t *testing.T) {
-	f := newFixture(t, Options{})
-	alice := f.browser(t)
-	alice.signIn("alice")
-	form := url.Values{"wallet": {"treasury"}, "to": {"bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"}, "amount": {"0.1"}, "unit": {"btc"}, "action": {"create"}}
-	r := alice.post("/withdraw", form)
-	if r.status != http.StatusSeeOther {
-		t.Fatalf("create: %d\n%s", r.status, r.body)
-	}
-	reqPath := strings.TrimSuffix(r.header.Get("Location"), "?done=created")
+	f, alice, reqPath := newRequestPage(t)
 	var frames [][]byte
 	for i := 1; ; i++ {
 		fr := alice.get(fmt.Sprintf("%s/frames/%d.png", reqPath, i))
