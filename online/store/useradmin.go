@@ -13,8 +13,9 @@ import (
 type UserAccount struct {
 	User
 	HasPassword bool
-	// LockedUntil is the end of a lock on sign-in from everywhere (too
-	// many wrong passwords from any addresses); zero when not locked.
+	// LockedUntil is the end of the latest lock on the user's sign-in,
+	// from everywhere or from one client address (too many wrong
+	// passwords); zero when none was ever set.
 	LockedUntil time.Time
 	// LastSignIn is the last good web sign-in; zero: never (or before
 	// it was recorded).
@@ -45,7 +46,9 @@ func unixTime(ns int64) time.Time {
 // UserAccounts returns every user with their sign-in state, by name.
 func (s *Store) UserAccounts(ctx context.Context) ([]UserAccount, error) {
 	rows, err := s.db.QueryContext(ctx, `
-SELECT name, role, created, disabled, web_password IS NOT NULL, web_locked_until, web_last_signin, web_password_until
+SELECT name, role, created, disabled, web_password IS NOT NULL,
+	web_locked_until, coalesce((SELECT max(f.locked_until) FROM web_failures f WHERE f.user_name = users.name), 0),
+	web_last_signin, web_password_until
 FROM users ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("store: user accounts: %w", err)
@@ -54,11 +57,11 @@ FROM users ORDER BY name`)
 	var out []UserAccount
 	for rows.Next() {
 		var a UserAccount
-		var created, locked, last, until int64
-		if err := rows.Scan(&a.Name, &a.Role, &created, &a.Disabled, &a.HasPassword, &locked, &last, &until); err != nil {
+		var created, locked, lockedFrom, last, until int64
+		if err := rows.Scan(&a.Name, &a.Role, &created, &a.Disabled, &a.HasPassword, &locked, &lockedFrom, &last, &until); err != nil {
 			return nil, fmt.Errorf("store: user accounts: %w", err)
 		}
-		a.Created, a.LockedUntil, a.LastSignIn, a.TemporaryUntil = unixTime(created), unixTime(locked), unixTime(last), unixTime(until)
+		a.Created, a.LockedUntil, a.LastSignIn, a.TemporaryUntil = unixTime(created), unixTime(max(locked, lockedFrom)), unixTime(last), unixTime(until)
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
@@ -79,45 +82,39 @@ type execer interface {
 // stays an enabled admin. The user's web sessions end in the same
 // transaction, so a demoted or disabled user cannot act on an open page.
 func (s *Store) adminChange(ctx context.Context, name, by, what string, change func(tx execer, u User) (stillAdmin bool, err error)) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: %s %q: %w", what, name, err)
-	}
-	defer tx.Rollback()
-	var u User
-	var created int64
-	err = tx.QueryRowContext(ctx, `SELECT name, role, created, disabled FROM users WHERE name = ?`, name).
-		Scan(&u.Name, &u.Role, &created, &u.Disabled)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("store: %s %q: %w", what, name, ErrNotFound)
-	}
-	if err != nil {
-		return fmt.Errorf("store: %s %q: %w", what, name, err)
-	}
-	wasAdmin := u.Role == RoleAdmin && !u.Disabled
-	still, err := change(tx, u)
-	if err != nil {
-		return fmt.Errorf("store: %s %q: %w", what, name, err)
-	}
-	if wasAdmin && !still {
-		if by == name {
-			return fmt.Errorf("store: %s %q: %w: you cannot take your own admin role or access away; another admin must", what, name, ErrConflict)
+	return s.inTx(ctx, func(tx *sqlTx) error {
+		var u User
+		var created int64
+		err := tx.QueryRowContext(ctx, `SELECT name, role, created, disabled FROM users WHERE name = ?`, name).
+			Scan(&u.Name, &u.Role, &created, &u.Disabled)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("store: %s %q: %w", what, name, ErrNotFound)
 		}
-		var admins int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0`).Scan(&admins); err != nil {
+		if err != nil {
 			return fmt.Errorf("store: %s %q: %w", what, name, err)
 		}
-		if admins == 0 {
-			return fmt.Errorf("store: %s %q: %w: %s is the last enabled admin; make another user admin first", what, name, ErrConflict, name)
+		wasAdmin := u.Role == RoleAdmin && !u.Disabled
+		still, err := change(tx, u)
+		if err != nil {
+			return fmt.Errorf("store: %s %q: %w", what, name, err)
 		}
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_name = ?`, name); err != nil {
-		return fmt.Errorf("store: %s %q: %w", what, name, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: %s %q: %w", what, name, err)
-	}
-	return nil
+		if wasAdmin && !still {
+			if by == name {
+				return fmt.Errorf("store: %s %q: %w: you cannot take your own admin role or access away; another admin must", what, name, ErrConflict)
+			}
+			var admins int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0`).Scan(&admins); err != nil {
+				return fmt.Errorf("store: %s %q: %w", what, name, err)
+			}
+			if admins == 0 {
+				return fmt.Errorf("store: %s %q: %w: %s is the last enabled admin; make another user admin first", what, name, ErrConflict, name)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_name = ?`, name); err != nil {
+			return fmt.Errorf("store: %s %q: %w", what, name, err)
+		}
+		return nil
+	})
 }
 
 // SetRole gives name the role, as the admin by, and ends name's web
@@ -160,28 +157,22 @@ func (s *Store) SetWebPasswordUntil(ctx context.Context, name string, hash []byt
 	if !until.IsZero() {
 		untilNS = until.UnixNano()
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: web password of %q: %w", name, err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx,
-		`UPDATE users SET web_password = ?, web_password_until = ?, web_failures = 0, web_locked_until = 0 WHERE name = ?`, hash, untilNS, name)
-	if err != nil {
-		return fmt.Errorf("store: web password of %q: %w", name, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("store: web password of %q: %w", name, ErrNotFound)
-	}
-	for _, q := range []string{`DELETE FROM web_sessions WHERE user_name = ?`, `DELETE FROM web_failures WHERE user_name = ?`} {
-		if _, err := tx.ExecContext(ctx, q, name); err != nil {
+	return s.inTx(ctx, func(tx *sqlTx) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE users SET web_password = ?, web_password_until = ?, web_failures = 0, web_locked_until = 0 WHERE name = ?`, hash, untilNS, name)
+		if err != nil {
 			return fmt.Errorf("store: web password of %q: %w", name, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: web password of %q: %w", name, err)
-	}
-	return nil
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("store: web password of %q: %w", name, ErrNotFound)
+		}
+		for _, q := range []string{`DELETE FROM web_sessions WHERE user_name = ?`, `DELETE FROM web_failures WHERE user_name = ?`} {
+			if _, err := tx.ExecContext(ctx, q, name); err != nil {
+				return fmt.Errorf("store: web password of %q: %w", name, err)
+			}
+		}
+		return nil
+	})
 }
 
 // TemporaryPasswordUntil is the end of the user's temporary web password,

@@ -57,29 +57,26 @@ func (s *Store) EnqueueWebhook(ctx context.Context, e WebhookEvent, urls []strin
 	if e.ID == "" || e.Kind == "" || e.Request == "" || e.Created.IsZero() {
 		return false, fmt.Errorf("store: webhook event: id, kind, request and time must be set")
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, fmt.Errorf("store: webhook %s of %s: %w", e.Kind, e.Request, err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO webhook_events (id, kind, request, body, created) VALUES (?, ?, ?, ?, ?)
+	err = s.inTx(ctx, func(tx *sqlTx) error {
+		added = false
+		res, err := tx.ExecContext(ctx, `INSERT INTO webhook_events (id, kind, request, body, created) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (kind, request) DO NOTHING`, e.ID, e.Kind, e.Request, e.Body, e.Created.UnixNano())
-	if err != nil {
-		return false, fmt.Errorf("store: webhook %s of %s: %w", e.Kind, e.Request, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil
-	}
-	for _, u := range urls {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (event, url, state, next_attempt, updated) VALUES (?, ?, 'pending', ?, ?)`,
-			e.ID, u, e.Created.UnixNano(), e.Created.UnixNano()); err != nil {
-			return false, fmt.Errorf("store: webhook %s of %s to %s: %w", e.Kind, e.Request, u, err)
+		if err != nil {
+			return fmt.Errorf("store: webhook %s of %s: %w", e.Kind, e.Request, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("store: webhook %s of %s: %w", e.Kind, e.Request, err)
-	}
-	return true, nil
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // recorded before
+		}
+		for _, u := range urls {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (event, url, state, next_attempt, updated) VALUES (?, ?, 'pending', ?, ?)`,
+				e.ID, u, e.Created.UnixNano(), e.Created.UnixNano()); err != nil {
+				return fmt.Errorf("store: webhook %s of %s to %s: %w", e.Kind, e.Request, u, err)
+			}
+		}
+		added = true
+		return nil
+	})
+	return added, err
 }
 
 const deliveryColumns = `e.id, e.kind, e.request, e.body, e.created, d.url, d.state, d.attempts, d.next_attempt, d.last_status, d.last_error, d.updated`
