@@ -24,11 +24,16 @@ const EndlessPeriod = 10_000
 
 // urLoopFactor sizes a UR loop that must repeat (a GIF, saved frames, a
 // page that cannot stream): SeqLen times this many frames, all of them
-// distinct fountain parts. A receiver needs about SeqLen/(1-loss) frames
-// plus a few; at 30% loss the p95 is under twice SeqLen, so a loop of
-// three SeqLens almost never wraps before the receiver is done
-// (BenchmarkShownTransfer measures it).
-const urLoopFactor = 3
+// distinct fountain parts, but at most urLoopCap more than 2 SeqLens. A
+// receiver needs about SeqLen/(1-loss) frames plus a few; at 30% loss the
+// p95 is under twice SeqLen, so such a loop almost never wraps before the
+// receiver is done (BenchmarkShownTransfer measures it). The cap keeps a
+// large PSBT's GIF within what a reader decodes (MaxGIFPixels): 200 inputs
+// at version 15 make 446 frames rather than 624.
+const (
+	urLoopFactor = 3
+	urLoopCap    = 30
+)
 
 // Emitter is the sequence of QR frames a transfer shows, one call to Next
 // a frame. A UR transfer is endless and rateless: after the SeqLen pure
@@ -77,7 +82,7 @@ func NewEmitter(psbt []byte, opt EncodeOptions) (*Emitter, error) {
 		if n > 1 {
 			extra := opt.URExtraParts
 			if extra == 0 {
-				extra = (urLoopFactor - 1) * n
+				extra = min((urLoopFactor-1)*n, n+urLoopCap)
 			}
 			e.loop = min(n+extra, EndlessPeriod)
 		}

@@ -144,3 +144,17 @@ func TestEmitterSeries(t *testing.T) {
 		t.Errorf("UR type bytes: got %v, want a refusal", err)
 	}
 }
+
+// A UR loop is three SeqLens, at most 2 SeqLens and 30 frames: a GIF of a
+// large PSBT stays readable (MaxGIFPixels).
+func TestEmitterURLoopLen(t *testing.T) {
+	for _, c := range []struct{ size, loop int }{{3_755, 33}, {10_000, 3 * 29}, {36_245, 2*106 + 30}} {
+		e, err := NewEmitter(fakePSBT(c.size, 5), EncodeOptions{Format: FormatUR})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.LoopLen(); got != c.loop {
+			t.Errorf("%d bytes: a loop of %d frames, want %d", c.size, got, c.loop)
+		}
+	}
+}
