@@ -159,6 +159,9 @@ func (h *Handler) page(pattern string, need store.Role, fn pageFunc) {
 				map[string]any{"user": s.user.Name, "role": string(s.user.Role), "reason": "role"})
 			return
 		}
+		if h.mustSetPassword(w, r, s) {
+			return
+		}
 		fn(w, r, s)
 	})
 }
@@ -366,16 +369,19 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.showLogin(w, r, http.StatusUnauthorized, name, msg)
 		return
 	}
+	if expired, err := h.temporaryExpired(r, name, now); err != nil {
+		h.fail(w, r, err)
+		return
+	} else if expired {
+		h.refused("web-signin", r, map[string]any{"user": name, "result": "refused", "reason": "temporary password expired", "remote": remoteHost(r)})
+		h.showLogin(w, r, http.StatusUnauthorized, name, "This temporary password has expired. Ask an admin to reset your password again.")
+		return
+	}
 	if err := h.st.ClearWebFailures(r.Context(), name, remoteHost(r)); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	id, idHash, err := newSessionID()
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := h.st.CreateSession(r.Context(), idHash, name, now, now.Add(h.opts.SessionMax)); err != nil {
+	if err := h.startSession(w, r, name, now); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -384,11 +390,27 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	if _, err := h.st.PruneSessions(r.Context(), now, h.opts.SessionIdle); err != nil {
 		h.opts.Logf("web: pruning ended sessions: %v", err)
 	}
+	if err := h.st.RecordSignIn(r.Context(), name, now); err != nil {
+		h.opts.Logf("web: %v", err)
+	}
 	h.record("web-signin", map[string]any{"user": name, "result": "done", "role": string(acct.Role), "remote": remoteHost(r)})
-	h.setCookie(w, r, h.cookieName(r), id, int(h.opts.SessionMax/time.Second))
 	h.setCookie(w, r, preCookie, "", -1)
-	info(r).user = name
 	http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+}
+
+// startSession signs the browser in as name: a new session and its
+// cookie.
+func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, name string, now time.Time) error {
+	id, idHash, err := newSessionID()
+	if err != nil {
+		return err
+	}
+	if err := h.st.CreateSession(r.Context(), idHash, name, now, now.Add(h.opts.SessionMax)); err != nil {
+		return err
+	}
+	h.setCookie(w, r, h.cookieName(r), id, int(h.opts.SessionMax/time.Second))
+	info(r).user = name
+	return nil
 }
 
 // safeNext keeps a post-sign-in redirect on this site: a local path only.

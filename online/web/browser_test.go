@@ -145,8 +145,8 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	passwords := map[string]string{"alice": "alice's web passphrase", "bob": "bob's web passphrase",
-		"victor": "victor's web passphrase", "alicekey": "alice's approval key"}
-	for name, role := range map[string]store.Role{"alice": store.RoleApprover, "bob": store.RoleApprover, "victor": store.RoleViewer} {
+		"victor": "victor's web passphrase", "alicekey": "alice's approval key", "root": "root's web passphrase"}
+	for name, role := range map[string]store.Role{"alice": store.RoleApprover, "bob": store.RoleApprover, "victor": store.RoleViewer, "root": store.RoleAdmin} {
 		if _, err := st.AddUser(ctx, name, role, time.Now()); err != nil {
 			t.Fatal(err)
 		}

@@ -200,6 +200,7 @@ func (h *Handler) routes() {
 	h.page("GET /audit/export", store.RoleViewer, h.auditExport)
 	h.page("GET /audit/checkpoint", store.RoleViewer, h.auditCheckpoint)
 	h.addressBookRoutes()
+	h.userAdminRoutes()
 }
 
 // securityHeaders are sent with every answer. The pages load their own

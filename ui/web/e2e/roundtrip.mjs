@@ -140,8 +140,25 @@ try {
   const addr = (await alice.textContent("#receive-address")).trim();
   expect(addr.startsWith("bcrt1"), "a fresh receive address with its QR: " + addr);
   await alice.waitForFunction(() => document.getElementById("receive-qr").complete && document.getElementById("receive-qr").naturalWidth > 0);
+  // The copy button: readable on its card (it once took the header's
+  // white-on-dark style and went blank on white), "Copied" for a moment
+  // with the address on the clipboard, then "Copy" again.
+  await alice.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
+  const copyLook = await alice.$eval("#copy-address", (b) => {
+    const s = getComputedStyle(b);
+    return { color: s.color, text: b.textContent.trim() };
+  });
+  expect(copyLook.text === "Copy" && copyLook.color !== "rgb(255, 255, 255)", "the copy button reads Copy, not white on white: " + JSON.stringify(copyLook));
+  // Every label the button shows is recorded, so a slow machine cannot
+  // miss the moment it says Copied.
+  await alice.$eval("#copy-address", (b) => {
+    window.copyLabels = [];
+    new MutationObserver(() => window.copyLabels.push(b.textContent.trim())).observe(b, { childList: true, characterData: true, subtree: true });
+  });
   await alice.click("#copy-address");
-  await step("the copy button copies or selects the address", () => alice.locator("#copy-status", { hasText: /Copied|Selected/ }).waitFor());
+  await step("the copy button says Copied, then Copy again", () => alice.waitForFunction(() => window.copyLabels.join(",") === "Copied,Copy"));
+  expect((await alice.evaluate(() => navigator.clipboard.readText())) === addr, "the clipboard holds the receive address");
+  expect((await alice.textContent("#copy-status")).trim() === "", "no fallback note once copied");
   await shot(alice, "wallet");
 
   // The address book: the destination saved as a payee.
@@ -499,6 +516,41 @@ try {
     const other = await signIn("bob");
     expect(true, "bob signs in from a fresh context while victor is locked out");
     await other.context().close();
+  }
+
+  // An admin's users page: victor shows locked out; root resets his
+  // password, and victor, signed in with the temporary one, can only set
+  // his own. Then root makes bob a viewer.
+  {
+    const root = await signIn("root");
+    await root.click("nav a[href='/users']");
+    expect(await root.getAttribute("#user-victor", "data-state") === "locked", "the users page shows victor locked out");
+    await shot(root, "users");
+    await Promise.all([root.waitForURL("**/users/victor/reset"), root.click("#user-victor button.reset")]);
+    const temp = (await root.textContent("#issued-password")).trim();
+    expect(/^[a-z2-7]{4}(-[a-z2-7]{4}){7}$/.test(temp), "root is shown victor's temporary password once");
+    await shot(root, "users-reset", { fullPage: false });
+    const vic2 = await newPage(browser, "victor, temporary password", { viewport: { width: 1366, height: 900 } });
+    await vic2.goto(base + "/login");
+    await vic2.fill("#user", "victor");
+    await vic2.fill("#password", temp);
+    await step("victor signs in with the temporary password and lands on the password page",
+      () => Promise.all([vic2.waitForURL("**/account/password"), vic2.click("button[type=submit]")]));
+    await vic2.goto(base + "/requests");
+    expect(vic2.url().endsWith("/account/password"), "any other page sends victor back to set his password");
+    await shot(vic2, "password", { fullPage: false });
+    await vic2.fill("#current-password", temp);
+    await vic2.fill("#new-password", "victor's own new passphrase");
+    await vic2.fill("#new-password-again", "victor's own new passphrase");
+    await step("victor sets his own password", () => Promise.all([vic2.waitForURL("**/wallets"), vic2.click("#set-password")]));
+    expect((await vic2.textContent("#whoami")).trim() === "victor", "victor is signed in with his own password");
+    await vic2.context().close();
+    await root.goto(base + "/users");
+    expect((await root.textContent("#user-victor")).includes("their own"), "the users page shows victor's password as his own");
+    await root.selectOption("#user-bob select[name=role]", "viewer");
+    await step("root makes bob a viewer", () => Promise.all([root.waitForURL("**/users?done=role"), root.click("#user-bob .role-form button")]));
+    expect(await root.getAttribute("#user-bob", "data-role") === "viewer", "bob is a viewer");
+    await root.context().close();
   }
 
   expect(!result.pageErrors, "no script errors: " + JSON.stringify(result.pageErrors || []));
