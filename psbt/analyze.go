@@ -49,6 +49,10 @@ type Policy struct {
 	// such inputs are refused: their amounts cannot be checked against
 	// the wallet, and whoever built the PSBT could have made them up.
 	AllowForeignInputs bool
+	// BIP322 accepts version 0, which BIP-322's to_sign (a message
+	// signature or proof of reserves) has on purpose: it is never to be
+	// mined. The caller has checked it is one (bip322.Describe).
+	BIP322 bool
 }
 
 // DefaultMaxIndex is the highest address index accepted by default.
@@ -686,7 +690,7 @@ const maxStandardVersion = 3
 // far in the future.
 func (a *analysis) timing() {
 	tx := a.p.UnsignedTx
-	if tx.Version < 1 || tx.Version > maxStandardVersion {
+	if (tx.Version < 1 || tx.Version > maxStandardVersion) && !(a.pol.BIP322 && tx.Version == 0) {
 		a.refuse(txFinding(CodeVersion, "has version %d; nodes relay versions 1 to %d only, so it could never be mined: ask the coordinator for a version 2 transaction", tx.Version, maxStandardVersion))
 	}
 	for i, in := range tx.TxIn {

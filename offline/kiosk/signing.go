@@ -62,6 +62,9 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string, now time.Tim
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
+	if _, ok, _ := ProofMessage(p); ok {
+		return nil, fmt.Errorf("%s: %w; LoadProof reviews it", source, ErrProofPSBT)
+	}
 	hash := sha256.Sum256(data)
 	// Every wallet is asked, even when one is named: a named wallet must not
 	// skip the check that no other wallet (and its policy) claims the

@@ -16,6 +16,10 @@ const (
 	SubtypeCheckpoint = 0x02 // a device's signed audit-log checkpoint (auditlog.Carry)
 	SubtypeWebAuthn   = 0x03 // a WebAuthn approval (AttachWebAuthn)
 	SubtypeRequest    = 0x04 // the withdrawal request's id (SetRequest)
+	// SubtypeMessage carries, beside a BIP-322 to_sign PSBT, the message or
+	// proof-of-reserves challenge it signs, which to_spend holds only as a
+	// hash: the kiosk shows it and checks the hash (kiosk.ProofMessage).
+	SubtypeMessage = 0x05
 )
 
 const (
