@@ -52,12 +52,16 @@ Commands:
             device's signed checkpoint, and with
             --trusted (the checkpoint kept from the last audit) nothing
             before it was changed, removed or forked; prints the entries
-    reconcile --kiosk-export FILE --kiosk-key KEY --coordinator-export FILE --coordinator-key KEY [--chain FILE] [REPORT]
+    reconcile --kiosk-export FILE --kiosk-key KEY --coordinator-export FILE --coordinator-key KEY
+              [--chain FILE | --rpc-url URL --rpc-user USER --rpc-pass PASS] [REPORT]
             match the kiosk's signatures with the coordinator's requests,
-            approvals and broadcasts and the chain's transactions (FILE in
-            format airsign-chain/1), and the checkpoints each side recorded
-            of the other's log (carried in every PSBT) with the other's
-            export; lists every withdrawal and flags what does not match
+            approvals and broadcasts and the chain's transactions, and the
+            checkpoints each side recorded of the other's log (carried in
+            every PSBT) with the other's export; lists every withdrawal and
+            flags what does not match. The chain is the file the
+            coordinator's 'audit export --chain FILE' wrote (airsign-chain/1,
+            each transaction proven by its merkle branch and block header),
+            or the auditor's own node, read from the wallets' birthday
     witness-key --name NAME --private FILE --public FILE
             make the auditor's own signing key (once)
     witness --log-key KEY --auditor-key PRIVATE_FILE --out FILE [--trusted CHECKPOINT] EXPORT

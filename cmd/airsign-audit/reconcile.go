@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -9,8 +8,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/wire"
 
+	"airsign/cmd/internal/chainproof"
 	"airsign/cmd/internal/qrfiles"
 	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
@@ -23,26 +24,18 @@ import (
 // checkpoints each side recorded of the other's log (carried across the
 // air gap in every PSBT) are checked against the other's export.
 
-// chainFileFormat names the file of confirmed transactions reconcile reads
-// with --chain: {"format", "network", "transactions": [{"hex", "height"}]}.
-const chainFileFormat = "airsign-chain/1"
-
-// maxChainBytes bounds a chain file.
-const maxChainBytes = 64 << 20
-
 // walletLookahead is how many addresses of each branch reconcile derives
 // to tell the wallets' coins on the chain.
 const walletLookahead = 1000
 
-type chainFile struct {
-	Format       string    `json:"format"`
-	Network      string    `json:"network"`
-	Transactions []chainTx `json:"transactions"`
-}
-
-type chainTx struct {
-	Hex    string `json:"hex"`
-	Height int32  `json:"height"`
+// chainView is the confirmed transactions reconcile matches: proven by a
+// chain file's merkle branches (problems are the proofs that failed), or
+// read from the auditor's own node.
+type chainView struct {
+	params   *chaincfg.Params
+	txs      []chainproof.Confirmed
+	problems []string
+	source   string
 }
 
 // withdrawal is one row: what each record says of one transaction.
@@ -56,6 +49,7 @@ type withdrawal struct {
 	BySeq     *uint64           `json:"coordinator_entry,omitempty"`
 	By        string            `json:"broadcast_by,omitempty"`
 	Height    int32             `json:"confirmed_height,omitempty"`
+	Block     string            `json:"block,omitempty"`
 	Outputs   []auditlog.Output `json:"outputs"`
 }
 
@@ -72,13 +66,14 @@ func (c *cli) reconcile(args []string) error {
 	coordPath := fs.String("coordinator-export", "", "")
 	coordKey := fs.String("coordinator-key", "", "")
 	chainPath := fs.String("chain", "", "")
+	rpc := addRPCFlags(fs)
 	of := addOutputFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 0 || *kioskPath == "" || *coordPath == "" {
-		return usageError("reconcile takes --kiosk-export FILE --kiosk-key KEY --coordinator-export FILE --coordinator-key KEY [--chain FILE]")
+		return usageError("reconcile takes --kiosk-export FILE --kiosk-key KEY --coordinator-export FILE --coordinator-key KEY [--chain FILE | --rpc-url URL --rpc-user USER --rpc-pass PASS]")
 	}
 	o, err := of.output()
 	if err != nil {
@@ -103,9 +98,16 @@ func (c *cli) reconcile(args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: the coordinator's log does not verify: %w", *coordPath, err)
 	}
-	var chain *chainFile
-	if *chainPath != "" {
+	var chain *chainView
+	switch {
+	case *chainPath != "" && *rpc.url != "":
+		return usageError("reconcile: give the chain as --chain FILE or --rpc-url URL, not both")
+	case *chainPath != "":
 		if chain, err = readChainFile(*chainPath); err != nil {
+			return err
+		}
+	case *rpc.url != "":
+		if chain, err = rpc.scan(cf.wallets); err != nil {
 			return err
 		}
 	}
@@ -117,19 +119,23 @@ func (c *cli) reconcile(args []string) error {
 	if !rep.OK {
 		verdict = fmt.Sprintf("PROBLEM: %d things do not reconcile", len(rep.Problems))
 	}
-	s := summary{Check: "reconcile", Subject: *kioskPath + ", " + *coordPath + ", " + *chainPath, OK: rep.OK, Verdict: verdict,
-		Columns: []string{"txid", "request", "wallet", "approvals", "required", "kiosk entry", "coordinator entry", "by", "height"}}
+	subject := *kioskPath + ", " + *coordPath
+	if chain != nil {
+		subject += ", " + chain.source
+	}
+	s := summary{Check: "reconcile", Subject: subject, OK: rep.OK, Verdict: verdict,
+		Columns: []string{"txid", "request", "wallet", "approvals", "required", "kiosk entry", "coordinator entry", "by", "height", "block"}}
 	for _, w := range rep.Withdrawals {
 		s.Rows = append(s.Rows, []string{w.TxID, w.Request, w.Wallet, strings.Join(w.Approvals, " "), strconv.Itoa(w.Required),
-			seqText(w.KioskSeq), seqText(w.BySeq), w.By, strconv.Itoa(int(w.Height))})
+			seqText(w.KioskSeq), seqText(w.BySeq), w.By, strconv.Itoa(int(w.Height)), w.Block})
 	}
 	for _, p := range rep.Problems {
 		s.Rows = append(s.Rows, []string{"PROBLEM", p})
 	}
 	err = c.report(o, rep, func() {
 		for _, w := range rep.Withdrawals {
-			fmt.Fprintf(c.stdout, "%s request %s wallet %s: approvals %d of %d (%s), kiosk entry %s, broadcast entry %s by %q, confirmed at %d\n",
-				w.TxID, orNone(w.Request), orNone(w.Wallet), len(w.Approvals), w.Required, strings.Join(w.Approvals, ", "), seqText(w.KioskSeq), seqText(w.BySeq), w.By, w.Height)
+			fmt.Fprintf(c.stdout, "%s request %s wallet %s: approvals %d of %d (%s), kiosk entry %s, broadcast entry %s by %q, %s\n",
+				w.TxID, orNone(w.Request), orNone(w.Wallet), len(w.Approvals), w.Required, strings.Join(w.Approvals, ", "), seqText(w.KioskSeq), seqText(w.BySeq), w.By, confirmedText(w))
 		}
 		for _, p := range rep.Problems {
 			fmt.Fprintln(c.stdout, "PROBLEM:", p)
@@ -156,18 +162,34 @@ func orNone(s string) string {
 	return s
 }
 
-func readChainFile(path string) (*chainFile, error) {
-	data, err := qrfiles.ReadFileLimited(path, maxChainBytes, "chain file")
+func confirmedText(w withdrawal) string {
+	if w.Height == 0 {
+		return "not confirmed"
+	}
+	return fmt.Sprintf("confirmed at %d in block %s", w.Height, w.Block)
+}
+
+// readChainFile reads and verifies a chain file: the proofs that fail are
+// problems of the report, not errors, since a changed file is what the
+// audit looks for.
+func readChainFile(path string) (*chainView, error) {
+	data, err := qrfiles.ReadFileLimited(path, chainproof.MaxFileBytes, "chain file")
 	if err != nil {
 		return nil, err
 	}
-	var f chainFile
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil || f.Format != chainFileFormat {
-		return nil, fmt.Errorf("%s is not a chain file (%s): %v", path, chainFileFormat, err)
+	f, err := chainproof.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v: write it with 'airsign-coordinator audit export --out FILE --chain FILE'", path, err)
 	}
-	return &f, nil
+	net, err := descriptor.ParseNetwork(f.Network)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	txs, problems, err := chainproof.Verify(f, net.Params())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return &chainView{params: net.Params(), txs: txs, problems: problems, source: path}, nil
 }
 
 // kioskSign is what reconcile reads of a kiosk sign entry.
@@ -198,7 +220,7 @@ type coordEntry struct {
 }
 
 // reconcileRecords matches the verified logs, the wallets and the chain.
-func reconcileRecords(kiosk, coord auditlog.Report, wallets []coordinatorWallet, chain *chainFile) (*reconcileReport, error) {
+func reconcileRecords(kiosk, coord auditlog.Report, wallets []coordinatorWallet, chain *chainView) (*reconcileReport, error) {
 	rep := &reconcileReport{Withdrawals: []withdrawal{}, Problems: []string{}}
 	flag := func(format string, a ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, a...)) }
 	byTx := map[string]*withdrawal{}
@@ -324,70 +346,72 @@ func outputsDiffer(a, b []auditlog.Output) string {
 	return ""
 }
 
-// reconcileChain marks confirmations and flags confirmed spends of the
-// wallets' coins that no signature explains, and chain outputs that differ
-// from the kiosk's.
-func reconcileChain(chain *chainFile, wallets []coordinatorWallet, byTx map[string]*withdrawal, signed map[string]bool, flag func(string, ...any)) error {
-	scripts := map[string]string{} // hex script -> wallet
+// walletScripts derives the wallets' output scripts (hex) to the
+// lookahead, each naming its wallet, checking they are on network.
+func walletScripts(wallets []coordinatorWallet, params *chaincfg.Params) (map[string]string, error) {
+	scripts := map[string]string{}
 	for _, cw := range wallets {
 		net, err := descriptor.ParseNetwork(cw.Network)
 		if err != nil {
-			return fmt.Errorf("wallet %s: %v", cw.Name, err)
+			return nil, fmt.Errorf("wallet %s: %v", cw.Name, err)
+		}
+		if net.Params() != params {
+			return nil, fmt.Errorf("wallet %s is on %s, the chain on %s", cw.Name, cw.Network, params.Name)
 		}
 		d, err := descriptor.ParseForNetwork(cw.Descriptor, net)
 		if err != nil {
-			return fmt.Errorf("wallet %s: %v", cw.Name, err)
+			return nil, fmt.Errorf("wallet %s: %v", cw.Name, err)
 		}
 		for branch := uint32(0); branch < 2; branch++ {
 			dv, err := d.Deriver(branch)
 			if err != nil {
-				return fmt.Errorf("wallet %s: %v", cw.Name, err)
+				return nil, fmt.Errorf("wallet %s: %v", cw.Name, err)
 			}
 			for i := uint32(0); i < walletLookahead; i++ {
 				s, err := dv.PkScript(i)
 				if err != nil {
-					return fmt.Errorf("wallet %s: %v", cw.Name, err)
+					return nil, fmt.Errorf("wallet %s: %v", cw.Name, err)
 				}
 				scripts[hex.EncodeToString(s)] = cw.Name
 			}
 		}
 	}
-	net, err := descriptor.ParseNetwork(chain.Network)
+	return scripts, nil
+}
+
+// reconcileChain marks confirmations and flags confirmed spends of the
+// wallets' coins that no signature explains, chain outputs that differ
+// from the kiosk's, and the chain file's proofs that failed.
+func reconcileChain(chain *chainView, wallets []coordinatorWallet, byTx map[string]*withdrawal, signed map[string]bool, flag func(string, ...any)) error {
+	scripts, err := walletScripts(wallets, chain.params)
 	if err != nil {
-		return fmt.Errorf("chain file: %v", err)
+		return err
 	}
-	txs := make([]*wire.MsgTx, len(chain.Transactions))
+	for _, p := range chain.problems {
+		flag("the chain file: %s", p)
+	}
 	coins := map[wire.OutPoint]string{}
-	for i, ct := range chain.Transactions {
-		raw, err := hex.DecodeString(ct.Hex)
-		if err != nil {
-			return fmt.Errorf("chain file, transaction %d: not hex: %v", i+1, err)
-		}
-		tx := wire.NewMsgTx(2)
-		if err := tx.Deserialize(bytes.NewReader(raw)); err != nil {
-			return fmt.Errorf("chain file, transaction %d: %v", i+1, err)
-		}
-		txs[i] = tx
-		for vout, o := range tx.TxOut {
+	for _, c := range chain.txs {
+		for vout, o := range c.Tx.TxOut {
 			if w, ok := scripts[hex.EncodeToString(o.PkScript)]; ok {
-				coins[wire.OutPoint{Hash: tx.TxHash(), Index: uint32(vout)}] = w
+				coins[wire.OutPoint{Hash: c.Tx.TxHash(), Index: uint32(vout)}] = w
 			}
 		}
 	}
-	for i, tx := range txs {
-		txid := tx.TxHash().String()
+	for _, c := range chain.txs {
+		txid := c.Tx.TxHash().String()
 		if w, ok := byTx[txid]; ok {
-			w.Height = chain.Transactions[i].Height
+			w.Height, w.Block = c.Height, c.Block.String()
 			if signed[txid] {
-				if diff := outputsDiffer(w.Outputs, auditlog.TxOutputs(tx, net.Params())); diff != "" {
+				if diff := outputsDiffer(w.Outputs, auditlog.TxOutputs(c.Tx, chain.params)); diff != "" {
 					flag("transaction %s confirmed at height %d has other outputs than the kiosk signed: %s", txid, w.Height, diff)
 				}
 			}
 		}
-		for _, in := range tx.TxIn {
+		for _, in := range c.Tx.TxIn {
 			wallet, ours := coins[in.PreviousOutPoint]
 			if ours && !signed[txid] {
-				flag("transaction %s confirmed at height %d spends wallet %s's coin %s, and neither log explains it: the kiosk never signed it (a key used outside airsign)", txid, chain.Transactions[i].Height, wallet, in.PreviousOutPoint)
+				flag("transaction %s confirmed at height %d spends wallet %s's coin %s, and neither log explains it: the kiosk never signed it (a key used outside airsign)", txid, c.Height, wallet, in.PreviousOutPoint)
 				break
 			}
 		}

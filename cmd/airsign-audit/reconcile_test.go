@@ -12,6 +12,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 
+	"airsign/cmd/internal/chainproof"
 	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
 )
@@ -28,7 +29,7 @@ func (k edKey) PublicKey() ed25519.PublicKey {
 type reconcileWorld struct {
 	t            *testing.T
 	kiosk, coord *auditlog.Log
-	chain        chainFile
+	chain        chainView
 	now          time.Time
 }
 
@@ -42,7 +43,7 @@ func newWorld(t *testing.T) *reconcileWorld {
 		return l
 	}
 	return &reconcileWorld{t: t, kiosk: mk(1, "airsign kiosk test"), coord: mk(2, auditlog.CoordinatorOrigin+"test"),
-		chain: chainFile{Format: chainFileFormat, Network: "regtest"}, now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)}
+		chain: chainView{params: regtest}, now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)}
 }
 
 func (w *reconcileWorld) add(l *auditlog.Log, kind string, data map[string]any) {
@@ -94,18 +95,7 @@ func (w *reconcileWorld) roundTrip(id string, t *wire.MsgTx, approvals int) {
 }
 
 func (w *reconcileWorld) confirm(t *wire.MsgTx) {
-	var b strings.Builder
-	if err := t.Serialize(hexWriter{&b}); err != nil {
-		w.t.Fatal(err)
-	}
-	w.chain.Transactions = append(w.chain.Transactions, chainTx{Hex: b.String(), Height: int32(100 + len(w.chain.Transactions))})
-}
-
-type hexWriter struct{ b *strings.Builder }
-
-func (h hexWriter) Write(p []byte) (int, error) {
-	h.b.WriteString(hex.EncodeToString(p))
-	return len(p), nil
+	w.chain.txs = append(w.chain.txs, chainproof.Confirmed{Tx: t, Height: int32(100 + len(w.chain.txs)), Block: chainhash.Hash{byte(len(w.chain.txs))}})
 }
 
 func (w *reconcileWorld) reconcile(kioskSince int64, kioskLog *auditlog.Log) *reconcileReport {

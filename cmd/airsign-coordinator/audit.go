@@ -78,11 +78,12 @@ func openAudit(datadir string) (*auditlog.Log, error) {
 }
 
 // auditCmd is `audit key`, `audit verify` and `audit export --out FILE
-// [--since N]`. The export holds the log and the registered wallets (see
-// coordinatorExport).
+// [--since N] [--chain FILE]`. The export holds the log and the registered
+// wallets (see coordinatorExport); the chain file the wallets' confirmed
+// transactions with their proofs (see chainFile).
 func (c *cli) auditCmd(args []string) error {
 	if len(args) == 0 {
-		return usageError("audit takes a subcommand: key, verify, export --out FILE [--since N]")
+		return usageError("audit takes a subcommand: key, verify, export --out FILE [--since N] [--chain FILE]")
 	}
 	l := c.auditLog
 	switch args[0] {
@@ -104,12 +105,13 @@ func (c *cli) auditCmd(args []string) error {
 		fs := newFlags("audit export")
 		out := fs.String("out", "", "")
 		since := fs.String("since", "0", "")
+		chainOut := fs.String("chain", "", "")
 		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
 		}
 		n, err := strconv.ParseInt(*since, 10, 64)
 		if *out == "" || fs.NArg() != 0 || err != nil || n < 0 {
-			return usageError("audit export --out FILE [--since N]")
+			return usageError("audit export --out FILE [--since N] [--chain FILE]")
 		}
 		if err := c.act(store.RoleViewer); err != nil {
 			return err
@@ -123,7 +125,20 @@ func (c *cli) auditCmd(args []string) error {
 		}
 		fmt.Fprintf(c.stdout, "wrote %s: entries %d to %d and the registered wallets; verify with airsign-audit verify-log --log-key %s\n", *out, n, l.Len()-1, l.VerifierKey())
 		fmt.Fprintf(c.stdout, "cross-check the wallets with the ceremonies: airsign-audit cross-check --transcripts DIR --coordinator-export %s --log-key %s\n", *out, l.VerifierKey())
-		return c.coord.Record("audit-export", map[string]any{"file": filepath.Base(*out), "since": n, "size": l.Len(), "user": c.who})
+		rec := map[string]any{"file": filepath.Base(*out), "since": n, "size": l.Len(), "user": c.who}
+		if *chainOut != "" {
+			data, err := c.chainFile()
+			if err != nil {
+				return fmt.Errorf("the chain file: %w", err)
+			}
+			if err := qrfiles.WriteExclusive(*chainOut, data); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.stdout, "wrote %s: the wallets' confirmed transactions with their proofs; reconcile with airsign-audit reconcile --coordinator-export %s --coordinator-key %s --chain %s --kiosk-export FILE --kiosk-key KEY\n",
+				*chainOut, *out, l.VerifierKey(), *chainOut)
+			rec["chain_file"] = filepath.Base(*chainOut)
+		}
+		return c.coord.Record("audit-export", rec)
 	}
-	return usageError("audit takes a subcommand: key, verify, export --out FILE [--since N]")
+	return usageError("audit takes a subcommand: key, verify, export --out FILE [--since N] [--chain FILE]")
 }

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+
+	"airsign/cmd/internal/chainproof"
 	"airsign/psbt/auditlog"
 )
 
@@ -60,6 +63,38 @@ func (c *cli) coordinatorExportFile(l *auditlog.Log, since int64) ([]byte, error
 	for _, w := range ws {
 		f.Wallets = append(f.Wallets, exportWallet{Name: w.Name, Network: w.Network, Birthday: w.Birthday, Descriptor: w.Descriptor,
 			Identity: w.Identity, Created: w.Created.UTC(), SuspendedTo: w.Recovery})
+	}
+	out, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
+}
+
+// chainFile writes the chain file (chainproof.Format) for the auditor to
+// reconcile offline: every confirmed transaction that paid to or spent
+// from a registered wallet, with the merkle branch and block header that
+// prove it, as the node has the blocks now. The store's heights are as of
+// the last sync; a block the node no longer has at that height (a reorg
+// since) stops the export, saying to sync first.
+func (c *cli) chainFile() ([]byte, error) {
+	ws, err := c.coord.Wallets(c.ctx)
+	if err != nil {
+		return nil, err
+	}
+	heights := map[chainhash.Hash]int32{}
+	for _, w := range ws {
+		ms, err := c.coord.History(c.ctx, w.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			heights[m.TxID] = m.Height
+		}
+	}
+	f, err := chainproof.Build(c.ctx, c.node, c.network.String(), heights)
+	if err != nil {
+		return nil, err
 	}
 	out, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
