@@ -40,17 +40,19 @@ type chainView struct {
 
 // withdrawal is one row: what each record says of one transaction.
 type withdrawal struct {
-	TxID      string            `json:"txid"`
-	Request   string            `json:"request,omitempty"`
-	Wallet    string            `json:"wallet,omitempty"`
-	Approvals []string          `json:"approvals"`
-	Required  int               `json:"approvals_required"`
-	KioskSeq  *uint64           `json:"kiosk_entry,omitempty"`
-	BySeq     *uint64           `json:"coordinator_entry,omitempty"`
-	By        string            `json:"broadcast_by,omitempty"`
-	Height    int32             `json:"confirmed_height,omitempty"`
-	Block     string            `json:"block,omitempty"`
-	Outputs   []auditlog.Output `json:"outputs"`
+	TxID      string   `json:"txid"`
+	Request   string   `json:"request,omitempty"`
+	Wallet    string   `json:"wallet,omitempty"`
+	Approvals []string `json:"approvals"`
+	Required  int      `json:"approvals_required"`
+	// Approved is who the coordinator's log says approved the request.
+	Approved []string          `json:"coordinator_approvals"`
+	KioskSeq *uint64           `json:"kiosk_entry,omitempty"`
+	BySeq    *uint64           `json:"coordinator_entry,omitempty"`
+	By       string            `json:"broadcast_by,omitempty"`
+	Height   int32             `json:"confirmed_height,omitempty"`
+	Block    string            `json:"block,omitempty"`
+	Outputs  []auditlog.Output `json:"outputs"`
 }
 
 type reconcileReport struct {
@@ -124,9 +126,9 @@ func (c *cli) reconcile(args []string) error {
 		subject += ", " + chain.source
 	}
 	s := summary{Check: "reconcile", Subject: subject, OK: rep.OK, Verdict: verdict,
-		Columns: []string{"txid", "request", "wallet", "approvals", "required", "kiosk entry", "coordinator entry", "by", "height", "block"}}
+		Columns: []string{"txid", "request", "wallet", "approvals", "required", "coordinator approvals", "kiosk entry", "coordinator entry", "by", "height", "block"}}
 	for _, w := range rep.Withdrawals {
-		s.Rows = append(s.Rows, []string{w.TxID, w.Request, w.Wallet, strings.Join(w.Approvals, " "), strconv.Itoa(w.Required),
+		s.Rows = append(s.Rows, []string{w.TxID, w.Request, w.Wallet, strings.Join(w.Approvals, " "), strconv.Itoa(w.Required), strings.Join(w.Approved, " "),
 			seqText(w.KioskSeq), seqText(w.BySeq), w.By, strconv.Itoa(int(w.Height)), w.Block})
 	}
 	for _, p := range rep.Problems {
@@ -134,8 +136,9 @@ func (c *cli) reconcile(args []string) error {
 	}
 	err = c.report(o, rep, func() {
 		for _, w := range rep.Withdrawals {
-			fmt.Fprintf(c.stdout, "%s request %s wallet %s: approvals %d of %d (%s), kiosk entry %s, broadcast entry %s by %q, %s\n",
-				w.TxID, orNone(w.Request), orNone(w.Wallet), len(w.Approvals), w.Required, strings.Join(w.Approvals, ", "), seqText(w.KioskSeq), seqText(w.BySeq), w.By, confirmedText(w))
+			fmt.Fprintf(c.stdout, "%s request %s wallet %s: approvals %d of %d (%s; the coordinator's: %s), kiosk entry %s, broadcast entry %s by %q, %s\n",
+				w.TxID, orNone(w.Request), orNone(w.Wallet), len(w.Approvals), w.Required, strings.Join(w.Approvals, ", "), orNone(strings.Join(w.Approved, ", ")),
+				seqText(w.KioskSeq), seqText(w.BySeq), w.By, confirmedText(w))
 		}
 		for _, p := range rep.Problems {
 			fmt.Fprintln(c.stdout, "PROBLEM:", p)
@@ -217,6 +220,7 @@ type coordEntry struct {
 	User     string                      `json:"user"`
 	Outputs  []auditlog.Output           `json:"outputs"`
 	Kiosk    []auditlog.CheckpointRecord `json:"kiosk_checkpoints"`
+	Need     int                         `json:"need"`
 }
 
 // reconcileRecords matches the verified logs, the wallets and the chain.
@@ -228,13 +232,16 @@ func reconcileRecords(kiosk, coord auditlog.Report, wallets []coordinatorWallet,
 		if w, ok := byTx[txid]; ok {
 			return w
 		}
-		w := &withdrawal{TxID: txid, Approvals: []string{}}
+		w := &withdrawal{TxID: txid, Approvals: []string{}, Approved: []string{}}
 		byTx[txid] = w
 		return w
 	}
 	// The coordinator's requests and broadcasts.
 	requests := map[string]coordEntry{}
 	sentOutputs := map[string][]auditlog.Output{}
+	quorum := map[string]int{}        // wallet -> approvals its recorded quorum needs
+	needed := map[string]int{}        // request -> the quorum in force when it was made
+	approved := map[string][]string{} // request -> who approved it, per the coordinator
 	for _, e := range coord.Entries {
 		var d coordEntry
 		if json.Unmarshal(e.Data, &d) != nil || d.Result != "done" {
@@ -243,6 +250,13 @@ func reconcileRecords(kiosk, coord auditlog.Report, wallets []coordinatorWallet,
 		switch e.Kind {
 		case "request":
 			requests[d.Request] = d
+			needed[d.Request] = quorum[d.Wallet]
+		case "wallet-quorum":
+			quorum[d.Wallet] = d.Need
+		case "approve":
+			if !slices.Contains(approved[d.Request], d.User) {
+				approved[d.Request] = append(approved[d.Request], d.User)
+			}
 		case "broadcast":
 			w := row(d.TxID)
 			seq := e.Seq
@@ -286,6 +300,9 @@ func reconcileRecords(kiosk, coord auditlog.Report, wallets []coordinatorWallet,
 		default:
 			w.Request = d.Request
 		}
+		if w.Request != "" {
+			checkApprovals(e.Seq, d, w, approved[w.Request], needed[w.Request], flag)
+		}
 		if len(w.Approvals) < d.Required {
 			flag("the kiosk's entry %d signed transaction %s (request %s) with %d approvals of the %d its policy requires", e.Seq, d.TxID, orNone(d.Request), len(w.Approvals), d.Required)
 		}
@@ -313,6 +330,27 @@ func reconcileRecords(kiosk, coord auditlog.Report, wallets []coordinatorWallet,
 	})
 	rep.OK = len(rep.Problems) == 0
 	return rep, nil
+}
+
+// checkApprovals matches the approvals the kiosk counted for a signature
+// (entry seq) with those the coordinator's log recorded for its request,
+// and with the quorum the coordinator recorded for the wallet. The kiosk
+// names approvers as its policy enrolled them and the coordinator as its
+// users: the same people under the same names where both were set up as
+// the operator guide says, so a name on one side only is flagged.
+func checkApprovals(seq uint64, d kioskSign, w *withdrawal, approved []string, need int, flag func(string, ...any)) {
+	w.Approved = append(w.Approved, approved...)
+	for _, name := range w.Approvals {
+		if !slices.Contains(approved, name) {
+			flag("the kiosk's entry %d counted an approval by %s for request %s (transaction %s), which the coordinator's log does not record", seq, name, w.Request, d.TxID)
+		}
+	}
+	if need > 0 && len(approved) < need {
+		flag("request %s (transaction %s) was approved by %d in the coordinator's log, below the quorum of %d it recorded for wallet %s", w.Request, d.TxID, len(approved), need, orNone(d.Wallet))
+	}
+	if need > 0 && d.Required > 0 && need != d.Required {
+		flag("request %s (transaction %s): the kiosk's policy required %d approvals, the coordinator's record of the quorum %d", w.Request, d.TxID, d.Required, need)
+	}
 }
 
 // checkRecorded checks a checkpoint one side recorded of the other's log

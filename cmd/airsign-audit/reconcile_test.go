@@ -42,8 +42,10 @@ func newWorld(t *testing.T) *reconcileWorld {
 		}
 		return l
 	}
-	return &reconcileWorld{t: t, kiosk: mk(1, "airsign kiosk test"), coord: mk(2, auditlog.CoordinatorOrigin+"test"),
+	w := &reconcileWorld{t: t, kiosk: mk(1, "airsign kiosk test"), coord: mk(2, auditlog.CoordinatorOrigin+"test"),
 		chain: chainView{params: regtest}, now: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)}
+	w.add(w.coord, "wallet-quorum", map[string]any{"wallet": "w", "need": 2, "result": "done"})
+	return w
 }
 
 func (w *reconcileWorld) add(l *auditlog.Log, kind string, data map[string]any) {
@@ -81,12 +83,14 @@ var payee, _ = hex.DecodeString("00140000000000000000000000000000000000000001")
 // approvals and broadcast, and confirmed.
 func (w *reconcileWorld) roundTrip(id string, t *wire.MsgTx, approvals int) {
 	txid := t.TxHash().String()
-	w.add(w.coord, "request", map[string]any{"request": id, "result": "done", "unsigned_txid": txid})
-	coordCP := w.record(w.coord)
+	w.add(w.coord, "request", map[string]any{"request": id, "wallet": "w", "result": "done", "unsigned_txid": txid})
 	var names []map[string]string
 	for i := range approvals {
-		names = append(names, map[string]string{"name": string(rune('a' + i))})
+		name := string(rune('a' + i))
+		names = append(names, map[string]string{"name": name})
+		w.add(w.coord, "approve", map[string]any{"request": id, "user": name, "kind": "station", "result": "done"})
 	}
+	coordCP := w.record(w.coord)
 	w.add(w.kiosk, "sign", map[string]any{"txid": txid, "request": id, "result": "signed", "wallet": "w",
 		"outputs": auditlog.TxOutputs(t, regtest), "approvals": names, "approvals_required": 2, "coordinator_checkpoint": coordCP})
 	w.add(w.coord, "broadcast", map[string]any{"request": id, "result": "done", "txid": txid, "by": "olga",
@@ -137,7 +141,20 @@ func TestReconcile(t *testing.T) {
 		{"approvals below the quorum", func(w *reconcileWorld) *auditlog.Log {
 			w.roundTrip("r3", tx(coin(3), payee, 3000), 1)
 			return w.kiosk
-		}, []string{"with 1 approvals of the 2 its policy requires"}},
+		}, []string{"was approved by 1 in the coordinator's log, below the quorum of 2", "with 1 approvals of the 2 its policy requires"}},
+		{"an approval the coordinator never recorded", func(w *reconcileWorld) *auditlog.Log {
+			t5 := tx(coin(5), payee, 5000)
+			w.add(w.coord, "request", map[string]any{"request": "r5", "wallet": "w", "result": "done", "unsigned_txid": t5.TxHash().String()})
+			w.add(w.coord, "approve", map[string]any{"request": "r5", "user": "a", "result": "done"})
+			w.add(w.kiosk, "sign", map[string]any{"txid": t5.TxHash().String(), "request": "r5", "result": "signed", "wallet": "w", "outputs": auditlog.TxOutputs(t5, regtest),
+				"approvals": []map[string]string{{"name": "a"}, {"name": "mallory"}}, "approvals_required": 2})
+			return w.kiosk
+		}, []string{"the kiosk's entry 2 counted an approval by mallory for request r5"}},
+		{"approvals below the coordinator's quorum", func(w *reconcileWorld) *auditlog.Log {
+			w.add(w.coord, "wallet-quorum", map[string]any{"wallet": "w", "need": 3, "result": "done"})
+			w.roundTrip("r6", tx(coin(6), payee, 6000), 2)
+			return w.kiosk
+		}, []string{"was approved by 2 in the coordinator's log, below the quorum of 3 it recorded for wallet w", "the kiosk's policy required 2 approvals, the coordinator's record of the quorum 3"}},
 		{"a kiosk log rolled back after the second round trip", func(w *reconcileWorld) *auditlog.Log {
 			// The same key, the log started again: the coordinator
 			// recorded checkpoints it no longer has.
