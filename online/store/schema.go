@@ -307,7 +307,8 @@ CREATE TABLE webhook_deliveries (
 	PRIMARY KEY (event, url)
 ) STRICT;
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt);
-`,	// 18: leases: which of the coordinator processes sharing one database
+`,
+	// 18: leases: which of the coordinator processes sharing one database
 	// runs a job only one may run at a time (the chain watcher). expires
 	// is in the database's clock, so the processes' clocks do not matter;
 	// epoch counts the changes of holder.
