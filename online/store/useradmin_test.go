@@ -129,13 +129,13 @@ func TestTemporaryPassword(t *testing.T) {
 			t.Fatalf("TemporaryPasswordUntil after setting one's own = %v, %v; want zero", got, err)
 		}
 		// A lock from one client address shows as the account's.
-	if _, _, err := s.RecordWebFailureFrom(ctx, "alice", "203.0.113.7", t0, 1, time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	if accts, err := s.UserAccounts(ctx); err != nil || accts[0].State(t0) != "locked" || !accts[0].LockedUntil.Equal(t0.Add(time.Hour)) {
-		t.Fatalf("UserAccounts after a lock from one address = %+v, %v; want locked until t0+1h", accts, err)
-	}
-	if err := s.RecordSignIn(ctx, "alice", t0.Add(time.Minute)); err != nil {
+		if _, _, err := s.RecordWebFailureFrom(ctx, "alice", "203.0.113.7", t0, 1, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if accts, err := s.UserAccounts(ctx); err != nil || accts[0].State(t0) != "locked" || !accts[0].LockedUntil.Equal(t0.Add(time.Hour)) {
+			t.Fatalf("UserAccounts after a lock from one address = %+v, %v; want locked until t0+1h", accts, err)
+		}
+		if err := s.RecordSignIn(ctx, "alice", t0.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		accts, err := s.UserAccounts(ctx)
