@@ -65,6 +65,9 @@ func (f psbtInputFlags) load(c *cli, h *home.Home, frames []string) (*kiosk.Load
 		return nil, err
 	}
 	l, err := kiosk.LoadPSBT(h, data, source, *f.wallet, c.now())
+	if errors.Is(err, kiosk.ErrProofPSBT) {
+		return nil, &proofInput{data: data, source: source, err: err}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -172,6 +175,10 @@ func (c *cli) sign(args []string) error {
 		return err
 	}
 	l, err := src.load(c, h, fs.Args())
+	if pi := (*proofInput)(nil); errors.As(err, &pi) {
+		return c.signProof(h, pi, proofOutput{out: *out, qrOut: *qrOut, shareFiles: shareFiles,
+			qr: qrfiles.QROptions{Format: *qrFormat, URType: *urType, MaxFragment: *maxFragment, FPS: *fps}})
+	}
 	if err != nil {
 		return err
 	}

@@ -63,6 +63,7 @@ func TestScripts(t *testing.T) {
 			"misread":   misread,
 			"swapwords": swapwords,
 			"mkpsbt":    mkpsbt,
+			"mkproof":   mkproof,
 			"finalizes": finalizes,
 			"mkmulti":   mkmulti,
 			"spoof":     spoof,
