@@ -283,12 +283,19 @@ func shared(t testing.TB) *Server {
 	t.Helper()
 	sharedOnce.Do(func() { sharedSrv, sharedErr = Start() })
 	if sharedErr != nil {
-		if os.Getenv(requireEnv) != "" {
-			t.Fatalf("pgtest: %v (%s is set)", sharedErr, requireEnv)
-		}
-		t.Skipf("pgtest: %v; set %s=1 to make this a failure", sharedErr, requireEnv)
+		Unavailable(t, sharedErr)
 	}
 	return sharedSrv
+}
+
+// Unavailable ends a test that could not start PostgreSQL (Start's
+// error): a skip, or a failure when AIRSIGN_REQUIRE_TOOLS is set.
+func Unavailable(t testing.TB, err error) {
+	t.Helper()
+	if os.Getenv(requireEnv) != "" {
+		t.Fatalf("pgtest: %v (%s is set)", err, requireEnv)
+	}
+	t.Skipf("pgtest: %v; set %s=1 to make this a failure", err, requireEnv)
 }
 
 // StopShared stops the server Shared started, if any.
