@@ -10,9 +10,11 @@ LOAD     ?= 0
 # fyne (the kiosk GUI) needs the X11/GL headers; zbar-tools and qrencode are the independent
 # QR decoder and encoder our image tests check against; chromium is the browser the web UI's
 # end-to-end test (online/web TestBrowser) drives through playwright-core; electrum
-# is the independent wallet the conformance suite (make interop) drives offline.
+# is the independent wallet the conformance suite (make interop) drives offline; postgresql
+# is the server the store's tests start for themselves (online/store/pgtest).
 APT_PACKAGES := pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
-                libxinerama-dev libxi-dev libxxf86vm-dev zbar-tools qrencode chromium electrum
+                libxinerama-dev libxi-dev libxxf86vm-dev zbar-tools qrencode chromium electrum \
+                postgresql
 # The browser test's npm package (playwright-core only, pinned by its lockfile; it never
 # downloads browsers of its own).
 E2E_DIR := ui/web/e2e
