@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"text/tabwriter"
 	"time"
 
 	"airsign/online/jsonapi"
@@ -80,6 +79,16 @@ func (c *cli) serve(args []string) error {
 		}
 	}
 	go c.watch(*interval, logger)
+	// Notifications queued by this server or by other commands
+	// (DATADIR/webhooks.json) go out from here.
+	hooks, err := c.openWebhooks()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if hooks != nil {
+		go hooks.Run(c.ctx)
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if *cert != "" {
@@ -134,32 +143,7 @@ func (c *cli) watch(every time.Duration, logger *log.Logger) {
 
 func (c *cli) users(args []string) error {
 	if len(args) == 0 {
-		us, err := c.st.Users(c.ctx)
-		if err != nil {
-			return err
-		}
-		type row struct {
-			Name     string    `json:"name"`
-			Role     string    `json:"role"`
-			Created  time.Time `json:"created"`
-			Disabled bool      `json:"disabled"`
-		}
-		rows := []row{}
-		for _, u := range us {
-			rows = append(rows, row{u.Name, string(u.Role), u.Created, u.Disabled})
-		}
-		return c.emit(rows, func() {
-			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tROLE\tCREATED\tSTATE")
-			for _, r := range rows {
-				state := "active"
-				if r.Disabled {
-					state = "disabled"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, r.Role, r.Created.Format(time.RFC3339), state)
-			}
-			tw.Flush()
-		})
+		return c.listUsers()
 	}
 	// Changing who may do what is an admin's, and the records name them.
 	if err := c.act(store.RoleAdmin); err != nil {
@@ -200,21 +184,8 @@ func (c *cli) users(args []string) error {
 			return err
 		}
 		return c.showToken(args[1], "", token)
-	case "disable":
-		if len(args) != 2 {
-			return usageError("user disable NAME")
-		}
-		if err := c.checkUser(args[1]); err != nil {
-			return err
-		}
-		if err := c.st.DisableUser(c.ctx, args[1]); err != nil {
-			return err
-		}
-		if err := c.coord.Record("user-disable", map[string]any{"name": args[1], "by": c.who}); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.stdout, "user %s disabled; their token no longer works\n", args[1])
-		return nil
+	case "role", "disable", "enable", "reset":
+		return c.userAdmin(args)
 	case "password":
 		return c.webPassword(args[1:])
 	default:
@@ -223,7 +194,7 @@ func (c *cli) users(args []string) error {
 }
 
 // userSubcommands are user's subcommands, as the usage lists them.
-var userSubcommands = []string{"add", "rotate", "disable", "password", "approval-key", "station-key", "approver-keys"}
+var userSubcommands = []string{"add", "rotate", "role", "disable", "enable", "reset", "password", "approval-key", "station-key", "approver-keys"}
 
 func (c *cli) showToken(name, role, token string) error {
 	return c.emit(map[string]string{"name": name, "role": role, "token": token}, func() {
@@ -270,10 +241,8 @@ func (c *cli) webPassword(args []string) error {
 	if err != nil {
 		return fmt.Errorf("web password of %s: %w", name, err)
 	}
-	if err := c.st.SetWebPassword(c.ctx, name, hash); err != nil {
-		return err
-	}
-	if err := c.coord.Record("web-password", map[string]any{"name": name, "by": c.who}); err != nil {
+	// Their own password from now on: a temporary one (user reset) ends.
+	if _, err := c.coord.SetWebPassword(c.ctx, name, hash, false, c.who); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "web password of %s set; their sessions ended and any lockout is lifted\n", name)
