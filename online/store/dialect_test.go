@@ -1,6 +1,7 @@
 package store
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -65,5 +66,56 @@ func TestWritesGoThroughInTx(t *testing.T) {
 	}
 	if len(begun) != 1 || !strings.HasPrefix(begun[0], "store.go:") || !strings.HasSuffix(begun[0], "tx, err := db.BeginTx(ctx, opts)") {
 		t.Errorf("transactions begun outside inTx: %q; want only migrateStep's in store.go; use s.inTx", begun)
+	}
+}
+
+var updateGolden = flag.Bool("update", false, "rewrite testdata/schema.postgres.sql")
+
+// TestPostgresSchemaGolden shows the schema PostgreSQL gets, step by step,
+// so that a change to the translation or a new step is read by a person
+// (go test -update rewrites it); the PostgreSQL tests check that it runs.
+func TestPostgresSchemaGolden(t *testing.T) {
+	var b strings.Builder
+	for i, m := range migrations {
+		fmt.Fprintf(&b, "-- step %d\n%s\n", i+1, strings.TrimSpace(dialectPostgres.schema(m)))
+	}
+	path := filepath.Join("testdata", "schema.postgres.sql")
+	if *updateGolden {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -run TestPostgresSchemaGolden -update writes it)", err)
+	}
+	if got := b.String(); got != string(want) {
+		t.Errorf("PostgreSQL schema differs from %s; if the change is meant, rerun with -update and review the diff", path)
+	}
+	for _, banned := range []string{"BLOB", "STRICT", "NOCASE", " INTEGER"} {
+		if strings.Contains(b.String(), banned) {
+			t.Errorf("PostgreSQL schema still says %q", banned)
+		}
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"postgres://airsign:s3cret@db.example:5432/treasury?sslmode=verify-full", "postgres://airsign:xxxxx@db.example:5432/treasury?sslmode=verify-full"},
+		{"postgres://db.example/treasury?user=airsign&password=s3cret", "postgres://db.example/treasury?password=xxxxx&user=airsign"},
+		{"postgresql://airsign@/treasury?host=/run/postgresql", "postgresql://airsign@/treasury?host=/run/postgresql"},
+	} {
+		if got := RedactURL(c.in); got != c.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if !IsPostgresURL(c.in) {
+			t.Errorf("IsPostgresURL(%q) = false", c.in)
+		}
+	}
+	if IsPostgresURL("/var/lib/airsign/coordinator.db") {
+		t.Error("a file path taken for a PostgreSQL URL")
 	}
 }
