@@ -63,6 +63,9 @@ type Config struct {
 	// Notify hears of requests that need approval, are signed, broadcast
 	// or confirmed (webhooks); nil tells no one.
 	Notify Notifier
+	// Check, when set, is a second chain backend compared with Node at
+	// every Sync; withdrawals stop while they disagree (crosscheck.go).
+	Check *CrossCheck
 }
 
 // Coordinator is the service. Its methods are safe for concurrent use: the
@@ -72,6 +75,7 @@ type Coordinator struct {
 	st       *store.Store
 	w        *watcher.Watcher
 	refusals refusalTally
+	xc       *crossChecker // nil without Config.Check
 
 	mu         sync.Mutex
 	collisions map[string]bool // script collisions already recorded
@@ -94,7 +98,17 @@ func New(cfg Config) (*Coordinator, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Coordinator{cfg: cfg, st: cfg.Store, w: watcher.New(cfg.Node, cfg.Store, cfg.Watcher)}, nil
+	c := &Coordinator{cfg: cfg, st: cfg.Store, w: watcher.New(cfg.Node, cfg.Store, cfg.Watcher)}
+	if cfg.Check != nil {
+		if cfg.Check.Store == cfg.Store {
+			return nil, errors.New("coordinator: the cross-check needs a store of its own, not the coordinator's")
+		}
+		var err error
+		if c.xc, err = newCrossChecker(*cfg.Check, cfg.Watcher); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 // Errors for callers to tell apart (errors.Is); the messages around them say
@@ -115,6 +129,9 @@ var (
 func (c *Coordinator) Sync(ctx context.Context) (watcher.Report, error) {
 	rep, err := c.w.Sync(ctx)
 	if err != nil {
+		return rep, err
+	}
+	if err := c.crossCheck(ctx); err != nil {
 		return rep, err
 	}
 	// Two wallets deriving the same scripts (registered before wallets

@@ -81,7 +81,7 @@ func Classify(err error) Answer {
 		return answer(http.StatusBadGateway, CodeBroadcast)
 	case errors.Is(err, store.ErrExists), errors.Is(err, store.ErrState), errors.Is(err, store.ErrReserved),
 		errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNoAddress), errors.Is(err, coordinator.ErrSuspended),
-		errors.Is(err, coordinator.ErrNoApprovalKey):
+		errors.Is(err, coordinator.ErrNoApprovalKey), errors.Is(err, coordinator.ErrCrossCheck):
 		return answer(http.StatusConflict, CodeConflict)
 	case errors.Is(err, chain.ErrUnreachable), errors.Is(err, chain.ErrAuth):
 		return answer(http.StatusBadGateway, CodeNodeUnavailable)
