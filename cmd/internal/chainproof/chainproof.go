@@ -176,14 +176,18 @@ func root(leaf chainhash.Hash, br []chainhash.Hash, index uint32) chainhash.Hash
 
 // Decode reads a chain file: its shape only; Verify checks the proofs.
 func Decode(data []byte) (*File, error) {
+	// The format first, so that another file is named for what it is.
+	var head struct {
+		Format string `json:"format"`
+	}
+	if json.Unmarshal(data, &head) == nil && head.Format != Format {
+		return nil, fmt.Errorf("not a chain file: its format is %q, want %q", head.Format, Format)
+	}
 	var f File
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("not a chain file (%s): %v", Format, err)
-	}
-	if f.Format != Format {
-		return nil, fmt.Errorf("not a chain file: its format is %q, want %q", f.Format, Format)
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("not a chain file (%s): data after it", Format)
