@@ -110,6 +110,11 @@ type Input struct {
 	output                *btcec.PublicKey // P2TR: the output key the spent script pays to
 	path                  []uint32
 	redeemScript, witness []byte
+	// Path and Recovery: an input of a script wallet's spending path (see
+	// Summary.Path); script is what Sign signs in it.
+	Path     string
+	Recovery bool
+	script   *scriptInput
 	// A foreign input's scripts as the PSBT gives them, for the size
 	// estimate only.
 	claimedRedeem, claimedWitness []byte
@@ -171,6 +176,11 @@ type Summary struct {
 	NamesKey bool
 	Refusals []Finding
 	Warnings []Finding
+	// Path says, for a wallet with spending paths (AnalyzeScriptWallet),
+	// which path the kiosk's signature serves, in plain words; Recovery
+	// is set when that is a timelocked recovery path.
+	Path     string
+	Recovery bool
 }
 
 // Signable reports whether nothing refuses the PSBT and at least one input
@@ -238,7 +248,7 @@ func Analyze(p *btcpsbt.Packet, w *descriptor.Descriptor, pol Policy) (*Summary,
 	if err != nil {
 		return nil, fmt.Errorf("the wallet's account key: %w", err)
 	}
-	a := &analysis{p: p, w: w, pol: pol, origin: origin, us: us, fp: fingerprintUint32(origin.Fingerprint), accountFP: accountFP,
+	a := &analysis{p: p, w: w, net: w.Network, pol: pol, origin: origin, us: us, fp: fingerprintUint32(origin.Fingerprint), accountFP: accountFP,
 		s: &Summary{Network: w.Network, TxID: tx.TxHash(), Version: tx.Version, LockTime: tx.LockTime}}
 	a.timing()
 	a.inputs()
@@ -249,7 +259,9 @@ func Analyze(p *btcpsbt.Packet, w *descriptor.Descriptor, pol Policy) (*Summary,
 
 type analysis struct {
 	p      *btcpsbt.Packet
-	w      *descriptor.Descriptor
+	w      *descriptor.Descriptor // nil for a script wallet (sw)
+	sw     *scriptWallet
+	net    descriptor.Network
 	pol    Policy
 	origin descriptor.KeyOrigin // of our key: the single-sig key, or our cosigner's
 	us     int                  // our index in a multisig's Keys; -1 for single-sig
@@ -426,25 +438,11 @@ func sighashName(sh txscript.SigHashType) string {
 // claim that does not fit is refused; claimed is true only for one that
 // fits.
 func (a *analysis) claimedPath(in, out int, ds []*btcpsbt.Bip32Derivation, tds []*btcpsbt.TaprootBip32Derivation) (branch, index uint32, claimed bool) {
-	type claim struct {
-		fp   uint32
-		path []uint32
+	if a.sw != nil {
+		return a.scriptClaimedPath(in, out, ds, tds)
 	}
-	var claims []claim
-	for _, d := range ds {
-		claims = append(claims, claim{d.MasterKeyFingerprint, d.Bip32Path})
-	}
-	for _, d := range tds {
-		if len(d.LeafHashes) == 0 {
-			claims = append(claims, claim{d.MasterKeyFingerprint, d.Bip32Path})
-		}
-	}
-	finding := func(format string, args ...any) Finding {
-		if in >= 0 {
-			return inputFinding(CodePathOutsideWallet, in, format, args...)
-		}
-		return outputFinding(CodePathOutsideWallet, out, format, args...)
-	}
+	claims := collectClaims(ds, tds, false)
+	finding := pathFinding(in, out)
 	account := a.origin.Path
 	for _, c := range claims {
 		path := c.path
@@ -488,6 +486,38 @@ func (a *analysis) claimedPath(in, out int, ds []*btcpsbt.Bip32Derivation, tds [
 		branch, index, claimed = b, idx, true
 	}
 	return branch, index, claimed
+}
+
+// claim is a BIP-32 derivation a PSBT gives for a key.
+type claim struct {
+	fp   uint32
+	path []uint32
+}
+
+// collectClaims lists the derivations of an input or output; taproot ones
+// of script leaves only when leaves is set.
+func collectClaims(ds []*btcpsbt.Bip32Derivation, tds []*btcpsbt.TaprootBip32Derivation, leaves bool) []claim {
+	var claims []claim
+	for _, d := range ds {
+		claims = append(claims, claim{d.MasterKeyFingerprint, d.Bip32Path})
+	}
+	for _, d := range tds {
+		if leaves || len(d.LeafHashes) == 0 {
+			claims = append(claims, claim{d.MasterKeyFingerprint, d.Bip32Path})
+		}
+	}
+	return claims
+}
+
+// pathFinding makes the refusals of a derivation outside the wallet, for
+// input in or, when in is negative, output out.
+func pathFinding(in, out int) func(format string, args ...any) Finding {
+	return func(format string, args ...any) Finding {
+		if in >= 0 {
+			return inputFinding(CodePathOutsideWallet, in, format, args...)
+		}
+		return outputFinding(CodePathOutsideWallet, out, format, args...)
+	}
 }
 
 // relativePath writes a path below some key, without the "m/" of a path
@@ -567,7 +597,7 @@ func (a *analysis) address(script []byte) string {
 	default:
 		return ""
 	}
-	_, addrs, _, err := txscript.ExtractPkScriptAddrs(script, a.w.Network.Params())
+	_, addrs, _, err := txscript.ExtractPkScriptAddrs(script, a.net.Params())
 	if err != nil || len(addrs) != 1 {
 		return ""
 	}
@@ -697,7 +727,9 @@ func (a *analysis) timing() {
 		if in.Sequence != wire.MaxTxInSequenceNum {
 			a.s.LockTimeActive = tx.LockTime != 0
 		}
-		if tx.Version >= 2 && in.Sequence&wire.SequenceLockTimeDisabled == 0 {
+		if tx.Version >= 2 && in.Sequence&wire.SequenceLockTimeDisabled == 0 && a.sw == nil {
+			// (a script wallet's recovery paths wait for relative
+			// locks; its spending path check judges them)
 			if v := in.Sequence & wire.SequenceLockTimeMask; v != 0 {
 				what := fmt.Sprintf("%d blocks", v)
 				if in.Sequence&wire.SequenceLockTimeIsSeconds != 0 {
@@ -717,7 +749,7 @@ func (a *analysis) timing() {
 		}
 		return
 	}
-	if bound := maxPlausibleHeight(a.w.Network, a.pol.Now); bound > 0 && lt > bound {
+	if bound := maxPlausibleHeight(a.net, a.pol.Now); bound > 0 && lt > bound {
 		a.refuse(txFinding(CodeLockTimeFuture, "is locked until block %d; by this kiosk's clock (%s) the chain is below block %d, so it could not be mined for years: ask the coordinator for a lock time of the current block", lt, a.pol.Now.UTC().Format("2006-01-02"), bound))
 	}
 }

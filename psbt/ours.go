@@ -72,6 +72,10 @@ func (a *analysis) scriptName() string {
 // ourInput proves input i, which claims our key at branch/index, to be
 // the wallet's, or refuses it.
 func (a *analysis) ourInput(i int, pin *btcpsbt.PInput, in *Input, branch, index uint32) {
+	if a.sw != nil {
+		a.ourScriptInput(i, pin, in, branch, index)
+		return
+	}
 	d, err := a.deriveAt(branch, index)
 	if err != nil {
 		a.refuse(inputFinding(CodeInputNotOurs, i, "claims this wallet's key at branch %d, index %d, which cannot be derived: %v", branch, index, err))
@@ -95,6 +99,9 @@ func (a *analysis) ourInput(i int, pin *btcpsbt.PInput, in *Input, branch, index
 // ourChange reports whether output o, which claims our key at
 // branch/index, is proven change, and refuses it otherwise.
 func (a *analysis) ourChange(o int, pout *btcpsbt.POutput, script []byte, addr string, branch, index uint32) bool {
+	if a.sw != nil {
+		return a.ourScriptChange(o, pout, script, addr, branch, index)
+	}
 	finding := func(code Code, format string, args ...any) Finding {
 		return outputFinding(code, o, format, args...)
 	}

@@ -44,18 +44,10 @@ func Sign(p *btcpsbt.Packet, w *descriptor.Descriptor, pol Policy, keys KeyRing)
 	if err != nil {
 		return nil, err
 	}
-	if !s.Signable() {
-		if len(s.Refusals) > 0 {
-			return s, fmt.Errorf("%w: %s", ErrNotSignable, s.Refusals[0].Message)
-		}
-		return s, fmt.Errorf("%w: no input is this wallet's", ErrNotSignable)
+	fetcher, hashes, err := signingSetup(p, s)
+	if err != nil {
+		return s, err
 	}
-	tx := p.UnsignedTx
-	fetcher := txscript.NewMultiPrevOutFetcher(nil)
-	for i, in := range s.Inputs {
-		fetcher.AddPrevOut(tx.TxIn[i].PreviousOutPoint, wire.NewTxOut(int64(in.Amount), in.pkScript))
-	}
-	hashes := txscript.NewTxSigHashes(tx, fetcher)
 	for _, in := range s.Inputs {
 		if !in.Ours {
 			continue
@@ -65,6 +57,24 @@ func Sign(p *btcpsbt.Packet, w *descriptor.Descriptor, pol Policy, keys KeyRing)
 		}
 	}
 	return s, nil
+}
+
+// signingSetup refuses what s does not let be signed, and computes the
+// transaction's sighash midstate once from the spent outputs Analyze
+// proved.
+func signingSetup(p *btcpsbt.Packet, s *Summary) (*txscript.MultiPrevOutFetcher, *txscript.TxSigHashes, error) {
+	if !s.Signable() {
+		if len(s.Refusals) > 0 {
+			return nil, nil, fmt.Errorf("%w: %s", ErrNotSignable, s.Refusals[0].Message)
+		}
+		return nil, nil, fmt.Errorf("%w: no input is this wallet's", ErrNotSignable)
+	}
+	tx := p.UnsignedTx
+	fetcher := txscript.NewMultiPrevOutFetcher(nil)
+	for i, in := range s.Inputs {
+		fetcher.AddPrevOut(tx.TxIn[i].PreviousOutPoint, wire.NewTxOut(int64(in.Amount), in.pkScript))
+	}
+	return fetcher, txscript.NewTxSigHashes(tx, fetcher), nil
 }
 
 // signInput signs one input with the key ring's key for it, which must be

@@ -76,6 +76,19 @@ type tapTree struct {
 	left, right *tapTree
 }
 
+// InternalKey returns the placeholder of a taproot wallet's internal key
+// ("@0/**"), or "" when it is NUMS or the wallet is wsh.
+func (w *ScriptWallet) InternalKey() string {
+	if w.internal == nil {
+		return ""
+	}
+	return w.internal.String()
+}
+
+// Scripts returns the wallet's miniscript: the wsh script, or the taproot
+// leaves in tree order (the order of Derived.Leaves).
+func (w *ScriptWallet) Scripts() []*miniscript.Node { return w.scripts() }
+
 // IsTaproot reports whether the wallet is tr(KEY,TREE) rather than wsh.
 func (w *ScriptWallet) IsTaproot() bool { return w.tree != nil }
 
@@ -518,6 +531,7 @@ type Derived struct {
 	// script leaves in tree order.
 	InternalKey *btcec.PublicKey
 	OutputKey   *btcec.PublicKey
+	MerkleRoot  chainhash.Hash
 	Leaves      []Leaf
 	// Keys are the derived keys by placeholder name ("@0/**"), with their
 	// full BIP-32 paths.
@@ -686,6 +700,7 @@ func (w *ScriptWallet) deriveTaproot(d *Derived) error {
 	if err != nil {
 		return err
 	}
+	d.MerkleRoot = root
 	d.OutputKey = txscript.ComputeTaprootOutputKey(d.InternalKey, root[:])
 	odd := d.OutputKey.SerializeCompressed()[0] == secp256k1OddPrefix
 	for i := range d.Leaves {

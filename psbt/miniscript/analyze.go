@@ -183,3 +183,11 @@ func DescribeAfter(v uint32) string {
 	}
 	return time.Unix(int64(v), 0).UTC().Format("2006-01-02 15:04 UTC")
 }
+
+// Open reports whether the path's locks are met by the spending
+// transaction's version, lock time and input nSequence in sp (its
+// signatures and preimages are not looked at): what decides whether a
+// recovery path may be taken yet.
+func (p Path) Open(sp Spend) bool {
+	return (p.Older == 0 || sp.olderMet(p.Older)) && (p.After == 0 || sp.afterMet(p.After))
+}
