@@ -371,10 +371,7 @@ func theBrowserPath(t *testing.T, w fyne.Window) *widget.Label {
 func TestSaveIntoNewFolder(t *testing.T) {
 	s := newStation(t)
 	a, w := s.gui(t)
-	s.signToShares(t, a, w)
-	scan(t, w, string(s.shares[0]))
-	scan(t, w, string(s.shares[2]))
-	signed := wantScreen[core.Signed](t, a)
+	signed := s.signThroughTheWindow(t, a, w)
 	tap(t, w, "Save to removable media…")
 	dialogSays(t, w, "Save the signed PSBT and its QR frames")
 	for _, text := range texts(theDialog(t, w)) {

@@ -15,14 +15,34 @@ import (
 	core "airsign/offline/kiosk"
 	"airsign/psbt/fileio"
 	"airsign/ui/qr"
+	"airsign/ui/qr/ur"
 )
 
-// The density choices: UR fragment bytes per frame. Fewer bytes make
-// simpler codes that weak cameras read; more make fewer frames.
+// densities are the signed screen's density choices: the largest QR
+// version (error correction L) a frame may need. The emitter sizes UR
+// fragments and BBQr parts to fit it, so a choice means the same code
+// size in either format. Simpler codes suit weak cameras; denser ones
+// need fewer frames. Version 15 is the default, as on the coordinator's
+// page (docs/BENCHMARKS.md has its transfer times).
 var densities = []struct {
-	name     string
-	fragment int
-}{{"low (100 bytes a frame)", 100}, {"medium (200)", 200}, {"high (400)", 400}}
+	name    string
+	version int
+}{
+	{"low (QR version 8)", 8},
+	{"medium (QR version 11)", 11},
+	{"high (QR version 15)", qr.DefaultVersion},
+}
+
+// qrFormats are the signed screen's format choices, named for who reads
+// them: airsign's coordinator reads BBQr, whose compressed parts need the
+// fewest frames; other wallets read UR.
+var qrFormats = []struct {
+	name   string
+	format qr.Format
+}{
+	{"For airsign coordinator (BBQr)", qr.FormatBBQr},
+	{"For another wallet (UR)", qr.FormatUR},
+}
 
 var speeds = []int{2, 4, 8}
 
@@ -35,11 +55,17 @@ type signedQR struct {
 	images []image.Image
 }
 
-func encodeSigned(psbt []byte, fragment int) (signedQR, error) {
-	// The emitter's loop (fresh fountain parts, three times the fragments)
-	// is what the web page and the GIFs show too; a camera missing frames
-	// completes before it comes round.
-	e, err := qr.NewEmitter(psbt, qr.EncodeOptions{Format: qr.FormatUR, MaxFragment: fragment})
+// encodeSigned draws the signed PSBT's frames in format f, each within QR
+// version version.
+func encodeSigned(psbt []byte, f qr.Format, version int) (signedQR, error) {
+	opt := qr.EncodeOptions{Format: f, BBQrMaxVersion: version}
+	if f == qr.FormatUR {
+		opt.MaxFragment = qr.URFragmentFor(ur.TypePSBT, len(ur.PSBT(psbt).CBOR), version)
+	}
+	// The emitter's loop (for UR fresh fountain parts, three times the
+	// fragments) is what the web page and the GIFs show too; a camera
+	// missing frames completes before it comes round.
+	e, err := qr.NewEmitter(psbt, opt)
 	if err != nil {
 		return signedQR{}, err
 	}
@@ -59,8 +85,10 @@ func encodeSigned(psbt []byte, fragment int) (signedQR, error) {
 // coordinator's camera, and saves it to removable media.
 func (a *App) signedScreen(s core.Signed) fyne.CanvasObject {
 	status := wrapped("")
-	fragment, fps := 200, 4
-	enc, err := encodeSigned(s.PSBT, fragment)
+	// The defaults, the first format and the densest version, are for
+	// airsign's coordinator.
+	format, version, fps := qrFormats[0].format, densities[len(densities)-1].version, 4
+	enc, err := encodeSigned(s.PSBT, format, version)
 	if err != nil {
 		status.SetText("the QR codes could not be drawn: " + err.Error() + "; save the PSBT to removable media instead")
 	}
@@ -78,7 +106,7 @@ func (a *App) signedScreen(s core.Signed) fyne.CanvasObject {
 		anim = NewQRAnimator(enc.images, qrSide)
 		a.anim = anim
 		holder.Add(anim.Image)
-		frameInfo.SetText(fmt.Sprintf("%d frames, %d a second", len(enc.parts), fps))
+		frameInfo.SetText(fmt.Sprintf("%d frames of QR version %d at most, %d a second", len(enc.parts), version, fps))
 		if a.opt.Animate {
 			anim.Start(fps)
 		}
@@ -89,20 +117,32 @@ func (a *App) signedScreen(s core.Signed) fyne.CanvasObject {
 			anim.Clear()
 		}
 	})
-	density := widget.NewSelect(nil, nil)
-	for _, d := range densities {
-		density.Options = append(density.Options, d.name)
-	}
-	density.SetSelectedIndex(1)
-	density.OnChanged = func(string) {
-		fragment = densities[density.SelectedIndex()].fragment
-		e, err := encodeSigned(s.PSBT, fragment)
+	redraw := func() {
+		e, err := encodeSigned(s.PSBT, format, version)
 		if err != nil {
 			status.SetText(err.Error())
 			return
 		}
 		enc = e
 		show()
+	}
+	formatChoice := widget.NewSelect(nil, nil)
+	for _, f := range qrFormats {
+		formatChoice.Options = append(formatChoice.Options, f.name)
+	}
+	formatChoice.SetSelectedIndex(0)
+	formatChoice.OnChanged = func(string) {
+		format = qrFormats[formatChoice.SelectedIndex()].format
+		redraw()
+	}
+	density := widget.NewSelect(nil, nil)
+	for _, d := range densities {
+		density.Options = append(density.Options, d.name)
+	}
+	density.SetSelectedIndex(len(densities) - 1)
+	density.OnChanged = func(string) {
+		version = densities[density.SelectedIndex()].version
+		redraw()
 	}
 	speed := widget.NewSelect(nil, nil)
 	for _, f := range speeds {
@@ -128,8 +168,8 @@ func (a *App) signedScreen(s core.Signed) fyne.CanvasObject {
 		wrapped("Transaction "+s.TxID),
 		wrapped(sharesUsed(s.Shares)),
 		bold("The seed was wiped from memory."),
-		wrapped("Show this code to the coordinator's camera until it has read every frame."),
-		widget.NewForm(widget.NewFormItem("Density", density), widget.NewFormItem("Speed", speed)),
+		wrapped("Show this code to the coordinator's camera (or the other wallet's) until it has read every frame."),
+		widget.NewForm(widget.NewFormItem("Format", formatChoice), widget.NewFormItem("Density", density), widget.NewFormItem("Speed", speed)),
 		frameInfo,
 		save,
 		status,
