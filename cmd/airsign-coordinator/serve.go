@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"airsign/online/coordinator"
 	"airsign/online/jsonapi"
 	"airsign/online/store"
 	"airsign/online/web"
@@ -78,7 +79,11 @@ func (c *cli) serve(args []string) error {
 			return fmt.Errorf("--addr-file: %w", err)
 		}
 	}
-	go c.watch(*interval, logger)
+	// Coordinators sharing one PostgreSQL database all serve; only the
+	// holder of the watcher lease syncs, and another takes over when it
+	// dies. On SQLite this process always holds it.
+	go c.coord.WhileWatcher(c.ctx, coordinator.LeaseHolderID(), logger.Printf,
+		func(ctx context.Context) { c.watch(ctx, *interval, logger) })
 	// Notifications queued by this server or by other commands
 	// (DATADIR/webhooks.json) go out from here.
 	hooks, err := c.openWebhooks()
@@ -117,15 +122,15 @@ func (c *cli) serve(args []string) error {
 	return c.coord.FlushRefusals()
 }
 
-// watch syncs until the command ends, logging what changed and errors
+// watch syncs until ctx ends, logging what changed and errors
 // (an unreachable node is retried at the next tick).
-func (c *cli) watch(every time.Duration, logger *log.Logger) {
+func (c *cli) watch(ctx context.Context, every time.Duration, logger *log.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		r, err := c.coord.Sync(c.ctx)
+		r, err := c.coord.Sync(ctx)
 		switch {
-		case c.ctx.Err() != nil:
+		case ctx.Err() != nil:
 			return
 		case err != nil:
 			logger.Printf("sync: %v", err)
@@ -134,7 +139,7 @@ func (c *cli) watch(every time.Duration, logger *log.Logger) {
 				r.Height, r.Applied, r.Disconnected, len(r.Deposits), r.Mempool, r.Dropped)
 		}
 		select {
-		case <-c.ctx.Done():
+		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
