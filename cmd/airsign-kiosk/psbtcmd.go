@@ -149,7 +149,7 @@ func (c *cli) sign(args []string) error {
 	out := fs.String("out", "", "where to write the signed PSBT (must not exist; .psbt writes binary, anything else base64)")
 	qrOut := fs.String("qr-out", "", "a new folder for the signed PSBT as QR frames (frame-NNN.png and animated.gif)")
 	qrFormat := fs.String("qr-format", "ur", "QR format for --qr-out: ur, bbqr or base64")
-	maxFragment := fs.Int("max-fragment", 0, "largest UR fragment in bytes (default: what QR version 15 holds)")
+	maxFragment := fs.Int("max-fragment", 0, "largest UR fragment in bytes (default: what QR version 15 holds; BBQr parts always fit version 15)")
 	urType := fs.String("ur-type", "crypto-psbt", "UR type of the signed PSBT: crypto-psbt, or psbt for wallets that want the newer name")
 	fps := fs.Int("fps", 5, "frames per second of animated.gif")
 	again := fs.Bool("again", false, "sign although this kiosk signed the transaction, or a coin it spends, before")
