@@ -52,13 +52,22 @@ const DefaultCheckDepth = 6
 // because the check backend has not answered.
 var ErrCrossCheck = errors.New("withdrawals stopped by the chain cross-check")
 
+// checkMaxAge is how old the last comparison may be when a withdrawal is
+// built; an older one is made again first. Sync compares at every call, but
+// of several coordinators on one database only the watcher lease's holder
+// syncs (WhileWatcher): the others compare when asked.
+const checkMaxAge = time.Minute
+
 // crossChecker runs a CrossCheck and remembers its last result.
 type crossChecker struct {
 	cfg CrossCheck
 	w   *watcher.Watcher
 
+	run sync.Mutex // one comparison at a time: it writes the check store
+
 	mu      sync.Mutex
 	checked bool      // a comparison has been made
+	at      time.Time // when the last one ended
 	problem string    // what disagrees, or why the check failed; "" when agreeing
 	failed  bool      // problem is a failed check, not a disagreement
 	since   time.Time // when the problem was first seen
@@ -91,6 +100,8 @@ func (c *Coordinator) crossCheck(ctx context.Context) error {
 	if k == nil {
 		return nil
 	}
+	k.run.Lock()
+	defer k.run.Unlock()
 	findings, err := k.compare(ctx, c.st)
 	if ctx.Err() != nil {
 		return nil // stopping: keep the last result
@@ -104,7 +115,7 @@ func (c *Coordinator) crossCheck(ctx context.Context) error {
 	if problem != "" && (k.problem == "" || k.failed != (err != nil)) {
 		k.since = now
 	}
-	k.checked, k.problem, k.failed = true, problem, err != nil
+	k.checked, k.at, k.problem, k.failed = true, now, problem, err != nil
 	begins := problem != "" && err == nil && !k.recorded
 	ends := problem == "" && k.recorded
 	if begins || ends {
@@ -128,18 +139,26 @@ func (c *Coordinator) crossCheck(ctx context.Context) error {
 
 // chainsAgree refuses building a withdrawal while the last cross-check
 // found the backends disagreeing or could not ask the check backend; nil
-// without a cross-check.
-func (c *Coordinator) chainsAgree() error {
+// without a cross-check. A result older than checkMaxAge is renewed first.
+func (c *Coordinator) chainsAgree(ctx context.Context) error {
 	k := c.xc
 	if k == nil {
 		return nil
+	}
+	k.mu.Lock()
+	stale := !k.checked || c.cfg.Now().Sub(k.at) > checkMaxAge
+	k.mu.Unlock()
+	if stale {
+		if err := c.crossCheck(ctx); err != nil {
+			return err
+		}
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	since := k.since.UTC().Format(time.RFC3339)
 	switch {
 	case !k.checked:
-		return fmt.Errorf("%w: %s has not been compared with %s yet: sync first (serve does at every interval)",
+		return fmt.Errorf("%w: %s has not been compared with %s yet: try again",
 			ErrCrossCheck, k.cfg.Name, k.cfg.CheckName)
 	case k.problem == "":
 		return nil

@@ -111,10 +111,10 @@ func TestCrossCheckFork(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := WithdrawRequest{Wallet: "treasury", To: foreignAddress(t, 3), Amount: 100_000, FeeRate: 3, Requester: "alice"}
-	refused := func(step string, want ...string) {
+	refusedBy := func(c *Coordinator, step string, want ...string) {
 		t.Helper()
-		_, perr := f.c.Preview(ctx, req)
-		_, werr := f.c.Withdraw(ctx, req)
+		_, perr := c.Preview(ctx, req)
+		_, werr := c.Withdraw(ctx, req)
 		for _, err := range []error{perr, werr} {
 			if !errors.Is(err, ErrCrossCheck) {
 				t.Fatalf("%s: %v, want a refusal by the cross-check", step, err)
@@ -126,6 +126,10 @@ func TestCrossCheckFork(t *testing.T) {
 			}
 		}
 	}
+	refused := func(step string, want ...string) {
+		t.Helper()
+		refusedBy(f.c, step, want...)
+	}
 	allowed := func(step string) {
 		t.Helper()
 		if _, err := f.c.Preview(ctx, req); err != nil {
@@ -133,7 +137,6 @@ func TestCrossCheckFork(t *testing.T) {
 		}
 	}
 
-	refused("before the first sync", "rpc A has not been compared with filters B yet: sync first")
 	f.addWallet(t, "treasury", descriptor.P2WPKH, 9)
 	f.deposit(t, "treasury", 300_000)
 	a.Generate(t, depth+1)
@@ -153,6 +156,19 @@ func TestCrossCheckFork(t *testing.T) {
 	refused("after the fork", "disagree beyond 2 blocks since", "unknown to filters B",
 		fmt.Sprintf("at block %d (2 below the lower tip) rpc A has", fork+1), "they follow different chains",
 		"Find which node is wrong")
+	// Another coordinator on the same database, which never syncs (another
+	// process holds the watcher lease): it compares when asked.
+	otherSt, err := store.Open(filepath.Join(t.TempDir(), "crosscheck.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { otherSt.Close() })
+	other, err := New(Config{Store: f.st, Node: f.c.cfg.Node, Network: descriptor.Regtest, FallbackFeeRate: 2,
+		Check: &CrossCheck{Node: filters, Store: otherSt, Name: "rpc A", CheckName: "filters B", Depth: depth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusedBy(other, "by a coordinator that does not sync", "unknown to filters B")
 
 	// a's chain is longer: b takes it once they reconnect.
 	a.Generate(t, 1)

@@ -73,7 +73,7 @@ type checkedRequest struct {
 // check runs a request's checks that need no coins: the wallet and its
 // suspension, the amount, the destination and its dust limit, the fee rate.
 func (c *Coordinator) check(ctx context.Context, req WithdrawRequest) (*checkedRequest, error) {
-	if err := c.chainsAgree(); err != nil {
+	if err := c.chainsAgree(ctx); err != nil {
 		return nil, err
 	}
 	w, err := c.Wallet(ctx, req.Wallet)

@@ -32,6 +32,7 @@ func TestClassify(t *testing.T) {
 		{store.ErrConflict, 409, CodeConflict},
 		{store.ErrNoAddress, 409, CodeConflict},
 		{coordinator.ErrSuspended, 409, CodeConflict},
+		{fmt.Errorf("%w: the chain backends disagree", coordinator.ErrCrossCheck), 409, CodeConflict},
 		{&http.MaxBytesError{Limit: 10}, 413, CodeTooLarge},
 		{coordinator.ErrWrongTx, 422, CodeWrongTx},
 		{coordinator.ErrNotFinal, 422, CodeNotFinal},
