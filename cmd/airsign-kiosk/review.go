@@ -17,12 +17,23 @@ import (
 func writeReview(w io.Writer, wallet *home.Wallet, s *psbt.Summary, psbtHash [32]byte, pv policy.Verdict) {
 	fmt.Fprintf(w, "PSBT sha256 %x\n", psbtHash)
 	fmt.Fprintf(w, "transaction %s on %s, checked against wallet %q (%s, fingerprint %s)\n\n", s.TxID, s.Network, wallet.Name, wallet.Script, wallet.Fingerprint)
+	if s.Recovery {
+		fmt.Fprintf(w, "!!! RECOVERY PATH: this spend uses the wallet's timelocked recovery path, not its primary signers: %s\n\n", s.Path)
+	} else if s.Path != "" {
+		fmt.Fprintf(w, "Spending path: %s\n\n", s.Path)
+	}
 	writeTransaction(w, s, "not this wallet's: will not be signed here")
 	writePolicyVerdict(w, pv)
+	path := ""
+	if s.Path != "" {
+		// A wallet with spending paths: the verdict says which one the
+		// signature serves.
+		path = " on path " + s.Path
+	}
 	if s.Signable() && pv.OK() {
-		fmt.Fprintln(w, "\nVerdict: signable")
+		fmt.Fprintln(w, "\nVerdict: signable"+path)
 	} else {
-		fmt.Fprintln(w, "\nVerdict: REFUSED, this PSBT will not be signed")
+		fmt.Fprintln(w, "\nVerdict: REFUSED, this PSBT will not be signed"+path)
 	}
 }
 
@@ -48,6 +59,9 @@ type jsonSummary struct {
 	LockActive bool          `json:"lock_time_active"`
 	Warnings   []jsonFinding `json:"warnings"`
 	Refusals   []jsonFinding `json:"refusals"`
+	// SpendingPath and Recovery: a wallet with spending paths (psbt.Summary.Path).
+	SpendingPath string `json:"spending_path,omitempty"`
+	Recovery     bool   `json:"recovery,omitempty"`
 }
 
 type jsonInput struct {
@@ -81,6 +95,7 @@ func toJSON(wallet *home.Wallet, s *psbt.Summary, psbtHash [32]byte, source stri
 		Wallet: wallet.Name, Signable: s.Signable() && pv.OK(), Policy: append([]policy.Rule{}, pv.Rules...), TotalIn: int64(s.TotalIn), TotalOut: int64(s.TotalOut),
 		FeeRate: s.FeeRate, VSize: s.VSize, Spent: int64(s.Spent), Version: s.Version, LockTime: s.LockTime, LockActive: s.LockTimeActive,
 		Inputs: []jsonInput{}, Outputs: []jsonOutput{}, Warnings: findings(s.Warnings), Refusals: findings(s.Refusals),
+		SpendingPath: s.Path, Recovery: s.Recovery,
 	}
 	if s.FeeKnown {
 		fee := int64(s.Fee)

@@ -40,6 +40,11 @@ func (a *App) reviewScreen(r core.Review) fyne.CanvasObject {
 		}
 	}
 	body.Add(bold(fmt.Sprintf("Network %s · wallet %q (%s, fingerprint %s)", r.Network, l.Wallet.Name, l.Wallet.Script, l.Wallet.Fingerprint)))
+	if s.Recovery {
+		body.Add(banner(red, "RECOVERY PATH: "+s.Path))
+	} else if s.Path != "" {
+		body.Add(bold("Spending path: " + s.Path))
+	}
 	request := "Request: the PSBT names no withdrawal request"
 	if r.Request != "" {
 		request = "Request " + r.Request + ": check it is the one you were asked to sign"
