@@ -9,9 +9,10 @@ import (
 )
 
 // BenchmarkFrame is the cost of serving one animated-QR frame: cutting a
-// 1.5 kB PSBT into UR parts at medium density and drawing one as PNG, as
-// frame() does on every request (nothing is cached: the PSBT changes when
-// an approval is added).
+// 1.5 kB PSBT into the page's default format's parts (BBQr-Z, for the
+// airsign kiosk) at medium density (QR version 12 at most) and drawing one
+// as PNG, as frame() does on every request (nothing is cached: the PSBT
+// changes when an approval is added).
 func BenchmarkFrame(b *testing.B) {
 	psbt := bytes.Repeat([]byte{0x70, 0x73, 0x62, 0x74, 0xff, 0x01}, 256)
 	h := &Handler{}
