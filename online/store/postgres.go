@@ -60,6 +60,3 @@ func openPostgres(where string) (*Store, error) {
 	}
 	return &Store{db: db}, nil
 }
-
-// Dialect names the database behind the store: "sqlite" or "postgres".
-func (s *Store) Dialect() string { return s.db.dialect.String() }
