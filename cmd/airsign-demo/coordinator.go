@@ -199,7 +199,7 @@ func (r *runner) coordinatorTour() error {
 	if err := os.WriteFile(filepath.Join(r.dir, "coord.key"), ckey, 0o644); err != nil {
 		return err
 	}
-	if _, err := r.run(nil, 0, coord("admin", "audit", "export", "--out", "coord-audit.json")...); err != nil {
+	if _, err := r.run(nil, 0, coord("admin", "audit", "export", "--out", "coord-audit.json", "--chain", "chain.json")...); err != nil {
 		return err
 	}
 	if _, err := r.run(nil, 0, audit("verify-log", "--log-key", "coord.key", "--checkpoint-out", "coord-checkpoint.txt", "coord-audit.json")...); err != nil {
@@ -208,6 +208,11 @@ func (r *runner) coordinatorTour() error {
 	r.say("The coordinator's export also lists the wallets it watches. From the two devices' files alone, with no node: the coordinator watches\nexactly the wallets the ceremonies created, and its wallet list is the one its signed log registered.")
 	if _, err := r.run(nil, 0, audit("cross-check", "--device-key", "kiosk/identity.pub", "--transcripts", "ceremony",
 		"--coordinator-export", "coord-audit.json", "--log-key", "coord.key")...); err != nil {
+		return err
+	}
+	r.say("Last, the two logs and the chain together: the kiosk's signature, the coordinator's request, approvals and broadcast, and the\ntransaction in its block (chain.json, written with the coordinator's export, proves it by merkle branch and block header).")
+	if _, err := r.run(nil, 0, audit("reconcile", "--kiosk-export", "kiosk-audit.json", "--kiosk-key", "kiosk.key",
+		"--coordinator-export", "coord-audit.json", "--coordinator-key", "coord.key", "--chain", "chain.json")...); err != nil {
 		return err
 	}
 	r.say("The regtest node stops now; its chain stays in %s/coord/regtest.", r.dir)

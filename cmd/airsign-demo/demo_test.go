@@ -43,6 +43,8 @@ func TestDemo(t *testing.T) {
 		`OK: every entry is covered by the log's signed checkpoint`,
 		`the wallet list checked against the coordinator's signed log`,
 		`OK: the coordinator watches exactly the wallets the ceremonies created`,
+		`approvals 2 of 2 \(bob, carol; the coordinator's: bob, carol\), kiosk entry \d+`,
+		`OK: 1 withdrawals reconcile`,
 	} {
 		if !regexp.MustCompile(want).Match(out.Bytes()) {
 			t.Errorf("the demo's output lacks %q", want)

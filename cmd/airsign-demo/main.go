@@ -129,7 +129,7 @@ func demo(out io.Writer, bin, dir string) error {
 		return err
 	}
 
-	r.say("Done. Files in %s/: ceremony/ (shares, watch-only export, signed transcript), kiosk/ (device key, wallets, policy, audit log),\ncoord/ (the coordinator's database, regtest chain and audit log), withdrawal/ and signed/ (the QR frames that crossed the air gap),\nand the auditor's exports (coord-audit.json holds the coordinator's log and wallets) and kept checkpoints.", dir)
+	r.say("Done. Files in %s/: ceremony/ (shares, watch-only export, signed transcript), kiosk/ (device key, wallets, policy, audit log),\ncoord/ (the coordinator's database, regtest chain and audit log), withdrawal/ and signed/ (the QR frames that crossed the air gap),\nand the auditor's exports (coord-audit.json holds the coordinator's log and wallets, chain.json the withdrawal's proof on the chain) and kept checkpoints.", dir)
 	return nil
 }
 
