@@ -68,6 +68,13 @@ Commands:
             verify the export, then cosign its checkpoint; imported on the
             kiosk (airsign-kiosk audit witness), it makes a later rollback or
             rewrite of the log refuse to open
+    verify-reserves --proof FILE --challenge TEXT --snapshot FILE [REPORT]
+            check a proof of reserves (BIP-322, as the coordinator's finalize
+            printed it) for your challenge against a UTXO snapshot (the
+            coordinator's prove-reserves --snapshot, or one from your own
+            node): the amount proven, unspent at the snapshot's block
+    verify-message --address A --message M --signature S [REPORT]
+            check a BIP-322 message signature (simple, full, or legacy P2PKH)
     version
 
 REPORT is how a check reports: --format text (the default), json or csv
@@ -149,6 +156,10 @@ func (c *cli) run(args []string) error {
 		return c.witnessKey(rest)
 	case "witness":
 		return c.witness(rest)
+	case "verify-reserves":
+		return c.verifyReserves(rest)
+	case "verify-message":
+		return c.verifyMessage(rest)
 	}
 	return usageError(fmt.Sprintf("unknown command %q", cmd))
 }

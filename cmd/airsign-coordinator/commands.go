@@ -696,6 +696,9 @@ func (c *cli) finalize(args []string) error {
 	if err := c.act(store.RoleRequester); err != nil {
 		return err
 	}
+	if isProof(signed) { // a BIP-322 signature or proof: never broadcast
+		return c.finishProof(signed)
+	}
 	if err := c.syncQuietly(); err != nil {
 		return err
 	}
