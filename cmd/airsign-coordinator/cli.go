@@ -106,14 +106,6 @@ Commands:
                                        signed raw transaction (hex or binary file,
                                        or its QR code) of a wallet that finalizes
                                        itself
-    prove-reserves --wallet W --challenge TEXT --snapshot FILE --out FILE
-                                       a proof-of-reserves PSBT over the wallet's
-                                       confirmed coins for the kiosk (BIP-322), and
-                                       the UTXO snapshot the auditor checks it against
-    sign-message --wallet W --address A --message M --out FILE
-                                       a BIP-322 message-signing PSBT for the kiosk;
-                                       finalize of either prints the signature or
-                                       proof and never broadcasts
     bump-fee REQUEST [--feerate R] [--out FILE] [--qr-out DIR ...]
     serve [--listen ADDR] [--addr-file FILE] [--sync-interval 10s] [--tls-cert FILE --tls-key FILE] [--secure-cookies]
                                        the JSON API under /api/v1/ (see online/jsonapi), the
@@ -174,6 +166,8 @@ type cli struct {
 	coord    *coordinator.Coordinator
 	node     chainBackend
 	auditLog *auditlog.Log
+	// closeCheck releases the cross-check's backend and store.
+	closeCheck func()
 }
 
 type usageError string
@@ -188,6 +182,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if c.node != nil {
 		c.node.Close()
+	}
+	if c.closeCheck != nil {
+		c.closeCheck()
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
@@ -344,10 +341,6 @@ func (c *cli) run(args []string) error {
 		return c.approve(rest)
 	case "finalize":
 		return c.finalize(rest)
-	case "prove-reserves":
-		return c.proveReserves(rest)
-	case "sign-message":
-		return c.signMessage(rest)
 	case "bump-fee":
 		return c.bumpFee(rest)
 	case "serve":
@@ -388,7 +381,7 @@ func (c *cli) help(args []string) error {
 
 // commands are the commands, as the usage lists them.
 var commands = []string{"regtest", "wallet", "bsms", "wallets", "sync", "receive", "balance", "utxos", "history",
-	"withdraw", "requests", "payee", "payees", "labels", "show", "cancel", "approve", "finalize", "prove-reserves", "sign-message", "bump-fee", "serve", "user", "users", "audit", "version"}
+	"withdraw", "requests", "payee", "payees", "labels", "show", "cancel", "approve", "finalize", "bump-fee", "serve", "user", "users", "audit", "version"}
 
 func unknownCommand(cmd string) usageError {
 	msg := fmt.Sprintf("unknown command %q", cmd)
@@ -422,11 +415,16 @@ func (c *cli) open() error {
 	if err := os.MkdirAll(c.datadir, 0o700); err != nil {
 		return fmt.Errorf("data folder: %w", err)
 	}
-	node, err := c.dialNode()
+	node, name, err := c.dialNode()
 	if err != nil {
 		return err
 	}
 	c.node = node
+	check, closeCheck, err := c.crossCheck(name)
+	if err != nil {
+		return err
+	}
+	c.closeCheck = closeCheck
 	st, err := store.Open(filepath.Join(c.datadir, "coordinator.db"))
 	if err != nil {
 		return err
@@ -436,7 +434,7 @@ func (c *cli) open() error {
 		return err
 	}
 	c.coord, err = coordinator.New(coordinator.Config{Store: st, Node: node, Network: c.network, FallbackFeeRate: c.fallback,
-		Audit: c.auditLog})
+		Audit: c.auditLog, Check: check})
 	return err
 }
 

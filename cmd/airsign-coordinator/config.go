@@ -8,27 +8,39 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"airsign/cmd/internal/qrfiles"
 	"airsign/online/chain"
 	"airsign/online/chain/cfilter"
 	"airsign/online/coordinator"
+	"airsign/online/store"
 	"airsign/psbt/descriptor"
 )
 
 // fileConfig is DATADIR/config.json: what the global flags may set, so an
 // operator does not repeat them. Flags win over the file.
 type fileConfig struct {
-	Network         string  `json:"network,omitempty"`
-	RPCURL          string  `json:"rpc_url,omitempty"`
-	RPCUser         string  `json:"rpc_user,omitempty"`
-	RPCPass         string  `json:"rpc_pass,omitempty"`
+	Network string `json:"network,omitempty"`
+	backendConfig
 	FallbackFeeRate float64 `json:"fallback_feerate,omitempty"`
-	// Backend is how the coordinator follows the chain: "rpc" (the
-	// default: a node's JSON-RPC) or "filters" (compact block filters
-	// over P2P from Peers, no RPC credentials).
+	// CheckBackend is a second backend the coordinator compares its own
+	// with (coordinator.CrossCheck): withdrawals stop while they disagree
+	// by more than CheckDepth blocks.
+	CheckBackend *backendConfig `json:"check_backend,omitempty"`
+	CheckDepth   int32          `json:"check_depth,omitempty"`
+}
+
+// backendConfig says how to follow the chain: "rpc" (the default: a
+// node's JSON-RPC) or "filters" (compact block filters over P2P from
+// Peers, no RPC credentials). On regtest both default to the node of
+// `regtest start`.
+type backendConfig struct {
 	Backend string   `json:"backend,omitempty"`
 	Peers   []string `json:"peers,omitempty"`
+	RPCURL  string   `json:"rpc_url,omitempty"`
+	RPCUser string   `json:"rpc_user,omitempty"`
+	RPCPass string   `json:"rpc_pass,omitempty"`
 }
 
 // Chain backends a configuration file may name.
@@ -36,6 +48,10 @@ const (
 	backendRPC     = "rpc"
 	backendFilters = "filters"
 )
+
+// checkStoreFile is the check backend's own view of the wallets, in
+// DATADIR: a database apart from coordinator.db, so the two views never mix.
+const checkStoreFile = "crosscheck.db"
 
 // chainBackend is the node connection the coordinator is given: the RPC
 // client or the compact block filter client.
@@ -45,47 +61,100 @@ type chainBackend interface {
 }
 
 // dialNode connects to the backend config.json names, checking that the
-// node or every peer is on the configured network.
-func (c *cli) dialNode() (chainBackend, error) {
+// node or every peer is on the configured network; name says which it is.
+func (c *cli) dialNode() (node chainBackend, name string, err error) {
 	var cfg fileConfig
-	if _, err := readJSONFile(filepath.Join(c.datadir, "config.json"), &cfg); err != nil {
-		return nil, err
+	if _, err := readJSONFile(c.configPath(), &cfg); err != nil {
+		return nil, "", err
 	}
+	return c.dialBackend(cfg.backendConfig, c.rpc)
+}
+
+func (c *cli) configPath() string { return filepath.Join(c.datadir, "config.json") }
+
+// dialBackend connects to one backend; rpc is its RPC settings (for the
+// coordinator's own backend, the flags' over the file's). It returns the
+// backend and its name for the cross-check's messages.
+func (c *cli) dialBackend(cfg backendConfig, rpc chain.Config) (chainBackend, string, error) {
+	where := c.configPath()
 	switch cfg.Backend {
 	case "", backendRPC:
 	case backendFilters:
-		if len(cfg.Peers) == 0 {
-			return nil, fmt.Errorf("%s: backend %q needs \"peers\": the P2P addresses (host:port) of nodes that serve compact block filters, two or more",
-				filepath.Join(c.datadir, "config.json"), backendFilters)
+		peers := cfg.Peers
+		if len(peers) == 0 && c.network == descriptor.Regtest {
+			r, err := c.readRegtestRPC()
+			if err != nil {
+				return nil, "", err
+			}
+			if r.P2P != "" {
+				peers = []string{r.P2P}
+			}
 		}
-		node, err := cfilter.Dial(c.ctx, cfilter.Config{Peers: cfg.Peers, Params: c.network.Params(),
+		if len(peers) == 0 {
+			return nil, "", fmt.Errorf("%s: backend %q needs \"peers\": the P2P addresses (host:port) of nodes that serve compact block filters, two or more",
+				where, backendFilters)
+		}
+		node, err := cfilter.Dial(c.ctx, cfilter.Config{Peers: peers, Params: c.network.Params(),
 			Logf: func(format string, args ...any) { fmt.Fprintf(c.stderr, format+"\n", args...) }})
 		if err != nil {
-			return nil, err // not a typed nil in the interface
+			return nil, "", err // not a typed nil in the interface
 		}
-		return node, nil
+		return node, backendFilters + " " + strings.Join(peers, ", "), nil
 	default:
-		return nil, fmt.Errorf("%s: backend %q: want %q or %q", filepath.Join(c.datadir, "config.json"), cfg.Backend, backendRPC, backendFilters)
+		return nil, "", fmt.Errorf("%s: backend %q: want %q or %q", where, cfg.Backend, backendRPC, backendFilters)
 	}
-	if c.rpc.URL == "" && c.network == descriptor.Regtest {
-		var r regtestRPC
-		ok, err := readJSONFile(filepath.Join(regtestDir(c.datadir), "rpc.json"), &r)
+	if rpc.URL == "" && c.network == descriptor.Regtest {
+		r, err := c.readRegtestRPC()
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		if ok {
-			c.rpc.URL, c.rpc.User, c.rpc.Pass = r.URL, r.User, r.Pass
-		}
+		rpc.URL, rpc.User, rpc.Pass = r.URL, r.User, r.Pass
 	}
-	if c.rpc.URL == "" {
-		return nil, fmt.Errorf("no node to talk to: give --rpc-url (and --rpc-user/--rpc-pass), put them in %s, or on regtest run 'airsign-coordinator --datadir %s regtest start' first",
-			filepath.Join(c.datadir, "config.json"), c.datadir)
+	if rpc.URL == "" {
+		return nil, "", fmt.Errorf("no node to talk to: give --rpc-url (and --rpc-user/--rpc-pass), put them in %s, or on regtest run 'airsign-coordinator --datadir %s regtest start' first",
+			where, c.datadir)
 	}
-	node, err := chain.DialContext(c.ctx, c.rpc)
+	node, err := chain.DialContext(c.ctx, rpc)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return node, nil
+	return node, backendRPC + " " + node.URL(), nil
+}
+
+// crossCheck dials config.json's check_backend, if any, and opens the
+// store of its view; release closes both. primary names the coordinator's
+// own backend.
+func (c *cli) crossCheck(primary string) (check *coordinator.CrossCheck, release func(), err error) {
+	var cfg fileConfig
+	if _, err := readJSONFile(c.configPath(), &cfg); err != nil {
+		return nil, nil, err
+	}
+	if cfg.CheckBackend == nil {
+		return nil, func() {}, nil
+	}
+	if cfg.CheckDepth < 0 {
+		return nil, nil, fmt.Errorf("%s: check_depth %d: give a number of blocks, at least 1 (0 or none means %d)",
+			c.configPath(), cfg.CheckDepth, coordinator.DefaultCheckDepth)
+	}
+	cb := *cfg.CheckBackend
+	node, name, err := c.dialBackend(cb, chain.Config{URL: cb.RPCURL, User: cb.RPCUser, Pass: cb.RPCPass, Params: c.network.Params()})
+	if err != nil {
+		return nil, nil, fmt.Errorf("check_backend: %w", err)
+	}
+	st, err := store.Open(filepath.Join(c.datadir, checkStoreFile))
+	if err != nil {
+		node.Close()
+		return nil, nil, err
+	}
+	return &coordinator.CrossCheck{Node: node, Store: st, Name: primary, CheckName: name, Depth: cfg.CheckDepth,
+			Logf: func(format string, args ...any) { fmt.Fprintf(c.stderr, format+"\n", args...) }},
+		func() { st.Close(); node.Close() }, nil
+}
+
+func (c *cli) readRegtestRPC() (regtestRPC, error) {
+	var r regtestRPC
+	_, err := readJSONFile(filepath.Join(regtestDir(c.datadir), "rpc.json"), &r)
+	return r, err
 }
 
 func readJSONFile(path string, v any) (bool, error) {
@@ -112,6 +181,8 @@ type regtestRPC struct {
 	Pass string `json:"pass"`
 	// Listen is the RPC address, kept so a restart uses the same port.
 	Listen string `json:"listen"`
+	// P2P is the node's P2P address, for "backend": "filters".
+	P2P string `json:"p2p,omitempty"`
 }
 
 func regtestDir(datadir string) string { return filepath.Join(datadir, "regtest") }

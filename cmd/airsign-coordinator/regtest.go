@@ -80,7 +80,9 @@ func (c *cli) regtestStart() error {
 	}
 	defer os.Remove(rpcFile)
 	fmt.Fprintf(c.stderr, "starting btcd (regtest) in %s ...\n", dir)
-	d, err := daemon.Launch(daemon.Config{Dir: dir, RPCUser: c.rpc.User, RPCPass: c.rpc.Pass})
+	// Listening (on a free loopback port) lets "backend": "filters"
+	// follow this node over P2P as it would follow nodes on a real network.
+	d, err := daemon.Launch(daemon.Config{Dir: dir, RPCUser: c.rpc.User, RPCPass: c.rpc.Pass, Listen: true})
 	if err != nil {
 		return err
 	}
@@ -95,11 +97,12 @@ func (c *cli) regtestStart() error {
 			return err
 		}
 	}
-	if err := writeRegtestRPC(c.datadir, regtestRPC{URL: d.RPCURL(), User: d.RPCUser(), Pass: d.RPCPass(), Listen: d.RPCHost()}); err != nil {
+	if err := writeRegtestRPC(c.datadir, regtestRPC{URL: d.RPCURL(), User: d.RPCUser(), Pass: d.RPCPass(), Listen: d.RPCHost(),
+		P2P: d.P2PAddr()}); err != nil {
 		return err
 	}
 	h, _ = d.Height()
-	fmt.Fprintf(c.stdout, "regtest node running at %s, height %d (pid %d)\n", d.RPCURL(), h, d.PID())
+	fmt.Fprintf(c.stdout, "regtest node running at %s (P2P %s), height %d (pid %d)\n", d.RPCURL(), d.P2PAddr(), h, d.PID())
 	fmt.Fprintf(c.stdout, "other airsign-coordinator commands with --datadir %s find it on their own; Ctrl-C stops it (the chain is kept)\n", c.datadir)
 	select {
 	case <-c.ctx.Done():
