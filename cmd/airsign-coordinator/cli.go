@@ -106,6 +106,14 @@ Commands:
                                        signed raw transaction (hex or binary file,
                                        or its QR code) of a wallet that finalizes
                                        itself
+    prove-reserves --wallet W --challenge TEXT --snapshot FILE --out FILE
+                                       a proof-of-reserves PSBT over the wallet's
+                                       confirmed coins for the kiosk (BIP-322), and
+                                       the UTXO snapshot the auditor checks it against
+    sign-message --wallet W --address A --message M --out FILE
+                                       a BIP-322 message-signing PSBT for the kiosk;
+                                       finalize of either prints the signature or
+                                       proof and never broadcasts
     bump-fee REQUEST [--feerate R] [--out FILE] [--qr-out DIR ...]
     serve [--listen ADDR] [--addr-file FILE] [--sync-interval 10s] [--tls-cert FILE --tls-key FILE] [--secure-cookies]
                                        the JSON API under /api/v1/ (see online/jsonapi), the
@@ -341,6 +349,10 @@ func (c *cli) run(args []string) error {
 		return c.approve(rest)
 	case "finalize":
 		return c.finalize(rest)
+	case "prove-reserves":
+		return c.proveReserves(rest)
+	case "sign-message":
+		return c.signMessage(rest)
 	case "bump-fee":
 		return c.bumpFee(rest)
 	case "serve":
@@ -381,7 +393,7 @@ func (c *cli) help(args []string) error {
 
 // commands are the commands, as the usage lists them.
 var commands = []string{"regtest", "wallet", "bsms", "wallets", "sync", "receive", "balance", "utxos", "history",
-	"withdraw", "requests", "payee", "payees", "labels", "show", "cancel", "approve", "finalize", "bump-fee", "serve", "user", "users", "audit", "version"}
+	"withdraw", "requests", "payee", "payees", "labels", "show", "cancel", "approve", "finalize", "prove-reserves", "sign-message", "bump-fee", "serve", "user", "users", "audit", "version"}
 
 func unknownCommand(cmd string) usageError {
 	msg := fmt.Sprintf("unknown command %q", cmd)
