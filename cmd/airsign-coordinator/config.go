@@ -29,6 +29,34 @@ type fileConfig struct {
 	// by more than CheckDepth blocks.
 	CheckBackend *backendConfig `json:"check_backend,omitempty"`
 	CheckDepth   int32          `json:"check_depth,omitempty"`
+	// Store is the coordinator's database: a postgres:// URL, which
+	// several coordinators may share, or a SQLite file (a relative path
+	// is in DATADIR). Empty: DATADIR/coordinator.db.
+	Store string `json:"store,omitempty"`
+}
+
+// storeFile is the coordinator's SQLite database in DATADIR when neither
+// --store nor config.json names another.
+const storeFile = "coordinator.db"
+
+// storeWhere is the coordinator's database: flag (--store) when set, else
+// config.json's store, else DATADIR/coordinator.db.
+func (c *cli) storeWhere(flag string) (string, error) {
+	where := flag
+	if where == "" {
+		var cfg fileConfig
+		if _, err := readJSONFile(c.configPath(), &cfg); err != nil {
+			return "", err
+		}
+		where = cfg.Store
+	}
+	switch {
+	case where == "":
+		return filepath.Join(c.datadir, storeFile), nil
+	case store.IsPostgresURL(where) || filepath.IsAbs(where):
+		return where, nil
+	}
+	return filepath.Join(c.datadir, where), nil
 }
 
 // backendConfig says how to follow the chain: "rpc" (the default: a
