@@ -82,6 +82,20 @@ func runAs() (*syscall.Credential, error) {
 	return nil, errors.New("pgtest: running as root and neither a postgres nor a nobody user exists to run PostgreSQL as")
 }
 
+// baseDir is where the server's folder goes: the temporary directory,
+// unless the server's user could not reach it (root's private TMPDIR) or
+// the socket's path would pass the 107 bytes a unix socket name may have.
+func baseDir(cred *syscall.Credential) string {
+	base := os.TempDir()
+	if fi, err := os.Stat(base); cred != nil && (err != nil || fi.Mode().Perm()&0o001 == 0) {
+		base = "/tmp"
+	}
+	if len(base) > 60 {
+		base = "/tmp"
+	}
+	return base
+}
+
 // Start initialises a database cluster in a new temporary folder and
 // starts a server on it. Stop ends it and removes the folder.
 func Start() (*Server, error) {
@@ -93,7 +107,7 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "airsign-pg-")
+	dir, err := os.MkdirTemp(baseDir(cred), "airsign-pg-")
 	if err != nil {
 		return nil, err
 	}
