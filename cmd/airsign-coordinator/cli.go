@@ -122,6 +122,12 @@ Commands:
     user add NAME --role viewer|requester|approver|admin
                                        prints the user's API token, once
     user rotate NAME | user disable NAME | users
+    user role NAME ROLE | user enable NAME
+                                       (admin) change NAME's role or give access back;
+                                       a role change or disable ends their web sessions,
+                                       and the last enabled admin stays one
+    user reset NAME                    (admin) a temporary web password, printed once: it
+                                       signs in for 24 hours, only to set their own
     user password NAME [--password-file FILE]
                                        set NAME's web sign-in password (argon2id), read from
                                        FILE or standard input; ends their sessions, lifts a
@@ -445,8 +451,12 @@ func (c *cli) open() error {
 	if c.auditLog, err = openAudit(c.datadir); err != nil {
 		return err
 	}
+	hooks, err := c.openWebhooks()
+	if err != nil {
+		return err
+	}
 	c.coord, err = coordinator.New(coordinator.Config{Store: st, Node: node, Network: c.network, FallbackFeeRate: c.fallback,
-		Audit: c.auditLog, Check: check})
+		Audit: c.auditLog, Check: check, Notify: notifier(hooks)})
 	return err
 }
 
