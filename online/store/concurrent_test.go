@@ -19,12 +19,7 @@ import (
 func TestConcurrentWithdrawalsThroughTwoHandles(t *testing.T) {
 	eachBackend(t, func(t *testing.T) {
 		ctx := context.Background()
-		a, where := newStore(t)
-		b, err := Open(where)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer b.Close()
+		a, b := twoHandles(t)
 		addWallet(t, a, "w")
 		const coins, requests = 6, 32
 		var cs []UTXO
@@ -74,6 +69,19 @@ func TestConcurrentWithdrawalsThroughTwoHandles(t *testing.T) {
 			t.Errorf("spendable after the rush = %v, %v; want none", left, err)
 		}
 	})
+}
+
+// twoHandles opens a fresh database twice, as two coordinator processes
+// sharing it do.
+func twoHandles(t *testing.T) (a, b *Store) {
+	t.Helper()
+	a, where := newStore(t)
+	b, err := Open(where)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return a, b
 }
 
 var errNoCoinLeft = errors.New("no coin left")

@@ -32,12 +32,7 @@ func acquire(t *testing.T, s *Store, holder string, ttl time.Duration) leaseStat
 // other process takes it, and the first cannot renew it when it wakes.
 func TestLeaseTakeover(t *testing.T) {
 	eachBackend(t, func(t *testing.T) {
-		a, where := newStore(t)
-		b, err := Open(where)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer b.Close()
+		a, b := twoHandles(t)
 		const short = 100 * time.Millisecond
 		steps := []struct {
 			what  string
@@ -79,12 +74,7 @@ func TestLeaseTakeover(t *testing.T) {
 // database; exactly one of them gets the lease.
 func TestConcurrentLeaseOneWinner(t *testing.T) {
 	eachBackend(t, func(t *testing.T) {
-		a, where := newStore(t)
-		b, err := Open(where)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer b.Close()
+		a, b := twoHandles(t)
 		const n = 8
 		got := make([]leaseState, n)
 		errs := make([]error, n)
