@@ -41,10 +41,12 @@ const (
 // streaming. It picks YUYV, else GREY, else MJPEG, at the size the device
 // offers nearest width×height (0, 0 means 1280×720), within qr's limits on
 // images. Frames are returned as *image.Gray, luminance only; YUYV and GREY
-// frames are converted into one image reused from frame to frame.
+// frames are converted into one image reused from frame to frame. The
+// source returned reads the device through Latest, so Next gives the
+// newest frame and a slow decoder never works through queued ones.
 //
-// Next notices a cancelled context within a second, and returns an error
-// when the camera sends no frame for five.
+// Reading notices a cancelled context within a second, and ends with an
+// error when the camera sends no frame for five.
 func OpenV4L2(device string, width, height int) (Source, error) {
 	if width <= 0 || height <= 0 {
 		width, height = 1280, 720
@@ -67,7 +69,7 @@ func OpenV4L2(device string, width, height int) (Source, error) {
 		cam.Close()
 		return nil, err
 	}
-	return s, nil
+	return Latest(s), nil
 }
 
 func noCamera(device, why string) error {
