@@ -32,8 +32,9 @@ var layers = []struct {
 	{"airsign/offline", []string{"airsign/offline", "airsign/psbt", "airsign/shamir", "github.com/btcsuite/", "github.com/tyler-smith/go-bip39",
 		"golang.org/x/crypto/argon2", "golang.org/x/crypto/chacha20poly1305"}},
 	// argon2 seals the approval keys under their users' passwords.
-	// online/web serves ui/web's pages and assets.
-	{"airsign/online", []string{"airsign/online", "airsign/psbt", "airsign/ui/qr", "airsign/ui/web", "github.com/btcsuite/", "modernc.org/", "golang.org/x/crypto/argon2"}},
+	// online/web serves ui/web's pages and assets. online/store speaks to
+	// PostgreSQL through pgx (several coordinators on one database).
+	{"airsign/online", []string{"airsign/online", "airsign/psbt", "airsign/ui/qr", "airsign/ui/web", "github.com/btcsuite/", "modernc.org/", "golang.org/x/crypto/argon2", "github.com/jackc/pgx/v5"}},
 	{"airsign/ui/qr", []string{"airsign/ui/qr", "github.com/skip2/go-qrcode", "github.com/makiuchi-d/gozxing", "github.com/blackjack/webcam"}},
 	// urwallet joins descriptors (psbt) and UR types (ui/qr), which must
 	// not know each other; the kiosk app and the coordinator both use it.
