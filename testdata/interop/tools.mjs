@@ -21,6 +21,7 @@ import * as registry from '@keystonehq/bc-ur-registry';
 import { splitQRs, joinQRs } from 'bbqr';
 import { PsbtV2, getPsbtVersionNumber } from '@caravan/psbt';
 import * as caravan from '@caravan/bitcoin';
+import { Verifier as BIP322Verifier } from 'bip322-js';
 
 bitcoin.initEccLib(ecc);
 const bip32 = BIP32Factory(ecc);
@@ -31,7 +32,7 @@ const scureRegtest = { ...scure.TEST_NETWORK, bech32: 'bcrt' };
 
 // PACKAGES are the libraries whose versions the suite reports.
 const PACKAGES = ['bitcoinjs-lib', '@scure/btc-signer', '@bitcoinerlab/descriptors', '@caravan/psbt',
-  '@caravan/bitcoin', '@ngraveio/bc-ur', '@keystonehq/bc-ur-registry', 'bbqr'];
+  '@caravan/bitcoin', '@ngraveio/bc-ur', '@keystonehq/bc-ur-registry', 'bbqr', 'bip322-js'];
 
 const hex = (b) => Buffer.from(b).toString('hex');
 const unhex = (s) => Uint8Array.from(Buffer.from(s, 'hex'));
@@ -328,6 +329,11 @@ const ops = {
       for (const s of steps) n = n.derive(s);
       return bitcoinjsPayment(script, n.publicKey).address;
     });
+  },
+  // bip322Verify checks a BIP-322 signature (simple or full) of message by
+  // address with bip322-js, an implementation independent of airsign's.
+  bip322Verify({ address, message, signature }) {
+    return BIP322Verifier.verifySignature(address, message, signature);
   },
 };
 

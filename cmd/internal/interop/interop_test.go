@@ -53,6 +53,7 @@ var toolPackages = map[string]string{
 	"bc-ur":        "@ngraveio/bc-ur",
 	"keystone":     "@keystonehq/bc-ur-registry",
 	"bbqr":         "bbqr",
+	"bip322-js":    "bip322-js",
 }
 
 // version is the tool's version; a case of two tools ("bitcoinjs+electrum")
@@ -134,6 +135,7 @@ func TestInterop(t *testing.T) {
 	s.coordinatorCases()
 	s.multisigCases()
 	s.cliCases()
+	s.bip322Cases()
 
 	ran := map[string]bool{}
 	for _, r := range s.results {
