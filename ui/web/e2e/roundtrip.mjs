@@ -168,6 +168,8 @@ try {
   await alice.fill("#payee-note", "supplier invoices, checked by phone");
   await step("alice saves a payee", () => Promise.all([alice.waitForURL(/done=payee/), alice.click("#payee-add")]));
   expect((await alice.textContent("#payee-list")).includes("Acme Ltd"), "the address book lists the payee");
+  const removeColor = await alice.$eval("#payee-list button[type=submit]", (b) => getComputedStyle(b).color);
+  expect(removeColor !== "rgb(255, 255, 255)", "the payee's Remove button is readable on its card: " + removeColor);
   await shot(alice, "addressbook");
 
   // The withdrawal: the payee picked, a memo, a fee preset looked at,
