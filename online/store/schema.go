@@ -320,4 +320,9 @@ CREATE TABLE leases (
 	epoch   INTEGER NOT NULL CHECK (epoch > 0)
 ) STRICT;
 `,
+	// 19: a wallet's BIP-388 policy (JSON), for wallets with spending
+	// paths; '' for single-sig and sortedmulti wallets.
+	`
+ALTER TABLE wallets ADD COLUMN policy TEXT NOT NULL DEFAULT '';
+`,
 }

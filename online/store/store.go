@@ -143,9 +143,9 @@ func (s *Store) AddWallet(ctx context.Context, w Wallet) error {
 			identity = sql.NullString{String: w.Identity, Valid: true}
 		}
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO wallets (name, network, descriptor, birthday, created, identity) VALUES (?, ?, ?, ?, ?, ?)
+			`INSERT INTO wallets (name, network, descriptor, birthday, created, identity, policy) VALUES (?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (name) DO NOTHING`,
-			w.Name, w.Network, w.Descriptor, w.Birthday, w.Created.UnixNano(), identity)
+			w.Name, w.Network, w.Descriptor, w.Birthday, w.Created.UnixNano(), identity, w.Policy)
 		if err != nil && s.db.dialect.isDuplicate(err) {
 			return fmt.Errorf("store: add wallet %q: %w: a wallet that pays to the same addresses is registered", w.Name, ErrExists)
 		}
@@ -196,12 +196,12 @@ func (s *Store) Wallets(ctx context.Context) ([]Wallet, error) {
 
 type scanner interface{ Scan(dest ...any) error }
 
-const walletColumns = `name, network, descriptor, birthday, created, suspended, recovery, coalesce(identity, '')`
+const walletColumns = `name, network, descriptor, birthday, created, suspended, recovery, coalesce(identity, ''), policy`
 
 func scanWallet(r scanner) (Wallet, error) {
 	var w Wallet
 	var created int64
-	if err := r.Scan(&w.Name, &w.Network, &w.Descriptor, &w.Birthday, &created, &w.Suspended, &w.Recovery, &w.Identity); err != nil {
+	if err := r.Scan(&w.Name, &w.Network, &w.Descriptor, &w.Birthday, &created, &w.Suspended, &w.Recovery, &w.Identity, &w.Policy); err != nil {
 		return Wallet{}, err
 	}
 	w.Created = time.Unix(0, created).UTC()

@@ -52,6 +52,11 @@ type Wallet struct {
 	// (descriptor.Identity); at most one wallet has each. Empty for a
 	// wallet registered before it was recorded.
 	Identity string
+	// Policy is the BIP-388 wallet policy (JSON, descriptor.WalletPolicy)
+	// of a wallet with spending paths (wsh miniscript, taproot tree), as
+	// the kiosk registers it; Descriptor then holds the same wallet as a
+	// descriptor. Empty for single-sig and sortedmulti wallets.
+	Policy string
 }
 
 // Address is one derived script the watcher looks for.

@@ -255,3 +255,5 @@ CREATE TABLE leases (
 	expires BIGINT NOT NULL, -- unix nanoseconds, the database's clock
 	epoch   BIGINT NOT NULL CHECK (epoch > 0)
 );
+-- step 19
+ALTER TABLE wallets ADD COLUMN policy TEXT COLLATE "C" NOT NULL DEFAULT '';
