@@ -55,7 +55,13 @@ type Change struct {
 // Request is everything a withdrawal's PSBT is built from. The fee is what
 // the inputs leave over after the payments and the change.
 type Request struct {
-	Wallet   *descriptor.Descriptor
+	Wallet *descriptor.Descriptor
+	// Script is a wallet with spending paths (wsh miniscript, taproot
+	// tree), given instead of Wallet. Its inputs carry the witness script
+	// (wsh) or the internal key, merkle root and every leaf with its
+	// control block (taproot), and derivations of every key; which path
+	// spends is chosen by Sequence (a recovery path's relative lock).
+	Script   *descriptor.ScriptWallet
 	Inputs   []Input
 	Payments []Payment
 	Change   *Change // nil for no change
@@ -111,11 +117,19 @@ var (
 // transaction.
 func Build(req Request) (*btcpsbt.Packet, error) {
 	w := req.Wallet
-	if w == nil {
+	b := &build{w: w, sw: req.Script}
+	switch {
+	case w != nil && req.Script != nil:
+		return nil, fmt.Errorf("%w: a descriptor and a script wallet given: build for one wallet", ErrRequest)
+	case req.Script != nil:
+		b.net = req.Script.Network
+	case w == nil:
 		return nil, fmt.Errorf("%w: no wallet descriptor", ErrRequest)
-	}
-	if err := w.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: the wallet descriptor: %w", ErrRequest, err)
+	default:
+		if err := w.Validate(); err != nil {
+			return nil, fmt.Errorf("%w: the wallet descriptor: %w", ErrRequest, err)
+		}
+		b.net, b.fps = w.Network, fingerprints(w)
 	}
 	nOut := len(req.Payments)
 	if req.Change != nil {
@@ -138,7 +152,6 @@ func Build(req Request) (*btcpsbt.Packet, error) {
 		seq = DefaultSequence
 	}
 
-	b := &build{w: w, fps: fingerprints(w)}
 	ins := make([]input, len(req.Inputs))
 	seen := make(map[wire.OutPoint]int, len(req.Inputs))
 	var totalIn btcutil.Amount
@@ -204,7 +217,7 @@ func Build(req Request) (*btcpsbt.Packet, error) {
 		tx.TxOut = append(tx.TxOut, &outs[o].txOut)
 		p.Outputs[o] = outs[o].p
 	}
-	if w.Script.Multisig() {
+	if w != nil && w.Script.Multisig() {
 		xpubs, err := globalXPubs(w)
 		if err != nil {
 			return nil, err
@@ -236,6 +249,8 @@ type output struct {
 // already checked.
 type build struct {
 	w        *descriptor.Descriptor
+	sw       *descriptor.ScriptWallet
+	net      descriptor.Network
 	fps      []uint32
 	derivers [2]*descriptor.Deriver
 	prevs    map[*wire.MsgTx]chainhash.Hash
@@ -261,6 +276,9 @@ type derived struct {
 	ders                      []*btcpsbt.Bip32Derivation
 	tapKey                    []byte
 	tapDers                   []*btcpsbt.TaprootBip32Derivation
+	tapRoot                   []byte
+	tapLeaves                 []*btcpsbt.TaprootTapLeafScript
+	tapTree                   []byte // BIP-371 PSBT_OUT_TAP_TREE, for change
 }
 
 func (b *build) derive(branch, index uint32) (*derived, error) {
@@ -269,6 +287,9 @@ func (b *build) derive(branch, index uint32) (*derived, error) {
 	}
 	if index >= descriptor.Hardened {
 		return nil, fmt.Errorf("index %d, which is hardened; the wallet's addresses are not", index)
+	}
+	if b.sw != nil {
+		return deriveScript(b.sw, branch, index)
 	}
 	d := b.derivers[branch]
 	if d == nil {
@@ -330,7 +351,7 @@ func (b *build) input(i int, in *Input) (btcpsbt.PInput, error) {
 		return btcpsbt.PInput{}, fmt.Errorf("%w: %s pays %s, but the wallet's address at branch %d, index %d is %s: the coin is someone else's, or its branch and index are wrong",
 			ErrNotWallet, where, b.describe(in.PkScript), in.Branch, in.Index, b.describe(d.pkScript))
 	}
-	taproot := b.w.Script == descriptor.P2TR
+	taproot := d.tapKey != nil
 	if in.PrevTx == nil {
 		if !taproot {
 			return btcpsbt.PInput{}, fmt.Errorf("%w: %s has no previous transaction; the kiosk proves a non-taproot coin's amount from it (the segwit fee attack): fetch it with getrawtransaction", ErrPrevTx, where)
@@ -344,11 +365,15 @@ func (b *build) input(i int, in *Input) (btcpsbt.PInput, error) {
 		Bip32Derivation:        d.ders,
 		TaprootInternalKey:     d.tapKey,
 		TaprootBip32Derivation: d.tapDers,
+		TaprootMerkleRoot:      d.tapRoot,
+		TaprootLeafScript:      d.tapLeaves,
 	}
-	if b.w.Script != descriptor.P2PKH { // BIP174: witness UTXOs are for segwit inputs
+	if b.w == nil || b.w.Script != descriptor.P2PKH { // BIP174: witness UTXOs are for segwit inputs
 		p.WitnessUtxo = wire.NewTxOut(int64(in.Value), bytes.Clone(in.PkScript))
 	}
-	if !taproot {
+	// A script wallet's taproot inputs carry it too: what the kiosk
+	// proves amounts from should not depend on the wallet's kind.
+	if !taproot || b.sw != nil {
 		p.NonWitnessUtxo = in.PrevTx
 	}
 	return p, nil
@@ -389,7 +414,7 @@ func (b *build) describe(script []byte) string {
 	if len(script) == 0 {
 		return "an empty script"
 	}
-	_, addrs, _, err := txscript.ExtractPkScriptAddrs(script, b.w.Network.Params())
+	_, addrs, _, err := txscript.ExtractPkScriptAddrs(script, b.net.Params())
 	if err != nil || len(addrs) != 1 {
 		return fmt.Sprintf("script %x", script)
 	}
@@ -439,6 +464,7 @@ func (b *build) change(c *Change) (output, error) {
 			Bip32Derivation:        d.ders,
 			TaprootInternalKey:     d.tapKey,
 			TaprootBip32Derivation: d.tapDers,
+			TaprootTapTree:         d.tapTree,
 		},
 	}, nil
 }

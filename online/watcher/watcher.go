@@ -71,8 +71,8 @@ type Watcher struct {
 	opt   Options
 
 	mu       sync.Mutex
-	derivers map[string]*[2]*descriptor.Deriver // wallet name + descriptor
-	seen     map[chainhash.Hash]bool            // mempool txids already examined
+	derivers map[string]*[2]scriptDeriver // wallet name + descriptor
+	seen     map[chainhash.Hash]bool      // mempool txids already examined
 }
 
 // New returns a watcher over chain and st.
@@ -87,7 +87,7 @@ func New(chain Chain, st *store.Store, opt Options) *Watcher {
 		opt.Logf = func(string, ...any) {}
 	}
 	return &Watcher{chain: chain, st: st, opt: opt,
-		derivers: map[string]*[2]*descriptor.Deriver{}, seen: map[chainhash.Hash]bool{}}
+		derivers: map[string]*[2]scriptDeriver{}, seen: map[chainhash.Hash]bool{}}
 }
 
 // Report says what one Sync did.
@@ -294,7 +294,27 @@ func (w *Watcher) extend(ctx context.Context, wallets []store.Wallet, ws *watchS
 	return w.st.AddAddresses(ctx, add)
 }
 
-func (w *Watcher) deriversFor(wl store.Wallet) (*[2]*descriptor.Deriver, error) {
+// scriptDeriver derives one branch's output scripts: a descriptor's
+// Deriver, or scriptBranch for a wallet with spending paths.
+type scriptDeriver interface {
+	PkScript(index uint32) ([]byte, error)
+}
+
+// scriptBranch is one branch of a wsh(miniscript) or tr(KEY,TREE) wallet.
+type scriptBranch struct {
+	w      *descriptor.ScriptWallet
+	branch uint32
+}
+
+func (b scriptBranch) PkScript(index uint32) ([]byte, error) {
+	d, err := b.w.Derive(b.branch, index)
+	if err != nil {
+		return nil, err
+	}
+	return d.PkScript, nil
+}
+
+func (w *Watcher) deriversFor(wl store.Wallet) (*[2]scriptDeriver, error) {
 	key := wl.Name + "\x00" + wl.Descriptor
 	if d, ok := w.derivers[key]; ok {
 		return d, nil
@@ -303,11 +323,24 @@ func (w *Watcher) deriversFor(wl store.Wallet) (*[2]*descriptor.Deriver, error) 
 	if err != nil {
 		return nil, fmt.Errorf("watcher: wallet %q: %w", wl.Name, err)
 	}
+	var ders [2]scriptDeriver
 	desc, err := descriptor.ParseForNetwork(wl.Descriptor, net)
 	if err != nil {
-		return nil, fmt.Errorf("watcher: wallet %q: %w", wl.Name, err)
+		// A wallet with spending paths is stored as its descriptor
+		// too; its policy says which kind it is.
+		sw, serr := descriptor.ParseScriptWallet(wl.Descriptor, net)
+		if serr != nil {
+			if wl.Policy != "" {
+				err = serr
+			}
+			return nil, fmt.Errorf("watcher: wallet %q: %w", wl.Name, err)
+		}
+		for b := range ders {
+			ders[b] = scriptBranch{sw, uint32(b)}
+		}
+		w.derivers[key] = &ders
+		return &ders, nil
 	}
-	var ders [2]*descriptor.Deriver
 	for b := range ders {
 		if ders[b], err = desc.Deriver(uint32(b)); err != nil {
 			return nil, fmt.Errorf("watcher: wallet %q: %w", wl.Name, err)
