@@ -290,6 +290,10 @@ func reconcileRecords(kiosk, coord auditlog.Report, wallets []coordinatorWallet,
 		for _, a := range d.Approvals {
 			w.Approvals = append(w.Approvals, a.Name)
 		}
+		// The kiosk records approvals in the order it read them from
+		// the PSBT; a report lists them by name, as it does the
+		// coordinator's, so that two runs of one story read the same.
+		slices.Sort(w.Approvals)
 		switch _, known := requests[d.Request]; {
 		case d.Request == "":
 			flag("the kiosk's entry %d signed transaction %s with no request id: no request of the coordinator's asked for it", e.Seq, d.TxID)

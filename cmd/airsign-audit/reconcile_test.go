@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,7 +88,8 @@ func (w *reconcileWorld) roundTrip(id string, t *wire.MsgTx, approvals int) {
 	var names []map[string]string
 	for i := range approvals {
 		name := string(rune('a' + i))
-		names = append(names, map[string]string{"name": name})
+		// the kiosk lists them in the PSBT's order, here the reverse
+		names = append([]map[string]string{{"name": name}}, names...)
 		w.add(w.coord, "approve", map[string]any{"request": id, "user": name, "kind": "station", "result": "done"})
 	}
 	coordCP := w.record(w.coord)
@@ -203,7 +205,10 @@ func TestReconcile(t *testing.T) {
 				}
 			}
 			if len(rep.Withdrawals) < 2 || rep.Withdrawals[0].Height == 0 {
-				t.Errorf("withdrawals %+v, want the two confirmed", rep.Withdrawals)
+				t.Fatalf("withdrawals %+v, want the two confirmed", rep.Withdrawals)
+			}
+			if got := rep.Withdrawals[0].Approvals; len(tc.want) == 0 && !slices.Equal(got, []string{"a", "b"}) {
+				t.Errorf("approvals of the first withdrawal = %q, want [a b] (by name, whatever the kiosk's order)", got)
 			}
 		})
 	}
