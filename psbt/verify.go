@@ -134,7 +134,8 @@ func verifyPartial(tx *wire.MsgTx, i int, pin *btcpsbt.PInput, ps *btcpsbt.Parti
 		if len(pin.WitnessScript) == 0 || !bytes.Equal(p2wshScript(pin.WitnessScript), script) {
 			return fail("the input's witness script is missing or does not hash to the spent output")
 		}
-		if !bytes.Contains(pin.WitnessScript, ps.PubKey) {
+		// A miniscript pkh() holds the key's hash, not the key.
+		if !bytes.Contains(pin.WitnessScript, ps.PubKey) && !bytes.Contains(pin.WitnessScript, hash160(ps.PubKey)) {
 			return fail("the key is not in the witness script")
 		}
 		hash, err = txscript.CalcWitnessSigHash(pin.WitnessScript, hashes, hashType, tx, i, out.Value)

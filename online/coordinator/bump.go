@@ -87,6 +87,9 @@ func (c *Coordinator) replace(ctx context.Context, id string, feeRate float64, r
 	if err != nil {
 		return nil, err
 	}
+	if err := notScript(w, "bump-fee"); err != nil {
+		return nil, err
+	}
 	oldP, err := psbt.Decode(old.PSBT)
 	if err != nil {
 		return nil, err

@@ -224,6 +224,14 @@ func (c *Coordinator) issue(ctx context.Context, w Wallet, branch uint32) (store
 }
 
 func (c *Coordinator) describe(w Wallet, branch, index uint32) (Address, error) {
+	if w.Script != nil {
+		addr, err := w.Script.Address(branch, index)
+		if err != nil {
+			return Address{}, err
+		}
+		paths, err := scriptAddressPaths(w.Script, branch, index)
+		return Address{Wallet: w.Name, Address: addr.EncodeAddress(), Branch: branch, Index: index, Path: paths}, err
+	}
 	addr, err := w.Descriptor.Address(branch, index)
 	if err != nil {
 		return Address{}, err

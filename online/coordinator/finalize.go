@@ -180,7 +180,7 @@ func (c *Coordinator) finalize(ctx context.Context, requestID string, signed [][
 	if err != nil {
 		return nil, fmt.Errorf("request %s: %w", sw.ID, err)
 	}
-	tx, err := psbt.Finalize(combined)
+	tx, err := c.finalizeFor(ctx, sw.Wallet, combined)
 	if err != nil {
 		kept, keepErr := c.keepSignatures(ctx, sw, original, packets, n)
 		if keepErr != nil {
@@ -373,4 +373,18 @@ func (c *Coordinator) keepCheckpoints(ctx context.Context, sw store.Withdrawal, 
 		}
 	}
 	return nil
+}
+
+// finalizeFor finalizes p for its wallet: by the miniscript satisfier for
+// a wallet with spending paths (the path the transaction's locks open),
+// else as psbt.Finalize does.
+func (c *Coordinator) finalizeFor(ctx context.Context, wallet string, p *btcpsbt.Packet) (*wire.MsgTx, error) {
+	w, err := c.Wallet(ctx, wallet)
+	if err != nil {
+		return nil, err
+	}
+	if w.Script != nil {
+		return psbt.FinalizeScriptWallet(p, w.Script)
+	}
+	return psbt.Finalize(p)
 }

@@ -265,7 +265,7 @@ var keyExpr = regexp.MustCompile(`\][1-9A-HJ-NP-Za-km-z]+/<0;1>/\*`)
 
 // origin is a wallet's descriptor abbreviated as BIP-329 wants it.
 func origin(w Wallet) string {
-	s := w.Descriptor.String()
+	s := w.Wallet.Descriptor // as stored: the parsed descriptor's String
 	if i := strings.LastIndexByte(s, '#'); i >= 0 {
 		s = s[:i]
 	}

@@ -65,6 +65,9 @@ func (c *Coordinator) ProveReserves(ctx context.Context, wallet string, challeng
 		if err != nil {
 			return err
 		}
+		if err := notScript(w, "prove-reserves"); err != nil {
+			return err
+		}
 		height, hash, ok, err := c.st.Tip(ctx)
 		if err != nil {
 			return err
@@ -125,6 +128,9 @@ func (c *Coordinator) ProveReserves(ctx context.Context, wallet string, challeng
 func (c *Coordinator) proofOwner(ctx context.Context, wallet, address string) (Wallet, builder.Input, error) {
 	w, err := c.Wallet(ctx, wallet)
 	if err != nil {
+		return w, builder.Input{}, err
+	}
+	if err := notScript(w, "sign-message"); err != nil {
 		return w, builder.Input{}, err
 	}
 	addr, err := btcutil.DecodeAddress(address, w.Descriptor.Network.Params())

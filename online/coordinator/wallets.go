@@ -135,10 +135,13 @@ func (c *Coordinator) removeWallet(ctx context.Context, name string) error {
 	return c.w.Rescan(ctx, w.Birthday)
 }
 
-// Wallet is a registered wallet with its parsed descriptor.
+// Wallet is a registered wallet with its parsed descriptor, or for a
+// wallet with spending paths (store.Wallet.Policy set) its parsed script
+// wallet, Descriptor then being nil.
 type Wallet struct {
 	store.Wallet
 	Descriptor *descriptor.Descriptor
+	Script     *descriptor.ScriptWallet
 }
 
 // Wallet returns a registered wallet.
@@ -146,6 +149,9 @@ func (c *Coordinator) Wallet(ctx context.Context, name string) (Wallet, error) {
 	w, err := c.st.Wallet(ctx, name)
 	if err != nil {
 		return Wallet{}, err
+	}
+	if w.Policy != "" {
+		return c.scriptWallet(w)
 	}
 	d, err := descriptor.ParseForNetwork(w.Descriptor, c.cfg.Network)
 	if err != nil {

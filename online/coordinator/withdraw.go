@@ -43,6 +43,13 @@ type WithdrawRequest struct {
 	// Memo is the requester's note (CheckMemo): shown with the request
 	// and exported as its transaction's BIP-329 label.
 	Memo string
+	// Path is the spending path of a wallet that has several: PathPrimary
+	// (or empty), or PathRecovery, which spends only coins whose lock has
+	// passed, with their nSequence set to it. Early takes the recovery
+	// path's coins before their lock passes: a spend signed ahead, which
+	// the node refuses until then.
+	Path  string
+	Early bool
 }
 
 // Withdrawal is a request with what the coordinator worked out for it.
@@ -68,6 +75,8 @@ type checkedRequest struct {
 	source    string // where rate came from
 	preset    string // how rate was chosen (FeePreset)
 	inWeight  int
+	sequence  uint32 // the inputs' nSequence for the path; 0 for the default
+	early     bool
 }
 
 // check runs a request's checks that need no coins: the wallet and its
@@ -105,11 +114,27 @@ func (c *Coordinator) check(ctx context.Context, req WithdrawRequest) (*checkedR
 	if err != nil {
 		return nil, err
 	}
-	inWeight, err := builder.InputWeight(w.Descriptor)
+	var inWeight int
+	if w.Script != nil {
+		inWeight, err = builder.ScriptInputWeight(w.Script)
+	} else {
+		inWeight, err = builder.InputWeight(w.Descriptor)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return &checkedRequest{w: w, payScript: payScript, rate: rate, source: source, preset: preset, inWeight: inWeight}, nil
+	if req.Path != "" && w.Script == nil {
+		return nil, fmt.Errorf("%w: wallet %q has one spending path: leave the path out", ErrInvalid, w.Name)
+	}
+	sequence, err := spendPath(w, req.Path)
+	if err != nil {
+		return nil, err
+	}
+	if req.Early && sequence == 0 {
+		return nil, fmt.Errorf("%w: early is for the recovery path, whose coins wait for a lock", ErrInvalid)
+	}
+	return &checkedRequest{w: w, payScript: payScript, rate: rate, source: source, preset: preset, inWeight: inWeight,
+		sequence: sequence, early: req.Early}, nil
 }
 
 // Withdraw selects coins, takes a change address, builds the unsigned PSBT
@@ -174,6 +199,15 @@ func (c *Coordinator) freeCoins(ctx context.Context, cr *checkedRequest, req Wit
 	if err != nil {
 		return nil, nil, err
 	}
+	if cr.sequence != 0 {
+		tip, _, _, err := c.st.Tip(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if utxos, err = c.matureCoins(cr, utxos, tip, cr.early); err != nil {
+			return nil, nil, err
+		}
+	}
 	byOutpoint := map[wire.OutPoint]store.UTXO{}
 	var coins []coinselect.Coin
 	for _, u := range utxos {
@@ -191,7 +225,7 @@ func (c *Coordinator) freeCoins(ctx context.Context, cr *checkedRequest, req Wit
 // requests that hold the others (HeldError).
 func (c *Coordinator) selectCoins(ctx context.Context, cr *checkedRequest, req WithdrawRequest, coins []coinselect.Coin) (coinselect.Result, error) {
 	w := cr.w
-	changeScript, err := w.Descriptor.PkScript(1, 0)
+	changeScript, err := w.changeScript(0)
 	if err != nil {
 		return coinselect.Result{}, err
 	}
@@ -228,7 +262,7 @@ func (c *Coordinator) sweepPlan(ctx context.Context, cr *checkedRequest, coins [
 	for _, coin := range coins {
 		total += coin.Value
 	}
-	weight, err = builder.Weight(cr.w.Descriptor, len(coins), [][]byte{cr.payScript}, false)
+	weight, err = cr.w.weight(len(coins), [][]byte{cr.payScript}, false)
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -265,13 +299,12 @@ func (c *Coordinator) tryWithdraw(ctx context.Context, cr *checkedRequest, req W
 	if err != nil {
 		return nil, err
 	}
-	p, err := builder.Build(builder.Request{
-		Wallet:   w.Descriptor,
+	p, err := builder.Build(cr.buildRequest(builder.Request{
 		Inputs:   inputs,
 		Payments: []builder.Payment{{PkScript: payScript, Value: req.Amount}},
 		Change:   change,
 		LockTime: lockTime,
-	})
+	}))
 	if err != nil {
 		return nil, fmt.Errorf("wallet %q: building the PSBT: %w", w.Name, err)
 	}
@@ -447,8 +480,8 @@ func (c *Coordinator) sweep(ctx context.Context, cr *checkedRequest, req Withdra
 	if err != nil {
 		return nil, err
 	}
-	p, err := builder.Build(builder.Request{Wallet: w.Descriptor, Inputs: inputs,
-		Payments: []builder.Payment{{PkScript: payScript, Value: amount}}, LockTime: lockTime})
+	p, err := builder.Build(cr.buildRequest(builder.Request{Inputs: inputs,
+		Payments: []builder.Payment{{PkScript: payScript, Value: amount}}, LockTime: lockTime}))
 	if err != nil {
 		return nil, fmt.Errorf("wallet %q: building the sweep: %w", w.Name, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/btcsuite/btcd/txscript"
 
 	"airsign/online/store"
+	"airsign/psbt/descriptor"
 )
 
 type healthResponse struct {
@@ -143,7 +144,11 @@ func (s *server) utxos(w http.ResponseWriter, r *http.Request, _ store.User) err
 	if err != nil {
 		return err
 	}
-	params := wl.Descriptor.Network.Params()
+	net, err := descriptor.ParseNetwork(wl.Network)
+	if err != nil {
+		return err
+	}
+	params := net.Params()
 	out := utxosResponse{Wallet: name, UTXOs: []utxoJSON{}}
 	for _, u := range us {
 		j := utxoJSON{TxID: u.OutPoint.Hash.String(), Vout: u.OutPoint.Index, Value: int64(u.Value),
