@@ -63,6 +63,12 @@ func VerifySignatures(p *btcpsbt.Packet) (int, error) {
 			}
 			checked++
 		}
+		for _, ss := range pin.TaprootScriptSpendSig {
+			if err := verifyTapscript(tx, i, pin, ss, hashes, fetcher); err != nil {
+				return checked, err
+			}
+			checked++
+		}
 	}
 	return checked, nil
 }
@@ -211,4 +217,36 @@ func p2shScript(redeem []byte) []byte {
 func p2wshScript(witness []byte) []byte {
 	h := sha256.Sum256(witness)
 	return append([]byte{txscript.OP_0, 32}, h[:]...)
+}
+
+// verifyTapscript checks a taproot script-path signature against the leaf
+// it names, which the input must carry.
+func verifyTapscript(tx *wire.MsgTx, i int, pin *btcpsbt.PInput, ss *btcpsbt.TaprootScriptSpendSig, hashes *txscript.TxSigHashes, fetcher txscript.PrevOutputFetcher) error {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("input %d, script-path signature of key %x: %w: %s", i, ss.XOnlyPubKey, ErrBadSignature, fmt.Sprintf(format, args...))
+	}
+	var leaf *txscript.TapLeaf
+	for _, l := range pin.TaprootLeafScript {
+		tl := txscript.NewTapLeaf(l.LeafVersion, l.Script)
+		if h := tl.TapHash(); bytes.Equal(h[:], ss.LeafHash) {
+			leaf = &tl
+			break
+		}
+	}
+	if leaf == nil {
+		return fail("it names a leaf the input does not carry")
+	}
+	hash, err := txscript.CalcTapscriptSignaturehash(hashes, ss.SigHash, tx, i, fetcher, *leaf)
+	if err != nil {
+		return fail("%v", err)
+	}
+	key, err := schnorr.ParsePubKey(ss.XOnlyPubKey)
+	if err != nil {
+		return fail("the key is invalid")
+	}
+	sig, err := schnorr.ParseSignature(ss.Signature)
+	if err != nil || !sig.Verify(hash, key) {
+		return fail("it does not verify")
+	}
+	return nil
 }
