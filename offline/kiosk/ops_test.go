@@ -369,3 +369,16 @@ func TestStateNoLoggedChangeMade(t *testing.T) {
 		})
 	}
 }
+
+// A refused registration is logged under the name it would have had; the
+// wallet it did not register is not missing from the disk.
+func TestStateRefusedRegistration(t *testing.T) {
+	s := newStation(t)
+	st := Station{Home: s.h, Via: "test"}
+	if err := st.refused("wallet-add", map[string]any{"wallet": "never", "descriptor": s.desc.String()}, errors.New("the shares do not make the quorum")); err == nil {
+		t.Fatal("refused returned no error")
+	}
+	if err := CheckState(s.h); err != nil {
+		t.Errorf("CheckState after a refused registration: got %v, want nil", err)
+	}
+}

@@ -62,6 +62,11 @@ func CheckState(h *home.Home) error {
 		}
 		switch e.Kind {
 		case "wallet-registered", "ceremony", "wallet-add":
+			if d.Result == "refused" {
+				// a registration refused (its shares, its keys)
+				// names the wallet it did not register
+				continue
+			}
 			if d.Wallet != "" && d.Descriptor != "" {
 				wallets[d.Wallet] = d.Descriptor
 			}
