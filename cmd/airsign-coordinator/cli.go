@@ -53,6 +53,16 @@ Commands:
                                        and mine it
     regtest mine N                     mine N blocks
     wallet add --name NAME (--descriptor D | --qr IMAGE...) [--birthday HEIGHT]
+    wallet add --policy FILE [--name NAME] [--birthday HEIGHT]
+                                       a wallet with spending paths: a BIP-388 policy
+                                       (JSON, or a QR image of it) or a wsh/tr descriptor
+    wallet template recovery|decaying|taproot|taproot-recovery --name NAME
+             --key KEY... --threshold K [--after BLOCKS] [--recovery KEY... [--recovery-threshold M]]
+             (--out FILE | --qr-out FILE.png)
+                                       write a template's policy for the kiosks and
+                                       this coordinator, and say what it does; a KEY
+                                       is [fingerprint/path]xpub or a kiosk's
+                                       watch-only.txt
     wallet suspend NAME --recovery ADDRESS | wallet unsuspend NAME
                                        as on the kiosks: only a sweep to ADDRESS
     wallet remove NAME                 (admin) a wallet that never had a request,
@@ -70,11 +80,17 @@ Commands:
     receive --wallet NAME              the next unused receive address and its derivation
     balance [--wallet NAME]
     utxos --wallet NAME
+    coins --wallet NAME                the wallet's coins, with when each one's
+                                       recovery path opens
     history --wallet NAME
     withdraw --wallet NAME (--to ADDRESS | --payee NAME) (--amount AMOUNT | --sweep)
              [--fee-preset economy|normal|priority | --feerate R] [--memo TEXT]
              [--out FILE] [--qr-out DIR [--qr-format ur|bbqr|base64] [--max-fragment N] [--fps N]]
              [--psbt-version 0|2]      2 writes BIP-370 (also on show, bump-fee, cancel --revoke)
+             [--path primary|recovery [--early]]
+                                       a wallet's recovery path spends the coins whose
+                                       lock has passed (--early: all, signed ahead; the
+                                       node refuses it until the lock passes)
                                        the presets are the node's estimates for 24, 6 and 2
                                        blocks (normal by default); the memo is one line
     requests [--wallet NAME]
@@ -310,12 +326,17 @@ func (c *cli) run(args []string) error {
 	if cmd == "regtest" {
 		return c.regtest(rest)
 	}
+	if cmd == "wallet" && len(rest) > 0 && rest[0] == "template" {
+		return c.walletTemplate(rest[1:]) // needs no node and no store
+	}
 	if err := c.open(); err != nil {
 		return err
 	}
 	switch cmd {
 	case "wallet":
 		switch {
+		case len(rest) > 0 && rest[0] == "add" && hasFlag(rest[1:], "policy"):
+			return c.walletAddPolicy(rest[1:])
 		case len(rest) > 0 && rest[0] == "add":
 			return c.walletAdd(rest[1:])
 		case len(rest) > 0 && (rest[0] == "suspend" || rest[0] == "unsuspend"):
@@ -324,9 +345,9 @@ func (c *cli) run(args []string) error {
 			return c.walletRemove(rest[1:])
 		}
 		if len(rest) > 0 {
-			return unknownSubcommand("wallet", rest[0], []string{"add", "suspend", "unsuspend", "remove"})
+			return unknownSubcommand("wallet", rest[0], []string{"add", "template", "suspend", "unsuspend", "remove"})
 		}
-		return usageError("wallet takes a subcommand: add, suspend NAME --recovery ADDRESS, unsuspend NAME, remove NAME")
+		return usageError("wallet takes a subcommand: add, template KIND, suspend NAME --recovery ADDRESS, unsuspend NAME, remove NAME")
 	case "bsms":
 		return c.bsms(rest)
 	case "wallets":
@@ -339,6 +360,8 @@ func (c *cli) run(args []string) error {
 		return c.balance(rest)
 	case "utxos":
 		return c.utxos(rest)
+	case "coins":
+		return c.coins(rest)
 	case "history":
 		return c.history(rest)
 	case "withdraw":
@@ -398,7 +421,7 @@ func (c *cli) help(args []string) error {
 }
 
 // commands are the commands, as the usage lists them.
-var commands = []string{"regtest", "wallet", "bsms", "wallets", "sync", "receive", "balance", "utxos", "history",
+var commands = []string{"regtest", "wallet", "bsms", "wallets", "sync", "receive", "balance", "utxos", "coins", "history",
 	"withdraw", "requests", "payee", "payees", "labels", "show", "cancel", "approve", "finalize", "prove-reserves", "sign-message", "bump-fee", "serve", "user", "users", "audit", "version"}
 
 func unknownCommand(cmd string) usageError {

@@ -90,10 +90,25 @@ func (c *cli) wallets(args []string) error {
 		Birthday   int32  `json:"birthday"`
 		Descriptor string `json:"descriptor"`
 		Suspended  string `json:"suspended_to,omitempty"`
+		// A wallet with spending paths: its BIP-388 template and the
+		// lock after which each coin's recovery path opens.
+		Policy        string `json:"policy,omitempty"`
+		RecoveryAfter uint32 `json:"recovery_after_blocks,omitempty"`
 	}
 	rows := []row{}
 	for _, w := range ws {
-		rows = append(rows, row{w.Name, w.Network, w.Birthday, w.Descriptor, w.Recovery})
+		r := row{Name: w.Name, Network: w.Network, Birthday: w.Birthday, Descriptor: w.Descriptor, Suspended: w.Recovery}
+		if w.Policy != "" {
+			sw, err := c.coord.Wallet(c.ctx, w.Name)
+			if err != nil {
+				return err
+			}
+			if r.RecoveryAfter, err = sw.RecoveryLock(); err != nil {
+				return err
+			}
+			r.Policy = sw.Script.Template()
+		}
+		rows = append(rows, r)
 	}
 	return c.emit(rows, func() {
 		if len(rows) == 0 {
@@ -106,6 +121,9 @@ func (c *cli) wallets(args []string) error {
 			name := r.Name
 			if r.Suspended != "" {
 				name += " (SUSPENDED: sweep to " + r.Suspended + " only)"
+			}
+			if r.RecoveryAfter != 0 {
+				name += fmt.Sprintf(" (recovery path: %d blocks, %s, after each coin confirms; see coins)", r.RecoveryAfter, descriptor.ApproxDuration(r.RecoveryAfter))
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", name, r.Network, r.Birthday, r.Descriptor)
 		}
@@ -404,6 +422,8 @@ func (c *cli) withdraw(args []string) error {
 	preset := fs.String("fee-preset", "", "")
 	memo := fs.String("memo", "", "")
 	payee := fs.String("payee", "", "")
+	path := fs.String("path", "", "")
+	early := fs.Bool("early", false, "")
 	out := addPSBTOutputFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -442,7 +462,7 @@ func (c *cli) withdraw(args []string) error {
 		*to = p.Address
 	}
 	wd, err := c.coord.Withdraw(c.ctx, coordinator.WithdrawRequest{Wallet: *wallet, To: *to, Amount: amt, Sweep: *sweep, FeeRate: rate,
-		FeePreset: *preset, Memo: *memo, Requester: c.who})
+		FeePreset: *preset, Memo: *memo, Requester: c.who, Path: *path, Early: *early})
 	if err != nil {
 		return err
 	}

@@ -73,6 +73,8 @@ func TestScripts(t *testing.T) {
 			"api":        apiCall,
 			"jsonenv":    jsonenv,
 			"camera":     camera,
+			"testkey":    testkey,
+			"signscript": signscript,
 		},
 	})
 }
