@@ -36,7 +36,7 @@ const usage = `Usage:
                   [--words 12|24] [--dice ROLLS|-] [--mnemonic-file FILE|-]
                   [--custodian NAME]... [--name NAME]
     airsign-kiosk [--home DIR] wallets
-    airsign-kiosk [--home DIR] wallet add (--descriptor D | --bsms FILE | --qr IMAGE...) [--token TOKEN]
+    airsign-kiosk [--home DIR] wallet add (--descriptor D | --bsms FILE | --policy FILE | --qr IMAGE...) [--token TOKEN]
                   [--name NAME] [--yes]
     airsign-kiosk [--home DIR] wallet export --wallet NAME --out DIR
     airsign-kiosk [--home DIR] bsms key-record --wallet NAME --token TOKEN --share SHARE...
@@ -53,7 +53,7 @@ const usage = `Usage:
                   [--require-approvals M [--approvals-above SATS]
                    [--approver-kind station|webauthn|coordinator-sealed]... [--sealed-approvals-max SATS]
                    [--webauthn-require-uv]] [--allow-foreign-inputs] [--max-change-ahead N]
-                  --share SHARE...
+                  [--path primary|recovery] --share SHARE...
     airsign-kiosk [--home DIR] suspend --wallet NAME --recovery ADDR... --share SHARE...
     airsign-kiosk [--home DIR] unsuspend --wallet NAME --share SHARE...
     airsign-kiosk [--home DIR] approvers list | approvers add NAME KEY [--kind KIND] --wallet W --share SHARE...
@@ -93,6 +93,11 @@ wallet add    register a multisig wallet (wsh or sh(wsh) sortedmulti, as a
               keys is a cosigner of: shows every cosigner's key and which is
               this kiosk's, and registers after you type yes (or with --yes).
               An encrypted BSMS record is opened with the session's --token.
+              A wallet with spending paths (--policy FILE, --descriptor or
+              --qr: a BIP-388 policy as JSON, or a wsh miniscript or taproot
+              descriptor, e.g. 2 of 3 with a timelocked recovery key) is
+              shown path by path, its locks in blocks and about how long,
+              with the policy hash every signer compares.
 wallet export write a registered wallet's watch-only export into DIR (new):
               descriptors, UR crypto-output (also one per branch, 0/* and
               1/*, for registries without <0;1> child pairs), UR
@@ -123,7 +128,10 @@ policy        the wallet's spending policy: per-transaction and 24-hour limits
               inspect shows each rule's verdict; sign refuses a violation.
               Changing it (policy set, suspend, unsuspend, approvers add or
               remove, retire-set) needs the wallet's share quorum and is
-              logged with the rules before and after.
+              logged with the rules before and after. A wallet with a
+              timelocked recovery path has rules for it of their own
+              (policy set --path recovery); while it has rules but none for
+              that path, a recovery spend is refused.
 approvers     the treasury approvers whose approvals count for a wallet, each
               with where its key is kept: station (an offline approver
               station, airsign-kiosk approver), webauthn (a security key or

@@ -48,7 +48,9 @@ func (c *cli) policyCmd(args []string) error {
 	var p policy.Policy
 	var allow, scripts, kinds, shareFiles multiFlag
 	var maxTx, max24h, maxFee, above, sealedMax satsFlag
+	path := "primary"
 	if args[0] == "set" {
+		fs.StringVar(&path, "path", "primary", "which spending path's rules to set: primary, or recovery (a wallet with a timelocked recovery path)")
 		fs.Var(&maxTx, "max-tx", "most one transaction may take out of the wallet, in satoshis")
 		fs.Var(&max24h, "max-24h", "most the kiosk signs for the wallet in any 24 hours, in satoshis")
 		fs.Float64Var(&p.MaxFeeRate, "max-feerate", 0, "highest fee rate, sat/vB")
@@ -88,7 +90,7 @@ func (c *cli) policyCmd(args []string) error {
 		if err != nil {
 			return err
 		}
-		writePolicy(c, w.Name, old, spent)
+		writePolicy(c, w, old, spent)
 		return nil
 	}
 	p.MaxTx, p.Max24h, p.MaxFee, p.ApprovalsAbove = btcutil.Amount(maxTx), btcutil.Amount(max24h), btcutil.Amount(maxFee), btcutil.Amount(above)
@@ -101,9 +103,48 @@ func (c *cli) policyCmd(args []string) error {
 		}
 		p.ApproverKinds = append(p.ApproverKinds, kind)
 	}
-	// Suspension has its own commands; policy set keeps it as it is.
-	p.Suspended, p.Recovery = old.Suspended, old.Recovery
+	switch path {
+	case "primary":
+		// Suspension has its own commands; policy set keeps it as it
+		// is, and the recovery path's rules.
+		p.Suspended, p.Recovery, p.RecoveryPath = old.Suspended, old.Recovery, old.RecoveryPath
+	case "recovery":
+		if p, err = recoveryRules(w, old, p); err != nil {
+			return err
+		}
+	default:
+		return usageError(fmt.Sprintf("--path %q: use primary or recovery", path))
+	}
 	return c.changePolicy(h, w, p, shareFiles, "policy-set")
+}
+
+// recoveryRules is the wallet's policy old with the rules set for its
+// recovery path: those rules (caps, destinations, script types, approvals)
+// and no others, the primary path's kept.
+func recoveryRules(w *home.Wallet, old, rules policy.Policy) (policy.Policy, error) {
+	sw, err := w.ScriptWallet()
+	if err != nil {
+		return old, usageError(fmt.Sprintf("--path recovery: wallet %q has one spending path; its rules are set without --path", w.Name))
+	}
+	recovery := false
+	for _, n := range sw.Scripts() {
+		ps, err := n.Paths()
+		if err != nil {
+			return old, err
+		}
+		for _, p := range ps {
+			recovery = recovery || p.Older != 0 || p.After != 0
+		}
+	}
+	if !recovery {
+		return old, usageError(fmt.Sprintf("--path recovery: wallet %q has no timelocked path", w.Name))
+	}
+	if rules.AllowForeignInputs || rules.MaxChangeAhead != 0 {
+		return old, usageError("--allow-foreign-inputs and --max-change-ahead are the wallet's, whatever the path: set them without --path recovery")
+	}
+	p := old
+	p.RecoveryPath = &rules
+	return p, nil
 }
 
 // changePolicy stores a new policy once the quorum is proven (the core
@@ -119,12 +160,25 @@ func (c *cli) changePolicy(h *home.Home, w *home.Wallet, p policy.Policy, shareF
 		return err
 	}
 	fmt.Fprintf(c.stdout, "policy of %q changed with shares %s (%s -> %s)\n", w.Name, strings.Join(shareNames(shares), ", "), policy.Digest(old), policy.Digest(p))
-	writePolicy(c, w.Name, p, -1)
+	writePolicy(c, w, p, -1)
 	return nil
 }
 
-func writePolicy(c *cli, wallet string, p policy.Policy, spent24h btcutil.Amount) {
-	fmt.Fprintf(c.stdout, "Policy of wallet %q:\n", wallet)
+func writePolicy(c *cli, w *home.Wallet, p policy.Policy, spent24h btcutil.Amount) {
+	fmt.Fprintf(c.stdout, "Policy of wallet %q:\n", w.Name)
+	writePolicyRules(c, p, spent24h)
+	switch r := p.RecoveryPath; {
+	case r != nil:
+		fmt.Fprintln(c.stdout, "RECOVERY path (a spend by the wallet's timelocked recovery keys), judged by its own rules:")
+		rules := *r
+		rules.AllowForeignInputs, rules.MaxChangeAhead = p.AllowForeignInputs, p.MaxChangeAhead
+		writePolicyRules(c, rules, spent24h)
+	case w.IsScriptWallet() && !p.Empty():
+		fmt.Fprintln(c.stdout, "RECOVERY path: no rules set, so a spend by a timelocked recovery path is refused (policy set --path recovery)")
+	}
+}
+
+func writePolicyRules(c *cli, p policy.Policy, spent24h btcutil.Amount) {
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	line := func(rule, value string) { fmt.Fprintf(tw, "  %s\t%s\n", rule, value) }
 	limit := func(a btcutil.Amount) string {

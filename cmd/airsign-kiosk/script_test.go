@@ -66,10 +66,16 @@ func TestScripts(t *testing.T) {
 			"mkproof":   mkproof,
 			"finalizes": finalizes,
 			"mkmulti":   mkmulti,
-			"spoof":     spoof,
-			"combine":   combine,
-			"qrframes":  qrframes,
-			"descqr":    descqr,
+			// for scriptwallet.txtar (scriptwallet_test.go)
+			"mkpolicy":        mkpolicy,
+			"mkscriptpsbt":    mkscriptpsbt,
+			"finalizesscript": finalizesscript,
+			"textqr":          textqr,
+			"spoofpolicy":     spoofpolicy,
+			"spoof":           spoof,
+			"combine":         combine,
+			"qrframes":        qrframes,
+			"descqr":          descqr,
 			// coordapprove is for approver-station.txtar
 			"coordapprove": coordapprove,
 		},
@@ -305,21 +311,24 @@ func spoof(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 3 {
 		ts.Fatalf("usage: spoof VAR FROM TO")
 	}
-	fp := func(file string) string {
-		for _, line := range strings.Split(ts.ReadFile(file), "\n") {
-			if k, ok := strings.CutPrefix(line, "bip48-cosigner: ["); ok {
-				return k[:8]
-			}
-		}
-		ts.Fatalf("%s has no cosigner key", file)
-		return ""
-	}
 	desc, err := descriptor.StripChecksum(ts.Getenv(args[0]))
 	ts.Check(err)
-	desc = strings.Replace(desc, "["+fp(args[2]), "["+fp(args[1]), 1)
+	desc = strings.Replace(desc, "["+cosignerFingerprint(ts, args[2]), "["+cosignerFingerprint(ts, args[1]), 1)
 	sum, err := descriptor.Checksum(desc)
 	ts.Check(err)
 	ts.Setenv(args[0], desc+"#"+sum)
+}
+
+// cosignerFingerprint is the master fingerprint of the BIP48 cosigner key
+// in a watch-only export.
+func cosignerFingerprint(ts *testscript.TestScript, file string) string {
+	for _, line := range strings.Split(ts.ReadFile(file), "\n") {
+		if k, ok := strings.CutPrefix(line, "bip48-cosigner: ["); ok {
+			return k[:8]
+		}
+	}
+	ts.Fatalf("%s has no cosigner key", file)
+	return ""
 }
 
 // combine OUT IN... combines signed PSBTs (BIP174 Combiner), as the

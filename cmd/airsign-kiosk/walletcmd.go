@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"airsign/cmd/internal/qrfiles"
@@ -22,11 +23,12 @@ func (c *cli) wallet(args []string) error {
 		return unknownSubcommand("wallet", args[0], []string{"add", "export"})
 	}
 	if len(args) == 0 {
-		return usageError("wallet takes a subcommand: wallet add --descriptor D | --bsms FILE, or wallet export --wallet NAME --out DIR")
+		return usageError("wallet takes a subcommand: wallet add --descriptor D | --bsms FILE | --policy FILE, or wallet export --wallet NAME --out DIR")
 	}
 	fs := newFlags("wallet add")
 	desc := fs.String("descriptor", "", "the multisig descriptor to register")
 	bsms := fs.String("bsms", "", "a BIP129 (BSMS) descriptor record file to register")
+	policyFile := fs.String("policy", "", "a wallet with spending paths to register: a BIP-388 policy (JSON) or a wsh/tr miniscript descriptor, in a file")
 	qrIn := fs.String("qr", "", "QR images holding the descriptor, BSMS record or UR wallet: crypto-output or output-descriptor (further frames follow as arguments)")
 	tokenText := fs.String("token", "", "the BSMS session TOKEN that opens an encrypted record")
 	name := fs.String("name", "", "the wallet's name on this kiosk")
@@ -37,13 +39,13 @@ func (c *cli) wallet(args []string) error {
 		return err
 	}
 	given := 0
-	for _, f := range []string{*desc, *bsms, *qrIn} {
+	for _, f := range []string{*desc, *bsms, *qrIn, *policyFile} {
 		if f != "" {
 			given++
 		}
 	}
 	if given != 1 || (fs.NArg() != 0 && *qrIn == "") {
-		return usageError("wallet add needs exactly one of --descriptor D, --bsms FILE or --qr IMAGE...")
+		return usageError("wallet add needs exactly one of --descriptor D, --bsms FILE, --policy FILE or --qr IMAGE...")
 	}
 	if len(shareFiles) == 0 {
 		return usageError("wallet add needs the shares of this kiosk's key in the multisig: --share FILE, once per share")
@@ -54,6 +56,13 @@ func (c *cli) wallet(args []string) error {
 	}
 	var record []byte
 	source := *bsms
+	if *policyFile != "" {
+		data, err := qrfiles.ReadFileLimited(*policyFile, 64<<10, "wallet policy")
+		if err != nil {
+			return err
+		}
+		*desc, source = string(data), *policyFile
+	}
 	if *bsms != "" {
 		if record, err = qrfiles.ReadFileLimited(*bsms, 64<<10, "BSMS record"); err != nil {
 			return err
@@ -102,24 +111,23 @@ func (c *cli) wallet(args []string) error {
 	case record != nil:
 		text = record
 	}
-	reg, err := kiosk.PrepareMultisig(h, text, *name, c.now())
+	if *policyFile != "" && !kiosk.IsScriptWalletText(text) {
+		return fmt.Errorf("%s: not a wallet policy (BIP-388 JSON) or wsh/tr miniscript descriptor; a multisig is registered with --descriptor or --bsms", *policyFile)
+	}
+	reg, err := kiosk.PrepareWallet(h, text, *name, c.now())
 	if err != nil {
 		if source != "" {
 			return fmt.Errorf("%s: %w", source, err)
 		}
 		return err
 	}
-	d, keyIndex, own, w := reg.Desc, reg.KeyIndex, reg.Own, reg.Wallet
-	fmt.Fprintf(c.stdout, "Multisig wallet: %d of %d, %s on %s\n", d.Threshold, len(d.Keys), d.Script, w.Network)
-	for i, k := range d.Keys {
-		who := "another station"
-		if i == keyIndex {
-			who = fmt.Sprintf("THIS KIOSK: wallet %q, share set %s; %s", own.Name, own.ShareSet, reg.Proof)
-		}
-		fmt.Fprintf(c.stdout, "  key %d: [%s]%s\n         %s\n", i+1, k.Origin, k.Key, who)
+	w := reg.Wallet
+	if reg.Script != nil {
+		c.showScriptWallet(reg)
+	} else {
+		c.showMultisig(reg)
 	}
 	fmt.Fprintf(c.stdout, "First receive address (compare it on every cosigner): %s\n", kiosk.GroupAddress(reg.FirstAddress))
-	fmt.Fprintf(c.stdout, "Descriptor: %s\n", d)
 	if !*yes {
 		fmt.Fprintf(c.stdout, "Register it as %q? Type yes to register: ", w.Name)
 		line, _ := bufio.NewReader(c.stdin).ReadString('\n')
@@ -140,4 +148,39 @@ func (c *cli) wallet(args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "Registered %q.\n", w.Name)
 	return nil
+}
+
+func (c *cli) showMultisig(reg *kiosk.Registration) {
+	d, keyIndex, own, w := reg.Desc, reg.KeyIndex, reg.Own, reg.Wallet
+	fmt.Fprintf(c.stdout, "Multisig wallet: %d of %d, %s on %s\n", d.Threshold, len(d.Keys), d.Script, w.Network)
+	for i, k := range d.Keys {
+		who := "another station"
+		if i == keyIndex {
+			who = fmt.Sprintf("THIS KIOSK: wallet %q, share set %s; %s", own.Name, own.ShareSet, reg.Proof)
+		}
+		fmt.Fprintf(c.stdout, "  key %d: [%s]%s\n         %s\n", i+1, k.Origin, k.Key, who)
+	}
+	fmt.Fprintf(c.stdout, "Descriptor: %s\n", d)
+}
+
+// showScriptWallet shows a wallet with spending paths before it is
+// registered: each path in plain words, the keys, and the policy hash the
+// other signers and the audit log compare.
+func (c *cli) showScriptWallet(reg *kiosk.Registration) {
+	sw, w := reg.Script, reg.Wallet
+	fmt.Fprintf(c.stdout, "Wallet with spending paths (%s) on %s\n", w.Script, w.Network)
+	fmt.Fprintln(c.stdout, "Spending paths:")
+	for _, p := range reg.Paths {
+		fmt.Fprintf(c.stdout, "  %s\n", p)
+	}
+	for i := range sw.Keys {
+		who := "another station"
+		if slices.Contains(w.Policy.Ours, i) {
+			who = fmt.Sprintf("THIS KIOSK: wallet %q, share set %s", reg.Own.Name, reg.Own.ShareSet)
+		}
+		fmt.Fprintf(c.stdout, "  key %d: %s\n         %s\n", i+1, sw.KeyText(i), who)
+	}
+	fmt.Fprintf(c.stdout, "Proof of this kiosk's keys: %s\n", reg.Proof)
+	fmt.Fprintf(c.stdout, "Policy template: %s\n", w.Policy.Template)
+	fmt.Fprintf(c.stdout, "Policy hash (compare it on every signer): %s\n", w.Policy.Hash)
 }

@@ -218,6 +218,12 @@ type Wallet struct {
 	// Fingerprint, ShareSet, Threshold and Total are then those of the
 	// kiosk's own key.
 	Multisig *Multisig `json:"multisig,omitempty"`
+	// Policy is set for a wallet with spending paths (wsh miniscript,
+	// taproot tree), registered as a BIP-388 wallet policy: Descriptor is
+	// then that policy written out with its keys, Script is "wsh" or "tr",
+	// and Fingerprint, ShareSet, Threshold and Total are this kiosk's own
+	// key's, as for a multisig.
+	Policy *ScriptPolicy `json:"policy,omitempty"`
 
 	// read is the network and descriptor as read when the wallet was
 	// loaded (Home.Wallet, Home.Wallets): the kiosk parses a registered
@@ -226,33 +232,75 @@ type Wallet struct {
 	read *readWallet
 }
 
+// ScriptPolicy is a registered wallet's BIP-388 policy and what the kiosk
+// recorded of it at registration.
+type ScriptPolicy struct {
+	descriptor.WalletPolicy
+	// Hash is descriptor.ScriptWallet.PolicyHash in hex: what the audit
+	// log's registration entry records and the other signers compare.
+	Hash string `json:"policy_hash"`
+	// Ours are this kiosk's keys in the policy (0-based placeholders @i).
+	Ours []int `json:"our_keys"`
+}
+
+// ErrScriptWallet means a wallet with spending paths was asked for as a
+// plain descriptor (Parsed): its model is ScriptWallet.
+var ErrScriptWallet = errors.New("the wallet has spending paths (a BIP-388 policy), not a single-path descriptor")
+
 // readWallet is a wallet's network and descriptor as parsed, with the
 // texts they were parsed from: a wallet whose fields were changed after
 // loading is read again rather than answered from a stale parse.
 type readWallet struct {
 	network, text string
+	script        bool
 	net           descriptor.Network
 	netErr        error
 	desc          *descriptor.Descriptor
+	sw            *descriptor.ScriptWallet
 	err           error // netErr, or the descriptor's
 }
 
-func readWalletFields(network, text string) *readWallet {
-	r := &readWallet{network: network, text: text}
+func readWalletFields(network, text string, script bool) *readWallet {
+	r := &readWallet{network: network, text: text, script: script}
 	if r.net, r.netErr = descriptor.ParseNetwork(network); r.netErr != nil {
 		r.err = r.netErr
+		return r
+	}
+	if script {
+		r.sw, r.err = descriptor.ParseScriptWallet(text, r.net)
 		return r
 	}
 	r.desc, r.err = descriptor.ParseForNetwork(text, r.net)
 	return r
 }
 
+// readNow parses the wallet's fields as they are now.
+func (w *Wallet) readNow() *readWallet {
+	return readWalletFields(w.Network, w.Descriptor, w.Policy != nil)
+}
+
 // loaded returns the wallet's parse made at loading, if it still holds.
 func (w *Wallet) loaded() *readWallet {
-	if r := w.read; r != nil && r.network == w.Network && r.text == w.Descriptor {
+	if r := w.read; r != nil && r.network == w.Network && r.text == w.Descriptor && r.script == (w.Policy != nil) {
 		return r
 	}
 	return nil
+}
+
+// IsScriptWallet says whether the wallet has spending paths (Policy set).
+func (w *Wallet) IsScriptWallet() bool { return w.Policy != nil }
+
+// ScriptWallet is a wallet with spending paths, parsed for the wallet's
+// network, as Parsed is for the others; the same rules hold.
+func (w *Wallet) ScriptWallet() (*descriptor.ScriptWallet, error) {
+	if w.Policy == nil {
+		return nil, fmt.Errorf("wallet %q is a single-path descriptor, not a BIP-388 policy", w.Name)
+	}
+	r := w.loaded()
+	if r == nil {
+		r = w.readNow()
+	}
+	return r.sw, r.err
 }
 
 // Net is the wallet's network, parsed.
@@ -270,9 +318,12 @@ func (w *Wallet) Net() (descriptor.Network, error) {
 // is used. Callers must not change the descriptor: copies of the wallet
 // share it.
 func (w *Wallet) Parsed() (*descriptor.Descriptor, error) {
+	if w.Policy != nil {
+		return nil, fmt.Errorf("wallet %q: %w", w.Name, ErrScriptWallet)
+	}
 	r := w.loaded()
 	if r == nil {
-		r = readWalletFields(w.Network, w.Descriptor)
+		r = w.readNow()
 	}
 	return r.desc, r.err
 }
@@ -315,7 +366,7 @@ func (h *Home) Wallet(name string) (*Wallet, error) {
 	if err := w.checkFileName(name); err != nil {
 		return nil, err
 	}
-	w.read = readWalletFields(w.Network, w.Descriptor)
+	w.read = w.readNow()
 	return &w, nil
 }
 
@@ -365,7 +416,7 @@ func (h *Home) Wallets() ([]Wallet, error) {
 		if err := w.checkFileName(strings.TrimSuffix(filepath.Base(f), ".json")); err != nil {
 			return nil, err
 		}
-		w.read = readWalletFields(w.Network, w.Descriptor)
+		w.read = w.readNow()
 		ws = append(ws, w)
 	}
 	sort.Slice(ws, func(i, j int) bool { return ws[i].Name < ws[j].Name })
@@ -445,6 +496,26 @@ func (w Wallet) IdentityDigest() (string, error) {
 // Identity is what the wallet pays to (descriptor.Identity): the same for
 // every spelling of the same wallet's descriptor.
 func (w Wallet) Identity() (string, error) {
+	if w.Policy != nil {
+		// What a policy pays to, not how it is written: its scripts at
+		// the first receive and change addresses. The same keys under
+		// other claimed origins, or in another order where the script
+		// sorts them (sortedmulti_a), pay there too and are the same
+		// wallet; a copy would have a policy of its own.
+		sw, err := w.ScriptWallet()
+		if err != nil {
+			return "", err
+		}
+		id := sw.Network.String() + " spending paths"
+		for branch := range uint32(2) {
+			d, err := sw.Derive(branch, 0)
+			if err != nil {
+				return "", err
+			}
+			id += " " + hex.EncodeToString(d.PkScript)
+		}
+		return id, nil
+	}
 	d, err := w.Parsed()
 	if err != nil {
 		return "", err
@@ -472,9 +543,11 @@ func (h *Home) AddWallet(w Wallet) error {
 	if when.IsZero() {
 		when = time.Now()
 	}
-	return h.log.Append("wallet-registered", map[string]any{
-		"wallet": w.Name, "descriptor": w.Descriptor, "wallet_sha256": hex.EncodeToString(sum[:]),
-	}, when)
+	entry := map[string]any{"wallet": w.Name, "descriptor": w.Descriptor, "wallet_sha256": hex.EncodeToString(sum[:])}
+	if w.Policy != nil {
+		entry["policy_hash"] = w.Policy.Hash
+	}
+	return h.log.Append("wallet-registered", entry, when)
 }
 
 // SaveTranscript keeps a copy of a signed ceremony transcript.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -243,5 +245,89 @@ func TestWalletParsed(t *testing.T) {
 	}
 	if _, err := w.Parsed(); err == nil || err.Error() != want.Error() {
 		t.Errorf("Parsed() = %v, want %v", err, want)
+	}
+}
+
+// cosignerKey is seed's BIP48 P2WSH key as a descriptor key with origin.
+func cosignerKey(t *testing.T, seed byte) string {
+	t.Helper()
+	m, err := hd.MasterFromEntropy(bytes.Repeat([]byte{seed}, 16), descriptor.Regtest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, k, err := m.CosignerKey(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "[" + o.String() + "]" + k.String()
+}
+
+// A wallet with spending paths is stored with its policy, loads as a
+// ScriptWallet (not as a plain descriptor), is refused as a copy however it
+// is named, and its registration entry records the policy hash.
+func TestScriptWallet(t *testing.T) {
+	h, err := Init(t.TempDir(), rand.Reader, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k [4]string
+	for i := range k {
+		k[i] = cosignerKey(t, byte(i+1)) + "/<0;1>/*"
+	}
+	sw, err := descriptor.ParseScriptWallet("wsh(or_d(multi(2,"+k[0]+","+k[1]+","+k[2]+"),and_v(v:pkh("+k[3]+"),older(52560))))", descriptor.Regtest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash := sw.PolicyHash()
+	w := Wallet{Name: "vault", Network: "regtest", Script: "wsh", Descriptor: sw.String(), Created: t0,
+		Policy: &ScriptPolicy{WalletPolicy: sw.Policy(), Hash: hex.EncodeToString(hash[:]), Ours: []int{0}}}
+	if err := h.AddWallet(w); err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.Wallet("vault")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.IsScriptWallet() || got.Policy.Hash != w.Policy.Hash || got.Policy.Template != sw.Template() {
+		t.Errorf("loaded policy = %+v, want %+v", got.Policy, w.Policy)
+	}
+	loaded, err := got.ScriptWallet()
+	if err != nil || loaded.String() != sw.String() {
+		t.Errorf("ScriptWallet() = %v, %v; want %s", loaded, err, sw)
+	}
+	if again, _ := got.ScriptWallet(); again != loaded {
+		t.Error("ScriptWallet() parsed a loaded wallet again")
+	}
+	if _, err := got.Parsed(); !errors.Is(err, ErrScriptWallet) {
+		t.Errorf("Parsed() of a script wallet: got %v, want ErrScriptWallet", err)
+	}
+	copied := w
+	copied.Name = "copy"
+	if err := h.AddWallet(copied); err == nil || !strings.Contains(err.Error(), `already registered as "vault"`) {
+		t.Errorf("AddWallet(copy) = %v, want already registered", err)
+	}
+	// the same keys, one of them under another claimed origin: another
+	// descriptor, the same addresses
+	spoofed := "[00000000" + k[1][len("[12345678"):]
+	sw2, err := descriptor.ParseScriptWallet("wsh(or_d(multi(2,"+k[0]+","+spoofed+","+k[2]+"),and_v(v:pkh("+k[3]+"),older(52560))))", descriptor.Regtest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	disguised := Wallet{Name: "disguised", Network: "regtest", Script: "wsh", Descriptor: sw2.String(), Created: t0,
+		Policy: &ScriptPolicy{WalletPolicy: sw2.Policy(), Hash: "other", Ours: []int{0}}}
+	if err := h.AddWallet(disguised); err == nil || !strings.Contains(err.Error(), `already registered as "vault"`) {
+		t.Errorf("AddWallet(another origin) = %v, want already registered", err)
+	}
+	entries, err := h.Log().Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := entries[len(entries)-1]
+	var fields map[string]any
+	if err := json.Unmarshal(last.Data, &fields); err != nil {
+		t.Fatal(err)
+	}
+	if last.Kind != "wallet-registered" || fields["policy_hash"] != w.Policy.Hash {
+		t.Errorf("last entry %s %v, want wallet-registered with policy_hash %s", last.Kind, fields, w.Policy.Hash)
 	}
 }

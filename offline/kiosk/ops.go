@@ -66,10 +66,19 @@ func (s Station) refused(kind string, entry map[string]any, err error) error {
 
 // psbtEntry is what every inspect and sign entry says of the PSBT.
 func psbtEntry(l *Loaded) map[string]any {
-	return map[string]any{
+	e := map[string]any{
 		"psbt_sha256": hex.EncodeToString(l.Hash[:]), "txid": l.Summary.TxID.String(), "wallet": l.Wallet.Name,
 		"source": l.Source, "inputs": InputsOf(l), "change": ChangeOf(l),
 	}
+	if l.Summary.Path != "" {
+		// A wallet with spending paths: which one, and a recovery
+		// spend named as such where an auditor searches for it.
+		e["path"], e["recovery"] = l.Summary.Path, l.Summary.Recovery
+	}
+	if p := l.Wallet.Policy; p != nil {
+		e["policy_hash"] = p.Hash
+	}
+	return e
 }
 
 // Inspect reviews a loaded PSBT against its wallet's policy and this
@@ -422,11 +431,7 @@ func (s Station) verifyShares(c SharesCheck) (*home.Wallet, error) {
 			return w, err
 		}
 	}
-	d, err := w.Parsed()
-	if err != nil {
-		return w, err
-	}
-	m, err := Activate(w, d, c.Shares)
+	m, err := activateWallet(w, c.Shares)
 	if err != nil {
 		return w, err
 	}
@@ -446,11 +451,7 @@ func (s Station) Quorum(w *home.Wallet, shares []*shamir.Share) ([]string, error
 			return nil, err
 		}
 	}
-	d, err := w.Parsed()
-	if err != nil {
-		return nil, err
-	}
-	m, err := Activate(w, d, shares)
+	m, err := activateWallet(w, shares)
 	if err != nil {
 		return nil, fmt.Errorf("the shares do not make the quorum of wallet %q: %w", w.Name, err)
 	}

@@ -56,9 +56,12 @@ func policyVerdict(h *home.Home, l *Loaded, now time.Time) (policy.Policy, polic
 		return p, policy.Verdict{}, nil, err
 	}
 	spent = max(spent, logged)
+	// A spend by a recovery path counts approvals by that path's rules
+	// (policy.Policy.ForPath); Evaluate judges by the same.
+	rules, _ := p.ForPath(l.Summary)
 	var a policy.Approvals
 	var enrolled []approval.Enrolled
-	if p.RequireApprovals > 0 {
+	if rules.RequireApprovals > 0 {
 		walletID, err := l.Wallet.IdentityDigest()
 		if err != nil {
 			return p, policy.Verdict{}, nil, err
@@ -74,7 +77,7 @@ func policyVerdict(h *home.Home, l *Loaded, now time.Time) (policy.Policy, polic
 			}
 			enrolled = append(enrolled, approval.Enrolled{Name: x.Name, Key: k, Removed: x.Removed != nil})
 		}
-		counted, problems, err := approval.CheckWith(l.Packet, WalletID(l.Desc), l.Summary.Fee, now, enrolled, p.ApprovalRules(l.Summary.Spent))
+		counted, problems, err := approval.CheckWith(l.Packet, loadedWalletID(l), l.Summary.Fee, now, enrolled, rules.ApprovalRules(l.Summary.Spent))
 		if err != nil {
 			problems = append(problems, err.Error())
 		}
@@ -83,7 +86,7 @@ func policyVerdict(h *home.Home, l *Loaded, now time.Time) (policy.Policy, polic
 		}
 		a.Problems = problems
 	}
-	carried := carriedApprovals(l, enrolled, a, p.RequireApprovals > 0)
+	carried := carriedApprovals(l, enrolled, a, rules.RequireApprovals > 0)
 	v := policy.Evaluate(p, l.Summary, spent, a)
 	if p.MaxChangeAhead > 0 {
 		gaps, err := changeGaps(h, l)

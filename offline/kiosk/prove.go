@@ -141,6 +141,9 @@ func LoadProof(h *home.Home, data []byte, source string, now time.Time) (*Proof,
 	var owners []*Proof
 	for i := range wallets {
 		w := &wallets[i]
+		if w.IsScriptWallet() {
+			continue // proofs are of single-path wallets' coins
+		}
 		d, err := w.Parsed()
 		if err != nil {
 			return nil, fmt.Errorf("wallet %q: %w", w.Name, err)

@@ -23,7 +23,7 @@ func OwnCosigner(h *home.Home, d *descriptor.Descriptor) (*home.Wallet, int, err
 	var fps []string
 	for i := range ws {
 		w := &ws[i]
-		if w.Multisig != nil {
+		if w.Multisig != nil || w.IsScriptWallet() {
 			continue
 		}
 		raw, err := hex.DecodeString(w.Fingerprint)
@@ -81,6 +81,10 @@ type Registration struct {
 	Proof    string
 	// FirstAddress is receive address 0, which every cosigner compares.
 	FirstAddress string
+	// Script is set, and Desc nil, for a wallet with spending paths
+	// (PrepareScriptWallet); Paths then says each in plain words.
+	Script *descriptor.ScriptWallet
+	Paths  []string
 }
 
 // PrepareMultisig reads a multisig wallet (a descriptor, or a BIP129 BSMS
@@ -178,6 +182,9 @@ func PrepareMultisig(h *home.Home, text []byte, name string, now time.Time) (*Re
 // under this kiosk's signature, and needs the same people as spending.
 func (s Station) Register(r *Registration, shares []*shamir.Share) error {
 	entry := map[string]any{"wallet": r.Wallet.Name, "descriptor": r.Wallet.Descriptor, "our_key": r.KeyIndex + 1, "first_address": r.FirstAddress}
+	if p := r.Wallet.Policy; p != nil {
+		entry["policy_hash"], entry["template"], entry["paths"] = p.Hash, p.Template, r.Paths
+	}
 	names, err := s.Quorum(&r.Wallet, shares)
 	if err == nil {
 		err = s.Home.AddWallet(r.Wallet)

@@ -30,6 +30,7 @@ type Loaded struct {
 	Hash    [32]byte // SHA-256 of the PSBT as received
 	Wallet  *home.Wallet
 	Desc    *descriptor.Descriptor
+	Script  *descriptor.ScriptWallet // instead of Desc, for a wallet with spending paths
 	Summary *psbt.Summary
 	Policy  psbt.Policy
 	// Form is the PSBT's version as received: the signed PSBT is written
@@ -88,12 +89,17 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string, now time.Tim
 	}
 	var named []*Loaded   // the wallets whose key the PSBT's derivations name
 	var claimed []*Loaded // the wallets with an input of theirs
+	// the wallets that re-derived an input's script but refused to sign it
+	// (a recovery path not yet open, a witness script not the wallet's):
+	// when one key serves two wallets, its derivations name both, and
+	// this one is the review that says why
+	var recognized []*Loaded
 	for i := range candidates {
 		w := &candidates[i]
 		if _, err := w.Net(); err != nil {
 			return nil, err // ParseNetwork's error names the network
 		}
-		d, err := w.Parsed()
+		d, sw, err := walletModel(w)
 		if err != nil {
 			return nil, fmt.Errorf("wallet %q: %w", w.Name, err)
 		}
@@ -107,13 +113,16 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string, now time.Tim
 		}
 		pol.AllowForeignInputs = spending.AllowForeignInputs
 		pol.Now = now
-		s, err := psbt.Analyze(p, d, pol)
+		s, err := analyzeWallet(p, d, sw, pol)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", source, err)
 		}
-		cand := &Loaded{Packet: p, Hash: hash, Source: source, Wallet: w, Desc: d, Summary: s, Policy: pol, Form: form}
+		cand := &Loaded{Packet: p, Hash: hash, Source: source, Wallet: w, Desc: d, Script: sw, Summary: s, Policy: pol, Form: form}
 		if s.NamesKey || w.Name == walletName {
 			named = append(named, cand)
+		}
+		if recognizes(s) {
+			recognized = append(recognized, cand)
 		}
 		for _, in := range s.Inputs {
 			if in.Ours {
@@ -133,6 +142,9 @@ func LoadPSBT(h *home.Home, data []byte, source, walletName string, now time.Tim
 		// guessed: say what the PSBT names and what the kiosk has.
 		if len(named) == 1 || (walletName != "" && len(named) > 0) {
 			return named[0], nil
+		}
+		if len(recognized) == 1 {
+			return recognized[0], nil
 		}
 		return nil, fmt.Errorf("%s: no input is a coin of a wallet registered on this kiosk. %s. This kiosk's wallets: %s. If the PSBT is for one of them, have its wallet add the key origins (master fingerprint and full path, or the account key's fingerprint and 0/index); otherwise it is for another signer", source, carriedDerivations(p), walletOrigins(candidates))
 	case 1:
@@ -254,12 +266,12 @@ func (l *Loaded) Sign(shares []*shamir.Share) ([]byte, error) {
 			return nil, err
 		}
 	}
-	master, err := Activate(l.Wallet, l.Desc, shares)
+	master, err := activateWallet(l.Wallet, shares)
 	if err != nil {
 		return nil, err
 	}
 	defer master.Wipe()
-	if _, err := psbt.Sign(l.Packet, l.Desc, l.Policy, master); err != nil {
+	if err := signLoaded(l, master); err != nil {
 		return nil, err
 	}
 	return l.Encode()
@@ -275,16 +287,22 @@ func (l *Loaded) Encode() ([]byte, error) {
 // derives the registered account key (for a multisig, this kiosk's
 // cosigner key). The caller must Wipe the master.
 func Activate(w *home.Wallet, d *descriptor.Descriptor, shares []*shamir.Share) (*hd.Master, error) {
+	return combineMaster(shares, d.Network, func(m *hd.Master) error { return proveAccount(m, w, d) })
+}
+
+// combineMaster combines shares into a master key for net and keeps it
+// only if prove accepts it. The caller must Wipe the master.
+func combineMaster(shares []*shamir.Share, net descriptor.Network, prove func(*hd.Master) error) (*hd.Master, error) {
 	entropy, err := shamir.Combine(shares, hd.EntropyFingerprint)
 	if err != nil {
 		return nil, err
 	}
 	defer hd.Wipe(entropy)
-	master, err := hd.MasterFromEntropy(entropy, d.Network)
+	master, err := hd.MasterFromEntropy(entropy, net)
 	if err != nil {
 		return nil, err
 	}
-	if err := proveAccount(master, w, d); err != nil {
+	if err := prove(master); err != nil {
 		master.Wipe()
 		return nil, err
 	}
@@ -486,4 +504,16 @@ func matchable(entry map[string]any, l *Loaded, r Review) {
 	}
 	entry["approvals"] = counted
 	entry["approvals_required"] = r.Policy.Approvals
+}
+
+// recognizes says whether an analysis found an input whose script is the
+// wallet's but refused it: its lock not met, or its witness script or tap
+// leaves not the wallet's.
+func recognizes(s *psbt.Summary) bool {
+	for _, f := range s.Refusals {
+		if f.Input >= 0 && (f.Code == psbt.CodeRecoveryLocked || f.Code == psbt.CodeWitnessScriptMismatch) {
+			return true
+		}
+	}
+	return false
 }

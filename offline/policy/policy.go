@@ -89,12 +89,56 @@ type Policy struct {
 	// highest change address the kiosk has signed for (0: only a warning,
 	// past the coordinator's look-ahead of 10).
 	MaxChangeAhead int `json:"max_change_ahead,omitempty"`
+	// RecoveryPath, when set, judges a spend by a wallet's timelocked
+	// recovery path (psbt.Summary.Recovery) in place of the rules above:
+	// its caps, allow-list, script types and approvals. Suspension and
+	// its recovery addresses, foreign inputs and the change index stay
+	// the wallet's, whatever the path; the 24-hour limit sums the one
+	// ledger of the wallet. A policy that sets rules but no RecoveryPath
+	// refuses recovery-path spends (ForPath).
+	RecoveryPath *Policy `json:"recovery_path,omitempty"`
 }
 
 // Empty says whether the policy sets no rule at all.
 func (p Policy) Empty() bool {
 	return p.MaxTx == 0 && p.Max24h == 0 && p.MaxFeeRate == 0 && p.MaxFee == 0 && len(p.Allow) == 0 &&
-		len(p.Scripts) == 0 && p.RequireApprovals == 0 && len(p.ApproverKinds) == 0 && p.SealedMax == 0 && !p.RequireUV && !p.Suspended && len(p.Recovery) == 0 && !p.AllowForeignInputs && p.MaxChangeAhead == 0
+		len(p.Scripts) == 0 && p.RequireApprovals == 0 && len(p.ApproverKinds) == 0 && p.SealedMax == 0 && !p.RequireUV && !p.Suspended && len(p.Recovery) == 0 && !p.AllowForeignInputs && p.MaxChangeAhead == 0 && p.RecoveryPath == nil
+}
+
+// PathRule is the name of the verdict's rule on a wallet's spending path.
+const PathRule = "spending path"
+
+// ForPath returns the rules that judge s, a spend by one of a wallet's
+// spending paths, and the verdict's rule on that path (nil for a wallet
+// with one path: s.Path empty). The primary path is judged by p; a
+// recovery path by p.RecoveryPath, with p's suspension. A recovery-path
+// spend of a wallet whose policy sets rules but no RecoveryPath is refused:
+// those rules were written for the primary signers (their approvers, their
+// caps), and a spend made because the primary signers are gone is not to
+// pass or fail by them by accident. A wallet with no policy at all has no
+// rule on either path; the rule then says so.
+func (p Policy) ForPath(s *psbt.Summary) (Policy, *Rule) {
+	if s == nil || s.Path == "" {
+		return p, nil
+	}
+	if !s.Recovery {
+		detail := "primary path (" + s.Path + "): the wallet's rules apply"
+		if p.Empty() {
+			detail = "primary path (" + s.Path + "): no policy is set for this wallet"
+		}
+		return p, &Rule{Name: PathRule, OK: true, Detail: detail}
+	}
+	switch {
+	case p.RecoveryPath != nil:
+		r := *p.RecoveryPath
+		r.RecoveryPath = nil
+		r.Suspended, r.Recovery = p.Suspended, p.Recovery
+		r.AllowForeignInputs, r.MaxChangeAhead = p.AllowForeignInputs, p.MaxChangeAhead
+		return r, &Rule{Name: PathRule, OK: true, Detail: "RECOVERY path (" + s.Path + "): judged by the policy's recovery-path rules"}
+	case p.Empty():
+		return p, &Rule{Name: PathRule, OK: true, Detail: "RECOVERY path (" + s.Path + "): no policy is set for this wallet, so no rule limits it"}
+	}
+	return p, &Rule{Name: PathRule, OK: false, Detail: "RECOVERY path (" + s.Path + "): the wallet's policy has no rules for its recovery path, so the kiosk does not sign by it; set them with the quorum (policy set --path recovery) first"}
 }
 
 // scriptClasses are the names Scripts may hold.
@@ -140,6 +184,14 @@ func (p Policy) Validate(net descriptor.Network) error {
 	}
 	if p.Suspended && len(p.Recovery) == 0 {
 		return errors.New("policy: a suspended wallet needs a recovery address to sweep to")
+	}
+	if r := p.RecoveryPath; r != nil {
+		if r.RecoveryPath != nil || r.Suspended || len(r.Recovery) > 0 || r.AllowForeignInputs || r.MaxChangeAhead != 0 {
+			return errors.New("policy: the recovery path's rules are caps, destinations, script types and approvals; suspension, foreign inputs and the change index are the wallet's, set outside recovery_path")
+		}
+		if err := r.Validate(net); err != nil {
+			return fmt.Errorf("recovery path: %w", err)
+		}
 	}
 	return nil
 }
@@ -215,10 +267,18 @@ type Approvals struct {
 
 // Evaluate judges a reviewed transaction s against p. spent24h is what the
 // kiosk signed for the wallet in the 24 hours before now (Ledger.Since).
+//
+// A spend by one of a wallet's spending paths is judged by the rules
+// p.ForPath gives, and the verdict's first rule names the path. approvals
+// must have been counted by those rules' ApprovalRules.
 func Evaluate(p Policy, s *psbt.Summary, spent24h btcutil.Amount, approvals Approvals) Verdict {
 	var v Verdict
 	add := func(name string, ok bool, format string, args ...any) {
 		v.Rules = append(v.Rules, Rule{Name: name, OK: ok, Detail: fmt.Sprintf(format, args...)})
+	}
+	p, path := p.ForPath(s)
+	if path != nil {
+		v.Rules = append(v.Rules, *path)
 	}
 	out := s.Spent
 	if p.Suspended {

@@ -350,3 +350,89 @@ func TestApprovers(t *testing.T) {
 		t.Fatalf("approvers of no wallet: %+v, %v", as, err)
 	}
 }
+
+// A spend by a wallet's recovery path is judged by the policy's
+// recovery-path rules, refused when the policy has rules but none for that
+// path, and the verdict names the path first; the primary path is judged by
+// the wallet's rules; a wallet of one path gets no path rule.
+func TestPerPath(t *testing.T) {
+	const primary, recovery = "primary: 2 of 36a4b81c, 6f817883, 74942dfc", "RECOVERY: 2c37ea48, 52560 blocks (about 365 days) after the coin confirms"
+	capped := Policy{MaxTx: 100_000, RequireApprovals: 2}
+	withRecovery := capped
+	withRecovery.RecoveryPath = &Policy{MaxTx: 1_000_000, Allow: []string{addrA}}
+	suspended := withRecovery
+	suspended.Suspended, suspended.Recovery = true, []string{addrB}
+	for _, tc := range []struct {
+		name     string
+		pol      Policy
+		path     string
+		recovery bool
+		pay      string
+		wantPath string // the path rule's verdict: "" none, "pass", "fail"
+		wantOK   bool
+		wantRule string // a rule that must be in the verdict
+	}{
+		{"one path, no path rule", capped, "", false, addrA, "", false, "approvals"},
+		{"primary, wallet's rules", capped, primary, false, addrA, "pass", false, "approvals"},
+		{"recovery, no recovery rules: refused", capped, recovery, true, addrA, "fail", false, "max per transaction"},
+		{"recovery, no policy at all", Policy{}, recovery, true, addrA, "pass", true, PathRule},
+		{"recovery rules: larger cap, no approvals", withRecovery, recovery, true, addrA, "pass", true, "destination allow-list"},
+		{"recovery rules: allow-list", withRecovery, recovery, true, addrC, "pass", false, "destination allow-list"},
+		{"primary path ignores recovery rules", withRecovery, primary, false, addrA, "pass", false, "approvals"},
+		{"suspension holds on the recovery path", suspended, recovery, true, addrA, "pass", false, "suspension"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := summary(t, 1_000, 2, map[string]btcutil.Amount{tc.pay: 500_000}, 0)
+			s.Path, s.Recovery = tc.path, tc.recovery
+			v := Evaluate(tc.pol, s, 0, Approvals{})
+			path, ok := rule(v, PathRule)
+			switch {
+			case tc.wantPath == "" && ok:
+				t.Errorf("got path rule %+v, want none", path)
+			case tc.wantPath != "" && (!ok || v.Rules[0].Name != PathRule):
+				t.Errorf("got rules %+v, want the path rule first", v.Rules)
+			case tc.wantPath != "" && path.OK != (tc.wantPath == "pass"):
+				t.Errorf("got path rule %+v, want %s", path, tc.wantPath)
+			case tc.wantPath != "" && !strings.Contains(path.Detail, tc.path):
+				t.Errorf("got path rule detail %q, want it to name %q", path.Detail, tc.path)
+			}
+			if v.OK() != tc.wantOK {
+				t.Errorf("got OK %v, want %v: %+v", v.OK(), tc.wantOK, v.Rules)
+			}
+			if _, ok := rule(v, tc.wantRule); !ok {
+				t.Errorf("got rules %+v, want one named %q", v.Rules, tc.wantRule)
+			}
+		})
+	}
+}
+
+// Validate refuses wallet-wide rules inside the recovery path's section,
+// and checks the section's own rules.
+func TestValidateRecoveryPath(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    Policy
+		want string
+	}{
+		{"caps", Policy{MaxTx: 5, RequireApprovals: 1}, ""},
+		{"suspension", Policy{Suspended: true, Recovery: []string{addrA}}, "suspension, foreign inputs and the change index are the wallet's"},
+		{"foreign inputs", Policy{AllowForeignInputs: true}, "are the wallet's"},
+		{"nested", Policy{RecoveryPath: &Policy{}}, "are the wallet's"},
+		{"bad address", Policy{Allow: []string{"nope"}}, "recovery path: policy: \"nope\" is not a regtest address"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tc.r
+			err := Policy{RecoveryPath: &r}.Validate(descriptor.Regtest)
+			if got := errString(err); (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

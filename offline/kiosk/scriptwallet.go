@@ -1,0 +1,307 @@
+package kiosk
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
+
+	"airsign/offline/hd"
+	"airsign/offline/home"
+	"airsign/psbt"
+	"airsign/psbt/descriptor"
+	"airsign/psbt/miniscript"
+	"airsign/shamir"
+)
+
+// maxPolicyText caps a policy or descriptor read for registration: twenty
+// keys of 111-character xpubs with origins and a template fit in well under
+// this.
+const maxPolicyText = 16 << 10
+
+// PrepareScriptWallet reads a wallet with spending paths — a wsh(miniscript)
+// or tr(KEY,TREE) descriptor, or a BIP-388 policy as JSON
+// ({"descriptor_template": …, "keys_info": […]}) — finds this kiosk's keys
+// in it (by the master fingerprint of one of its own wallets; the shares
+// prove them at Register) and checks it could be registered under name
+// (empty: a name from the fingerprint and the policy hash). Nothing is
+// written.
+func PrepareScriptWallet(h *home.Home, text []byte, name string, now time.Time) (*Registration, error) {
+	text = bytes.TrimSpace(text)
+	if len(text) > maxPolicyText {
+		return nil, fmt.Errorf("the policy is %d bytes; a wallet policy of at most %d keys fits in %d", len(text), descriptor.MaxScriptWalletKeys, maxPolicyText)
+	}
+	ws, err := h.Wallets()
+	if err != nil {
+		return nil, err
+	}
+	// A tpub does not say which test network it is for: read the policy
+	// for the network of each of this kiosk's own wallets until one of its
+	// keys is that wallet's.
+	var firstErr error
+	var fps []string
+	for i := range ws {
+		own := &ws[i]
+		if own.Multisig != nil || own.IsScriptWallet() {
+			continue
+		}
+		fps = append(fps, own.Fingerprint)
+		net, err := own.Net()
+		if err != nil {
+			continue
+		}
+		sw, err := parseScriptWalletText(text, net)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		ours := ownKeys(sw, own.Fingerprint)
+		if len(ours) == 0 {
+			continue
+		}
+		return prepareScriptWallet(h, sw, own, ours, name, now)
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return nil, fmt.Errorf("none of the policy's keys is this kiosk's (its share sets have fingerprints %s): register it on a kiosk that holds one of its keys", orNone(fps))
+}
+
+func parseScriptWalletText(text []byte, net descriptor.Network) (*descriptor.ScriptWallet, error) {
+	if bytes.HasPrefix(text, []byte("{")) {
+		sw, _, err := descriptor.ParseWalletPolicyJSON(text, net)
+		return sw, err
+	}
+	return descriptor.ParseScriptWallet(string(text), net)
+}
+
+// ownKeys lists the policy's keys with this master fingerprint (hex).
+func ownKeys(sw *descriptor.ScriptWallet, fingerprint string) []int {
+	var ours []int
+	for i, k := range sw.Keys {
+		if hex.EncodeToString(k.Origin.Fingerprint[:]) == fingerprint {
+			ours = append(ours, i)
+		}
+	}
+	return ours
+}
+
+func prepareScriptWallet(h *home.Home, sw *descriptor.ScriptWallet, own *home.Wallet, ours []int, name string, now time.Time) (*Registration, error) {
+	hash := sw.PolicyHash()
+	script := "wsh"
+	if sw.IsTaproot() {
+		script = "tr"
+	}
+	first, err := sw.Address(0, 0)
+	if err != nil {
+		return nil, err
+	}
+	paths, err := ScriptWalletPaths(sw, ours)
+	if err != nil {
+		return nil, err
+	}
+	var proofs []string
+	for _, i := range ours {
+		k := sw.Keys[i]
+		text := "[" + k.Origin.String() + "]" + k.Key.String()
+		switch {
+		case own.Cosigner == text:
+			proofs = append(proofs, fmt.Sprintf("key %d matches the BIP48 key of its ceremony", i+1))
+		case strings.HasPrefix(own.Cosigner, "["+k.Origin.String()+"]"):
+			// The path of the key the ceremony exported, another key:
+			// certainly not this kiosk's, whatever the shares would say.
+			return nil, fmt.Errorf("key %d of the policy names this kiosk's fingerprint %s and the path of its ceremony's BIP48 key, but is %s, not that key (%s): refusing a spoofed or mistyped key", i+1, own.Fingerprint, text, own.Cosigner)
+		default:
+			proofs = append(proofs, fmt.Sprintf("key %d: fingerprint matches; the shares prove the key before it is registered", i+1))
+		}
+	}
+	w := home.Wallet{
+		Name: name, Network: sw.Network.String(), Script: script, Fingerprint: own.Fingerprint,
+		Descriptor: sw.String(), ShareSet: own.ShareSet, Threshold: own.Threshold, Total: own.Total,
+		Policy:  &home.ScriptPolicy{WalletPolicy: sw.Policy(), Hash: hex.EncodeToString(hash[:]), Ours: ours},
+		Created: now.UTC(),
+	}
+	err = h.CheckNewWallet(w)
+	if name == "" {
+		// The fingerprint and the start of the policy hash, which the
+		// other signers' screens show too.
+		w.Name = fmt.Sprintf("%s-%s", own.Fingerprint, w.Policy.Hash[:8])
+		err = h.CheckNewWallet(w)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Registration{Wallet: w, Script: sw, KeyIndex: ours[0], Own: own, Proof: strings.Join(proofs, "; "),
+		FirstAddress: first.EncodeAddress(), Paths: paths}, nil
+}
+
+// ScriptWalletPaths says every way the wallet spends, in plain words, keys
+// named by number and master fingerprint, this kiosk's marked, recovery
+// paths marked with their lock.
+func ScriptWalletPaths(sw *descriptor.ScriptWallet, ours []int) ([]string, error) {
+	mine := map[int]bool{}
+	for _, i := range ours {
+		mine[i] = true
+	}
+	name := func(placeholder string) string {
+		var i int
+		if _, err := fmt.Sscanf(placeholder, "@%d/", &i); err != nil || i < 0 || i >= len(sw.Keys) {
+			return placeholder
+		}
+		s := fmt.Sprintf("key %d (%x)", i+1, sw.Keys[i].Origin.Fingerprint)
+		if mine[i] {
+			s += " [THIS KIOSK]"
+		}
+		return s
+	}
+	var out []string
+	if ik := sw.InternalKey(); ik != "" {
+		out = append(out, "primary (taproot key path): "+name(ik))
+	}
+	for leaf, n := range sw.Scripts() {
+		ps, err := n.Paths()
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			named := miniscript.Path{Older: p.Older, After: p.After, Hashes: p.Hashes}
+			for _, g := range p.Signers {
+				ng := miniscript.Signers{K: g.K}
+				for _, k := range g.Keys {
+					ng.Keys = append(ng.Keys, name(k))
+				}
+				named.Signers = append(named.Signers, ng)
+			}
+			kind := "primary"
+			if p.Older != 0 || p.After != 0 {
+				kind = "RECOVERY"
+			}
+			if sw.IsTaproot() {
+				kind += fmt.Sprintf(" (leaf %d)", leaf+1)
+			}
+			out = append(out, kind+": "+named.String())
+		}
+	}
+	return out, nil
+}
+
+// activateWallet rebuilds a wallet's master key from shares and proves it
+// is the registered wallet's (every key of a policy this kiosk holds).
+// The caller must Wipe the master.
+func activateWallet(w *home.Wallet, shares []*shamir.Share) (*hd.Master, error) {
+	if !w.IsScriptWallet() {
+		d, err := w.Parsed()
+		if err != nil {
+			return nil, err
+		}
+		return Activate(w, d, shares)
+	}
+	sw, err := w.ScriptWallet()
+	if err != nil {
+		return nil, err
+	}
+	return combineMaster(shares, sw.Network, func(m *hd.Master) error { return proveScriptKeys(m, w, sw) })
+}
+
+// proveScriptKeys checks that master derives each of the policy's keys
+// the wallet records as this kiosk's, so a matching fingerprint alone
+// never signs.
+func proveScriptKeys(master *hd.Master, w *home.Wallet, sw *descriptor.ScriptWallet) error {
+	if len(w.Policy.Ours) == 0 {
+		return fmt.Errorf("wallet %q names none of its policy's keys as this kiosk's", w.Name)
+	}
+	for _, i := range w.Policy.Ours {
+		if i < 0 || i >= len(sw.Keys) {
+			return fmt.Errorf("wallet %q names key %d of %d as this kiosk's", w.Name, i+1, len(sw.Keys))
+		}
+		k := sw.Keys[i]
+		if k.Origin.Fingerprint != master.Fingerprint() {
+			return fmt.Errorf("the shares rebuild fingerprint %x, but key %d of wallet %q has fingerprint %x", master.Fingerprint(), i+1, w.Name, k.Origin.Fingerprint)
+		}
+		priv, err := master.DerivePrivate(k.Origin.Path)
+		if err != nil {
+			return err
+		}
+		want, err := k.Key.ECPubKey()
+		if err != nil {
+			priv.Zero()
+			return err
+		}
+		same := priv.PubKey().IsEqual(want)
+		priv.Zero()
+		if !same {
+			return fmt.Errorf("the shares rebuild fingerprint %x but not key %d (%s) of wallet %q", master.Fingerprint(), i+1, k.Origin, w.Name)
+		}
+	}
+	return nil
+}
+
+// walletModel is a registered wallet parsed: its descriptor, or for a
+// wallet with spending paths its policy.
+func walletModel(w *home.Wallet) (*descriptor.Descriptor, *descriptor.ScriptWallet, error) {
+	if w.IsScriptWallet() {
+		sw, err := w.ScriptWallet()
+		return nil, sw, err
+	}
+	d, err := w.Parsed()
+	return d, nil, err
+}
+
+// analyzeWallet is psbt.Analyze, or AnalyzeScriptWallet for a policy.
+func analyzeWallet(p *btcpsbt.Packet, d *descriptor.Descriptor, sw *descriptor.ScriptWallet, pol psbt.Policy) (*psbt.Summary, error) {
+	if sw != nil {
+		return psbt.AnalyzeScriptWallet(p, sw, pol)
+	}
+	return psbt.Analyze(p, d, pol)
+}
+
+// signLoaded is psbt.Sign, or SignScriptWallet for a policy.
+func signLoaded(l *Loaded, keys psbt.KeyRing) error {
+	var err error
+	if l.Script != nil {
+		_, err = psbt.SignScriptWallet(l.Packet, l.Script, l.Policy, keys)
+	} else {
+		_, err = psbt.Sign(l.Packet, l.Desc, l.Policy, keys)
+	}
+	return err
+}
+
+// loadedWalletID is WalletID for the loaded PSBT's wallet: the checksum of
+// its descriptor, a policy's written out with its keys.
+func loadedWalletID(l *Loaded) string {
+	if l.Script != nil {
+		s := l.Script.String()
+		return s[strings.LastIndexByte(s, '#')+1:]
+	}
+	return WalletID(l.Desc)
+}
+
+// PrepareWallet prepares the registration of a wallet from another
+// station: a multisig (PrepareMultisig: descriptor or BSMS record) or a
+// wallet with spending paths (PrepareScriptWallet: a wsh or tr descriptor
+// that is not sortedmulti, or a BIP-388 policy's JSON).
+func PrepareWallet(h *home.Home, text []byte, name string, now time.Time) (*Registration, error) {
+	if IsScriptWalletText(text) {
+		return PrepareScriptWallet(h, text, name, now)
+	}
+	return PrepareMultisig(h, text, name, now)
+}
+
+// IsScriptWalletText says whether text is a wallet policy rather than a
+// multisig descriptor or BSMS record.
+func IsScriptWalletText(text []byte) bool {
+	t := bytes.TrimSpace(text)
+	if bytes.HasPrefix(t, []byte("{")) {
+		return true
+	}
+	if _, err := descriptor.Parse(string(t)); err == nil {
+		return false
+	}
+	// A broken sortedmulti is the multisig parser's to explain.
+	return (bytes.HasPrefix(t, []byte("wsh(")) || bytes.HasPrefix(t, []byte("tr("))) && !bytes.Contains(t, []byte("sortedmulti("))
+}
