@@ -35,6 +35,12 @@ func templateWallet(t testing.TB, kind descriptor.TemplateKind, after uint32) ([
 		keys = append(keys, "["+origin.String()+"]"+key.String())
 	}
 	tmpl := descriptor.Template{Kind: kind, Threshold: 2, Keys: keys[:3], Recovery: keys[3:], After: after}
+	switch kind {
+	case descriptor.TemplateDecaying:
+		tmpl.Recovery = nil
+	case descriptor.TemplateTaproot:
+		tmpl.Recovery, tmpl.After = nil, 0
+	}
 	w, err := tmpl.Policy(descriptor.Regtest)
 	if err != nil {
 		t.Fatal(err)
@@ -66,15 +72,21 @@ func TestBuildScriptWallet(t *testing.T) {
 		kind     descriptor.TemplateKind
 		sequence uint32
 		signers  []int
-		refused  bool
+		refused  bool // by the kiosk
+		unfinal  bool // signed, but the signatures and locks meet no path
 	}{
-		{"wsh primary", descriptor.TemplateRecovery, 0, []int{0, 2}, false},
-		{"wsh recovery", descriptor.TemplateRecovery, lock, []int{3}, false},
-		{"wsh recovery early", descriptor.TemplateRecovery, lock - 1, []int{3}, true},
-		{"wsh recovery key on the primary path", descriptor.TemplateRecovery, 0, []int{3}, true},
-		{"tr primary", descriptor.TemplateTaprootRecovery, 0, []int{1, 2}, false},
-		{"tr recovery", descriptor.TemplateTaprootRecovery, lock, []int{3}, false},
-		{"tr recovery early", descriptor.TemplateTaprootRecovery, lock - 1, []int{3}, true},
+		{"wsh primary", descriptor.TemplateRecovery, 0, []int{0, 2}, false, false},
+		{"wsh recovery", descriptor.TemplateRecovery, lock, []int{3}, false, false},
+		{"wsh recovery early", descriptor.TemplateRecovery, lock - 1, []int{3}, true, false},
+		{"wsh recovery key on the primary path", descriptor.TemplateRecovery, 0, []int{3}, true, false},
+		{"tr primary", descriptor.TemplateTaprootRecovery, 0, []int{1, 2}, false, false},
+		{"tr recovery", descriptor.TemplateTaprootRecovery, lock, []int{3}, false, false},
+		{"tr recovery early", descriptor.TemplateTaprootRecovery, lock - 1, []int{3}, true, false},
+		{"decaying 2 of 3", descriptor.TemplateDecaying, 0, []int{0, 1}, false, false},
+		{"decaying 1 of 3 after the lock", descriptor.TemplateDecaying, lock, []int{2}, false, false},
+		{"tr 2 of 3", descriptor.TemplateTaproot, 0, []int{0, 2}, false, false},
+		{"decaying 1 of 3 before the lock", descriptor.TemplateDecaying, lock - 1, []int{2}, false, true},
+		{"tr 1 of 3", descriptor.TemplateTaproot, 0, []int{1}, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,6 +115,12 @@ func TestBuildScriptWallet(t *testing.T) {
 				}
 			}
 			tx, err := psbt.FinalizeScriptWallet(p, w)
+			if tt.unfinal {
+				if err == nil {
+					t.Fatal("finalized without a path's signatures and locks")
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
