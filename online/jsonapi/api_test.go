@@ -616,3 +616,41 @@ func TestRequestDecoding(t *testing.T) {
 	f.refused(t, http.StatusBadRequest, codeInvalid, "POST", "/api/v1/wallets", "root",
 		map[string]any{"name": "x", "descriptor": d.String(), "birthday": 1 << 40})
 }
+
+// A wallet with spending paths registered through the API by its BIP-388
+// policy: listed with its policy, and each coin with when its recovery
+// path opens; a recovery withdrawal before then is refused.
+func TestPolicyWallet(t *testing.T) {
+	f := newFixture(t)
+	var keys []string
+	for i := range 4 {
+		origin, key, err := master(t, byte(60+i)).CosignerKey(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, "["+origin.String()+"]"+key.String())
+	}
+	w, err := descriptor.Template{Kind: descriptor.TemplateRecovery, Threshold: 2, Keys: keys[:3], Recovery: keys[3:], After: 30}.Policy(descriptor.Regtest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got walletJSON
+	f.ok(t, http.StatusCreated, "POST", "/api/v1/wallets", "root",
+		map[string]any{"name": "vault", "policy": w.Policy(), "birthday": f.node.Height(t)}, &got)
+	var pol descriptor.WalletPolicy
+	if err := json.Unmarshal(got.Policy, &pol); err != nil || pol.Template != w.Template() || len(pol.Keys) != 4 {
+		t.Fatalf("wallet's policy = %s, %v; want %s", got.Policy, err, w.Template())
+	}
+	f.refused(t, http.StatusBadRequest, "invalid", "POST", "/api/v1/wallets", "root", map[string]any{"name": "both", "policy": w.Policy(), "descriptor": "x", "birthday": 0})
+	f.ok(t, http.StatusOK, "POST", "/api/v1/sync", "alice", nil, nil)
+	f.deposit(t, "vault", 200_000)
+	var us utxosResponse
+	f.ok(t, http.StatusOK, "GET", "/api/v1/wallets/vault/utxos", "victor", nil, &us)
+	if len(us.UTXOs) != 1 || us.UTXOs[0].RecoveryHeight != us.UTXOs[0].Height+30 || us.UTXOs[0].RecoveryInBlocks == nil || *us.UTXOs[0].RecoveryInBlocks != 29 {
+		t.Fatalf("utxos = %+v; want the recovery path 30 blocks after the coin", us)
+	}
+	r := f.call(t, "POST", "/api/v1/withdrawals", "alice", map[string]any{"wallet": "vault", "to": foreignAddress(t, 9), "amount_sat": 50_000, "path": "recovery"})
+	if r.status == http.StatusCreated || !bytes.Contains(r.body, []byte("recovery path is open yet")) {
+		t.Fatalf("recovery withdrawal before the lock: %d %s", r.status, r.body)
+	}
+}

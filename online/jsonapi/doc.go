@@ -60,13 +60,17 @@
 //	curl -s $API/api/v1/health
 //
 // GET /api/v1/wallets (viewer) → {"wallets": [{"name", "network",
-// "descriptor", "birthday", "created"}]}.
+// "descriptor", "birthday", "created", "policy"}]}; policy, the BIP-388
+// wallet policy object, only for a wallet with spending paths.
 //
 //	curl -s -H "Authorization: Bearer $TOKEN" $API/api/v1/wallets
 //
 // POST /api/v1/wallets (admin) {"name", "descriptor", "birthday"} → 201 and
 // the wallet. birthday is required: the height of a block at or before the
-// first deposit, 0 to scan the whole chain.
+// first deposit, 0 to scan the whole chain. A wallet with spending paths
+// (miniscript recovery, taproot tree) gives "policy" instead of
+// "descriptor": its BIP-388 policy {"name", "descriptor_template",
+// "keys_info"}, as airsign-coordinator wallet template writes it.
 //
 //	curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
 //	  -d '{"name":"treasury","descriptor":"wpkh([d34db33f/84h/1h/0h]tpub.../<0;1>/*)#abcdefgh","birthday":800000}' \
@@ -85,7 +89,10 @@
 //
 // GET /api/v1/wallets/{name}/utxos (viewer) → {"wallet", "utxos": [{"txid",
 // "vout", "value_sat", "address", "branch", "index", "height", "coinbase"}]};
-// height 0 is the mempool.
+// height 0 is the mempool. A coin of a wallet with a recovery path also has
+// "recovery_height" (the first block that may hold a recovery spend),
+// "recovery_in_blocks" (0: open) and "recovery_about" (at ten minutes a
+// block).
 //
 //	curl -s -H "Authorization: Bearer $TOKEN" $API/api/v1/wallets/treasury/utxos
 //
@@ -95,7 +102,7 @@
 //	curl -s -H "Authorization: Bearer $TOKEN" $API/api/v1/wallets/treasury/history
 //
 // POST /api/v1/withdrawals (requester) {"wallet", "to", "amount_sat",
-// "feerate_sat_vb", "fee_preset", "memo"} → 201 and the request: {"id",
+// "feerate_sat_vb", "fee_preset", "memo", "path"} → 201 and the request: {"id",
 // "wallet", "state", "confirmations", "requester", "created", "to",
 // "amount_sat", "fee_sat", "feerate_sat_vb", "fee_rate_source",
 // "fee_preset", "memo", "unsigned_txid", "psbt", "selection": {"algorithm",
@@ -105,7 +112,8 @@
 // or custom, with feerate_sat_vb. Leaving both out is normal; a rate alone
 // is custom. memo is one line of at most 255 characters, shown with the
 // request and exported as its transaction's BIP-329 label. psbt is the
-// unsigned PSBT for the kiosk.
+// unsigned PSBT for the kiosk. "path": "recovery" spends a wallet's coins
+// by its recovery path, those whose lock has passed (primary by default).
 //
 //	curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
 //	  -d '{"wallet":"treasury","to":"bc1q...","amount_sat":250000,"feerate_sat_vb":4}' \

@@ -1,11 +1,13 @@
 package jsonapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
 	"github.com/btcsuite/btcd/txscript"
 
+	"airsign/online/coordinator"
 	"airsign/online/store"
 	"airsign/psbt/descriptor"
 )
@@ -31,10 +33,17 @@ type walletJSON struct {
 	Descriptor string    `json:"descriptor"`
 	Birthday   int32     `json:"birthday"`
 	Created    time.Time `json:"created"`
+	// Policy is the BIP-388 policy (JSON) of a wallet with spending
+	// paths; absent for single-sig and sortedmulti wallets.
+	Policy json.RawMessage `json:"policy,omitempty"`
 }
 
 func walletOut(w store.Wallet) walletJSON {
-	return walletJSON{Name: w.Name, Network: w.Network, Descriptor: w.Descriptor, Birthday: w.Birthday, Created: w.Created}
+	out := walletJSON{Name: w.Name, Network: w.Network, Descriptor: w.Descriptor, Birthday: w.Birthday, Created: w.Created}
+	if w.Policy != "" {
+		out.Policy = json.RawMessage(w.Policy)
+	}
+	return out
 }
 
 type walletsResponse struct {
@@ -57,7 +66,10 @@ func (s *server) listWallets(w http.ResponseWriter, r *http.Request, _ store.Use
 type addWalletRequest struct {
 	Name       string `json:"name"`
 	Descriptor string `json:"descriptor"`
-	Birthday   *int32 `json:"birthday"`
+	// Policy registers a wallet with spending paths: its BIP-388 policy
+	// (the JSON object, or its text) instead of a descriptor.
+	Policy   json.RawMessage `json:"policy"`
+	Birthday *int32          `json:"birthday"`
 }
 
 func (s *server) addWallet(w http.ResponseWriter, r *http.Request, _ store.User) error {
@@ -65,13 +77,24 @@ func (s *server) addWallet(w http.ResponseWriter, r *http.Request, _ store.User)
 	if err := s.decode(w, r, &req, false); err != nil {
 		return err
 	}
-	if req.Descriptor == "" {
-		return errInvalid(`field "descriptor" is required: the wallet's output descriptor as the kiosk exports it`)
+	if (req.Descriptor == "") == (len(req.Policy) == 0) {
+		return errInvalid(`give one of the fields "descriptor" (the wallet's output descriptor as the kiosk exports it) and "policy" (a BIP-388 wallet policy)`)
 	}
 	if req.Birthday == nil {
 		return errInvalid(`field "birthday" is required: the height of a block at or before the wallet's first deposit, 0 to scan the whole chain`)
 	}
-	wl, err := s.c.AddWallet(r.Context(), req.Name, req.Descriptor, *req.Birthday)
+	var wl coordinator.Wallet
+	var err error
+	if len(req.Policy) > 0 {
+		policy := string(req.Policy)
+		var text string
+		if json.Unmarshal(req.Policy, &text) == nil {
+			policy = text // the policy as a JSON string
+		}
+		wl, err = s.c.AddPolicyWallet(r.Context(), req.Name, policy, *req.Birthday)
+	} else {
+		wl, err = s.c.AddWallet(r.Context(), req.Name, req.Descriptor, *req.Birthday)
+	}
 	if err != nil {
 		return err
 	}
@@ -127,6 +150,12 @@ type utxoJSON struct {
 	Index    uint32 `json:"index"`
 	Height   int32  `json:"height"` // 0 = mempool
 	Coinbase bool   `json:"coinbase,omitempty"`
+	// For a wallet with a recovery path: the first block that may hold a
+	// recovery spend of the coin, how many blocks after the tip that is (0:
+	// open), and about when at ten minutes a block.
+	RecoveryHeight   int32      `json:"recovery_height,omitempty"`
+	RecoveryInBlocks *int32     `json:"recovery_in_blocks,omitempty"`
+	RecoveryAbout    *time.Time `json:"recovery_about,omitempty"`
 }
 
 type utxosResponse struct {
@@ -140,7 +169,7 @@ func (s *server) utxos(w http.ResponseWriter, r *http.Request, _ store.User) err
 	if err != nil {
 		return err
 	}
-	us, err := s.c.UTXOs(r.Context(), name)
+	us, _, err := s.c.Coins(r.Context(), name)
 	if err != nil {
 		return err
 	}
@@ -153,6 +182,10 @@ func (s *server) utxos(w http.ResponseWriter, r *http.Request, _ store.User) err
 	for _, u := range us {
 		j := utxoJSON{TxID: u.OutPoint.Hash.String(), Vout: u.OutPoint.Index, Value: int64(u.Value),
 			Branch: u.Branch, Index: u.Index, Height: u.Height, Coinbase: u.Coinbase}
+		if u.RecoveryHeight > 0 {
+			in, about := u.RecoveryIn, u.RecoveryAbout
+			j.RecoveryHeight, j.RecoveryInBlocks, j.RecoveryAbout = u.RecoveryHeight, &in, &about
+		}
 		if _, addrs, _, err := txscript.ExtractPkScriptAddrs(u.Script, params); err == nil && len(addrs) == 1 {
 			j.Address = addrs[0].EncodeAddress()
 		}

@@ -25,6 +25,9 @@ type withdrawRequest struct {
 	// given, else normal.
 	FeePreset string `json:"fee_preset"`
 	Memo      string `json:"memo"`
+	// Path is a wallet's spending path: primary (or empty) or recovery,
+	// which spends the coins whose lock has passed.
+	Path string `json:"path"`
 }
 
 type selectionJSON struct {
@@ -104,7 +107,7 @@ func (s *server) withdraw(w http.ResponseWriter, r *http.Request, u store.User) 
 		return err
 	}
 	wd, err := s.c.Withdraw(r.Context(), coordinator.WithdrawRequest{Wallet: req.Wallet, To: req.To,
-		Amount: btcutil.Amount(req.Amount), FeeRate: req.FeeRate, FeePreset: req.FeePreset, Memo: req.Memo, Requester: u.Name})
+		Amount: btcutil.Amount(req.Amount), FeeRate: req.FeeRate, FeePreset: req.FeePreset, Memo: req.Memo, Requester: u.Name, Path: req.Path})
 	if err != nil {
 		return err
 	}
