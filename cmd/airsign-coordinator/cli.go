@@ -471,7 +471,7 @@ func (c *cli) open() error {
 		return err
 	}
 	c.st = st
-	if c.auditLog, err = openAudit(c.datadir); err != nil {
+	if c.auditLog, err = openAudit(c.datadir, st); err != nil {
 		return err
 	}
 	hooks, err := c.openWebhooks()

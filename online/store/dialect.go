@@ -120,14 +120,36 @@ func (d dialect) schema(step string) string {
 	return step
 }
 
-// migrationLock is the statement, if any, that makes migration steps of
-// several processes opening one new database run one after the other.
-// SQLite's immediate transactions already do.
-func (d dialect) migrationLock() string {
+// Keys of the transaction-scoped locks (beginLocked): any constants,
+// airsign's own.
+const (
+	// migrationLock makes migration steps of several processes opening
+	// one new database run one after the other.
+	migrationLock int64 = 7418176315623405311
+	// auditLock makes appends to the shared audit log (audit.go) of
+	// several coordinators run one after the other.
+	auditLock int64 = 7418176315623405312
+)
+
+// xactLock is the statement, if any, that takes the lock key until the
+// transaction ends. SQLite's immediate transactions take the one write
+// lock at BEGIN already.
+func (d dialect) xactLock(key int64) string {
 	if d == dialectPostgres {
-		return `SELECT pg_advisory_xact_lock(7418176315623405311)` // any constant, airsign's own
+		return fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d)`, key)
 	}
 	return ""
+}
+
+// lockTimedOut reports whether err is a wait for a lock given up:
+// PostgreSQL's lock_timeout, SQLite's busy_timeout.
+func (d dialect) lockTimedOut(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "55P03" // lock_not_available
+	}
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // isDuplicate reports whether err is a violated unique or primary key.

@@ -13,5 +13,6 @@
 // On PostgreSQL every write transaction is serializable and is run again
 // when it loses a race with another process's (inTx), so two coordinators
 // cannot reserve one coin; a lease (AcquireLease) lets one of them run the
-// chain watcher.
+// chain watcher; and their one audit log is kept here (AuditLog), appended
+// under one lock.
 package store

@@ -58,5 +58,5 @@ func openPostgres(where string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", name, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, name: name}, nil
 }

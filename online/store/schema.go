@@ -325,4 +325,17 @@ CREATE TABLE leases (
 	`
 ALTER TABLE wallets ADD COLUMN policy TEXT NOT NULL DEFAULT '';
 `,
+	// 20: the audit log of the coordinators sharing the database, as
+	// psbt/auditlog keeps it (audit.go): row size holds the signed
+	// checkpoint of the log's first size records and, but for size 0,
+	// record size-1, so that a record and its checkpoint are written in
+	// one transaction.
+	`
+CREATE TABLE audit_log (
+	size       INTEGER PRIMARY KEY CHECK (size >= 0),
+	record     BLOB,          -- the entry: one JSON line, without its newline
+	checkpoint BLOB NOT NULL, -- the signed note: origin, size, root, signature
+	CHECK ((size = 0) = (record IS NULL))
+) STRICT;
+`,
 }

@@ -20,6 +20,9 @@ import (
 // block in WAL mode, PostgreSQL's by MVCC).
 type Store struct {
 	db *sqlDB
+	// name is where the database is, for messages: a file's path, a
+	// PostgreSQL URL without its password.
+	name string
 
 	// hook, when set by a test, runs at named points inside ApplyBlock's
 	// transaction so a test can fail it part way.
@@ -58,7 +61,7 @@ func Open(where string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, name: path}, nil
 }
 
 // Close closes the database.
@@ -80,23 +83,11 @@ func migrate(ctx context.Context, db *sqlDB) error {
 // the version inside that transaction, after the dialect's migration lock,
 // so two processes opening the same new database cannot both run a step.
 func migrateStep(ctx context.Context, db *sqlDB) (done bool, err error) {
-	// Read committed on PostgreSQL, so the version is read after the
-	// lock is taken, not from a snapshot as of the lock's statement.
-	lock := db.dialect.migrationLock()
-	var opts *sql.TxOptions
-	if lock != "" {
-		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
-	}
-	tx, err := db.BeginTx(ctx, opts)
+	tx, err := db.beginLocked(ctx, migrationLock, 0)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("lock for migration: %w", err)
 	}
 	defer tx.Rollback()
-	if lock != "" {
-		if _, err := tx.ExecContext(ctx, lock); err != nil {
-			return false, fmt.Errorf("lock for migration: %w", err)
-		}
-	}
 	if _, err := tx.ExecContext(ctx,
 		`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return false, fmt.Errorf("create schema_version: %w", err)
@@ -126,6 +117,36 @@ func migrateStep(ctx context.Context, db *sqlDB) (done bool, err error) {
 		return false, err
 	}
 	return false, tx.Commit()
+}
+
+// beginLocked begins a transaction that holds the lock key until it ends,
+// for work that must not run in two processes at once: on PostgreSQL a
+// transaction-scoped advisory lock, waited for at most wait (0: as long
+// as it takes), taken first in a read-committed transaction, so that what
+// the transaction reads is as of after the lock was had, not a snapshot
+// from before; on SQLite the write lock every immediate transaction takes
+// at BEGIN (busy_timeout bounds the wait).
+func (db *sqlDB) beginLocked(ctx context.Context, key int64, wait time.Duration) (*sqlTx, error) {
+	lock := db.dialect.xactLock(key)
+	var opts *sql.TxOptions
+	if lock != "" {
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	tx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if lock != "" && wait > 0 {
+		_, err = tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, max(wait.Milliseconds(), 1)))
+	}
+	if lock != "" && err == nil {
+		_, err = tx.ExecContext(ctx, lock)
+	}
+	if err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return tx, nil
 }
 
 // AddWallet registers a watch-only wallet. w.Created is stored as given:

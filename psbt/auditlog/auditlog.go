@@ -24,6 +24,11 @@
 // and WitnessPath's checkpoints an auditor cosigned (witness.go), which
 // Open checks the log still contains.
 //
+// Those files are one Storage (Files). A log may live in another, which
+// keeps the same records and the same checkpoint notes (storage.go):
+// coordinators sharing a PostgreSQL database keep their one log in a table
+// of it (online/store), and its export is the same as from files.
+//
 // Open verifies everything before it returns a log to append to: every
 // checkpoint's signature and origin, that sizes never go backwards, that each
 // checkpoint's root is the tree hash of that many records of the log (so two
@@ -46,8 +51,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -55,8 +58,6 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
-
-	"airsign/psbt/fileio"
 )
 
 // MaxLineBytes bounds one entry, so that reading a damaged or hostile log
@@ -81,42 +82,30 @@ type Entry struct {
 type Log struct {
 	// mu serialises every use: the coordinator's requests append at once,
 	// and a reader must not see a line before its checkpoint.
-	mu                   sync.Mutex
-	path, cpPath, origin string
-	vkey                 string
-	signer               note.Signer
-	verifier             note.Verifier
-	next                 uint64
-	head                 string      // hash of the last line (the prev chain)
-	hashes               []tlog.Hash // tlog stored hashes of all records
-	root                 tlog.Hash
-	// logBytes and cpBytes are the files' sizes as this Log left them; an
-	// Append to files that changed since is refused.
-	logBytes, cpBytes int64
-	// cache is the last state read and verified in full, for the files as
-	// cacheKey describes them: a kiosk's review reads the log several
-	// times, and verifying every checkpoint each time grew with the log.
-	cache    *state
-	cacheKey filesKey
-}
-
-// filesKey is what a re-read would have to differ in: the sizes and
-// modification times of the log and its checkpoints.
-type filesKey struct {
-	logSize, cpSize int64
-	logMod, cpMod   time.Time
-}
-
-func (l *Log) filesKey() (filesKey, error) {
-	a, err := os.Stat(l.path)
-	if err != nil {
-		return filesKey{}, err
-	}
-	b, err := os.Stat(l.cpPath)
-	if err != nil {
-		return filesKey{}, err
-	}
-	return filesKey{a.Size(), b.Size(), a.ModTime(), b.ModTime()}, nil
+	mu       sync.Mutex
+	store    Storage
+	path     string // the log file, for a log in files; "" in another storage
+	origin   string
+	vkey     string
+	key      Signer
+	signer   note.Signer
+	verifier note.Verifier
+	next     uint64
+	head     string      // hash of the last line (the prev chain)
+	hashes   []tlog.Hash // tlog stored hashes of all records
+	root     tlog.Hash
+	latest   []byte // the latest checkpoint's note, as stored
+	// version is the storage as this Log last read or wrote it; an Append
+	// to a storage that changed since catches up first.
+	version Version
+	// moved says the last entry is KindMoved, to movedTo.
+	moved   bool
+	movedTo string
+	// cache is the last state read and verified in full, for the storage
+	// at cacheVersion: a kiosk's review reads the log several times, and
+	// verifying every checkpoint each time grew with the log.
+	cache        *state
+	cacheVersion Version
 }
 
 // ErrLocked means another process held the log's lock for too long.
@@ -143,26 +132,10 @@ func CheckpointsPath(path string) string {
 // origin with s, and refuses to replace an existing log or checkpoints file.
 // origin names the log in every checkpoint, e.g. "airsign kiosk <key id>".
 func Create(path, origin string, s Signer) (*Log, error) {
-	l, err := newLog(path, origin, s)
-	if err != nil {
-		return nil, fmt.Errorf("creating audit log: %w", err)
-	}
-	cp, err := signCheckpoint(l.signer, origin, 0, l.root)
-	if err != nil {
-		return nil, fmt.Errorf("creating audit log: %w", err)
-	}
-	l.cpBytes = int64(len(cp)) + 1
-	if err := fileio.WriteNew(l.cpPath, append(cp, '\n'), 0o600); err != nil {
-		return nil, fmt.Errorf("creating audit log: %w", err)
-	}
-	if err := fileio.WriteNew(path, nil, 0o600); err != nil {
-		os.Remove(l.cpPath)
-		return nil, fmt.Errorf("creating audit log: %w", err)
-	}
-	return l, nil
+	return CreateStorage(Files(path), origin, s)
 }
 
-func newLog(path, origin string, s Signer) (*Log, error) {
+func newLog(st Storage, origin string, s Signer) (*Log, error) {
 	if err := checkOrigin(origin); err != nil {
 		return nil, err
 	}
@@ -174,7 +147,10 @@ func newLog(path, origin string, s Signer) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Log{path: path, cpPath: CheckpointsPath(path), origin: origin, vkey: vkey, signer: ns, verifier: v, head: genesis}
+	l := &Log{store: st, origin: origin, vkey: vkey, key: s, signer: ns, verifier: v, head: genesis}
+	if f, ok := st.(*files); ok {
+		l.path = f.path
+	}
 	l.root, _ = tlog.TreeHash(0, nil)
 	return l, nil
 }
@@ -185,24 +161,29 @@ func newLog(path, origin string, s Signer) (*Log, error) {
 // someone has changed. The error names the line or checkpoint at fault. A
 // log file that does not exist is an error matching fs.ErrNotExist.
 func Open(path, origin string, s Signer) (*Log, error) {
-	l, err := newLog(path, origin, s)
-	if err != nil {
-		return nil, fmt.Errorf("audit log %s: %w", path, err)
+	return OpenStorage(Files(path), origin, s)
+}
+
+// adopt takes a state read and verified in full as the one to append to.
+func (l *Log) adopt(v *state) {
+	l.next = uint64(len(v.lines))
+	l.head = v.head
+	l.hashes = v.hashes
+	l.root = v.latest.Root
+	l.latest = v.latest.Note
+	l.version = v.version
+	l.moved = false
+	if len(v.entries) > 0 {
+		l.setMoved(v.entries[len(v.entries)-1])
 	}
-	st, err := l.lockedLoad()
-	if err != nil {
-		return nil, err
+}
+
+// setMoved notes whether e, the last entry, moved the log.
+func (l *Log) setMoved(e Entry) {
+	l.moved, l.movedTo = e.Kind == KindMoved, ""
+	if l.moved {
+		l.movedTo = movedTo(e)
 	}
-	l.next = uint64(len(st.lines))
-	l.logBytes, l.cpBytes = st.logBytes, st.cpBytes
-	l.head = st.head
-	l.hashes = st.hashes
-	l.root = st.latest.Root
-	// An auditor's witnessed checkpoints pin what the log held.
-	if err := l.checkWitnesses(); err != nil {
-		return nil, fmt.Errorf("audit log %s: %w", path, err)
-	}
-	return l, nil
 }
 
 // Len is the number of entries.
@@ -233,125 +214,136 @@ func (l *Log) Origin() string { return l.origin }
 // VerifierKey is the note verifier key that checks this log's checkpoints.
 func (l *Log) VerifierKey() string { return l.vkey }
 
+// Storage is where the log is kept.
+func (l *Log) Storage() Storage { return l.store }
+
 // Append adds one entry and signs a checkpoint of the new size. data is
-// marshalled as JSON and must not hold a secret. The line and then the
-// checkpoint are each written with one write call and synced before Append
-// returns. If the kiosk stops between the two, the next Open reports the
-// last line as not covered by a checkpoint: an auditor must look.
+// marshalled as JSON and must not hold a secret. In files, the line and
+// then the checkpoint are each written with one write call and synced
+// before Append returns. If the kiosk stops between the two, the next Open
+// reports the last line as not covered by a checkpoint: an auditor must
+// look. A storage with transactions stores both at once.
 //
-// Another process may have appended since this Log was opened: under the
-// lock, Append then verifies the files again and goes on after their
-// entries, provided the log still holds every entry this Log saw.
+// Another process may have appended since this Log read the storage:
+// under the storage's lock, Append then verifies what it holds again and
+// goes on after their entries, provided it still holds every entry this
+// Log saw.
 func (l *Log) Append(kind string, data any, now time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if kind == "" {
 		return errors.New("audit entry needs a kind")
 	}
-	unlock, err := lockFile(LockPath(l.path), lockWait)
+	lk, err := l.store.Lock(true)
 	if err != nil {
 		return fmt.Errorf("appending to audit log: %w", err)
 	}
-	defer unlock()
-	if err := l.catchUp(); err != nil {
+	defer lk.Unlock()
+	if err := l.catchUp(lk); err != nil {
 		return err
 	}
+	if l.moved && l.path != "" && l.movedTo != l.path {
+		return fmt.Errorf("appending to audit log: %s was moved to %s, where the log goes on (its last entry, %d, says so); this process must use that", l.store, l.movedTo, l.next)
+	}
+	p, err := l.prepare(kind, data, now)
+	if err != nil {
+		return err
+	}
+	ver, err := lk.Append(p.line, p.cp)
+	if err != nil {
+		return fmt.Errorf("appending to audit log: %w", err)
+	}
+	if err := lk.Unlock(); err != nil {
+		return fmt.Errorf("appending to audit log: %w", err)
+	}
+	l.appended(p, ver)
+	return nil
+}
+
+// pending is the next entry, made and not yet stored: its line, the
+// checkpoint of the log with it, and the tree's stored hashes and root
+// then.
+type pending struct {
+	line, cp []byte
+	hashes   []tlog.Hash
+	root     tlog.Hash
+}
+
+// prepare makes the next entry.
+func (l *Log) prepare(kind string, data any, now time.Time) (pending, error) {
 	raw, err := json.Marshal(data)
 	if err != nil {
-		return fmt.Errorf("audit entry %q: %w", kind, err)
+		return pending{}, fmt.Errorf("audit entry %q: %w", kind, err)
 	}
 	e := Entry{Seq: l.next, Time: now.UTC(), Kind: kind, Prev: l.head}
 	if string(raw) != "null" {
 		e.Data = raw
 	}
-	line, err := json.Marshal(e)
+	var p pending
+	p.line, err = json.Marshal(e)
 	if err != nil {
-		return fmt.Errorf("audit entry %q: %w", kind, err)
+		return pending{}, fmt.Errorf("audit entry %q: %w", kind, err)
 	}
-	if len(line) >= MaxLineBytes {
-		return fmt.Errorf("audit entry %q is %d bytes, more than the %d a line may have", kind, len(line), MaxLineBytes)
+	if len(p.line) >= MaxLineBytes {
+		return pending{}, fmt.Errorf("audit entry %q is %d bytes, more than the %d a line may have", kind, len(p.line), MaxLineBytes)
 	}
 	n := int64(l.next)
-	stored, err := tlog.StoredHashes(n, line, l.reader())
+	stored, err := tlog.StoredHashes(n, p.line, l.reader())
 	if err != nil {
-		return fmt.Errorf("audit entry %q: %w", kind, err)
+		return pending{}, fmt.Errorf("audit entry %q: %w", kind, err)
 	}
-	hashes := append(l.hashes[:len(l.hashes):len(l.hashes)], stored...)
-	root, err := tlog.TreeHash(n+1, hashSlice(hashes))
+	p.hashes = append(l.hashes[:len(l.hashes):len(l.hashes)], stored...)
+	p.root, err = tlog.TreeHash(n+1, hashSlice(p.hashes))
 	if err != nil {
-		return fmt.Errorf("audit entry %q: %w", kind, err)
+		return pending{}, fmt.Errorf("audit entry %q: %w", kind, err)
 	}
-	cp, err := signCheckpoint(l.signer, l.origin, n+1, root)
+	p.cp, err = signCheckpoint(l.signer, l.origin, n+1, p.root)
 	if err != nil {
-		return fmt.Errorf("signing the audit checkpoint: %w", err)
+		return pending{}, fmt.Errorf("signing the audit checkpoint: %w", err)
 	}
-	if err := l.unchanged(); err != nil {
-		return err
-	}
-	if err := appendSynced(l.path, append(line, '\n')); err != nil {
-		return fmt.Errorf("appending to audit log: %w", err)
-	}
-	if err := appendSynced(l.cpPath, append(cp, '\n')); err != nil {
-		return fmt.Errorf("appending the signed checkpoint of the audit log (the log now has a record no checkpoint covers): %w", err)
-	}
+	return p, nil
+}
+
+// appended takes in the entry p, now stored, which left the storage at
+// version ver.
+func (l *Log) appended(p pending, ver Version) {
 	l.cache = nil
-	sum := sha256.Sum256(line)
+	sum := sha256.Sum256(p.line)
 	l.head = hex.EncodeToString(sum[:])
-	l.hashes = hashes
-	l.root = root
+	l.hashes = p.hashes
+	l.root = p.root
+	l.latest = p.cp
+	l.version = ver
 	l.next++
-	l.logBytes += int64(len(line)) + 1
-	l.cpBytes += int64(len(cp)) + 1
-	return nil
 }
 
 // catchUp takes in what other processes appended since this Log last read
-// or wrote the files: it verifies them again, in full, and accepts them only
-// if the log still begins with every entry this Log saw (appended to, not
-// rewritten or cut).
-func (l *Log) catchUp() error {
-	if l.unchanged() == nil {
+// or wrote the storage. A storage that answers with the whole log has it
+// verified again, in full, and accepted only if the log still begins with
+// every entry this Log saw (appended to, not rewritten or cut); one that
+// answers with what follows them has that verified (extend).
+func (l *Log) catchUp(lk Locked) error {
+	c, err := lk.Read(int64(l.next), l.version)
+	if err != nil {
+		return fmt.Errorf("appending to audit log: reading it again: audit log %s: %w", l.store, err)
+	}
+	switch {
+	case c.Unchanged:
 		return nil
+	case c.From == int64(l.next) && l.next > 0:
+		return l.extend(c)
+	case c.From != 0:
+		return fmt.Errorf("appending to audit log: %s answered with records from %d, not %d", l.store, c.From, l.next)
 	}
-	st, err := l.load()
+	v, err := l.verify(c)
 	if err != nil {
-		return fmt.Errorf("appending to audit log: it changed since this process read it, and does not verify now: %w", err)
+		return fmt.Errorf("appending to audit log: it changed since this process read it, and does not verify now: audit log %s: %w", l.store, err)
 	}
-	if len(st.lines) < int(l.next) || len(st.hashes) < len(l.hashes) || !slices.Equal(st.hashes[:len(l.hashes)], l.hashes) {
-		return fmt.Errorf("appending to audit log: %s no longer begins with the %d entries this process saw: it was rewritten or cut (tampering, or a restore from a backup); nothing more is written until an auditor looks", l.path, l.next)
+	if len(v.lines) < int(l.next) || len(v.hashes) < len(l.hashes) || !slices.Equal(v.hashes[:len(l.hashes)], l.hashes) {
+		return fmt.Errorf("appending to audit log: %s no longer begins with the %d entries this process saw: it was rewritten or cut (tampering, or a restore from a backup); nothing more is written until an auditor looks", l.store, l.next)
 	}
-	l.next = uint64(len(st.lines))
-	l.logBytes, l.cpBytes = st.logBytes, st.cpBytes
-	l.head = st.head
-	l.hashes = st.hashes
-	l.root = st.latest.Root
+	l.adopt(v)
 	return nil
-}
-
-// unchanged says whether the files are as this Log left them.
-func (l *Log) unchanged() error {
-	for _, f := range []struct {
-		path string
-		size int64
-	}{{l.path, l.logBytes}, {l.cpPath, l.cpBytes}} {
-		st, err := os.Stat(f.path)
-		if err != nil {
-			return fmt.Errorf("appending to audit log: %w", err)
-		}
-		if st.Size() != f.size {
-			return fmt.Errorf("appending to audit log: %s is %d bytes, not the %d this kiosk last wrote: it changed since the log was verified (another process, or a failed write); open it again", f.path, st.Size(), f.size)
-		}
-	}
-	return nil
-}
-
-func appendSynced(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(data)
-	return errors.Join(werr, f.Sync(), f.Close())
 }
 
 func (l *Log) reader() tlog.HashReader { return hashSlice(l.hashes) }
@@ -370,8 +362,8 @@ func (h hashSlice) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
-// Entries reads the log from disk again, verifies it as Open does, and
-// returns its entries.
+// Entries reads the log from its storage again, verifies it as Open does,
+// and returns its entries.
 func (l *Log) Entries() ([]Entry, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -382,7 +374,8 @@ func (l *Log) Entries() ([]Entry, error) {
 	return slices.Clone(st.entries), nil
 }
 
-// Checkpoint is the latest signed checkpoint, read and verified from disk.
+// Checkpoint is the latest signed checkpoint, read and verified from the
+// storage.
 func (l *Log) Checkpoint() (Checkpoint, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -393,36 +386,45 @@ func (l *Log) Checkpoint() (Checkpoint, error) {
 	return st.latest, nil
 }
 
-// lockedLoad reads and verifies the files under the log's lock, so that it
-// never sees another process's entry before that entry's checkpoint (which
-// would look like an entry nobody signed). Where the lock cannot be taken
-// at all (a read-only copy of the files), it reads without it.
+// lockedLoad reads and verifies the whole log under the storage's read
+// lock, so that it never sees another process's entry before that entry's
+// checkpoint (which would look like an entry nobody signed). A storage
+// that still holds what the last verification read is not verified again.
 func (l *Log) lockedLoad() (*state, error) {
-	unlock, err := lockFile(LockPath(l.path), lockWait)
-	switch {
-	case errors.Is(err, ErrLocked):
+	lk, err := l.store.Lock(false)
+	if err != nil {
 		return nil, fmt.Errorf("reading audit log: %w", err)
-	case err == nil:
-		defer unlock()
 	}
-	// Taken before the read: a file changed while it is read gets another
-	// key next time, and is read again.
-	key, kerr := l.filesKey()
-	if kerr == nil && l.cache != nil && key == l.cacheKey {
-		return l.cache, nil
+	defer lk.Unlock()
+	var known Version
+	if l.cache != nil {
+		known = l.cacheVersion
 	}
-	st, err := l.load()
+	c, err := lk.Read(0, known)
 	if err != nil {
 		l.cache = nil
-		return nil, err
+		return nil, fmt.Errorf("audit log %s: %w", l.store, err)
 	}
-	if kerr == nil {
-		l.cache, l.cacheKey = st, key
+	if c.Unchanged && l.cache != nil {
+		return l.cache, nil
+	}
+	if c.From != 0 || c.Unchanged {
+		l.cache = nil
+		return nil, fmt.Errorf("audit log %s: asked for the whole log, it answered from record %d", l.store, c.From)
+	}
+	st, err := l.verify(c)
+	if err != nil {
+		l.cache = nil
+		return nil, fmt.Errorf("audit log %s: %w", l.store, err)
+	}
+	l.cache, l.cacheVersion = st, c.Version
+	if c.Version == nil {
+		l.cache = nil
 	}
 	return st, nil
 }
 
-// state is a verified log as read from disk.
+// state is a verified log as read from its storage.
 type state struct {
 	lines       [][]byte
 	entries     []Entry
@@ -430,34 +432,22 @@ type state struct {
 	hashes      []tlog.Hash
 	checkpoints []Checkpoint
 	latest      Checkpoint
-	logBytes    int64
-	cpBytes     int64
+	version     Version
 }
 
-func (l *Log) load() (*state, error) {
-	data, err := os.ReadFile(l.path)
+// verify verifies a whole log as a storage returned it.
+func (l *Log) verify(c Contents) (*state, error) {
+	st, err := verifyLog(c.Records, c.Checkpoints, l.origin, l.verifier)
 	if err != nil {
-		return nil, fmt.Errorf("opening audit log: %w", err)
+		return nil, err
 	}
-	cpData, err := os.ReadFile(l.cpPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("audit log %s: its signed checkpoints (%s) are missing, so nothing proves the log is the kiosk's", l.path, l.cpPath)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("opening audit log checkpoints: %w", err)
-	}
-	st, err := verifyFiles(data, cpData, l.origin, l.verifier)
-	if err != nil {
-		return nil, fmt.Errorf("audit log %s: %w", l.path, err)
-	}
-	st.logBytes, st.cpBytes = int64(len(data)), int64(len(cpData))
+	st.version = c.Version
 	return st, nil
 }
 
-// verifyFiles verifies a log and its checkpoints file completely.
-func verifyFiles(logData, cpData []byte, origin string, v note.Verifier) (*state, error) {
-	lines, err := splitLines(logData)
-	if err != nil {
+// verifyLog verifies a log's records and its checkpoints completely.
+func verifyLog(lines, notes [][]byte, origin string, v note.Verifier) (*state, error) {
+	if err := checkRecords(lines, 0); err != nil {
 		return nil, err
 	}
 	st := &state{lines: lines}
@@ -467,10 +457,6 @@ func verifyFiles(logData, cpData []byte, origin string, v note.Verifier) (*state
 			return nil, err
 		}
 		st.hashes = append(st.hashes, h...)
-	}
-	notes, err := splitNotes(cpData)
-	if err != nil {
-		return nil, fmt.Errorf("checkpoints file: %w", err)
 	}
 	if len(notes) == 0 {
 		return nil, errors.New("checkpoints file is empty: no signed checkpoint covers the log")
@@ -513,11 +499,29 @@ func verifyFiles(logData, cpData []byte, origin string, v note.Verifier) (*state
 	if n := int64(len(lines)); n > st.latest.Size {
 		return nil, fmt.Errorf("lines %d to %d are not covered by any signed checkpoint (the latest signs %d records): they were added by something other than the kiosk, or it stopped between writing a record and signing it", st.latest.Size+1, n, st.latest.Size)
 	}
+	var err error
 	st.entries, st.head, err = checkEntries(lines, 0, genesis)
 	if err != nil {
 		return nil, err
 	}
 	return st, nil
+}
+
+// checkRecords checks that records first.. are each one line of a log:
+// no newline, shorter than MaxLineBytes, and not too many.
+func checkRecords(records [][]byte, first int64) error {
+	if first+int64(len(records)) > MaxSize {
+		return errors.New("the log has too many lines")
+	}
+	for i, r := range records {
+		if len(r) >= MaxLineBytes {
+			return fmt.Errorf("line %d is longer than %d bytes", first+int64(i)+1, MaxLineBytes)
+		}
+		if bytes.IndexByte(r, '\n') >= 0 {
+			return fmt.Errorf("line %d holds a newline: it is not one record", first+int64(i)+1)
+		}
+	}
+	return nil
 }
 
 // splitLines splits a log into its lines, each without its newline.

@@ -257,3 +257,10 @@ CREATE TABLE leases (
 );
 -- step 19
 ALTER TABLE wallets ADD COLUMN policy TEXT COLLATE "C" NOT NULL DEFAULT '';
+-- step 20
+CREATE TABLE audit_log (
+	size       BIGINT PRIMARY KEY CHECK (size >= 0),
+	record     BYTEA,          -- the entry: one JSON line, without its newline
+	checkpoint BYTEA NOT NULL, -- the signed note: origin, size, root, signature
+	CHECK ((size = 0) = (record IS NULL))
+);
