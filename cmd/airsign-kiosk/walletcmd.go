@@ -173,6 +173,9 @@ func (c *cli) showScriptWallet(reg *kiosk.Registration) {
 	for _, p := range reg.Paths {
 		fmt.Fprintf(c.stdout, "  %s\n", p)
 	}
+	for _, l := range reg.Locks {
+		fmt.Fprintf(c.stdout, "The recovery path opens once a coin has not moved for %s; coins that move start the wait again.\n", l)
+	}
 	for i := range sw.Keys {
 		who := "another station"
 		if slices.Contains(w.Policy.Ours, i) {

@@ -239,7 +239,8 @@ type Done struct {
 	Message string
 }
 
-// RegisterReview shows a multisig wallet before it is registered.
+// RegisterReview shows a multisig wallet, or a wallet with spending paths
+// (Registration.Script), before it is registered.
 type RegisterReview struct {
 	Registration *Registration
 	Problem      string
@@ -575,7 +576,7 @@ func (k *Kiosk) onStart(ev Event) (Screen, error) {
 			}
 			return k.start(problem)
 		}
-		d, err := w.Parsed()
+		d, _, err := walletModel(w)
 		if err != nil {
 			return nil, err
 		}
@@ -650,7 +651,7 @@ func (k *Kiosk) onScan(scr Scan, ev Event) (Screen, error) {
 				return Scan{Flow: FlowRegister, Problem: err.Error()}, nil
 			}
 		}
-		reg, err := PrepareMultisig(k.cfg.Home, data, "", k.cfg.Now())
+		reg, err := PrepareWallet(k.cfg.Home, data, "", k.cfg.Now())
 		if err != nil {
 			return Scan{Flow: FlowRegister, Problem: err.Error()}, nil
 		}
@@ -831,7 +832,7 @@ func (k *Kiosk) onRegisterReview(scr RegisterReview, ev Event) (Screen, error) {
 			scr.Problem = problem
 			return scr, nil
 		}
-		d, err := scr.Registration.Wallet.Parsed()
+		d, _, err := walletModel(&scr.Registration.Wallet)
 		if err != nil {
 			return nil, err
 		}
@@ -860,6 +861,10 @@ func (k *Kiosk) register() (Screen, error) {
 	}
 	k.reg = nil
 	w := r.Wallet
+	if p := w.Policy; p != nil {
+		return Done{Flow: FlowRegister, OK: true, Title: "Wallet with spending paths registered",
+			Message: fmt.Sprintf("%q: policy hash %s; shares %s proved this station's keys in it.", w.Name, p.Hash, joinNames(names))}, nil
+	}
 	return Done{Flow: FlowRegister, OK: true, Title: "Multisig wallet registered",
 		Message: fmt.Sprintf("%q: %d of %d, this station's key is key %d; shares %s proved it.", w.Name, w.Multisig.Threshold, w.Multisig.Keys, w.Multisig.Us, joinNames(names))}, nil
 }

@@ -85,6 +85,9 @@ type Registration struct {
 	// (PrepareScriptWallet); Paths then says each in plain words.
 	Script *descriptor.ScriptWallet
 	Paths  []string
+	// Locks says when each timelocked path opens: its blocks, about how
+	// long, and about when for a coin received at registration.
+	Locks []string
 }
 
 // PrepareMultisig reads a multisig wallet (a descriptor, or a BIP129 BSMS

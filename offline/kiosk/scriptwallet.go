@@ -136,8 +136,21 @@ func prepareScriptWallet(h *home.Home, sw *descriptor.ScriptWallet, own *home.Wa
 	if err != nil {
 		return nil, err
 	}
+	locks, err := sw.RecoveryLocks()
+	if err != nil {
+		return nil, err
+	}
+	var when []string
+	for _, l := range locks {
+		if l&(1<<22) != 0 {
+			// BIP-68 time-based: 512-second units, not blocks
+			when = append(when, fmt.Sprintf("a lock of %d x 512 seconds (about %.0f days) after the coin confirms", l&0xffff, float64(l&0xffff)*512/86400))
+			continue
+		}
+		when = append(when, descriptor.DescribeLock(l, now))
+	}
 	return &Registration{Wallet: w, Script: sw, KeyIndex: ours[0], Own: own, Proof: strings.Join(proofs, "; "),
-		FirstAddress: first.EncodeAddress(), Paths: paths}, nil
+		FirstAddress: first.EncodeAddress(), Paths: paths, Locks: when}, nil
 }
 
 // ScriptWalletPaths says every way the wallet spends, in plain words, keys

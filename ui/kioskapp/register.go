@@ -5,6 +5,8 @@ import (
 	"airsign/ui/qr/bbqr"
 	"fmt"
 	"image"
+	"slices"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -18,6 +20,9 @@ import (
 // compare on every cosigner.
 func (a *App) registerScreen(s core.RegisterReview) fyne.CanvasObject {
 	r := s.Registration
+	if r.Script != nil {
+		return a.registerScriptScreen(s)
+	}
 	d, w := r.Desc, r.Wallet
 	body := container.NewVBox(bold(fmt.Sprintf("Multisig wallet %q: %d of %d, %s on %s", w.Name, d.Threshold, len(d.Keys), d.Script, w.Network)))
 	for i, k := range d.Keys {
@@ -38,9 +43,62 @@ func (a *App) registerScreen(s core.RegisterReview) fyne.CanvasObject {
 	body.Add(bold("First receive address: compare it on every cosigner"))
 	body.Add(address(r.FirstAddress))
 	body.Add(problem(s.Problem))
+	return screen("Register a multisig wallet", body, a.registerButtons())
+}
+
+// registerScriptScreen shows a wallet with spending paths before it is
+// registered: each path in plain words (a recovery path in red, with when
+// its lock opens), every key and which are this station's, the policy hash
+// and the first address that every signer compares.
+func (a *App) registerScriptScreen(s core.RegisterReview) fyne.CanvasObject {
+	r := s.Registration
+	sw, w := r.Script, r.Wallet
+	body := container.NewVBox(bold(fmt.Sprintf("Wallet %q with spending paths (%s) on %s", w.Name, w.Script, w.Network)))
+	body.Add(bold("Who can spend, and when:"))
+	for _, p := range r.Paths {
+		if strings.HasPrefix(p, "RECOVERY") {
+			body.Add(banner(red, p))
+			continue
+		}
+		body.Add(wrapped(p))
+	}
+	for _, l := range r.Locks {
+		body.Add(wrapped("The recovery path opens once a coin has not moved for " + l + ". Coins that move start the wait again."))
+	}
+	body.Add(widget.NewSeparator())
+	for i := range sw.Keys {
+		who := "another station's key"
+		ours := slices.Contains(w.Policy.Ours, i)
+		if ours {
+			who = fmt.Sprintf("THIS STATION: wallet %q, share set %s", r.Own.Name, r.Own.ShareSet)
+		}
+		head := bold(fmt.Sprintf("Key %d: fingerprint %x  %s", i+1, sw.Keys[i].Origin.Fingerprint, who))
+		if ours {
+			head.Importance = widget.SuccessImportance
+		}
+		key := wrapped(sw.KeyText(i))
+		key.TextStyle.Monospace = true
+		body.Add(head)
+		body.Add(key)
+	}
+	body.Add(wrapped(r.Proof))
+	body.Add(widget.NewSeparator())
+	body.Add(bold("Policy hash: compare it on every signer"))
+	hash := wrapped(w.Policy.Hash)
+	hash.TextStyle.Monospace = true
+	body.Add(hash)
+	body.Add(bold("First receive address: compare it on every signer"))
+	body.Add(address(r.FirstAddress))
+	body.Add(problem(s.Problem))
+	return screen("Register a wallet with spending paths", body, a.registerButtons())
+}
+
+// registerButtons are a registration review's: back, cancel, and on to the
+// shares.
+func (a *App) registerButtons() fyne.CanvasObject {
 	ok := widget.NewButton("Register with shares…", func() { a.Send(core.Confirm{}) })
 	ok.Importance = widget.HighImportance
-	return screen("Register a multisig wallet", body, buttons(a.backButton(), a.cancelButton(), ok))
+	return buttons(a.backButton(), a.cancelButton(), ok)
 }
 
 // auditScreen lists the audit log and exports it.
