@@ -21,6 +21,7 @@ import (
 	"airsign/psbt"
 	"airsign/psbt/amount"
 	"airsign/psbt/approval"
+	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
 )
 
@@ -97,6 +98,9 @@ type utxoRow struct {
 	// ReservedBy is the request holding a reserved output.
 	ReservedBy string
 	Spending   bool
+	// Recovery says when the coin's recovery path opens, for a wallet
+	// that has one.
+	Recovery string
 }
 
 type moveRow struct {
@@ -115,6 +119,10 @@ type walletView struct {
 	// approvals, nil when nothing is.
 	Quorum *coordinator.Quorum
 	Kinds  []kindChoice
+	// RecoveryLock is the relative lock of the wallet's recovery path in
+	// blocks, 0 when it has none; Policy its BIP-388 template.
+	RecoveryLock uint32
+	Policy       string
 }
 
 // kindChoice is one approval kind on the wallet page's quorum form.
@@ -139,9 +147,13 @@ func (h *Handler) walletView(r *http.Request, name string) (walletView, error) {
 	if v.Balance, err = h.balance(r, name); err != nil {
 		return walletView{}, err
 	}
-	utxos, err := h.c.UTXOs(r.Context(), name)
+	utxos, lock, err := h.c.Coins(r.Context(), name)
 	if err != nil {
 		return walletView{}, err
+	}
+	v.RecoveryLock = lock
+	if wl.Script != nil {
+		v.Policy = wl.Script.Template()
 	}
 	wds, err := h.c.Withdrawals(r.Context(), name)
 	if err != nil {
@@ -160,7 +172,8 @@ func (h *Handler) walletView(r *http.Request, name string) (walletView, error) {
 			continue
 		}
 		v.UTXOs = append(v.UTXOs, utxoRow{OutPoint: u.OutPoint.String(), Value: u.Value,
-			Confirmations: confirmations(v.Balance.Tip, u.Height), Reserved: reserved[u.OutPoint.String()] != "", ReservedBy: reserved[u.OutPoint.String()], Spending: u.SpentBy != nil})
+			Confirmations: confirmations(v.Balance.Tip, u.Height), Reserved: reserved[u.OutPoint.String()] != "", ReservedBy: reserved[u.OutPoint.String()], Spending: u.SpentBy != nil,
+			Recovery: recoveryWhen(u)})
 	}
 	q, ok, err := h.c.Quorum(r.Context(), name)
 	if err != nil {
@@ -1028,4 +1041,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// recoveryWhen says when a coin's recovery path opens.
+func recoveryWhen(u coordinator.Coin) string {
+	switch {
+	case u.RecoveryHeight == 0:
+		return "after it confirms"
+	case u.RecoveryIn == 0:
+		return fmt.Sprintf("open since block %d", u.RecoveryHeight)
+	}
+	return fmt.Sprintf("at block %d, in %d blocks (%s, about %s)", u.RecoveryHeight, u.RecoveryIn,
+		descriptor.ApproxDuration(uint32(u.RecoveryIn)), u.RecoveryAbout.Format("2006-01-02"))
 }
