@@ -45,6 +45,9 @@ type scriptInput struct {
 	// with (tr); keyPath says it signs the key path.
 	leafKeys map[int][]string
 	keyPath  bool
+	// locked is an open path with a lock through the kiosk's keys, which
+	// its signature serves too (nil if none).
+	locked *spendPath
 }
 
 // spendPath is one way to spend an input: a leaf (or the wsh script, leaf
@@ -213,6 +216,13 @@ func (a *analysis) ourScriptInput(i int, pin *btcpsbt.PInput, in *Input, branch,
 	in.witness = d.WitnessScript
 	in.script = plan
 	in.Path, in.Recovery = a.sw.describe(chosen), chosen.p.Older != 0 || chosen.p.After != 0
+	if !in.Recovery && plan.locked != nil {
+		// The signature also serves a timelocked path the transaction
+		// opens (a decaying wallet's k-1 of n): the spend may be a
+		// recovery spend, so it is named and judged as one.
+		in.Path += "; " + a.sw.describe(*plan.locked)
+		in.Recovery = true
+	}
 }
 
 // checkScriptFields compares the scripts a PSBT gives for an input or
@@ -313,6 +323,9 @@ func (sw *scriptWallet) plan(d *descriptor.Derived, sp miniscript.Spend) (chosen
 		}
 		if !found || (chosen.p.Older != 0 || chosen.p.After != 0) && c.p.Older == 0 && c.p.After == 0 {
 			chosen, found = c, true
+		}
+		if plan.locked == nil && (c.p.Older != 0 || c.p.After != 0) {
+			plan.locked = &c
 		}
 		for _, k := range keys {
 			switch {

@@ -45,6 +45,8 @@ func recoveryWallet(t testing.TB, template string) ([]*hd.Master, *descriptor.Sc
 const (
 	wshRecovery = "wsh(or_d(multi(2,@0/**,@1/**,@2/**),and_v(v:pkh(@3/**),older(52560))))"
 	trRecovery  = "tr(" + descriptor.NUMS + ",{sortedmulti_a(2,@0/**,@1/**,@2/**),and_v(v:pk(@3/**),older(4320))})"
+	// wshDecaying is 3 of the four keys, or 2 of them after the lock.
+	wshDecaying = "wsh(thresh(3,pk(@0/**),s:pk(@1/**),s:pk(@2/**),s:pk(@3/**),sln:older(144)))"
 )
 
 // scriptPSBT spends the wallet's coin at receive 2 to a foreign script
@@ -117,6 +119,9 @@ func TestScriptWalletSpend(t *testing.T) {
 		{"tr NUMS sortedmulti_a primary", trRecovery, rbf, []int{1, 2}, "primary: 2 of ", false},
 		{"tr recovery leaf before maturity", trRecovery, 4319, []int{3}, "", true},
 		{"tr recovery leaf after maturity", trRecovery, 4320, []int{3}, "RECOVERY: ", false},
+		{"decaying, 3 of 4", wshDecaying, rbf, []int{0, 1, 2}, "primary: ", false},
+		// the lock met: each signature also serves 2 of 4, a recovery spend
+		{"decaying, 2 of 4 after the lock", wshDecaying, 144, []int{0, 3}, "RECOVERY: ", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,7 +142,7 @@ func TestScriptWalletSpend(t *testing.T) {
 				if err != nil {
 					t.Fatalf("signer %d: %v", who, err)
 				}
-				if !strings.HasPrefix(s.Path, tt.path) || s.Recovery != strings.HasPrefix(tt.path, "RECOVERY") {
+				if !strings.Contains(s.Path, tt.path) || s.Recovery != strings.HasPrefix(tt.path, "RECOVERY") {
 					t.Errorf("signer %d: path %q, recovery %v; want %q...", who, s.Path, s.Recovery, tt.path)
 				}
 				if s.Outputs[1].Kind != Change {
