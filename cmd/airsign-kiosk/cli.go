@@ -104,6 +104,9 @@ wallet export write a registered wallet's watch-only export into DIR (new):
               output-descriptor, for single-sig UR crypto-account and
               account-descriptor, an Electrum wallet file (not taproot) and
               for multisig a Coldcard setup file. A ceremony writes the same.
+              A wallet with spending paths: its BIP-388 policy (policy.json
+              and policy.png, which the other signers register), the
+              descriptor and the policy hash.
 bsms          BIP129 multisig setup, Round 1: key-record rebuilds the wallet's
               key from its shares, signs its BIP48 cosigner key for the
               coordinator's session (encrypted unless the TOKEN is 00) and

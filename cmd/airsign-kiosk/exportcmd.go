@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"airsign/cmd/internal/qrfiles"
 	"airsign/offline/ceremony"
+	"airsign/offline/home"
 	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
 	"airsign/ui/qr/ur"
@@ -114,16 +116,15 @@ func (c *cli) walletExport(args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := descriptor.Parse(w.Descriptor)
-	if err != nil {
-		return fmt.Errorf("wallet %q: %w", w.Name, err)
+	var files []ceremony.ExtraFile
+	if w.IsScriptWallet() {
+		files, err = policyFiles(w)
+	} else {
+		files, err = descriptorFiles(w)
 	}
-	files, err := watchOnlyFiles(d, w.Name)
 	if err != nil {
 		return err
 	}
-	text := fmt.Sprintf("# airsign watch-only export of wallet %s: public keys only, no secret\ndescriptor: %s\nreceive: %s\nchange: %s\n", w.Name, d, d.Branch(0), d.Branch(1))
-	files = append([]ceremony.ExtraFile{{Name: "watch-only.txt", Data: []byte(text)}}, files...)
 	if err := os.Mkdir(*out, 0o755); err != nil {
 		return fmt.Errorf("export folder: %w (it must not exist yet)", err)
 	}
@@ -134,4 +135,44 @@ func (c *cli) walletExport(args []string) error {
 		fmt.Fprintf(c.stdout, "%s\n", filepath.Join(*out, f.Name))
 	}
 	return nil
+}
+
+// descriptorFiles are a single-sig or multisig wallet's watch-only export.
+func descriptorFiles(w *home.Wallet) ([]ceremony.ExtraFile, error) {
+	d, err := descriptor.Parse(w.Descriptor)
+	if err != nil {
+		return nil, fmt.Errorf("wallet %q: %w", w.Name, err)
+	}
+	files, err := watchOnlyFiles(d, w.Name)
+	if err != nil {
+		return nil, err
+	}
+	text := fmt.Sprintf("# airsign watch-only export of wallet %s: public keys only, no secret\ndescriptor: %s\nreceive: %s\nchange: %s\n", w.Name, d, d.Branch(0), d.Branch(1))
+	return append([]ceremony.ExtraFile{{Name: "watch-only.txt", Data: []byte(text)}}, files...), nil
+}
+
+// policyFiles are a wallet with spending paths as it was registered: the
+// BIP-388 policy (JSON, and as a QR code) that the other signers and the
+// coordinator register too, its hash, and the descriptor.
+func policyFiles(w *home.Wallet) ([]ceremony.ExtraFile, error) {
+	sw, err := w.ScriptWallet()
+	if err != nil {
+		return nil, err
+	}
+	pol := sw.Policy()
+	pol.Name = w.Name
+	data, err := json.MarshalIndent(pol, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	png, err := qr.PNG(data, qr.ImageOptions{Level: qr.Low, ModulePixels: 4})
+	if err != nil {
+		return nil, err
+	}
+	text := fmt.Sprintf("# airsign watch-only export of wallet %s: public keys only, no secret\ndescriptor: %s\npolicy: %s\npolicy hash: %s\n", w.Name, sw, pol.Template, w.Policy.Hash)
+	return []ceremony.ExtraFile{
+		{Name: "watch-only.txt", Data: []byte(text)},
+		{Name: "policy.json", Data: append(data, '\n')},
+		{Name: "policy.png", Data: png},
+	}, nil
 }
