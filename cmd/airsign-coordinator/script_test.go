@@ -73,8 +73,6 @@ func TestScripts(t *testing.T) {
 			"api":        apiCall,
 			"jsonenv":    jsonenv,
 			"camera":     camera,
-			"testkey":    testkey,
-			"signscript": signscript,
 		},
 	})
 }
