@@ -16,7 +16,7 @@ import (
 var benchRateFrames = sync.OnceValue(func() map[string][]*image.Gray {
 	sets := benchCameraSet()
 	var code []*image.Gray
-	for _, set := range sets[len(sets)-3:] {
+	for _, set := range sets[3:6] {
 		for _, fr := range set[:10] {
 			code = append(code, fr.Img)
 		}

@@ -25,13 +25,10 @@ const (
 	camCodeFrac = 0.40 // code side / frame height
 )
 
-// alphanumericCapacityL is how many QR-alphanumeric characters each version
-// holds at error-correction level L (ISO/IEC 18004, table 7). UR parts in
-// upper case and BBQr parts are all alphanumeric.
-var alphanumericCapacityL = [...]int{0, 25, 47, 77, 114, 154, 195, 224, 279, 335, 395, 468, 535, 619, 667, 758}
-
 // camVersionGroups are the QR version groups the camera set reports on.
-var camVersionGroups = [][2]int{{5, 6}, {7, 8}, {9, 10}, {11, 12}, {13, 14}, {15, 15}}
+// Versions 16 and 17 (3.6 and 3.4 px a module) are the denser defaults
+// airsign-to-airsign transfers were measured for (issue 22).
+var camVersionGroups = [][2]int{{5, 6}, {7, 8}, {9, 10}, {11, 12}, {13, 14}, {15, 15}, {16, 16}, {17, 17}}
 
 // camFrame is one synthetic camera frame and what it must decode to.
 type camFrame struct {
@@ -39,12 +36,16 @@ type camFrame struct {
 	Text    string
 	Version int
 	Params  string // the degradations drawn, for failure messages
+	// Where the code was drawn: its centre in pixels, its angle in
+	// radians and pixels a module, for tests that check a grid found.
+	CX, CY, Angle, Scale float64
 }
 
 // camContent returns a UR or BBQr part of a random PSBT-sized message whose
 // QR code at level L is exactly the given version.
 func camContent(r *rand.Rand, version int, bbqrPart bool) string {
-	lo, hi := alphanumericCapacityL[version-1]+1, alphanumericCapacityL[version]
+	// UR parts in upper case and BBQr parts are all QR-alphanumeric.
+	lo, hi := bbqr.Capacity(version-1)+1, bbqr.Capacity(version)
 	if bbqrPart {
 		// A BBQr series forced to this version; any part but the last fills it.
 		data := make([]byte, 3*bbqr.Capacity(version))
@@ -173,6 +174,7 @@ func camSynth(r *rand.Rand, text string) camFrame {
 		Img:     img,
 		Text:    text,
 		Version: version,
+		CX:      cx, CY: cy, Angle: angle, Scale: scale,
 		Params: fmt.Sprintf("v%d angle %.1f° black %.0f white %.0f gradient %.2f,%.2f blur r%d noise σ%.1f",
 			version, angle*180/math.Pi, black, white, gx, gy, radius, sigma),
 	}

@@ -66,6 +66,14 @@ func (g *gridReader) readFramePlane(s, p plane, k int, withZXing bool) (string, 
 			return text, true
 		}
 	}
+	if k > 1 && withZXing {
+		// Dense codes only dark on light, as airsign and other wallets
+		// draw them: the search costs a failing frame a fifth more.
+		g.decodes = 0
+		if text, ok := g.readFine(p, s, k); ok {
+			return text, true
+		}
+	}
 	if k > 1 && withZXing && confirmedFinders(cands) {
 		// Finder patterns in view but no code read on the shrunk plane:
 		// modules of 1 to 2 px there. Search the smoothed frame once.
