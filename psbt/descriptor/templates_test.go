@@ -40,7 +40,7 @@ func TestTemplatePolicies(t *testing.T) {
 		{
 			Template{Kind: TemplateRecovery, Threshold: 1, Keys: keys[:1], Recovery: keys[1:], RecoveryThreshold: 2, After: 144},
 			"wsh(or_d(multi(1,@0/**),and_v(v:multi(2,@1/**,@2/**,@3/**),older(144))))",
-			[]string{fp[0], "2 of " + fp[1] + ", " + fp[2] + ", " + fp[3] + ", 144 blocks (about 1 days) after the coin confirms"},
+			[]string{fp[0], "2 of " + fp[1] + ", " + fp[2] + ", " + fp[3] + ", 144 blocks (about 24 hours) after the coin confirms"},
 			[]uint32{144},
 			"Key " + fp[0] + " sign at any time. Once a coin has not moved for 144 blocks (about 24 hours at 10 minutes a block; for a coin received now, about 2026-12-08), 2 of " + fp[1] + ", " + fp[2] + ", " + fp[3] + " (recovery keys) can also spend it. Coins that move start the wait again.",
 		},
@@ -66,7 +66,7 @@ func TestTemplatePolicies(t *testing.T) {
 		{
 			Template{Kind: TemplateTaprootRecovery, Threshold: 2, Keys: keys[:3], Recovery: keys[3:], After: 10},
 			"tr(" + NUMS + ",{sortedmulti_a(2,@0/**,@1/**,@2/**),and_v(v:pk(@3/**),older(10))})",
-			[]string{"2 of " + fp[0] + ", " + fp[1] + ", " + fp[2], fp[3] + ", 10 blocks (about 0 days) after the coin confirms"},
+			[]string{"2 of " + fp[0] + ", " + fp[1] + ", " + fp[2], fp[3] + ", 10 blocks (about 100 minutes) after the coin confirms"},
 			[]uint32{10},
 			"Taproot: 2 of " + fp[0] + ", " + fp[1] + ", " + fp[2] + " sign at any time, through a script leaf; the key path is disabled (its internal key is BIP-341's unspendable NUMS point). Once a coin has not moved for 10 blocks (about 100 minutes at 10 minutes a block; for a coin received now, about 2026-12-07), the recovery key " + fp[3] + " alone can also spend it. Coins that move start the wait again.",
 		},

@@ -172,7 +172,16 @@ func DescribeOlder(v uint32) string {
 		secs := int64(v&0xffff) * 512
 		return fmt.Sprintf("%d × 512 seconds (about %.1f days)", v&0xffff, float64(secs)/86400)
 	}
-	return fmt.Sprintf("%d blocks (about %.0f days)", v&0xffff, float64(v&0xffff)/144)
+	// At ten minutes a block; a lock shorter than two days (regtest
+	// drills, short refresh windows) in hours or minutes, not "0 days".
+	blocks := v & 0xffff
+	switch {
+	case blocks >= 288:
+		return fmt.Sprintf("%d blocks (about %.0f days)", blocks, float64(blocks)/144)
+	case blocks >= 12:
+		return fmt.Sprintf("%d blocks (about %.0f hours)", blocks, float64(blocks)/6)
+	}
+	return fmt.Sprintf("%d blocks (about %d minutes)", blocks, blocks*10)
 }
 
 // DescribeAfter says what an absolute lock (nLockTime value) waits for: a
