@@ -16,6 +16,15 @@ import (
 // transfer times it gives.
 const DefaultVersion = 15
 
+// AirsignVersion is the densest QR version (error correction L) between
+// airsign's own ends, where our decoder reads the frames: BBQr-Z from the
+// coordinator's page to the kiosk's camera and back. At version 17 a
+// 10-input withdrawal is a loop of 5 parts instead of 7 at version 15,
+// which meets the p95 targets at 10% and 30% frame loss that version 15
+// misses, and the camera read takes version 17 frames of a 720p frame as
+// it takes version 15's (docs/BENCHMARKS.md has both measurements).
+const AirsignVersion = 17
+
 // EndlessPeriod is how many frames an endless UR stream shows before it
 // starts over. Ten thousand frames are half an hour at 5 frames a second;
 // keeping sequence numbers below it keeps every part within the QR version
@@ -90,7 +99,7 @@ func NewEmitter(psbt []byte, opt EncodeOptions) (*Emitter, error) {
 	case FormatBBQr:
 		v := opt.BBQrMaxVersion
 		if v == 0 {
-			v = DefaultVersion
+			v = AirsignVersion
 		}
 		e.series, err = bbqr.Split(psbt, bbqr.PSBT, bbqr.Options{MinVersion: min(5, v), MaxVersion: v})
 	case FormatPMofN:

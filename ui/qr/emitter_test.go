@@ -117,7 +117,8 @@ func TestEmitterSeries(t *testing.T) {
 		parts   int
 		version int
 	}{
-		{EncodeOptions{Format: FormatBBQr}, 7, DefaultVersion},
+		{EncodeOptions{Format: FormatBBQr}, 5, AirsignVersion},
+		{EncodeOptions{Format: FormatBBQr, BBQrMaxVersion: DefaultVersion}, 7, DefaultVersion},
 		{EncodeOptions{Format: FormatBBQr, BBQrMaxVersion: 10}, 12, 10},
 		{EncodeOptions{Format: FormatPMofN}, 17, 40},
 	} {

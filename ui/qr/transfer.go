@@ -219,7 +219,8 @@ type EncodeOptions struct {
 	// that fits QR version DefaultVersion, URFragmentFor); for pMofN the
 	// maximum characters a part.
 	MaxFragment int
-	// BBQrMaxVersion bounds BBQr parts' QR version (0: DefaultVersion).
+	// BBQrMaxVersion bounds BBQr parts' QR version (0: AirsignVersion,
+	// since BBQr is what airsign's ends send each other).
 	BBQrMaxVersion int
 	// URType is the UR type of a PSBT: "crypto-psbt" (the default, which
 	// every UR wallet reads) or "psbt" (the newer registry name), on request.
