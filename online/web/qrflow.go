@@ -41,11 +41,13 @@ func density(s string) string {
 }
 
 // qrDensities are the density control's settings: UR's largest fragment
-// (0: what fits QR version qr.DefaultVersion) and BBQr's largest version.
+// (0: what fits QR version qr.DefaultVersion, for other wallets' cameras)
+// and BBQr's largest version (high: qr.AirsignVersion, which the kiosk's
+// camera reads).
 var qrDensities = map[string]struct{ urFragment, bbqrVersion int }{
 	"low":    {100, 10},
 	"medium": {200, 12},
-	"high":   {0, qr.DefaultVersion},
+	"high":   {0, qr.AirsignVersion},
 }
 
 // qrFormat maps the page's format control to a transfer format: BBQr
