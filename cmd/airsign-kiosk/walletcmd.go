@@ -169,6 +169,9 @@ func (c *cli) showMultisig(reg *kiosk.Registration) {
 func (c *cli) showScriptWallet(reg *kiosk.Registration) {
 	sw, w := reg.Script, reg.Wallet
 	fmt.Fprintf(c.stdout, "Wallet with spending paths (%s) on %s\n", w.Script, w.Network)
+	if reg.Template != "" {
+		fmt.Fprintf(c.stdout, "Template %s\n", reg.Template)
+	}
 	fmt.Fprintln(c.stdout, "Spending paths:")
 	for _, p := range reg.Paths {
 		fmt.Fprintf(c.stdout, "  %s\n", p)

@@ -88,6 +88,10 @@ type Registration struct {
 	// Locks says when each timelocked path opens: its blocks, about how
 	// long, and about when for a coin received at registration.
 	Locks []string
+	// Template names the treasury template the wallet is an instance of
+	// and says in a sentence what it does ("recovery: 2 of … sign at any
+	// time. Once a coin …"); empty for a policy of another shape.
+	Template string
 }
 
 // PrepareMultisig reads a multisig wallet (a descriptor, or a BIP129 BSMS

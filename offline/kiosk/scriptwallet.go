@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -149,8 +150,68 @@ func prepareScriptWallet(h *home.Home, sw *descriptor.ScriptWallet, own *home.Wa
 		}
 		when = append(when, descriptor.DescribeLock(l, now))
 	}
-	return &Registration{Wallet: w, Script: sw, KeyIndex: ours[0], Own: own, Proof: strings.Join(proofs, "; "),
-		FirstAddress: first.EncodeAddress(), Paths: paths, Locks: when}, nil
+	reg := &Registration{Wallet: w, Script: sw, KeyIndex: ours[0], Own: own, Proof: strings.Join(proofs, "; "),
+		FirstAddress: first.EncodeAddress(), Paths: paths, Locks: when}
+	if t, ok := matchTemplate(sw); ok {
+		reg.Template = string(t.Kind) + ": " + t.Describe(now)
+	}
+	return reg, nil
+}
+
+// matchTemplate finds the treasury template (descriptor.TemplateKinds) the
+// wallet is an instance of: its kind and primary threshold read from the
+// shape of its policy, then the split of its keys between primary and
+// recovery and the recovery threshold tried (at most 30 policies built)
+// until one is the same policy.
+func matchTemplate(sw *descriptor.ScriptWallet) (descriptor.Template, bool) {
+	text := sw.Template()
+	var kind descriptor.TemplateKind
+	var rest string
+	for _, shape := range []struct {
+		kind   descriptor.TemplateKind
+		prefix string
+	}{
+		{descriptor.TemplateRecovery, "wsh(or_d(multi("},
+		{descriptor.TemplateDecaying, "wsh(thresh("},
+		{descriptor.TemplateTaproot, "tr(" + descriptor.NUMS + ",sortedmulti_a("},
+		{descriptor.TemplateTaprootRecovery, "tr(" + descriptor.NUMS + ",{sortedmulti_a("},
+	} {
+		if r, ok := strings.CutPrefix(text, shape.prefix); ok {
+			kind, rest = shape.kind, r
+		}
+	}
+	k, err := strconv.Atoi(rest[:max(strings.IndexByte(rest, ','), 0)])
+	if kind == "" || err != nil {
+		return descriptor.Template{}, false
+	}
+	var after uint32
+	if kind != descriptor.TemplateTaproot {
+		locks, err := sw.RecoveryLocks()
+		if err != nil || len(locks) != 1 {
+			return descriptor.Template{}, false
+		}
+		after = locks[0]
+	}
+	keys := sw.Policy().Keys
+	recovering := kind == descriptor.TemplateRecovery || kind == descriptor.TemplateTaprootRecovery
+	for r := range min(descriptor.MaxRecoveryKeys, len(keys)-1) + 1 {
+		if recovering != (r > 0) {
+			continue
+		}
+		for rk := range r + 1 {
+			if r > 1 && rk == 0 {
+				continue // 0 is 1
+			}
+			t := descriptor.Template{Kind: kind, Threshold: k, Keys: keys[:len(keys)-r], After: after}
+			if r > 0 {
+				t.Recovery, t.RecoveryThreshold = keys[len(keys)-r:], rk
+			}
+			if w, err := t.Policy(sw.Network); err == nil && w.Template() == text {
+				return t, true
+			}
+		}
+	}
+	return descriptor.Template{}, false
 }
 
 // ScriptWalletPaths says every way the wallet spends, in plain words, keys

@@ -54,6 +54,9 @@ func (a *App) registerScriptScreen(s core.RegisterReview) fyne.CanvasObject {
 	r := s.Registration
 	sw, w := r.Script, r.Wallet
 	body := container.NewVBox(bold(fmt.Sprintf("Wallet %q with spending paths (%s) on %s", w.Name, w.Script, w.Network)))
+	if r.Template != "" {
+		body.Add(wrapped("Template " + r.Template))
+	}
 	body.Add(bold("Who can spend, and when:"))
 	for _, p := range r.Paths {
 		if strings.HasPrefix(p, "RECOVERY") {

@@ -44,6 +44,7 @@ func TestScriptWalletThroughTheWindow(t *testing.T) {
 	date := descriptor.ApproxDate(52560, s.now).Format("2006-01-02")
 	for _, want := range []string{
 		"Register a wallet with spending paths",
+		"Template recovery: 2 of ",
 		"primary: 2 of key 1 (", "key 4 (" + s.wallet.Fingerprint + ") [THIS KIOSK], 52560 blocks (about 365 days)",
 		"52560 blocks (about 365 days at 10 minutes a block; for a coin received now, about " + date + ")",
 		"THIS STATION: wallet \"vault\"",
