@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"airsign/offline/hd"
@@ -65,5 +66,37 @@ func TestMatchTemplate(t *testing.T) {
 		if want := policy == "wsh(or_d(multi(2,@0/**,@1/**),and_v(v:multi(2,@2/**,@3/**),older(144))))"; ok != want {
 			t.Errorf("matchTemplate(%s) = %v, want %v", policy, ok, want)
 		}
+	}
+}
+
+// Hostile or mistaken policies are refused with what is wrong, before
+// anything is shown for registration.
+func TestPrepareScriptWalletRefuses(t *testing.T) {
+	s := newStation(t)
+	own := s.wallet.Cosigner
+	others := testKeys(t, 3)
+	policy := func(template string, keys ...string) []byte {
+		return []byte(`{"descriptor_template":"` + template + `","keys_info":["` + strings.Join(keys, `","`) + `"]}`)
+	}
+	const tmpl = "wsh(or_d(multi(2,@0/**,@1/**,@2/**),and_v(v:pkh(@3/**),older(52560))))"
+	for _, tc := range []struct {
+		name string
+		text []byte
+		want string
+	}{
+		{"too long", bytes.Repeat([]byte{'{'}, maxPolicyText+1), "bytes; a wallet policy of at most 20 keys"},
+		{"not JSON", []byte(`{"descriptor_template":`), "the wallet policy is not JSON"},
+		{"an unknown field", []byte(`{"descriptor_template":"x","keys_info":[],"extra":1}`), "unknown field"},
+		{"no key of this kiosk", policy(tmpl, others[0], others[1], others[2], testKeys(t, 4)[3]), "none of the policy's keys is this kiosk's"},
+		{"placeholders out of order", policy("wsh(or_d(multi(2,@1/**,@0/**,@2/**),and_v(v:pkh(@3/**),older(52560))))", others[0], others[1], others[2], own), "BIP-388 numbers keys in the order they first appear"},
+		{"a key listed twice", policy(tmpl, others[0], others[0], others[2], own), "appears more than once"},
+		{"a malleable script", policy("wsh(or_i(pk(@0/**),older(144)))", own), "can be spent without any signature"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := PrepareScriptWallet(s.h, tc.text, "", t0)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error with %q", err, tc.want)
+			}
+		})
 	}
 }
