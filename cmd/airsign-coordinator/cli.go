@@ -91,6 +91,10 @@ Commands:
                                        a wallet's recovery path spends the coins whose
                                        lock has passed (--early: all, signed ahead; the
                                        node refuses it until the lock passes)
+    withdraw --wallet NAME --refresh [--within BLOCKS] [--feerate R] [--out FILE] [--qr-out DIR ...]
+                                       spend the coins whose recovery path opens within
+                                       BLOCKS (all with 0) back to the wallet by its
+                                       primary path: their locks start again
                                        the presets are the node's estimates for 24, 6 and 2
                                        blocks (normal by default); the memo is one line
     requests [--wallet NAME]

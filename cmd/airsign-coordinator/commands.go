@@ -424,15 +424,24 @@ func (c *cli) withdraw(args []string) error {
 	payee := fs.String("payee", "", "")
 	path := fs.String("path", "", "")
 	early := fs.Bool("early", false, "")
+	refresh := fs.Bool("refresh", false, "")
+	within := fs.Uint("within", 0, "")
 	out := addPSBTOutputFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *wallet == "" || (*to == "") == (*payee == "") || (*amount == "") == !*sweep || fs.NArg() != 0 {
+	switch {
+	case *refresh && (*wallet == "" || *to != "" || *payee != "" || *amount != "" || *sweep || fs.NArg() != 0):
+		return usageError("withdraw --refresh needs --wallet NAME and no destination or amount: it pays the wallet's coins back to itself")
+	case *refresh && *within > descriptor.MaxTemplateLock:
+		return usageError(fmt.Sprintf("--within %d: a recovery lock is at most %d blocks", *within, descriptor.MaxTemplateLock))
+	case !*refresh && *within != 0:
+		return usageError("--within is for withdraw --refresh")
+	case !*refresh && (*wallet == "" || (*to == "") == (*payee == "") || (*amount == "") == !*sweep || fs.NArg() != 0):
 		return usageError("withdraw needs --wallet NAME, --to ADDRESS or --payee NAME, and --amount AMOUNT or --sweep")
 	}
 	var amt btcutil.Amount
-	if !*sweep {
+	if !*sweep && !*refresh {
 		var err error
 		if amt, err = parseAmount(*amount); err != nil {
 			return usageError(err.Error())
@@ -462,7 +471,8 @@ func (c *cli) withdraw(args []string) error {
 		*to = p.Address
 	}
 	wd, err := c.coord.Withdraw(c.ctx, coordinator.WithdrawRequest{Wallet: *wallet, To: *to, Amount: amt, Sweep: *sweep, FeeRate: rate,
-		FeePreset: *preset, Memo: *memo, Requester: c.who, Path: *path, Early: *early})
+		FeePreset: *preset, Memo: *memo, Requester: c.who, Path: *path, Early: *early,
+		Refresh: *refresh, Within: uint32(*within)})
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/wire"
+
 	"airsign/online/builder"
+	"airsign/online/coinselect"
 	"airsign/online/store"
+	"airsign/psbt"
+	"airsign/psbt/approval"
 	"airsign/psbt/descriptor"
 )
 
@@ -297,4 +303,103 @@ func scriptAddressPaths(w *descriptor.ScriptWallet, branch, index uint32) ([]str
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// checkRefresh checks a refresh request: a wallet with a recovery path,
+// spent by its primary path, to nobody else.
+func checkRefresh(w Wallet, req WithdrawRequest) error {
+	lock, err := w.RecoveryLock()
+	switch {
+	case err != nil:
+		return err
+	case lock == 0:
+		return fmt.Errorf("%w: wallet %q has no recovery path whose lock a refresh would restart", ErrInvalid, w.Name)
+	case req.To != "" || req.Amount != 0 || req.Sweep:
+		return fmt.Errorf("%w: a refresh pays the wallet back to itself: give no destination, amount or sweep", ErrInvalid)
+	case req.Path == PathRecovery:
+		return fmt.Errorf("%w: a refresh is signed by the primary path, which keeps the recovery path closed", ErrInvalid)
+	}
+	return nil
+}
+
+// refresh builds a request that spends the coins whose recovery path opens
+// within req.Within blocks (all of them for 0) to one change output of the
+// wallet, by the primary path: once it confirms, their locks start again.
+func (c *Coordinator) refresh(ctx context.Context, cr *checkedRequest, req WithdrawRequest,
+	coins []coinselect.Coin, utxos map[wire.OutPoint]store.UTXO, lockTime uint32) (*Withdrawal, error) {
+	w := cr.w
+	lock, err := w.RecoveryLock()
+	if err != nil {
+		return nil, err
+	}
+	next := int64(lockTime) + 1 // the block that may include the refresh
+	var chosen []coinselect.Coin
+	var total btcutil.Amount
+	for _, coin := range coins {
+		if coin.Height <= 0 {
+			continue
+		}
+		if req.Within > 0 && int64(coin.Height)+int64(lock)-next > int64(req.Within) {
+			continue
+		}
+		chosen = append(chosen, coin)
+		total += coin.Value
+	}
+	if len(chosen) == 0 {
+		return nil, c.namingHolders(ctx, w.Name, fmt.Errorf("%w: wallet %q has no free confirmed coin whose recovery path opens within %d blocks", ErrInsufficient, w.Name, req.Within))
+	}
+	weight, err := w.weight(len(chosen), nil, true)
+	if err != nil {
+		return nil, err
+	}
+	fee := cr.rate.Fee(weight)
+	changeScript, err := w.changeScript(0)
+	if err != nil {
+		return nil, err
+	}
+	change := total - fee
+	if dust := psbt.DustLimit(changeScript); change < dust {
+		return nil, fmt.Errorf("%w: wallet %q: the %d coin(s) hold %v; after the fee of %v the refresh would leave %v, below the dust limit", ErrInsufficient, w.Name, len(chosen), total, fee, change)
+	}
+	a, err := c.issue(ctx, w, 1)
+	if err != nil {
+		return nil, err
+	}
+	inputs, err := c.inputs(ctx, chosen, utxos)
+	if err != nil {
+		return nil, err
+	}
+	ch := &builder.Change{Index: a.Index, Value: change}
+	p, err := builder.Build(cr.buildRequest(builder.Request{Inputs: inputs, Change: ch, Revoke: true, LockTime: lockTime}))
+	if err != nil {
+		return nil, fmt.Errorf("wallet %q: building the refresh: %w", w.Name, err)
+	}
+	id := newID()
+	if err := approval.SetRequest(p, id); err != nil {
+		return nil, err
+	}
+	raw, err := psbt.Encode(p)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := w.Script.Address(1, a.Index)
+	if err != nil {
+		return nil, err
+	}
+	memo := req.Memo
+	if memo == "" {
+		memo = "refresh: restarts the recovery locks of the coins it spends"
+	}
+	sw := store.Withdrawal{ID: id, Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
+		Destination: addr.EncodeAddress(), Amount: change, Fee: fee, FeeRate: int64(cr.rate), HasChange: true, ChangeIndex: a.Index,
+		PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash(), Memo: memo, FeePreset: cr.preset}
+	for _, in := range p.UnsignedTx.TxIn {
+		sw.Inputs = append(sw.Inputs, in.PreviousOutPoint)
+	}
+	if err := c.st.CreateWithdrawal(ctx, sw); err != nil {
+		return nil, err
+	}
+	sw.Status = store.StatusPending
+	return &Withdrawal{Withdrawal: sw, Packet: p, State: string(store.StatusPending),
+		Selection: coinselect.Result{Coins: chosen, Fee: fee, Change: change, Weight: weight, Algorithm: "refresh"}}, nil
 }

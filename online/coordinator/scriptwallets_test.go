@@ -190,3 +190,64 @@ func TestScriptWalletRefusals(t *testing.T) {
 		t.Errorf("prove-reserves of a script wallet: %v", err)
 	}
 }
+
+// A refresh spends the coins whose recovery path opens soon back to the
+// wallet by the primary path, which the kiosk's code signs: once it
+// confirms, their lock starts again; a coin further from its lock stays.
+func TestScriptWalletRefresh(t *testing.T) {
+	const lock = 50
+	ctx := context.Background()
+	f := newFixture(t)
+	masters, policy := templatePolicy(t, descriptor.TemplateRecovery, lock)
+	w, err := f.c.AddPolicyWallet(ctx, "vault", policy, f.node.Height(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sync(t)
+	f.deposit(t, "vault", 400_000)
+	old := f.node.Height(t)
+	f.node.Generate(t, 20)
+	f.deposit(t, "vault", 300_000)
+	f.sync(t)
+
+	// The old coin opens in 29 blocks, the new one in 49.
+	if _, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "vault", Refresh: true, Within: 10, Requester: "alice"}); !errors.Is(err, ErrInsufficient) {
+		t.Fatalf("refresh within 10 blocks: %v; want none to refresh", err)
+	}
+	if _, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "vault", Refresh: true, To: foreignAddress(t, 3), Requester: "alice"}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a refresh with a destination: %v", err)
+	}
+	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "vault", Refresh: true, Within: 30, Requester: "alice", FeeRate: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(wd.Packet.UnsignedTx.TxIn); n != 1 || len(wd.Packet.UnsignedTx.TxOut) != 1 {
+		t.Fatalf("refresh has %d inputs and %d outputs; want the old coin back to one change output", n, len(wd.Packet.UnsignedTx.TxOut))
+	}
+	a, err := signScript(t, wd.Packet, w.Script, masters[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := signScript(t, wd.Packet, w.Script, masters[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.Finalize(ctx, "", true, a, b); err != nil {
+		t.Fatal(err)
+	}
+	f.node.Generate(t, 1)
+	f.sync(t)
+	coins, _, err := f.c.Coins(ctx, "vault")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tip := f.node.Height(t)
+	for _, c := range coins {
+		if c.Height <= old {
+			t.Errorf("the old coin (block %d) is still unspent", c.Height)
+		}
+		if c.Branch == 1 && (c.Height != tip || c.RecoveryHeight != tip+lock) {
+			t.Errorf("refreshed coin at %d opens at %d; want %d", c.Height, c.RecoveryHeight, tip+lock)
+		}
+	}
+}

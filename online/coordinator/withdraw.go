@@ -50,6 +50,12 @@ type WithdrawRequest struct {
 	// the node refuses until then.
 	Path  string
 	Early bool
+	// Refresh spends a wallet's coins back to its own change address by
+	// the primary path, restarting their recovery locks: those whose
+	// recovery path opens within Within blocks, every free confirmed
+	// coin when Within is 0. To and Amount are left empty.
+	Refresh bool
+	Within  uint32
 }
 
 // Withdrawal is a request with what the coordinator worked out for it.
@@ -93,19 +99,25 @@ func (c *Coordinator) check(ctx context.Context, req WithdrawRequest) (*checkedR
 		return nil, fmt.Errorf("%w: wallet %q is suspended: the kiosk signs only a sweep of everything to its recovery address %s (withdraw --sweep --to %s)",
 			ErrSuspended, w.Name, w.Recovery, w.Recovery)
 	}
-	if !req.Sweep && (req.Amount <= 0 || req.Amount > btcutil.MaxSatoshi) {
-		return nil, fmt.Errorf("%w: amount %v: give a positive amount", ErrInvalid, req.Amount)
-	}
-	to, err := btcutil.DecodeAddress(req.To, c.cfg.Network.Params())
-	if err != nil || !to.IsForNet(c.cfg.Network.Params()) {
-		return nil, fmt.Errorf("%w: destination %q is not a %s address", ErrInvalid, req.To, c.cfg.Network)
-	}
-	payScript, err := txscript.PayToAddrScript(to)
-	if err != nil {
-		return nil, fmt.Errorf("%w: destination %q: %v", ErrInvalid, req.To, err)
-	}
-	if dust := psbt.DustLimit(payScript); !req.Sweep && req.Amount < dust {
-		return nil, fmt.Errorf("%w: amount %v is below the dust limit %v of that address type; nodes would not relay it", ErrInvalid, req.Amount, dust)
+	var payScript []byte
+	if req.Refresh {
+		if err := checkRefresh(w, req); err != nil {
+			return nil, err
+		}
+	} else {
+		if !req.Sweep && (req.Amount <= 0 || req.Amount > btcutil.MaxSatoshi) {
+			return nil, fmt.Errorf("%w: amount %v: give a positive amount", ErrInvalid, req.Amount)
+		}
+		to, err := btcutil.DecodeAddress(req.To, c.cfg.Network.Params())
+		if err != nil || !to.IsForNet(c.cfg.Network.Params()) {
+			return nil, fmt.Errorf("%w: destination %q is not a %s address", ErrInvalid, req.To, c.cfg.Network)
+		}
+		if payScript, err = txscript.PayToAddrScript(to); err != nil {
+			return nil, fmt.Errorf("%w: destination %q: %v", ErrInvalid, req.To, err)
+		}
+		if dust := psbt.DustLimit(payScript); !req.Sweep && req.Amount < dust {
+			return nil, fmt.Errorf("%w: amount %v is below the dust limit %v of that address type; nodes would not relay it", ErrInvalid, req.Amount, dust)
+		}
 	}
 	if err := CheckMemo(req.Memo); err != nil {
 		return nil, err
@@ -144,6 +156,9 @@ func (c *Coordinator) check(ctx context.Context, req WithdrawRequest) (*checkedR
 func (c *Coordinator) Withdraw(ctx context.Context, req WithdrawRequest) (*Withdrawal, error) {
 	data := map[string]any{"wallet": req.Wallet, "to": req.To, "amount_sat": int64(req.Amount), "sweep": req.Sweep, "user": req.Requester,
 		"memo": req.Memo, "fee_preset": req.FeePreset}
+	if req.Path != "" || req.Refresh {
+		data["path"], data["early"], data["refresh"] = req.Path, req.Early, req.Refresh
+	}
 	return loggedValue(c, "request", data, func() (*Withdrawal, error) {
 		wd, err := c.withdraw(ctx, req)
 		if err == nil {
@@ -278,6 +293,9 @@ func (c *Coordinator) tryWithdraw(ctx context.Context, cr *checkedRequest, req W
 	coins, byOutpoint, err := c.freeCoins(ctx, cr, req)
 	if err != nil {
 		return nil, err
+	}
+	if req.Refresh {
+		return c.refresh(ctx, cr, req, coins, byOutpoint, lockTime)
 	}
 	if req.Sweep {
 		return c.sweep(ctx, cr, req, coins, byOutpoint, lockTime)
