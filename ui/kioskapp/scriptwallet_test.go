@@ -89,6 +89,9 @@ func TestScriptWalletThroughTheWindow(t *testing.T) {
 	if got := rv.Policy.Rules; len(got) == 0 || got[0].Name != "spending path" || !strings.HasPrefix(got[0].Detail, "RECOVERY path") {
 		t.Errorf("verdict rules %+v, want the spending path first", got)
 	}
+	if !contains(w.Content(), "PASS  spending path: RECOVERY path (RECOVERY: "+s.wallet.Fingerprint) {
+		t.Errorf("the review does not show the path's rule: %q", texts(w.Content()))
+	}
 }
 
 // outsideCosigner is a BIP48 key of a seed no station of the test holds.
