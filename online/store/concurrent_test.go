@@ -106,3 +106,54 @@ func reserveAnyCoin(ctx context.Context, s *Store, id string, n int) (wire.OutPo
 		return coin, err
 	}
 }
+
+// TestConcurrentAddAddressesThroughTwoHandles is two coordinators
+// deriving a wallet's next addresses at the same moment (two requests
+// each taking a change address, say): both add the same addresses, and
+// both must succeed, the second finding them stored. On PostgreSQL the
+// two inserts race on each of the table's unique keys, not only the one a
+// conflict clause names.
+func TestConcurrentAddAddressesThroughTwoHandles(t *testing.T) {
+	eachBackend(t, func(t *testing.T) {
+		ctx := context.Background()
+		a, b := twoHandles(t)
+		addWallet(t, a, "w")
+		const rounds, batch, writers = 20, 5, 8
+		for r := range rounds {
+			var as []Address
+			for i := range batch {
+				idx := uint32(r*batch + i)
+				as = append(as, Address{Wallet: "w", Branch: 1, Index: idx, Script: []byte{0x00, 0x14, byte(idx >> 8), byte(idx)}})
+			}
+			var wg sync.WaitGroup
+			errs := make([]error, writers)
+			for i := range writers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[i] = []*Store{a, b}[i%2].AddAddresses(ctx, as)
+				}()
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("round %d, writer %d: AddAddresses: %v", r, i, err)
+				}
+			}
+		}
+		got, err := b.Addresses(ctx, "w")
+		if err != nil || len(got) != rounds*batch {
+			t.Errorf("%d addresses stored (%v), want %d", len(got), err, rounds*batch)
+		}
+		// What is not the same address is still refused: another script
+		// at a stored index, a stored script at another index.
+		for _, x := range []Address{
+			{Wallet: "w", Branch: 1, Index: 0, Script: []byte{0x51}},
+			{Wallet: "w", Branch: 0, Index: 7, Script: got[0].Script},
+		} {
+			if err := a.AddAddresses(ctx, []Address{x}); !errors.Is(err, ErrConflict) {
+				t.Errorf("AddAddresses(%d/%d, %x) = %v, want ErrConflict", x.Branch, x.Index, x.Script, err)
+			}
+		}
+	})
+}

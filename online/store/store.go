@@ -234,17 +234,26 @@ func scanWallet(r scanner) (Wallet, error) {
 func (s *Store) AddAddresses(ctx context.Context, as []Address) error {
 	return s.inTx(ctx, func(tx *sqlTx) error {
 		for _, a := range as {
+			// No conflict target: two processes adding the same address
+			// at once collide on (wallet, script) as well as on the
+			// primary key, and PostgreSQL only waits out a race on the
+			// keys the clause names; on any other it fails.
 			_, err := tx.ExecContext(ctx,
 				`INSERT INTO addresses (wallet, branch, idx, script, used) VALUES (?, ?, ?, ?, ?)
-			 ON CONFLICT (wallet, branch, idx) DO NOTHING`,
+			 ON CONFLICT DO NOTHING`,
 				a.Wallet, a.Branch, a.Index, a.Script, a.Used)
 			if err != nil {
 				return fmt.Errorf("store: add address %s/%d/%d: %w", a.Wallet, a.Branch, a.Index, err)
 			}
 			var got []byte
-			if err := tx.QueryRowContext(ctx,
+			err = tx.QueryRowContext(ctx,
 				`SELECT script FROM addresses WHERE wallet = ? AND branch = ? AND idx = ?`,
-				a.Wallet, a.Branch, a.Index).Scan(&got); err != nil {
+				a.Wallet, a.Branch, a.Index).Scan(&got)
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("store: add address %s/%d/%d: script %x is stored at another index: %w",
+					a.Wallet, a.Branch, a.Index, a.Script, ErrConflict)
+			}
+			if err != nil {
 				return fmt.Errorf("store: add address %s/%d/%d: %w", a.Wallet, a.Branch, a.Index, err)
 			}
 			if string(got) != string(a.Script) {
