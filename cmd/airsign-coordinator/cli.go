@@ -31,6 +31,10 @@ Global flags (also read from DATADIR/config.json; flags win):
                          configuration (default $AIRSIGN_COORDINATOR_DIR or
                          ~/.airsign-coordinator)
     --network NET        mainnet, testnet, signet or regtest (default regtest)
+    --store URL|FILE     the database: a postgres:// URL, which several
+                         coordinators may share (docs/operations.md), or a
+                         SQLite file, a relative one in DATADIR (default
+                         DATADIR/coordinator.db)
     --rpc-url URL        the node's JSON-RPC endpoint (btcd or Bitcoin Core);
                          on regtest the node of 'regtest start' by default
     --rpc-user USER, --rpc-pass PASS
@@ -189,6 +193,8 @@ type cli struct {
 	network  descriptor.Network
 	rpc      chain.Config
 	fallback float64
+	// storeFlag is --store: where the database is, if given (storeWhere).
+	storeFlag string
 	// user, tokenFile and asAdmin say who acts (see actor).
 	user      string
 	tokenFile string
@@ -264,6 +270,7 @@ func (c *cli) run(args []string) error {
 	fs := newFlags("airsign-coordinator")
 	datadir := fs.String("datadir", defaultDatadir(), "")
 	network := fs.String("network", "", "")
+	fs.StringVar(&c.storeFlag, "store", "", "")
 	rpcURL := fs.String("rpc-url", "", "")
 	rpcUser := fs.String("rpc-user", "", "")
 	rpcPass := fs.String("rpc-pass", "", "")
@@ -470,7 +477,11 @@ func (c *cli) open() error {
 		return err
 	}
 	c.closeCheck = closeCheck
-	st, err := store.Open(filepath.Join(c.datadir, "coordinator.db"))
+	where, err := c.storeWhere(c.storeFlag)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(where)
 	if err != nil {
 		return err
 	}
