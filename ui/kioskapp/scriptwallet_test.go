@@ -61,6 +61,7 @@ func TestScriptWalletThroughTheWindow(t *testing.T) {
 	if onRed(w.Content(), "primary: 2 of") {
 		t.Error("the primary path is on a red bar")
 	}
+	assertMarkup(t, "register_script.xml", w.Canvas())
 	tap(t, w, "Register with shares…")
 	wantScreen[core.Shares](t, a)
 	scan(t, w, string(s.shares[0]))
