@@ -1027,11 +1027,12 @@ func (g *gridReader) readTriples(s, full plane, k int, triples []finderTriple) (
 	for _, t := range triples {
 		t = refineTriple(s, t)
 		// The dimension the finder distances give is often one version
-		// off: try the neighbours too, the one whose timing patterns
-		// alternate best first.
+		// off, and two short on dense codes found on a shrunk frame
+		// (the blur widens the patterns' runs): try the neighbours
+		// too, the one whose timing patterns alternate best first.
 		var dims []int
 		var scores []float64
-		for _, d := range [3]int{t.dim, t.dim + 4, t.dim - 4} {
+		for _, d := range [4]int{t.dim, t.dim + 4, t.dim - 4, t.dim + 8} {
 			if d < 21 || d > 177 {
 				continue
 			}
