@@ -231,6 +231,7 @@ func (c *cli) coins(args []string) error {
 		RecoveryHeight int32  `json:"recovery_height,omitempty"`
 		RecoveryIn     *int32 `json:"recovery_in_blocks,omitempty"`
 		RecoveryAbout  string `json:"recovery_about,omitempty"`
+		RefreshSoon    bool   `json:"refresh_soon,omitempty"`
 	}
 	rows := []row{}
 	for _, u := range coins {
@@ -241,6 +242,7 @@ func (c *cli) coins(args []string) error {
 		if u.RecoveryHeight > 0 {
 			in := u.RecoveryIn
 			r.RecoveryHeight, r.RecoveryIn, r.RecoveryAbout = u.RecoveryHeight, &in, u.RecoveryAbout.Format(time.RFC3339)
+			r.RefreshSoon = u.RefreshSoon
 		}
 		rows = append(rows, r)
 	}
@@ -250,7 +252,8 @@ func (c *cli) coins(args []string) error {
 	}
 	return c.emit(out, func() {
 		if lock > 0 {
-			fmt.Fprintf(c.stdout, "recovery path: each coin, %d blocks (%s) after it confirms; tip %d\n", lock, descriptor.ApproxDuration(lock), tip)
+			fmt.Fprintf(c.stdout, "recovery path: each coin, %d blocks (%s) after it confirms; tip %d; REFRESH marks a coin within %d blocks of it (withdraw --refresh)\n",
+				lock, descriptor.ApproxDuration(lock), tip, c.coord.RecoveryWarn())
 		}
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 		if lock > 0 {
@@ -262,6 +265,9 @@ func (c *cli) coins(args []string) error {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s", r.Outpoint, btc(btcutil.Amount(r.Value)), r.Confirmations, r.Path)
 			if lock > 0 {
 				fmt.Fprintf(tw, "\t%s", recoveryWhen(coins[i]))
+				if r.RefreshSoon {
+					fmt.Fprint(tw, "  REFRESH")
+				}
 			}
 			fmt.Fprintln(tw)
 		}

@@ -66,6 +66,9 @@ type Config struct {
 	// Check, when set, is a second chain backend compared with Node at
 	// every Sync; withdrawals stop while they disagree (crosscheck.go).
 	Check *CrossCheck
+	// RecoveryWarn is how many blocks ahead of a coin's recovery path
+	// opening Coins marks it for a refresh; 0 means DefaultRecoveryWarn.
+	RecoveryWarn uint32
 }
 
 // Coordinator is the service. Its methods are safe for concurrent use: the
@@ -91,6 +94,9 @@ func New(cfg Config) (*Coordinator, error) {
 	}
 	if cfg.FeeTarget == 0 {
 		cfg.FeeTarget = 6
+	}
+	if cfg.RecoveryWarn == 0 {
+		cfg.RecoveryWarn = DefaultRecoveryWarn
 	}
 	if cfg.MaxFeeRate == 0 {
 		cfg.MaxFeeRate = 1000

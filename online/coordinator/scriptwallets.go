@@ -162,7 +162,18 @@ type Coin struct {
 	// ten minutes a block.
 	RecoveryIn    int32
 	RecoveryAbout time.Time
+	// RefreshSoon marks a coin whose recovery path opens within the
+	// warning window (Config.RecoveryWarn) or is open: refresh it
+	// (withdraw --refresh) unless the recovery is meant.
+	RefreshSoon bool
 }
+
+// DefaultRecoveryWarn is the warning window ahead of a recovery path
+// opening: 4320 blocks, about 30 days, time to gather two signers.
+const DefaultRecoveryWarn = 4320
+
+// RecoveryWarn is the configured warning window, in blocks.
+func (c *Coordinator) RecoveryWarn() uint32 { return c.cfg.RecoveryWarn }
 
 // Coins lists a wallet's unspent outputs (as UTXOs does) with when each
 // one's recovery path opens.
@@ -193,6 +204,7 @@ func (c *Coordinator) Coins(ctx context.Context, wallet string) ([]Coin, uint32,
 		coins[i].RecoveryHeight = recoveryHeight(u.Height, lock)
 		coins[i].RecoveryIn = max(coins[i].RecoveryHeight-(tip+1), 0)
 		coins[i].RecoveryAbout = descriptor.ApproxDate(uint32(coins[i].RecoveryIn), now)
+		coins[i].RefreshSoon = uint32(coins[i].RecoveryIn) <= c.cfg.RecoveryWarn
 	}
 	return coins, lock, nil
 }

@@ -125,6 +125,10 @@ func TestScriptWalletLifecycle(t *testing.T) {
 				if c.RecoveryHeight != c.Height+lock || c.RecoveryIn <= 0 {
 					t.Errorf("coin at %d: recovery at %d, in %d", c.Height, c.RecoveryHeight, c.RecoveryIn)
 				}
+				// The default window (4320 blocks) covers a 12-block lock.
+				if !c.RefreshSoon {
+					t.Errorf("coin at %d opens in %d blocks, not marked for a refresh", c.Height, c.RecoveryIn)
+				}
 			}
 			// Signed early: the kiosk signs (its nSequence meets the
 			// lock), the node refuses it until the lock passes.
@@ -248,6 +252,17 @@ func TestScriptWalletRefresh(t *testing.T) {
 		}
 		if c.Branch == 1 && (c.Height != tip || c.RecoveryHeight != tip+lock) {
 			t.Errorf("refreshed coin at %d opens at %d; want %d", c.Height, c.RecoveryHeight, tip+lock)
+		}
+	}
+	// A warning window shorter than the wait marks no coin.
+	f.c.cfg.RecoveryWarn = 10
+	coins, _, err = f.c.Coins(ctx, "vault")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range coins {
+		if c.RefreshSoon != (c.RecoveryIn <= 10) {
+			t.Errorf("coin opening in %d blocks: refresh soon %v with a 10-block window", c.RecoveryIn, c.RefreshSoon)
 		}
 	}
 }

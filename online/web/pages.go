@@ -123,6 +123,10 @@ type walletView struct {
 	// blocks, 0 when it has none; Policy its BIP-388 template.
 	RecoveryLock uint32
 	Policy       string
+	// RefreshSoon counts the coins whose recovery path opens within the
+	// warning window (or is open), RecoveryWarn that window in blocks.
+	RefreshSoon  int
+	RecoveryWarn uint32
 }
 
 // kindChoice is one approval kind on the wallet page's quorum form.
@@ -151,7 +155,12 @@ func (h *Handler) walletView(r *http.Request, name string) (walletView, error) {
 	if err != nil {
 		return walletView{}, err
 	}
-	v.RecoveryLock = lock
+	v.RecoveryLock, v.RecoveryWarn = lock, h.c.RecoveryWarn()
+	for _, u := range utxos {
+		if u.RefreshSoon && u.SpentBy == nil {
+			v.RefreshSoon++
+		}
+	}
 	if wl.Script != nil {
 		v.Policy = wl.Script.Template()
 	}

@@ -62,7 +62,10 @@ func TestWalletPageShowsRecovery(t *testing.T) {
 	if !regexp.MustCompile(`<td class="recovery">at block \d+, in 143 blocks \(about 24 hours, about \d{4}-\d\d-\d\d\)</td>`).MatchString(page.body) {
 		t.Errorf("the unspent output does not say when its recovery path opens:\n%s", page.body)
 	}
-	if other := alice.get("/wallets/treasury"); strings.Contains(other.body, "Recovery path opens") || strings.Contains(other.body, `id="policy"`) {
+	if !strings.Contains(page.body, `id="refresh-soon">1 coin(s) open their recovery path within 4320 blocks`) {
+		t.Errorf("no refresh warning for a coin 143 blocks from its recovery path:\n%s", page.body)
+	}
+	if other := alice.get("/wallets/treasury"); strings.Contains(other.body, "Recovery path opens") || strings.Contains(other.body, `id="policy"`) || strings.Contains(other.body, `id="refresh-soon"`) {
 		t.Errorf("a single-sig wallet's page shows a recovery path")
 	}
 }
