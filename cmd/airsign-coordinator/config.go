@@ -59,15 +59,6 @@ func (c *cli) storeWhere(flag string) (string, error) {
 	return filepath.Join(c.datadir, where), nil
 }
 
-// storeName is where, the database storeWhere returned, as it may be
-// shown: a PostgreSQL URL without its password.
-func storeName(where string) string {
-	if store.IsPostgresURL(where) {
-		return store.RedactURL(where)
-	}
-	return where
-}
-
 // backendConfig says how to follow the chain: "rpc" (the default: a
 // node's JSON-RPC) or "filters" (compact block filters over P2P from
 // Peers, no RPC credentials). On regtest both default to the node of

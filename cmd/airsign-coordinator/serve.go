@@ -107,9 +107,7 @@ func (c *cli) serve(args []string) error {
 		scheme = "https"
 	}
 	fmt.Fprintf(c.stdout, "serving the API on %s (syncing every %s); Ctrl-C stops\n", ln.Addr(), *interval)
-	if where, err := c.storeWhere(c.storeFlag); err == nil {
-		fmt.Fprintf(c.stdout, "database %s\n", storeName(where))
-	}
+	fmt.Fprintf(c.stdout, "database %s\n", c.st)
 	fmt.Fprintf(c.stdout, "web pages at %s://%s/ (users sign in with the password set by: user password NAME)\n", scheme, ln.Addr())
 	select {
 	case err := <-errc:

@@ -67,6 +67,10 @@ func Open(where string) (*Store, error) {
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
+// String is where the database is, as it may be shown: a SQLite file's
+// path, or a PostgreSQL URL without its password.
+func (s *Store) String() string { return s.name }
+
 // SchemaVersion is the schema version this program writes.
 func SchemaVersion() int { return len(migrations) }
 
