@@ -193,6 +193,9 @@ type cli struct {
 	network  descriptor.Network
 	rpc      chain.Config
 	fallback float64
+	// recoveryWarn is config.json's recovery_warn_blocks (0: the
+	// coordinator's default).
+	recoveryWarn uint32
 	// storeFlag is --store: where the database is, if given (storeWhere).
 	storeFlag string
 	// user, tokenFile and asAdmin say who acts (see actor).
@@ -332,6 +335,11 @@ func (c *cli) run(args []string) error {
 	if c.fallback == 0 && net == descriptor.Regtest {
 		c.fallback = 2 // btcd never estimates on regtest
 	}
+	if cfg.RecoveryWarnBlocks > descriptor.MaxTemplateLock {
+		return fmt.Errorf("config.json: recovery_warn_blocks %d: give a number of blocks up to %d (0 or none means %d)",
+			cfg.RecoveryWarnBlocks, descriptor.MaxTemplateLock, coordinator.DefaultRecoveryWarn)
+	}
+	c.recoveryWarn = cfg.RecoveryWarnBlocks
 
 	cmd, rest := args[0], args[1:]
 	if cmd == "regtest" {
@@ -494,7 +502,7 @@ func (c *cli) open() error {
 		return err
 	}
 	c.coord, err = coordinator.New(coordinator.Config{Store: st, Node: node, Network: c.network, FallbackFeeRate: c.fallback,
-		Audit: c.auditLog, Check: check, Notify: notifier(hooks)})
+		Audit: c.auditLog, Check: check, Notify: notifier(hooks), RecoveryWarn: c.recoveryWarn})
 	return err
 }
 

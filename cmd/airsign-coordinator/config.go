@@ -29,6 +29,10 @@ type fileConfig struct {
 	// by more than CheckDepth blocks.
 	CheckBackend *backendConfig `json:"check_backend,omitempty"`
 	CheckDepth   int32          `json:"check_depth,omitempty"`
+	// RecoveryWarnBlocks is how many blocks ahead of a coin's recovery
+	// path opening the coordinator marks it for a refresh (coins, the
+	// wallet page); 0 means coordinator.DefaultRecoveryWarn.
+	RecoveryWarnBlocks uint32 `json:"recovery_warn_blocks,omitempty"`
 	// Store is the coordinator's database: a postgres:// URL, which
 	// several coordinators may share, or a SQLite file (a relative path
 	// is in DATADIR). Empty: DATADIR/coordinator.db.
