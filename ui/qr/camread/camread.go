@@ -11,13 +11,16 @@
 //     threshold, tolerant runs, cross-checks, clustering and a right
 //     isosceles triangle of three patterns.
 //  2. The grid those give is refined on the image (finder and alignment
-//     rings matched by template, dimension chosen by the timing patterns)
-//     and every module is re-read as the average luminance around its
-//     centre, sharpened against its neighbours when modules are a few
-//     pixels wide, and thresholded against its neighbourhood of modules.
+//     rings matched by template, dimension chosen by the version blocks
+//     and the timing patterns) and every module is re-read as the average
+//     luminance around its centre: when modules are a few pixels wide,
+//     equalized against the blur (equalize.go), else thresholded against
+//     its neighbourhood of modules.
 //  3. Codes too fine to read on the shrunk frame are re-read at full
-//     resolution around the patterns found there, smoothed; then the
-//     search runs on the whole smoothed full-resolution frame.
+//     resolution around the patterns found there, smoothed; codes too fine
+//     for the search itself there (modules under 2 px) are looked for again
+//     with a smaller threshold window (readFine); then the search runs on
+//     the whole smoothed full-resolution frame (not in ReadFrame).
 //  4. Only when finder-like patterns were confirmed but formed no
 //     triangle, gozxing's detector (shrunk, smoothed, then the plain reads
 //     at full resolution); nothing confirmed ends the read early.
@@ -360,46 +363,11 @@ func (g *gridReader) readPure(bmp *gozxing.BinaryBitmap) (string, bool) {
 // around its centre in full, and is dark when below the mean of the
 // modules around it.
 func softSample(full plane, t *common.PerspectiveTransform, d int, k, modSize float64) *gozxing.BitMatrix {
-	return softSampleSharp(full, t, d, k, modSize, 0)
-}
-
-// softSampleSharp is softSample with the module values sharpened first:
-// each is pushed away from the mean of its four neighbours by sharp times
-// the difference, which undoes part of the blur that mixes neighbouring
-// modules when they are only a few pixels wide.
-func softSampleSharp(full plane, t *common.PerspectiveTransform, d int, k, modSize, sharp float64) *gozxing.BitMatrix {
 	r := int(modSize * 0.25)
 	r = min(max(r, 0), 3)
 	vals := moduleSums(full, t, d, k, r)
 	if vals == nil {
 		return nil
-	}
-	if sharp > 0 {
-		sh := make([]int32, d*d)
-		for y := 0; y < d; y++ {
-			for x := 0; x < d; x++ {
-				v := vals[y*d+x]
-				var s, n int32
-				if x > 0 {
-					s += vals[y*d+x-1]
-					n++
-				}
-				if x < d-1 {
-					s += vals[y*d+x+1]
-					n++
-				}
-				if y > 0 {
-					s += vals[(y-1)*d+x]
-					n++
-				}
-				if y < d-1 {
-					s += vals[(y+1)*d+x]
-					n++
-				}
-				sh[y*d+x] = v + int32(sharp*float64(v-s/n))
-			}
-		}
-		vals = sh
 	}
 	// Integral image of the module values for windowed means.
 	integ := make([]int64, (d+1)*(d+1))
@@ -1061,10 +1029,10 @@ func (g *gridReader) readTriples(s, full plane, k int, triples []finderTriple) (
 			tr := tripleTransform(s, t, d)
 			// Modules of a few pixels are smeared into their neighbours
 			// by the blur: read them equalized first (eqSample).
-			sharpFirst := modSize < 5.5
-			for _, sharp := range [2]bool{sharpFirst, !sharpFirst} {
+			eqFirst := modSize < 5.5
+			for _, eq := range [2]bool{eqFirst, !eqFirst} {
 				var bits *gozxing.BitMatrix
-				if sharp {
+				if eq {
 					bits = eqSample(full, tr, d, float64(k), modSize)
 				} else {
 					bits = softSample(full, tr, d, float64(k), modSize)

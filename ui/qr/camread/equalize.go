@@ -10,9 +10,10 @@ import (
 // frame's height: 3.4 px a module or less) are blurred across whole
 // modules: a 5x5 blur leaves a module's centre as much its neighbours'
 // colour as its own. Thresholding each module against the mean of its
-// neighbourhood, even sharpened first (softSampleSharp, which amplifies the
-// sensor noise as much as the signal), then reads 1 to 2% of modules wrong,
-// more than level L corrects. Known modules give the blur: every code holds
+// neighbourhood (softSample), even sharpened first against its four
+// neighbours (as this package did before, which amplifies the sensor noise
+// as much as the signal), then reads 1 to 2% of modules wrong, more than
+// level L corrects. Known modules give the blur: every code holds
 // hundreds whose colour the version fixes (finder patterns and separators,
 // timing patterns, alignment patterns, the version blocks), so the share of
 // a module's value that comes from its own colour, from its four edge
