@@ -19,18 +19,27 @@ import (
 )
 
 // densities are the signed screen's density choices: the largest QR
-// version (error correction L) a frame may need. The emitter sizes UR
-// fragments and BBQr parts to fit it, so a choice means the same code
-// size in either format. Simpler codes suit weak cameras; denser ones
-// need fewer frames. Version 15 is the default, as on the coordinator's
-// page (docs/BENCHMARKS.md has its transfer times).
+// version (error correction L) a frame may need, for UR and for BBQr. The
+// emitter sizes UR fragments and BBQr parts to fit it. Simpler codes suit
+// weak cameras; denser ones need fewer frames. High, the default, is what
+// each reader is measured to read: version 17 for airsign's coordinator
+// (BBQr, qr.AirsignVersion), 15 for other wallets (UR, qr.DefaultVersion),
+// as on the coordinator's page (docs/BENCHMARKS.md has the transfer times).
 var densities = []struct {
-	name    string
-	version int
+	name     string
+	ur, bbqr int
 }{
-	{"low (QR version 8)", 8},
-	{"medium (QR version 11)", 11},
-	{"high (QR version 15)", qr.DefaultVersion},
+	{"low (QR version 8)", 8, 8},
+	{"medium (QR version 11)", 11, 11},
+	{"high (QR version 17; 15 for another wallet)", qr.DefaultVersion, qr.AirsignVersion},
+}
+
+// versionFor is density d's QR version in format f.
+func versionFor(d int, f qr.Format) int {
+	if f == qr.FormatBBQr {
+		return densities[d].bbqr
+	}
+	return densities[d].ur
 }
 
 // qrFormats are the signed screen's format choices, named for who reads
@@ -87,8 +96,8 @@ func (a *App) signedScreen(s core.Signed) fyne.CanvasObject {
 	status := wrapped("")
 	// The defaults, the first format and the densest version, are for
 	// airsign's coordinator.
-	format, version, fps := qrFormats[0].format, densities[len(densities)-1].version, 4
-	enc, err := encodeSigned(s.PSBT, format, version)
+	format, dens, fps := qrFormats[0].format, len(densities)-1, 4
+	enc, err := encodeSigned(s.PSBT, format, versionFor(dens, format))
 	if err != nil {
 		status.SetText("the QR codes could not be drawn: " + err.Error() + "; save the PSBT to removable media instead")
 	}
@@ -106,7 +115,7 @@ func (a *App) signedScreen(s core.Signed) fyne.CanvasObject {
 		anim = NewQRAnimator(enc.images, qrSide)
 		a.anim = anim
 		holder.Add(anim.Image)
-		frameInfo.SetText(fmt.Sprintf("%d frames of QR version %d at most, %d a second", len(enc.parts), version, fps))
+		frameInfo.SetText(fmt.Sprintf("%d frames of QR version %d at most, %d a second", len(enc.parts), versionFor(dens, format), fps))
 		if a.opt.Animate {
 			anim.Start(fps)
 		}
@@ -118,7 +127,7 @@ func (a *App) signedScreen(s core.Signed) fyne.CanvasObject {
 		}
 	})
 	redraw := func() {
-		e, err := encodeSigned(s.PSBT, format, version)
+		e, err := encodeSigned(s.PSBT, format, versionFor(dens, format))
 		if err != nil {
 			status.SetText(err.Error())
 			return
@@ -141,7 +150,7 @@ func (a *App) signedScreen(s core.Signed) fyne.CanvasObject {
 	}
 	density.SetSelectedIndex(len(densities) - 1)
 	density.OnChanged = func(string) {
-		version = densities[density.SelectedIndex()].version
+		dens = density.SelectedIndex()
 		redraw()
 	}
 	speed := widget.NewSelect(nil, nil)

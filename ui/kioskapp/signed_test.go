@@ -27,14 +27,15 @@ func TestSignedFramesFitTheirVersion(t *testing.T) {
 	rand.NewChaCha8([32]byte{'s', 'i', 'g', 'n', 'e', 'd'}).Read(psbt[5:])
 	for _, f := range qrFormats {
 		prev := 0
-		for _, d := range densities {
-			enc, err := encodeSigned(psbt, f.format, d.version)
+		for i, d := range densities {
+			version := versionFor(i, f.format)
+			enc, err := encodeSigned(psbt, f.format, version)
 			if err != nil {
 				t.Fatalf("%s, %s: %v", f.name, d.name, err)
 			}
 			dec := qr.NewDecoder()
 			for i, img := range enc.images {
-				if v := qrVersionOf(img.Bounds().Dx(), 4); v > d.version {
+				if v := qrVersionOf(img.Bounds().Dx(), 4); v > version {
 					t.Errorf("%s, %s: frame %d is QR version %d", f.name, d.name, i+1, v)
 				}
 				text, err := qr.DecodeImage(img)
@@ -57,8 +58,9 @@ func TestSignedFramesFitTheirVersion(t *testing.T) {
 	}
 }
 
-// The signed screen shows BBQr at QR version 15 for airsign's coordinator;
-// choosing another wallet shows the same PSBT as UR.
+// The signed screen shows BBQr at QR version 17 for airsign's coordinator
+// (qr.AirsignVersion, fewer frames); choosing another wallet shows the
+// same PSBT as UR within version 15, which other wallets' cameras read.
 func TestSignedScreenFormats(t *testing.T) {
 	s := newStation(t)
 	a, w := s.gui(t)
@@ -66,10 +68,11 @@ func TestSignedScreenFormats(t *testing.T) {
 	for _, c := range []struct {
 		choose, prefix string
 		format         qr.Format
+		version        int
 	}{
-		{"", "B$", qr.FormatBBQr},
-		{"For another wallet (UR)", "UR:CRYPTO-PSBT/", qr.FormatUR},
-		{"For airsign coordinator (BBQr)", "B$", qr.FormatBBQr},
+		{"", "B$", qr.FormatBBQr, qr.AirsignVersion},
+		{"For another wallet (UR)", "UR:CRYPTO-PSBT/", qr.FormatUR, qr.DefaultVersion},
+		{"For airsign coordinator (BBQr)", "B$", qr.FormatBBQr, qr.AirsignVersion},
 	} {
 		if c.choose != "" {
 			sel := find(w.Content(), func(s *widget.Select) bool { return strings.HasPrefix(s.Selected, "For ") })
@@ -79,8 +82,8 @@ func TestSignedScreenFormats(t *testing.T) {
 		if err != nil || !strings.HasPrefix(string(text), c.prefix) {
 			t.Fatalf("after choosing %q the first frame is %.20q, %v; want %s…", c.choose, text, err, c.prefix)
 		}
-		if v := qrVersionOf(a.anim.Image.Image.Bounds().Dx(), 4); v > qr.DefaultVersion {
-			t.Errorf("after choosing %q the first frame is QR version %d", c.choose, v)
+		if v := qrVersionOf(a.anim.Image.Image.Bounds().Dx(), 4); v > c.version {
+			t.Errorf("after choosing %q the first frame is QR version %d, want at most %d", c.choose, v, c.version)
 		}
 		if p := readShownQR(t, a); p.Format != c.format || !bytes.Equal(p.Data, signed.PSBT) {
 			t.Fatalf("after choosing %q the frames carry %v, %d bytes; want %v, the signed PSBT", c.choose, p.Format, len(p.Data), c.format)
