@@ -11,7 +11,6 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 
 	"airsign/cmd/internal/qrfiles"
-	"airsign/online/coordinator"
 	"airsign/psbt/descriptor"
 )
 
@@ -264,7 +263,7 @@ func (c *cli) coins(args []string) error {
 		for i, r := range rows {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s", r.Outpoint, btc(btcutil.Amount(r.Value)), r.Confirmations, r.Path)
 			if lock > 0 {
-				fmt.Fprintf(tw, "\t%s", recoveryWhen(coins[i]))
+				fmt.Fprintf(tw, "\t%s", coins[i].RecoveryText())
 				if r.RefreshSoon {
 					fmt.Fprint(tw, "  REFRESH")
 				}
@@ -273,18 +272,6 @@ func (c *cli) coins(args []string) error {
 		}
 		tw.Flush()
 	})
-}
-
-// recoveryWhen says when a coin's recovery path opens, in words.
-func recoveryWhen(u coordinator.Coin) string {
-	switch {
-	case u.RecoveryHeight == 0:
-		return "after it confirms"
-	case u.RecoveryIn == 0:
-		return fmt.Sprintf("OPEN since block %d", u.RecoveryHeight)
-	}
-	return fmt.Sprintf("opens at block %d, in %d blocks (%s, about %s)", u.RecoveryHeight, u.RecoveryIn,
-		descriptor.ApproxDuration(uint32(u.RecoveryIn)), u.RecoveryAbout.Format("2006-01-02"))
 }
 
 // hasFlag reports whether args hold --name or --name=..., before any

@@ -168,6 +168,20 @@ type Coin struct {
 	RefreshSoon bool
 }
 
+// RecoveryText says when the coin's recovery path opens, in words: "opens
+// at block 452, in 18 blocks (about 3 hours, about 2026-12-07)", "open
+// since block 452", or "after it confirms".
+func (u Coin) RecoveryText() string {
+	switch {
+	case u.RecoveryHeight == 0:
+		return "after it confirms"
+	case u.RecoveryIn == 0:
+		return fmt.Sprintf("open since block %d", u.RecoveryHeight)
+	}
+	return fmt.Sprintf("opens at block %d, in %d blocks (%s, about %s)", u.RecoveryHeight, u.RecoveryIn,
+		descriptor.ApproxDuration(uint32(u.RecoveryIn)), u.RecoveryAbout.Format("2006-01-02"))
+}
+
 // DefaultRecoveryWarn is the warning window ahead of a recovery path
 // opening: 4320 blocks, about 30 days, time to gather two signers.
 const DefaultRecoveryWarn = 4320

@@ -21,7 +21,6 @@ import (
 	"airsign/psbt"
 	"airsign/psbt/amount"
 	"airsign/psbt/approval"
-	"airsign/psbt/descriptor"
 	"airsign/ui/qr"
 )
 
@@ -182,7 +181,7 @@ func (h *Handler) walletView(r *http.Request, name string) (walletView, error) {
 		}
 		v.UTXOs = append(v.UTXOs, utxoRow{OutPoint: u.OutPoint.String(), Value: u.Value,
 			Confirmations: confirmations(v.Balance.Tip, u.Height), Reserved: reserved[u.OutPoint.String()] != "", ReservedBy: reserved[u.OutPoint.String()], Spending: u.SpentBy != nil,
-			Recovery: recoveryWhen(u)})
+			Recovery: u.RecoveryText()})
 	}
 	q, ok, err := h.c.Quorum(r.Context(), name)
 	if err != nil {
@@ -1050,16 +1049,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
-}
-
-// recoveryWhen says when a coin's recovery path opens.
-func recoveryWhen(u coordinator.Coin) string {
-	switch {
-	case u.RecoveryHeight == 0:
-		return "after it confirms"
-	case u.RecoveryIn == 0:
-		return fmt.Sprintf("open since block %d", u.RecoveryHeight)
-	}
-	return fmt.Sprintf("at block %d, in %d blocks (%s, about %s)", u.RecoveryHeight, u.RecoveryIn,
-		descriptor.ApproxDuration(uint32(u.RecoveryIn)), u.RecoveryAbout.Format("2006-01-02"))
 }

@@ -59,7 +59,7 @@ func TestWalletPageShowsRecovery(t *testing.T) {
 	if page.status != 200 || !strings.Contains(page.body, `id="policy"`) || !strings.Contains(page.body, "opens 144 blocks after each coin confirms") {
 		t.Fatalf("the page does not show the policy and its lock:\n%s", page.body)
 	}
-	if !regexp.MustCompile(`<td class="recovery">at block \d+, in 143 blocks \(about 24 hours, about \d{4}-\d\d-\d\d\)</td>`).MatchString(page.body) {
+	if !regexp.MustCompile(`<td class="recovery">opens at block \d+, in 143 blocks \(about 24 hours, about \d{4}-\d\d-\d\d\)</td>`).MatchString(page.body) {
 		t.Errorf("the unspent output does not say when its recovery path opens:\n%s", page.body)
 	}
 	if !strings.Contains(page.body, `id="refresh-soon">1 coin(s) open their recovery path within 4320 blocks`) {
