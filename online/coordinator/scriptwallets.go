@@ -90,17 +90,8 @@ func (c *Coordinator) addPolicyWallet(ctx context.Context, name, text string, bi
 			return Wallet{}, fmt.Errorf("%w: wallet %q: the same policy is already registered as %q", store.ErrExists, name, e.Name)
 		}
 	}
-	if err := c.st.AddWallet(ctx, w); err != nil {
+	if err := c.register(ctx, w); err != nil {
 		return Wallet{}, err
-	}
-	tip, _, ok, err := c.st.Tip(ctx)
-	if err != nil {
-		return Wallet{}, err
-	}
-	if ok && birthday <= tip {
-		if err := c.w.Rescan(ctx, birthday); err != nil {
-			return Wallet{}, err
-		}
 	}
 	return Wallet{Wallet: w, Script: sw}, nil
 }

@@ -70,19 +70,23 @@ func (c *Coordinator) addWallet(ctx context.Context, name, desc string, birthday
 			return Wallet{}, fmt.Errorf("%w: wallet %q pays to the same addresses as wallet %q (the same keys, threshold and script type, written another way): a second registration would take its coins", store.ErrExists, name, e.Name)
 		}
 	}
-	if err := c.st.AddWallet(ctx, w); err != nil {
+	if err := c.register(ctx, w); err != nil {
 		return Wallet{}, err
-	}
-	tip, _, ok, err := c.st.Tip(ctx)
-	if err != nil {
-		return Wallet{}, err
-	}
-	if ok && birthday <= tip {
-		if err := c.w.Rescan(ctx, birthday); err != nil {
-			return Wallet{}, err
-		}
 	}
 	return Wallet{Wallet: w, Descriptor: d}, nil
+}
+
+// register stores a checked wallet; a birthday at or below the applied
+// tip makes the watcher rescan from it.
+func (c *Coordinator) register(ctx context.Context, w store.Wallet) error {
+	if err := c.st.AddWallet(ctx, w); err != nil {
+		return err
+	}
+	tip, _, ok, err := c.st.Tip(ctx)
+	if err != nil || !ok || w.Birthday > tip {
+		return err
+	}
+	return c.w.Rescan(ctx, w.Birthday)
 }
 
 // walletIdentity is the hex SHA-256 of what a wallet pays to
