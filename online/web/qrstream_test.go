@@ -106,11 +106,15 @@ func TestFrameStream(t *testing.T) {
 		t.Fatalf("UR frames: %+v, want an endless stream", u)
 	}
 	seqLen := u.Frames / 3
-	// A page from before endless streams loops frames 1..frames, missing
-	// every other one.
+	// A page from before endless streams loops frames 1..frames; a camera
+	// missing every other one reads the odd frames, then (the loop is
+	// odd) the even ones on the next round.
+	if u.Frames%2 == 0 {
+		t.Fatalf("UR loop of %d frames: a receiver at half the rate would never see half of them", u.Frames)
+	}
 	var old []int
-	for n := 1; n <= u.Frames; n += 2 {
-		old = append(old, n)
+	for k := range u.Frames {
+		old = append(old, 2*k%u.Frames+1)
 	}
 	if err := read("format=ur&density=low", old); err != nil {
 		t.Errorf("UR, the loop with every other frame lost: %v", err)

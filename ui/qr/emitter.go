@@ -94,6 +94,17 @@ func NewEmitter(psbt []byte, opt EncodeOptions) (*Emitter, error) {
 				extra = min((urLoopFactor-1)*n, n+urLoopCap)
 			}
 			e.loop = min(n+extra, EndlessPeriod)
+			// An odd loop: a camera that catches every other frame of
+			// a looped showing (half the display's rate) sees the
+			// other half on the next round; with an even loop it
+			// would see the same half, fragments included, forever.
+			if e.loop%2 == 0 {
+				if e.loop < EndlessPeriod {
+					e.loop++
+				} else {
+					e.loop--
+				}
+			}
 		}
 		return e, nil
 	case FormatBBQr:

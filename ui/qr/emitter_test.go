@@ -27,6 +27,18 @@ func TestEmitterURStream(t *testing.T) {
 	if got, want := e.LoopLen(), urLoopFactor*seqLen; got != want {
 		t.Errorf("LoopLen = %d, want %d (%d x SeqLen %d)", got, want, urLoopFactor, seqLen)
 	}
+	// Every loop is odd, whatever the PSBT's size or the extra parts
+	// asked for, so that a receiver reading every other frame of the
+	// looped showing sees every frame in two rounds.
+	for _, c := range []struct{ size, extra int }{{800, 0}, {1200, 0}, {3755, 0}, {5000, 0}, {3755, 4}, {3755, 5}} {
+		o, err := NewEmitter(psbt[:min(c.size, len(psbt))], EncodeOptions{Format: FormatUR, MaxFragment: 200, URExtraParts: c.extra})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := o.LoopLen(); got%2 == 0 {
+			t.Errorf("%d bytes, %d extra parts: LoopLen = %d, an even loop", c.size, c.extra, got)
+		}
+	}
 	seen := map[string]bool{}
 	for n := 1; n <= 5*seqLen; n++ {
 		next, frame := e.Next(), e.Frame(n)
