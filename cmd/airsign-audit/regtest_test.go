@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"testing"
@@ -48,6 +49,7 @@ func TestRegtestScripts(t *testing.T) {
 			"waitnode":    waitnode,
 			"rpcenv":      rpcenv,
 			"outsidesign": outsidesign,
+			"recordedit":  recordedit,
 			"chainedit":   chainedit,
 			"jsonreport":  jsonreport,
 			"csvreport":   csvreport,
@@ -135,4 +137,40 @@ func chainedit(ts *testscript.TestScript, neg bool, args []string) {
 	out, err := json.Marshal(f)
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), out, 0o644))
+}
+
+// recordedit IN OUT writes the coordinator's audit export IN to OUT with the amount of
+// the first output of its first broadcast record one satoshi more, as
+// someone editing the coordinator's record without its key would.
+func recordedit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: recordedit IN OUT")
+	}
+	var export map[string]any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &export))
+	log, _ := export["log"].(map[string]any) // the coordinator's export holds its log
+	records, _ := log["records"].([]any)
+	for i, r := range records {
+		line, _ := r.(string)
+		if !strings.Contains(line, `"kind":"broadcast"`) {
+			continue
+		}
+		at := strings.Index(line, `"amount_sat":`)
+		if at < 0 {
+			continue
+		}
+		at += len(`"amount_sat":`)
+		end := at
+		for end < len(line) && line[end] >= '0' && line[end] <= '9' {
+			end++
+		}
+		n, err := strconv.ParseInt(line[at:end], 10, 64)
+		ts.Check(err)
+		records[i] = line[:at] + strconv.FormatInt(n+1, 10) + line[end:]
+		out, err := json.Marshal(export)
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(args[1]), out, 0o644))
+		return
+	}
+	ts.Fatalf("recordedit: %s has no broadcast record with an output", args[0])
 }

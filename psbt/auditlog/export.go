@@ -2,6 +2,7 @@ package auditlog
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -254,12 +255,12 @@ func VerifyExport(data []byte, verifierKey string, trusted []byte) (Report, erro
 	if err != nil {
 		return rep, err
 	}
-	if root != cp.Root {
-		return rep, fmt.Errorf("the records do not hash to the root the checkpoint signs: a record (or the frontier before record %d) was changed, removed, added or reordered", since)
-	}
 	prev := ""
 	if since == 0 {
 		prev = genesis
+	}
+	if root != cp.Root {
+		return rep, fmt.Errorf("the records do not hash to the root the checkpoint signs: %s", whichRecordChanged(lines, since, prev))
 	}
 	entries, _, err := checkEntries(lines, since, prev)
 	if err != nil {
@@ -323,3 +324,43 @@ func VerifyExport(data []byte, verifierKey string, trusted []byte) (Report, erro
 
 // Hex is a hash in hex, for reports.
 func Hex(h tlog.Hash) string { return hex.EncodeToString(h[:]) }
+
+// whichRecordChanged says, for records that do not hash to the signed
+// root, which one was changed where the prev chain can tell: an edited
+// record no longer hashes to the prev of the record after it, so the
+// auditor is told its number, kind and request rather than only that the
+// export is broken. An edit of the last record, or of the frontier, shows
+// only in the root.
+func whichRecordChanged(lines [][]byte, since int64, prev string) string {
+	for i := 0; i+1 < len(lines); i++ {
+		var next Entry
+		if json.Unmarshal(lines[i+1], &next) != nil {
+			return fmt.Sprintf("record %d is not an audit entry: it was changed", since+int64(i)+1)
+		}
+		sum := sha256.Sum256(lines[i])
+		if next.Prev == hex.EncodeToString(sum[:]) {
+			continue
+		}
+		what := ""
+		var e Entry
+		if json.Unmarshal(lines[i], &e) == nil {
+			var d struct {
+				Request string `json:"request"`
+			}
+			_ = json.Unmarshal(e.Data, &d)
+			what = " (" + e.Kind
+			if d.Request != "" {
+				what += ", request " + d.Request
+			}
+			what += ")"
+		}
+		return fmt.Sprintf("record %d%s was changed: record %d's prev hash does not match it", since+int64(i), what, since+int64(i)+1)
+	}
+	if len(lines) > 0 && prev == "" {
+		return fmt.Sprintf("the last record (%d) or the frontier before record %d was changed, or records were reordered", since+int64(len(lines))-1, since)
+	}
+	if len(lines) > 0 {
+		return fmt.Sprintf("the last record (%d) was changed, or records were reordered", since+int64(len(lines))-1)
+	}
+	return fmt.Sprintf("the frontier before record %d was changed", since)
+}
