@@ -63,7 +63,7 @@ func garbled(code image.Image, r *rand.Rand) []image.Image {
 // UR, a BBQr part) pass through the view.
 func TestScanThroughLossAndStrays(t *testing.T) {
 	psbt := fakePSBT(2500, 1)
-	loop := render(t, psbt, qr.EncodeOptions{Format: qr.FormatUR, URExtraParts: 20})
+	loop := render(t, psbt, qr.EncodeOptions{Format: qr.FormatUR, URExtraParts: 19})
 	other := render(t, fakePSBT(1500, 2), qr.EncodeOptions{Format: qr.FormatUR})
 	bb := render(t, fakePSBT(900, 3), qr.EncodeOptions{Format: qr.FormatBBQr})
 	strays := []image.Image{other[0], bb[0], other[1]}
