@@ -17,7 +17,6 @@ import (
 	"airsign/online/coinselect"
 	"airsign/online/store"
 	"airsign/psbt"
-	"airsign/psbt/approval"
 	"airsign/psbt/descriptor"
 )
 
@@ -391,14 +390,6 @@ func (c *Coordinator) refresh(ctx context.Context, cr *checkedRequest, req Withd
 	if err != nil {
 		return nil, fmt.Errorf("wallet %q: building the refresh: %w", w.Name, err)
 	}
-	id := newID()
-	if err := approval.SetRequest(p, id); err != nil {
-		return nil, err
-	}
-	raw, err := psbt.Encode(p)
-	if err != nil {
-		return nil, err
-	}
 	addr, err := w.Script.Address(1, a.Index)
 	if err != nil {
 		return nil, err
@@ -407,16 +398,8 @@ func (c *Coordinator) refresh(ctx context.Context, cr *checkedRequest, req Withd
 	if memo == "" {
 		memo = "refresh: restarts the recovery locks of the coins it spends"
 	}
-	sw := store.Withdrawal{ID: id, Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
+	sw := store.Withdrawal{Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
 		Destination: addr.EncodeAddress(), Amount: change, Fee: fee, FeeRate: int64(cr.rate), HasChange: true, ChangeIndex: a.Index,
-		PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash(), Memo: memo, FeePreset: cr.preset}
-	for _, in := range p.UnsignedTx.TxIn {
-		sw.Inputs = append(sw.Inputs, in.PreviousOutPoint)
-	}
-	if err := c.st.CreateWithdrawal(ctx, sw); err != nil {
-		return nil, err
-	}
-	sw.Status = store.StatusPending
-	return &Withdrawal{Withdrawal: sw, Packet: p, State: string(store.StatusPending),
-		Selection: coinselect.Result{Coins: chosen, Fee: fee, Change: change, Weight: weight, Algorithm: "refresh"}}, nil
+		Memo: memo, FeePreset: cr.preset}
+	return c.createRequest(ctx, p, sw, coinselect.Result{Coins: chosen, Fee: fee, Change: change, Weight: weight, Algorithm: "refresh"})
 }

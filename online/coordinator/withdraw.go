@@ -326,23 +326,30 @@ func (c *Coordinator) tryWithdraw(ctx context.Context, cr *checkedRequest, req W
 	if err != nil {
 		return nil, fmt.Errorf("wallet %q: building the PSBT: %w", w.Name, err)
 	}
-	id := newID()
-	if err := approval.SetRequest(p, id); err != nil {
+	sw := store.Withdrawal{
+		Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
+		Destination: req.To, Amount: req.Amount, Fee: sel.Fee, FeeRate: int64(rate),
+		HasChange: change != nil, Memo: req.Memo, FeePreset: cr.preset,
+	}
+	if change != nil {
+		sw.ChangeIndex = change.Index
+	}
+	return c.createRequest(ctx, p, sw, sel)
+}
+
+// createRequest gives p a new request id, records it as request sw (its
+// wallet, amounts and who asked; the id, PSBT, txid and inputs come from
+// p) with its coins reserved, and returns it pending.
+func (c *Coordinator) createRequest(ctx context.Context, p *btcpsbt.Packet, sw store.Withdrawal, sel coinselect.Result) (*Withdrawal, error) {
+	sw.ID = newID()
+	if err := approval.SetRequest(p, sw.ID); err != nil {
 		return nil, err
 	}
 	raw, err := psbt.Encode(p)
 	if err != nil {
 		return nil, err
 	}
-	sw := store.Withdrawal{
-		ID: id, Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
-		Destination: req.To, Amount: req.Amount, Fee: sel.Fee, FeeRate: int64(rate),
-		HasChange: change != nil, PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash(),
-		Memo: req.Memo, FeePreset: cr.preset,
-	}
-	if change != nil {
-		sw.ChangeIndex = change.Index
-	}
+	sw.PSBT, sw.UnsignedTxID = raw, p.UnsignedTx.TxHash()
 	for _, in := range p.UnsignedTx.TxIn {
 		sw.Inputs = append(sw.Inputs, in.PreviousOutPoint)
 	}
@@ -503,26 +510,9 @@ func (c *Coordinator) sweep(ctx context.Context, cr *checkedRequest, req Withdra
 	if err != nil {
 		return nil, fmt.Errorf("wallet %q: building the sweep: %w", w.Name, err)
 	}
-	id := newID()
-	if err := approval.SetRequest(p, id); err != nil {
-		return nil, err
-	}
-	raw, err := psbt.Encode(p)
-	if err != nil {
-		return nil, err
-	}
-	sw := store.Withdrawal{ID: id, Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
-		Destination: req.To, Amount: amount, Fee: fee, FeeRate: int64(rate), PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash(),
-		Memo: req.Memo, FeePreset: cr.preset}
-	for _, in := range p.UnsignedTx.TxIn {
-		sw.Inputs = append(sw.Inputs, in.PreviousOutPoint)
-	}
-	if err := c.st.CreateWithdrawal(ctx, sw); err != nil {
-		return nil, err
-	}
-	sw.Status = store.StatusPending
-	return &Withdrawal{Withdrawal: sw, Packet: p, State: string(store.StatusPending),
-		Selection: coinselect.Result{Coins: coins, Fee: fee, Weight: weight, Algorithm: "sweep"}}, nil
+	sw := store.Withdrawal{Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
+		Destination: req.To, Amount: amount, Fee: fee, FeeRate: int64(rate), Memo: req.Memo, FeePreset: cr.preset}
+	return c.createRequest(ctx, p, sw, coinselect.Result{Coins: coins, Fee: fee, Weight: weight, Algorithm: "sweep"})
 }
 
 // carry gives a new request's PSBT, as it goes to the kiosk, the wallet's
