@@ -106,6 +106,8 @@ type Log struct {
 	// verifying every checkpoint each time grew with the log.
 	cache        *state
 	cacheVersion Version
+	// verified counts the checkpoint signatures this Log has verified.
+	verified uint64
 }
 
 // ErrLocked means another process held the log's lock for too long.
@@ -208,6 +210,15 @@ func (l *Log) Root() tlog.Hash {
 	return l.root
 }
 
+// VerifiedCheckpoints is how many checkpoint signatures this Log has
+// verified since it was opened: what its reads have cost. Open verifies
+// every one; later reads only those added since (lockedLoad).
+func (l *Log) VerifiedCheckpoints() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.verified
+}
+
 // Origin is the log's name in its checkpoints.
 func (l *Log) Origin() string { return l.origin }
 
@@ -307,7 +318,6 @@ func (l *Log) prepare(kind string, data any, now time.Time) (pending, error) {
 // appended takes in the entry p, now stored, which left the storage at
 // version ver.
 func (l *Log) appended(p pending, ver Version) {
-	l.cache = nil
 	sum := sha256.Sum256(p.line)
 	l.head = hex.EncodeToString(sum[:])
 	l.hashes = p.hashes
@@ -335,7 +345,12 @@ func (l *Log) catchUp(lk Locked) error {
 	case c.From != 0:
 		return fmt.Errorf("appending to audit log: %s answered with records from %d, not %d", l.store, c.From, l.next)
 	}
-	v, err := l.verify(c)
+	// A whole log: what a read of this Log verified already and the
+	// storage repeats byte for byte is not verified again.
+	v, ok, err := l.verifyMore(l.cache, c)
+	if err == nil && !ok {
+		v, err = l.verify(c)
+	}
 	if err != nil {
 		return fmt.Errorf("appending to audit log: it changed since this process read it, and does not verify now: audit log %s: %w", l.store, err)
 	}
@@ -362,69 +377,99 @@ func (h hashSlice) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
-// Entries reads the log from its storage again, verifies it as Open does,
-// and returns its entries.
+// Entries reads the whole log from its storage again, checks it as Open
+// does, and returns its entries. What this Log verified before and the
+// storage still holds byte for byte is not verified again (fullRead).
 func (l *Log) Entries() ([]Entry, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	st, err := l.lockedLoad()
+	st, err := l.lockedLoad(fullRead)
 	if err != nil {
 		return nil, err
 	}
 	return slices.Clone(st.entries), nil
 }
 
-// Checkpoint is the latest signed checkpoint, read and verified from the
-// storage.
+// Checkpoint is the latest signed checkpoint, read from the storage with
+// what was appended since this Log last read it verified (tailRead).
 func (l *Log) Checkpoint() (Checkpoint, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	st, err := l.lockedLoad()
+	st, err := l.lockedLoad(tailRead)
 	if err != nil {
 		return Checkpoint{}, err
 	}
 	return st.latest, nil
 }
 
-// lockedLoad reads and verifies the whole log under the storage's read
-// lock, so that it never sees another process's entry before that entry's
-// checkpoint (which would look like an entry nobody signed). A storage
-// that still holds what the last verification read is not verified again.
-func (l *Log) lockedLoad() (*state, error) {
+// readKind says how much of the storage a read asks for again.
+type readKind int
+
+const (
+	// tailRead asks only for what follows the records this Log has
+	// verified, where the storage can answer so (a table): each PSBT the
+	// coordinator hands out carries its checkpoint, and verifying the
+	// whole log, every checkpoint's signature, for each one made the
+	// cost of a withdrawal grow with the log. The records before are
+	// verified once, when the Log opens, and by every fullRead.
+	tailRead readKind = iota
+	// fullRead reads every record and checkpoint again: what an auditor
+	// or an export is given. Records and checkpoints equal, byte for
+	// byte, to ones this Log verified are not verified again; any other
+	// difference is verified in full, which names what changed.
+	fullRead
+)
+
+// lockedLoad reads the log under the storage's read lock, so that it
+// never sees another process's entry before that entry's checkpoint
+// (which would look like an entry nobody signed), and returns it
+// verified. The first read verifies everything (Open); later ones verify
+// what was added since the last (verifyMore), and a storage that still
+// holds what the last read found is not read again.
+func (l *Log) lockedLoad(kind readKind) (*state, error) {
 	lk, err := l.store.Lock(false)
 	if err != nil {
 		return nil, fmt.Errorf("reading audit log: %w", err)
 	}
 	defer lk.Unlock()
+	base := l.cache
+	var from int64
 	var known Version
-	if l.cache != nil {
-		known = l.cacheVersion
+	if base != nil && kind == tailRead {
+		from, known = int64(len(base.lines)), l.cacheVersion
 	}
-	c, err := lk.Read(0, known)
+	c, err := lk.Read(from, known)
 	if err != nil {
 		l.cache = nil
 		return nil, fmt.Errorf("audit log %s: %w", l.store, err)
 	}
-	if c.Unchanged && l.cache != nil {
-		return l.cache, nil
+	if c.Unchanged && base != nil {
+		return base, nil
 	}
-	if c.From != 0 || c.Unchanged {
-		l.cache = nil
-		return nil, fmt.Errorf("audit log %s: asked for the whole log, it answered from record %d", l.store, c.From)
+	st, ok, err := l.verifyMore(base, c)
+	if err == nil && !ok {
+		// What the storage answered does not go on from what was
+		// verified: read and verify all of it, for the error that
+		// names what changed (or a log now shorter, which an append
+		// refuses and a carried checkpoint shows).
+		if c, err = lk.Read(0, nil); err == nil {
+			st, err = l.verify(c)
+		}
 	}
-	st, err := l.verify(c)
 	if err != nil {
 		l.cache = nil
 		return nil, fmt.Errorf("audit log %s: %w", l.store, err)
 	}
-	l.cache, l.cacheVersion = st, c.Version
-	if c.Version == nil {
+	l.cache, l.cacheVersion = st, st.version
+	if st.version == nil {
 		l.cache = nil
 	}
 	return st, nil
 }
 
-// state is a verified log as read from its storage.
+// state is a verified log as read from its storage. A state grows into
+// the next by appending to its slices, so a state is never changed after
+// another was made from it, except beyond its own lengths.
 type state struct {
 	lines       [][]byte
 	entries     []Entry
@@ -437,22 +482,84 @@ type state struct {
 
 // verify verifies a whole log as a storage returned it.
 func (l *Log) verify(c Contents) (*state, error) {
-	st, err := verifyLog(c.Records, c.Checkpoints, l.origin, l.verifier)
+	if c.From != 0 || c.Unchanged {
+		return nil, fmt.Errorf("asked for the whole log, the storage answered from record %d", c.From)
+	}
+	st, err := verifyFrom(&state{head: genesis}, c.Records, c.Checkpoints, l.origin, l.verifier)
 	if err != nil {
 		return nil, err
 	}
+	l.verified += uint64(len(c.Checkpoints))
 	st.version = c.Version
 	return st, nil
 }
 
-// verifyLog verifies a log's records and its checkpoints completely.
-func verifyLog(lines, notes [][]byte, origin string, v note.Verifier) (*state, error) {
-	if err := checkRecords(lines, 0); err != nil {
+// verifyMore verifies c, read after base was verified, as the log that
+// base goes on to: the records and checkpoints base holds are not
+// verified again when c repeats them byte for byte (a whole log) or
+// begins with base's latest checkpoint (the records after base's). ok is
+// false when c does not go on from base: it must be verified whole.
+func (l *Log) verifyMore(base *state, c Contents) (st *state, ok bool, err error) {
+	if base == nil {
+		if c.From != 0 {
+			return nil, false, nil
+		}
+		st, err = l.verify(c)
+		return st, err == nil, err
+	}
+	n := int64(len(base.lines))
+	var lines, notes [][]byte
+	switch {
+	case c.Unchanged:
+		return nil, false, nil
+	case c.From == 0:
+		if len(c.Records) < len(base.lines) || len(c.Checkpoints) < len(base.checkpoints) {
+			return nil, false, nil
+		}
+		for i, line := range base.lines {
+			if !bytes.Equal(line, c.Records[i]) {
+				return nil, false, nil
+			}
+		}
+		for i, cp := range base.checkpoints {
+			if !bytes.Equal(cp.Note, c.Checkpoints[i]) {
+				return nil, false, nil
+			}
+		}
+		lines, notes = c.Records, c.Checkpoints
+	case c.From == n:
+		if len(c.Checkpoints) == 0 || !bytes.Equal(c.Checkpoints[0], base.latest.Note) {
+			return nil, false, nil
+		}
+		lines = append(base.lines, c.Records...)
+		notes = make([][]byte, len(base.checkpoints), len(base.checkpoints)+len(c.Checkpoints)-1)
+		for i, cp := range base.checkpoints {
+			notes[i] = cp.Note
+		}
+		notes = append(notes, c.Checkpoints[1:]...)
+	default:
+		return nil, false, nil
+	}
+	st, err = verifyFrom(base, lines, notes, l.origin, l.verifier)
+	if err != nil {
+		return nil, false, err
+	}
+	l.verified += uint64(len(notes) - len(base.checkpoints))
+	st.version = c.Version
+	return st, true, nil
+}
+
+// verifyFrom verifies a log's records and checkpoints completely, given
+// base, a verified state whose records and checkpoints lines and notes
+// begin with: only the rest is verified (all of it from an empty base).
+func verifyFrom(base *state, lines, notes [][]byte, origin string, v note.Verifier) (*state, error) {
+	nb := len(base.lines)
+	if err := checkRecords(lines[nb:], int64(nb)); err != nil {
 		return nil, err
 	}
-	st := &state{lines: lines}
-	for i, line := range lines {
-		h, err := tlog.StoredHashes(int64(i), line, hashSlice(st.hashes))
+	st := &state{lines: lines, hashes: base.hashes, checkpoints: base.checkpoints}
+	for i := nb; i < len(lines); i++ {
+		h, err := tlog.StoredHashes(int64(i), lines[i], hashSlice(st.hashes))
 		if err != nil {
 			return nil, err
 		}
@@ -462,8 +569,11 @@ func verifyLog(lines, notes [][]byte, origin string, v note.Verifier) (*state, e
 		return nil, errors.New("checkpoints file is empty: no signed checkpoint covers the log")
 	}
 	matched := int64(-1) // largest size known to match the log
-	for i, msg := range notes {
-		c, err := OpenCheckpoint(msg, v)
+	if len(base.checkpoints) > 0 {
+		matched = base.latest.Size
+	}
+	for i := len(base.checkpoints); i < len(notes); i++ {
+		c, err := OpenCheckpoint(notes[i], v)
 		if err != nil {
 			return nil, fmt.Errorf("checkpoint %d: %w", i+1, err)
 		}
@@ -499,11 +609,11 @@ func verifyLog(lines, notes [][]byte, origin string, v note.Verifier) (*state, e
 	if n := int64(len(lines)); n > st.latest.Size {
 		return nil, fmt.Errorf("lines %d to %d are not covered by any signed checkpoint (the latest signs %d records): they were added by something other than the kiosk, or it stopped between writing a record and signing it", st.latest.Size+1, n, st.latest.Size)
 	}
-	var err error
-	st.entries, st.head, err = checkEntries(lines, 0, genesis)
+	more, head, err := checkEntries(lines[nb:], int64(nb), base.head)
 	if err != nil {
 		return nil, err
 	}
+	st.entries, st.head = append(base.entries, more...), head
 	return st, nil
 }
 

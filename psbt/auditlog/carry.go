@@ -143,7 +143,7 @@ func (l *Log) CheckSigned(c Carried) error {
 	if c.VerifierKey != l.vkey {
 		return fmt.Errorf("the checkpoint is signed by %s, not by this log's key", strings.SplitN(c.VerifierKey, "+", 2)[0])
 	}
-	st, err := l.lockedLoad()
+	st, err := l.lockedLoad(tailRead)
 	if err != nil {
 		return err
 	}

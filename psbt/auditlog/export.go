@@ -57,7 +57,7 @@ type exportFile struct {
 func (l *Log) Export(since int64) ([]byte, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	st, err := l.lockedLoad()
+	st, err := l.lockedLoad(fullRead)
 	if err != nil {
 		return nil, err
 	}

@@ -99,7 +99,7 @@ func OpenStorage(st Storage, origin string, s Signer) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit log %s: %w", st, err)
 	}
-	v, err := l.lockedLoad()
+	v, err := l.lockedLoad(fullRead)
 	if err != nil {
 		return nil, err
 	}
@@ -282,6 +282,7 @@ func (l *Log) extend(c Contents) error {
 	if err != nil {
 		return fmt.Errorf("appending to audit log %s: %w", l.store, err)
 	}
+	l.verified += uint64(len(c.Records))
 	l.next += uint64(len(c.Records))
 	l.head, l.hashes, l.root, l.latest, l.version = head, hashes, latest.Root, latest.Note, c.Version
 	l.setMoved(entries[len(entries)-1])

@@ -61,6 +61,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Tampering", func(t *testing.T) { testTampering(t, h) })
 	t.Run("AnotherKey", func(t *testing.T) { testAnotherKey(t, h) })
 	t.Run("MoveFromFiles", func(t *testing.T) { testMoveFromFiles(t, h) })
+	t.Run("ReadCost", func(t *testing.T) { testReadCost(t, h) })
+	t.Run("ReadsSeeTampering", func(t *testing.T) { testReadsSeeTampering(t, h) })
 }
 
 func appendN(t testing.TB, l *auditlog.Log, n, off int) {
@@ -415,5 +417,117 @@ func testMoveFromFiles(t *testing.T, h Harness) {
 	}
 	if _, ok := f2.Moved(); ok || f2.Len() != 1 {
 		t.Errorf("the files of a move refused changed: %d entries", f2.Len())
+	}
+}
+
+// A process verifies each checkpoint once: reads after another process
+// appended verify what it added, not the whole log again. (Each PSBT a
+// coordinator hands out carries its checkpoint; re-verifying every
+// signature for each made withdrawals slower as the log grew.)
+func testReadCost(t *testing.T, h Harness) {
+	s := h.New(t)
+	l1 := newLog(t, s, 20)
+	l2, err := auditlog.OpenStorage(h.Again(t, s), origin, devKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cost := func(what string, want uint64) {
+		t.Helper()
+		if got := l2.VerifiedCheckpoints(); got != want {
+			t.Errorf("after %s: %d checkpoint signatures verified, want %d", what, got, want)
+		}
+	}
+	cost("opening a log of 20 entries", 21)
+	appendN(t, l1, 5, 20)
+	cp, err := l2.Checkpoint()
+	if err != nil || cp.Size != 25 {
+		t.Fatalf("checkpoint of size %d, %v; want 25", cp.Size, err)
+	}
+	cost("reading the checkpoint after 5 appends by another process", 26)
+	if es, err := l2.Entries(); err != nil || len(es) != 25 {
+		t.Fatalf("%d entries, %v; want 25", len(es), err)
+	}
+	if _, err := l2.Export(0); err != nil {
+		t.Fatal(err)
+	}
+	cost("reading the whole log again, unchanged", 26)
+	for i := range 10 {
+		appendN(t, l1, 1, 25+i)
+		if cp, err := l2.Checkpoint(); err != nil || cp.Size != int64(26+i) {
+			t.Fatalf("round %d: checkpoint of size %d, %v", i, cp.Size, err)
+		}
+	}
+	cost("ten rounds of one append and one read", 36)
+	if err := l2.Append("mine", nil, t0); err != nil {
+		t.Fatal(err)
+	}
+	if cp, err := l2.Checkpoint(); err != nil || cp.Size != 36 {
+		t.Fatalf("checkpoint of size %d, %v; want 36", cp.Size, err)
+	}
+	// Its own append's checkpoint, and a storage that answers an append
+	// with the records after those the appender had (a table) has those
+	// verified there too: at most 15 more, never the whole log.
+	if got := l2.VerifiedCheckpoints(); got < 37 || got > 37+15 {
+		t.Errorf("after its own append: %d checkpoint signatures verified, want 37 to 52", got)
+	}
+	verified(t, l2, s)
+}
+
+// A process that has read the log and then finds it changed behind it:
+// every read of the whole log (Entries, Export) refuses what a new
+// process would refuse to open, though it verifies less; a read of the
+// latest checkpoint refuses a forged record after the ones it verified.
+func testReadsSeeTampering(t *testing.T, h Harness) {
+	const n = 6
+	for _, c := range []struct {
+		name string
+		edit func(rs, cs [][]byte) ([][]byte, [][]byte)
+		// latest: Checkpoint refuses it too.
+		latest bool
+	}{
+		{"a record edited", func(rs, cs [][]byte) ([][]byte, [][]byte) {
+			rs[2] = bytes.Replace(rs[2], []byte(`"i":2`), []byte(`"i":7`), 1)
+			return rs, cs
+		}, false},
+		{"a checkpoint edited", func(rs, cs [][]byte) ([][]byte, [][]byte) {
+			cs[3] = bytes.Replace(cs[3], []byte("\n3\n"), []byte("\n4\n"), 1)
+			return rs, cs
+		}, false},
+		{"a forged record added with a copy of the last checkpoint", func(rs, cs [][]byte) ([][]byte, [][]byte) {
+			forged := fmt.Appendf(nil, `{"seq":%d,"time":"2026-11-25T12:00:00Z","kind":"event","prev":"00"}`, n)
+			return append(rs, forged), append(cs, cs[n])
+		}, true},
+		{"a record added with the checkpoint of another key", func(rs, cs [][]byte) ([][]byte, [][]byte) {
+			other, err := auditlog.CreateStorage(auditlog.Files(filepath.Join(t.TempDir(), "audit.log")), origin, otherKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			appendN(t, other, n+1, 0)
+			ors, ocs := stored(t, other.Storage())
+			return append(rs, ors[n]), append(cs, ocs[n+1])
+		}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := h.New(t)
+			l := newLog(t, s, n)
+			if _, err := l.Checkpoint(); err != nil {
+				t.Fatal(err)
+			}
+			rs, cs := stored(t, s)
+			rs, cs = c.edit(clone(rs), clone(cs))
+			h.Rewrite(t, s, rs, cs)
+			if _, err := auditlog.OpenStorage(h.Again(t, s), origin, devKey); err == nil {
+				t.Fatal("a new process opened it: not a tampering case")
+			}
+			if _, err := l.Entries(); err == nil {
+				t.Error("Entries read it")
+			}
+			if _, err := l.Export(0); err == nil {
+				t.Error("Export exported it")
+			}
+			if _, err := l.Checkpoint(); c.latest && err == nil {
+				t.Error("Checkpoint read it")
+			}
+		})
 	}
 }
