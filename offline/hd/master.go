@@ -56,7 +56,7 @@ const maxCachedParents = 16
 func NewMaster(seed []byte, net descriptor.Network) (*Master, error) {
 	params := net.Params()
 	if params == nil {
-		return nil, fmt.Errorf("%v is not a network: use Mainnet, Testnet, Signet or Regtest", net)
+		return nil, fmt.Errorf("%v is not a network: use Mainnet, Testnet, Testnet4, Signet or Regtest", net)
 	}
 	k, err := hdkeychain.NewMaster(seed, params)
 	switch {

@@ -96,7 +96,7 @@ type BSMSRecord struct {
 // and change). A checksum, when present, must match, and the first address
 // must be the descriptor's first address (ErrBSMSFirstAddress). As with
 // Parse, tpub records are read as Testnet: use ParseBSMSForNetwork for
-// Signet and Regtest.
+// Testnet4, Signet and Regtest.
 //
 // Only plain records are read: decrypt an encrypted one with DecryptBSMS
 // first.
@@ -107,7 +107,7 @@ func ParseBSMS(record []byte) (*BSMSRecord, error) {
 // ParseBSMSForNetwork is ParseBSMS for a wallet on net.
 func ParseBSMSForNetwork(record []byte, net Network) (*BSMSRecord, error) {
 	if !net.valid() {
-		return nil, fmt.Errorf("%v is not a network: use Mainnet, Testnet, Signet or Regtest", net)
+		return nil, fmt.Errorf("%v is not a network: use Mainnet, Testnet, Testnet4, Signet or Regtest", net)
 	}
 	return parseBSMS(record, net)
 }

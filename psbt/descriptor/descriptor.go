@@ -260,7 +260,7 @@ func (d *Descriptor) Validate() error {
 	case !d.Script.valid():
 		return fmt.Errorf("the descriptor's script type %v is not one of p2pkh, p2sh-p2wpkh, p2wpkh, p2tr, p2wsh-sortedmulti, p2sh-p2wsh-sortedmulti", d.Script)
 	case !d.Network.valid():
-		return fmt.Errorf("the descriptor's network %v is not one of mainnet, testnet, signet, regtest", d.Network)
+		return fmt.Errorf("the descriptor's network %v is not one of mainnet, testnet, testnet4, signet, regtest", d.Network)
 	case d.Script.Multisig():
 		return d.validateMulti()
 	case d.Threshold != 0 || len(d.Keys) != 0:
@@ -330,7 +330,7 @@ func checkOrigin(o KeyOrigin, key *hdkeychain.ExtendedKey, net Network) error {
 // present, must match. Both ' and h mark hardened steps. Extended private
 // keys are refused, and so are keys without origin and unsorted multi(...).
 // A tpub's descriptor does not say which test network it is for and is read
-// as Testnet: use ParseForNetwork for Signet and Regtest.
+// as Testnet: use ParseForNetwork for Testnet4, Signet and Regtest.
 func Parse(s string) (*Descriptor, error) {
 	d, _, err := parse(s, 0)
 	return d, err
@@ -340,7 +340,7 @@ func Parse(s string) (*Descriptor, error) {
 // net, and the descriptor is given that network.
 func ParseForNetwork(s string, net Network) (*Descriptor, error) {
 	if !net.valid() {
-		return nil, fmt.Errorf("%v is not a network: use Mainnet, Testnet, Signet or Regtest", net)
+		return nil, fmt.Errorf("%v is not a network: use Mainnet, Testnet, Testnet4, Signet or Regtest", net)
 	}
 	d, _, err := parse(s, net)
 	return d, err

@@ -25,31 +25,6 @@ func readJSON(t testing.TB, name string, v any) {
 // abandonFP is the master fingerprint of "abandon ×11 about".
 const abandonFP = "73c5da0a"
 
-func TestNetworkNames(t *testing.T) {
-	for n := Mainnet; n <= Regtest; n++ {
-		got, err := ParseNetwork(n.String())
-		if err != nil || got != n {
-			t.Errorf("ParseNetwork(%q) = %v, %v; want %v, nil", n, got, err, n)
-		}
-		if n.Params() == nil {
-			t.Errorf("%v.Params() = nil", n)
-		}
-	}
-	wantCoin := map[Network]uint32{Mainnet: 0, Testnet: 1, Signet: 1, Regtest: 1}
-	for n, want := range wantCoin {
-		if got := n.CoinType(); got != want {
-			t.Errorf("%v.CoinType() = %d; want %d", n, got, want)
-		}
-	}
-	_, err := ParseNetwork("testnet3")
-	if err == nil || !strings.Contains(err.Error(), "mainnet, testnet, signet or regtest") {
-		t.Errorf("ParseNetwork(testnet3) error = %v; want one listing the valid names", err)
-	}
-	if Network(0).Params() != nil {
-		t.Error("Network(0).Params() != nil; the zero Network must not be a network")
-	}
-}
-
 func TestScriptTypeNames(t *testing.T) {
 	tests := []struct {
 		s       ScriptType

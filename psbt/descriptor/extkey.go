@@ -197,7 +197,7 @@ func decodeExtendedKey(s string) (*decodedKey, error) {
 // are validated and then refused with ErrPrivateKey.
 func ParseExtendedKey(s string, net Network) (*hdkeychain.ExtendedKey, error) {
 	if !net.valid() {
-		return nil, fmt.Errorf("%v is not a network: use Mainnet, Testnet, Signet or Regtest", net)
+		return nil, fmt.Errorf("%v is not a network: use Mainnet, Testnet, Testnet4, Signet or Regtest", net)
 	}
 	d, err := decodeExtendedKey(s)
 	if err != nil {
@@ -249,7 +249,7 @@ func SLIP132(key *hdkeychain.ExtendedKey, script ScriptType, net Network) (strin
 		return "", errors.New("no extended key given")
 	}
 	if !net.valid() {
-		return "", fmt.Errorf("%v is not a network: use Mainnet, Testnet, Signet or Regtest", net)
+		return "", fmt.Errorf("%v is not a network: use Mainnet, Testnet, Testnet4, Signet or Regtest", net)
 	}
 	kind, ok := scriptKind(script)
 	if !ok {

@@ -11,26 +11,38 @@ import (
 // of silently becoming a mainnet wallet.
 type Network int
 
-// The networks airsign knows. Testnet, Signet and Regtest share the tpub key
-// encoding and coin type 1'; only their addresses differ.
+// The networks airsign knows. The test networks share the tpub key encoding
+// and coin type 1'; only regtest's addresses differ (bcrt1), so a testnet,
+// testnet4 or signet wallet has the same keys and addresses on all three.
+//
+// The values are never stored (wallets, configuration and transcripts
+// hold the name String gives), but Testnet4 comes after Regtest anyway so
+// that a value once printed keeps its meaning.
 const (
-	Mainnet Network = iota + 1 // Bitcoin: xpub, coin type 0', bc1 addresses
-	Testnet                    // testnet3: tpub, coin type 1', tb1 addresses
-	Signet                     // default signet: tpub, coin type 1', tb1 addresses
-	Regtest                    // local regression test: tpub, coin type 1', bcrt1 addresses
+	Mainnet  Network = iota + 1 // Bitcoin: xpub, coin type 0', bc1 addresses
+	Testnet                     // testnet3: tpub, coin type 1', tb1 addresses
+	Signet                      // default signet: tpub, coin type 1', tb1 addresses
+	Regtest                     // local regression test: tpub, coin type 1', bcrt1 addresses
+	Testnet4                    // BIP-94 testnet4: tpub, coin type 1', tb1 addresses
+
+	lastNetwork = Testnet4
 )
 
-var networkNames = [...]string{Mainnet: "mainnet", Testnet: "testnet", Signet: "signet", Regtest: "regtest"}
+var networkNames = [...]string{Mainnet: "mainnet", Testnet: "testnet", Signet: "signet", Regtest: "regtest", Testnet4: "testnet4"}
+
+// NetworkChoices lists the names ParseNetwork reads, for help texts and
+// errors.
+const NetworkChoices = "mainnet, testnet, testnet4, signet or regtest"
 
 // ParseNetwork reads the names written by Network.String, as used in
 // configuration files and command-line flags.
 func ParseNetwork(s string) (Network, error) {
-	for n := Mainnet; n <= Regtest; n++ {
+	for n := Mainnet; n <= lastNetwork; n++ {
 		if s == networkNames[n] {
 			return n, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown network %q: use mainnet, testnet, signet or regtest", truncate(s))
+	return 0, fmt.Errorf("unknown network %q: use %s", truncate(s), NetworkChoices)
 }
 
 // String returns the lowercase name ParseNetwork reads back.
@@ -41,10 +53,11 @@ func (n Network) String() string {
 	return networkNames[n]
 }
 
-func (n Network) valid() bool { return n >= Mainnet && n <= Regtest }
+func (n Network) valid() bool { return n >= Mainnet && n <= lastNetwork }
 
 // Params returns btcd's parameters for the network, or nil for a value that
-// is not one of the declared networks.
+// is not one of the declared networks. btcd v0.24 has no testnet4: its
+// parameters are airsign's own (testnet4.go).
 func (n Network) Params() *chaincfg.Params {
 	switch n {
 	case Mainnet:
@@ -55,6 +68,8 @@ func (n Network) Params() *chaincfg.Params {
 		return &chaincfg.SigNetParams
 	case Regtest:
 		return &chaincfg.RegressionNetParams
+	case Testnet4:
+		return &testnet4Params
 	}
 	return nil
 }

@@ -212,7 +212,7 @@ func ParseScriptWallet(s string, net Network) (*ScriptWallet, error) {
 // from.
 func parseScriptWallet(s string, net Network, staticKeys bool) (*ScriptWallet, error) {
 	if !net.valid() {
-		return nil, fmt.Errorf("%v is not a network: use Mainnet, Testnet, Signet or Regtest", net)
+		return nil, fmt.Errorf("%v is not a network: use Mainnet, Testnet, Testnet4, Signet or Regtest", net)
 	}
 	s = strings.TrimSpace(s)
 	if len(s) > maxScriptDescriptorLen {
