@@ -606,3 +606,42 @@ func TestCacheSeesChanges(t *testing.T) {
 		t.Fatal("a cut log read without an error")
 	}
 }
+
+// BenchmarkCheckpointAfterAppend is a coordinator handing out a PSBT
+// (which carries its latest checkpoint) after another process appended
+// one entry, on logs of 200 and 2000 entries: "whole" drops what the last
+// read verified, as every read after an append did before, and verifies
+// every checkpoint again; "tail" verifies the one appended. Compare the
+// sizes and the two within one run.
+func BenchmarkCheckpointAfterAppend(b *testing.B) {
+	for _, size := range []int{200, 2000} {
+		for _, whole := range []bool{true, false} {
+			name := fmt.Sprintf("log=%d/tail", size)
+			if whole {
+				name = fmt.Sprintf("log=%d/whole", size)
+			}
+			b.Run(name, func(b *testing.B) {
+				l, path := newLogAt(b, b.TempDir(), size, 0)
+				other, err := Open(path, origin, devKey)
+				if err != nil {
+					b.Fatal(err)
+				}
+				i := size
+				for b.Loop() {
+					i++
+					if err := other.Append("event", map[string]int{"i": i}, t0); err != nil {
+						b.Fatal(err)
+					}
+					if whole {
+						l.mu.Lock()
+						l.cache = nil
+						l.mu.Unlock()
+					}
+					if cp, err := l.Checkpoint(); err != nil || cp.Size != int64(i) {
+						b.Fatal(cp.Size, err)
+					}
+				}
+			})
+		}
+	}
+}
