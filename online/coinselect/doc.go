@@ -44,6 +44,13 @@
 // Result.Coins come largest effective value first. The order of inputs in
 // the transaction is the caller's choice.
 //
+// Among alike coins (same value and input weight) the outpoint decides,
+// unless Params.TieBreak gives a key: then a hash of the key and the
+// outpoint does, so that requests made at the same moment with keys of
+// their own take different coins of equal cost rather than all the same
+// one. Only alike coins change places, so the cost is that of the
+// selection without a key (tiebreak.go).
+//
 // Change smaller than Params.DustLimit, or not worth more than spending it
 // later at the long-term rate, is not created; it goes to the fee and
 // Result.DroppedChange says how much.

@@ -35,13 +35,7 @@ func valued(sats ...int64) []Coin {
 }
 
 // locked is what a selection holds until it confirms: its coins' value.
-func locked(r Result) btcutil.Amount {
-	var sum btcutil.Amount
-	for _, c := range r.Coins {
-		sum += c.Value
-	}
-	return sum
-}
+func locked(r Result) btcutil.Amount { return valueOf(r.Coins) }
 
 func outpoints(cs []Coin) []wire.OutPoint {
 	var ops []wire.OutPoint

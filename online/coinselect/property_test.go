@@ -170,6 +170,32 @@ func checkError(t *testing.T, coins []Coin, p Params, err error) {
 	}
 }
 
+// valueOf is the sum of the coins' values.
+func valueOf(cs []Coin) btcutil.Amount {
+	var sum btcutil.Amount
+	for _, c := range cs {
+		sum += c.Value
+	}
+	return sum
+}
+
+// randomParams is a request for up to total at a random fee rate, dust
+// limit, input and weight limits and lock cost.
+func randomParams(rng *rand.Rand, total btcutil.Amount) Params {
+	p := params(1 + rng.Int64N(int64(total)))
+	p.FeeRate = FeeRate(1 + rng.IntN(200_000))
+	p.DustLimit = btcutil.Amount(rng.IntN(3_000))
+	p.MaxInputs = rng.IntN(60)
+	p.BaseWeight = 166 + 4*rng.IntN(1000)
+	if rng.IntN(4) == 0 {
+		p.MaxWeight = p.BaseWeight + 124 + rng.IntN(20_000)
+	}
+	if rng.IntN(3) == 0 {
+		p.LockCost = btcutil.Amount(1 + rng.Int64N(btcutil.SatoshiPerBitcoin))
+	}
+	return p
+}
+
 func TestSelectProperties(t *testing.T) {
 	n := 400
 	if testing.Short() {
@@ -179,21 +205,7 @@ func TestSelectProperties(t *testing.T) {
 	for seed := range uint64(n) {
 		rng := rand.New(rand.NewPCG(seed, 99))
 		cs := genCoins(1+rng.IntN(200), seed)
-		var total btcutil.Amount
-		for _, c := range cs {
-			total += c.Value
-		}
-		p := params(1 + rng.Int64N(int64(total)))
-		p.FeeRate = FeeRate(1 + rng.IntN(200_000))
-		p.DustLimit = btcutil.Amount(rng.IntN(3_000))
-		p.MaxInputs = rng.IntN(60)
-		p.BaseWeight = 166 + 4*rng.IntN(1000)
-		if rng.IntN(4) == 0 {
-			p.MaxWeight = p.BaseWeight + 124 + rng.IntN(20_000)
-		}
-		if rng.IntN(3) == 0 {
-			p.LockCost = btcutil.Amount(1 + rng.Int64N(btcutil.SatoshiPerBitcoin))
-		}
+		p := randomParams(rng, valueOf(cs))
 		r, err := Select(cs, p)
 		if err != nil {
 			checkError(t, cs, p, err)

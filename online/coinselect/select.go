@@ -66,6 +66,14 @@ type Params struct {
 	// coin many times the payment is not held by a request while smaller
 	// ones would pay it; see the package documentation.
 	LockCost btcutil.Amount
+	// TieBreak, when set, orders alike coins (same value and input
+	// weight) by a hash of it and their outpoint instead of by outpoint.
+	// Give each request a value of its own, such as its id: requests made
+	// at the same moment then mostly choose different coins of a wallet
+	// with many alike ones, instead of all the same one. The fee, change,
+	// waste and lock cost are those of the selection without it; only
+	// which of the alike coins are taken differs (tiebreak.go).
+	TieBreak string
 }
 
 // Result is a funded transaction.
@@ -140,6 +148,10 @@ type selector struct {
 	// payViable and payMinChange are what coins must bring to pay need
 	// and leave change worth an output, or MinChange.
 	payViable, payMinChange int64
+	// seed0 and seed1 are the knapsack's seed when seeded: taken before
+	// spreadAlike reorders the pool.
+	seeded       bool
+	seed0, seed1 uint64
 }
 
 // Select chooses coins to pay p.Target at p.FeeRate.
@@ -186,6 +198,9 @@ func newSelector(coins []Coin, p Params) (*selector, error) {
 
 	if err := s.load(coins); err != nil {
 		return nil, err
+	}
+	if len(p.TieBreak) > 0 {
+		s.spreadAlike(p.TieBreak)
 	}
 	if p.BaseWeight > p.MaxWeight {
 		return nil, fmt.Errorf("%w: the transaction without inputs weighs %d WU, over the %d WU limit; split the payments over several transactions",
@@ -346,10 +361,7 @@ func compareCandidates(a, b candidate) int {
 	if c := cmp.Compare(a.fee, b.fee); c != 0 {
 		return c
 	}
-	if c := slices.Compare(a.coin.OutPoint.Hash[:], b.coin.OutPoint.Hash[:]); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.coin.OutPoint.Index, b.coin.OutPoint.Index)
+	return compareOutPoints(a, b)
 }
 
 // result turns indexes into s.pool (ascending) into a Result. Without
@@ -414,8 +426,17 @@ func (s *selector) tooManyInputs() error {
 }
 
 // seed derives the knapsack's random seed from the sorted pool and the
-// parameters, so that equal inputs give equal results.
+// parameters, so that equal inputs give equal results. TieBreak is not
+// part of it: the seed is that of the pool in outpoint order.
 func (s *selector) seed() (uint64, uint64) {
+	if s.seeded {
+		return s.seed0, s.seed1
+	}
+	return s.poolSeed()
+}
+
+// poolSeed hashes the parameters and s.pool as it is now.
+func (s *selector) poolSeed() (uint64, uint64) {
 	h := sha256.New()
 	var b [8]byte
 	put := func(v int64) {
