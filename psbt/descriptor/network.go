@@ -34,6 +34,9 @@ var networkNames = [...]string{Mainnet: "mainnet", Testnet: "testnet", Signet: "
 // errors.
 const NetworkChoices = "mainnet, testnet, testnet4, signet or regtest"
 
+// Networks returns every network, in the order NetworkChoices lists them.
+func Networks() []Network { return []Network{Mainnet, Testnet, Testnet4, Signet, Regtest} }
+
 // ParseNetwork reads the names written by Network.String, as used in
 // configuration files and command-line flags.
 func ParseNetwork(s string) (Network, error) {

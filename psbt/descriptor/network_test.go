@@ -45,6 +45,13 @@ func TestNetworkNames(t *testing.T) {
 			t.Errorf("ParseNetwork(%q) error = %v; want one listing the valid names", s, err)
 		}
 	}
+	var names []string
+	for _, n := range Networks() {
+		names = append(names, n.String())
+	}
+	if got := strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]; got != NetworkChoices || len(names) != int(lastNetwork) {
+		t.Errorf("Networks() = %v; want every network, as NetworkChoices lists them (%s)", names, NetworkChoices)
+	}
 	for _, n := range []Network{0, -1, lastNetwork + 1} {
 		if n.valid() || n.Params() != nil {
 			t.Errorf("Network(%d): valid %v, Params %v; want not a network", int(n), n.valid(), n.Params())
