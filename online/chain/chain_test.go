@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"airsign/online/regtest"
+	"airsign/psbt/descriptor"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcjson"
@@ -296,9 +297,21 @@ func TestAgainstBtcd(t *testing.T) {
 	})
 
 	t.Run("WrongNetwork", func(t *testing.T) {
-		_, err := Dial(Config{URL: n.RPCURL(), User: n.RPCUser(), Pass: n.RPCPass(), Params: &chaincfg.MainNetParams})
-		if err == nil || !strings.Contains(err.Error(), "genesis") {
-			t.Errorf("Dial(mainnet params) to a regtest node = %v, want a genesis mismatch", err)
+		// The refusal names both networks: the node's, known by its
+		// genesis block, and the configured one.
+		for _, tt := range []struct {
+			net  descriptor.Network
+			want string
+		}{
+			{descriptor.Mainnet, "is a regtest node (genesis block 0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206), but network mainnet is configured"},
+			{descriptor.Testnet, "is a regtest node (genesis block 0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206), but network testnet is configured"},
+			{descriptor.Testnet4, "is a regtest node (genesis block 0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206), but network testnet4 is configured (genesis block 00000000da84f2bafbbc53dee25a72ae507ff4914b867c565be350b0da8bf043): point it at a testnet4 node, or configure network regtest"},
+			{descriptor.Signet, "is a regtest node"},
+		} {
+			_, err := Dial(Config{URL: n.RPCURL(), User: n.RPCUser(), Pass: n.RPCPass(), Params: tt.net.Params()})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Dial(%v) to a regtest node = %v, want an error containing %q", tt.net, err, tt.want)
+			}
 		}
 	})
 
@@ -545,5 +558,54 @@ func TestCoreAnswers(t *testing.T) {
 	}
 	if _, _, err := c.TestAccept(ctx, wire.NewMsgTx(2)); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("TestAccept on a node without it = %v, want ErrUnsupported", err)
+	}
+}
+
+// A Bitcoin Core node on testnet4 (bitcoind -testnet4) answers
+// getblockhash 0 with BIP-94's genesis block: a coordinator configured for
+// testnet4 takes it, one configured for testnet (testnet3), whose addresses
+// and keys look the same, is refused with both networks named, and so is
+// a node of a chain airsign does not know.
+func TestGenesisCheck(t *testing.T) {
+	genesis := "00000000da84f2bafbbc53dee25a72ae507ff4914b867c565be350b0da8bf043"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Method string `json:"method"`
+			Params []int  `json:"params"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		w.Header().Set("Content-Type", "application/json")
+		if req.Method != "getblockhash" || len(req.Params) != 1 || req.Params[0] != 0 {
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"result":null,"error":{"code":-32601,"message":"Method not found"},"id":1}`)
+			return
+		}
+		io.WriteString(w, `{"result":"`+genesis+`","error":null,"id":1}`)
+	}))
+	defer srv.Close()
+	for _, tt := range []struct {
+		genesis string
+		net     descriptor.Network
+		want    string // "" for no error
+	}{
+		{genesis, descriptor.Testnet4, ""},
+		{genesis, descriptor.Testnet, "is a testnet4 node (genesis block 00000000da84f2bafbbc53dee25a72ae507ff4914b867c565be350b0da8bf043), but network testnet is configured (genesis block 000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943): point it at a testnet node, or configure network testnet4"},
+		{genesis, descriptor.Signet, "is a testnet4 node"},
+		{"000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943", descriptor.Testnet4, "is a testnet node (genesis block 000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943), but network testnet4 is configured"},
+		{"00000008819873e925422c1ff0f99f7cc9bbb232af63a077a480a3633bee1ef6", descriptor.Testnet4, "is a signet node"},
+		{"12a765e31ffd4059bada1e25190f6e98c99d9714d334efa41a195a7e7e04bfe2", descriptor.Testnet4, // Litecoin's
+			"of none of the networks mainnet, testnet, testnet4, signet or regtest, but network testnet4 is configured"},
+	} {
+		genesis = tt.genesis
+		c, err := Dial(Config{URL: srv.URL, Params: tt.net.Params()})
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("Dial(%v) to a node with genesis %.16s…: %v", tt.net, tt.genesis, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("Dial(%v) to a node with genesis %.16s… = %v, want an error containing %q", tt.net, tt.genesis, err, tt.want)
+		}
+		if c != nil {
+			c.Close()
+		}
 	}
 }

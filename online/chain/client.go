@@ -34,6 +34,8 @@ import (
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
+
+	"airsign/psbt/descriptor"
 )
 
 // Config says how to reach a node.
@@ -112,11 +114,40 @@ func DialContext(ctx context.Context, cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("chain: checking network of node at %s: %w", redacted, err)
 		}
 		if genesis != *cfg.Params.GenesisHash {
-			return nil, fmt.Errorf("chain: node at %s has genesis block %v, but network %s has %v: point the coordinator at a %s node",
-				redacted, genesis, cfg.Params.Name, cfg.Params.GenesisHash, cfg.Params.Name)
+			return nil, wrongNetwork("node at "+redacted, genesis, cfg.Params)
 		}
 	}
 	return c, nil
+}
+
+// wrongNetwork is the error for a node whose genesis block is not the
+// configured network's. It names the node's network when the genesis block
+// is one airsign knows (testnet3 and testnet4 nodes look alike otherwise:
+// same addresses, same keys), so the operator sees which of the two is
+// wrong.
+func wrongNetwork(node string, genesis chainhash.Hash, want *chaincfg.Params) error {
+	wantName := NetworkOf(*want.GenesisHash)
+	if wantName == "" {
+		wantName = want.Name
+	}
+	if name := NetworkOf(genesis); name != "" {
+		return fmt.Errorf("chain: %s is a %s node (genesis block %v), but network %s is configured (genesis block %v): point it at a %s node, or configure network %s",
+			node, name, genesis, wantName, want.GenesisHash, wantName, name)
+	}
+	return fmt.Errorf("chain: %s has genesis block %v, of none of the networks %s, but network %s is configured (genesis block %v): point it at a %s node",
+		node, genesis, descriptor.NetworkChoices, wantName, want.GenesisHash, wantName)
+}
+
+// NetworkOf returns the name (as --network takes it) of the network whose
+// genesis block is genesis, or "" for one airsign does not know (a custom
+// signet, another coin).
+func NetworkOf(genesis chainhash.Hash) string {
+	for _, n := range descriptor.Networks() {
+		if *n.Params().GenesisHash == genesis {
+			return n.String()
+		}
+	}
+	return ""
 }
 
 // Close releases idle connections.

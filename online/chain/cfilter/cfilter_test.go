@@ -18,6 +18,7 @@ import (
 
 	"airsign/online/chain"
 	"airsign/online/regtest"
+	"airsign/psbt/descriptor"
 )
 
 func dial(t *testing.T, params *chaincfg.Params, peers ...string) (*Client, error) {
@@ -177,6 +178,7 @@ func TestWrongNetworkRefused(t *testing.T) {
 		{&chaincfg.TestNet3Params, "is it a testnet3 node"},
 		{&chaincfg.MainNetParams, "is it a mainnet node"},
 		{&chaincfg.SigNetParams, "is it a signet node"},
+		{descriptor.Testnet4.Params(), "is it a testnet4 node, and is that its P2P port (testnet4's default is 48333)"},
 		{&otherGenesis, "genesis"},
 	} {
 		t.Run(tc.params.Name, func(t *testing.T) {

@@ -66,8 +66,10 @@ var errNotConnected = errors.New("headers do not build on our chain")
 // carry strictly more work, so equal-work forks keep the first seen, as
 // nodes do. It returns whether our tip changed. Each header's proof of work
 // is checked against its own difficulty bits and the network's limit; the
-// retarget schedule is not (see docs/DECISIONS.md): a peer can only win a
-// fork with more real work than the others show.
+// retarget schedule is not (see docs/DECISIONS.md), on any network, so
+// neither are testnet3's and testnet4's 20-minute minimum-difficulty blocks
+// nor BIP-94's retarget base and time-warp rule: a peer can only win a fork
+// with more real work than the others show.
 func (c *headerChain) connect(hs []*wire.BlockHeader) (changed bool, err error) {
 	if len(hs) == 0 {
 		return false, nil
