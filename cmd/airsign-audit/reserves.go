@@ -141,5 +141,5 @@ func addressScript(address string) ([]byte, error) {
 			return txscript.PayToAddrScript(a)
 		}
 	}
-	return nil, fmt.Errorf("%q is not a Bitcoin address of mainnet, testnet, signet or regtest", address)
+	return nil, fmt.Errorf("%q is not a Bitcoin address of mainnet, testnet, testnet4, signet or regtest", address)
 }

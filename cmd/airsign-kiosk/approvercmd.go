@@ -206,7 +206,7 @@ func (c *cli) approverWalletAdd(dir *string, args []string) error {
 	name := fs.String("name", "", "the wallet's name on this station")
 	desc := fs.String("descriptor", "", "the wallet's watch-only descriptor")
 	qrIn := fs.String("qr", "", "QR images of the descriptor, a UR crypto-output or a BSMS record (further frames follow as arguments)")
-	network := fs.String("network", "mainnet", "the wallet's network: mainnet, testnet, signet or regtest")
+	network := fs.String("network", "mainnet", "the wallet's network: "+descriptor.NetworkChoices)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -233,7 +233,7 @@ func (c *cli) approverWalletAdd(dir *string, args []string) error {
 		networkGiven := false
 		fs.Visit(func(f *flag.Flag) { networkGiven = networkGiven || f.Name == "network" })
 		if !networkGiven && strings.Contains(text, "tpub") {
-			err = fmt.Errorf("%w (a tpub is for a test network: give it with --network testnet, signet or regtest)", err)
+			err = fmt.Errorf("%w (a tpub is for a test network: give it with --network testnet, testnet4, signet or regtest)", err)
 		}
 		if *qrIn != "" {
 			return fmt.Errorf("%s: %w", source, err)

@@ -80,7 +80,7 @@ ceremony      make a new seed (or split an existing one with --mnemonic-file),
               share-<i>.txt and share-<i>.png for each custodian, the
               watch-only export and the signed transcript into OUTDIR (which
               must not exist), and register the wallet.
-              NET: mainnet, testnet, signet, regtest.
+              NET: mainnet, testnet, testnet4, signet, regtest.
               TYPE: p2wpkh, p2tr, p2sh-p2wpkh, p2pkh.
               --dice mixes die rolls (digits 1-6; - reads them from standard
               input) into the machine's randomness; 12 words need 50 rolls,
@@ -499,7 +499,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func (c *cli) ceremony(args []string) error {
 	fs := newFlags("ceremony")
-	network := fs.String("network", "", "mainnet, testnet, signet or regtest")
+	network := fs.String("network", "", descriptor.NetworkChoices)
 	script := fs.String("script", "", "p2wpkh, p2tr, p2sh-p2wpkh or p2pkh")
 	threshold := fs.Int("threshold", 0, "shares needed to rebuild the seed")
 	total := fs.Int("shares", 0, "shares to make")

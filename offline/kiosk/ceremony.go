@@ -17,7 +17,7 @@ import (
 
 // CeremonyParams are what the operator chooses on the setup screen.
 type CeremonyParams struct {
-	Network    string // mainnet, testnet, signet, regtest
+	Network    string // mainnet, testnet, testnet4, signet, regtest
 	Script     string // p2wpkh, p2tr, p2sh-p2wpkh, p2pkh
 	Threshold  int
 	Total      int

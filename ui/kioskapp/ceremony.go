@@ -22,7 +22,7 @@ import (
 // setupScreen asks for the ceremony's parameters.
 func (a *App) setupScreen(s core.CeremonySetup) fyne.CanvasObject {
 	p := s.Params
-	network := widget.NewSelect([]string{"mainnet", "testnet", "signet", "regtest"}, nil)
+	network := widget.NewSelect([]string{"mainnet", "testnet", "testnet4", "signet", "regtest"}, nil)
 	network.SetSelected(p.Network)
 	script := widget.NewSelect([]string{"p2wpkh", "p2tr", "p2sh-p2wpkh", "p2pkh"}, nil)
 	script.SetSelected(p.Script)
