@@ -30,7 +30,8 @@ Global flags (also read from DATADIR/config.json; flags win):
     --datadir DIR        the database, the embedded regtest node, the
                          configuration (default $AIRSIGN_COORDINATOR_DIR or
                          ~/.airsign-coordinator)
-    --network NET        mainnet, testnet, signet or regtest (default regtest)
+    --network NET        mainnet, testnet, testnet4, signet or regtest
+                         (default regtest)
     --store URL|FILE     the database: a postgres:// URL, which several
                          coordinators may share (docs/operations.md), or a
                          SQLite file, a relative one in DATADIR (default
