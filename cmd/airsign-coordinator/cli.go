@@ -173,6 +173,12 @@ Commands:
                                        DATADIR/identity.key; the export also holds the
                                        registered wallets; verify and cross-check it with
                                        airsign-audit
+    store copy --to postgres://USER:PASSWORD@HOST/DATABASE?sslmode=...
+                                       (admin) copy this coordinator's SQLite store, all of
+                                       it (wallets, users, requests, approvals, labels...),
+                                       into an empty PostgreSQL database that coordinators
+                                       then share; stop the coordinator first; the audit log
+                                       moves in at the first serve on it (docs/operations.md)
     version
 
 AMOUNT is in BTC (0.015) or in satoshis with a suffix (1500000sat). A
@@ -346,6 +352,9 @@ func (c *cli) run(args []string) error {
 	if cmd == "regtest" {
 		return c.regtest(rest)
 	}
+	if cmd == "store" {
+		return c.storeCmd(rest) // needs no node
+	}
 	if cmd == "wallet" && len(rest) > 0 && rest[0] == "template" {
 		return c.walletTemplate(rest[1:]) // needs no node and no store
 	}
@@ -442,7 +451,7 @@ func (c *cli) help(args []string) error {
 
 // commands are the commands, as the usage lists them.
 var commands = []string{"regtest", "wallet", "bsms", "wallets", "sync", "receive", "balance", "utxos", "coins", "history",
-	"withdraw", "requests", "payee", "payees", "labels", "show", "cancel", "approve", "finalize", "prove-reserves", "sign-message", "bump-fee", "serve", "user", "users", "audit", "version"}
+	"withdraw", "requests", "payee", "payees", "labels", "show", "cancel", "approve", "finalize", "prove-reserves", "sign-message", "bump-fee", "serve", "user", "users", "audit", "store", "version"}
 
 func unknownCommand(cmd string) usageError {
 	msg := fmt.Sprintf("unknown command %q", cmd)

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"airsign/online/store"
+)
+
+// storeCopyUsage is the synopsis usage errors repeat.
+const storeCopyUsage = "store copy --to postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=..."
+
+// storeCmd is `store copy --to URL`: the coordinator's SQLite store, all
+// of it, into an empty PostgreSQL database, so that several coordinators
+// can share what this one kept (store.Copy). It needs no node: only the
+// store, the audit log and who acts.
+//
+// The audit log stays where it is: DATADIR/audit.log, with a store-copied
+// entry, moves into the database at the first serve on it, as for any
+// coordinator that starts to share one (openSharedAudit). The copy leaves
+// the database's audit_log table empty for it.
+func (c *cli) storeCmd(args []string) error {
+	if len(args) == 0 {
+		return usageError("store takes a subcommand: " + storeCopyUsage)
+	}
+	if args[0] != "copy" {
+		return unknownSubcommand("store", args[0], []string{"copy"})
+	}
+	flags := newFlags("store copy")
+	to := flags.String("to", "", "")
+	if err := parseFlags(flags, args[1:]); err != nil {
+		return err
+	}
+	if *to == "" || flags.NArg() != 0 {
+		return usageError(storeCopyUsage)
+	}
+	if !store.IsPostgresURL(*to) {
+		return usageError(fmt.Sprintf("store copy --to %s: give a postgres:// URL of an empty database (the copy is for moving to PostgreSQL)", store.RedactURL(*to)))
+	}
+	from, err := c.storeWhere(c.storeFlag)
+	if err != nil {
+		return err
+	}
+	if store.IsPostgresURL(from) {
+		return fmt.Errorf("this coordinator's store is PostgreSQL already (%s): store copy moves a SQLite store; from one PostgreSQL database to another, use pg_dump", store.RedactURL(from))
+	}
+	// store.Open would make an empty database where there is none.
+	if _, err := os.Stat(from); err != nil {
+		return fmt.Errorf("no store to copy at %s (%v): name the SQLite file with --store FILE, or the data folder with --datadir", from, err)
+	}
+	src, err := store.Open(from)
+	if err != nil {
+		return err
+	}
+	c.st = src
+	if err := c.act(store.RoleAdmin); err != nil {
+		return err
+	}
+	// A coordinator beside a SQLite store keeps its log in files; rows in
+	// the store's audit_log table are another log, which would meet the
+	// files' in the database at the first serve.
+	logPath := filepath.Join(c.datadir, "audit.log")
+	_, ferr := os.Stat(logPath)
+	if ferr != nil && !errors.Is(ferr, fs.ErrNotExist) {
+		return ferr
+	}
+	auditRows, err := src.AuditRows(c.ctx)
+	if err != nil {
+		return err
+	}
+	if auditRows > 0 && ferr == nil {
+		return fmt.Errorf("%s's audit_log table holds %d rows, and this coordinator's log is %s: the first serve on the database would find two logs; hand both to the auditor and move the one that does not go on aside (the file, or the rows), then copy", from, auditRows, logPath)
+	}
+	if auditRows == 0 {
+		// Open (or start) the log in files before the copy: one that does
+		// not verify, or that moved into a database already, stops here.
+		if c.auditLog, err = openAudit(c.datadir, src); err != nil {
+			return err
+		}
+	}
+
+	dst, err := store.Open(*to)
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	rep, err := store.Copy(c.ctx, src, dst)
+	if err != nil {
+		return err
+	}
+	counts := map[string]int64{}
+	for _, t := range rep.Tables {
+		counts[t.Name] = t.Rows
+	}
+	rec := map[string]any{"from": src.String(), "to": dst.String(), "schema_version": rep.SchemaVersion,
+		"rows": rep.Rows(), "tables": counts, "by": c.who}
+	if c.auditLog == nil {
+		// The store's own log was copied: it goes on in the database.
+		if c.auditLog, err = openAudit(c.datadir, dst); err != nil {
+			return fmt.Errorf("copied, but the audit log copied into %s does not open: %w", dst, err)
+		}
+	}
+	if err := c.auditLog.Append("store-copied", rec, time.Now()); err != nil {
+		return fmt.Errorf("copied to %s, but the copy could not be recorded in the audit log (%w): tell the auditor", dst, err)
+	}
+	return c.emit(map[string]any{"from": src.String(), "to": dst.String(), "schema_version": rep.SchemaVersion,
+		"rows": rep.Rows(), "tables": rep.Tables}, func() {
+		fmt.Fprintf(c.stdout, "copied %s to %s: %d rows at schema version %d, read back and compared\n", src, dst, rep.Rows(), rep.SchemaVersion)
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		for _, t := range rep.Tables {
+			fmt.Fprintf(tw, "  %s\t%d\n", t.Name, t.Rows)
+		}
+		tw.Flush()
+		next := "the first serve moves " + logPath + " into it"
+		if auditRows > 0 {
+			next = "the audit log went with the copy"
+		}
+		fmt.Fprintf(c.stdout, "next: give the database as the store (--store URL, or config.json's \"store\") and serve; %s\n", next)
+		fmt.Fprintf(c.stdout, "keep %s as it is, unused: a coordinator started on it again would go on apart from the database\n", from)
+	})
+}
