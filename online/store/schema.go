@@ -338,4 +338,15 @@ CREATE TABLE audit_log (
 	CHECK ((size = 0) = (record IS NULL))
 ) STRICT;
 `,
+	// 21: claims on webhook deliveries, so that of the coordinators
+	// sharing the database one at a time sends a delivery: claim is a
+	// random token per claim (an attempt is recorded only under the
+	// token it was claimed with), claimed_by the process that took it,
+	// claimed_until when another may take it over, in the database's
+	// clock. Deliveries queued before stay unclaimed (claimed_until 0).
+	`
+ALTER TABLE webhook_deliveries ADD COLUMN claim TEXT NOT NULL DEFAULT '';
+ALTER TABLE webhook_deliveries ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE webhook_deliveries ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0; -- unix nanoseconds, the database's clock
+`,
 }

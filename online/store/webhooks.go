@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -12,6 +14,14 @@ import (
 // request, and its delivery to each configured URL. Rows stay after
 // delivery: the events also say which notifications were made, so a
 // restarted coordinator neither repeats nor forgets one.
+//
+// Coordinators sharing one database share the queue: a process claims a
+// delivery (ClaimWebhooks) before it sends it, and records the attempt
+// (WebhookAttempt) under that claim, so each attempt goes out from one
+// process. A claim runs out, so that a process killed while sending does
+// not strand the delivery: another takes it over and sends it again. A
+// receiver may therefore see a delivery twice (at least once is what a
+// crash leaves) and deduplicates by its id, the X-Airsign-Delivery header.
 
 // Delivery states.
 const (
@@ -39,7 +49,25 @@ type WebhookDelivery struct {
 	LastStatus  int // the HTTP status of the last attempt; 0: none came
 	LastError   string
 	Updated     time.Time
+	// Claim is the token of the claim it was handed out under by
+	// ClaimWebhooks, for WebhookAttempt; "" when not claimed.
+	Claim string
+	// ClaimedBy is the process that claimed it last (kept after its
+	// attempt, to show who sent it), and ClaimedUntil when that claim
+	// runs out, in the database's clock: zero once its attempt is
+	// recorded.
+	ClaimedBy    string
+	ClaimedUntil time.Time
 }
+
+// ErrNotClaimed is an attempt recorded by a process that no longer holds
+// the delivery's claim: its claim ran out and another process took the
+// delivery over, or the attempt was recorded already.
+var ErrNotClaimed = errors.New("the delivery is not claimed under this claim")
+
+// MaxClaimTTL bounds a claim's length: a dead claimant's deliveries must be
+// taken over within minutes.
+const MaxClaimTTL = 10 * time.Minute
 
 // NewWebhookID returns a fresh event id: 16 random bytes, hex.
 func NewWebhookID() (string, error) {
@@ -79,7 +107,8 @@ ON CONFLICT (kind, request) DO NOTHING`, e.ID, e.Kind, e.Request, e.Body, e.Crea
 	return added, err
 }
 
-const deliveryColumns = `e.id, e.kind, e.request, e.body, e.created, d.url, d.state, d.attempts, d.next_attempt, d.last_status, d.last_error, d.updated`
+const deliveryColumns = `e.id, e.kind, e.request, e.body, e.created, d.url, d.state, d.attempts, d.next_attempt, d.last_status, d.last_error, d.updated,
+d.claim, d.claimed_by, d.claimed_until`
 
 func (s *Store) deliveries(ctx context.Context, query string, args ...any) ([]WebhookDelivery, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
@@ -90,12 +119,16 @@ func (s *Store) deliveries(ctx context.Context, query string, args ...any) ([]We
 	var out []WebhookDelivery
 	for rows.Next() {
 		var d WebhookDelivery
-		var created, next, updated int64
+		var created, next, updated, claimedUntil int64
 		if err := rows.Scan(&d.Event.ID, &d.Event.Kind, &d.Event.Request, &d.Event.Body, &created,
-			&d.URL, &d.State, &d.Attempts, &next, &d.LastStatus, &d.LastError, &updated); err != nil {
+			&d.URL, &d.State, &d.Attempts, &next, &d.LastStatus, &d.LastError, &updated,
+			&d.Claim, &d.ClaimedBy, &claimedUntil); err != nil {
 			return nil, fmt.Errorf("store: webhook deliveries: %w", err)
 		}
 		d.Event.Created, d.NextAttempt, d.Updated = unixTime(created), unixTime(next), unixTime(updated)
+		if claimedUntil != 0 {
+			d.ClaimedUntil = unixTime(claimedUntil)
+		}
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
@@ -104,11 +137,44 @@ func (s *Store) deliveries(ctx context.Context, query string, args ...any) ([]We
 	return out, nil
 }
 
-// DueWebhooks returns up to limit pending deliveries due at now, the
-// oldest events first.
-func (s *Store) DueWebhooks(ctx context.Context, now time.Time, limit int) ([]WebhookDelivery, error) {
+// ClaimWebhooks claims for holder up to limit pending deliveries due at
+// now that no process holds a live claim on, the oldest events first, and
+// returns them. The claim lasts ttl in the database's clock, so that the
+// processes' own clocks do not decide whether a claim ran out; holder
+// must record each attempt (WebhookAttempt) before then, or another
+// process may take the delivery over and send it again.
+func (s *Store) ClaimWebhooks(ctx context.Context, holder string, now time.Time, limit int, ttl time.Duration) ([]WebhookDelivery, error) {
+	if holder == "" || limit <= 0 || ttl <= 0 || ttl > MaxClaimTTL {
+		return nil, fmt.Errorf("store: claim webhooks for %q: a holder, a limit and a length from 1 ns to %s are required", holder, MaxClaimTTL)
+	}
+	claim, err := NewWebhookID()
+	if err != nil {
+		return nil, err
+	}
+	// The database's time is read once, and the rows picked once (both
+	// materialized): a subquery with the clock in it would be run again
+	// for each row, and pick other rows each time. On PostgreSQL the rows
+	// are locked as they are picked, rows another process is claiming at
+	// this moment are passed over, and a row whose claim another process
+	// wrote since this statement began is checked again as it is now
+	// (read committed), and left. SQLite runs one writing statement at a
+	// time.
+	lock := ""
+	if s.db.dialect == dialectPostgres {
+		lock = " FOR UPDATE OF d SKIP LOCKED"
+	}
+	q := strings.ReplaceAll(`WITH clock AS MATERIALIZED (SELECT NOW AS now),
+picked AS MATERIALIZED (SELECT d.event, d.url FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event CROSS JOIN clock
+	WHERE d.state = 'pending' AND d.next_attempt <= ?4 AND d.claimed_until <= clock.now
+	ORDER BY e.created, e.id, d.url LIMIT ?5`+lock+`)
+UPDATE webhook_deliveries SET claim = ?1, claimed_by = ?2, claimed_until = (SELECT now FROM clock) + ?3
+WHERE (event, url) IN (SELECT event, url FROM picked)
+AND state = 'pending' AND next_attempt <= ?4 AND claimed_until <= (SELECT now FROM clock)`, "NOW", s.db.dialect.nowNanos())
+	if _, err := s.db.ExecContext(ctx, q, claim, holder, ttl.Nanoseconds(), now.UnixNano(), limit); err != nil {
+		return nil, fmt.Errorf("store: claim webhooks for %q: %w", holder, err)
+	}
 	return s.deliveries(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event
-WHERE d.state = 'pending' AND d.next_attempt <= ? ORDER BY e.created, e.id, d.url LIMIT ?`, now.UnixNano(), limit)
+WHERE d.claim = ? ORDER BY e.created, e.id, d.url`, claim)
 }
 
 // RecentWebhooks returns the latest limit deliveries, newest first, for
@@ -118,22 +184,30 @@ func (s *Store) RecentWebhooks(ctx context.Context, limit int) ([]WebhookDeliver
 ORDER BY e.created DESC, e.id, d.url LIMIT ?`, limit)
 }
 
-// WebhookAttempt records an attempt to deliver event to url: state is
-// DeliveryDelivered, DeliveryFailed (given up) or DeliveryPending with the
-// next attempt at next. errText says what went wrong, for the admins; it
-// must hold no secret.
-func (s *Store) WebhookAttempt(ctx context.Context, event, url, state string, status int, errText string, next, now time.Time) error {
+// WebhookAttempt records an attempt to deliver d, as ClaimWebhooks handed
+// it out: state is DeliveryDelivered, DeliveryFailed (given up) or
+// DeliveryPending with the next attempt at next. errText says what went
+// wrong, for the admins; it must hold no secret. It ends the claim. It is
+// refused (ErrNotClaimed) when d's claim is no longer the delivery's: a
+// process that was too slow must not overwrite the result of the one that
+// took the delivery over.
+func (s *Store) WebhookAttempt(ctx context.Context, d WebhookDelivery, state string, status int, errText string, next, now time.Time) error {
+	event, url := d.Event.ID, d.URL
+	if d.Claim == "" {
+		return fmt.Errorf("store: webhook delivery %s to %s: %w: it was not handed out by ClaimWebhooks", event, url, ErrNotClaimed)
+	}
 	if len(errText) > 300 {
 		errText = errText[:300]
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, next_attempt = ?,
-last_status = ?, last_error = ?, updated = ? WHERE event = ? AND url = ? AND state = 'pending'`,
-		state, next.UnixNano(), status, errText, now.UnixNano(), event, url)
+last_status = ?, last_error = ?, updated = ?, claim = '', claimed_until = 0
+WHERE event = ? AND url = ? AND state = 'pending' AND claim = ?`,
+		state, next.UnixNano(), status, errText, now.UnixNano(), event, url, d.Claim)
 	if err != nil {
 		return fmt.Errorf("store: webhook delivery %s to %s: %w", event, url, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("store: webhook delivery %s to %s: %w: no pending delivery", event, url, ErrNotFound)
+		return fmt.Errorf("store: webhook delivery %s to %s: %w: another process took it over after this one's claim ran out, or its attempt was recorded already", event, url, ErrNotClaimed)
 	}
 	return nil
 }

@@ -18,6 +18,12 @@
 //
 // A receiver checks the signature (Verify does) and refuses a timestamp
 // outside its window, so a captured request cannot be replayed later.
+//
+// Coordinators sharing one database deliver from one queue: each claims a
+// delivery in the store before it sends it, so one attempt goes out from
+// one process. A process that dies while sending leaves its claim to run
+// out (ClaimTTL), and another sends the delivery again: a receiver can
+// see an event twice after a crash, and deduplicates by X-Airsign-Delivery.
 package webhook
 
 import (
@@ -79,12 +85,25 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Timeout bounds one attempt (0: 10 seconds).
+	// Timeout bounds one attempt (0: 10 seconds; at most MaxTimeout).
 	Timeout time.Duration
 	// Poll is how often Run looks for due deliveries without being woken,
 	// for events queued by another process (0: 5 seconds).
 	Poll time.Duration
+	// Holder names this process in the deliveries it claims, for the
+	// admins ("": coordinator.LeaseHolderID()).
+	Holder string
 }
+
+// MaxTimeout bounds Options.Timeout, so that a claim (ClaimTTL) stays
+// within what the store allows.
+const MaxTimeout = 4 * time.Minute
+
+// ClaimTTL is how long a process's claim on a delivery lasts when one
+// attempt may take timeout: the attempt and the writes around it with
+// room to spare. A process that dies while sending holds the delivery up
+// this long before another takes it over.
+func ClaimTTL(timeout time.Duration) time.Duration { return 2*timeout + 30*time.Second }
 
 // MaxAttempts is how many times a delivery is tried before it is marked
 // failed: pauses of 30 s doubling to an hour between, about 9 hours in all.
@@ -119,6 +138,12 @@ func New(st *store.Store, opts Options) (*Queue, error) {
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
+	}
+	if opts.Timeout > MaxTimeout {
+		return nil, fmt.Errorf("webhooks: an attempt's timeout of %v is longer than the %v allowed", opts.Timeout, MaxTimeout)
+	}
+	if opts.Holder == "" {
+		opts.Holder = coordinator.LeaseHolderID()
 	}
 	if opts.Poll <= 0 {
 		opts.Poll = 5 * time.Second
@@ -316,46 +341,58 @@ func (q *Queue) Run(ctx context.Context) {
 const deliverBatch = 50
 
 // DeliverDue makes one attempt at each delivery due now and returns how
-// many were delivered.
+// many were delivered. It claims one delivery at a time, so that the
+// claim covers a single attempt and other processes sharing the store
+// take the next ones meanwhile.
 func (q *Queue) DeliverDue(ctx context.Context) (int, error) {
-	due, err := q.st.DueWebhooks(ctx, q.opts.Now(), deliverBatch)
-	if err != nil {
-		return 0, err
-	}
 	delivered := 0
-	for _, d := range due {
+	for range deliverBatch {
 		if ctx.Err() != nil {
 			return delivered, ctx.Err()
 		}
-		ep, ok := q.byURL[d.URL]
-		if !ok {
-			// Queued for a URL since removed from the configuration:
-			// nobody to sign for.
-			err = q.st.WebhookAttempt(ctx, d.Event.ID, d.URL, store.DeliveryFailed, 0,
-				"this URL is no longer configured", q.opts.Now(), q.opts.Now())
-			if err != nil {
-				return delivered, err
-			}
-			continue
+		due, err := q.st.ClaimWebhooks(ctx, q.opts.Holder, q.opts.Now(), 1, ClaimTTL(q.opts.Timeout))
+		if err != nil || len(due) == 0 {
+			return delivered, err
 		}
-		status, sendErr := q.send(ctx, ep, d.Event)
-		now := q.opts.Now()
-		state, next, msg := store.DeliveryDelivered, now, ""
-		if sendErr != nil {
-			msg = sendErr.Error()
-			state, next = store.DeliveryPending, now.Add(Backoff(d.Attempts+1))
-			if d.Attempts+1 >= MaxAttempts {
-				state = store.DeliveryFailed
-			}
-			q.opts.Logf("webhook: %s of request %s to %s, attempt %d: %s", d.Event.Kind, d.Event.Request, Redact(d.URL), d.Attempts+1, msg)
-		} else {
+		ok, err := q.attempt(ctx, due[0])
+		if ok {
 			delivered++
 		}
-		if err := q.st.WebhookAttempt(ctx, d.Event.ID, d.URL, state, status, msg, next, now); err != nil {
+		if errors.Is(err, store.ErrNotClaimed) {
+			// This attempt took longer than the claim: another process
+			// has the delivery now, and its result counts.
+			q.opts.Logf("webhook: %s of request %s to %s: %v", due[0].Event.Kind, due[0].Event.Request, Redact(due[0].URL), err)
+			continue
+		}
+		if err != nil {
 			return delivered, err
 		}
 	}
 	return delivered, nil
+}
+
+// attempt sends the claimed delivery d once and records the attempt; ok
+// is whether the receiver took it.
+func (q *Queue) attempt(ctx context.Context, d store.WebhookDelivery) (ok bool, err error) {
+	ep, known := q.byURL[d.URL]
+	if !known {
+		// Queued for a URL since removed from the configuration:
+		// nobody to sign for.
+		return false, q.st.WebhookAttempt(ctx, d, store.DeliveryFailed, 0,
+			"this URL is no longer configured", q.opts.Now(), q.opts.Now())
+	}
+	status, sendErr := q.send(ctx, ep, d.Event)
+	now := q.opts.Now()
+	state, next, msg := store.DeliveryDelivered, now, ""
+	if sendErr != nil {
+		msg = sendErr.Error()
+		state, next = store.DeliveryPending, now.Add(Backoff(d.Attempts+1))
+		if d.Attempts+1 >= MaxAttempts {
+			state = store.DeliveryFailed
+		}
+		q.opts.Logf("webhook: %s of request %s to %s, attempt %d: %s", d.Event.Kind, d.Event.Request, Redact(d.URL), d.Attempts+1, msg)
+	}
+	return sendErr == nil, q.st.WebhookAttempt(ctx, d, state, status, msg, next, now)
 }
 
 // send makes one attempt. Its error says what went wrong without the URL

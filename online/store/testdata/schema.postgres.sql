@@ -264,3 +264,7 @@ CREATE TABLE audit_log (
 	checkpoint BYTEA NOT NULL, -- the signed note: origin, size, root, signature
 	CHECK ((size = 0) = (record IS NULL))
 );
+-- step 21
+ALTER TABLE webhook_deliveries ADD COLUMN claim TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE webhook_deliveries ADD COLUMN claimed_by TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE webhook_deliveries ADD COLUMN claimed_until BIGINT NOT NULL DEFAULT 0; -- unix nanoseconds, the database's clock
