@@ -15,6 +15,7 @@ import (
 	"airsign/online/jsonapi"
 	"airsign/online/store"
 	"airsign/online/web"
+	"airsign/psbt/auditlog"
 )
 
 // serve runs the JSON API under /api/v1/ and the treasury web pages
@@ -27,11 +28,12 @@ func (c *cli) serve(args []string) error {
 	key := fs.String("tls-key", "", "")
 	secureCookies := fs.Bool("secure-cookies", false, "")
 	addrFile := fs.String("addr-file", "", "")
+	auditEvery := fs.Duration("audit-check-interval", defaultAuditCheck, "")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 || (*cert == "") != (*key == "") || *interval < time.Second {
-		return usageError("serve [--listen ADDR] [--addr-file FILE] [--sync-interval DURATION (>= 1s)] [--tls-cert FILE --tls-key FILE] [--secure-cookies]")
+	if fs.NArg() != 0 || (*cert == "") != (*key == "") || *interval < time.Second || *auditEvery < time.Second {
+		return usageError("serve [--listen ADDR] [--addr-file FILE] [--sync-interval DURATION (>= 1s)] [--audit-check-interval DURATION (>= 1s)] [--tls-cert FILE --tls-key FILE] [--secure-cookies]")
 	}
 	host, _, err := net.SplitHostPort(*listen)
 	if err != nil {
@@ -84,6 +86,9 @@ func (c *cli) serve(args []string) error {
 	// dies. On SQLite this process always holds it.
 	go c.coord.WhileWatcher(c.ctx, coordinator.LeaseHolderID(), logger.Printf,
 		func(ctx context.Context) { c.watch(ctx, *interval, logger) })
+	if c.auditLog != nil {
+		go c.checkAudit(c.ctx, *auditEvery, logger)
+	}
 	// Notifications queued by this server or by other commands
 	// (DATADIR/webhooks.json) go out from here.
 	hooks, err := c.openWebhooks()
@@ -253,4 +258,33 @@ func (c *cli) webPassword(args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "web password of %s set; their sessions ended and any lockout is lifted\n", name)
 	return nil
+}
+
+// defaultAuditCheck is how often serve reads its whole audit log again.
+const defaultAuditCheck = 10 * time.Minute
+
+// checkAudit reads and checks the whole audit log every so often, until
+// ctx ends. Between these reads a process verifies only what was appended
+// since its last (psbt/auditlog), so an edit to an older entry in a
+// database several coordinators share is found here, by `audit verify`,
+// an export or a restart. Once found, the log refuses every append, and
+// with it every change this coordinator would make, until an auditor
+// looks and the process is started again.
+func (c *cli) checkAudit(ctx context.Context, every time.Duration, logger *log.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := c.auditLog.Entries(); err != nil {
+			logger.Printf("audit log check: %v", err)
+			if errors.Is(err, auditlog.ErrChanged) {
+				logger.Printf("audit log check: every change through this coordinator is refused from now on; call the auditor")
+				return
+			}
+		}
+	}
 }

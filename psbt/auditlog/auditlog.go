@@ -108,7 +108,17 @@ type Log struct {
 	cacheVersion Version
 	// verified counts the checkpoint signatures this Log has verified.
 	verified uint64
+	// broken is why a read found the stored log changed behind this Log
+	// (ErrChanged): nothing more is appended or handed out until the
+	// process opens the log again, which verifies it whole.
+	broken error
 }
+
+// ErrChanged means a read found the stored log no longer verifying: a
+// record or checkpoint was edited, removed or added behind the Log. The
+// Log then refuses every append and read (so the coordinator stops
+// acting, as its actions are logged first) until it is opened again.
+var ErrChanged = errors.New("the audit log changed behind this process and does not verify")
 
 // ErrLocked means another process held the log's lock for too long.
 var ErrLocked = errors.New("the audit log is busy")
@@ -244,6 +254,9 @@ func (l *Log) Append(kind string, data any, now time.Time) error {
 	defer l.mu.Unlock()
 	if kind == "" {
 		return errors.New("audit entry needs a kind")
+	}
+	if l.broken != nil {
+		return fmt.Errorf("appending to audit log: %w", l.broken)
 	}
 	lk, err := l.store.Lock(true)
 	if err != nil {
@@ -427,6 +440,9 @@ const (
 // what was added since the last (verifyMore), and a storage that still
 // holds what the last read found is not read again.
 func (l *Log) lockedLoad(kind readKind) (*state, error) {
+	if l.broken != nil {
+		return nil, l.broken
+	}
 	lk, err := l.store.Lock(false)
 	if err != nil {
 		return nil, fmt.Errorf("reading audit log: %w", err)
@@ -452,13 +468,16 @@ func (l *Log) lockedLoad(kind readKind) (*state, error) {
 		// verified: read and verify all of it, for the error that
 		// names what changed (or a log now shorter, which an append
 		// refuses and a carried checkpoint shows).
-		if c, err = lk.Read(0, nil); err == nil {
-			st, err = l.verify(c)
+		if c, err = lk.Read(0, nil); err != nil {
+			l.cache = nil
+			return nil, fmt.Errorf("audit log %s: %w", l.store, err)
 		}
+		st, err = l.verify(c)
 	}
 	if err != nil {
 		l.cache = nil
-		return nil, fmt.Errorf("audit log %s: %w", l.store, err)
+		l.broken = fmt.Errorf("%w: audit log %s: %v; nothing more is written until an auditor looks (then restart: opening the log verifies it whole)", ErrChanged, l.store, err)
+		return nil, l.broken
 	}
 	l.cache, l.cacheVersion = st, st.version
 	if st.version == nil {

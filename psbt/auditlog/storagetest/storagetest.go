@@ -528,6 +528,14 @@ func testReadsSeeTampering(t *testing.T, h Harness) {
 			if _, err := l.Checkpoint(); c.latest && err == nil {
 				t.Error("Checkpoint read it")
 			}
+			// Having seen it, the process stops: no entry, no checkpoint
+			// to hand out, until it opens the log again.
+			if err := l.Append("after", nil, t0); !errors.Is(err, auditlog.ErrChanged) {
+				t.Errorf("append after a read found the log changed: %v, want ErrChanged", err)
+			}
+			if _, err := l.Checkpoint(); !errors.Is(err, auditlog.ErrChanged) {
+				t.Errorf("checkpoint after a read found the log changed: %v, want ErrChanged", err)
+			}
 		})
 	}
 }
