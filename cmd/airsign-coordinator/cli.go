@@ -140,10 +140,12 @@ Commands:
                                        finalize of either prints the signature or
                                        proof and never broadcasts
     bump-fee REQUEST [--feerate R] [--out FILE] [--qr-out DIR ...]
-    serve [--listen ADDR] [--addr-file FILE] [--sync-interval 10s] [--tls-cert FILE --tls-key FILE] [--secure-cookies]
+    serve [--listen ADDR] [--addr-file FILE] [--sync-interval 10s] [--audit-check-interval 10m]
+          [--tls-cert FILE --tls-key FILE] [--secure-cookies]
                                        the JSON API under /api/v1/ (see online/jsonapi), the
-                                       treasury web pages at / (docs/web-ui.md) and a
-                                       watcher that syncs every interval
+                                       treasury web pages at / (docs/web-ui.md), a
+                                       watcher that syncs every interval, and a check
+                                       of the whole audit log every audit interval
     user add NAME --role viewer|requester|approver|admin
                                        prints the user's API token, once
     user rotate NAME | user disable NAME | users
