@@ -84,6 +84,10 @@ func (c *cli) storeCmd(args []string) error {
 		}
 	}
 
+	// Before Open adds the schema's tables: a wrong URL stops here.
+	if err := store.CheckEmpty(c.ctx, *to); err != nil {
+		return err
+	}
 	dst, err := store.Open(*to)
 	if err != nil {
 		return err

@@ -1,15 +1,38 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"airsign/online/regtest"
+	"airsign/online/store"
 	"airsign/online/store/pgtest"
+	"airsign/psbt/auditlog"
 )
+
+// startPostgres starts a PostgreSQL server for the test, or skips it
+// where there is none (unless AIRSIGN_REQUIRE_TOOLS is set).
+func startPostgres(t *testing.T) *pgtest.Server {
+	t.Helper()
+	srv, err := pgtest.Start()
+	if errors.Is(err, pgtest.ErrUnavailable) {
+		pgtest.Unavailable(t, err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Stop() })
+	return srv
+}
 
 // TestStoreCopyScript runs testdata/storecopy.txtar, which moves a SQLite
 // coordinator to PostgreSQL: the scripts of TestScripts have no database
@@ -20,14 +43,7 @@ func TestStoreCopyScript(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts btcd and PostgreSQL")
 	}
-	srv, err := pgtest.Start()
-	if errors.Is(err, pgtest.ErrUnavailable) {
-		pgtest.Unavailable(t, err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Stop() })
+	srv := startPostgres(t)
 	btcd, err := regtest.BtcdPath()
 	if err != nil {
 		t.Fatal(err)
@@ -54,4 +70,77 @@ func TestStoreCopyScript(t *testing.T) {
 			"jsonenv":    jsonenv,
 		},
 	})
+}
+
+// TestStoreCopyAuditRows: a SQLite store whose audit_log table holds a
+// log (the coordinator keeps its log beside a SQLite store in files, so
+// something else wrote it) is refused beside DATADIR/audit.log, as the two
+// logs would meet in the database at the first serve; without the file it
+// is copied, and the copy is recorded in it, in the database.
+func TestStoreCopyAuditRows(t *testing.T) {
+	srv := startPostgres(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	id, err := loadIdentity(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin := auditlog.CoordinatorOrigin + id.keyID()
+	st, err := store.Open(filepath.Join(dir, storeFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inTable, err := auditlog.CreateStorage(st.AuditLog(), origin, id)
+	if err == nil {
+		err = inTable.Append("wallet-add", map[string]any{"name": "w"}, time.Now())
+	}
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyTo := func(to string) (int, string) {
+		var out, errOut bytes.Buffer
+		code := run(ctx, []string{"--datadir", dir, "--as-admin", "store", "copy", "--to", to}, &out, &errOut)
+		return code, out.String() + errOut.String()
+	}
+
+	logPath := filepath.Join(dir, "audit.log")
+	if _, err := auditlog.Create(logPath, origin, id); err != nil {
+		t.Fatal(err)
+	}
+	to := srv.NewDatabase(t, "")
+	if code, out := copyTo(to); code != exitError || !strings.Contains(out, "audit_log table holds 2 rows, and this coordinator's log is") {
+		t.Fatalf("copy beside a log in files: exit %d, %s; want it refused", code, out)
+	}
+	for _, p := range []string{logPath, auditlog.CheckpointsPath(logPath)} {
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, out := copyTo(to); code != exitOK || !strings.Contains(out, "the audit log went with the copy") {
+		t.Fatalf("copy: exit %d, %s", code, out)
+	}
+	if _, err := os.Stat(logPath); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the copy made %s (%v): the log is in the database", logPath, err)
+	}
+	dst, err := store.Open(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	l, err := openAudit(dir, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err := l.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range es {
+		kinds = append(kinds, e.Kind)
+	}
+	if got, want := strings.Join(kinds, " "), "wallet-add store-copied"; got != want {
+		t.Errorf("the database's log: %s; want %s", got, want)
+	}
 }

@@ -13,6 +13,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // CopyReport is what Copy copied.
@@ -652,6 +655,29 @@ func writeValue(b *bytes.Buffer, v any) {
 		// is not the same value as anything of those.
 		fmt.Fprintf(b, "?%T:%v", v, v)
 	}
+}
+
+// CheckEmpty refuses the PostgreSQL database at where if a table in it
+// (but schema_version) holds a row, as Copy does, but before Open
+// migrates it: a copy given the wrong database stops before it adds the
+// schema's tables there.
+func CheckEmpty(ctx context.Context, where string) error {
+	name := RedactURL(where)
+	cfg, err := pgx.ParseConfig(where)
+	if err != nil || !IsPostgresURL(where) {
+		return fmt.Errorf("store: %s: not a PostgreSQL URL that parses; write it as postgres://user:password@host:port/database?sslmode=...", name)
+	}
+	db := newSQLDB(stdlib.OpenDB(*cfg), dialectPostgres)
+	defer db.Close()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: %s: cannot reach the database (is the server running, and the user, password and database right?): %w", name, err)
+	}
+	defer tx.Rollback()
+	if err := checkEmpty(ctx, tx); err != nil {
+		return fmt.Errorf("store: %s: %w", name, err)
+	}
+	return nil
 }
 
 // AuditRows is the number of rows of the store's audit_log table: on

@@ -406,3 +406,24 @@ func TestCopySetsSequences(t *testing.T) {
 		t.Errorf("the new row's id is %d; want %d", id, big+1)
 	}
 }
+
+// TestCheckEmpty: a database with a row in a table of its own is refused
+// before Open would add the schema's tables to it; a new one passes.
+func TestCheckEmpty(t *testing.T) {
+	ctx := context.Background()
+	if err := CheckEmpty(ctx, pgtest.Shared(t)); err != nil {
+		t.Errorf("a new database: %v", err)
+	}
+	other := pgtest.Shared(t)
+	raw := openRaw(t, other)
+	if _, err := raw.ExecContext(ctx, `CREATE TABLE invoices (id BIGINT PRIMARY KEY); INSERT INTO invoices VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckEmpty(ctx, other); !errors.Is(err, ErrNotEmpty) || !strings.Contains(err.Error(), "invoices") {
+		t.Errorf("a database of another program: %v; want ErrNotEmpty naming invoices", err)
+	}
+	var n int
+	if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("the refused database has %d tables (%v); want its one", n, err)
+	}
+}
