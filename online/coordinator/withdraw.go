@@ -64,6 +64,9 @@ type Withdrawal struct {
 	Packet        *btcpsbt.Packet
 	FeeRateSource string // for a new request: where the fee rate came from
 	Selection     coinselect.Result
+	// Attempts is how many times a new request's coins were selected:
+	// more than 1 when another request reserved a chosen coin first.
+	Attempts int
 	// Confirmations of the broadcast transaction: 0 in the mempool or not
 	// yet seen, -1 when the request never reached the chain.
 	Confirmations int32
@@ -192,20 +195,50 @@ func (c *Coordinator) withdraw(ctx context.Context, req WithdrawRequest) (*Withd
 	if !ok {
 		return nil, fmt.Errorf("%w: the coordinator has not scanned the chain yet; sync first", ErrInvalid)
 	}
-	// Another request may reserve a chosen coin between selection and
-	// recording; then select again without it.
-	for attempt := 0; ; attempt++ {
-		wd, err := c.tryWithdraw(ctx, cr, req, uint32(tip))
-		if errors.Is(err, store.ErrReserved) && attempt < 5 {
+	// The id is chosen first: it also breaks ties between alike coins,
+	// so that requests made at the same moment spread over them.
+	id := newRequestID()
+	// Another request may still reserve a chosen coin between selection
+	// and recording; then select again. The store reports that only once
+	// the other request has committed, so freeCoins no longer lists the
+	// coin: the next try takes this request's next coin in its own order,
+	// at once (no pause: the other requests' choices are spread by their
+	// own ids, and a pause only lets more of them in between).
+	var lost error // the last try's ErrReserved
+	lastFree := 0
+	for attempt := 1; ; attempt++ {
+		coins, byOutpoint, err := c.freeCoins(ctx, cr, req)
+		if err != nil {
+			return nil, err
+		}
+		// A lost try means another request reserved a coin, so the free
+		// coins shrink from one try to the next and the tries end: in a
+		// request, or a refusal for want of coins. Only when they do not
+		// (coins freed meanwhile) does maxAttempts bound them.
+		if lost != nil && attempt > maxAttempts && len(coins) >= lastFree {
+			return nil, lost
+		}
+		lastFree = len(coins)
+		wd, err := c.tryWithdraw(ctx, cr, req, uint32(tip), id, coins, byOutpoint)
+		if errors.Is(err, store.ErrReserved) {
+			lost = err
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		wd.FeeRateSource = cr.source
+		wd.FeeRateSource, wd.Attempts = cr.source, attempt
 		return wd, nil
 	}
 }
+
+// maxAttempts bounds a request's tries while the wallet's free coins do not
+// shrink between them.
+const maxAttempts = 6
+
+// newRequestID gives a new request its id; a variable so that a test can
+// give requests known ids, and with them known coins.
+var newRequestID = newID
 
 // freeCoins are the wallet's coins a request may spend: confirmed (or all
 // with IncludeUnconfirmed) and held by no pending request.
@@ -237,8 +270,17 @@ func (c *Coordinator) freeCoins(ctx context.Context, cr *checkedRequest, req Wit
 
 // selectCoins chooses the coins that pay req.Amount and the fee, with change
 // when it is worth having. A refusal for want of free coins names the
-// requests that hold the others (HeldError).
+// requests that hold the others (HeldError). Among alike coins (same value
+// and script type) it takes the first by outpoint; a new request takes
+// those its id orders first (selectCoinsFor), at the same cost.
 func (c *Coordinator) selectCoins(ctx context.Context, cr *checkedRequest, req WithdrawRequest, coins []coinselect.Coin) (coinselect.Result, error) {
+	return c.selectCoinsFor(ctx, cr, req, coins, "")
+}
+
+// selectCoinsFor is selectCoins for request id: coinselect.Params.TieBreak,
+// so that requests made at the same moment over alike coins mostly take
+// different ones instead of all reserving the same.
+func (c *Coordinator) selectCoinsFor(ctx context.Context, cr *checkedRequest, req WithdrawRequest, coins []coinselect.Coin, id string) (coinselect.Result, error) {
 	w := cr.w
 	changeScript, err := w.changeScript(0)
 	if err != nil {
@@ -251,6 +293,7 @@ func (c *Coordinator) selectCoins(ctx context.Context, cr *checkedRequest, req W
 		ChangeWeight:      builder.ChangeWeight(w.Descriptor),
 		ChangeSpendWeight: cr.inWeight,
 		DustLimit:         psbt.DustLimit(changeScript),
+		TieBreak:          id,
 	})
 	var insufficient coinselect.ErrInsufficientFunds
 	switch {
@@ -289,11 +332,9 @@ func (c *Coordinator) sweepPlan(ctx context.Context, cr *checkedRequest, coins [
 	return amount, fee, weight, nil
 }
 
-func (c *Coordinator) tryWithdraw(ctx context.Context, cr *checkedRequest, req WithdrawRequest, lockTime uint32) (*Withdrawal, error) {
-	coins, byOutpoint, err := c.freeCoins(ctx, cr, req)
-	if err != nil {
-		return nil, err
-	}
+// tryWithdraw makes request id once from coins, the free ones.
+func (c *Coordinator) tryWithdraw(ctx context.Context, cr *checkedRequest, req WithdrawRequest, lockTime uint32, id string,
+	coins []coinselect.Coin, byOutpoint map[wire.OutPoint]store.UTXO) (*Withdrawal, error) {
 	if req.Refresh {
 		return c.refresh(ctx, cr, req, coins, byOutpoint, lockTime)
 	}
@@ -301,7 +342,7 @@ func (c *Coordinator) tryWithdraw(ctx context.Context, cr *checkedRequest, req W
 		return c.sweep(ctx, cr, req, coins, byOutpoint, lockTime)
 	}
 	w, payScript, rate := cr.w, cr.payScript, cr.rate
-	sel, err := c.selectCoins(ctx, cr, req, coins)
+	sel, err := c.selectCoinsFor(ctx, cr, req, coins, id)
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +368,7 @@ func (c *Coordinator) tryWithdraw(ctx context.Context, cr *checkedRequest, req W
 		return nil, fmt.Errorf("wallet %q: building the PSBT: %w", w.Name, err)
 	}
 	sw := store.Withdrawal{
-		Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
+		ID: id, Wallet: w.Name, Requester: req.Requester, Created: c.cfg.Now().UTC(),
 		Destination: req.To, Amount: req.Amount, Fee: sel.Fee, FeeRate: int64(rate),
 		HasChange: change != nil, Memo: req.Memo, FeePreset: cr.preset,
 	}
@@ -337,11 +378,14 @@ func (c *Coordinator) tryWithdraw(ctx context.Context, cr *checkedRequest, req W
 	return c.createRequest(ctx, p, sw, sel)
 }
 
-// createRequest gives p a new request id, records it as request sw (its
-// wallet, amounts and who asked; the id, PSBT, txid and inputs come from
-// p) with its coins reserved, and returns it pending.
+// createRequest gives p sw's request id (a new one when sw has none),
+// records it as request sw (its wallet, amounts and who asked; the PSBT,
+// txid and inputs come from p) with its coins reserved, and returns it
+// pending.
 func (c *Coordinator) createRequest(ctx context.Context, p *btcpsbt.Packet, sw store.Withdrawal, sel coinselect.Result) (*Withdrawal, error) {
-	sw.ID = newID()
+	if sw.ID == "" {
+		sw.ID = newRequestID()
+	}
 	if err := approval.SetRequest(p, sw.ID); err != nil {
 		return nil, err
 	}
