@@ -49,6 +49,12 @@ func (c *cli) openWebhooks() (*webhook.Queue, error) {
 	}
 	opts := webhook.Options{PublicURL: cfg.PublicURL, Logf: func(format string, args ...any) {
 		fmt.Fprintf(c.stderr, format+"\n", args...)
+	}, Record: func(kind string, data map[string]any) error {
+		// Asked for once serve delivers, when the coordinator exists.
+		if c.coord == nil {
+			return nil
+		}
+		return c.coord.Record(kind, data)
 	}}
 	for _, e := range cfg.Endpoints {
 		opts.Endpoints = append(opts.Endpoints, webhook.Endpoint{URL: e.URL, Secret: []byte(e.Secret), AllowInternal: e.AllowInternal})

@@ -349,4 +349,15 @@ ALTER TABLE webhook_deliveries ADD COLUMN claim TEXT NOT NULL DEFAULT '';
 ALTER TABLE webhook_deliveries ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE webhook_deliveries ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0; -- unix nanoseconds, the database's clock
 `,
+	// 22: the webhook endpoints the coordinator process that started
+	// delivering last was configured with, as a digest, so that a process
+	// started with another webhooks.json than the others says so.
+	`
+CREATE TABLE webhook_config (
+	id      INTEGER PRIMARY KEY CHECK (id = 1), -- one row
+	digest  TEXT NOT NULL CHECK (length(digest) = 64),
+	set_by  TEXT NOT NULL,
+	updated INTEGER NOT NULL -- unix nanoseconds, UTC
+) STRICT;
+`,
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -210,6 +211,42 @@ WHERE event = ? AND url = ? AND state = 'pending' AND claim = ?`,
 		return fmt.Errorf("store: webhook delivery %s to %s: %w: another process took it over after this one's claim ran out, or its attempt was recorded already", event, url, ErrNotClaimed)
 	}
 	return nil
+}
+
+// WebhookConfig is the webhook endpoints a coordinator process started
+// delivering with, as a digest (the webhook package's ConfigDigest).
+type WebhookConfig struct {
+	Digest  string // hex SHA-256
+	SetBy   string // the process
+	Updated time.Time
+}
+
+// SwapWebhookConfig records c as the webhook endpoints the deployment's
+// processes deliver to, and returns the one recorded before; ok is false
+// when none was.
+func (s *Store) SwapWebhookConfig(ctx context.Context, c WebhookConfig) (prev WebhookConfig, ok bool, err error) {
+	if len(c.Digest) != 64 || c.SetBy == "" || c.Updated.IsZero() {
+		return WebhookConfig{}, false, fmt.Errorf("store: webhook configuration: a 64-digit digest, a process and a time must be set")
+	}
+	err = s.inTx(ctx, func(tx *sqlTx) error {
+		prev, ok = WebhookConfig{}, false
+		var updated int64
+		err := tx.QueryRowContext(ctx, `SELECT digest, set_by, updated FROM webhook_config WHERE id = 1`).Scan(&prev.Digest, &prev.SetBy, &updated)
+		switch {
+		case err == nil:
+			ok, prev.Updated = true, unixTime(updated)
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO webhook_config (id, digest, set_by, updated) VALUES (1, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET digest = excluded.digest, set_by = excluded.set_by, updated = excluded.updated`,
+			c.Digest, c.SetBy, c.Updated.UnixNano())
+		return err
+	})
+	if err != nil {
+		return WebhookConfig{}, false, fmt.Errorf("store: webhook configuration: %w", err)
+	}
+	return prev, ok, nil
 }
 
 // RequestsAwaiting returns the ids of requests in status that have a

@@ -313,3 +313,30 @@ func databaseAt(t *testing.T, version int) (where string, db *sqlDB) {
 	}
 	return where, db
 }
+
+func TestSwapWebhookConfig(t *testing.T) {
+	eachBackend(t, func(t *testing.T) {
+		ctx := context.Background()
+		a, b := twoHandles(t)
+		d1, d2 := fmt.Sprintf("%064x", 1), fmt.Sprintf("%064x", 2)
+		steps := []struct {
+			s      *Store
+			set    WebhookConfig
+			want   WebhookConfig
+			wantOK bool
+		}{
+			{a, WebhookConfig{d1, "a", t0}, WebhookConfig{}, false},
+			{b, WebhookConfig{d1, "b", t0.Add(time.Second)}, WebhookConfig{d1, "a", t0}, true},
+			{a, WebhookConfig{d2, "a", t0.Add(2 * time.Second)}, WebhookConfig{d1, "b", t0.Add(time.Second)}, true},
+		}
+		for i, st := range steps {
+			got, ok, err := st.s.SwapWebhookConfig(ctx, st.set)
+			if err != nil || ok != st.wantOK || got != st.want {
+				t.Fatalf("step %d: SwapWebhookConfig(%+v) = %+v, %v, %v; want %+v, %v", i+1, st.set, got, ok, err, st.want, st.wantOK)
+			}
+		}
+		if _, _, err := a.SwapWebhookConfig(ctx, WebhookConfig{"abc", "a", t0}); err == nil {
+			t.Error("a short digest was recorded")
+		}
+	})
+}

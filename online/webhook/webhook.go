@@ -38,6 +38,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -93,6 +94,10 @@ type Options struct {
 	// Holder names this process in the deliveries it claims, for the
 	// admins ("": coordinator.LeaseHolderID()).
 	Holder string
+	// Record adds an entry to the audit log: CheckConfig records there
+	// that this process's endpoints differ from another's. nil records
+	// nothing.
+	Record func(kind string, data map[string]any) error
 }
 
 // MaxTimeout bounds Options.Timeout, so that a claim (ClaimTTL) stays
@@ -318,9 +323,53 @@ func (q *Queue) notify(ctx context.Context, e coordinator.Event) error {
 	return err
 }
 
+// ConfigDigest identifies a set of endpoints, whatever their order: each
+// endpoint's URL and allow_internal under an HMAC keyed with its secret,
+// sorted, hashed. Processes configured alike get the same digest; a
+// different URL, secret or allow_internal gives another. Keyed with the
+// secrets, it tells a reader of the database nothing about the URLs.
+func ConfigDigest(eps []Endpoint) string {
+	lines := make([]string, 0, len(eps))
+	for _, e := range eps {
+		m := hmac.New(sha256.New, e.Secret)
+		fmt.Fprintf(m, "airsign webhook endpoint\x00%s\x00%t", e.URL, e.AllowInternal)
+		lines = append(lines, hex.EncodeToString(m.Sum(nil)))
+	}
+	slices.Sort(lines)
+	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	return hex.EncodeToString(sum[:])
+}
+
+// CheckConfig records this process's endpoints (ConfigDigest) as the ones
+// the deployment delivers to, and says so loudly, in the log and the audit
+// log, when the process that did so before had others. Every coordinator
+// sharing a database must have the same webhooks.json: a delivery goes to
+// the URLs of the process that queued it, is signed with the secret of the
+// process that sends it, and is marked failed by a process that lacks its
+// URL. differs reports a difference.
+func (q *Queue) CheckConfig(ctx context.Context) (differs bool, err error) {
+	mine := store.WebhookConfig{Digest: ConfigDigest(q.opts.Endpoints), SetBy: q.opts.Holder, Updated: q.opts.Now().UTC()}
+	prev, ok, err := q.st.SwapWebhookConfig(ctx, mine)
+	if err != nil || !ok || prev.Digest == mine.Digest {
+		return false, err
+	}
+	q.opts.Logf("webhook: WARNING: this process's webhooks.json (%d endpoint(s), digest %.16s) differs from the one process %s started with at %s (digest %.16s). "+
+		"Every coordinator sharing the database must have the same webhooks.json (URLs, secrets, allow_internal): copy one file to every machine and restart the others.",
+		len(q.opts.Endpoints), mine.Digest, prev.SetBy, prev.Updated.Format(time.RFC3339), prev.Digest)
+	if q.opts.Record != nil {
+		err = q.opts.Record("webhooks-config-differs", map[string]any{"process": mine.SetBy, "digest": mine.Digest, "endpoints": len(q.opts.Endpoints),
+			"other_process": prev.SetBy, "other_digest": prev.Digest, "other_since": prev.Updated})
+	}
+	return true, err
+}
+
 // Run delivers due events until ctx ends: at once when Notify queues one,
-// and every Poll for retries and events other processes queued.
+// and every Poll for retries and events other processes queued. It starts
+// with CheckConfig.
 func (q *Queue) Run(ctx context.Context) {
+	if _, err := q.CheckConfig(ctx); err != nil && ctx.Err() == nil {
+		q.opts.Logf("webhook: checking the configuration against the other processes': %v", err)
+	}
 	t := time.NewTicker(q.opts.Poll)
 	defer t.Stop()
 	for {

@@ -268,3 +268,10 @@ CREATE TABLE audit_log (
 ALTER TABLE webhook_deliveries ADD COLUMN claim TEXT COLLATE "C" NOT NULL DEFAULT '';
 ALTER TABLE webhook_deliveries ADD COLUMN claimed_by TEXT COLLATE "C" NOT NULL DEFAULT '';
 ALTER TABLE webhook_deliveries ADD COLUMN claimed_until BIGINT NOT NULL DEFAULT 0; -- unix nanoseconds, the database's clock
+-- step 22
+CREATE TABLE webhook_config (
+	id      BIGINT PRIMARY KEY CHECK (id = 1), -- one row
+	digest  TEXT COLLATE "C" NOT NULL CHECK (length(digest) = 64),
+	set_by  TEXT COLLATE "C" NOT NULL,
+	updated BIGINT NOT NULL -- unix nanoseconds, UTC
+);
