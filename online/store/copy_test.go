@@ -427,3 +427,45 @@ func TestCheckEmpty(t *testing.T) {
 		t.Errorf("the refused database has %d tables (%v); want its one", n, err)
 	}
 }
+
+// BenchmarkCopy copies a store of 20,000 addresses and 20,000 coins into
+// a fresh PostgreSQL database each round.
+func BenchmarkCopy(b *testing.B) {
+	ctx := context.Background()
+	src, err := Open(filepath.Join(b.TempDir(), "coordinator.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Close()
+	addWallet(b, src, "w")
+	const n = 20000
+	as := make([]Address, n)
+	us := make([]UTXO, n)
+	for i := range n {
+		as[i] = Address{Wallet: "w", Index: uint32(i), Script: []byte{0x00, 0x14, byte(i), byte(i >> 8), byte(i >> 16)}}
+		us[i] = utxo("w", op(i, 0), int64(i+1))
+	}
+	if err := src.AddAddresses(ctx, as); err != nil {
+		b.Fatal(err)
+	}
+	if err := src.ApplyBlock(ctx, update(1, us)); err != nil {
+		b.Fatal(err)
+	}
+	var rows int64
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		dst, err := Open(pgtest.Shared(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		rep, err := Copy(ctx, src, dst)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += rep.Rows()
+		dst.Close()
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
