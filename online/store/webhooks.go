@@ -1,12 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -171,11 +173,37 @@ picked AS MATERIALIZED (SELECT d.event, d.url FROM webhook_deliveries d JOIN web
 UPDATE webhook_deliveries SET claim = ?1, claimed_by = ?2, claimed_until = (SELECT now FROM clock) + ?3
 WHERE (event, url) IN (SELECT event, url FROM picked)
 AND state = 'pending' AND next_attempt <= ?4 AND claimed_until <= (SELECT now FROM clock)`, "NOW", s.db.dialect.nowNanos())
-	if _, err := s.db.ExecContext(ctx, q, claim, holder, ttl.Nanoseconds(), now.UnixNano(), limit); err != nil {
+	rows, err := s.db.QueryContext(ctx, q+` RETURNING event, url`, claim, holder, ttl.Nanoseconds(), now.UnixNano(), limit)
+	if err != nil {
 		return nil, fmt.Errorf("store: claim webhooks for %q: %w", holder, err)
 	}
-	return s.deliveries(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event
-WHERE d.claim = ? ORDER BY e.created, e.id, d.url`, claim)
+	var keys [][2]string
+	for rows.Next() {
+		var k [2]string
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: claim webhooks for %q: %w", holder, err)
+		}
+		keys = append(keys, k)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("store: claim webhooks for %q: %w", holder, err)
+	}
+	// Each by its key (no index on claim is needed), and only while the
+	// claim is still this one.
+	var out []WebhookDelivery
+	for _, k := range keys {
+		ds, err := s.deliveries(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event
+WHERE d.event = ? AND d.url = ? AND d.claim = ?`, k[0], k[1], claim)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ds...)
+	}
+	slices.SortFunc(out, func(a, b WebhookDelivery) int {
+		return cmp.Or(a.Event.Created.Compare(b.Event.Created), cmp.Compare(a.Event.ID, b.Event.ID), cmp.Compare(a.URL, b.URL))
+	})
+	return out, nil
 }
 
 // RecentWebhooks returns the latest limit deliveries, newest first, for
