@@ -128,6 +128,13 @@ func NewEmitter(psbt []byte, opt EncodeOptions) (*Emitter, error) {
 		return nil, err
 	}
 	e.loop = len(e.series)
+	// An odd loop, as for UR: a camera that catches every other frame
+	// (its decoder taking longer than a frame is shown) would see the
+	// same half of an even series forever. One more frame, the last
+	// part again, makes each round shift it by one.
+	if e.loop > 1 && e.loop%2 == 0 {
+		e.loop++
+	}
 	return e, nil
 }
 
@@ -154,7 +161,16 @@ func (e *Emitter) Frame(n int) string {
 	if e.ur != nil {
 		return e.ur.Part(uint32((n-1)%EndlessPeriod + 1))
 	}
-	return e.series[(n-1)%len(e.series)]
+	return e.series[min((n-1)%e.loop, len(e.series)-1)]
+}
+
+// Parts is how many distinct parts the sequence has: a fixed series' own
+// length (Loop may show its last part twice), or a UR stream's SeqLen.
+func (e *Emitter) Parts() int {
+	if e.ur != nil {
+		return e.ur.SeqLen()
+	}
+	return len(e.series)
 }
 
 // LoopLen is how many frames Loop has.
@@ -163,7 +179,8 @@ func (e *Emitter) LoopLen() int { return e.loop }
 // Loop is the frames to show where the sequence must repeat: a GIF, the
 // frames saved to removable media, a page that cannot stream. For UR it is
 // long enough that a receiver losing 30% of frames rarely sees the loop
-// come round; for the other formats it is the series.
+// come round; for the other formats it is the series, with its last part
+// shown twice when the series is even (an odd loop: see NewEmitter).
 func (e *Emitter) Loop() []string {
 	out := make([]string, e.loop)
 	for i := range out {

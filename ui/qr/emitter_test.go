@@ -133,18 +133,24 @@ func TestEmitterSeries(t *testing.T) {
 		{EncodeOptions{Format: FormatBBQr, BBQrMaxVersion: DefaultVersion}, 7, DefaultVersion},
 		{EncodeOptions{Format: FormatBBQr, BBQrMaxVersion: 10}, 12, 10},
 		{EncodeOptions{Format: FormatPMofN}, 17, 40},
+		{EncodeOptions{Format: FormatPMofN, MaxFragment: 600}, 9, 40},
 	} {
 		e, err := NewEmitter(psbt, c.opt)
 		if err != nil {
 			t.Fatal(err)
 		}
 		loop := e.Loop()
-		if e.Endless() || len(loop) != c.parts || e.LoopLen() != c.parts {
-			t.Errorf("%v: Endless %v, %d parts, want a loop of %d", c.opt, e.Endless(), len(loop), c.parts)
+		// An even series is shown with its last part twice: an odd loop.
+		want := c.parts + 1 - c.parts%2
+		if e.Endless() || len(loop) != want || e.LoopLen() != want || e.Parts() != c.parts {
+			t.Errorf("%v: Endless %v, a loop of %d (LoopLen %d), %d parts; want a loop of %d, %d parts", c.opt, e.Endless(), len(loop), e.LoopLen(), e.Parts(), want, c.parts)
 			continue
 		}
-		if e.Frame(c.parts+1) != loop[0] || e.Frame(2*c.parts) != loop[c.parts-1] {
-			t.Errorf("%v: frames after the series do not start it over", c.opt)
+		if got := len(slices.Compact(slices.Clone(loop))); got != c.parts {
+			t.Errorf("%v: %d distinct parts in a row, want %d", c.opt, got, c.parts)
+		}
+		if e.Frame(want+1) != loop[0] || e.Frame(2*want) != loop[want-1] {
+			t.Errorf("%v: frames after the loop do not start it over", c.opt)
 		}
 		if v := qrVersion(t, loop); v > c.version {
 			t.Errorf("%v: frames need version %d, want at most %d", c.opt, v, c.version)
@@ -168,6 +174,33 @@ func TestEmitterURLoopLen(t *testing.T) {
 		}
 		if got := e.LoopLen(); got != c.loop {
 			t.Errorf("%d bytes: a loop of %d frames, want %d", c.size, got, c.loop)
+		}
+	}
+}
+
+// A camera whose decoder takes longer than a frame is shown catches every
+// other frame. It sees every part of a fixed series within two rounds,
+// from either start, also when the series is even (BBQr at version 10
+// here: 12 parts).
+func TestEmitterHalfRate(t *testing.T) {
+	psbt := withdrawalPSBT(t, 10, 1)
+	for _, opt := range []EncodeOptions{
+		{Format: FormatBBQr, BBQrMaxVersion: 10},
+		{Format: FormatBBQr},
+		{Format: FormatPMofN, MaxFragment: 600},
+	} {
+		e, err := NewEmitter(psbt, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for start := 1; start <= 2; start++ {
+			seen := map[string]bool{}
+			for n := start; n <= start+2*e.LoopLen(); n += 2 {
+				seen[e.Frame(n)] = true
+			}
+			if len(seen) != e.Parts() {
+				t.Errorf("%v from frame %d: %d of %d parts seen at half rate", opt, start, len(seen), e.Parts())
+			}
 		}
 	}
 }
