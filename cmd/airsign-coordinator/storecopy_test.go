@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"net/url"
 	"os"
@@ -68,8 +69,31 @@ func TestStoreCopyScript(t *testing.T) {
 			"servedport": servedport,
 			"api":        apiCall,
 			"jsonenv":    jsonenv,
+			"waitlease":  waitlease,
 		},
 	})
+}
+
+// waitlease FILE waits until a lease in the SQLite store FILE is held:
+// a serve started in the background has taken its watcher lease.
+func waitlease(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitlease FILE")
+	}
+	db, err := sql.Open("sqlite", "file:"+ts.MkAbs(args[0])+"?mode=ro")
+	ts.Check(err)
+	defer db.Close()
+	for deadline := time.Now().Add(time.Minute); ; {
+		var holder string
+		err := db.QueryRow(`SELECT holder FROM leases WHERE expires > CAST((julianday('now') - 2440587.5) * 86400000000000 AS INTEGER)`).Scan(&holder)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("no lease held in %s after a minute (%v): serve did not start its watcher", args[0], err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // TestStoreCopyAuditRows: a SQLite store whose audit_log table holds a
