@@ -103,14 +103,20 @@ type foreignKey struct {
 	from, to []string
 }
 
-func copyTx(ctx context.Context, src, dst *Store, hook copyHook) (CopyReport, error) {
-	// The SQLite transaction is immediate (dsnParams): it takes the
-	// file's write lock at BEGIN, so no write lands while it reads.
-	stx, err := src.db.BeginTx(ctx, nil)
-	if err != nil {
-		return CopyReport{}, fmt.Errorf("reading the source: %w", err)
-	}
-	defer stx.Rollback()
+// copyTx reads the source in one of its transactions: on SQLite an
+// immediate one (dsnParams), which takes the file's write lock at BEGIN,
+// so no write lands while it reads. inTx runs the copy again from the
+// start should PostgreSQL abort the destination's transaction for a
+// deadlock with a process that started on it meanwhile.
+func copyTx(ctx context.Context, src, dst *Store, hook copyHook) (rep CopyReport, err error) {
+	err = src.inTx(ctx, func(stx *sqlTx) error {
+		rep, err = copyFrom(ctx, stx, dst, hook)
+		return err
+	})
+	return rep, err
+}
+
+func copyFrom(ctx context.Context, stx *sqlTx, dst *Store, hook copyHook) (CopyReport, error) {
 	version, err := schemaVersionIn(ctx, stx)
 	if err != nil {
 		return CopyReport{}, fmt.Errorf("reading the source's schema version: %w", err)
@@ -669,7 +675,9 @@ func CheckEmpty(ctx context.Context, where string) error {
 	}
 	db := newSQLDB(stdlib.OpenDB(*cfg), dialectPostgres)
 	defer db.Close()
-	tx, err := db.BeginTx(ctx, nil)
+	// Under the migration lock, so that no coordinator migrates the
+	// database while it is looked at; rolled back, it writes nothing.
+	tx, err := db.beginLocked(ctx, migrationLock, 0)
 	if err != nil {
 		return fmt.Errorf("store: %s: cannot reach the database (is the server running, and the user, password and database right?): %w", name, err)
 	}

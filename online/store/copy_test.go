@@ -105,6 +105,8 @@ func fillEveryTable(t *testing.T, s *Store) {
 	_, err = s.EnqueueWebhook(ctx, WebhookEvent{ID: "ev1", Kind: "request.needs_approval", Request: "req-3", Body: []byte(`{"x":"` + oddText + `"}`), Created: t0},
 		[]string{"https://hooks.example/a", "https://hooks.example/b?q=" + oddText})
 	must(err)
+	_, _, err = s.SwapWebhookConfig(ctx, WebhookConfig{Digest: strings.Repeat("0f", 32), SetBy: "host/1/ab", Updated: t0})
+	must(err)
 	// A lease given up, as a coordinator stopped leaves it.
 	_, err = s.AcquireLease(ctx, "chain-watcher", "host/1/ab", time.Minute)
 	must(err)
