@@ -17,6 +17,7 @@ import (
 	"airsign/online/chain"
 	"airsign/online/coordinator"
 	"airsign/online/store"
+	"airsign/online/webhook"
 	"airsign/psbt/auditlog"
 	"airsign/psbt/descriptor"
 )
@@ -207,6 +208,10 @@ type cli struct {
 	recoveryWarn uint32
 	// storeFlag is --store: where the database is, if given (storeWhere).
 	storeFlag string
+	// hooks is the webhook queue of DATADIR/webhooks.json, or nil: the
+	// coordinator notifies it, and serve runs its deliveries (the one
+	// queue, so a new event wakes the delivery loop).
+	hooks *webhook.Queue
 	// user, tokenFile and asAdmin say who acts (see actor).
 	user      string
 	tokenFile string
@@ -509,12 +514,11 @@ func (c *cli) open() error {
 	if c.auditLog, err = openAudit(c.datadir, st); err != nil {
 		return err
 	}
-	hooks, err := c.openWebhooks()
-	if err != nil {
+	if c.hooks, err = c.openWebhooks(); err != nil {
 		return err
 	}
 	c.coord, err = coordinator.New(coordinator.Config{Store: st, Node: node, Network: c.network, FallbackFeeRate: c.fallback,
-		Audit: c.auditLog, Check: check, Notify: notifier(hooks), RecoveryWarn: c.recoveryWarn})
+		Audit: c.auditLog, Check: check, Notify: notifier(c.hooks), RecoveryWarn: c.recoveryWarn})
 	return err
 }
 

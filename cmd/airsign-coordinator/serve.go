@@ -90,14 +90,10 @@ func (c *cli) serve(args []string) error {
 		go c.checkAudit(c.ctx, *auditEvery, logger)
 	}
 	// Notifications queued by this server or by other commands
-	// (DATADIR/webhooks.json) go out from here.
-	hooks, err := c.openWebhooks()
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	if hooks != nil {
-		go hooks.Run(c.ctx)
+	// (DATADIR/webhooks.json) go out from here: from the queue the
+	// coordinator notifies, so this server's own events go at once.
+	if c.hooks != nil {
+		go c.hooks.Run(c.ctx)
 	}
 	errc := make(chan error, 1)
 	go func() {
