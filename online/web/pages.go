@@ -627,6 +627,7 @@ type requestView struct {
 	CanBump      bool
 	ApproveWhy   string
 	Density      string
+	PSBTVersion  int
 	FrameCount   int
 	MaxUploadMiB int64
 	MaxFiles     int
@@ -776,7 +777,12 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 	}
 	if pending {
 		v.Density = density(r.URL.Query().Get("density"))
-		parts, err := h.parts(wd.PSBT, v.Density)
+		v.PSBTVersion = psbtVersion(r.URL.Query().Get("psbt_version"))
+		data, err := coordinator.PSBTInVersion(wd.PSBT, v.PSBTVersion)
+		if err != nil {
+			return requestView{}, err
+		}
+		parts, err := h.parts(data, v.Density)
 		if err != nil {
 			return requestView{}, err
 		}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"airsign/online/coordinator"
+	"airsign/online/store"
 	"airsign/ui/qr"
 	"airsign/ui/qr/bbqr"
 	"airsign/ui/qr/ur"
@@ -80,13 +81,31 @@ func (h *Handler) parts(data []byte, d string) ([]string, error) {
 
 var frameImage = qr.ImageOptions{Level: qr.Low, ModulePixels: 6}
 
+// psbtVersion is the page's PSBT version control: the version the query
+// asks for, or 0 (every wallet reads it) when it asks for none or for one
+// airsign does not write; the frames and the file refuse the latter in
+// words, the page shows what it offers instead.
+func psbtVersion(s string) int {
+	v, err := coordinator.ParsePSBTVersion(s)
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
 // pendingPSBT is the request's current PSBT, in the version the query's
 // psbt_version asks for (0, the default, or 2 for wallets that read only
-// BIP-370); it answers the error itself.
+// BIP-370); it answers the error itself. Only a pending request's: the
+// page offers no other, and a cancelled or broadcast request's PSBT is
+// not one to carry to a kiosk.
 func (h *Handler) pendingPSBT(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	wd, err := h.c.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
+		return nil, false
+	}
+	if wd.Status != store.StatusPending {
+		h.fail(w, r, fmt.Errorf("%w: request %s is %s: its QR codes and unsigned PSBT are offered only while it is pending", coordinator.ErrWrongState, wd.ID, wd.State))
 		return nil, false
 	}
 	v, err := coordinator.ParsePSBTVersion(r.URL.Query().Get("psbt_version"))
@@ -174,6 +193,20 @@ func (h *Handler) animatedGIF(w http.ResponseWriter, r *http.Request, s *session
 	w.Header().Set("Content-Type", "image/gif")
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", r.PathValue("id")+"-unsigned.gif"))
 	w.Write(gif)
+}
+
+// unsignedPSBT is the request's unsigned PSBT as a file, for wallets that
+// take PSBTs by file (Sparrow, Electrum, a hardware wallet's SD card), in
+// the version the query asks for. Like the frames and the GIF it is not
+// recorded in the audit log: it is what any viewer may see of the request.
+func (h *Handler) unsignedPSBT(w http.ResponseWriter, r *http.Request, s *sessionInfo) {
+	data, ok := h.pendingPSBT(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", r.PathValue("id")+"-unsigned.psbt"))
+	w.Write(data)
 }
 
 // scans holds the partial transfers of signed PSBTs coming back, one per

@@ -185,6 +185,7 @@ func (h *Handler) routes() {
 	h.page("GET /requests/{id}/frames/count.json", store.RoleViewer, h.frameCount)
 	h.page("GET /requests/{id}/frames/{n}", store.RoleViewer, h.frame)
 	h.page("GET /requests/{id}/animated.gif", store.RoleViewer, h.animatedGIF)
+	h.page("GET /requests/{id}/unsigned.psbt", store.RoleViewer, h.unsignedPSBT)
 	h.page("POST /requests/{id}/scan", store.RoleRequester, h.scan)
 	h.page(uploadPattern, store.RoleRequester, h.upload)
 	h.page("POST /requests/{id}/scan/restart", store.RoleRequester, h.restartScan)

@@ -72,7 +72,9 @@
   // The animated QR: server-rendered PNG frames. A UR transfer is an
   // endless stream (count.json says endless): frame n+1 is fetched while n
   // shows, so a kiosk that missed frames gets fresh fountain parts rather
-  // than the same loop again. Other formats loop their frames.
+  // than the same loop again. Other formats loop their frames. The PSBT
+  // version control picks what the frames, the GIF and the PSBT file
+  // carry: version 0, or 2 for wallets that read only BIP-370.
   const player = document.getElementById("qr-player");
   if (player) {
     const img = document.getElementById("qr-frame");
@@ -81,10 +83,27 @@
     const speed = document.getElementById("qr-speed");
     const density = document.getElementById("qr-density");
     const format = document.getElementById("qr-format");
+    const version = document.getElementById("qr-psbt-version");
+    const psbtFile = document.getElementById("psbt-download");
     const pause = document.getElementById("qr-pause");
     const download = document.getElementById("qr-download");
     let loop = 0, period = 0, k = 0, ahead = [], timer = null, paused = false;
-    const query = () => "?density=" + player.dataset.density + (format ? "&format=" + format.value : "");
+    const query = () => "?density=" + player.dataset.density + (format ? "&format=" + format.value : "") +
+      (version ? "&psbt_version=" + version.value : "");
+    // links makes the downloads follow the controls, whether or not the
+    // frame count then arrives.
+    const links = () => {
+      const gif = new URL(download.href);
+      gif.searchParams.set("density", player.dataset.density);
+      if (format) gif.searchParams.set("format", format.value);
+      if (version) gif.searchParams.set("psbt_version", version.value);
+      download.href = gif.href;
+      if (psbtFile && version) {
+        const file = new URL(psbtFile.href);
+        file.searchParams.set("psbt_version", version.value);
+        psbtFile.href = file.href;
+      }
+    };
     const fetchFrame = (n) => {
       const f = new Image();
       f.src = player.dataset.base + n + ".png" + query();
@@ -114,13 +133,10 @@
       if (!paused && loop > 1) timer = setInterval(show, 1000 / Number(speed.value));
     };
     const refresh = async () => {
+      links();
       const r = await fetch(player.dataset.base + "count.json" + query(), { credentials: "same-origin" });
       if (!r.ok) return;
       const j = await r.json();
-      const gif = new URL(download.href);
-      gif.searchParams.set("density", player.dataset.density);
-      if (format) gif.searchParams.set("format", format.value);
-      download.href = gif.href;
       load(j.frames, j.endless ? j.period : j.frames);
       show();
       start();
@@ -139,6 +155,7 @@
       refresh();
     });
     if (format) format.addEventListener("change", refresh);
+    if (version) version.addEventListener("change", refresh);
     document.getElementById("qr-fullscreen").addEventListener("click", () => {
       if (document.fullscreenElement) document.exitFullscreen();
       else if (player.requestFullscreen) player.requestFullscreen();
