@@ -181,7 +181,8 @@ Commands:
                                        it (wallets, users, requests, approvals, labels...),
                                        into an empty PostgreSQL database that coordinators
                                        then share; stop the coordinator first; the audit log
-                                       moves in at the first serve on it (docs/operations.md)
+                                       moves in with it, and commands on the SQLite store
+                                       are refused after (docs/operations.md)
     version
 
 AMOUNT is in BTC (0.015) or in satoshis with a suffix (1500000sat). A

@@ -20,10 +20,12 @@ const storeCopyUsage = "store copy --to postgres://USER:PASSWORD@HOST:PORT/DATAB
 // can share what this one kept (store.Copy). It needs no node: only the
 // store, the audit log and who acts.
 //
-// The audit log stays where it is: DATADIR/audit.log, with a store-copied
-// entry, moves into the database at the first serve on it, as for any
-// coordinator that starts to share one (openSharedAudit). The copy leaves
-// the database's audit_log table empty for it.
+// The audit log, DATADIR/audit.log with a store-copied entry, then moves
+// into the database as it would at the first serve on it (openSharedAudit;
+// the copy leaves the database's audit_log table empty for it). So from
+// the copy on, a coordinator started on the SQLite file again refuses,
+// saying where the log went, instead of taking requests the database
+// never sees.
 func (c *cli) storeCmd(args []string) error {
 	if len(args) == 0 {
 		return usageError("store takes a subcommand: " + storeCopyUsage)
@@ -112,6 +114,11 @@ func (c *cli) storeCmd(args []string) error {
 	if err := c.auditLog.Append("store-copied", rec, time.Now()); err != nil {
 		return fmt.Errorf("copied to %s, but the copy could not be recorded in the audit log (%w): tell the auditor", dst, err)
 	}
+	if auditRows == 0 {
+		if _, err := openAudit(c.datadir, dst); err != nil {
+			return fmt.Errorf("copied to %s, but %s did not move into it (%w): serve on the database moves it; until then a coordinator on %s would go on apart from the database", dst, logPath, err, from)
+		}
+	}
 	return c.emit(map[string]any{"from": src.String(), "to": dst.String(), "schema_version": rep.SchemaVersion,
 		"rows": rep.Rows(), "tables": rep.Tables}, func() {
 		fmt.Fprintf(c.stdout, "copied %s to %s: %d rows at schema version %d, read back and compared\n", src, dst, rep.Rows(), rep.SchemaVersion)
@@ -120,11 +127,11 @@ func (c *cli) storeCmd(args []string) error {
 			fmt.Fprintf(tw, "  %s\t%d\n", t.Name, t.Rows)
 		}
 		tw.Flush()
-		next := "the first serve moves " + logPath + " into it"
+		moved := logPath + " moved into it (audit-log-moved)"
 		if auditRows > 0 {
-			next = "the audit log went with the copy"
+			moved = "the audit log went with the copy"
 		}
-		fmt.Fprintf(c.stdout, "next: give the database as the store (--store URL, or config.json's \"store\") and serve; %s\n", next)
-		fmt.Fprintf(c.stdout, "keep %s as it is, unused: a coordinator started on it again would go on apart from the database\n", from)
+		fmt.Fprintf(c.stdout, "%s; a coordinator on %s refuses from now on\n", moved, from)
+		fmt.Fprintf(c.stdout, "next: give the database as the store (--store URL, or config.json's \"store\") and serve; keep %s as it is, for the record\n", from)
 	})
 }
