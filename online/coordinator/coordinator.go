@@ -216,11 +216,13 @@ func (c *Coordinator) Receive(ctx context.Context, wallet string) (Address, erro
 }
 
 // issue takes the next unused address of branch, deriving more first when
-// the gap is exhausted.
+// the gap is exhausted. Requests made at once (through several
+// coordinators on one database) may take the addresses one derivation
+// made before this one gets to them, so it derives again, a few times.
 func (c *Coordinator) issue(ctx context.Context, w Wallet, branch uint32) (store.Address, error) {
 	for attempt := 0; ; attempt++ {
 		a, err := c.st.IssueAddress(ctx, w.Name, branch)
-		if !errors.Is(err, store.ErrNoAddress) || attempt == 1 {
+		if !errors.Is(err, store.ErrNoAddress) || attempt == issueTries-1 {
 			return a, err
 		}
 		if err := c.w.Derive(ctx); err != nil {
@@ -228,6 +230,11 @@ func (c *Coordinator) issue(ctx context.Context, w Wallet, branch uint32) (store
 		}
 	}
 }
+
+// issueTries bounds issue's derivations: each adds a gap's worth of
+// addresses, so several rounds lost to other requests in a row mean
+// something else is wrong.
+const issueTries = 4
 
 func (c *Coordinator) describe(w Wallet, branch, index uint32) (Address, error) {
 	if w.Script != nil {
