@@ -13,6 +13,7 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,17 +71,7 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts btcd, builds airsign-kiosk and runs chromium")
 	}
-	nodeBin, err := exec.LookPath("node")
-	needTool(t, err == nil, "node")
-	chromium := os.Getenv("AIRSIGN_CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	_, err = os.Stat(chromium)
-	needTool(t, err == nil, chromium+" (Debian package chromium)")
-	e2e, _ := filepath.Abs(filepath.Join("..", "..", "ui", "web", "e2e"))
-	_, err = os.Stat(filepath.Join(e2e, "node_modules", "playwright-core", "package.json"))
-	needTool(t, err == nil, "ui/web/e2e/node_modules (npm ci in ui/web/e2e)")
+	nodeBin, chromium, e2e := browserTools(t)
 
 	work := t.TempDir()
 	goBin, err := exec.LookPath("go")
@@ -325,6 +316,137 @@ func TestBrowser(t *testing.T) {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("audit log lacks %s:\n%s", want, log.String())
 		}
+	}
+}
+
+// browserTools finds node, chromium and ui/web/e2e's Playwright, or skips
+// (fails with AIRSIGN_REQUIRE_TOOLS=1) when one is missing.
+func browserTools(t *testing.T) (nodeBin, chromium, e2e string) {
+	t.Helper()
+	nodeBin, err := exec.LookPath("node")
+	needTool(t, err == nil, "node")
+	chromium = os.Getenv("AIRSIGN_CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	_, err = os.Stat(chromium)
+	needTool(t, err == nil, chromium+" (Debian package chromium)")
+	e2e, _ = filepath.Abs(filepath.Join("..", "..", "ui", "web", "e2e"))
+	_, err = os.Stat(filepath.Join(e2e, "node_modules", "playwright-core", "package.json"))
+	needTool(t, err == nil, "ui/web/e2e/node_modules (npm ci in ui/web/e2e)")
+	return nodeBin, chromium, e2e
+}
+
+// psbtVersionScript drives the request page in Chromium: it picks PSBT
+// version 2, waits for a frame of that version on screen, and downloads
+// the PSBT file by clicking its link. It prints one JSON line.
+const psbtVersionScript = `
+import { createRequire } from "node:module";
+import fs from "node:fs";
+const env = process.env;
+const { chromium } = createRequire(env.E2E + "/")("playwright-core");
+const browser = await chromium.launch({ executablePath: env.CHROMIUM, headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+const out = {};
+try {
+  const ctx = await browser.newContext({ acceptDownloads: true });
+  ctx.setDefaultTimeout(60000);
+  const page = await ctx.newPage();
+  page.on("pageerror", (e) => { out.pageErrors = (out.pageErrors || []).concat(e.message); });
+  await page.goto(env.BASE_URL + "/login");
+  await page.fill("#user", "alice");
+  await page.fill("#password", env.PASSWORD);
+  await Promise.all([page.waitForURL("**/wallets"), page.click("button[type=submit]")]);
+  await page.goto(env.BASE_URL + env.REQUEST);
+  out.before = { file: await page.getAttribute("#psbt-download", "href"), frame: await page.getAttribute("#qr-frame", "src") };
+  await page.selectOption("#qr-psbt-version", "2");
+  await page.waitForFunction(() => document.getElementById("qr-frame").src.includes("psbt_version=2"));
+  out.frame = await page.getAttribute("#qr-frame", "src");
+  out.gif = await page.getAttribute("#qr-download", "href");
+  out.file = await page.getAttribute("#psbt-download", "href");
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#psbt-download")]);
+  out.filename = dl.suggestedFilename();
+  await dl.saveAs(env.WORK + "/download.psbt");
+  out.ok = true;
+} catch (e) {
+  out.error = String(e && e.stack || e);
+}
+await browser.close();
+console.log(JSON.stringify(out));
+`
+
+// In Chromium, the request page's PSBT version control makes the frame
+// on screen, the GIF and the PSBT file follow it, and the file its link
+// downloads is the request's PSBT in version 2.
+func TestBrowserPSBTVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts btcd and runs chromium")
+	}
+	nodeBin, chromium, e2e := browserTools(t)
+	f, _, reqPath := newRequestPage(t)
+	work := t.TempDir()
+	script := filepath.Join(work, "psbtversion.mjs")
+	if err := os.WriteFile(script, []byte(psbtVersionScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, nodeBin, script)
+	cmd.Env = append(os.Environ(), "E2E="+e2e, "CHROMIUM="+chromium, "BASE_URL="+f.srv.URL,
+		"PASSWORD="+password("alice"), "REQUEST="+reqPath, "WORK="+work)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	var res struct {
+		OK               bool
+		Error            string
+		PageErrors       []string
+		Before           struct{ File, Frame string }
+		Frame, GIF, File string
+		Filename         string
+	}
+	if jerr := json.Unmarshal(lastLine(stdout), &res); jerr != nil || err != nil || !res.OK {
+		t.Fatalf("psbtversion.mjs: %v %v %s\nstdout:\n%s\nstderr:\n%s", err, jerr, res.Error, stdout, stderr.String())
+	}
+	if len(res.PageErrors) > 0 {
+		t.Errorf("the page's script failed: %q", res.PageErrors)
+	}
+	version := func(link string) string {
+		u, err := url.Parse(link)
+		if err != nil {
+			return "unparsable " + link
+		}
+		return u.Query().Get("psbt_version")
+	}
+	for _, c := range []struct{ what, link, want string }{
+		{"the PSBT link at first", res.Before.File, "0"},
+		{"the frame at first", res.Before.Frame, "0"},
+		{"the frame", res.Frame, "2"},
+		{"the GIF link", res.GIF, "2"},
+		{"the PSBT link", res.File, "2"},
+	} {
+		if got := version(c.link); got != c.want {
+			t.Errorf("%s (%s): psbt_version %q, want %q", c.what, c.link, got, c.want)
+		}
+	}
+	id := strings.TrimPrefix(reqPath, "/requests/")
+	if res.Filename != id+"-unsigned.psbt" {
+		t.Errorf("the download is named %q, want %s-unsigned.psbt", res.Filename, id)
+	}
+	data, err := os.ReadFile(filepath.Join(work, "download.psbt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, form, err := psbt.DecodeForm(data)
+	if err != nil || form.Version != 2 {
+		t.Fatalf("the downloaded PSBT: version %d, %v; want version 2", form.Version, err)
+	}
+	wd, err := f.c.Get(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := samePayment(p, wd.Packet); diff != "" {
+		t.Errorf("the downloaded PSBT: %s", diff)
 	}
 }
 
