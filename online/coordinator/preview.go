@@ -13,6 +13,9 @@ import (
 // made now: the coins, the change and the fee. It reserves nothing and
 // takes no change address, so looking costs nothing; the request made
 // afterwards selects again and may differ if the wallet changed meanwhile.
+// Among alike coins (same value and script type) the request may also take
+// other ones than the preview lists: it breaks such ties by its id
+// (coinselect.Params.TieBreak), at the same fee and change.
 type Preview struct {
 	Wallet        string
 	To            string
