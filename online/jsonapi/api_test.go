@@ -469,6 +469,25 @@ func TestWithdrawFlow(t *testing.T) {
 	if got.PSBT != wd.PSBT || got.State != "pending" || got.Confirmations != -1 {
 		t.Fatalf("get = %+v", got)
 	}
+	// In BIP-370 for a wallet that reads only version 2: the same
+	// transaction, and read back as version 0 the same PSBT.
+	var got2 withdrawalJSON
+	f.ok(t, http.StatusOK, "GET", "/api/v1/withdrawals/"+wd.ID+"?psbt_version=2", "victor", nil, &got2)
+	raw2, err := base64.StdEncoding.DecodeString(got2.PSBT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, form, err := psbt.DecodeForm(raw2)
+	if err != nil || form.Version != 2 {
+		t.Fatalf("psbt_version=2: a PSBT of version %d, %v; want version 2", form.Version, err)
+	}
+	if again, err := psbt.Encode(p2); err != nil || base64.StdEncoding.EncodeToString(again) != wd.PSBT {
+		t.Errorf("psbt_version=2 read back as version 0 is not the request's PSBT (%v)", err)
+	}
+	r = f.refused(t, http.StatusBadRequest, codeInvalid, "GET", "/api/v1/withdrawals/"+wd.ID+"?psbt_version=1", "victor", nil)
+	if !strings.Contains(string(r.body), "psbt_version") {
+		t.Errorf("psbt_version=1 refused with %s; want it named", r.body)
+	}
 
 	// Refusals of finalize, each with its code.
 	f.refused(t, http.StatusBadRequest, codeInvalid, "POST", "/api/v1/finalize", "alice",

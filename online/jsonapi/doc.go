@@ -124,10 +124,11 @@
 //
 //	curl -s -H "Authorization: Bearer $TOKEN" "$API/api/v1/withdrawals?wallet=treasury"
 //
-// GET /api/v1/withdrawals/{id} (viewer) → the request with its state
-// (pending, broadcast, confirmed, cancelled, replaced), confirmations (-1
-// until it reaches the chain), txid once broadcast, replaces and
-// replaced_by for fee bumps, and psbt.
+// GET /api/v1/withdrawals/{id}[?psbt_version=0|2] (viewer) → the request
+// with its state (pending, broadcast, confirmed, cancelled, replaced),
+// confirmations (-1 until it reaches the chain), txid once broadcast,
+// replaces and replaced_by for fee bumps, and psbt: BIP-174 (version 0)
+// unless psbt_version=2 asks for BIP-370, for wallets that read only that.
 //
 //	curl -s -H "Authorization: Bearer $TOKEN" $API/api/v1/withdrawals/wd-0123456789ab
 //

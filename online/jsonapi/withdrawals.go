@@ -147,8 +147,16 @@ func (s *server) listWithdrawals(w http.ResponseWriter, r *http.Request, _ store
 }
 
 func (s *server) getWithdrawal(w http.ResponseWriter, r *http.Request, _ store.User) error {
+	// Checked first: a bad version is the caller's mistake, whatever the id.
+	v, err := coordinator.ParsePSBTVersion(r.URL.Query().Get("psbt_version"))
+	if err != nil {
+		return errInvalid("psbt_version: " + err.Error())
+	}
 	wd, err := s.c.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
+		return err
+	}
+	if wd.PSBT, err = coordinator.PSBTInVersion(wd.PSBT, v); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, withdrawalOut(wd, true))
