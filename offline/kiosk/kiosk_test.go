@@ -700,7 +700,8 @@ func TestApproversArePerWallet(t *testing.T) {
 		t.Fatal(err)
 	}
 	var keys []ed25519.PrivateKey
-	for i, name := range []string{"mallory1", "mallory2"} {
+	names := []string{"mallory1", "mallory2"}
+	for i, name := range names {
 		k := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{byte(0x70 + i)}, 32))
 		keys = append(keys, k)
 		if err := st.AddApprover(throwawayID, name, approval.StationKey(k.Public().(ed25519.PublicKey)), t0); err != nil {
@@ -709,19 +710,7 @@ func TestApproversArePerWallet(t *testing.T) {
 	}
 	s.logApprovers(t)
 	// A treasury withdrawal carrying both their approvals.
-	l, err := LoadPSBT(s.h, s.withdrawal(t, 150_000).Data, "w.psbt", "", s.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg, err := approval.MessageFor(l.Packet, WalletID(l.Desc), "wd-1", l.Summary.Fee, s.now.Add(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, k := range keys {
-		if err := approval.Attach(l.Packet, approval.Sign(msg, fmt.Sprintf("mallory%d", i+1), k)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	l, msg := s.approvedWithdrawal(t, names, keys)
 	_, v, err := PolicyVerdict(s.h, l, s.now)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -490,6 +491,9 @@ func checkCoordinator(h *home.Home, l *Loaded) (refusal string, warnings []strin
 // matchable records in a sign entry what the auditor matches with the
 // coordinator's records and the chain: the request, every output, the
 // policy's verdict and the approvals counted, with the number required.
+// The approvals are sorted by name, then key, not left in the PSBT's order
+// (by public key, ed25519 before security keys): an auditor comparing two
+// logs of like signings reads them line by line.
 func matchable(entry map[string]any, l *Loaded, r Review) {
 	if r.Request != "" {
 		entry["request"] = r.Request
@@ -502,6 +506,9 @@ func matchable(entry map[string]any, l *Loaded, r Review) {
 			counted = append(counted, map[string]string{"name": a.Approver, "key": a.Key})
 		}
 	}
+	slices.SortFunc(counted, func(x, y map[string]string) int {
+		return cmp.Or(strings.Compare(x["name"], y["name"]), strings.Compare(x["key"], y["key"]))
+	})
 	entry["approvals"] = counted
 	entry["approvals_required"] = r.Policy.Approvals
 }
