@@ -360,4 +360,51 @@ CREATE TABLE webhook_config (
 	updated INTEGER NOT NULL -- unix nanoseconds, UTC
 ) STRICT;
 `,
+	// 23: wallet events in the webhook queue: a coin whose recovery path
+	// opens soon, or has opened (request is then the coin's key, not a
+	// request id). A CHECK cannot be changed in place on SQLite, so both
+	// queue tables are made again (the deliveries refer to the events, so
+	// neither could be dropped alone), their rows kept: copied aside,
+	// dropped, created as before with the new kinds, copied back. The
+	// same steps on PostgreSQL give the tables, constraints and indexes
+	// their usual names.
+	`
+CREATE TABLE webhook_events_old AS SELECT id, kind, request, body, created FROM webhook_events;
+CREATE TABLE webhook_deliveries_old AS SELECT event, url, state, attempts, next_attempt, last_status, last_error, updated,
+	claim, claimed_by, claimed_until FROM webhook_deliveries;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_events;
+
+CREATE TABLE webhook_events (
+	id      TEXT PRIMARY KEY,
+	kind    TEXT NOT NULL CHECK (kind IN ('request.needs_approval', 'request.signed', 'request.broadcast', 'request.confirmed',
+		'wallet.recovery_nearing', 'wallet.recovery_open')),
+	request TEXT NOT NULL, -- the request's id; for a wallet event, WALLET:TXID:VOUT of its coin
+	body    BLOB NOT NULL,
+	created INTEGER NOT NULL, -- unix nanoseconds, UTC
+	UNIQUE (kind, request)
+) STRICT;
+
+CREATE TABLE webhook_deliveries (
+	event         TEXT NOT NULL REFERENCES webhook_events(id),
+	url           TEXT NOT NULL,
+	state         TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+	attempts      INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+	next_attempt  INTEGER NOT NULL, -- unix nanoseconds
+	last_status   INTEGER NOT NULL DEFAULT 0,
+	last_error    TEXT NOT NULL DEFAULT '',
+	updated       INTEGER NOT NULL, -- unix nanoseconds
+	claim         TEXT NOT NULL DEFAULT '',
+	claimed_by    TEXT NOT NULL DEFAULT '',
+	claimed_until INTEGER NOT NULL DEFAULT 0, -- unix nanoseconds, the database's clock
+	PRIMARY KEY (event, url)
+) STRICT;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt);
+
+INSERT INTO webhook_events (id, kind, request, body, created) SELECT id, kind, request, body, created FROM webhook_events_old;
+INSERT INTO webhook_deliveries (event, url, state, attempts, next_attempt, last_status, last_error, updated, claim, claimed_by, claimed_until)
+	SELECT event, url, state, attempts, next_attempt, last_status, last_error, updated, claim, claimed_by, claimed_until FROM webhook_deliveries_old;
+DROP TABLE webhook_deliveries_old;
+DROP TABLE webhook_events_old;
+`,
 }

@@ -298,3 +298,37 @@ AND NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.kind = ? AND e.request = 
 	}
 	return ids, rows.Err()
 }
+
+// WebhookEventsRecorded returns which of requests (request ids, or the
+// keys wallet events are queued under) have an event of kind recorded,
+// so that a caller checking often queues only what is new instead of
+// writing for every key at every pass.
+func (s *Store) WebhookEventsRecorded(ctx context.Context, kind string, requests []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	const chunk = 500 // well under either engine's limit on parameters
+	for len(requests) > 0 {
+		n := min(chunk, len(requests))
+		part := requests[:n]
+		requests = requests[n:]
+		args := []any{kind}
+		for _, r := range part {
+			args = append(args, r)
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT request FROM webhook_events WHERE kind = ? AND request IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: webhook events of %s: %w", kind, err)
+		}
+		for rows.Next() {
+			var r string
+			if err := rows.Scan(&r); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: webhook events of %s: %w", kind, err)
+			}
+			out[r] = true
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, fmt.Errorf("store: webhook events of %s: %w", kind, err)
+		}
+	}
+	return out, nil
+}

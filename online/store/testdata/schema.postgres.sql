@@ -275,3 +275,41 @@ CREATE TABLE webhook_config (
 	set_by  TEXT COLLATE "C" NOT NULL,
 	updated BIGINT NOT NULL -- unix nanoseconds, UTC
 );
+-- step 23
+CREATE TABLE webhook_events_old AS SELECT id, kind, request, body, created FROM webhook_events;
+CREATE TABLE webhook_deliveries_old AS SELECT event, url, state, attempts, next_attempt, last_status, last_error, updated,
+	claim, claimed_by, claimed_until FROM webhook_deliveries;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_events;
+
+CREATE TABLE webhook_events (
+	id      TEXT COLLATE "C" PRIMARY KEY,
+	kind    TEXT COLLATE "C" NOT NULL CHECK (kind IN ('request.needs_approval', 'request.signed', 'request.broadcast', 'request.confirmed',
+		'wallet.recovery_nearing', 'wallet.recovery_open')),
+	request TEXT COLLATE "C" NOT NULL, -- the request's id; for a wallet event, WALLET:TXID:VOUT of its coin
+	body    BYTEA NOT NULL,
+	created BIGINT NOT NULL, -- unix nanoseconds, UTC
+	UNIQUE (kind, request)
+);
+
+CREATE TABLE webhook_deliveries (
+	event         TEXT COLLATE "C" NOT NULL REFERENCES webhook_events(id),
+	url           TEXT COLLATE "C" NOT NULL,
+	state         TEXT COLLATE "C" NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+	attempts      BIGINT NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+	next_attempt  BIGINT NOT NULL, -- unix nanoseconds
+	last_status   BIGINT NOT NULL DEFAULT 0,
+	last_error    TEXT COLLATE "C" NOT NULL DEFAULT '',
+	updated       BIGINT NOT NULL, -- unix nanoseconds
+	claim         TEXT COLLATE "C" NOT NULL DEFAULT '',
+	claimed_by    TEXT COLLATE "C" NOT NULL DEFAULT '',
+	claimed_until BIGINT NOT NULL DEFAULT 0, -- unix nanoseconds, the database's clock
+	PRIMARY KEY (event, url)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt);
+
+INSERT INTO webhook_events (id, kind, request, body, created) SELECT id, kind, request, body, created FROM webhook_events_old;
+INSERT INTO webhook_deliveries (event, url, state, attempts, next_attempt, last_status, last_error, updated, claim, claimed_by, claimed_until)
+	SELECT event, url, state, attempts, next_attempt, last_status, last_error, updated, claim, claimed_by, claimed_until FROM webhook_deliveries_old;
+DROP TABLE webhook_deliveries_old;
+DROP TABLE webhook_events_old;
