@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 
+	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
+
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/wire"
 
@@ -27,7 +29,8 @@ const incrementalRelayFee coinselect.FeeRate = 1000
 // coins added when the change cannot cover the fee. The new request is
 // pending and goes to the kiosk like any other; the old one becomes
 // replaced, and whichever transaction confirms is the one the chain keeps.
-// It is recorded in the audit log.
+// A wallet with spending paths is bumped on the request's own path (see
+// replace). It is recorded in the audit log.
 func (c *Coordinator) BumpFee(ctx context.Context, id string, feeRate float64, requester string) (*Withdrawal, error) {
 	data := map[string]any{"replaces": id, "feerate_sat_vb": feeRate, "user": requester}
 	return loggedValue(c, "bump-fee", data, func() (*Withdrawal, error) {
@@ -40,7 +43,8 @@ func (c *Coordinator) BumpFee(ctx context.Context, id string, feeRate float64, r
 // transaction paying every coin of the request back to the wallet at a
 // higher fee, for the kiosk to sign. Once the revocation confirms, no
 // signed copy of the request can pay; until then the request shows
-// "cancelling". by is who revoked it.
+// "cancelling". by is who revoked it. A wallet with spending paths is
+// revoked on the request's own path (see replace).
 // It is recorded in the audit log.
 func (c *Coordinator) Revoke(ctx context.Context, id string, feeRate float64, by string) (*Withdrawal, error) {
 	data := map[string]any{"request": id, "feerate_sat_vb": feeRate, "user": by}
@@ -51,15 +55,18 @@ func (c *Coordinator) Revoke(ctx context.Context, id string, feeRate float64, by
 
 // replaceCarried is BumpFee's and Revoke's common path: the replacement
 // with the wallet's kiosk checkpoints, named in data under newKey for the
-// audit outcome.
+// audit outcome, with its spending path as a request's entry names it.
 func (c *Coordinator) replaceCarried(ctx context.Context, id string, feeRate float64, by string, revoke bool, data map[string]any, newKey string) (*Withdrawal, error) {
-	wd, err := c.replace(ctx, id, feeRate, by, revoke)
+	wd, path, err := c.replace(ctx, id, feeRate, by, revoke)
 	if err == nil {
 		err = c.carry(ctx, wd)
 	}
 	c.notify(ctx, EventNeedsApproval, wd, err)
 	if wd != nil {
 		data[newKey], data["unsigned_txid"], data["fee_sat"] = wd.ID, wd.UnsignedTxID.String(), int64(wd.Fee)
+	}
+	if path != "" {
+		data["path"] = path
 	}
 	return wd, err
 }
@@ -68,32 +75,51 @@ func (c *Coordinator) replaceCarried(ctx context.Context, id string, feeRate flo
 // bump (the same payments, a higher fee) or, with revoke, a revocation
 // (no payment: every coin of the request back to the wallet, at a higher
 // fee, so that it also replaces a broadcast copy).
-func (c *Coordinator) replace(ctx context.Context, id string, feeRate float64, requester string, revoke bool) (*Withdrawal, error) {
+//
+// A wallet with spending paths is replaced on the path of the request
+// (requestPath, from its inputs' nSequence, returned for the audit log):
+// the same coins with the same nSequence, the primary path's or the
+// recovery lock, and the same witness scripts or leaves (the builder's),
+// so that the same kiosks sign it and it is as final as the request. A
+// coin added for the higher fee must be spendable the same way: on the
+// recovery path, only one whose own lock has passed by the time the
+// request's coins may be spent.
+func (c *Coordinator) replace(ctx context.Context, id string, feeRate float64, requester string, revoke bool) (*Withdrawal, string, error) {
 	old, err := c.st.Withdrawal(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if old.Status != store.StatusPending && old.Status != store.StatusBroadcast {
-		return nil, fmt.Errorf("%w: request %s is %s; only a pending or broadcast request can be bumped", store.ErrState, id, old.Status)
+		return nil, "", fmt.Errorf("%w: request %s is %s; only a pending or broadcast request can be bumped", store.ErrState, id, old.Status)
 	}
 	if old.TxID != nil {
 		if h, known, err := c.st.TxHeight(ctx, *old.TxID); err != nil {
-			return nil, err
+			return nil, "", err
 		} else if known && h > 0 {
-			return nil, fmt.Errorf("%w: request %s is already confirmed in block %d", store.ErrState, id, h)
+			return nil, "", fmt.Errorf("%w: request %s is already confirmed in block %d", store.ErrState, id, h)
 		}
 	}
 	w, err := c.Wallet(ctx, old.Wallet)
 	if err != nil {
-		return nil, err
-	}
-	if err := notScript(w, "bump-fee"); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	oldP, err := psbt.Decode(old.PSBT)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	path, sequence, err := requestPath(w, oldP.UnsignedTx)
+	if err != nil {
+		return nil, "", fmt.Errorf("request %s: %w", id, err)
+	}
+	wd, err := c.rebuild(ctx, old, oldP, &checkedRequest{w: w, sequence: sequence}, feeRate, requester, revoke)
+	return wd, path, err
+}
+
+// rebuild is replace's replacement of old (its PSBT oldP) for cr's wallet
+// and path.
+func (c *Coordinator) rebuild(ctx context.Context, old store.Withdrawal, oldP *btcpsbt.Packet, cr *checkedRequest,
+	feeRate float64, requester string, revoke bool) (*Withdrawal, error) {
+	w := cr.w
 	oldRate := coinselect.FeeRate(old.FeeRate)
 	if feeRate == 0 {
 		est, _, err := c.cfg.Node.FeeRate(ctx, c.cfg.FeeTarget, c.cfg.FallbackFeeRate)
@@ -113,7 +139,7 @@ func (c *Coordinator) replace(ctx context.Context, id string, feeRate float64, r
 	// Payments are every output but our change.
 	var changeScript []byte
 	if old.HasChange {
-		if changeScript, err = w.Descriptor.PkScript(1, old.ChangeIndex); err != nil {
+		if changeScript, err = w.changeScript(old.ChangeIndex); err != nil {
 			return nil, err
 		}
 	}
@@ -144,10 +170,14 @@ func (c *Coordinator) replace(ctx context.Context, id string, feeRate float64, r
 	}
 	// Largest first: a bump should add as few inputs as it can.
 	sort.Slice(extra, func(i, j int) bool { return extra[i].Value > extra[j].Value })
+	openBy, err := c.recoveryOpenBy(ctx, cr, inputs)
+	if err != nil {
+		return nil, err
+	}
 
 	// Every change address of a wallet has the same script type, so any
 	// one gives the dust limit.
-	anyChange, err := w.Descriptor.PkScript(1, 0)
+	anyChange, err := w.changeScript(0)
 	if err != nil {
 		return nil, err
 	}
@@ -167,13 +197,24 @@ func (c *Coordinator) replace(ctx context.Context, id string, feeRate float64, r
 			return nil, fmt.Errorf("%w: the coins of request %s do not cover a fee at %s", ErrInsufficient, old.ID, rate)
 		}
 		var next *store.UTXO
+		locked := 0 // coins passed over: their recovery path opens too late
 		for len(extra) > 0 {
 			u := extra[0]
 			extra = extra[1:]
-			if u.Height > 0 {
+			switch {
+			case u.Height <= 0:
+			case openBy != 0 && recoveryHeight(u.Height, cr.sequence) > openBy:
+				locked++
+			default:
 				next = &u
+			}
+			if next != nil {
 				break
 			}
+		}
+		if next == nil && locked > 0 {
+			return nil, fmt.Errorf("%w: wallet %q cannot pay %v at %s by the recovery path: the request's coins do not cover the higher fee, and the recovery path is not open by block %d for the %d other free coin(s) (a coin joins a recovery spend only once its own lock has passed): bump again after their lock passes, or at a lower fee rate",
+				ErrInsufficient, w.Name, paid, rate, openBy, locked)
 		}
 		if next == nil {
 			return nil, fmt.Errorf("%w: wallet %q cannot pay %v at %s: its free confirmed coins do not cover the higher fee",
@@ -205,8 +246,8 @@ func (c *Coordinator) replace(ctx context.Context, id string, feeRate float64, r
 		}
 		ch = &builder.Change{Index: idx, Value: change}
 	}
-	p, err := builder.Build(builder.Request{Wallet: w.Descriptor, Inputs: bins, Payments: payments, Change: ch,
-		LockTime: oldP.UnsignedTx.LockTime, Revoke: revoke})
+	p, err := builder.Build(cr.buildRequest(builder.Request{Inputs: bins, Payments: payments, Change: ch,
+		LockTime: oldP.UnsignedTx.LockTime, Revoke: revoke}))
 	if err != nil {
 		return nil, fmt.Errorf("wallet %q: building the replacement: %w", w.Name, err)
 	}
@@ -231,11 +272,11 @@ func (c *Coordinator) replace(ctx context.Context, id string, feeRate float64, r
 		HasChange: ch != nil, PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash(), Revokes: revoke}
 	if revoke {
 		// It pays the wallet's own change address what the coins hold.
-		a, err := w.Descriptor.Address(1, ch.Index)
+		a, err := c.describe(w, 1, ch.Index)
 		if err != nil {
 			return nil, err
 		}
-		sw.Destination, sw.Amount = a.EncodeAddress(), ch.Value
+		sw.Destination, sw.Amount = a.Address, ch.Value
 	}
 	if ch != nil {
 		sw.ChangeIndex = ch.Index
@@ -251,6 +292,28 @@ func (c *Coordinator) replace(ctx context.Context, id string, feeRate float64, r
 		Selection: coinselect.Result{Fee: fee, Change: change}}, nil
 }
 
+// recoveryOpenBy is, for a recovery-path replacement of a request spending
+// inputs, the last block by which a coin added to it must have its
+// recovery path open: the next block, or, for a request signed ahead
+// (early), the block its own coins' paths open, which it waits for
+// anyway. 0 for the primary path, whose coins wait for nothing.
+func (c *Coordinator) recoveryOpenBy(ctx context.Context, cr *checkedRequest, inputs []store.UTXO) (int32, error) {
+	if cr.sequence == 0 {
+		return 0, nil
+	}
+	tip, _, _, err := c.st.Tip(ctx)
+	if err != nil {
+		return 0, err
+	}
+	by := tip + 1
+	for _, u := range inputs {
+		if u.Height > 0 {
+			by = max(by, recoveryHeight(u.Height, cr.sequence))
+		}
+	}
+	return by, nil
+}
+
 // bumpFee works out the replacement's fee and change for n inputs worth in:
 // at least rate, and at least the old fee plus the incremental relay fee
 // for the new transaction's size (BIP125 rules 3 and 4). ok is false when
@@ -258,7 +321,7 @@ func (c *Coordinator) replace(ctx context.Context, id string, feeRate float64, r
 func bumpFee(w Wallet, n int, payScripts [][]byte, in, paid, oldFee btcutil.Amount, rate coinselect.FeeRate,
 	dust btcutil.Amount) (fee, change btcutil.Amount, withChange, ok bool, err error) {
 	for _, withChange := range []bool{true, false} {
-		weight, err := builder.Weight(w.Descriptor, n, payScripts, withChange)
+		weight, err := w.weight(n, payScripts, withChange)
 		if err != nil {
 			return 0, 0, false, false, err
 		}

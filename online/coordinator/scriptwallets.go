@@ -241,6 +241,39 @@ func spendPath(w Wallet, path string) (uint32, error) {
 	return lock, nil
 }
 
+// requestPath is spendPath backwards, for a stored request of w: its
+// spending path, read from its inputs' nSequence (the request keeps no
+// other record of it, and what the inputs carry is what signs), and that
+// nSequence as builder.Request.Sequence takes it: 0 for the primary path,
+// the lock for the recovery path. A wallet without spending paths has
+// neither ("", 0). A request whose inputs carry anything else was not
+// built by this coordinator for w, and is refused.
+func requestPath(w Wallet, tx *wire.MsgTx) (path string, sequence uint32, err error) {
+	if w.Script == nil {
+		return "", 0, nil
+	}
+	if len(tx.TxIn) == 0 {
+		return "", 0, fmt.Errorf("%w: the request spends no coin", ErrInvalid)
+	}
+	seq := tx.TxIn[0].Sequence
+	for i, in := range tx.TxIn {
+		if in.Sequence != seq {
+			return "", 0, fmt.Errorf("%w: the request's inputs 0 and %d have different nSequence (%#x and %#x), so no one spending path is theirs; make a new request instead", ErrInvalid, i, seq, in.Sequence)
+		}
+	}
+	if seq == builder.DefaultSequence {
+		return PathPrimary, 0, nil
+	}
+	lock, err := w.RecoveryLock()
+	if err != nil {
+		return "", 0, err
+	}
+	if lock == 0 || seq != lock {
+		return "", 0, fmt.Errorf("%w: the request's inputs have nSequence %#x, neither the primary path's %#x nor wallet %q's recovery lock; a replacement could not spend them the same way: make a new request instead", ErrInvalid, seq, builder.DefaultSequence, w.Name)
+	}
+	return PathRecovery, lock, nil
+}
+
 // matureCoins keeps the coins whose recovery path is open in the block
 // after tip, unless early (a spend signed ahead, which the node refuses
 // until then). With none left it says when the first one opens.
