@@ -154,6 +154,10 @@ func (c *Coordinator) rebuild(ctx context.Context, old store.Withdrawal, oldP *b
 		payScripts = append(payScripts, out.PkScript)
 		paid += btcutil.Amount(out.Value)
 	}
+	// A request that pays no one (a revocation, a refresh) is replaced by
+	// one that pays no one either: every coin back to the change output,
+	// which it cannot do without.
+	selfPay := len(payments) == 0
 	var inputs []store.UTXO
 	var in btcutil.Amount
 	for _, txin := range oldP.UnsignedTx.TxIn {
@@ -190,11 +194,11 @@ func (c *Coordinator) rebuild(ctx context.Context, old store.Withdrawal, oldP *b
 		if err != nil {
 			return nil, err
 		}
-		if ok {
+		if ok && (withChange || !selfPay) {
 			break
 		}
 		if revoke {
-			return nil, fmt.Errorf("%w: the coins of request %s do not cover a fee at %s", ErrInsufficient, old.ID, rate)
+			return nil, fmt.Errorf("%w: the coins of request %s do not cover a fee at %s and an output back to the wallet above the dust limit", ErrInsufficient, old.ID, rate)
 		}
 		var next *store.UTXO
 		locked := 0 // coins passed over: their recovery path opens too late
@@ -247,7 +251,7 @@ func (c *Coordinator) rebuild(ctx context.Context, old store.Withdrawal, oldP *b
 		ch = &builder.Change{Index: idx, Value: change}
 	}
 	p, err := builder.Build(cr.buildRequest(builder.Request{Inputs: bins, Payments: payments, Change: ch,
-		LockTime: oldP.UnsignedTx.LockTime, Revoke: revoke}))
+		LockTime: oldP.UnsignedTx.LockTime, Revoke: selfPay}))
 	if err != nil {
 		return nil, fmt.Errorf("wallet %q: building the replacement: %w", w.Name, err)
 	}
@@ -269,8 +273,8 @@ func (c *Coordinator) rebuild(ctx context.Context, old store.Withdrawal, oldP *b
 	// beside them. Four eyes counts both (approve).
 	sw := store.Withdrawal{ID: newID(), Wallet: w.Name, Requester: old.Requester, BumpedBy: requester, Created: c.cfg.Now().UTC(),
 		Destination: old.Destination, Amount: old.Amount, Fee: fee, FeeRate: int64(rate),
-		HasChange: ch != nil, PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash(), Revokes: revoke}
-	if revoke {
+		HasChange: ch != nil, PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash(), Revokes: revoke || old.Revokes}
+	if selfPay {
 		// It pays the wallet's own change address what the coins hold.
 		a, err := c.describe(w, 1, ch.Index)
 		if err != nil {

@@ -298,3 +298,46 @@ func replacedInMempool(t *testing.T, f *fixture, orig, rep chainhash.Hash) {
 		t.Errorf("mempool %v: want %s (the replacement) instead of %s", ids, rep, orig)
 	}
 }
+
+// A refresh (the wallet's coins back to itself by the primary path, so
+// that their recovery locks start again) is bumped as what it is: the same
+// coins back to the wallet, at the higher fee, not a revocation; it used to
+// be refused by the builder for paying no one.
+func TestScriptWalletBumpRefresh(t *testing.T) {
+	const lock = 30
+	ctx := context.Background()
+	f := newFixture(t)
+	masters, w := scriptVault(t, f, descriptor.TemplateRecovery, lock)
+	f.deposit(t, "vault", 400_000)
+	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "vault", Refresh: true, FeeRate: 1, Requester: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := finalizeScript(t, f, wd, w, masters[0], masters[1])
+	bump, err := f.c.BumpFee(ctx, wd.ID, 8, "bob")
+	if err != nil {
+		t.Fatalf("BumpFee of a refresh: %v", err)
+	}
+	checkReplacement(t, wd, bump, builder.DefaultSequence)
+	outs := bump.Packet.UnsignedTx.TxOut
+	back, err := w.changeScript(bump.ChangeIndex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bump.Revokes || len(outs) != 1 || string(outs[0].PkScript) != string(back) ||
+		bump.Amount != 400_000-bump.Fee || btcutil.Amount(outs[0].Value) != bump.Amount || bump.Fee <= wd.Fee {
+		t.Fatalf("bumped refresh: revokes %v, %d outputs, pays %v with fee %v (old %v); want one output paying %v back",
+			bump.Revokes, len(outs), bump.Amount, bump.Fee, wd.Fee, 400_000-bump.Fee)
+	}
+	res := finalizeScript(t, f, bump, w, masters[1], masters[2])
+	replacedInMempool(t, f, orig.TxID, res.TxID)
+	f.node.Generate(t, 1)
+	f.sync(t)
+	if got, _ := f.c.Get(ctx, wd.ID); got.State != "replaced" {
+		t.Errorf("the refresh after its bump confirmed: %s; want replaced (not a revocation)", got.State)
+	}
+	coins, _, err := f.c.Coins(ctx, "vault")
+	if err != nil || len(coins) != 1 || coins[0].RecoveryHeight != f.node.Height(t)+lock {
+		t.Fatalf("after the bumped refresh: %+v, %v; want one coin whose lock starts again", coins, err)
+	}
+}
