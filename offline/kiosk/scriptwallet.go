@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -218,24 +219,31 @@ func matchTemplate(sw *descriptor.ScriptWallet) (descriptor.Template, bool) {
 // named by number and master fingerprint, this kiosk's marked, recovery
 // paths marked with their lock.
 func ScriptWalletPaths(sw *descriptor.ScriptWallet, ours []int) ([]string, error) {
-	mine := map[int]bool{}
-	for _, i := range ours {
-		mine[i] = true
-	}
-	name := func(placeholder string) string {
-		var i int
-		if _, err := fmt.Sscanf(placeholder, "@%d/", &i); err != nil || i < 0 || i >= len(sw.Keys) {
-			return placeholder
-		}
-		s := fmt.Sprintf("key %d (%x)", i+1, sw.Keys[i].Origin.Fingerprint)
-		if mine[i] {
-			s += " [THIS KIOSK]"
-		}
-		return s
+	paths, err := walletPaths(sw)
+	if err != nil {
+		return nil, err
 	}
 	var out []string
+	for _, wp := range paths {
+		out = append(out, wp.text(sw, ours))
+	}
+	return out, nil
+}
+
+// walletPath is one way a script wallet spends: the paths of a leaf (leaf
+// 0 for a wsh script) or the taproot key path.
+type walletPath struct {
+	leaf    int
+	keyPath bool
+	p       miniscript.Path
+}
+
+// walletPaths lists every way sw spends: the key path when its internal
+// key is a wallet key, then each leaf's paths.
+func walletPaths(sw *descriptor.ScriptWallet) ([]walletPath, error) {
+	var out []walletPath
 	if ik := sw.InternalKey(); ik != "" {
-		out = append(out, "primary (taproot key path): "+name(ik))
+		out = append(out, walletPath{keyPath: true, p: miniscript.Path{Signers: []miniscript.Signers{{K: 1, Keys: []string{ik}}}}})
 	}
 	for leaf, n := range sw.Scripts() {
 		ps, err := n.Paths()
@@ -243,25 +251,72 @@ func ScriptWalletPaths(sw *descriptor.ScriptWallet, ours []int) ([]string, error
 			return nil, err
 		}
 		for _, p := range ps {
-			named := miniscript.Path{Older: p.Older, After: p.After, Hashes: p.Hashes}
-			for _, g := range p.Signers {
-				ng := miniscript.Signers{K: g.K}
-				for _, k := range g.Keys {
-					ng.Keys = append(ng.Keys, name(k))
-				}
-				named.Signers = append(named.Signers, ng)
-			}
-			kind := "primary"
-			if p.Older != 0 || p.After != 0 {
-				kind = "RECOVERY"
-			}
-			if sw.IsTaproot() {
-				kind += fmt.Sprintf(" (leaf %d)", leaf+1)
-			}
-			out = append(out, kind+": "+named.String())
+			out = append(out, walletPath{leaf: leaf, p: p})
 		}
 	}
 	return out, nil
+}
+
+// locked says whether the path waits for a lock: a recovery path.
+func (wp walletPath) locked() bool { return wp.p.Older != 0 || wp.p.After != 0 }
+
+// keys lists the indices in sw.Keys of the path's signers.
+func (wp walletPath) keys(sw *descriptor.ScriptWallet) []int {
+	var out []int
+	for _, g := range wp.p.Signers {
+		for _, k := range g.Keys {
+			if i, ok := keyIndex(sw, k); ok {
+				out = append(out, i)
+			}
+		}
+	}
+	return out
+}
+
+// keyIndex is the index in sw.Keys a placeholder ("@2/**") names.
+func keyIndex(sw *descriptor.ScriptWallet, placeholder string) (int, bool) {
+	var i int
+	if _, err := fmt.Sscanf(placeholder, "@%d/", &i); err != nil || i < 0 || i >= len(sw.Keys) {
+		return 0, false
+	}
+	return i, true
+}
+
+// text says the path in plain words: "primary: 2 of key 1 (73c5da0a), …"
+// or "RECOVERY: key 4 (8dfc9b34) [THIS KIOSK], 52560 blocks (about 365
+// days) after the coin confirms", the keys in ours marked as this kiosk's.
+func (wp walletPath) text(sw *descriptor.ScriptWallet, ours []int) string {
+	name := func(placeholder string) string {
+		i, ok := keyIndex(sw, placeholder)
+		if !ok {
+			return placeholder
+		}
+		s := fmt.Sprintf("key %d (%x)", i+1, sw.Keys[i].Origin.Fingerprint)
+		if slices.Contains(ours, i) {
+			s += " [THIS KIOSK]"
+		}
+		return s
+	}
+	if wp.keyPath {
+		return "primary (taproot key path): " + name(wp.p.Signers[0].Keys[0])
+	}
+	p := wp.p
+	named := miniscript.Path{Older: p.Older, After: p.After, Hashes: p.Hashes}
+	for _, g := range p.Signers {
+		ng := miniscript.Signers{K: g.K}
+		for _, k := range g.Keys {
+			ng.Keys = append(ng.Keys, name(k))
+		}
+		named.Signers = append(named.Signers, ng)
+	}
+	kind := "primary"
+	if wp.locked() {
+		kind = "RECOVERY"
+	}
+	if sw.IsTaproot() {
+		kind += fmt.Sprintf(" (leaf %d)", wp.leaf+1)
+	}
+	return kind + ": " + named.String()
 }
 
 // activateWallet rebuilds a wallet's master key from shares and proves it
@@ -328,10 +383,110 @@ func walletModel(w *home.Wallet) (*descriptor.Descriptor, *descriptor.ScriptWall
 
 // analyzeWallet is psbt.Analyze, or AnalyzeScriptWallet for a policy.
 func analyzeWallet(p *btcpsbt.Packet, d *descriptor.Descriptor, sw *descriptor.ScriptWallet, pol psbt.Policy) (*psbt.Summary, error) {
-	if sw != nil {
-		return psbt.AnalyzeScriptWallet(p, sw, pol)
+	if sw == nil {
+		return psbt.Analyze(p, d, pol)
 	}
-	return psbt.Analyze(p, d, pol)
+	s, err := psbt.AnalyzeScriptWallet(p, sw, pol)
+	if err != nil {
+		return nil, err
+	}
+	if err := explainOtherPath(p, sw, ownKeys(sw, hex.EncodeToString(pol.Cosigner[:])), s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// explainOtherPath rewrites the refusal of an input the transaction spends
+// by a path this kiosk's keys are not part of: a primary-path spend shown
+// to the kiosk that holds only a recovery key. The analysis says that no
+// path through the kiosk's keys is open yet, as if a lock had to mature,
+// and that no input is the wallet's; but the coins are the wallet's and the
+// transaction sets none of the locks the kiosk's paths wait for: it is for
+// the other path's signers. A transaction that sets such a lock, too short,
+// is a recovery spend made early, and keeps the analysis's words, which
+// name the lock.
+func explainOtherPath(p *btcpsbt.Packet, sw *descriptor.ScriptWallet, ours []int, s *psbt.Summary) error {
+	paths, err := walletPaths(sw)
+	if err != nil {
+		return err
+	}
+	tx := p.UnsignedTx
+	explained := false
+	for i, f := range s.Refusals {
+		if f.Code != psbt.CodeRecoveryLocked || f.Input < 0 || f.Input >= len(tx.TxIn) {
+			continue
+		}
+		sp := miniscript.Spend{TxVersion: tx.Version, LockTime: tx.LockTime, Sequence: tx.TxIn[f.Input].Sequence}
+		var mine, others []walletPath
+		tried := false
+		for _, wp := range paths {
+			switch {
+			case slices.ContainsFunc(wp.keys(sw), func(k int) bool { return slices.Contains(ours, k) }):
+				mine = append(mine, wp)
+				tried = tried || setsLock(wp.p, sp)
+			case wp.p.Open(sp):
+				others = append(others, wp)
+			}
+		}
+		if tried || len(others) == 0 || len(mine) == 0 {
+			continue
+		}
+		s.Refusals[i].Message = fmt.Sprintf("input %d: this transaction spends the coin by %s, which this kiosk's key is not part of: the signers of %s sign it, not this kiosk. This kiosk signs only by %s, which this transaction does not take: it sets no lock %s wait for (lock time %d, input sequence %#x, version %d)",
+			f.Input, pathsPhrase(sw, ours, others), that(others, "that path", "those paths"), pathsPhrase(sw, ours, mine), that(mine, "that path would", "those paths"), sp.LockTime, sp.Sequence, sp.TxVersion)
+		explained = true
+	}
+	if explained {
+		for i, f := range s.Refusals {
+			if f.Code == psbt.CodeNothingOurs {
+				s.Refusals[i].Message = "no input is spent by a path of this kiosk's key: there is nothing for this kiosk to sign"
+			}
+		}
+	}
+	return nil
+}
+
+// that is one or many, after how many paths there are.
+func that(paths []walletPath, one, many string) string {
+	if len(paths) == 1 {
+		return one
+	}
+	return many
+}
+
+// setsLock says whether the spend sets a lock of a kind the path waits
+// for, whatever its value: an nSequence relative lock in the path's unit
+// for older(), a lock time in its unit for after().
+func setsLock(p miniscript.Path, sp miniscript.Spend) bool {
+	const timeFlag = 1 << 22 // BIP-68: the relative lock counts 512 seconds
+	older := p.Older != 0 && miniscript.Path{Older: p.Older&timeFlag | 1}.Open(sp)
+	least := uint32(1) // the smallest lock time of the path's unit
+	if p.After >= 500_000_000 {
+		least = 500_000_000
+	}
+	after := p.After != 0 && miniscript.Path{After: least}.Open(sp)
+	return older || after
+}
+
+// pathsPhrase names paths for a sentence: "the primary path (primary: 2 of
+// key 1 (…), …)", "the recovery path (RECOVERY: …)", or "the paths (…; …)"
+// when they are of both kinds.
+func pathsPhrase(sw *descriptor.ScriptWallet, ours []int, paths []walletPath) string {
+	kind := "primary "
+	if paths[0].locked() {
+		kind = "recovery "
+	}
+	var texts []string
+	for _, wp := range paths {
+		texts = append(texts, wp.text(sw, ours))
+		if wp.locked() != paths[0].locked() {
+			kind = ""
+		}
+	}
+	noun := "path"
+	if len(paths) > 1 {
+		noun = "paths"
+	}
+	return fmt.Sprintf("the %s%s (%s)", kind, noun, strings.Join(texts, "; "))
 }
 
 // signLoaded is psbt.Sign, or SignScriptWallet for a policy.

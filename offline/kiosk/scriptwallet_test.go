@@ -5,7 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	btcpsbt "github.com/btcsuite/btcd/btcutil/psbt"
+	"github.com/btcsuite/btcd/wire"
+
 	"airsign/offline/hd"
+	"airsign/psbt"
 	"airsign/psbt/descriptor"
 )
 
@@ -96,6 +100,68 @@ func TestPrepareScriptWalletRefuses(t *testing.T) {
 			_, err := PrepareScriptWallet(s.h, tc.text, "", t0)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %v, want an error with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// A kiosk holding only a wallet's recovery key, shown a transaction that
+// sets none of the recovery path's locks, says the transaction spends by
+// the primary path, which its key is not part of, and that it signs by
+// the recovery path; a recovery spend made too early keeps the words that
+// name the lock it waits for.
+func TestExplainOtherPath(t *testing.T) {
+	keys := testKeys(t, 4)
+	const locked = "input 0: no spending path through this kiosk's key is open yet: the lock has not matured"
+	const nothing = "no input spends a coin of wallet 01020304: there is nothing for this wallet to sign"
+	for _, tc := range []struct {
+		name, template string
+		version        int32
+		lockTime, seq  uint32
+		want           []string // in the input's refusal; none: unchanged
+	}{
+		{"a primary spend, final", "wsh(or_d(multi(2,@0/**,@1/**,@2/**),and_v(v:pkh(@3/**),older(52560))))", 2, 0, 0xfffffffd,
+			[]string{"input 0: this transaction spends the coin by the primary path (primary: 2 of key 1 (", "), which this kiosk's key is not part of: the signers of that path sign it, not this kiosk. This kiosk signs only by the recovery path (RECOVERY: key 4 (", ") [THIS KIOSK], 52560 blocks", "it sets no lock that path would wait for (lock time 0, input sequence 0xfffffffd, version 2)"}},
+		{"a recovery spend too early", "wsh(or_d(multi(2,@0/**,@1/**,@2/**),and_v(v:pkh(@3/**),older(52560))))", 2, 0, 52559, nil},
+		{"a relative lock in version 1, not in force", "wsh(or_d(multi(2,@0/**,@1/**,@2/**),and_v(v:pkh(@3/**),older(52560))))", 1, 0, 52560,
+			[]string{"by the primary path (", "(lock time 0, input sequence 0xcd50, version 1)"}},
+		{"a relative lock in seconds for a lock in blocks", "wsh(or_d(multi(2,@0/**,@1/**,@2/**),and_v(v:pkh(@3/**),older(52560))))", 2, 0, 1<<22 | 60000,
+			[]string{"by the primary path ("}},
+		{"an absolute lock not set", "wsh(or_d(multi(2,@0/**,@1/**,@2/**),and_v(v:pkh(@3/**),after(800000))))", 2, 0, 0xfffffffd,
+			[]string{"by the primary path (", "This kiosk signs only by the recovery path (RECOVERY: key 4 ("}},
+		{"an absolute lock set, too low", "wsh(or_d(multi(2,@0/**,@1/**,@2/**),and_v(v:pkh(@3/**),after(800000))))", 2, 799_000, 0xfffffffd, nil},
+		{"a taproot primary leaf", "tr(" + descriptor.NUMS + ",{sortedmulti_a(2,@0/**,@1/**,@2/**),and_v(v:pk(@3/**),older(4320))})", 2, 0, 0xfffffffd,
+			[]string{"by the primary path (primary (leaf 1): 2 of key 1 (", "the recovery path (RECOVERY (leaf 2): key 4 ("}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sw, err := descriptor.ParseWalletPolicy(descriptor.WalletPolicy{Template: tc.template, Keys: keys}, descriptor.Regtest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tx := wire.NewMsgTx(tc.version)
+			tx.LockTime = tc.lockTime
+			tx.AddTxIn(&wire.TxIn{Sequence: tc.seq})
+			s := &psbt.Summary{Refusals: []psbt.Finding{
+				{Code: psbt.CodeRecoveryLocked, Input: 0, Output: -1, Message: locked},
+				{Code: psbt.CodeNothingOurs, Input: -1, Output: -1, Message: nothing},
+			}}
+			if err := explainOtherPath(&btcpsbt.Packet{UnsignedTx: tx}, sw, []int{3}, s); err != nil {
+				t.Fatal(err)
+			}
+			got, gotNothing := s.Refusals[0].Message, s.Refusals[1].Message
+			if tc.want == nil {
+				if got != locked || gotNothing != nothing {
+					t.Errorf("refusals rewritten: %q, %q", got, gotNothing)
+				}
+				return
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("refusal %q lacks %q", got, w)
+				}
+			}
+			if want := "no input is spent by a path of this kiosk's key: there is nothing for this kiosk to sign"; gotNothing != want {
+				t.Errorf("second refusal %q, want %q", gotNothing, want)
 			}
 		})
 	}

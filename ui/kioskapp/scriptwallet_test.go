@@ -71,9 +71,21 @@ func TestScriptWalletThroughTheWindow(t *testing.T) {
 	}
 	tap(t, w, "Done")
 
-	// before the lock: refused, saying which lock
+	// a primary-path spend (no lock set): refused as the other stations'
+	// to sign, this station signing by the recovery path only
 	tap(t, w, "Sign a withdrawal")
 	scanPSBT(t, a, w, s.scriptSpend(t, r.Wallet.Name, 0xfffffffd))
+	primary := wantScreen[core.Review](t, a)
+	if reason := primary.Reason(); primary.Signable() || !strings.Contains(reason, "spends the coin by the primary path (primary: 2 of key 1 (") ||
+		!strings.Contains(reason, "which this kiosk's key is not part of") || !strings.Contains(reason, "This kiosk signs only by the recovery path (RECOVERY: key 4 ("+s.wallet.Fingerprint+") [THIS KIOSK], 52560 blocks") ||
+		!contains(w.Content(), reason) {
+		t.Fatalf("a primary-path spend: signable %v, reason %q, screen %q", primary.Signable(), reason, texts(w.Content()))
+	}
+	tap(t, w, "Cancel")
+
+	// a recovery spend before its lock: refused, saying which lock
+	tap(t, w, "Sign a withdrawal")
+	scanPSBT(t, a, w, s.scriptSpend(t, r.Wallet.Name, 52559))
 	early := wantScreen[core.Review](t, a)
 	if reason := early.Reason(); early.Signable() || !strings.Contains(reason, "52560 blocks") || !strings.Contains(reason, "the lock has not matured") || !contains(w.Content(), reason) {
 		t.Fatalf("a recovery spend before its lock: signable %v, reason %q, screen %q", early.Signable(), reason, texts(w.Content()))
