@@ -341,3 +341,37 @@ func TestScriptWalletBumpRefresh(t *testing.T) {
 		t.Fatalf("after the bumped refresh: %+v, %v; want one coin whose lock starts again", coins, err)
 	}
 }
+
+// A revocation bumped stays a revocation: every coin back to the wallet,
+// at the higher fee.
+func TestBumpRevocation(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	m, d, wd := f.treasuryRequest(t)
+	rev, err := f.c.Revoke(ctx, wd.ID, 3, "root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bump, err := f.c.BumpFee(ctx, rev.ID, 9, "root")
+	if err != nil {
+		t.Fatalf("BumpFee of a revocation: %v", err)
+	}
+	checkReplacement(t, rev, bump, builder.DefaultSequence)
+	back, err := d.PkScript(1, bump.ChangeIndex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := bump.Packet.UnsignedTx.TxOut
+	if !bump.Revokes || len(outs) != 1 || string(outs[0].PkScript) != string(back) || bump.Amount != 400_000-bump.Fee || bump.Fee <= rev.Fee {
+		t.Fatalf("bumped revocation: revokes %v, %d outputs, pays %v with fee %v (the revocation's %v); want a revocation paying %v back",
+			bump.Revokes, len(outs), bump.Amount, bump.Fee, rev.Fee, 400_000-bump.Fee)
+	}
+	if _, err := f.c.Finalize(ctx, "", true, sign(t, bump.Packet, d, m)); err != nil {
+		t.Fatal(err)
+	}
+	f.node.Generate(t, 1)
+	f.sync(t)
+	if bal, err := f.c.Balance(ctx, "treasury"); err != nil || bal.Confirmed != 400_000-bump.Fee {
+		t.Fatalf("balance after the bumped revocation: %+v, %v; want %v confirmed", bal, err, 400_000-bump.Fee)
+	}
+}
