@@ -185,7 +185,10 @@ func (c *Coordinator) Sync(ctx context.Context) (watcher.Report, error) {
 			return rep, err
 		}
 	}
-	return rep, c.notifyConfirmed(ctx)
+	if err := c.notifyConfirmed(ctx); err != nil {
+		return rep, err
+	}
+	return rep, c.notifyRecovery(ctx)
 }
 
 // Address is a receive or change address with where it comes from.

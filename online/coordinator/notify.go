@@ -20,19 +20,33 @@ const (
 	EventBroadcast = "request.broadcast"
 	// EventConfirmed: the watcher saw the transaction in a block.
 	EventConfirmed = "request.confirmed"
+	// EventRecoveryNearing: a coin of a wallet with a recovery path
+	// came within the warning window (Config.RecoveryWarn) of its
+	// recovery path opening: refresh it. Once per coin (recoverywarn.go).
+	EventRecoveryNearing = "wallet.recovery_nearing"
+	// EventRecoveryOpen: a coin's recovery path is open, so the recovery
+	// key alone can spend it. Once per coin.
+	EventRecoveryOpen = "wallet.recovery_open"
 )
 
 // Event is what a Notifier is told: ids, amounts and a state, never a
 // PSBT, an address or a memo (a notification goes to another system).
 type Event struct {
 	Kind      string
-	Request   string
+	Request   string // for a wallet event, the coin's key (RecoveryKey)
 	Wallet    string
 	State     string
 	Requester string
 	Amount    btcutil.Amount
 	Fee       btcutil.Amount
 	TxID      string // once signed
+	// ID, when set, is the event's id, derived from what the event is
+	// about (a wallet event's, RecoveryEventID), so that the same event
+	// queued again has the same id wherever it is queued; "" asks for a
+	// fresh one.
+	ID string
+	// Recovery is what a wallet event tells; nil for a request's event.
+	Recovery *RecoveryNotice
 }
 
 // Notifier hears of events. Notify is called on the path of the request

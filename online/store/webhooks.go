@@ -83,7 +83,10 @@ func NewWebhookID() (string, error) {
 
 // EnqueueWebhook records e and a pending delivery of it to each of urls,
 // due at once, in one transaction. An event of e's kind for e's request
-// that was recorded before makes it a no-op: added is false.
+// that was recorded before makes it a no-op: added is false. So does one
+// with e's id: a wallet event's id is derived from its kind and key, and
+// two coordinators queueing it at once must not fail on the id's
+// uniqueness before the (kind, request) one is looked at.
 func (s *Store) EnqueueWebhook(ctx context.Context, e WebhookEvent, urls []string) (added bool, err error) {
 	if e.ID == "" || e.Kind == "" || e.Request == "" || e.Created.IsZero() {
 		return false, fmt.Errorf("store: webhook event: id, kind, request and time must be set")
@@ -91,7 +94,7 @@ func (s *Store) EnqueueWebhook(ctx context.Context, e WebhookEvent, urls []strin
 	err = s.inTx(ctx, func(tx *sqlTx) error {
 		added = false
 		res, err := tx.ExecContext(ctx, `INSERT INTO webhook_events (id, kind, request, body, created) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (kind, request) DO NOTHING`, e.ID, e.Kind, e.Request, e.Body, e.Created.UnixNano())
+ON CONFLICT DO NOTHING`, e.ID, e.Kind, e.Request, e.Body, e.Created.UnixNano())
 		if err != nil {
 			return fmt.Errorf("store: webhook %s of %s: %w", e.Kind, e.Request, err)
 		}

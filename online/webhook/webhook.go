@@ -1,7 +1,8 @@
 // Package webhook tells other systems (a chat, a ticketing system, a
 // treasury's own service) that a request needs approval, was signed,
-// broadcast or confirmed: a JSON POST to each configured URL, signed with
-// that URL's shared secret.
+// broadcast or confirmed, and that a wallet's coin must be refreshed
+// before its recovery path opens: a JSON POST to each configured URL,
+// signed with that URL's shared secret.
 //
 // Events are queued in the store (never sent on the path of the request
 // that caused them), delivered by Run in order, and retried with growing
@@ -9,9 +10,23 @@
 // A body holds ids, amounts and states and a link to the request's page;
 // never a PSBT, an address, a memo or a secret.
 //
+// A wallet event is about one coin of a wallet with a recovery path, and
+// is sent once per coin: wallet.recovery_nearing when the coin comes
+// within the warning window (recovery_warn_blocks) of its recovery path
+// opening, wallet.recovery_open when the path is open (the recovery key
+// alone can spend the coin; a coin first seen open gets this one alone).
+// Its body has a "wallet" object in place of "request": the wallet's
+// name, the tip height, the lock and window in blocks, the coin's amount,
+// recovery height, blocks until then and about when, and the wallet's
+// coins in the window now (count, amount, how many open, the earliest
+// recovery height and about when); never an address or an outpoint. Its
+// id is derived from the kind, wallet and coin, so it is the same
+// wherever and however often it is queued.
+//
 // Each POST carries:
 //
-//	X-Airsign-Event:     request.needs_approval | request.signed | request.broadcast | request.confirmed
+//	X-Airsign-Event:     request.needs_approval | request.signed | request.broadcast | request.confirmed |
+//	                     wallet.recovery_nearing | wallet.recovery_open
 //	X-Airsign-Delivery:  the event's id (the same on every retry and URL: deduplicate by it)
 //	X-Airsign-Timestamp: unix seconds when this attempt was signed
 //	X-Airsign-Signature: sha256=HEX(HMAC-SHA256(secret, timestamp + "." + body))
@@ -267,12 +282,13 @@ func checkAddress(address string, allow bool) error {
 
 type allowKey struct{}
 
-// body is what a delivery posts.
+// body is what a delivery posts: a request's event or a wallet's.
 type body struct {
-	ID      string      `json:"id"`
-	Event   string      `json:"event"`
-	Time    time.Time   `json:"time"`
-	Request requestBody `json:"request"`
+	ID      string       `json:"id"`
+	Event   string       `json:"event"`
+	Time    time.Time    `json:"time"`
+	Request *requestBody `json:"request,omitempty"`
+	Wallet  *walletBody  `json:"wallet,omitempty"`
 }
 
 type requestBody struct {
@@ -286,6 +302,57 @@ type requestBody struct {
 	URL       string `json:"url,omitempty"`
 }
 
+// walletBody is a wallet event's: a coin whose recovery path opens soon or
+// has opened (coordinator.RecoveryNotice).
+type walletBody struct {
+	Name               string     `json:"name"`
+	TipHeight          int32      `json:"tip_height"`
+	RecoveryLockBlocks uint32     `json:"recovery_lock_blocks"`
+	WarnBlocks         uint32     `json:"warn_blocks"`
+	Coin               coinBody   `json:"coin"`
+	InWindow           windowBody `json:"in_window"`
+	URL                string     `json:"url,omitempty"`
+}
+
+type coinBody struct {
+	AmountSat        int64     `json:"amount_sat"`
+	RecoveryHeight   int32     `json:"recovery_height"`
+	RecoveryInBlocks int32     `json:"recovery_in_blocks"` // 0: open
+	RecoveryAbout    time.Time `json:"recovery_about"`
+	Open             bool      `json:"open"`
+}
+
+type windowBody struct {
+	Coins                  int       `json:"coins"`
+	AmountSat              int64     `json:"amount_sat"`
+	OpenCoins              int       `json:"open_coins"`
+	OpenAmountSat          int64     `json:"open_amount_sat"`
+	EarliestRecoveryHeight int32     `json:"earliest_recovery_height"`
+	EarliestRecoveryAbout  time.Time `json:"earliest_recovery_about"`
+}
+
+// eventBody is e's body under id, at now.
+func (q *Queue) eventBody(id string, now time.Time, e coordinator.Event) body {
+	b := body{ID: id, Event: e.Kind, Time: now}
+	if r := e.Recovery; r != nil {
+		b.Wallet = &walletBody{Name: e.Wallet, TipHeight: r.Tip, RecoveryLockBlocks: r.Lock, WarnBlocks: r.Window,
+			Coin: coinBody{AmountSat: int64(e.Amount), RecoveryHeight: r.RecoveryHeight, RecoveryInBlocks: r.RecoveryIn,
+				RecoveryAbout: r.RecoveryAbout.UTC(), Open: r.RecoveryIn == 0},
+			InWindow: windowBody{Coins: r.Coins, AmountSat: int64(r.CoinsAmount), OpenCoins: r.Open, OpenAmountSat: int64(r.OpenAmount),
+				EarliestRecoveryHeight: r.Earliest, EarliestRecoveryAbout: r.EarliestAbout.UTC()}}
+		if q.opts.PublicURL != "" {
+			b.Wallet.URL = q.opts.PublicURL + "/wallets/" + url.PathEscape(e.Wallet)
+		}
+		return b
+	}
+	b.Request = &requestBody{ID: e.Request, Wallet: e.Wallet, State: e.State,
+		Requester: e.Requester, AmountSat: int64(e.Amount), FeeSat: int64(e.Fee), TxID: e.TxID}
+	if q.opts.PublicURL != "" {
+		b.Request.URL = q.opts.PublicURL + "/requests/" + url.PathEscape(e.Request)
+	}
+	return b
+}
+
 // Notify queues e for every endpoint and wakes Run. It is called on the
 // path of the request that caused e: it only writes to the store.
 func (q *Queue) Notify(ctx context.Context, e coordinator.Event) {
@@ -295,17 +362,15 @@ func (q *Queue) Notify(ctx context.Context, e coordinator.Event) {
 }
 
 func (q *Queue) notify(ctx context.Context, e coordinator.Event) error {
-	id, err := store.NewWebhookID()
-	if err != nil {
-		return err
+	id := e.ID
+	if id == "" {
+		var err error
+		if id, err = store.NewWebhookID(); err != nil {
+			return err
+		}
 	}
 	now := q.opts.Now().UTC()
-	b := body{ID: id, Event: e.Kind, Time: now, Request: requestBody{ID: e.Request, Wallet: e.Wallet, State: e.State,
-		Requester: e.Requester, AmountSat: int64(e.Amount), FeeSat: int64(e.Fee), TxID: e.TxID}}
-	if q.opts.PublicURL != "" {
-		b.Request.URL = q.opts.PublicURL + "/requests/" + url.PathEscape(e.Request)
-	}
-	data, err := json.Marshal(b)
+	data, err := json.Marshal(q.eventBody(id, now, e))
 	if err != nil {
 		return err
 	}
