@@ -188,6 +188,7 @@ func (c *Coordinator) rebuild(ctx context.Context, old store.Withdrawal, oldP *b
 	dust := psbt.DustLimit(anyChange)
 	var fee, change btcutil.Amount
 	withChange := false
+	locked := 0 // coins passed over: their recovery path opens too late
 	for {
 		var ok bool
 		fee, change, withChange, ok, err = bumpFee(w, len(inputs), payScripts, in, paid, old.Fee, rate, dust)
@@ -201,7 +202,6 @@ func (c *Coordinator) rebuild(ctx context.Context, old store.Withdrawal, oldP *b
 			return nil, fmt.Errorf("%w: the coins of request %s do not cover a fee at %s and an output back to the wallet above the dust limit", ErrInsufficient, old.ID, rate)
 		}
 		var next *store.UTXO
-		locked := 0 // coins passed over: their recovery path opens too late
 		for len(extra) > 0 {
 			u := extra[0]
 			extra = extra[1:]
