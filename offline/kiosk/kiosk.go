@@ -60,7 +60,7 @@ const (
 )
 
 func (f Flow) String() string {
-	return [...]string{"start", "sign", "share health check", "multisig registration", "audit log", "seed ceremony"}[f]
+	return [...]string{"start", "sign", "share health check", "wallet registration", "audit log", "seed ceremony"}[f]
 }
 
 // Event is something the operator or the station did.

@@ -417,7 +417,7 @@ func TestCancelAndBackAtEachStep(t *testing.T) {
 		}},
 		{"shares", func() { s.signToShares(t, a, w); scan(t, w, string(s.shares[0])) }},
 		{"health", func() { tap(t, w, "Share health check"); scan(t, w, string(s.shares[0])) }},
-		{"register", func() { tap(t, w, "Register multisig") }},
+		{"register", func() { tap(t, w, "Register wallet") }},
 		{"ceremony", func() { tap(t, w, "Seed ceremony") }},
 	} {
 		step.to()
@@ -693,10 +693,10 @@ func TestRegisterMultisig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tap(t, w, "Register multisig")
+	tap(t, w, "Register wallet")
 	scan(t, w, desc+"#"+sum) // a descriptor QR code: one plain part
 	r := wantScreen[core.RegisterReview](t, a)
-	if !contains(w.Content(), "THIS STATION") || !contains(w.Content(), core.GroupAddress(r.Registration.FirstAddress)) {
+	if !contains(w.Content(), "THIS KIOSK") || !contains(w.Content(), core.GroupAddress(r.Registration.FirstAddress)) {
 		t.Fatalf("register review: %q", texts(w.Content()))
 	}
 	// Registering needs the quorum of this station's key in the wallet,
@@ -731,7 +731,7 @@ func TestRegisterMultisig(t *testing.T) {
 	if sum, err = descriptor.Checksum(reordered); err != nil {
 		t.Fatal(err)
 	}
-	tap(t, w, "Register multisig")
+	tap(t, w, "Register wallet")
 	scan(t, w, reordered+"#"+sum)
 	if sc := wantScreen[core.Scan](t, a); !strings.Contains(sc.Problem, "this wallet is already registered as") {
 		t.Fatalf("the same wallet in another key order: problem %q", sc.Problem)
@@ -764,7 +764,7 @@ func TestRegisterEncryptedBSMS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tap(t, w, "Register multisig")
+	tap(t, w, "Register wallet")
 	scan(t, w, string(enc))
 	if sc := wantScreen[core.Scan](t, a); !strings.Contains(sc.Problem, "encrypted: give the session's TOKEN") {
 		t.Fatalf("an encrypted record without a TOKEN: problem %q", sc.Problem)
@@ -789,7 +789,7 @@ func TestRegisterEncryptedBSMS(t *testing.T) {
 	test.Type(tokenBox(), "80fc018575eb6607")
 	scan(t, w, string(enc))
 	r := wantScreen[core.RegisterReview](t, a)
-	if got, want := r.Registration.Desc.String(), d.String(); got != want || !contains(w.Content(), "THIS STATION") {
+	if got, want := r.Registration.Desc.String(), d.String(); got != want || !contains(w.Content(), "THIS KIOSK") {
 		t.Fatalf("register review of %s; want %s", got, want)
 	}
 }

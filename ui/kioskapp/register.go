@@ -16,7 +16,8 @@ import (
 )
 
 // registerScreen shows a multisig wallet before it is registered: every
-// cosigner's key, which one is this station's, and the first address to
+// cosigner's key, which one is this kiosk's (THIS KIOSK, as the command
+// line and the paths of a script wallet mark it), and the first address to
 // compare on every cosigner.
 func (a *App) registerScreen(s core.RegisterReview) fyne.CanvasObject {
 	r := s.Registration
@@ -28,7 +29,7 @@ func (a *App) registerScreen(s core.RegisterReview) fyne.CanvasObject {
 	for i, k := range d.Keys {
 		who := "another station's key"
 		if i == r.KeyIndex {
-			who = fmt.Sprintf("THIS STATION: wallet %q, share set %s; %s", r.Own.Name, r.Own.ShareSet, r.Proof)
+			who = fmt.Sprintf("THIS KIOSK: wallet %q, share set %s; %s", r.Own.Name, r.Own.ShareSet, r.Proof)
 		}
 		head := bold(fmt.Sprintf("Key %d: fingerprint %x  %s", i+1, k.Origin.Fingerprint, who))
 		if i == r.KeyIndex {
@@ -48,7 +49,7 @@ func (a *App) registerScreen(s core.RegisterReview) fyne.CanvasObject {
 
 // registerScriptScreen shows a wallet with spending paths before it is
 // registered: each path in plain words (a recovery path in red, with when
-// its lock opens), every key and which are this station's, the policy hash
+// its lock opens), every key and which are this kiosk's, the policy hash
 // and the first address that every signer compares.
 func (a *App) registerScriptScreen(s core.RegisterReview) fyne.CanvasObject {
 	r := s.Registration
@@ -73,7 +74,7 @@ func (a *App) registerScriptScreen(s core.RegisterReview) fyne.CanvasObject {
 		who := "another station's key"
 		ours := slices.Contains(w.Policy.Ours, i)
 		if ours {
-			who = fmt.Sprintf("THIS STATION: wallet %q, share set %s", r.Own.Name, r.Own.ShareSet)
+			who = fmt.Sprintf("THIS KIOSK: wallet %q, share set %s", r.Own.Name, r.Own.ShareSet)
 		}
 		head := bold(fmt.Sprintf("Key %d: fingerprint %x  %s", i+1, sw.Keys[i].Origin.Fingerprint, who))
 		if ours {

@@ -35,7 +35,8 @@ type scanner struct {
 	token *widget.Entry
 }
 
-// wallet hands a scanned multisig wallet to the core, with the TOKEN typed.
+// wallet hands a scanned wallet to register (a multisig or a wallet with
+// spending paths) to the core, with the TOKEN typed.
 func (s *scanner) wallet(data []byte) {
 	ev := core.WalletScanned{Data: data}
 	if s.token != nil {
@@ -200,7 +201,7 @@ func filesSource(files []mediaFile) string {
 	return fmt.Sprintf("%d files in %s", len(files), filepath.Dir(files[0].name))
 }
 
-// scanScreen asks for the PSBT (or the multisig wallet) by scanner or file.
+// scanScreen asks for the PSBT (or the wallet to register) by scanner or file.
 func (a *App) scanScreen(s core.Scan) fyne.CanvasObject {
 	sc := &scanner{a: a, flow: s.Flow, dec: qr.NewDecoder(), bar: widget.NewProgressBar(), status: wrapped("")}
 	sc.bar.Min, sc.bar.Max = 0, 1
@@ -209,7 +210,7 @@ func (a *App) scanScreen(s core.Scan) fyne.CanvasObject {
 	sc.bar.TextFormatter = func() string { return fmt.Sprintf("%.0f%%", 100*sc.bar.Value) }
 	title, what := "Scan the withdrawal", "Scan the withdrawal's QR codes from the coordinator's screen with the hand scanner, or open the PSBT file (or its QR images) from the removable medium."
 	if s.Flow == core.FlowRegister {
-		title, what = "Scan the multisig wallet", "Scan the wallet's QR code (UR crypto-output or output-descriptor, a descriptor or BSMS record), or open its file."
+		title, what = "Scan the wallet to register", "Scan the wallet's QR code, or open its file: a multisig (UR crypto-output or output-descriptor, a descriptor or BSMS record) or a wallet with spending paths (a BIP-388 policy or a wsh/tr descriptor)."
 	}
 	entry := NewScanEntry("scanner input: one QR code per line", sc.add)
 	a.focus = entry

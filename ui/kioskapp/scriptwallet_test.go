@@ -38,7 +38,7 @@ func TestScriptWalletThroughTheWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tap(t, w, "Register multisig")
+	tap(t, w, "Register wallet")
 	scan(t, w, string(pol)) // the policy's QR code: one plain part
 	r := wantScreen[core.RegisterReview](t, a).Registration
 	date := descriptor.ApproxDate(52560, s.now).Format("2006-01-02")
@@ -47,7 +47,7 @@ func TestScriptWalletThroughTheWindow(t *testing.T) {
 		"Template recovery: 2 of ",
 		"primary: 2 of key 1 (", "key 4 (" + s.wallet.Fingerprint + ") [THIS KIOSK], 52560 blocks (about 365 days)",
 		"52560 blocks (about 365 days at 10 minutes a block; for a coin received now, about " + date + ")",
-		"THIS STATION: wallet \"vault\"",
+		"THIS KIOSK: wallet \"vault\"",
 		r.Wallet.Policy.Hash,
 		core.GroupAddress(r.FirstAddress),
 	} {

@@ -71,7 +71,7 @@ func (a *App) startScreen(s core.Start) fyne.CanvasObject {
 	sign.Importance = widget.HighImportance
 	actions := container.NewGridWithColumns(4,
 		sign,
-		widget.NewButton("Register multisig", func() { a.Send(core.Begin{Flow: core.FlowRegister}) }),
+		widget.NewButton("Register wallet", func() { a.Send(core.Begin{Flow: core.FlowRegister}) }),
 		widget.NewButton("Seed ceremony", func() { a.Send(core.Begin{Flow: core.FlowCeremony}) }),
 		widget.NewButton("Audit log", func() { a.Send(core.Begin{Flow: core.FlowAudit}) }),
 	)

@@ -81,7 +81,7 @@ func TestRegisterReadsEveryURWallet(t *testing.T) {
 			for i, p := range pngs {
 				writeFile(t, filepath.Join(dir, fmt.Sprintf("%s-%02d.png", tt.name, i+1)), p)
 			}
-			tap(t, w, "Register multisig")
+			tap(t, w, "Register wallet")
 			tap(t, w, "Open files…")
 			tapRow(t, w, "wallet")
 			tapIn(t, w, fmt.Sprintf("Open all PNGs in this folder (%d)", len(pngs)))
