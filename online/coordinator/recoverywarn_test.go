@@ -3,6 +3,7 @@ package coordinator_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ import (
 	"airsign/online/coordinator"
 	"airsign/online/regtest"
 	"airsign/online/store"
+	"airsign/online/store/pgtest"
 	"airsign/online/webhook"
 	"airsign/psbt/descriptor"
 )
@@ -105,16 +107,35 @@ func (r *hookReceiver) deliveries(t *testing.T) []hookDelivery {
 }
 
 // process is one coordinator process: its coordinator and webhook queue
-// over a store of the database.
+// over a store of the database, and what the queue logged.
 type process struct {
-	c *coordinator.Coordinator
-	q *webhook.Queue
+	c    *coordinator.Coordinator
+	q    *webhook.Queue
+	logs *logLines
+}
+
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logLines) logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, fmt.Sprintf(format, args...))
+}
+
+func (l *logLines) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.lines...)
 }
 
 func newProcess(t *testing.T, x *coordinator.TestFixture, st *store.Store, r *hookReceiver, holder string, warn uint32) process {
 	t.Helper()
+	logs := &logLines{}
 	q, err := webhook.New(st, webhook.Options{Endpoints: []webhook.Endpoint{{URL: r.srv.URL + "/hook", Secret: []byte(hookSecret)}},
-		PublicURL: "https://treasury.example", Holder: holder, Logf: t.Logf})
+		PublicURL: "https://treasury.example", Holder: holder, Logf: logs.logf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +144,7 @@ func newProcess(t *testing.T, x *coordinator.TestFixture, st *store.Store, r *ho
 	if err != nil {
 		t.Fatal(err)
 	}
-	return process{c: c, q: q}
+	return process{c: c, q: q, logs: logs}
 }
 
 // step syncs and delivers what is due, as serve's watcher and queue do.
@@ -330,6 +351,69 @@ func TestRecoveryWebhookReorg(t *testing.T) {
 	p.step(t)
 	if got := r.deliveries(t); len(got) != 1 {
 		t.Fatalf("in the window again after the reorg: %d deliveries; want still 1", len(got))
+	}
+}
+
+// Two coordinators on one PostgreSQL database find the same coin in the
+// window at the same moment (the block applied by a third, which tells no
+// one): whichever queues it, it is queued and delivered once, and neither
+// fails to queue it.
+func TestRecoveryWebhooksPostgres(t *testing.T) {
+	const lock, warn = 10, 3
+	ctx := context.Background()
+	srv, err := pgtest.Start()
+	if err != nil {
+		pgtest.Unavailable(t, err)
+	}
+	t.Cleanup(func() { srv.Stop() })
+	url := srv.NewDatabase(t, "")
+	x := coordinator.NewTestFixture(t, regtest.Options{})
+	r := newHookReceiver(t)
+	st0 := openStore(t, url)
+	syncer, err := coordinator.New(coordinator.Config{Store: st0, Node: x.Chain, Network: descriptor.Regtest, FallbackFeeRate: 2, RecoveryWarn: warn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pa := newProcess(t, x, openStore(t, url), r, "a", warn)
+	pb := newProcess(t, x, openStore(t, url), r, "b", warn)
+	if _, err := pa.c.AddPolicyWallet(ctx, "vault", coordinator.TemplatePolicy(t, lock), x.Node.Height(t)); err != nil {
+		t.Fatal(err)
+	}
+	coin, addr, _ := pa.deposit(t, x.Node, 400_000)
+	for round := range 3 {
+		if round == 0 {
+			mineTo(t, x.Node, coin.RecoveryHeight-warn-1)
+		}
+		if _, err := syncer.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 2)
+		for _, p := range []process{pa, pb} {
+			go func() {
+				_, err := p.c.Sync(ctx)
+				errs <- err
+			}()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatalf("Sync: %v", err)
+			}
+		}
+		for _, p := range []process{pa, pb} {
+			if _, err := p.q.DeliverDue(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got := r.deliveries(t)
+	if len(got) != 1 {
+		t.Fatalf("%d deliveries; want 1", len(got))
+	}
+	checkRecoveryEvent(t, got[0], coordinator.EventRecoveryNearing, coin, addr)
+	for _, p := range []process{pa, pb} {
+		if logs := p.logs.all(); len(logs) > 0 {
+			t.Errorf("the queue logged %q", logs)
+		}
 	}
 }
 
