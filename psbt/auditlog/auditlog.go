@@ -112,6 +112,14 @@ type Log struct {
 	// (ErrChanged): nothing more is appended or handed out until the
 	// process opens the log again, which verifies it whole.
 	broken error
+	// floorSize and floorRoot are the largest checkpoint this Log has
+	// verified or signed: every log it reads or appends to later must
+	// begin with it. A log cut back (rows deleted with their checkpoints)
+	// or rewritten still verifies by itself; without the floor this
+	// process would take it, hand out its smaller checkpoint and sign new
+	// entries over the cut: a fork under its own key.
+	floorSize int64
+	floorRoot tlog.Hash
 }
 
 // ErrChanged means a read found the stored log no longer verifying: a
@@ -164,6 +172,7 @@ func newLog(st Storage, origin string, s Signer) (*Log, error) {
 		l.path = f.path
 	}
 	l.root, _ = tlog.TreeHash(0, nil)
+	l.floorRoot = l.root
 	return l, nil
 }
 
@@ -177,10 +186,12 @@ func Open(path, origin string, s Signer) (*Log, error) {
 }
 
 // adopt takes a state read and verified in full as the one to append to.
+// Its hashes are copied: a state's slices grow by appends, and another
+// state made from the same one must not write where this Log reads.
 func (l *Log) adopt(v *state) {
 	l.next = uint64(len(v.lines))
 	l.head = v.head
-	l.hashes = v.hashes
+	l.hashes = slices.Clone(v.hashes)
 	l.root = v.latest.Root
 	l.latest = v.latest.Note
 	l.version = v.version
@@ -196,6 +207,36 @@ func (l *Log) setMoved(e Entry) {
 	if l.moved {
 		l.movedTo = movedTo(e)
 	}
+}
+
+// keeps checks that a verified log of size records with these stored
+// hashes begins with the floor: the largest checkpoint this Log verified
+// or signed before.
+func (l *Log) keeps(hashes []tlog.Hash, size int64) error {
+	if size < l.floorSize {
+		return fmt.Errorf("it holds %d records, fewer than the %d this process saw: it was cut back (rows or lines removed with their checkpoints, or a backup restored)", size, l.floorSize)
+	}
+	root, err := tlog.TreeHash(l.floorSize, hashSlice(hashes))
+	if err != nil || root != l.floorRoot {
+		return fmt.Errorf("its first %d records are not the ones this process saw: it was rewritten", l.floorSize)
+	}
+	return nil
+}
+
+// raise makes a checkpoint this Log verified or signed its floor, when it
+// is larger.
+func (l *Log) raise(size int64, root tlog.Hash) {
+	if size > l.floorSize {
+		l.floorSize, l.floorRoot = size, root
+	}
+}
+
+// changed records that this Log found its storage changed behind it
+// (ErrChanged) and returns that error: it refuses everything after.
+func (l *Log) changed(err error) error {
+	l.cache = nil
+	l.broken = fmt.Errorf("%w: audit log %s: %v; nothing more is written until an auditor looks (then restart: opening the log verifies it whole)", ErrChanged, l.store, err)
+	return l.broken
 }
 
 // Len is the number of entries.
@@ -338,6 +379,7 @@ func (l *Log) appended(p pending, ver Version) {
 	l.latest = p.cp
 	l.version = ver
 	l.next++
+	l.raise(int64(l.next), p.root)
 }
 
 // catchUp takes in what other processes appended since this Log last read
@@ -354,7 +396,14 @@ func (l *Log) catchUp(lk Locked) error {
 	case c.Unchanged:
 		return nil
 	case c.From == int64(l.next) && l.next > 0:
-		return l.extend(c)
+		if err := l.extend(c); err != nil {
+			return l.changed(err)
+		}
+		if err := l.keeps(l.hashes, int64(l.next)); err != nil {
+			return l.changed(err)
+		}
+		l.raise(int64(l.next), l.root)
+		return nil
 	case c.From != 0:
 		return fmt.Errorf("appending to audit log: %s answered with records from %d, not %d", l.store, c.From, l.next)
 	}
@@ -364,13 +413,21 @@ func (l *Log) catchUp(lk Locked) error {
 	if err == nil && !ok {
 		v, err = l.verify(c)
 	}
-	if err != nil {
-		return fmt.Errorf("appending to audit log: it changed since this process read it, and does not verify now: audit log %s: %w", l.store, err)
+	if err == nil && (len(v.lines) < int(l.next) || len(v.hashes) < len(l.hashes) || !slices.Equal(v.hashes[:len(l.hashes)], l.hashes)) {
+		err = fmt.Errorf("it no longer begins with the %d entries this process saw: it was rewritten or cut (tampering, or a restore from a backup)", l.next)
 	}
-	if len(v.lines) < int(l.next) || len(v.hashes) < len(l.hashes) || !slices.Equal(v.hashes[:len(l.hashes)], l.hashes) {
-		return fmt.Errorf("appending to audit log: %s no longer begins with the %d entries this process saw: it was rewritten or cut (tampering, or a restore from a backup); nothing more is written until an auditor looks", l.store, l.next)
+	if err == nil {
+		err = l.keeps(v.hashes, int64(len(v.lines)))
+	}
+	if err != nil {
+		return l.changed(err)
 	}
 	l.adopt(v)
+	if v.version != nil {
+		// The next read goes on from here, not from the state before.
+		l.cache, l.cacheVersion = v, v.version
+	}
+	l.raise(v.latest.Size, v.latest.Root)
 	return nil
 }
 
@@ -466,19 +523,21 @@ func (l *Log) lockedLoad(kind readKind) (*state, error) {
 	if err == nil && !ok {
 		// What the storage answered does not go on from what was
 		// verified: read and verify all of it, for the error that
-		// names what changed (or a log now shorter, which an append
-		// refuses and a carried checkpoint shows).
+		// names what changed; a log that verifies by itself must
+		// still begin with what this Log saw (keeps).
 		if c, err = lk.Read(0, nil); err != nil {
 			l.cache = nil
 			return nil, fmt.Errorf("audit log %s: %w", l.store, err)
 		}
 		st, err = l.verify(c)
 	}
-	if err != nil {
-		l.cache = nil
-		l.broken = fmt.Errorf("%w: audit log %s: %v; nothing more is written until an auditor looks (then restart: opening the log verifies it whole)", ErrChanged, l.store, err)
-		return nil, l.broken
+	if err == nil {
+		err = l.keeps(st.hashes, int64(len(st.lines)))
 	}
+	if err != nil {
+		return nil, l.changed(err)
+	}
+	l.raise(st.latest.Size, st.latest.Root)
 	l.cache, l.cacheVersion = st, st.version
 	if st.version == nil {
 		l.cache = nil

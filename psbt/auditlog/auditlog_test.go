@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -643,5 +644,64 @@ func BenchmarkCheckpointAfterAppend(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// An append that fails after taking in another process's entries, then
+// an entry edited behind the Log and put back (bytes and times): the Log
+// must never sign over what the edit made it read. A catch-up that does
+// not verify stops the Log, and no state it built shares memory with the
+// hashes it appends after (states grow by appending to their slices).
+func TestFailedCatchUpSignsNothing(t *testing.T) {
+	for n := 1; n <= 12; n++ {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			_, path := newLogAt(t, t.TempDir(), n, 0)
+			a, err := Open(path, origin, devKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := Open(path, origin, devKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Checkpoint(); err != nil {
+				t.Fatal(err)
+			}
+			appendN(t, b, 1, 10)
+			// Its entry cannot be made (after the catch-up took in b's).
+			if err := a.Append("bad", make(chan int), t0); err == nil {
+				t.Fatal("an entry of a channel was appended")
+			}
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			orig, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := bytes.LastIndex(orig[:len(orig)-1], []byte("\n")) + 1
+			edited := append(slices.Clone(orig[:last]), bytes.Replace(orig[last:], []byte(`"kind":"event"`), []byte(`"kind":"evenT"`), 1)...)
+			if bytes.Equal(edited, orig) {
+				t.Fatal("nothing edited")
+			}
+			if err := os.WriteFile(path, edited, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			os.Chtimes(path, time.Now(), fi.ModTime().Add(time.Second))
+			if err := a.Append("edited", nil, t0); !errors.Is(err, ErrChanged) {
+				t.Fatalf("append to the edited log: %v, want ErrChanged", err)
+			}
+			if err := os.WriteFile(path, orig, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			os.Chtimes(path, time.Now(), fi.ModTime())
+			if err := a.Append("restored", nil, t0); !errors.Is(err, ErrChanged) {
+				t.Errorf("append after the edit was put back: %v, want ErrChanged (until the log is opened again)", err)
+			}
+			if _, err := Open(path, origin, devKey); err != nil {
+				t.Errorf("the log does not open after: %v; something was signed over the edit", err)
+			}
+		})
 	}
 }

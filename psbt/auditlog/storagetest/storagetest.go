@@ -63,6 +63,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("MoveFromFiles", func(t *testing.T) { testMoveFromFiles(t, h) })
 	t.Run("ReadCost", func(t *testing.T) { testReadCost(t, h) })
 	t.Run("ReadsSeeTampering", func(t *testing.T) { testReadsSeeTampering(t, h) })
+	t.Run("CutBackWhileOpen", func(t *testing.T) { testCutBackWhileOpen(t, h) })
 }
 
 func appendN(t testing.TB, l *auditlog.Log, n, off int) {
@@ -535,6 +536,50 @@ func testReadsSeeTampering(t *testing.T, h Harness) {
 			}
 			if _, err := l.Checkpoint(); !errors.Is(err, auditlog.ErrChanged) {
 				t.Errorf("checkpoint after a read found the log changed: %v, want ErrChanged", err)
+			}
+		})
+	}
+}
+
+// The log cut back behind a process that read more of it than it wrote:
+// the last rows removed with their checkpoints, so what is left verifies
+// by itself. The process must not take the shorter log: it would hand
+// out its smaller checkpoint and then sign new entries over the cut, two
+// roots of one size under its key (a fork). Its reads and appends refuse
+// (ErrChanged), whichever comes first.
+func testCutBackWhileOpen(t *testing.T, h Harness) {
+	const n, k = 4, 3
+	for _, first := range []string{"Checkpoint", "Entries", "Append"} {
+		t.Run(first, func(t *testing.T) {
+			s := h.New(t)
+			a := newLog(t, s, n)
+			b, err := auditlog.OpenStorage(h.Again(t, s), origin, devKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			appendN(t, b, k, 100)
+			seen, err := a.Checkpoint()
+			if err != nil || seen.Size != n+k {
+				t.Fatalf("checkpoint of size %d, %v; want %d", seen.Size, err, n+k)
+			}
+			rs, cs := stored(t, s)
+			h.Rewrite(t, s, clone(rs[:n+1]), clone(cs[:n+2]))
+			switch first {
+			case "Checkpoint":
+				_, err = a.Checkpoint()
+			case "Entries":
+				_, err = a.Entries()
+			case "Append":
+				err = a.Append("after", nil, t0)
+			}
+			if !errors.Is(err, auditlog.ErrChanged) || !strings.Contains(err.Error(), "cut back") {
+				t.Fatalf("%s after the cut: %v; want ErrChanged saying it was cut back", first, err)
+			}
+			if err := a.Append("after", nil, t0); !errors.Is(err, auditlog.ErrChanged) {
+				t.Errorf("append after: %v, want ErrChanged", err)
+			}
+			if got, _ := stored(t, s); len(got) != n+1 {
+				t.Errorf("the storage holds %d records, want the %d left by the cut: something was appended", len(got), n+1)
 			}
 		})
 	}
