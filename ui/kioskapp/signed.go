@@ -60,7 +60,8 @@ const qrSide = 420
 
 // signedQR is the signed PSBT as animated QR frames.
 type signedQR struct {
-	parts  []string
+	parts  []string // the frames of the loop shown
+	files  []string // the frames saved: each part once for a fixed series
 	images []image.Image
 }
 
@@ -79,7 +80,12 @@ func encodeSigned(psbt []byte, f qr.Format, version int) (signedQR, error) {
 		return signedQR{}, err
 	}
 	parts := e.Loop()
-	s := signedQR{parts: parts}
+	s := signedQR{parts: parts, files: parts}
+	if !e.Endless() {
+		// A loop of an even series shows its last part twice (so a
+		// camera at half rate sees every part); files need each once.
+		s.files = parts[:e.Parts()]
+	}
 	for _, p := range parts {
 		img, err := qr.Image([]byte(p), qr.ImageOptions{Level: qr.Low, ModulePixels: 4})
 		if err != nil {
@@ -115,7 +121,7 @@ func (a *App) signedScreen(s core.Signed) fyne.CanvasObject {
 		anim = NewQRAnimator(enc.images, qrSide)
 		a.anim = anim
 		holder.Add(anim.Image)
-		frameInfo.SetText(fmt.Sprintf("%d frames of QR version %d at most, %d a second", len(enc.parts), versionFor(dens, format), fps))
+		frameInfo.SetText(fmt.Sprintf("%d frames of QR version %d at most, %d a second", len(enc.files), versionFor(dens, format), fps))
 		if a.opt.Animate {
 			anim.Start(fps)
 		}
@@ -164,7 +170,7 @@ func (a *App) signedScreen(s core.Signed) fyne.CanvasObject {
 	}
 	save := widget.NewButton("Save to removable media…", func() {
 		a.saveTo("Save the signed PSBT and its QR frames", signedName(s), func(dir, name string) {
-			files, err := saveSignedAs(dir, name, s, enc.parts)
+			files, err := saveSignedAs(dir, name, s, enc.files)
 			if err != nil {
 				status.SetText("not saved: " + err.Error())
 				return

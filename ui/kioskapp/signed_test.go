@@ -50,6 +50,17 @@ func TestSignedFramesFitTheirVersion(t *testing.T) {
 			if err != nil || p.Format != f.format || !bytes.Equal(p.Data, psbt) {
 				t.Fatalf("%s, %s: read back %v, %d bytes, %v; want %v, the PSBT", f.name, d.name, p.Format, len(p.Data), err, f.format)
 			}
+			// Saved files hold each part once; the loop shown is odd.
+			seen := map[string]bool{}
+			for _, p := range enc.files {
+				if seen[p] {
+					t.Errorf("%s, %s: a part saved twice", f.name, d.name)
+				}
+				seen[p] = true
+			}
+			if n := len(enc.parts); n > 1 && n%2 == 0 {
+				t.Errorf("%s, %s: a loop of %d frames, even", f.name, d.name, n)
+			}
 			if prev != 0 && len(enc.parts) > prev {
 				t.Errorf("%s, %s: %d frames, more than the sparser choice's %d", f.name, d.name, len(enc.parts), prev)
 			}
