@@ -147,32 +147,39 @@ type QROptions struct {
 // Check says whether o can carry data (a PSBT of about the size to come):
 // the format, UR type and fragment size, before anything is signed.
 func (o QROptions) Check(data []byte) error {
-	_, err := o.parts(data)
+	_, err := o.emitter(data)
 	return err
 }
 
-// parts cuts data into QR frames' texts as o says.
-func (o QROptions) parts(data []byte) ([]string, error) {
+// emitter cuts data into QR frames as o says.
+func (o QROptions) emitter(data []byte) (*qr.Emitter, error) {
 	f, err := qr.ParseFormat(o.Format)
 	if err != nil {
 		return nil, err
 	}
-	return qr.EncodePSBT(data, qr.EncodeOptions{Format: f, MaxFragment: o.MaxFragment, URType: o.URType})
+	return qr.NewEmitter(data, qr.EncodeOptions{Format: f, MaxFragment: o.MaxFragment, URType: o.URType})
 }
 
 // WritePSBT writes a PSBT as QR frames into dir, which must not exist:
 // frame-001.png … and animated.gif. It returns the number of frames.
+// The GIF loops the emitter's Loop; the PNGs hold each part of a fixed
+// series once (its loop shows an even series' last part twice).
 func WritePSBT(dir string, data []byte, o QROptions) (int, error) {
-	parts, err := o.parts(data)
+	e, err := o.emitter(data)
 	if err != nil {
 		return 0, err
+	}
+	loop := e.Loop()
+	parts := loop
+	if !e.Endless() {
+		parts = loop[:e.Parts()]
 	}
 	opt := qr.ImageOptions{Level: qr.Low, ModulePixels: 6}
 	pngs, err := qr.FramePNGs(parts, opt)
 	if err != nil {
 		return 0, err
 	}
-	gif, err := qr.AnimatedGIF(parts, opt, o.FPS)
+	gif, err := qr.AnimatedGIF(loop, opt, o.FPS)
 	if err != nil {
 		return 0, err
 	}

@@ -1,6 +1,7 @@
 package qrfiles
 
 import (
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,5 +78,45 @@ func TestWriteText(t *testing.T) {
 	}
 	if err := WriteText("", filepath.Join(dir, "only.png"), record); err != nil {
 		t.Errorf("WriteText with only a QR image: %v", err)
+	}
+}
+
+// BBQr frames written as files hold each part once, for an even number
+// of parts too (the GIF's loop shows the last one twice); both read back.
+func TestWriteBBQrPartsOnce(t *testing.T) {
+	for size := 1000; size <= 16000; size += 3000 {
+		data := []byte("psbt\xff")
+		rng := rand.NewChaCha8([32]byte{byte(size)})
+		data = append(data, make([]byte, size)...)
+		rng.Read(data[5:])
+		dir := filepath.Join(t.TempDir(), "qr")
+		n, err := WritePSBT(dir, data, QROptions{Format: "bbqr", FPS: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames, _ := filepath.Glob(filepath.Join(dir, "frame-*.png"))
+		if len(frames) != n {
+			t.Fatalf("%d bytes: %d frame files, WritePSBT said %d", size, len(frames), n)
+		}
+		seen := map[string]bool{}
+		for _, f := range frames {
+			png, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, err := qr.DecodeFile(png)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seen[string(text)] {
+				t.Errorf("%d bytes, %d frames: %s holds a part another file holds", size, n, filepath.Base(f))
+			}
+			seen[string(text)] = true
+		}
+		for _, paths := range [][]string{frames, {filepath.Join(dir, "animated.gif")}} {
+			if got, _, err := ReadPSBT(paths); err != nil || string(got) != string(data) {
+				t.Fatalf("%d bytes: read back %d bytes, %v", size, len(got), err)
+			}
+		}
 	}
 }
