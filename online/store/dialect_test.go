@@ -107,6 +107,8 @@ func TestRedactURL(t *testing.T) {
 		{"postgres://airsign:s3cret@db.example:5432/treasury?sslmode=verify-full", "postgres://airsign:xxxxx@db.example:5432/treasury?sslmode=verify-full"},
 		{"postgres://db.example/treasury?user=airsign&password=s3cret", "postgres://db.example/treasury?password=xxxxx&user=airsign"},
 		{"postgresql://airsign@/treasury?host=/run/postgresql", "postgresql://airsign@/treasury?host=/run/postgresql"},
+		{"postgres://airsign@db.example/treasury?sslmode=verify-full&sslkey=/k.pem&sslpassword=keypass", "postgres://airsign@db.example/treasury?sslkey=%2Fk.pem&sslmode=verify-full&sslpassword=xxxxx"},
+		{"postgres://db.example/treasury?PassWord=s3cret&Password=again", "postgres://db.example/treasury?PassWord=xxxxx&Password=xxxxx"},
 	} {
 		if got := RedactURL(c.in); got != c.want {
 			t.Errorf("RedactURL(%q) = %q, want %q", c.in, got, c.want)

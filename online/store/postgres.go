@@ -17,16 +17,24 @@ func IsPostgresURL(where string) bool {
 	return strings.HasPrefix(where, "postgres://") || strings.HasPrefix(where, "postgresql://")
 }
 
-// RedactURL is where with any password in it replaced, for messages and
-// logs.
+// RedactURL is where with any password in it replaced, for messages,
+// logs and the audit log: the user's, and every parameter whose name
+// says password (password, sslpassword: a client key's passphrase),
+// however it is spelled.
 func RedactURL(where string) string {
 	u, err := url.Parse(where)
 	if err != nil {
 		return "(a database URL that does not parse)"
 	}
 	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
+	changed := false
+	for name := range q {
+		if strings.Contains(strings.ToLower(name), "password") || strings.Contains(strings.ToLower(name), "passwd") {
+			q[name] = []string{"xxxxx"}
+			changed = true
+		}
+	}
+	if changed {
 		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
