@@ -42,6 +42,24 @@ type WebhookEvent struct {
 	Created time.Time
 }
 
+// Wallet is the wallet a wallet event (kind wallet.*) tells of, from the
+// key it is recorded under in place of a request id (WALLET:TXID:VOUT,
+// coordinator.RecoveryKey); "" for a request's event.
+func (e WebhookEvent) Wallet() string {
+	if !strings.HasPrefix(e.Kind, "wallet.") {
+		return ""
+	}
+	i := strings.LastIndex(e.Request, ":")
+	if i < 0 {
+		return ""
+	}
+	j := strings.LastIndex(e.Request[:i], ":")
+	if j <= 0 {
+		return ""
+	}
+	return e.Request[:j]
+}
+
 // WebhookDelivery is an event's delivery to one URL.
 type WebhookDelivery struct {
 	Event       WebhookEvent

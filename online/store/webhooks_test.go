@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -340,4 +341,17 @@ func TestSwapWebhookConfig(t *testing.T) {
 			t.Error("a short digest was recorded")
 		}
 	})
+}
+
+func TestWebhookEventWallet(t *testing.T) {
+	for _, c := range []struct{ kind, key, want string }{
+		{"wallet.recovery_nearing", "vault:" + strings.Repeat("ab", 32) + ":1", "vault"},
+		{"wallet.recovery_open", "ops:cold:" + strings.Repeat("cd", 32) + ":0", "ops:cold"},
+		{"request.signed", "wd-0123", ""},
+		{"wallet.recovery_open", "nocolon", ""},
+	} {
+		if got := (WebhookEvent{Kind: c.kind, Request: c.key}).Wallet(); got != c.want {
+			t.Errorf("Wallet() of %s %q = %q, want %q", c.kind, c.key, got, c.want)
+		}
+	}
 }

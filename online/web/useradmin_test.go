@@ -1,6 +1,7 @@
 package web
 
 import (
+	"airsign/online/store"
 	"context"
 	"net/http"
 	"net/url"
@@ -189,5 +190,31 @@ func TestRoleChangesAndDisableEndSessions(t *testing.T) {
 		if !strings.Contains(audit, want) {
 			t.Errorf("audit log lacks %s", want)
 		}
+	}
+}
+
+// The deliveries list links a request's event to the request and a
+// wallet event (a coin's recovery path nearing) to the wallet.
+func TestDeliveriesLinkWhatTheyTellOf(t *testing.T) {
+	f := newFixture(t, Options{})
+	ctx := context.Background()
+	for _, e := range []store.WebhookEvent{
+		{ID: strings.Repeat("a", 32), Kind: "request.signed", Request: "wd-0123456789ab", Body: []byte(`{}`), Created: f.clock()},
+		{ID: strings.Repeat("b", 32), Kind: "wallet.recovery_nearing", Request: "treasury:" + strings.Repeat("ab", 32) + ":1", Body: []byte(`{}`), Created: f.clock()},
+	} {
+		if _, err := f.st.EnqueueWebhook(ctx, e, []string{"https://hooks.example/airsign"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root := f.browser(t)
+	root.signIn("root")
+	r := root.get("/users")
+	for _, want := range []string{`<a href="/requests/wd-0123456789ab">wd-0123456789ab</a>`, `<a href="/wallets/treasury">wallet treasury</a>`} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("the deliveries list lacks %s", want)
+		}
+	}
+	if strings.Contains(r.body, `href="/requests/treasury:`) {
+		t.Error("a wallet event links to a request page")
 	}
 }
