@@ -485,6 +485,9 @@ func (q *Queue) DeliverDue(ctx context.Context) (int, error) {
 	return delivered, nil
 }
 
+// recordTimeout bounds recording an attempt's result.
+const recordTimeout = 10 * time.Second
+
 // attempt sends the claimed delivery d once and records the attempt; ok
 // is whether the receiver took it.
 func (q *Queue) attempt(ctx context.Context, d store.WebhookDelivery) (ok bool, err error) {
@@ -496,6 +499,16 @@ func (q *Queue) attempt(ctx context.Context, d store.WebhookDelivery) (ok bool, 
 			"this URL is no longer configured", q.opts.Now(), q.opts.Now())
 	}
 	status, sendErr := q.send(ctx, ep, d.Event)
+	if sendErr != nil && ctx.Err() != nil {
+		// Cut short by this process stopping: not the receiver's
+		// failure. The claim runs out and the delivery is sent again.
+		return false, nil
+	}
+	// A result is recorded even when the process stops meanwhile: a
+	// delivery the receiver took and left unrecorded would go out again
+	// from another process once the claim runs out.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	now := q.opts.Now()
 	state, next, msg := store.DeliveryDelivered, now, ""
 	if sendErr != nil {

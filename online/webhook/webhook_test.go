@@ -264,3 +264,38 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// A process told to stop just after the receiver took a delivery still
+// records it as delivered: left unrecorded, another process would send
+// it again once the claim ran out.
+func TestResultRecordedWhileStopping(t *testing.T) {
+	c := &clock{now: t0}
+	recv := newReceiver(t, secretA, c)
+	st := openStore(t, filepath.Join(t.TempDir(), "coordinator.db"))
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	now := func() time.Time {
+		// The first reading of the clock after the receiver has the
+		// delivery is the one after the send: stop then.
+		if len(recv.received()) > 0 {
+			stop()
+		}
+		return c.Now()
+	}
+	q, err := New(st, Options{Endpoints: []Endpoint{{URL: recv.srv.URL + "/hooks", Secret: []byte(secretA)}}, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Notify(context.Background(), event)
+	q.DeliverDue(ctx)
+	if ctx.Err() == nil {
+		t.Fatal("the process was not stopped during the pass")
+	}
+	recent, err := st.RecentWebhooks(context.Background(), 10)
+	if err != nil || len(recent) != 1 || recent[0].State != store.DeliveryDelivered {
+		t.Fatalf("after stopping: %d deliveries (%v), the first %s; want one, recorded as delivered", len(recent), err, recent[0].State)
+	}
+	if n := len(recv.received()); n != 1 {
+		t.Fatalf("the receiver got %d deliveries, want 1", n)
+	}
+}
