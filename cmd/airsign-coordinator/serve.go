@@ -84,8 +84,12 @@ func (c *cli) serve(args []string) error {
 	// Coordinators sharing one PostgreSQL database all serve; only the
 	// holder of the watcher lease syncs, and another takes over when it
 	// dies. On SQLite this process always holds it.
-	go c.coord.WhileWatcher(c.ctx, coordinator.LeaseHolderID(), logger.Printf,
-		func(ctx context.Context) { c.watch(ctx, *interval, logger) })
+	watcherDone := make(chan struct{})
+	go func() {
+		defer close(watcherDone)
+		c.coord.WhileWatcher(c.ctx, coordinator.LeaseHolderID(), logger.Printf,
+			func(ctx context.Context) { c.watch(ctx, *interval, logger) })
+	}()
 	if c.auditLog != nil {
 		go c.checkAudit(c.ctx, *auditEvery, logger)
 	}
@@ -119,6 +123,13 @@ func (c *cli) serve(args []string) error {
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	// The watcher gives its lease up as it stops, so another coordinator
+	// (or a store copy) need not wait for it to run out: wait for that
+	// before exiting.
+	select {
+	case <-watcherDone:
+	case <-shutdown.Done():
 	}
 	// The refusals counted since the last summary are evidence too.
 	return c.coord.FlushRefusals()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"airsign/online/store"
+	"airsign/psbt/auditlog"
 )
 
 // storeCopyUsage is the synopsis usage errors repeat.
@@ -115,8 +116,20 @@ func (c *cli) storeCmd(args []string) error {
 		return fmt.Errorf("copied to %s, but the copy could not be recorded in the audit log (%w): tell the auditor", dst, err)
 	}
 	if auditRows == 0 {
-		if _, err := openAudit(c.datadir, dst); err != nil {
+		moved, err := openAudit(c.datadir, dst)
+		if err != nil {
 			return fmt.Errorf("copied to %s, but %s did not move into it (%w): serve on the database moves it; until then a coordinator on %s would go on apart from the database", dst, logPath, err, from)
+		}
+		// The store's lock ended with the copy: a command run on the
+		// SQLite store before the log moved would be in the log and not
+		// in the database. Its entries would sit between the copy's and
+		// the move's.
+		es, err := moved.Entries()
+		if err != nil {
+			return fmt.Errorf("copied to %s, but its audit log does not read back: %w", dst, err)
+		}
+		if n := len(es); n < 2 || es[n-1].Kind != auditlog.KindMoved || es[n-2].Kind != "store-copied" {
+			return fmt.Errorf("copied to %s, but something was done on %s between the copy and the move of its audit log (the log's entries after store-copied are not only audit-log-moved): what it did is not in the database; tell the auditor, and copy again into an empty database", dst, from)
 		}
 	}
 	return c.emit(map[string]any{"from": src.String(), "to": dst.String(), "schema_version": rep.SchemaVersion,
