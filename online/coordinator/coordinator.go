@@ -104,6 +104,9 @@ func New(cfg Config) (*Coordinator, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if err := sameNetwork(cfg.Store, cfg.Network); err != nil {
+		return nil, err
+	}
 	c := &Coordinator{cfg: cfg, st: cfg.Store, w: watcher.New(cfg.Node, cfg.Store, cfg.Watcher)}
 	if cfg.Check != nil {
 		if cfg.Check.Store == cfg.Store {
@@ -115,6 +118,26 @@ func New(cfg Config) (*Coordinator, error) {
 		}
 	}
 	return c, nil
+}
+
+// sameNetwork refuses a store whose wallets were registered on another
+// network than net. Test networks share keys (tpub) and, but for regtest,
+// addresses (tb1), so a store of testnet3 wallets opened as testnet4 would
+// parse and then follow another chain: its blocks undone as a reorg, its
+// coins gone, requests built on coins of the other chain.
+func sameNetwork(st *store.Store, net descriptor.Network) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ws, err := st.Wallets(ctx)
+	if err != nil {
+		return fmt.Errorf("coordinator: reading the wallets: %w", err)
+	}
+	for _, w := range ws {
+		if w.Network != net.String() {
+			return fmt.Errorf("%w: the store's wallet %q was registered on %s, and this coordinator runs on %s: configure network %s (config.json's \"network\", or --network), or use another data folder or database for %s", ErrWalletMismatch, w.Name, w.Network, net, w.Network, net)
+		}
+	}
+	return nil
 }
 
 // Errors for callers to tell apart (errors.Is); the messages around them say

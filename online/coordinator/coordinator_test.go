@@ -591,3 +591,20 @@ func TestWalletIdentityCollision(t *testing.T) {
 		t.Fatalf("the store took a second wallet of the same identity: %v", err)
 	}
 }
+
+// A store of one network's wallets is not opened as another: testnet3 and
+// testnet4 share keys and addresses, so the wallets would parse and then
+// follow the other chain.
+func TestStoreOfAnotherNetworkRefused(t *testing.T) {
+	f := newFixture(t)
+	f.addWallet(t, "treasury", descriptor.P2WPKH, 1)
+	for _, net := range []descriptor.Network{descriptor.Testnet, descriptor.Testnet4, descriptor.Signet, descriptor.Mainnet} {
+		_, err := New(Config{Store: f.st, Node: f.c.cfg.Node, Network: net})
+		if !errors.Is(err, ErrWalletMismatch) || !strings.Contains(err.Error(), `wallet "treasury" was registered on regtest, and this coordinator runs on `+net.String()) {
+			t.Errorf("a regtest store opened as %s: %v", net, err)
+		}
+	}
+	if _, err := New(Config{Store: f.st, Node: f.c.cfg.Node, Network: descriptor.Regtest}); err != nil {
+		t.Errorf("the store opened on its own network: %v", err)
+	}
+}
