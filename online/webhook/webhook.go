@@ -59,6 +59,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/crypto/argon2"
+
 	"airsign/online/coordinator"
 	"airsign/online/store"
 )
@@ -392,11 +394,15 @@ func (q *Queue) notify(ctx context.Context, e coordinator.Event) error {
 // endpoint's URL and allow_internal under an HMAC keyed with its secret,
 // sorted, hashed. Processes configured alike get the same digest; a
 // different URL, secret or allow_internal gives another. Keyed with the
-// secrets, it tells a reader of the database nothing about the URLs.
+// secrets, it tells a reader of the database (or of the audit log, which
+// records it) nothing about the URLs. The key is the secret stretched by
+// Argon2id (2 passes over 32 MiB), so someone who knows a URL cannot test
+// guesses of a weak secret against the digest at the speed of SHA-256.
 func ConfigDigest(eps []Endpoint) string {
 	lines := make([]string, 0, len(eps))
 	for _, e := range eps {
-		m := hmac.New(sha256.New, e.Secret)
+		key := argon2.IDKey(e.Secret, []byte("airsign webhook endpoint\x00"+e.URL), 2, 32<<10, 1, 32)
+		m := hmac.New(sha256.New, key)
 		fmt.Fprintf(m, "airsign webhook endpoint\x00%s\x00%t", e.URL, e.AllowInternal)
 		lines = append(lines, hex.EncodeToString(m.Sum(nil)))
 	}
