@@ -85,6 +85,21 @@ func (c *cli) storeCmd(args []string) error {
 		if c.auditLog, err = openAudit(c.datadir, src); err != nil {
 			return err
 		}
+	} else {
+		// The rows are the log that goes on in the database: they must
+		// verify under this coordinator's key before anything is copied,
+		// not only when the database opens after.
+		idPath := filepath.Join(c.datadir, "identity.key")
+		if _, err := os.Stat(idPath); err != nil {
+			return fmt.Errorf("%s's audit_log table holds %d rows, signed by a coordinator's identity key, and %s is missing (%v): put the key that signed them there, then copy", from, auditRows, idPath, err)
+		}
+		id, err := loadIdentity(c.datadir)
+		if err != nil {
+			return err
+		}
+		if _, err := auditlog.OpenStorage(src.AuditLog(), auditlog.CoordinatorOrigin+id.keyID(), id); err != nil {
+			return fmt.Errorf("%s's audit_log table does not verify as this coordinator's log (key %s): %w; nothing was copied: hand it to the auditor", from, auditlog.KeyName(id.PublicKey()), err)
+		}
 	}
 
 	// Before Open adds the schema's tables: a wrong URL stops here.

@@ -141,6 +141,25 @@ func TestStoreCopyAuditRows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Rows another key signed are refused before anything is copied.
+	idPath := filepath.Join(dir, "identity.key")
+	ownKey, err := os.ReadFile(idPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(idPath)
+	if _, err := loadIdentity(dir); err != nil { // a new key
+		t.Fatal(err)
+	}
+	if code, out := copyTo(to); code != exitError || !strings.Contains(out, "audit_log table does not verify as this coordinator's log") {
+		t.Fatalf("copy of rows another key signed: exit %d, %s; want it refused", code, out)
+	}
+	if err := store.CheckEmpty(ctx, to); err != nil {
+		t.Fatalf("the refused copy left rows: %v", err)
+	}
+	if err := os.WriteFile(idPath, ownKey, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if code, out := copyTo(to); code != exitOK || !strings.Contains(out, "the audit log went with the copy") {
 		t.Fatalf("copy: exit %d, %s", code, out)
 	}
