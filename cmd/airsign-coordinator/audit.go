@@ -171,15 +171,22 @@ func openSharedAudit(datadir string, st *store.Store) (*auditlog.Log, error) {
 			return nil, fmt.Errorf("the coordinators' audit log does not hold what this machine saw of it (%s): %w; it was cut back or rewritten, or the database restored from an older backup; nothing more is done until an auditor has looked (then move %s aside)", seenPath, err, seenPath)
 		}
 	}
+	return l, writeSeen(datadir, l)
+}
+
+// writeSeen keeps l's latest checkpoint as this machine's view of the
+// shared log (seenFile), written whole or not at all.
+func writeSeen(datadir string, l *auditlog.Log) error {
 	cp, err := l.Checkpoint()
 	if err != nil {
-		return nil, err
+		return err
 	}
+	seenPath := filepath.Join(datadir, seenFile)
 	tmp := seenPath + ".new"
 	if err := os.WriteFile(tmp, append([]byte(l.VerifierKey()+"\n"), cp.Note...), 0o600); err != nil {
-		return nil, err
+		return err
 	}
-	return l, os.Rename(tmp, seenPath)
+	return os.Rename(tmp, seenPath)
 }
 
 // movedHere checks that DATADIR/audit.log is the log the database's went

@@ -106,3 +106,70 @@ func TestAuditCheckFindsOldEdit(t *testing.T) {
 		t.Errorf("checkpoint after the check: %v, want ErrChanged", err)
 	}
 }
+
+// Each passing check keeps the shared log's checkpoint as this machine's
+// view of it, so a database put back to a state after this process started
+// but before the check is refused at the next start, as one put back to
+// before the start already was.
+func TestAuditCheckKeepsSeenCheckpoint(t *testing.T) {
+	srv, err := pgtest.Start()
+	if errors.Is(err, pgtest.ErrUnavailable) {
+		pgtest.Unavailable(t, err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Stop() })
+	url := srv.NewDatabase(t, "")
+	dir := t.TempDir()
+	st, err := store.Open(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	l, err := openAudit(dir, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	for _, kind := range []string{"withdraw", "approve", "broadcast"} {
+		if err := l.Append(kind, nil, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var said bytes.Buffer
+	c := &cli{auditLog: l, st: st, datadir: dir}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	c.checkAudit(ctx, 10*time.Millisecond, log.New(&said, "", 0))
+	seen, err := os.ReadFile(filepath.Join(dir, seenFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := l.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasSuffix(seen, cp.Note) {
+		t.Fatalf("after the checks %s holds %q; want the log's latest checkpoint (size %d); the check said %s", seenFile, seen, cp.Size, said.String())
+	}
+
+	// The last two entries cut from the database, as a restore to a
+	// backup taken after the start would: the next start refuses.
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`DELETE FROM audit_log WHERE size > 2`); err != nil {
+		t.Fatal(err)
+	}
+	again, err := store.Open(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if _, err := openAudit(dir, again); err == nil || !strings.Contains(err.Error(), "does not hold what this machine saw of it") {
+		t.Errorf("a start on the cut database: %v; want it refused", err)
+	}
+}

@@ -276,7 +276,9 @@ const defaultAuditCheck = 10 * time.Minute
 // database several coordinators share is found here, by `audit verify`,
 // an export or a restart. Once found, the log refuses every append, and
 // with it every change this coordinator would make, until an auditor
-// looks and the process is started again.
+// looks and the process is started again. On a shared database each
+// check that passes also keeps the log's checkpoint as this machine's view
+// of it (seenFile).
 func (c *cli) checkAudit(ctx context.Context, every time.Duration, logger *log.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -291,6 +293,15 @@ func (c *cli) checkAudit(ctx context.Context, every time.Duration, logger *log.L
 			if errors.Is(err, auditlog.ErrChanged) {
 				logger.Printf("audit log check: every change through this coordinator is refused from now on; call the auditor")
 				return
+			}
+			continue
+		}
+		// This machine's view of a shared log moves on with it, so a
+		// database restored to before it is refused at the next start
+		// (openSharedAudit), not only one restored to before the last.
+		if c.st != nil && c.st.Shared() {
+			if err := writeSeen(c.datadir, c.auditLog); err != nil {
+				logger.Printf("audit log check: keeping this machine's view of the log (%s): %v", seenFile, err)
 			}
 		}
 	}
