@@ -359,7 +359,7 @@ func (q *Queue) eventBody(id string, now time.Time, e coordinator.Event) body {
 // path of the request that caused e: it only writes to the store.
 func (q *Queue) Notify(ctx context.Context, e coordinator.Event) {
 	if err := q.notify(ctx, e); err != nil {
-		q.opts.Logf("webhook: queueing %s of request %s: %v", e.Kind, e.Request, err)
+		q.opts.Logf("webhook: queueing %s of %s: %v", e.Kind, subject(e.Kind, e.Request), err)
 	}
 }
 
@@ -481,7 +481,7 @@ func (q *Queue) DeliverDue(ctx context.Context) (int, error) {
 		if errors.Is(err, store.ErrNotClaimed) {
 			// This attempt took longer than the claim: another process
 			// has the delivery now, and its result counts.
-			q.opts.Logf("webhook: %s of request %s to %s: %v", due[0].Event.Kind, due[0].Event.Request, Redact(due[0].URL), err)
+			q.opts.Logf("webhook: %s of %s to %s: %v", due[0].Event.Kind, subject(due[0].Event.Kind, due[0].Event.Request), Redact(due[0].URL), err)
 			continue
 		}
 		if err != nil {
@@ -489,6 +489,15 @@ func (q *Queue) DeliverDue(ctx context.Context) (int, error) {
 		}
 	}
 	return delivered, nil
+}
+
+// subject names what an event of kind tells of, for the log: "request
+// ID", or "wallet NAME" for a wallet event, recorded under the coin's key.
+func subject(kind, key string) string {
+	if w := (store.WebhookEvent{Kind: kind, Request: key}).Wallet(); w != "" {
+		return "wallet " + w
+	}
+	return "request " + key
 }
 
 // recordTimeout bounds recording an attempt's result.
@@ -523,7 +532,7 @@ func (q *Queue) attempt(ctx context.Context, d store.WebhookDelivery) (ok bool, 
 		if d.Attempts+1 >= MaxAttempts {
 			state = store.DeliveryFailed
 		}
-		q.opts.Logf("webhook: %s of request %s to %s, attempt %d: %s", d.Event.Kind, d.Event.Request, Redact(d.URL), d.Attempts+1, msg)
+		q.opts.Logf("webhook: %s of %s to %s, attempt %d: %s", d.Event.Kind, subject(d.Event.Kind, d.Event.Request), Redact(d.URL), d.Attempts+1, msg)
 	}
 	return sendErr == nil, q.st.WebhookAttempt(ctx, d, state, status, msg, next, now)
 }
