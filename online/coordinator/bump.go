@@ -273,7 +273,10 @@ func (c *Coordinator) rebuild(ctx context.Context, old store.Withdrawal, oldP *b
 	// beside them. Four eyes counts both (approve).
 	sw := store.Withdrawal{ID: newID(), Wallet: w.Name, Requester: old.Requester, BumpedBy: requester, Created: c.cfg.Now().UTC(),
 		Destination: old.Destination, Amount: old.Amount, Fee: fee, FeeRate: int64(rate),
-		HasChange: ch != nil, PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash(), Revokes: revoke || old.Revokes}
+		HasChange: ch != nil, PSBT: raw, UnsignedTxID: p.UnsignedTx.TxHash(), Revokes: revoke || old.Revokes,
+		// What the request was for stays with it (and with its
+		// transaction's BIP-329 label).
+		Memo: old.Memo}
 	if selfPay {
 		// It pays the wallet's own change address what the coins hold.
 		a, err := c.describe(w, 1, ch.Index)

@@ -283,7 +283,7 @@ func TestBumpFee(t *testing.T) {
 	m, d := f.addWallet(t, "treasury", descriptor.P2WPKH, 5)
 	f.deposit(t, "treasury", 400_000)
 	to := foreignAddress(t, 10)
-	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: to, Amount: 100_000, FeeRate: 1, Requester: "alice"})
+	wd, err := f.c.Withdraw(ctx, WithdrawRequest{Wallet: "treasury", To: to, Amount: 100_000, FeeRate: 1, Requester: "alice", Memo: "invoice 42"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,8 +297,8 @@ func TestBumpFee(t *testing.T) {
 	if err != nil {
 		t.Fatalf("BumpFee: %v", err)
 	}
-	if bump.Fee <= wd.Fee || bump.Replaces != wd.ID {
-		t.Fatalf("bump: fee %v (old %v), replaces %q", bump.Fee, wd.Fee, bump.Replaces)
+	if bump.Fee <= wd.Fee || bump.Replaces != wd.ID || bump.Memo != "invoice 42" {
+		t.Fatalf("bump: fee %v (old %v), replaces %q, memo %q; want the memo kept", bump.Fee, wd.Fee, bump.Replaces, bump.Memo)
 	}
 	if len(bump.Packet.UnsignedTx.TxIn) != 1 || bump.Packet.UnsignedTx.TxIn[0].PreviousOutPoint != wd.Packet.UnsignedTx.TxIn[0].PreviousOutPoint {
 		t.Fatal("the bump does not spend the original's input: it would not replace it")
