@@ -374,4 +374,9 @@ func TestBumpRevocation(t *testing.T) {
 	if bal, err := f.c.Balance(ctx, "treasury"); err != nil || bal.Confirmed != 400_000-bump.Fee {
 		t.Fatalf("balance after the bumped revocation: %+v, %v; want %v confirmed", bal, err, 400_000-bump.Fee)
 	}
+	// The request the chain revoked says so, though its own replacement
+	// (the first revocation) never confirmed.
+	if got, err := f.c.Get(ctx, wd.ID); err != nil || got.State != StateRevoked {
+		t.Fatalf("the revoked request: state %q, %v; want %s", got.State, err, StateRevoked)
+	}
 }

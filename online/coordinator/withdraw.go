@@ -478,10 +478,20 @@ func (c *Coordinator) view(ctx context.Context, sw store.Withdrawal) (*Withdrawa
 	}
 	v := &Withdrawal{Withdrawal: sw, Packet: p, State: string(sw.Status), Confirmations: -1}
 	if sw.Status == store.StatusReplaced && sw.ReplacedBy != "" {
-		// Replaced by a revocation: cancelling until it confirms.
+		// Replaced by a revocation: cancelling until it confirms. The
+		// revocation may itself have been bumped (or a bump revoked):
+		// the last of the chain is the one that can confirm.
 		rep, err := c.st.Withdrawal(ctx, sw.ReplacedBy)
 		if err != nil {
 			return nil, err
+		}
+		for range maxReplacements {
+			if rep.Status != store.StatusReplaced || rep.ReplacedBy == "" {
+				break
+			}
+			if rep, err = c.st.Withdrawal(ctx, rep.ReplacedBy); err != nil {
+				return nil, err
+			}
 		}
 		if rep.Revokes {
 			v.State = StateCancelling
@@ -519,6 +529,10 @@ func (c *Coordinator) view(ctx context.Context, sw store.Withdrawal) (*Withdrawa
 	}
 	return v, nil
 }
+
+// maxReplacements bounds how far view follows a chain of replacements
+// (fee bumps, revocations): far beyond any real one, short of a loop.
+const maxReplacements = 64
 
 // StateCancelledButPaid is the state of a cancelled request whose
 // transaction confirmed or entered the mempool anyway, broadcast from a
