@@ -95,6 +95,11 @@ type Input struct {
 	// commit to every spent amount.
 	Amount btcutil.Amount
 	Ours   bool
+	// OtherPath says the input spends a coin of a wallet with spending
+	// paths, proved at Branch and AddrIndex, by no path this kiosk's keys
+	// sign now (another's, or one whose lock the transaction does not
+	// meet): the wallet's coin, not signed here. Ours is false.
+	OtherPath bool
 	// sighash is the signature hash type the input asks for, and Sign
 	// signs with: ALL, or DEFAULT (0, also when none is given), which a
 	// taproot signature names by being 64 bytes long.

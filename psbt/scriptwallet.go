@@ -209,6 +209,7 @@ func (a *analysis) ourScriptInput(i int, pin *btcpsbt.PInput, in *Input, branch,
 	sp := miniscript.Spend{TxVersion: a.p.UnsignedTx.Version, LockTime: a.p.UnsignedTx.LockTime, Sequence: in.Sequence}
 	chosen, plan, f := a.sw.plan(d, sp)
 	if f != "" {
+		in.OtherPath, in.Branch, in.AddrIndex = true, branch, index
 		a.refuse(inputFinding(CodeRecoveryLocked, i, "%s", f))
 		return
 	}

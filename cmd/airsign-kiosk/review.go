@@ -69,8 +69,11 @@ type jsonInput struct {
 	Sequence uint32 `json:"sequence"`
 	Amount   int64  `json:"amount_sat"`
 	Ours     bool   `json:"ours"`
-	Path     string `json:"path,omitempty"`
-	Address  string `json:"address"`
+	// OtherPath: the wallet's coin, spent by a path this kiosk does not
+	// sign now (psbt.Input.OtherPath).
+	OtherPath bool   `json:"other_path,omitempty"`
+	Path      string `json:"path,omitempty"`
+	Address   string `json:"address"`
 }
 
 type jsonOutput struct {
@@ -102,8 +105,8 @@ func toJSON(wallet *home.Wallet, s *psbt.Summary, psbtHash [32]byte, source stri
 		j.Fee = &fee
 	}
 	for _, in := range s.Inputs {
-		ji := jsonInput{Index: in.Index, Sequence: in.Sequence, Amount: int64(in.Amount), Ours: in.Ours, Address: in.Address}
-		if in.Ours {
+		ji := jsonInput{Index: in.Index, Sequence: in.Sequence, Amount: int64(in.Amount), Ours: in.Ours, OtherPath: in.OtherPath, Address: in.Address}
+		if in.Ours || in.OtherPath {
 			ji.Path = fmt.Sprintf("%d/%d", in.Branch, in.AddrIndex)
 		}
 		j.Inputs = append(j.Inputs, ji)
@@ -142,8 +145,11 @@ func writeTransaction(w io.Writer, s *psbt.Summary, notOurs string) {
 	fmt.Fprintf(w, "Inputs (%d):\n", len(s.Inputs))
 	for _, in := range s.Inputs {
 		who := notOurs
-		if in.Ours {
+		switch {
+		case in.Ours:
 			who = fmt.Sprintf("this wallet's, address %d/%d", in.Branch, in.AddrIndex)
+		case in.OtherPath:
+			who = fmt.Sprintf("this wallet's, address %d/%d, by a path this kiosk does not sign now: will not be signed here", in.Branch, in.AddrIndex)
 		}
 		fmt.Fprintf(w, "  #%d %s  %s\n      %s\n", in.Index, amount.Format(in.Amount, amount.WithSats), who, kiosk.GroupAddress(in.Address))
 	}

@@ -79,13 +79,20 @@ func (a *App) reviewScreen(r core.Review) fyne.CanvasObject {
 	} else {
 		body.Add(problem("Fee: cannot be proven (see the refusals)"))
 	}
-	ours := 0
+	ours, other := 0, 0
 	for _, in := range s.Inputs {
-		if in.Ours {
+		switch {
+		case in.Ours:
 			ours++
+		case in.OtherPath:
+			other++
 		}
 	}
-	body.Add(wrapped(fmt.Sprintf("Inputs: %d, of which %d this wallet's, %s in total", len(s.Inputs), ours, amount.Format(s.TotalIn, amount.WithSats))))
+	inputs := fmt.Sprintf("Inputs: %d, of which %d this wallet's, %s in total", len(s.Inputs), ours+other, amount.Format(s.TotalIn, amount.WithSats))
+	if other > 0 {
+		inputs += fmt.Sprintf("; %d of them by a path this kiosk does not sign now", other)
+	}
+	body.Add(wrapped(inputs))
 	body.Add(wrapped(core.TimingLine(s)))
 	if d := r.Derivations(); d != "" {
 		body.Add(wrapped(d))

@@ -81,6 +81,10 @@ func TestScriptWalletThroughTheWindow(t *testing.T) {
 		!contains(w.Content(), reason) {
 		t.Fatalf("a primary-path spend: signable %v, reason %q, screen %q", primary.Signable(), reason, texts(w.Content()))
 	}
+	// Its coins are this wallet's, spent by a path this kiosk does not sign.
+	if !contains(w.Content(), "Inputs: 2, of which 2 this wallet's") || !contains(w.Content(), "2 of them by a path this kiosk does not sign now") {
+		t.Fatalf("a primary-path spend's inputs line: screen %q", texts(w.Content()))
+	}
 	tap(t, w, "Cancel")
 
 	// a recovery spend before its lock: refused, saying which lock
