@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"airsign/online/store"
-	"airsign/online/store/pgtest"
 	"airsign/psbt/auditlog"
 )
 
@@ -23,14 +22,7 @@ import (
 // serve's periodic check reads the whole log: then that process refuses
 // every append (so every change it would make), and says so.
 func TestAuditCheckFindsOldEdit(t *testing.T) {
-	srv, err := pgtest.Start()
-	if errors.Is(err, pgtest.ErrUnavailable) {
-		pgtest.Unavailable(t, err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Stop() })
+	srv := startPostgres(t)
 	url := srv.NewDatabase(t, "")
 	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 	var logs [2]*auditlog.Log
@@ -112,14 +104,7 @@ func TestAuditCheckFindsOldEdit(t *testing.T) {
 // but before the check is refused at the next start, as one put back to
 // before the start already was.
 func TestAuditCheckKeepsSeenCheckpoint(t *testing.T) {
-	srv, err := pgtest.Start()
-	if errors.Is(err, pgtest.ErrUnavailable) {
-		pgtest.Unavailable(t, err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Stop() })
+	srv := startPostgres(t)
 	url := srv.NewDatabase(t, "")
 	dir := t.TempDir()
 	st, err := store.Open(url)

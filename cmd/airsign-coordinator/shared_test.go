@@ -30,7 +30,6 @@ import (
 
 	"airsign/online/coordinator"
 	"airsign/online/regtest"
-	"airsign/online/store/pgtest"
 )
 
 // The bar for a deployment of several coordinators: the watcher
@@ -279,14 +278,7 @@ type deployment struct {
 // returns. withOther starts a second node for reorgs.
 func startDeployment(tb testing.TB, withOther bool) *deployment {
 	tb.Helper()
-	srv, err := pgtest.Start()
-	if errors.Is(err, pgtest.ErrUnavailable) {
-		pgtest.Unavailable(tb, err) // skips, unless AIRSIGN_REQUIRE_TOOLS is set
-	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { srv.Stop() })
+	srv := startPostgres(tb)
 	// serve runs as the real program: testscript.Main (TestMain) put
 	// this test binary on PATH as airsign-coordinator.
 	bin, err := exec.LookPath("airsign-coordinator")

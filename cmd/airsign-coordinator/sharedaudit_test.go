@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"airsign/online/store"
-	"airsign/online/store/pgtest"
 	"airsign/psbt/auditlog"
 )
 
@@ -24,14 +23,7 @@ import (
 // against the database being cut back; a log of a coordinator from
 // before it joined is not passed over silently.
 func TestSharedAuditLog(t *testing.T) {
-	srv, err := pgtest.Start()
-	if errors.Is(err, pgtest.ErrUnavailable) {
-		pgtest.Unavailable(t, err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Stop() })
+	srv := startPostgres(t)
 	url := srv.NewDatabase(t, "")
 	open := func(where string) *store.Store {
 		t.Helper()

@@ -22,16 +22,16 @@ import (
 
 // startPostgres starts a PostgreSQL server for the test, or skips it
 // where there is none (unless AIRSIGN_REQUIRE_TOOLS is set).
-func startPostgres(t *testing.T) *pgtest.Server {
-	t.Helper()
+func startPostgres(tb testing.TB) *pgtest.Server {
+	tb.Helper()
 	srv, err := pgtest.Start()
 	if errors.Is(err, pgtest.ErrUnavailable) {
-		pgtest.Unavailable(t, err)
+		pgtest.Unavailable(tb, err) // skips, unless AIRSIGN_REQUIRE_TOOLS is set
 	}
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Stop() })
+	tb.Cleanup(func() { srv.Stop() })
 	return srv
 }
 
