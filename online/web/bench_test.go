@@ -17,7 +17,7 @@ func BenchmarkFrame(b *testing.B) {
 	psbt := bytes.Repeat([]byte{0x70, 0x73, 0x62, 0x74, 0xff, 0x01}, 256)
 	h := &Handler{}
 	for b.Loop() {
-		parts, err := h.parts(psbt, "medium")
+		parts, err := h.parts(psbt, "medium", qr.FormatBBQr)
 		if err != nil {
 			b.Fatal(err)
 		}

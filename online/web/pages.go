@@ -627,6 +627,7 @@ type requestView struct {
 	CanBump      bool
 	ApproveWhy   string
 	Density      string
+	Format       string // the Format control: "bbqr" or "ur"
 	PSBTVersion  int
 	FrameCount   int
 	MaxUploadMiB int64
@@ -778,11 +779,12 @@ func (h *Handler) requestView(r *http.Request, s *sessionInfo) (requestView, err
 	if pending {
 		v.Density = density(r.URL.Query().Get("density"))
 		v.PSBTVersion = psbtVersion(r.URL.Query().Get("psbt_version"))
+		v.Format = formatName(r.URL.Query().Get("format"))
 		data, err := coordinator.PSBTInVersion(wd.PSBT, v.PSBTVersion)
 		if err != nil {
 			return requestView{}, err
 		}
-		parts, err := h.parts(data, v.Density)
+		parts, err := h.parts(data, v.Density, qrFormat(v.Format))
 		if err != nil {
 			return requestView{}, err
 		}

@@ -290,3 +290,55 @@ func TestUnsignedPSBTRefusals(t *testing.T) {
 		t.Error("a cancelled request's page offers its PSBT")
 	}
 }
+
+// The page's Format control follows the address too (the page reloads
+// with its controls when an approval comes in): UR chosen shows UR in the
+// control, the first frame, the GIF and the frame count.
+func TestRequestPageFormat(t *testing.T) {
+	_, alice, reqPath := newRequestPage(t)
+	formatSelect := regexp.MustCompile(`(?s)<select name="format" id="qr-format">(.*?)</select>`)
+	selected := regexp.MustCompile(`<option value="(\w+)" selected>`)
+	frameSrc := regexp.MustCompile(`id="qr-frame" src="([^"]*)"`)
+	gif := regexp.MustCompile(`href="([^"]*)"[^>]*id="qr-download"`)
+	frameCount := regexp.MustCompile(`data-count="(\d+)"`)
+	for _, c := range []struct{ query, want string }{
+		{"", "bbqr"},
+		{"?format=ur", "ur"},
+		{"?format=ur&density=low&psbt_version=2", "ur"},
+		{"?format=qr-of-something-else", "bbqr"},
+	} {
+		page := alice.get(reqPath + c.query)
+		if page.status != http.StatusOK {
+			t.Fatalf("%s: %d", c.query, page.status)
+		}
+		sel := formatSelect.FindStringSubmatch(page.body)
+		if sel == nil {
+			t.Fatalf("%s: no Format control", c.query)
+		}
+		if m := selected.FindAllStringSubmatch(sel[1], -1); len(m) != 1 || m[0][1] != c.want {
+			t.Errorf("%s: the control selects %v, want %s", c.query, m, c.want)
+		}
+		var frame *url.URL
+		for name, re := range map[string]*regexp.Regexp{"frame": frameSrc, "GIF": gif} {
+			m := re.FindStringSubmatch(page.body)
+			if m == nil {
+				t.Fatalf("%s: no %s address", c.query, name)
+			}
+			u, err := url.Parse(html.UnescapeString(m[1]))
+			if err != nil || u.Query().Get("format") != c.want {
+				t.Errorf("%s: the %s's address %s does not ask for %s", c.query, name, m[1], c.want)
+			}
+			if name == "frame" {
+				frame = u
+			}
+		}
+		r := alice.get(reqPath + "/frames/count.json?" + frame.RawQuery)
+		var fc frameCountReply
+		if err := json.Unmarshal([]byte(r.body), &fc); err != nil {
+			t.Fatal(err)
+		}
+		if m := frameCount.FindStringSubmatch(page.body); m == nil || m[1] != fmt.Sprint(fc.Frames) {
+			t.Errorf("%s: the page starts with %v frames, count.json says %d", c.query, m, fc.Frames)
+		}
+	}
+}

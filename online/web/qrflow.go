@@ -61,6 +61,15 @@ func qrFormat(s string) qr.Format {
 	return qr.FormatBBQr
 }
 
+// formatName is the page's Format control for the query's format: "ur",
+// or "bbqr" (the default, for anything else).
+func formatName(s string) string {
+	if qrFormat(s) == qr.FormatUR {
+		return "ur"
+	}
+	return "bbqr"
+}
+
 // emitter is the frames of a PSBT in a format at a density. The encoding
 // is deterministic, so frame n is the same on every request and the
 // browser may fetch them in any order; a UR stream is endless, fresh
@@ -71,8 +80,8 @@ func (h *Handler) emitter(data []byte, d string, f qr.Format) (*qr.Emitter, erro
 }
 
 // parts is the loop of frames the page shows first, in the default format.
-func (h *Handler) parts(data []byte, d string) ([]string, error) {
-	e, err := h.emitter(data, d, qrFormat(""))
+func (h *Handler) parts(data []byte, d string, f qr.Format) ([]string, error) {
+	e, err := h.emitter(data, d, f)
 	if err != nil {
 		return nil, err
 	}

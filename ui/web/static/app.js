@@ -41,6 +41,18 @@
     });
   }
 
+  // qrChoices is the query that keeps the request page's QR controls
+  // (density, format, PSBT version) as they are set: "" on other pages.
+  const qrChoices = () => {
+    const q = new URLSearchParams();
+    for (const [name, id] of [["density", "qr-density"], ["format", "qr-format"], ["psbt_version", "qr-psbt-version"]]) {
+      const el = document.getElementById(id);
+      if (el) q.set(name, el.value);
+    }
+    const s = q.toString();
+    return s ? "?" + s : "";
+  };
+
   // Short polling: a page region with data-poll reloads the page when the
   // server's version of it changes (a new approval, broadcast,
   // confirmation), unless someone is typing in a form.
@@ -61,9 +73,10 @@
         const j = await r.json();
         if (j.version !== version && !scanning && !leaving) {
           // Load the page afresh, without the one-time notice of the
-          // action that led here (it would be stale now).
+          // action that led here (it would be stale now), keeping the
+          // QR controls as they were set.
           version = j.version;
-          go(location.pathname);
+          go(location.pathname + qrChoices());
         }
       } catch (e) { /* the coordinator may be restarting; try again next tick */ }
     }, 3000);
