@@ -80,12 +80,7 @@ func encodeSigned(psbt []byte, f qr.Format, version int) (signedQR, error) {
 		return signedQR{}, err
 	}
 	parts := e.Loop()
-	s := signedQR{parts: parts, files: parts}
-	if !e.Endless() {
-		// A loop of an even series shows its last part twice (so a
-		// camera at half rate sees every part); files need each once.
-		s.files = parts[:e.Parts()]
-	}
+	s := signedQR{parts: parts, files: e.Files()}
 	for _, p := range parts {
 		img, err := qr.Image([]byte(p), qr.ImageOptions{Level: qr.Low, ModulePixels: 4})
 		if err != nil {

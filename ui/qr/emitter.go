@@ -164,6 +164,17 @@ func (e *Emitter) Frame(n int) string {
 	return e.series[min((n-1)%e.loop, len(e.series)-1)]
 }
 
+// Files is the frames to save as files of their own (a folder of PNGs):
+// each part of a fixed series once, though Loop shows an even series' last
+// part twice; a UR stream's Loop.
+func (e *Emitter) Files() []string {
+	loop := e.Loop()
+	if e.ur != nil {
+		return loop
+	}
+	return loop[:len(e.series)]
+}
+
 // Parts is how many distinct parts the sequence has: a fixed series' own
 // length (Loop may show its last part twice), or a UR stream's SeqLen.
 func (e *Emitter) Parts() int {

@@ -169,17 +169,13 @@ func WritePSBT(dir string, data []byte, o QROptions) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	loop := e.Loop()
-	parts := loop
-	if !e.Endless() {
-		parts = loop[:e.Parts()]
-	}
+	parts := e.Files()
 	opt := qr.ImageOptions{Level: qr.Low, ModulePixels: 6}
 	pngs, err := qr.FramePNGs(parts, opt)
 	if err != nil {
 		return 0, err
 	}
-	gif, err := qr.AnimatedGIF(loop, opt, o.FPS)
+	gif, err := qr.AnimatedGIF(e.Loop(), opt, o.FPS)
 	if err != nil {
 		return 0, err
 	}
