@@ -12,6 +12,8 @@ import (
 
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/wire"
+
+	"airsign/online/store"
 )
 
 // Telling treasury of coins whose recovery path opens soon. Once a coin's
@@ -63,7 +65,7 @@ type RecoveryNotice struct {
 // RecoveryKey is the key a wallet event is recorded under in the store's
 // webhook events, in place of a request id: the wallet and the coin.
 func RecoveryKey(wallet string, op wire.OutPoint) string {
-	return wallet + ":" + op.String()
+	return store.WalletEventKey(wallet, op)
 }
 
 // RecoveryEventID is the id of a wallet event of kind for a coin: derived

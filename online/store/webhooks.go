@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/btcsuite/btcd/wire"
 )
 
 // The webhook queue: each event a request went through, once per kind and
@@ -42,9 +44,14 @@ type WebhookEvent struct {
 	Created time.Time
 }
 
-// Wallet is the wallet a wallet event (kind wallet.*) tells of, from the
-// key it is recorded under in place of a request id (WALLET:TXID:VOUT,
-// coordinator.RecoveryKey); "" for a request's event.
+// WalletEventKey is the key a wallet event (kind wallet.*) about a coin
+// is recorded under in place of a request id: WALLET:TXID:VOUT.
+func WalletEventKey(wallet string, op wire.OutPoint) string {
+	return wallet + ":" + op.String()
+}
+
+// Wallet is the wallet a wallet event (kind wallet.*) tells of, from its
+// key (WalletEventKey); "" for a request's event.
 func (e WebhookEvent) Wallet() string {
 	if !strings.HasPrefix(e.Kind, "wallet.") {
 		return ""
