@@ -101,8 +101,8 @@
     const pause = document.getElementById("qr-pause");
     const download = document.getElementById("qr-download");
     let loop = 0, period = 0, k = 0, ahead = [], timer = null, paused = false;
-    const query = () => "?density=" + player.dataset.density + (format ? "&format=" + format.value : "") +
-      (version ? "&psbt_version=" + version.value : "");
+    // The frames follow the controls, as a reload does.
+    const query = qrChoices;
     // links makes the downloads follow the controls, whether or not the
     // frame count then arrives.
     const links = () => {
